@@ -1,0 +1,31 @@
+# One image for every Aduan process; the command picks which one (see docker-compose.yml).
+#   docker build -t aduan .
+#   docker run aduan                                   # the gateway on :8080
+#   docker run aduan python -m services.verification.worker
+
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN python -m venv /opt/aduan
+WORKDIR /src
+COPY pyproject.toml ./
+COPY aduan ./aduan
+COPY services ./services
+COPY gateway ./gateway
+RUN /opt/aduan/bin/pip install .
+
+FROM python:3.11-slim
+ENV PATH=/opt/aduan/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/metrics
+RUN useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin aduan \
+    && mkdir -p /tmp/metrics \
+    && chown aduan:aduan /tmp/metrics
+COPY --from=build /opt/aduan /opt/aduan
+# An empty working directory: the code runs from /opt/aduan, not from a source tree.
+WORKDIR /app
+USER aduan:aduan
+EXPOSE 8080
+CMD ["gunicorn", "-c", "python:aduan.gunicorn_conf", "-b", "0.0.0.0:8080", \
+     "--name", "aduan-gateway", "gateway.app:create_app()"]

@@ -1,0 +1,1 @@
+"""Aduan shared library: one config loader, one messaging helper, one error format, one logger."""

@@ -1,0 +1,74 @@
+"""The one configuration loader: every setting comes from an ADUAN_* environment variable."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from typing import Any
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"ADUAN_{name}", default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    mongo_url: str = "mongodb://127.0.0.1:27017"
+    mongo_db: str = "aduan"
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    # Prefixes exchange and queue names so that several stacks can share one broker.
+    namespace: str = "aduan"
+    prefetch: int = 8
+    max_attempts: int = 5
+    retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000)
+    s3_endpoint: str = "127.0.0.1:8333"
+    s3_access_key: str = "aduan"
+    s3_secret_key: str = "aduan-dev-secret"
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+    s3_raw_bucket: str = "aduan-raw"
+    s3_public_bucket: str = "aduan-public"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_from: str = "Aduan <no-reply@aduan.local>"
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    smtp_password: str = ""
+    intake_url: str = "http://127.0.0.1:8081"
+    verification_url: str = "http://127.0.0.1:8082"
+    routing_url: str = "http://127.0.0.1:8083"
+    notification_url: str = "http://127.0.0.1:8084"
+    public_base_url: str = "http://127.0.0.1:8080"
+    default_city: str = "padang"
+    max_photo_bytes: int = 10 * 1024 * 1024
+    max_image_pixels: int = 50_000_000
+    photo_max_age_hours: float = 24.0
+    photo_future_tolerance_minutes: float = 10.0
+    city_margin_m: float = 500.0
+    outbox_relay_after_s: float = 5.0
+    upstream_timeout_s: float = 10.0
+    # Signs reporter tracking tokens; production must set its own secret.
+    token_secret: str = "dev-only-token-secret"
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        values: dict[str, Any] = {}
+        for field in fields(cls):
+            raw = os.environ.get(f"ADUAN_{field.name.upper()}")
+            if raw is None:
+                continue
+            values[field.name] = _parse(raw, field.default)
+        return cls(**values)
+
+
+def _parse(raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, tuple):
+        return tuple(int(part) for part in raw.split(",") if part.strip())
+    return raw

@@ -1,0 +1,380 @@
+"""Runs the whole platform as local processes: `make up` / `make down`, and the test suite.
+
+Infrastructure: RabbitMQ (the machine's; started if down), secantusd-py (MongoDB protocol),
+SeaweedFS `weed mini` (S3) and an SMTP sink. Then every service: gunicorn for each HTTP app,
+the consumer workers and the outbox relay. Where ADUAN_MONGO_URL or ADUAN_S3_ENDPOINT is set,
+that server is used instead of starting a local one (e.g. real MongoDB and MinIO).
+
+State (pids, whether RabbitMQ was started here) lives in the run folder, so `down` stops exactly
+what `up` started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+HTTP_SERVICES = {
+    "gateway": "gateway.app:create_app()",
+    "intake": "services.intake.app:create_app()",
+    "verification": "services.verification.app:create_app()",
+    "routing": "services.routing.app:create_app()",
+    "notification": "services.notification.app:create_app()",
+}
+WORKERS = {
+    "verification-worker": ("verification", "services.verification.worker"),
+    "routing-worker": ("routing", "services.routing.worker"),
+    "notification-worker": ("notification", "services.notification.worker"),
+    "outbox-relay": ("intake", "aduan.outbox"),
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    namespace: str
+    http_ports: dict[str, int]
+    mongo_port: int
+    smtp_port: int
+    weed_ports: dict[str, int]
+    mongo_in_memory: bool
+    s3_access_key: str = "aduan"
+    s3_secret_key: str = "aduan-dev-secret"  # local throwaway servers only
+
+    @property
+    def s3_port(self) -> int:
+        return self.weed_ports["s3"]
+
+
+DEV = Profile(
+    name="dev",
+    namespace="aduan",
+    http_ports={"gateway": 8080, "intake": 8081, "verification": 8082, "routing": 8083,
+                "notification": 8084},
+    mongo_port=27017,
+    smtp_port=1025,
+    weed_ports={"s3": 8333, "s3.port.grpc": 18333, "master.port": 9333,
+                "master.port.grpc": 19333, "volume.port": 9340, "volume.port.grpc": 19340,
+                "filer.port": 8888, "filer.port.grpc": 18888, "admin.port": 23646,
+                "admin.port.grpc": 33646},
+    mongo_in_memory=False,
+)
+TEST = Profile(
+    name="test",
+    namespace="aduantest",
+    http_ports={"gateway": 18080, "intake": 18081, "verification": 18082, "routing": 18083,
+                "notification": 18084},
+    mongo_port=27117,
+    smtp_port=11025,
+    weed_ports={"s3": 18433, "s3.port.grpc": 28433, "master.port": 19433,
+                "master.port.grpc": 29433, "volume.port": 19440, "volume.port.grpc": 29440,
+                "filer.port": 18988, "filer.port.grpc": 28988, "admin.port": 23746,
+                "admin.port.grpc": 33746},
+    mongo_in_memory=True,
+)
+PROFILES = {"dev": DEV, "test": TEST}
+
+
+def port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def wait_until(predicate, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"{what} not ready after {timeout_s:.0f}s")
+
+
+@dataclass
+class Stack:
+    profile: Profile
+    run_dir: Path
+    worker_copies: dict[str, int] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    # ADUAN_* settings given from outside when the stack was made (e.g. a real MongoDB's URL);
+    # read once, so exporting this stack's own env() later does not make its servers "external".
+    overrides: dict[str, str] = field(
+        default_factory=lambda: {k.removeprefix("ADUAN_"): v for k, v in os.environ.items()
+                                 if k.startswith("ADUAN_")}
+    )
+
+    @property
+    def state_file(self) -> Path:
+        return self.run_dir / "state.json"
+
+    @property
+    def maildir(self) -> Path:
+        return self.run_dir / "mail"
+
+    def _external(self, name: str) -> str | None:
+        return self.overrides.get(name)
+
+    def env(self) -> dict[str, str]:
+        """ADUAN_* settings every service of this stack (and the tests) use."""
+        p = self.profile
+        http = {f"{name.upper()}_URL": f"http://127.0.0.1:{port}"
+                for name, port in p.http_ports.items() if name != "gateway"}
+        values = {
+            "MONGO_URL": self._external("MONGO_URL") or f"mongodb://127.0.0.1:{p.mongo_port}",
+            "MONGO_DB": self._external("MONGO_DB") or f"aduan_{p.name}",
+            "AMQP_URL": self._external("AMQP_URL") or "amqp://guest:guest@127.0.0.1:5672/%2F",
+            "NAMESPACE": p.namespace,
+            "S3_ENDPOINT": self._external("S3_ENDPOINT") or f"127.0.0.1:{p.s3_port}",
+            "S3_ACCESS_KEY": self._external("S3_ACCESS_KEY") or p.s3_access_key,
+            "S3_SECRET_KEY": self._external("S3_SECRET_KEY") or p.s3_secret_key,
+            "S3_RAW_BUCKET": self._external("S3_RAW_BUCKET") or f"aduan-{p.name}-raw",
+            "S3_PUBLIC_BUCKET": self._external("S3_PUBLIC_BUCKET") or f"aduan-{p.name}-public",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(p.smtp_port),
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{p.http_ports['gateway']}",
+            **http,
+        }
+        if p.name == "test":
+            values["RETRY_DELAYS_MS"] = "200,400,800"
+            values["MAX_ATTEMPTS"] = "3"
+            values["OUTBOX_RELAY_AFTER_S"] = "1"
+        return {f"ADUAN_{k}": v for k, v in {**values, **self.overrides}.items()}
+
+    # ---- processes -------------------------------------------------------------------------
+
+    def _spawn(self, name: str, argv: list[str], extra_env: dict[str, str] | None = None
+               ) -> subprocess.Popen:
+        logs = self.run_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("ADUAN_")}
+        env = {**inherited, **self.env(), **(extra_env or {})}
+        env["PYTHONPATH"] = str(ROOT)
+        with open(logs / f"{name}.log", "ab") as log_file:
+            process = subprocess.Popen(
+                argv, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        self.processes[name] = process
+        self._save_state()
+        return process
+
+    def _save_state(self, **extra: object) -> None:
+        state = self._load_state()
+        state["processes"] = {n: p.pid for n, p in self.processes.items()}
+        state.update(extra)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.state_file.write_text(json.dumps(state))
+
+    def _load_state(self) -> dict:
+        if self.state_file.exists():
+            return json.loads(self.state_file.read_text())
+        return {}
+
+    def _metrics_dir(self, service: str) -> str:
+        folder = self.run_dir / "metrics" / service
+        folder.mkdir(parents=True, exist_ok=True)
+        return str(folder)
+
+    def start_http(self, service: str) -> None:
+        port = self.profile.http_ports[service]
+        self._spawn(
+            service,
+            [sys.executable, "-m", "gunicorn", "-c", "python:aduan.gunicorn_conf",
+             "-b", f"127.0.0.1:{port}", "--name", f"aduan-{service}", HTTP_SERVICES[service]],
+            {"PROMETHEUS_MULTIPROC_DIR": self._metrics_dir(service)},
+        )
+
+    def start_worker(self, name: str, copy: int = 0) -> str:
+        service, module = WORKERS[name]
+        process_name = f"{name}-{copy}"
+        self._spawn(process_name, [sys.executable, "-m", module],
+                    {"PROMETHEUS_MULTIPROC_DIR": self._metrics_dir(service)})
+        return process_name
+
+    def stop_process(self, name: str, sig: int = signal.SIGTERM, timeout_s: float = 15) -> None:
+        process = self.processes.pop(name, None)
+        if process is None:
+            return
+        _signal_group(process.pid, sig)
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            _signal_group(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+        self._save_state()
+
+    # ---- infrastructure --------------------------------------------------------------------
+
+    def ensure_rabbitmq(self) -> None:
+        url = urlparse(self.env()["ADUAN_AMQP_URL"])
+        host, port = url.hostname or "127.0.0.1", url.port or 5672
+        if port_open(host, port):
+            return
+        if host not in ("127.0.0.1", "localhost"):
+            raise RuntimeError(f"RabbitMQ at {host}:{port} is not reachable")
+        if shutil.which("rabbitmq-server") is None:
+            raise RuntimeError("rabbitmq-server is not installed: run `make bootstrap`")
+        subprocess.run(["rabbitmq-server", "-detached"], check=True)
+        self._save_state(rabbitmq_started=True)
+        wait_until(lambda: port_open(host, port), 120, "RabbitMQ")
+
+    def start_mongo(self) -> None:
+        if self._external("MONGO_URL"):
+            return
+        storage = ":memory:" if self.profile.mongo_in_memory else str(self.run_dir / "mongo")
+        self._spawn("mongo", [str(BIN / "secantusd-py"), "--host", "127.0.0.1",
+                              "--port", str(self.profile.mongo_port),
+                              "--storage-path", storage, "--log-level", "WARNING"])
+
+    def start_s3(self) -> None:
+        if self._external("S3_ENDPOINT"):
+            return
+        p = self.profile
+        config = self.run_dir / "s3-identities.json"
+        config.write_text(json.dumps({"identities": [{
+            "name": "aduan",
+            "credentials": [{"accessKey": p.s3_access_key, "secretKey": p.s3_secret_key}],
+            "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+        }]}))
+        ports = [f"-{flag}={port}" for flag, port in p.weed_ports.items() if flag != "s3"]
+        self._spawn("s3", [
+            str(BIN / "weed"), "mini", f"-dir={self.run_dir / 'weed'}", "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1", f"-s3.port={p.s3_port}", f"-s3.config={config}",
+            "-webdav=false", "-admin.ui=false", "-master.telemetry=false",
+            "-s3.port.iceberg=0", "-s3.port.lance=0", *ports,
+        ])
+
+    def start_smtp(self) -> None:
+        self._spawn("smtp", [sys.executable, "-m", "aduan.devsmtp", "--port",
+                             str(self.profile.smtp_port), "--maildir", str(self.maildir)])
+
+    def wait_infrastructure(self) -> None:
+        p = self.profile
+        if not self._external("MONGO_URL"):
+            wait_until(lambda: port_open("127.0.0.1", p.mongo_port), 60, "MongoDB server")
+        if not self._external("S3_ENDPOINT"):
+            wait_until(lambda: port_open("127.0.0.1", p.s3_port), 60, "S3 server")
+        wait_until(lambda: port_open("127.0.0.1", p.smtp_port), 30, "SMTP sink")
+
+    def wait_services(self, timeout_s: float = 90) -> None:
+        for service, port in self.profile.http_ports.items():
+            wait_until(lambda port=port: _ready(port), timeout_s, f"{service} service")
+
+    # ---- whole stack -----------------------------------------------------------------------
+
+    def up(self) -> None:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.run_dir / "metrics", ignore_errors=True)
+        if self.profile.mongo_in_memory:  # throwaway data: objects and mail start empty too
+            shutil.rmtree(self.run_dir / "weed", ignore_errors=True)
+            shutil.rmtree(self.maildir, ignore_errors=True)
+        self.ensure_rabbitmq()
+        self.start_mongo()
+        self.start_s3()
+        self.start_smtp()
+        self.wait_infrastructure()
+        for service in HTTP_SERVICES:
+            self.start_http(service)
+        for name in WORKERS:
+            for copy in range(self.worker_copies.get(name, 1)):
+                self.start_worker(name, copy)
+        self.wait_services()
+
+    def down(self) -> None:
+        state = self._load_state()
+        pids = state.get("processes", {})
+        for pid in pids.values():
+            _signal_group(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for pid in pids.values():
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if _alive(pid):
+                _signal_group(pid, signal.SIGKILL)
+        for process in self.processes.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=5)
+        self.processes.clear()
+        if state.get("rabbitmq_started"):
+            subprocess.run(["rabbitmqctl", "stop"], check=False, capture_output=True)
+        self.state_file.unlink(missing_ok=True)
+
+
+def _ready(port: int) -> bool:
+    try:
+        return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie child of ours counts as gone
+        waited, _ = os.waitpid(pid, os.WNOHANG)
+        return waited == 0
+    except ChildProcessError:
+        return True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run Aduan locally.")
+    parser.add_argument("command", choices=["up", "down", "env"])
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="dev")
+    args = parser.parse_args()
+    profile = PROFILES[args.profile]
+    stack = Stack(profile, ROOT / ".run" / profile.name)
+    if args.command == "env":
+        for key, value in stack.env().items():
+            print(f"{key}={value}")
+    elif args.command == "up":
+        if stack.state_file.exists():
+            stack.down()  # a stale or running stack of this profile: restart cleanly
+        try:
+            stack.up()
+        except Exception:
+            stack.down()
+            raise
+        gateway = f"http://127.0.0.1:{profile.http_ports['gateway']}"
+        print(f"Aduan is up. Gateway: {gateway}/api/v1  (health: {gateway}/healthz, "
+              f"metrics: {gateway}/metrics)")
+        for service, port in profile.http_ports.items():
+            print(f"  {service:<13} http://127.0.0.1:{port}")
+        print(f"  S3            http://127.0.0.1:{profile.s3_port}")
+        print(f"  MongoDB       mongodb://127.0.0.1:{profile.mongo_port}")
+        print(f"  mail sink     {stack.maildir}")
+        print(f"  logs          {stack.run_dir / 'logs'}")
+    else:
+        stack.down()
+        print("Aduan is down.")
+
+
+if __name__ == "__main__":
+    main()

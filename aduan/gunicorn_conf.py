@@ -1,0 +1,18 @@
+"""Gunicorn settings shared by every HTTP service (`gunicorn -c python:aduan.gunicorn_conf`)."""
+
+import os
+
+from aduan.metrics import mark_process_dead
+
+workers = int(os.environ.get("ADUAN_WEB_WORKERS", "2"))
+threads = int(os.environ.get("ADUAN_WEB_THREADS", "4"))
+worker_class = "gthread"
+timeout = 60
+graceful_timeout = 20
+accesslog = None
+errorlog = "-"
+loglevel = "warning"
+
+
+def child_exit(server, worker) -> None:
+    mark_process_dead(worker.pid)

@@ -1,0 +1,336 @@
+"""The one messaging helper: topology, confirmed publishing and the consumer runner.
+
+Topology (names prefixed by the namespace, `aduan` by default):
+- `{ns}.events`: durable topic exchange every event is published to;
+- `{ns}.{consumer}`: one durable quorum queue per consuming service, bound to its event keys;
+- `{ns}.{consumer}.retry.{i}`: delay queues; a message waits there for `retry_delays_ms[i]`,
+  then is dead-lettered back to the consumer's queue only (not to every consumer);
+- `{ns}.{consumer}.parking`: messages that failed `max_attempts` times, for an operator to replay.
+Every publisher and consumer declares the whole topology, so no event is ever unroutable
+because the consumer that wants it has not started yet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import random
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import pika
+import pika.exceptions
+from pika.adapters.blocking_connection import BlockingChannel
+
+from aduan import metrics
+from aduan.config import Settings
+from aduan.errors import PermanentError
+from aduan.logs import request_id_var
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+ATTEMPTS_HEADER = "x-aduan-attempts"
+ERROR_HEADER = "x-aduan-last-error"
+
+# Which event keys each consuming service takes.
+CONSUMERS: dict[str, tuple[str, ...]] = {
+    "verification": ("report.submitted",),
+    "routing": ("report.verified", "report.needs_review", "report.rejected"),
+    "notification": ("report.#",),
+}
+
+
+def exchange_name(settings: Settings) -> str:
+    return f"{settings.namespace}.events"
+
+
+def queue_name(settings: Settings, consumer: str) -> str:
+    return f"{settings.namespace}.{consumer}"
+
+
+def retry_queue_name(settings: Settings, consumer: str, index: int) -> str:
+    return f"{settings.namespace}.{consumer}.retry.{index}"
+
+
+def parking_queue_name(settings: Settings, consumer: str) -> str:
+    return f"{settings.namespace}.{consumer}.parking"
+
+
+def all_queue_names(settings: Settings, consumers: dict[str, tuple[str, ...]]) -> list[str]:
+    names = []
+    for consumer in consumers:
+        names.append(queue_name(settings, consumer))
+        names.extend(
+            retry_queue_name(settings, consumer, i) for i in range(len(settings.retry_delays_ms))
+        )
+        names.append(parking_queue_name(settings, consumer))
+    return names
+
+
+_QUORUM = {"x-queue-type": "quorum"}
+
+
+def declare_topology(
+    channel: BlockingChannel,
+    settings: Settings,
+    consumers: dict[str, tuple[str, ...]] = CONSUMERS,
+) -> None:
+    exchange = exchange_name(settings)
+    channel.exchange_declare(exchange, exchange_type="topic", durable=True)
+    for consumer, keys in consumers.items():
+        main = queue_name(settings, consumer)
+        channel.queue_declare(main, durable=True, arguments=_QUORUM)
+        for key in keys:
+            channel.queue_bind(main, exchange, routing_key=key)
+        for index, delay_ms in enumerate(settings.retry_delays_ms):
+            channel.queue_declare(
+                retry_queue_name(settings, consumer, index),
+                durable=True,
+                arguments={
+                    **_QUORUM,
+                    "x-message-ttl": delay_ms,
+                    "x-dead-letter-exchange": "",
+                    "x-dead-letter-routing-key": main,
+                    # At-least-once dead-lettering: a message is never dropped on its way back.
+                    "x-dead-letter-strategy": "at-least-once",
+                    "x-overflow": "reject-publish",
+                },
+            )
+        channel.queue_declare(
+            parking_queue_name(settings, consumer), durable=True, arguments=_QUORUM
+        )
+
+
+def connect(settings: Settings) -> pika.BlockingConnection:
+    params = pika.URLParameters(settings.amqp_url)
+    params.heartbeat = 30
+    params.blocked_connection_timeout = 30
+    params.connection_attempts = 1
+    params.socket_timeout = 5
+    return pika.BlockingConnection(params)
+
+
+@dataclass(frozen=True)
+class Event:
+    routing_key: str
+    body: dict[str, Any]
+    message_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    correlation_id: str | None = None
+
+    @property
+    def type(self) -> str:
+        return self.routing_key
+
+
+def _properties(event: Event, headers: dict[str, Any] | None = None) -> pika.BasicProperties:
+    return pika.BasicProperties(
+        content_type="application/json",
+        delivery_mode=pika.DeliveryMode.Persistent,
+        message_id=event.message_id,
+        correlation_id=event.correlation_id,
+        type=event.type,
+        timestamp=int(time.time()),
+        headers={"schema_version": SCHEMA_VERSION, **(headers or {})},
+    )
+
+
+class Publisher:
+    """Publishes with publisher confirms; thread-safe; reconnects on the next call after a failure.
+
+    `publish` returns only once the broker has confirmed the message is stored (persistent, on a
+    durable queue); it raises when it cannot, and the caller keeps the event in its outbox.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._connection: pika.BlockingConnection | None = None
+        self._channel: BlockingChannel | None = None
+
+    def _ensure_channel(self) -> BlockingChannel:
+        if self._channel is None or not self._channel.is_open:
+            self.close()
+            self._connection = connect(self.settings)
+            channel = self._connection.channel()
+            channel.confirm_delivery()
+            declare_topology(channel, self.settings)
+            self._channel = channel
+        return self._channel
+
+    def publish(self, event: Event) -> None:
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    channel = self._ensure_channel()
+                    channel.basic_publish(
+                        exchange_name(self.settings),
+                        event.routing_key,
+                        json.dumps(event.body, default=str).encode(),
+                        properties=_properties(event),
+                        mandatory=True,
+                    )
+                    metrics.events_published.labels(event.routing_key).inc()
+                    return
+                except (pika.exceptions.AMQPError, OSError):
+                    self.close()
+                    if attempt == 2:
+                        raise
+
+    def close(self) -> None:
+        connection, self._connection, self._channel = self._connection, None, None
+        if connection is not None and connection.is_open:
+            with contextlib.suppress(pika.exceptions.AMQPError, OSError):
+                connection.close()
+
+
+@dataclass(frozen=True)
+class Delivery:
+    routing_key: str
+    body: dict[str, Any]
+    message_id: str | None
+    correlation_id: str | None
+    type: str | None
+    attempts: int
+
+
+Handler = Callable[[Delivery], None]
+
+
+class Consumer:
+    """Runs a handler over one consuming service's queue.
+
+    - the message is acked only after the handler returned, i.e. after its effect is durable;
+    - a failing message is re-published to a delay queue (growing delay) and acked, and after
+      `max_attempts` failures (or at once for PermanentError) it goes to the parking queue;
+    - the handler runs in a worker thread while this thread keeps servicing the connection, so
+      long CPU work does not starve broker heartbeats;
+    - it reconnects with jittered exponential backoff and stops cleanly on SIGTERM/SIGINT,
+      finishing the message in hand first.
+    """
+
+    def __init__(self, settings: Settings, consumer: str, handler: Handler) -> None:
+        if consumer not in CONSUMERS:
+            raise ValueError(f"unknown consumer {consumer!r}")
+        self.settings = settings
+        self.consumer = consumer
+        self.queue = queue_name(settings, consumer)
+        self.handler = handler
+        self._stop = threading.Event()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=consumer)
+
+    def stop(self, *_: object) -> None:
+        self._stop.set()
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+
+    def run(self) -> None:
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                self._consume()
+                backoff = 0.5
+            except (pika.exceptions.AMQPError, OSError) as err:
+                delay = backoff * (1 + random.random())
+                log.warning("broker connection lost (%s); reconnecting in %.1fs", err, delay)
+                self._stop.wait(delay)
+                backoff = min(backoff * 2, 15.0)
+        self._executor.shutdown(wait=True)
+        log.info("consumer %s stopped", self.consumer)
+
+    def _consume(self) -> None:
+        connection = connect(self.settings)
+        try:
+            channel = connection.channel()
+            channel.confirm_delivery()
+            declare_topology(channel, self.settings)
+            channel.basic_qos(prefetch_count=self.settings.prefetch)
+            log.info("consuming %s", self.queue)
+            for method, properties, body in channel.consume(self.queue, inactivity_timeout=0.5):
+                if method is None:
+                    if self._stop.is_set():
+                        break
+                    continue
+                self._handle(connection, channel, method, properties, body)
+                if self._stop.is_set():
+                    break
+            # Unacked prefetched messages go back to the queue when the channel closes.
+            channel.cancel()
+        finally:
+            if connection.is_open:
+                connection.close()
+
+    def _handle(self, connection, channel, method, properties, body: bytes) -> None:
+        headers = properties.headers or {}
+        attempts = int(headers.get(ATTEMPTS_HEADER, 0))
+        request_id_var.set(properties.correlation_id)
+        started = time.perf_counter()
+        try:
+            delivery = Delivery(
+                routing_key=headers.get("x-aduan-routing-key", method.routing_key),
+                body=_decode(body),
+                message_id=properties.message_id,
+                correlation_id=properties.correlation_id,
+                type=properties.type,
+                attempts=attempts,
+            )
+            future = self._executor.submit(self.handler, delivery)
+            while not future.done():
+                connection.process_data_events(time_limit=0.1)
+            future.result()
+        except PermanentError as err:
+            log.error("parking message %s: %s", properties.message_id, err)
+            self._republish(channel, parking_queue_name(self.settings, self.consumer),
+                            method, properties, body, attempts + 1, err)
+            outcome = "parked"
+        except Exception as err:  # any failure of a handler is retried, then parked
+            attempts += 1
+            if attempts >= self.settings.max_attempts:
+                log.error("parking message %s after %d attempts: %s",
+                          properties.message_id, attempts, err, exc_info=True)
+                target = parking_queue_name(self.settings, self.consumer)
+                outcome = "parked"
+            else:
+                delays = self.settings.retry_delays_ms
+                index = min(attempts - 1, len(delays) - 1)
+                log.warning("retrying message %s (attempt %d) in %d ms: %s",
+                            properties.message_id, attempts, delays[index], err)
+                target = retry_queue_name(self.settings, self.consumer, index)
+                outcome = "retried"
+            self._republish(channel, target, method, properties, body, attempts, err)
+        else:
+            outcome = "acked"
+        channel.basic_ack(method.delivery_tag)
+        metrics.messages_handled.labels(self.queue, outcome).inc()
+        metrics.message_handling_duration.labels(self.queue).observe(
+            time.perf_counter() - started
+        )
+
+    def _republish(self, channel, queue, method, properties, body, attempts, err) -> None:
+        headers = dict(properties.headers or {})
+        headers[ATTEMPTS_HEADER] = attempts
+        headers[ERROR_HEADER] = f"{type(err).__name__}: {err}"[:500]
+        # Dead-lettering back from a delay queue loses the original key: keep it in a header.
+        headers.setdefault("x-aduan-routing-key", method.routing_key)
+        properties.headers = headers
+        # Confirmed publish of the copy before the original is acked: nothing is ever dropped.
+        channel.basic_publish("", queue, body, properties=properties, mandatory=True)
+
+
+def _decode(body: bytes) -> dict[str, Any]:
+    try:
+        decoded = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise PermanentError(f"message body is not JSON: {err}") from err
+    if not isinstance(decoded, dict):
+        raise PermanentError("message body is not a JSON object")
+    return decoded

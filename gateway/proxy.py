@@ -1,0 +1,54 @@
+"""Forwarding a client's request to the service that owns it."""
+
+from __future__ import annotations
+
+import threading
+
+import requests
+from flask import Response, request
+
+from aduan.errors import ApiError
+from aduan.web import REQUEST_ID_HEADER, current_request_id
+
+FORWARDED_REQUEST_HEADERS = ("Content-Type", "Idempotency-Key", "X-Reporter-Token",
+                             "Accept-Language")
+FORWARDED_RESPONSE_HEADERS = ("Content-Type", "Retry-After")
+
+
+class Upstream:
+    def __init__(self, base_url: str, timeout_s: float) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout_s = timeout_s
+        self._local = threading.local()
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            self._local.session = session
+        return session
+
+    def forward(self, path: str) -> Response:
+        headers = {h: request.headers[h] for h in FORWARDED_REQUEST_HEADERS if h in request.headers}
+        headers[REQUEST_ID_HEADER] = current_request_id() or ""
+        try:
+            upstream = self._session().request(
+                request.method,
+                f"{self.base_url}{path}",
+                params=request.args,
+                data=request.get_data(cache=False) if request.method in ("POST", "PUT", "PATCH")
+                else None,
+                headers=headers,
+                timeout=self.timeout_s,
+            )
+        except requests.RequestException as err:
+            raise ApiError(503, "service_unavailable",
+                           "A backing service is unavailable; retry later.") from err
+        response = Response(upstream.content, status=upstream.status_code)
+        for name in FORWARDED_RESPONSE_HEADERS:
+            if name in upstream.headers:
+                response.headers[name] = upstream.headers[name]
+        return response
+
+    def check(self) -> None:
+        self._session().get(f"{self.base_url}/readyz", timeout=2).raise_for_status()

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what Aduan needs on a fresh machine: system packages (RabbitMQ, docker-compose for the
+# compose file check), a virtualenv with the pinned Python packages. Safe to run repeatedly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_install() {
+  local missing=()
+  command -v rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
+  command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]} with apt"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+python_env() {
+  local python="${PYTHON:-python3}"
+  [ -x .venv/bin/python ] || "$python" -m venv .venv
+  local stamp=.venv/.aduan-installed
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+    .venv/bin/python -m pip install -q -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true
+    .venv/bin/python -c 'import aduan, flask, pika, pymongo, minio, PIL, piexif, aiosmtpd' 
+    touch "$stamp"
+  fi
+}
+
+apt_install
+python_env

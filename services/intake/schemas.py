@@ -1,0 +1,43 @@
+"""What a client may send when submitting a report."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Latitude = Annotated[float, Field(strict=True, ge=-90, le=90)]
+Longitude = Annotated[float, Field(strict=True, ge=-180, le=180)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+
+CHANNELS = ("app", "web", "call_centre", "sp4n_lapor", "media", "walk_in")
+PRIVACY_LEVELS = ("public", "anonymous", "confidential")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Location(Strict):
+    lat: Latitude
+    lon: Longitude
+    address: Annotated[Text, Field(max_length=300)] | None = None
+
+
+class Reporter(Strict):
+    name: Annotated[Text, Field(min_length=1, max_length=100)] | None = None
+    email: Annotated[
+        Text, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    ] | None = None
+    phone: Annotated[Text, Field(pattern=r"^\+?[0-9][0-9 -]{5,19}$")] | None = None
+    language: Literal["id", "en"] = "id"
+
+
+class ReportIn(Strict):
+    city: Annotated[str, Field(pattern=r"^[a-z]{2,30}$")] | None = None
+    category: Annotated[str, Field(pattern=r"^[a-z_]{2,40}$")]
+    description: Annotated[Text, Field(min_length=10, max_length=2000)]
+    location: Location
+    channel: Literal[CHANNELS] = "app"  # type: ignore[valid-type]
+    privacy: Literal[PRIVACY_LEVELS] = "public"  # type: ignore[valid-type]
+    reporter: Reporter | None = None

@@ -1,0 +1,174 @@
+"""Accepting a report: photos stored, report stored with its event in the outbox, event sent."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from aduan import metrics
+from aduan.catalogue import cities
+from aduan.config import Settings
+from aduan.errors import ApiError
+from aduan.messaging import Event, Publisher
+from aduan.outbox import flush, outbox_entry
+from aduan.photos import EXTENSIONS
+from aduan.storage import ObjectStore
+from aduan.tokens import reporter_token
+from services.intake.schemas import ReportIn
+
+
+@dataclass(frozen=True)
+class Photo:
+    data: bytes
+    content_type: str
+
+
+def fingerprint(payload: ReportIn, photos: list[Photo]) -> str:
+    digest = hashlib.sha256(json.dumps(payload.model_dump(), sort_keys=True).encode())
+    for photo in photos:
+        digest.update(hashlib.sha256(photo.data).digest())
+    return digest.hexdigest()
+
+
+def next_tracking_code(db: Database, city: str, now: datetime) -> str:
+    prefix = cities()[city]["code_prefix"]
+    counter = db.counters.find_one_and_update(
+        {"_id": f"{city}:{now.year}"},
+        {"$inc": {"seq": 1}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    return f"{prefix}-{now.year}-{counter['seq']:06d}"
+
+
+def receipt(report: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    return {
+        "id": report["_id"],
+        "code": report["code"],
+        "status": "submitted",
+        "token": reporter_token(settings.token_secret, report["_id"]),
+        "tracking_url": f"{settings.public_base_url}/api/v1/reports/{report['code']}",
+    }
+
+
+class Intake:
+    def __init__(
+        self, settings: Settings, db: Database, store: ObjectStore, publisher: Publisher
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.store = store
+        self.publisher = publisher
+
+    def submit(
+        self,
+        payload: ReportIn,
+        photos: list[Photo],
+        idempotency_key: str | None,
+        request_id: str | None,
+    ) -> dict[str, Any]:
+        city = payload.city or self.settings.default_city
+        request_print = fingerprint(payload, photos)
+        if idempotency_key:
+            earlier = self._replay(idempotency_key, request_print)
+            if earlier:
+                return earlier
+
+        now = datetime.now(UTC)
+        report_id = uuid.uuid4().hex
+        stored_photos = self._store_photos(city, report_id, photos)
+        report: dict[str, Any] = {
+            "_id": report_id,
+            "code": next_tracking_code(self.db, city, now),
+            "city": city,
+            "category": payload.category,
+            "description": payload.description,
+            "location": payload.location.model_dump(),
+            "channel": payload.channel,
+            "privacy": payload.privacy,
+            "reporter": payload.reporter.model_dump() if payload.reporter else None,
+            "photos": stored_photos,
+            "status": "submitted",
+            "created_at": now,
+            "updated_at": now,
+            "request_id": request_id,
+            "fingerprint": request_print,
+            "history": [
+                {
+                    "at": now,
+                    "from": None,
+                    "to": "submitted",
+                    "actor": {"kind": "reporter", "id": None, "role": None},
+                    "note": None,
+                }
+            ],
+        }
+        if idempotency_key:
+            report["idempotency_key"] = idempotency_key
+        event = Event(
+            routing_key="report.submitted",
+            body={
+                "report_id": report_id,
+                "code": report["code"],
+                "city": city,
+                "status": "submitted",
+                "occurred_at": now.isoformat(),
+            },
+            correlation_id=request_id,
+        )
+        report["outbox"] = [outbox_entry(event)]
+        try:
+            self.db.reports.insert_one(report)
+        except DuplicateKeyError:
+            # A concurrent retry with the same key won the race: answer as it did.
+            self._delete_photos(stored_photos)
+            earlier = self._replay(idempotency_key or "", request_print)
+            if earlier is None:
+                raise
+            return earlier
+        metrics.reports_submitted.labels(city, payload.channel).inc()
+        flush(self.db, report_id, [event], self.publisher)
+        return receipt(report, self.settings)
+
+    def _replay(self, key: str, request_print: str) -> dict[str, Any] | None:
+        earlier = self.db.reports.find_one(
+            {"idempotency_key": key}, {"code": 1, "fingerprint": 1}
+        )
+        if earlier is None:
+            return None
+        if earlier["fingerprint"] != request_print:
+            raise ApiError(
+                422,
+                "idempotency_key_reused",
+                "This Idempotency-Key was already used with a different request.",
+            )
+        return receipt(earlier, self.settings)
+
+    def _store_photos(self, city: str, report_id: str, photos: list[Photo]) -> list[dict]:
+        stored = []
+        for photo in photos:
+            photo_id = uuid.uuid4().hex
+            key = f"{city}/{report_id}/{photo_id}.{EXTENSIONS[photo.content_type]}"
+            self.store.put(self.store.raw_bucket, key, photo.data, photo.content_type)
+            stored.append(
+                {
+                    "id": photo_id,
+                    "raw_key": key,
+                    "content_type": photo.content_type,
+                    "size": len(photo.data),
+                    "sha256": hashlib.sha256(photo.data).hexdigest(),
+                }
+            )
+        return stored
+
+    def _delete_photos(self, stored: list[dict]) -> None:
+        for photo in stored:
+            self.store.delete(self.store.raw_bucket, photo["raw_key"])

@@ -1,0 +1,44 @@
+"""Shared fixtures. Unit tests need nothing; `stack` starts the real platform once per session
+(its own ports, data folders and queue namespace, so a running `make up` is left alone)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from aduan.devstack import ROOT, TEST, Stack
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    running = Stack(TEST, ROOT / ".run" / "test")
+    running.down()  # whatever a crashed earlier run left behind
+    os.environ.update(running.env())
+    _delete_test_queues()
+    try:
+        running.up()
+    except Exception:
+        running.down()
+        raise
+    yield running
+    running.down()
+
+
+def _delete_test_queues() -> None:
+    from aduan.config import Settings
+    from aduan.messaging import CONSUMERS, all_queue_names, connect
+
+    settings = Settings.from_env()
+    connection = connect(settings)
+    try:
+        channel = connection.channel()
+        for name in all_queue_names(settings, CONSUMERS):
+            channel.queue_delete(name)
+    finally:
+        connection.close()

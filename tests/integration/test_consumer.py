@@ -1,0 +1,176 @@
+"""The consumer helper against the real broker: late acks, redelivery, retries, parking."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import pika
+import pytest
+
+from aduan.messaging import (
+    ATTEMPTS_HEADER,
+    CONSUMERS,
+    Consumer,
+    Delivery,
+    Event,
+    Publisher,
+    all_queue_names,
+    connect,
+    declare_topology,
+    exchange_name,
+    parking_queue_name,
+    queue_name,
+)
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture
+def msg_settings(settings):
+    namespace = f"msgtest{uuid.uuid4().hex[:8]}"
+    isolated = replace(settings, namespace=namespace, retry_delays_ms=(100, 200),
+                       max_attempts=3)
+    connection = connect(isolated)
+    declare_topology(connection.channel(), isolated)
+    connection.close()
+    yield isolated
+    connection = connect(isolated)
+    channel = connection.channel()
+    for name in all_queue_names(isolated, CONSUMERS):
+        channel.queue_delete(name)
+    channel.exchange_delete(exchange_name(isolated))
+    connection.close()
+
+
+def _queue_depth(settings, name: str) -> int:
+    connection = connect(settings)
+    try:
+        return connection.channel().queue_declare(name, passive=True).method.message_count
+    finally:
+        connection.close()
+
+
+def _get_one(settings, name: str):
+    connection = connect(settings)
+    try:
+        method, properties, body = connection.channel().basic_get(name, auto_ack=True)
+        return (properties, body) if method else None
+    finally:
+        connection.close()
+
+
+def _wait(predicate, timeout_s: float = 15) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+class Running:
+    def __init__(self, settings, handler):
+        self.consumer = Consumer(settings, "verification", handler)
+        self.thread = threading.Thread(target=self.consumer.run, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> float:
+        started = time.monotonic()
+        self.consumer.stop()
+        self.thread.join(timeout=10)
+        assert not self.thread.is_alive()
+        return time.monotonic() - started
+
+
+def test_a_message_that_always_fails_is_parked_after_n_attempts(msg_settings):
+    attempts_seen: list[int] = []
+
+    def always_fails(delivery: Delivery) -> None:
+        attempts_seen.append(delivery.attempts)
+        raise RuntimeError("cannot handle this")
+
+    running = Running(msg_settings, always_fails)
+    event = Event("report.submitted", {"report_id": "r1"}, correlation_id="req-1")
+    Publisher(msg_settings).publish(event)
+    parking = parking_queue_name(msg_settings, "verification")
+    _wait(lambda: _queue_depth(msg_settings, parking) == 1)
+    running.stop()
+    assert attempts_seen == [0, 1, 2]
+    properties, body = _get_one(msg_settings, parking)
+    assert json.loads(body) == {"report_id": "r1"}
+    assert properties.message_id == event.message_id
+    assert properties.correlation_id == "req-1"
+    assert properties.headers[ATTEMPTS_HEADER] == 3
+    assert "cannot handle this" in properties.headers["x-aduan-last-error"]
+    assert _queue_depth(msg_settings, queue_name(msg_settings, "verification")) == 0
+
+
+def test_a_transient_failure_is_retried_with_the_original_routing_key(msg_settings):
+    seen: list[tuple[int, str]] = []
+
+    def fails_twice(delivery: Delivery) -> None:
+        seen.append((delivery.attempts, delivery.routing_key))
+        if len(seen) < 3:
+            raise ConnectionError("database blinked")
+
+    running = Running(msg_settings, fails_twice)
+    Publisher(msg_settings).publish(Event("report.submitted", {"report_id": "r2"}))
+    _wait(lambda: len(seen) == 3)
+    time.sleep(0.5)
+    running.stop()
+    assert seen == [(0, "report.submitted"), (1, "report.submitted"), (2, "report.submitted")]
+    assert _queue_depth(msg_settings, parking_queue_name(msg_settings, "verification")) == 0
+
+
+def test_a_body_that_is_not_json_is_parked_at_once(msg_settings):
+    calls: list[Delivery] = []
+    running = Running(msg_settings, calls.append)
+    connection = connect(msg_settings)
+    channel = connection.channel()
+    channel.basic_publish(exchange_name(msg_settings), "report.submitted", b"\x00not json",
+                          properties=pika.BasicProperties(delivery_mode=2, message_id="bad"))
+    connection.close()
+    parking = parking_queue_name(msg_settings, "verification")
+    _wait(lambda: _queue_depth(msg_settings, parking) == 1)
+    running.stop()
+    assert calls == []
+    properties, _ = _get_one(msg_settings, parking)
+    assert properties.headers[ATTEMPTS_HEADER] == 1
+
+
+def test_a_consumer_stops_promptly_when_asked(msg_settings):
+    running = Running(msg_settings, lambda delivery: None)
+    time.sleep(0.5)
+    assert running.stop() < 3
+
+
+def test_a_crash_before_the_ack_redelivers_the_message_without_a_second_effect(
+        msg_settings, db):
+    script = Path(__file__).with_name("consumer_process.py")
+    env = {**__import__("os").environ, "TEST_NAMESPACE": msg_settings.namespace,
+           "PYTHONPATH": str(Path(__file__).parents[2])}
+    event = Event("report.submitted", {"report_id": "crash-test"})
+    Publisher(msg_settings).publish(event)
+
+    crashing = subprocess.run([sys.executable, str(script)], env={**env,
+                              "CRASH_ON_FIRST_CALL": "1"}, timeout=60, capture_output=True)
+    assert crashing.returncode == 137, crashing.stderr.decode()[-2000:]
+    assert db.consumer_calls.find_one({"_id": event.message_id})["n"] == 1
+    main_queue = queue_name(msg_settings, "verification")
+    _wait(lambda: _queue_depth(msg_settings, main_queue) == 1)  # not lost: back in the queue
+
+    survivor = subprocess.Popen([sys.executable, str(script)], env=env)
+    try:
+        _wait(lambda: db.consumer_calls.find_one({"_id": event.message_id})["n"] == 2)
+        _wait(lambda: _queue_depth(msg_settings, main_queue) == 0)
+    finally:
+        survivor.terminate()
+        assert survivor.wait(timeout=20) == 0  # SIGTERM is a clean stop
+    assert db.consumer_effects.count_documents({"_id": event.message_id}) == 1

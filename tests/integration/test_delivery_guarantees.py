@@ -1,0 +1,89 @@
+"""Events are never lost and never take effect twice, through the real broker and workers."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pytest
+from photo_factory import fresh_padang_photo
+from stack_client import REPORT, submit, wait_for_status
+
+from aduan.messaging import CONSUMERS, Event, Publisher, connect, queue_name
+from aduan.photos import sniff_image_type
+from aduan.validation import validate
+from services.intake.schemas import ReportIn
+from services.intake.submission import Intake, Photo
+
+pytestmark = pytest.mark.stack
+
+
+def _mail_count(stack, code: str) -> int:
+    return sum(code.encode() in path.read_bytes() for path in stack.maildir.glob("*.eml"))
+
+
+def _wait_for(predicate, timeout_s: float = 20) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
+
+
+def _queues_drained(settings) -> bool:
+    connection = connect(settings)
+    try:
+        channel = connection.channel()
+        return all(
+            channel.queue_declare(queue_name(settings, c), passive=True).method.message_count
+            == 0 for c in CONSUMERS)
+    finally:
+        connection.close()
+
+
+def test_redelivered_events_have_no_second_effect(api, stack, db, store, settings):
+    receipt = submit(api, fresh_padang_photo()).json()
+    wait_for_status(api, receipt["code"], {"forwarded"})
+    _wait_for(lambda: db.deliveries.count_documents(
+        {"report_id": receipt["id"], "result": "sent"}) == 2)
+    before = db.reports.find_one({"_id": receipt["id"]})
+    mails_before = _mail_count(stack, receipt["code"])
+    public_before = store.keys(store.public_bucket, f"padang/{receipt['id']}/")
+    assert mails_before == 2 and len(public_before) == 2
+
+    # The broker redelivers every event of this report (same message ids, as after a crash).
+    publisher = Publisher(settings)
+    for delivery in db.deliveries.find({"report_id": receipt["id"]}):
+        message_id = delivery["_id"].split(":")[0]
+        status = delivery["event"].removeprefix("report.")
+        publisher.publish(Event(delivery["event"], {"report_id": receipt["id"],
+                                                    "status": status}, message_id=message_id))
+    publisher.publish(Event("report.verified", {"report_id": receipt["id"]}))
+    publisher.close()
+    time.sleep(1)
+    _wait_for(lambda: _queues_drained(settings))
+    time.sleep(1)
+
+    after = db.reports.find_one({"_id": receipt["id"]})
+    assert after["history"] == before["history"]
+    assert after["status"] == "forwarded"
+    assert _mail_count(stack, receipt["code"]) == mails_before
+    assert store.keys(store.public_bucket, f"padang/{receipt['id']}/") == public_before
+
+
+def test_an_event_the_broker_could_not_take_is_relayed_later(api, db, store, settings):
+    # A real publisher whose broker is unreachable: the report must still be stored with its
+    # event, acknowledged, and later sent by the outbox relay process of the running stack.
+    unreachable = replace(settings, amqp_url="amqp://guest:guest@127.0.0.1:1/%2F")
+    intake = Intake(unreachable, db, store, Publisher(unreachable))
+    photo = fresh_padang_photo()
+    receipt = intake.submit(validate(ReportIn, REPORT),
+                            [Photo(photo, sniff_image_type(photo) or "")], None, "relay-test")
+    stored = db.reports.find_one({"_id": receipt["id"]})
+    assert stored["status"] == "submitted"
+    assert [e["routing_key"] for e in stored["outbox"]] == ["report.submitted"]
+
+    view = wait_for_status(api, receipt["code"], {"forwarded"}, timeout_s=30)
+    assert view["agencies"] == ["DLH"]
+    assert db.reports.find_one({"_id": receipt["id"]})["outbox"] == []

@@ -1,0 +1,68 @@
+"""Builds test photos from the real samples: GPS and capture time rewritten with piexif."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import piexif
+
+PHOTOS = Path(__file__).parent / "data" / "photos"
+
+# Points inside each city (checked against the shipped boundaries by the unit tests).
+INSIDE = {
+    "padang": (-0.9726, 100.4057),  # Lubuk Begalung
+    "depok": (-6.3743, 106.8230),  # Beji
+    "jambi": (-1.6093, 103.6123),  # Jelutung
+    "kotamobagu": (0.7292, 124.3314),  # Kotamobagu Timur
+}
+WIB = timezone(timedelta(hours=7))
+
+
+def _dms(value: float) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    value = abs(value)
+    degrees = int(value)
+    minutes = int((value - degrees) * 60)
+    seconds = round(((value - degrees) * 60 - minutes) * 60 * 1000)
+    return ((degrees, 1), (minutes, 1), (seconds, 1000))
+
+
+def camera_photo(
+    lat: float | None,
+    lon: float | None,
+    captured_at: datetime | None,
+    source: str = "DSCN0010.jpg",
+    offset: str | None = "+07:00",
+    software: str | None = None,
+) -> bytes:
+    """A real camera JPEG with its GPS and DateTimeOriginal replaced (None removes them)."""
+    data = (PHOTOS / source).read_bytes()
+    exif = piexif.load(data)
+    exif["GPS"] = {}
+    if lat is not None and lon is not None:
+        exif["GPS"] = {
+            piexif.GPSIFD.GPSLatitudeRef: b"S" if lat < 0 else b"N",
+            piexif.GPSIFD.GPSLatitude: _dms(lat),
+            piexif.GPSIFD.GPSLongitudeRef: b"W" if lon < 0 else b"E",
+            piexif.GPSIFD.GPSLongitude: _dms(lon),
+        }
+    exif["Exif"].pop(piexif.ExifIFD.DateTimeOriginal, None)
+    exif["Exif"].pop(piexif.ExifIFD.OffsetTimeOriginal, None)
+    if captured_at is not None:
+        local = captured_at.astimezone(WIB) if offset == "+07:00" else captured_at
+        exif["Exif"][piexif.ExifIFD.DateTimeOriginal] = local.strftime("%Y:%m:%d %H:%M:%S").encode()
+        if offset:
+            exif["Exif"][piexif.ExifIFD.OffsetTimeOriginal] = offset.encode()
+    if software is not None:
+        exif["0th"][piexif.ImageIFD.Software] = software.encode()
+    exif["thumbnail"] = None
+    exif["1st"] = {}
+    out = io.BytesIO()
+    piexif.insert(piexif.dump(exif), data, out)
+    return out.getvalue()
+
+
+def fresh_padang_photo() -> bytes:
+    lat, lon = INSIDE["padang"]
+    return camera_photo(lat, lon, datetime.now(WIB) - timedelta(minutes=20))

@@ -1,0 +1,221 @@
+"""docker-compose.yml: valid for docker-compose 1.29, runs every Aduan entry point, each with a
+health check. Only `docker-compose config` is used, so no Docker engine is needed.
+
+Compose runs with a bare environment and an empty env file, so what is checked is the file with
+its defaults, whatever the developer's shell or a local .env holds.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from aduan.config import Settings
+from aduan.devstack import DEV, HTTP_SERVICES, ROOT, WORKERS
+
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+PROMETHEUS_CONFIG = ROOT / "deploy" / "prometheus" / "prometheus.yml"
+
+INFRASTRUCTURE = {"mongo", "minio", "rabbitmq", "mailpit", "prometheus", "grafana"}
+EXPECTED_SERVICES = INFRASTRUCTURE | {
+    "gateway", "intake", "verification", "routing", "notification",
+    "verification-worker", "routing-worker", "notification-worker", "outbox-relay",
+}
+ADUAN_SERVICES = EXPECTED_SERVICES - INFRASTRUCTURE
+EXPECTED_VOLUMES = {"mongo-data", "minio-data", "rabbitmq-data", "prometheus-data", "grafana-data"}
+# Read by aduan/gunicorn_conf.py, not by Settings.
+GUNICORN_VARIABLES = {"ADUAN_WEB_WORKERS", "ADUAN_WEB_THREADS"}
+KNOWN_VARIABLES = {f"ADUAN_{f.name.upper()}" for f in fields(Settings)} | GUNICORN_VARIABLES
+
+
+@pytest.fixture(scope="module")
+def empty_env_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("compose") / "empty.env"
+    path.write_text("")
+    return path
+
+
+def run_compose(env_file: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    executable = shutil.which("docker-compose")
+    if executable is None:
+        pytest.fail(
+            "docker-compose is not on PATH; `make bootstrap` installs it (Debian package "
+            "docker-compose). It is needed to validate docker-compose.yml.",
+            pytrace=False,
+        )
+    bare_env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(Path.home()),
+        "LANG": "C.UTF-8",
+        **(env or {}),
+    }
+    result = subprocess.run(
+        [executable, "-f", str(COMPOSE_FILE), "--env-file", str(env_file), *args],
+        cwd=ROOT, env=bare_env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, (
+        f"`docker-compose {' '.join(args)}` failed ({result.returncode}):\n{result.stderr}"
+    )
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def services(empty_env_file: Path) -> dict[str, str]:
+    return service_blocks(run_compose(empty_env_file, "config"))
+
+
+def service_blocks(normalized: str) -> dict[str, str]:
+    """Splits `docker-compose config` output (block YAML, two-space steps) into each service's
+    lines, keyed by service name."""
+    blocks: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    in_services = False
+    for line in normalized.splitlines():
+        if not line.startswith(" "):
+            in_services = line == "services:"
+            current = None
+        elif in_services and (match := re.fullmatch(r" {2}([\w.-]+):", line)):
+            current = blocks.setdefault(match.group(1), [])
+        elif in_services and current is not None:
+            current.append(line)
+    return {name: "\n".join(lines) for name, lines in blocks.items()}
+
+
+def section(block: str, key: str) -> str | None:
+    """The value of a service's top-level key, with YAML's line wrapping undone."""
+    lines = block.splitlines()
+    for index, line in enumerate(lines):
+        match = re.fullmatch(rf" {{4}}{re.escape(key)}:(.*)", line)
+        if match is None:
+            continue
+        body = [match.group(1)]
+        for following in lines[index + 1:]:
+            if re.match(r" {4}\S", following) and not following.startswith("    - "):
+                break
+            body.append(following)
+        return " ".join(" ".join(body).split())
+    return None
+
+
+def environment(block: str) -> dict[str, str]:
+    values = {}
+    for line in block.splitlines():
+        match = re.fullmatch(r" {6}(ADUAN_\w+): ?(.*)", line)
+        if match:
+            values[match.group(1)] = _unquote(match.group(2))
+    return values
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] == "'":
+        return value[1:-1].replace("''", "'")
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1]
+    return value
+
+
+def test_config_is_valid(empty_env_file: Path) -> None:
+    assert run_compose(empty_env_file, "config", "-q") == ""
+
+
+def test_services_are_exactly_the_platform(empty_env_file: Path) -> None:
+    listed = set(run_compose(empty_env_file, "config", "--services").split())
+    assert listed == EXPECTED_SERVICES
+
+
+def test_volumes(empty_env_file: Path) -> None:
+    listed = set(run_compose(empty_env_file, "config", "--volumes").split())
+    assert listed == EXPECTED_VOLUMES
+
+
+def test_every_devstack_entry_point_is_a_compose_service() -> None:
+    assert set(HTTP_SERVICES) | set(WORKERS) == ADUAN_SERVICES
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_SERVICES))
+def test_every_service_has_a_healthcheck(services: dict[str, str], name: str) -> None:
+    healthcheck = section(services[name], "healthcheck")
+    assert healthcheck is not None and "test:" in healthcheck, f"{name} has no health check"
+
+
+@pytest.mark.parametrize("name", sorted(HTTP_SERVICES))
+def test_http_service(services: dict[str, str], name: str) -> None:
+    block = services[name]
+    port = DEV.http_ports[name]
+    command = section(block, "command") or ""
+    assert command.startswith("gunicorn -c python:aduan.gunicorn_conf"), command
+    assert f"-b 0.0.0.0:{port}" in command
+    assert f"'{HTTP_SERVICES[name]}'" in command
+    assert f"http://127.0.0.1:{port}/readyz" in (section(block, "healthcheck") or "")
+    assert section(block, "image") == "aduan:latest"
+    assert section(block, "build") is not None
+    published = section(block, "ports")
+    if name == "gateway":
+        assert published is not None and "published: 8080" in published
+    else:
+        assert published is None, f"{name} is internal and must publish no port"
+
+
+@pytest.mark.parametrize("name", sorted(WORKERS))
+def test_worker(services: dict[str, str], name: str) -> None:
+    block = services[name]
+    _, module = WORKERS[name]
+    assert section(block, "command") == f"python -m {module}"
+    assert section(block, "image") == "aduan:latest"
+    # Published ports would stop `docker-compose up --scale NAME=N` on one machine.
+    assert section(block, "ports") is None
+
+
+def test_aduan_services_share_one_environment(services: dict[str, str]) -> None:
+    shared = environment(services["gateway"])
+    for name in ADUAN_SERVICES:
+        assert environment(services[name]) == shared, f"{name} differs from the gateway"
+    unknown = set(shared) - KNOWN_VARIABLES
+    assert not unknown, f"not Aduan settings (typo?): {sorted(unknown)}"
+    assert shared["ADUAN_MONGO_URL"] == "mongodb://mongo:27017"
+    assert shared["ADUAN_AMQP_URL"] == "amqp://aduan:aduan-dev@rabbitmq:5672/%2F"
+    assert shared["ADUAN_S3_ENDPOINT"] == "minio:9000"
+    assert shared["ADUAN_SMTP_HOST"] == "mailpit"
+    assert shared["ADUAN_TOKEN_SECRET"] == "change-me"
+    for service in ("intake", "verification", "routing", "notification"):
+        url = f"http://{service}:{DEV.http_ports[service]}"
+        assert shared[f"ADUAN_{service.upper()}_URL"] == url
+
+
+def test_secrets_come_from_the_environment(empty_env_file: Path) -> None:
+    secrets = {
+        "RABBITMQ_PASSWORD": "rabbit-pw",
+        "MINIO_ROOT_USER": "minio-user",
+        "MINIO_ROOT_PASSWORD": "minio-pw",
+        "ADUAN_TOKEN_SECRET": "token-secret",
+    }
+    blocks = service_blocks(run_compose(empty_env_file, "config", env=secrets))
+    aduan_env = environment(blocks["outbox-relay"])
+    assert aduan_env["ADUAN_AMQP_URL"] == "amqp://aduan:rabbit-pw@rabbitmq:5672/%2F"
+    assert aduan_env["ADUAN_S3_ACCESS_KEY"] == "minio-user"
+    assert aduan_env["ADUAN_S3_SECRET_KEY"] == "minio-pw"
+    assert aduan_env["ADUAN_TOKEN_SECRET"] == "token-secret"
+    assert "RABBITMQ_DEFAULT_PASS: rabbit-pw" in blocks["rabbitmq"]
+    assert "MINIO_ROOT_PASSWORD: minio-pw" in blocks["minio"]
+
+
+def test_prometheus_scrapes_every_http_service_and_rabbitmq(services: dict[str, str]) -> None:
+    assert "deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro" in (
+        section(services["prometheus"], "volumes") or ""
+    )
+    jobs = {}
+    for chunk in PROMETHEUS_CONFIG.read_text().split("- job_name:")[1:]:
+        name, _, body = chunk.partition("\n")
+        jobs[name.strip()] = body
+    for service, port in DEV.http_ports.items():
+        assert service in jobs, f"no scrape job for {service}"
+        assert f"names: [{service}]" in jobs[service]
+        assert f"port: {port}" in jobs[service]
+        assert "metrics_path: /metrics" in jobs[service]
+    assert '"rabbitmq:15692"' in jobs["rabbitmq"]

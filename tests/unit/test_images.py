@@ -1,0 +1,62 @@
+import io
+
+import piexif
+import pytest
+from photo_factory import PHOTOS, camera_photo
+from PIL import Image
+
+from services.verification.images import ImageRejected, open_image, render
+
+
+def test_public_copy_carries_no_exif_or_xmp_but_keeps_the_colour_profile():
+    source = Image.open(PHOTOS / "no_exif.jpg")  # has EXIF, XMP and an ICC profile
+    assert source.info.get("icc_profile") and source.info.get("xmp") and source.getexif()
+    rendition = render(open_image((PHOTOS / "no_exif.jpg").read_bytes(), 50_000_000))
+    for jpeg in (rendition.public_jpeg, rendition.thumbnail_jpeg):
+        public = Image.open(io.BytesIO(jpeg))
+        assert not public.getexif()
+        assert "exif" not in public.info and "xmp" not in public.info
+        assert b"Exif\x00\x00" not in jpeg and b"http://ns.adobe.com/xap" not in jpeg
+        assert public.info.get("icc_profile") == source.info["icc_profile"]
+
+
+def test_public_copy_is_at_most_2048_pixels_on_its_longest_side():
+    rendition = render(open_image((PHOTOS / "iphone_hdr_YES.jpg").read_bytes(), 50_000_000))
+    assert (rendition.width, rendition.height) == (2048, 1536)
+    assert Image.open(io.BytesIO(rendition.public_jpeg)).size == (2048, 1536)
+
+
+def test_gps_never_reaches_the_public_copy():
+    rendition = render(open_image(camera_photo(-0.95, 100.4, None), 50_000_000))
+    assert piexif.load(rendition.public_jpeg)["GPS"] == {}
+
+
+def test_orientation_is_applied():
+    rendition = render(open_image((PHOTOS / "portrait_6.jpg").read_bytes(), 50_000_000))
+    assert (rendition.width, rendition.height) == (450, 600)  # stored 600x450, orientation 6
+    assert max(Image.open(io.BytesIO(rendition.thumbnail_jpeg)).size) == 320
+
+
+@pytest.mark.parametrize(
+    "name, reason",
+    [("bomb_30000x30000.png", "too_many_pixels"),
+     ("DSCN0010_truncated60.jpg", "corrupt_image"),
+     ("cheers_1440x960.heic", "unsupported_format")],
+)
+def test_bad_images_are_refused_before_or_while_decoding(name, reason):
+    with pytest.raises(ImageRejected) as caught:
+        open_image((PHOTOS / name).read_bytes(), 50_000_000)
+    assert caught.value.reason == reason
+
+
+def test_pixel_limit_is_configurable():
+    data = (PHOTOS / "DSCN0010.jpg").read_bytes()  # 640x480
+    with pytest.raises(ImageRejected):
+        open_image(data, 640 * 480 - 1)
+    assert open_image(data, 640 * 480).size == (640, 480)
+
+
+def test_non_image_bytes_are_unsupported():
+    with pytest.raises(ImageRejected) as caught:
+        open_image(b"\xff\xd8\xff" + b"not really a jpeg" * 10, 50_000_000)
+    assert caught.value.reason in {"unsupported_format", "corrupt_image"}

@@ -1,0 +1,34 @@
+from aduan.logs import mask_email
+from aduan.tokens import reporter_token, token_matches
+from services.notification.templates import render_status_message
+
+
+def test_indonesian_is_the_default_and_english_is_available():
+    indonesian = render_status_message("id", "PDG-2026-000001", "forwarded", "http://x/1", "DLH")
+    english = render_status_message("en", "PDG-2026-000001", "forwarded", "http://x/1", "DLH")
+    fallback = render_status_message("fr", "PDG-2026-000001", "forwarded", "http://x/1", None)
+    assert indonesian.subject == "Laporan PDG-2026-000001: diteruskan ke instansi"
+    assert "Instansi yang menangani: DLH" in indonesian.text
+    assert english.subject == "Report PDG-2026-000001: forwarded to the agency"
+    assert "Handled by: DLH" in english.text
+    assert fallback.subject.startswith("Laporan")
+    assert '<html lang="id">' in indonesian.html and "http://x/1" in indonesian.html
+
+
+def test_html_is_escaped():
+    rendered = render_status_message("en", "<b>X</b>", "submitted", "http://x", None)
+    assert "<b>X</b>" not in rendered.html and "&lt;b&gt;" in rendered.html
+
+
+def test_tokens_are_bound_to_the_report_and_the_secret():
+    token = reporter_token("secret", "report-1")
+    assert token_matches("secret", "report-1", token)
+    assert not token_matches("secret", "report-2", token)
+    assert not token_matches("other", "report-1", token)
+    assert not token_matches("secret", "report-1", None)
+    assert not token_matches("secret", "report-1", "")
+
+
+def test_masked_email_cannot_be_used_to_contact_anyone():
+    assert mask_email("warga.padang@example.id") == "w***@example.id"
+    assert mask_email("nonsense") == "***"

@@ -12,7 +12,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from photo_factory import INSIDE, WIB, camera_photo  # noqa: E402
+from photo_factory import INSIDE, WIB, camera_photo
 
 GATEWAY = "http://127.0.0.1:8080/api/v1"
 SAMPLES = [

@@ -21,7 +21,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -91,6 +91,23 @@ TEST = Profile(
 PROFILES = {"dev": DEV, "test": TEST}
 
 
+def test_profile(slot: int) -> Profile:
+    """The test profile shifted to its own ports and queue namespace, so several test runs
+    (e.g. in separate work trees) can share one machine and one broker."""
+    if slot == 0:
+        return TEST
+    shift = 10 * slot
+    return replace(
+        TEST,
+        name=f"test{slot}",
+        namespace=f"aduantest{slot}",
+        http_ports={k: v + shift for k, v in TEST.http_ports.items()},
+        mongo_port=TEST.mongo_port + shift,
+        smtp_port=TEST.smtp_port + shift,
+        weed_ports={k: v + shift for k, v in TEST.weed_ports.items()},
+    )
+
+
 def port_open(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=0.5):
@@ -152,7 +169,7 @@ class Stack:
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{p.http_ports['gateway']}",
             **http,
         }
-        if p.name == "test":
+        if p.name.startswith("test"):
             values["RETRY_DELAYS_MS"] = "200,400,800"
             values["MAX_ATTEMPTS"] = "3"
             values["OUTBOX_RELAY_AFTER_S"] = "1"

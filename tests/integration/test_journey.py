@@ -134,5 +134,6 @@ def test_consumer_metrics_reach_the_service_metrics_endpoint(stack, api):
     wait_for_status(api, receipt["code"], {"forwarded"})
     port = stack.profile.http_ports["verification"]
     text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
-    assert 'aduan_messages_handled_total{outcome="acked",queue="aduantest.verification"}' in text
+    queue = f"{stack.profile.namespace}.verification"
+    assert f'aduan_messages_handled_total{{outcome="acked",queue="{queue}"}}' in text
     assert 'aduan_verification_verdicts_total{verdict="verified"}' in text

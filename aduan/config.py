@@ -49,6 +49,10 @@ class Settings:
     upstream_timeout_s: float = 10.0
     # Signs reporter tracking tokens; production must set its own secret.
     token_secret: str = "dev-only-token-secret"
+    # Signs staff access tokens (HS256, shared by every service that checks roles).
+    jwt_secret: str = "dev-only-jwt-secret-change-me-in-production"
+    access_token_ttl_s: int = 900
+    refresh_token_ttl_s: int = 7 * 24 * 3600
     log_level: str = "INFO"
 
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from flask import Flask
@@ -9,30 +10,42 @@ from flask import Flask
 from aduan.config import Settings
 from aduan.web import create_app as create_service_app
 from gateway.proxy import Upstream
+from gateway.routes import ROUTES, Route
 
 API = "/api/v1"
 
 
+def _upstreams(settings: Settings) -> dict[str, Upstream]:
+    urls = {
+        "intake": settings.intake_url,
+        "verification": settings.verification_url,
+        "routing": settings.routing_url,
+        "notification": settings.notification_url,
+    }
+    return {name: Upstream(url, settings.upstream_timeout_s) for name, url in urls.items()}
+
+
+def _forwarding_view(route: Route, upstream: Upstream):
+    def view(**params: Any):
+        path = route.upstream_path
+        for name, value in params.items():
+            path = path.replace(f"<{name}>", quote(str(value), safe=""))
+        return upstream.forward(path)
+
+    view.__name__ = f"{route.method.lower()}_{route.service}_{route.upstream_path}"
+    return view
+
+
 def create_app() -> Flask:
     settings = Settings.from_env()
-    intake = Upstream(settings.intake_url, settings.upstream_timeout_s)
-    routing = Upstream(settings.routing_url, settings.upstream_timeout_s)
+    upstreams = _upstreams(settings)
     app = create_service_app(
-        "gateway", settings, readiness={"intake": intake.check, "routing": routing.check}
+        "gateway", settings,
+        readiness={name: upstream.check for name, upstream in upstreams.items()},
     )
     # Five photos at the intake limit plus the form fields; intake checks each photo itself.
     app.config["MAX_CONTENT_LENGTH"] = 5 * settings.max_photo_bytes + 256 * 1024
-
-    @app.post(f"{API}/reports")
-    def submit_report():
-        return intake.forward("/reports")
-
-    @app.get(f"{API}/reports/<code>")
-    def get_report(code: str):
-        return intake.forward(f"/reports/{quote(code, safe='')}")
-
-    @app.get(f"{API}/categories")
-    def list_categories():
-        return routing.forward("/categories")
-
+    for route in ROUTES:
+        app.add_url_rule(f"{API}{route.path}", view_func=_forwarding_view(
+            route, upstreams[route.service]), methods=[route.method])
     return app

@@ -10,7 +10,7 @@ from flask import Response, request
 from aduan.errors import ApiError
 from aduan.web import REQUEST_ID_HEADER, current_request_id
 
-FORWARDED_REQUEST_HEADERS = ("Content-Type", "Idempotency-Key", "X-Reporter-Token",
+FORWARDED_REQUEST_HEADERS = ("Content-Type", "Idempotency-Key", "X-Reporter-Token", "Authorization",
                              "Accept-Language")
 FORWARDED_RESPONSE_HEADERS = ("Content-Type", "Retry-After")
 

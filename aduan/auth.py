@@ -1,0 +1,118 @@
+"""Who is calling: staff access tokens (JWT), roles and the one way services check them.
+
+The gateway authenticates client apps (API keys) and staff (login → JWT); every service that
+acts on behalf of staff verifies the same JWT itself with `require_roles`, so no service
+trusts a header that anyone could set.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import jwt
+from flask import current_app, g, request
+
+from aduan.config import Settings
+from aduan.errors import ApiError
+
+OPERATOR = "operator"
+AGENCY_ADMIN = "agency_admin"
+OFFICER = "officer"
+LEADER = "leader"
+SYSADMIN = "sysadmin"
+ROLES = (OPERATOR, AGENCY_ADMIN, OFFICER, LEADER, SYSADMIN)
+AGENCY_ROLES = (AGENCY_ADMIN, OFFICER)
+
+ALGORITHM = "HS256"
+ISSUER = "aduan"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A signed-in staff member."""
+
+    user_id: str
+    role: str
+    city: str
+    agency: str | None = None  # set for agency roles: they see their agency's reports only
+
+    @property
+    def is_agency(self) -> bool:
+        return self.role in AGENCY_ROLES
+
+
+def issue_access_token(settings: Settings, principal: Principal, now: float | None = None
+                       ) -> str:
+    issued = int(now if now is not None else time.time())
+    claims: dict[str, Any] = {
+        "iss": ISSUER,
+        "sub": principal.user_id,
+        "role": principal.role,
+        "city": principal.city,
+        "agency": principal.agency,
+        "iat": issued,
+        "exp": issued + settings.access_token_ttl_s,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)
+
+
+def decode_access_token(settings: Settings, token: str) -> Principal:
+    try:
+        claims = jwt.decode(
+            token, settings.jwt_secret, algorithms=[ALGORITHM], issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "iss"]},
+        )
+    except jwt.ExpiredSignatureError as err:
+        raise ApiError(401, "token_expired", "The access token has expired.") from err
+    except jwt.PyJWTError as err:
+        raise ApiError(401, "invalid_token", "The access token is not valid.") from err
+    if claims.get("role") not in ROLES:
+        raise ApiError(401, "invalid_token", "The access token is not valid.")
+    return Principal(user_id=claims["sub"], role=claims["role"], city=claims.get("city", ""),
+                     agency=claims.get("agency"))
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def current_principal() -> Principal | None:
+    """The staff member of this request, or None when no token was sent."""
+    if "principal" not in g:
+        token = bearer_token()
+        settings: Settings = current_app.config["SETTINGS"]
+        g.principal = decode_access_token(settings, token) if token else None
+    return g.principal
+
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def require_roles(*roles: str) -> Callable[[View], View]:
+    """Refuses the request with 401 without a valid token and 403 for any other role."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {unknown}")
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            principal = current_principal()
+            if principal is None:
+                raise ApiError(401, "authentication_required", "Sign in to do this.")
+            if principal.role not in roles:
+                raise ApiError(403, "forbidden", "Your role may not do this.",
+                               {"role": principal.role, "allowed": list(roles)})
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate

@@ -53,6 +53,13 @@ class Settings:
     jwt_secret: str = "dev-only-jwt-secret-change-me-in-production"
     access_token_ttl_s: int = 900
     refresh_token_ttl_s: int = 7 * 24 * 3600
+    # Requests per minute; client apps sending an API key get their key's own budget.
+    rate_limit_per_ip: int = 300
+    rate_limit_per_api_key: int = 1200
+    submit_limit_per_ip: int = 30
+    login_limit_per_ip: int = 10
+    # When true, submitting a report needs a client app's API key (X-Api-Key).
+    require_api_key: bool = False
     log_level: str = "INFO"
 
     @classmethod

@@ -23,8 +23,19 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         IndexModel([("outbox.created_at", ASCENDING)]),
         IndexModel([("city", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)]),
+        IndexModel([("city", ASCENDING), ("created_at", DESCENDING)]),
+        IndexModel([("agencies.code", ASCENDING), ("created_at", DESCENDING)]),
+        IndexModel([("keywords", ASCENDING)]),
+        IndexModel([("geo", "2dsphere")]),
     ],
     "deliveries": [IndexModel([("report_id", ASCENDING), ("created_at", ASCENDING)])],
+    "users": [IndexModel([("username", ASCENDING)], unique=True)],
+    "refresh_tokens": [
+        IndexModel([("user_id", ASCENDING)]),
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
+    ],
+    "api_keys": [IndexModel([("created_at", DESCENDING)])],
+    "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
 }
 
 
@@ -47,8 +58,13 @@ def get_db(settings: Settings) -> Database:
 
 
 def ensure_indexes(db: Database) -> None:
+    """Creates the indexes that do not exist yet (by name). Asking again for an existing
+    2dsphere index is refused by SecantusDB as a conflict, so existing ones are skipped."""
     for collection, indexes in INDEXES.items():
-        db[collection].create_indexes(indexes)
+        existing = {index["name"] for index in db[collection].list_indexes()}
+        missing = [i for i in indexes if i.document["name"] not in existing]
+        if missing:
+            db[collection].create_indexes(missing)
 
 
 def ping(db: Database) -> None:

@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from aduan.errors import ApiError
 
 Model = TypeVar("Model", bound=BaseModel)
+
+
+class Strict(BaseModel):
+    """Base of every request body: unknown fields refused, no type coercion."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 def find_operator_key(value: Any, path: str = "") -> str | None:

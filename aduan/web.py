@@ -78,7 +78,12 @@ def create_app(
             return
         with startup_lock:
             if not started_up.is_set():
-                startup()
+                try:
+                    startup()
+                except Exception as err:  # retried on the next request
+                    log.exception("start-up (indexes, buckets, seed data) failed")
+                    raise ApiError(503, "service_unavailable",
+                                   "The service is starting; retry later.") from err
                 started_up.set()
 
     @app.before_request
@@ -105,7 +110,10 @@ def create_app(
 
     @app.errorhandler(ApiError)
     def _api_error(err: ApiError) -> Response:
-        return error_response(err.status, err.code, err.message, err.details)
+        response = error_response(err.status, err.code, err.message, err.details)
+        if err.status == 429 and isinstance(err.details, dict) and "retry_after" in err.details:
+            response.headers["Retry-After"] = str(err.details["retry_after"])
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> Response:

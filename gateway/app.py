@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask
+from flask import Flask, request
 
 from aduan.config import Settings
+from aduan.db import ensure_indexes, get_db, ping
 from aduan.web import create_app as create_service_app
+from gateway.clients import identify_and_limit
 from gateway.proxy import Upstream
 from gateway.routes import ROUTES, Route
+from gateway.staff_api import staff_blueprint
 
 API = "/api/v1"
 
@@ -38,13 +41,23 @@ def _forwarding_view(route: Route, upstream: Upstream):
 
 def create_app() -> Flask:
     settings = Settings.from_env()
+    db = get_db(settings)
     upstreams = _upstreams(settings)
     app = create_service_app(
         "gateway", settings,
-        readiness={name: upstream.check for name, upstream in upstreams.items()},
+        readiness={"mongo": lambda: ping(db)}
+        | {name: upstream.check for name, upstream in upstreams.items()},
+        startup=lambda: ensure_indexes(db),
     )
     # Five photos at the intake limit plus the form fields; intake checks each photo itself.
     app.config["MAX_CONTENT_LENGTH"] = 5 * settings.max_photo_bytes + 256 * 1024
+
+    @app.before_request
+    def _clients_and_limits() -> None:
+        if request.path.startswith(API):
+            identify_and_limit(db, settings)
+
+    app.register_blueprint(staff_blueprint(db, settings), url_prefix=API)
     for route in ROUTES:
         app.add_url_rule(f"{API}{route.path}", view_func=_forwarding_view(
             route, upstreams[route.service]), methods=[route.method])

@@ -19,6 +19,10 @@ class Route:
 
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/reports", "intake", "/reports"),
+    Route("GET", "/reports", "intake", "/reports"),
     Route("GET", "/reports/<code>", "intake", "/reports/<code>"),
+    Route("POST", "/reports/<code>/comments", "intake", "/reports/<code>/comments"),
+    Route("GET", "/staff/reports", "intake", "/staff/reports"),
+    Route("GET", "/staff/reports/<code>", "intake", "/staff/reports/<code>"),
     Route("GET", "/categories", "routing", "/categories"),
 )

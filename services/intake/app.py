@@ -1,66 +1,55 @@
-"""Intake HTTP service: accepts reports and serves them back by tracking code."""
+"""Intake HTTP service: accepts reports, serves them back, lists them for the public and staff."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
+from flask import Flask, jsonify, request
+from pydantic import Field
+
+from aduan.auth import ROLES, Principal, current_principal, require_roles
 from aduan.catalogue import CategoryCache, cities, ensure_seeded
 from aduan.config import Settings
 from aduan.db import ensure_indexes, get_db, ping
 from aduan.errors import ApiError
 from aduan.messaging import Publisher
-from aduan.photos import sniff_image_type
 from aduan.storage import ObjectStore
 from aduan.tokens import token_matches
-from aduan.validation import parse_json_object, validate
+from aduan.validation import Strict, parse_json_object, validate
 from aduan.web import create_app as create_service_app
 from aduan.web import current_request_id
+from services.intake import uploads
+from services.intake.queries import (
+    PublicListQuery,
+    StaffListQuery,
+    public_filter,
+    staff_filter,
+)
 from services.intake.schemas import ReportIn
-from services.intake.submission import Intake, Photo
-from services.intake.views import report_view, visible_publicly
+from services.intake.submission import Intake
+from services.intake.views import as_geojson, report_view, staff_view, summary, visible_publicly
 
-MAX_PHOTOS = 5
 REPORTER_TOKEN_HEADER = "X-Reporter-Token"
+RESIDENT_CHANNELS = ("app", "web")
+STAFF_FILING_ROLES = ("operator", "sysadmin")
 
 
-def _read_photos(settings: Settings) -> list[Photo]:
-    uploads = request.files.getlist("photo")
-    if not uploads:
-        raise ApiError(400, "missing_field", "A photo is required (multipart field 'photo').",
-                       {"field": "photo"})
-    if len(uploads) > MAX_PHOTOS:
-        raise ApiError(400, "too_many_photos", f"At most {MAX_PHOTOS} photos per report.")
-    photos = []
-    for upload in uploads:
-        data = upload.read(settings.max_photo_bytes + 1)
-        if len(data) > settings.max_photo_bytes:
-            raise ApiError(413, "photo_too_large",
-                           f"Each photo may be at most {settings.max_photo_bytes} bytes.")
-        content_type = sniff_image_type(data)
-        if content_type is None:
-            raise ApiError(415, "unsupported_photo_type",
-                           "Photos must be JPEG, PNG or HEIC images.",
-                           {"filename": (upload.filename or "")[:100]})
-        photos.append(Photo(data=data, content_type=content_type))
-    return photos
+class CommentIn(Strict):
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
-def _read_report() -> ReportIn:
-    raw = request.form.get("report")
-    if raw is None:
-        raise ApiError(400, "missing_field",
-                       "The report fields are required as JSON (multipart field 'report').",
-                       {"field": "report"})
-    payload = validate(ReportIn, parse_json_object(raw, "The 'report' field"))
-    return payload
+def _query_args(model):
+    return validate(model, dict(request.args.items()))
 
 
 def create_app() -> Flask:
     settings = Settings.from_env()
     db = get_db(settings)
     store = ObjectStore(settings)
-    publisher = Publisher(settings)
-    intake = Intake(settings, db, store, publisher)
+    intake = Intake(settings, db, store, Publisher(settings))
     categories = CategoryCache(db)
 
     def startup() -> None:
@@ -74,37 +63,134 @@ def create_app() -> Flask:
         readiness={"mongo": lambda: ping(db), "s3": store.ping},
         startup=startup,
     )
-    app.config["MAX_CONTENT_LENGTH"] = MAX_PHOTOS * settings.max_photo_bytes + 256 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = uploads.MAX_PHOTOS * settings.max_photo_bytes + 256 * 1024
+
+    def city_zone(city: str) -> ZoneInfo:
+        return ZoneInfo(cities()[city]["timezone"])
+
+    def find_report(code: str) -> dict[str, Any]:
+        report = db.reports.find_one({"code": code}) if len(code) <= 40 else None
+        if report is None:
+            raise ApiError(404, "report_not_found", "No report has this tracking code.")
+        return report
+
+    def is_reporter(report: dict[str, Any]) -> bool:
+        return token_matches(settings.token_secret, report["_id"],
+                             request.headers.get(REPORTER_TOKEN_HEADER))
+
+    def staff_may_see(report: dict[str, Any], principal: Principal) -> bool:
+        if report["city"] != principal.city:
+            return False
+        if principal.is_agency:
+            return any(a["code"] == principal.agency for a in report.get("agencies", []))
+        return True
 
     @app.post("/reports")
     def submit_report():
-        if not request.mimetype.startswith("multipart/form-data"):
-            raise ApiError(415, "unsupported_media_type",
-                           "Send the report as multipart/form-data.")
+        uploads.require_multipart()
         key = request.headers.get("Idempotency-Key")
         if key is not None and not (1 <= len(key) <= 128 and key.isprintable()):
             raise ApiError(400, "invalid_idempotency_key",
                            "Idempotency-Key must be 1 to 128 printable characters.")
-        payload = _read_report()
+        payload = validate(ReportIn, uploads.json_part("report"))
+        principal = current_principal()
+        filed_by = None
+        if payload.channel not in RESIDENT_CHANNELS:
+            if principal is None or principal.role not in STAFF_FILING_ROLES:
+                raise ApiError(403, "channel_requires_staff",
+                               "Only city staff may file reports from this channel.",
+                               {"channel": payload.channel})
+            filed_by = principal.user_id
         city = payload.city or settings.default_city
         if city not in cities():
             raise ApiError(422, "unknown_city", "This city is not served.", {"city": city})
+        if principal is not None and principal.city != city:
+            raise ApiError(403, "other_city", "Staff may only file reports of their own city.")
         if categories.get(city, payload.category) is None:
             raise ApiError(422, "unknown_category", "No such category in this city.",
                            {"category": payload.category})
-        photos = _read_photos(settings)
-        return jsonify(intake.submit(payload, photos, key, current_request_id())), 202
+        photos = uploads.photos(settings, required=True)
+        receipt = intake.submit(payload, photos, key, current_request_id(), filed_by)
+        return jsonify(receipt), 202
+
+    @app.get("/reports")
+    def list_public_reports():
+        query = _query_args(PublicListQuery)
+        city = query.city or settings.default_city
+        if city not in cities():
+            raise ApiError(422, "unknown_city", "This city is not served.", {"city": city})
+        conditions = public_filter(query, city, city_zone(city))
+        rows, total = _page(conditions, query.sort, query.page, query.page_size)
+        if query.format == "geojson":
+            return jsonify(as_geojson(rows) | {"total": total, "page": query.page})
+        return jsonify({"items": rows, "total": total, "page": query.page,
+                        "page_size": query.page_size})
+
+    def _page(conditions: dict, sort: str, page: int, page_size: int
+              ) -> tuple[list[dict], int]:
+        field, direction = sort.lstrip("-"), (-1 if sort.startswith("-") else 1)
+        cursor = (db.reports.find(conditions, {"history": 0, "outbox": 0})
+                  .sort([(field, direction), ("_id", direction)])
+                  .skip((page - 1) * page_size).limit(page_size))
+        return [summary(r) for r in cursor], db.reports.count_documents(conditions)
 
     @app.get("/reports/<code>")
     def get_report(code: str):
-        report = db.reports.find_one({"code": code}) if len(code) <= 40 else None
-        if report is None:
-            raise ApiError(404, "report_not_found", "No report has this tracking code.")
-        as_reporter = token_matches(
-            settings.token_secret, report["_id"], request.headers.get(REPORTER_TOKEN_HEADER)
-        )
+        report = find_report(code)
+        as_reporter = is_reporter(report)
         if not as_reporter and not visible_publicly(report):
             raise ApiError(404, "report_not_found", "No report has this tracking code.")
         return jsonify(report_view(report, store, as_reporter=as_reporter))
+
+    @app.post("/reports/<code>/comments")
+    def add_comment(code: str):
+        report = find_report(code)
+        principal = current_principal()
+        if is_reporter(report):
+            author, author_id = "reporter", None
+        elif principal is not None and staff_may_see(report, principal) and \
+                principal.role in ("operator", "agency_admin", "officer"):
+            author, author_id = principal.role, principal.user_id
+        else:
+            raise ApiError(403, "not_allowed",
+                           "Only the reporter (with their token) or staff handling the report "
+                           "may comment.")
+        if request.mimetype.startswith("multipart/form-data"):
+            body = validate(CommentIn, uploads.json_part("comment"))
+            photos = uploads.photos(settings, required=False, limit=1)
+        else:
+            if not request.is_json:
+                raise ApiError(415, "unsupported_media_type", "Send JSON or multipart.")
+            body = validate(CommentIn, parse_json_object(request.get_data(), "The body"))
+            photos = []
+        comment: dict[str, Any] = {"id": uuid.uuid4().hex, "at": datetime.now(UTC),
+                                   "by": author, "author_id": author_id, "text": body.text}
+        if photos:
+            key = f"{report['city']}/{report['_id']}/comments/{comment['id']}.jpg"
+            store.put(store.raw_bucket, key, photos[0].data, photos[0].content_type)
+            comment["photo_key"] = key
+        db.reports.update_one({"_id": report["_id"]}, {"$push": {"comments": comment}})
+        return jsonify({"id": comment["id"], "at": comment["at"].isoformat()}), 201
+
+    @app.get("/staff/reports")
+    @require_roles(*ROLES)
+    def list_staff_reports():
+        principal = current_principal()
+        assert principal is not None
+        query = _query_args(StaffListQuery)
+        conditions = staff_filter(query, principal, city_zone(principal.city))
+        rows, total = _page(conditions, query.sort, query.page, query.page_size)
+        return jsonify({"items": rows, "total": total, "page": query.page,
+                        "page_size": query.page_size})
+
+    @app.get("/staff/reports/<code>")
+    @require_roles(*ROLES)
+    def get_staff_report(code: str):
+        principal = current_principal()
+        assert principal is not None
+        report = find_report(code)
+        if not staff_may_see(report, principal):
+            raise ApiError(404, "report_not_found", "No report has this tracking code.")
+        return jsonify(staff_view(report, store, principal))
 
     return app

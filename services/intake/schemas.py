@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
+
+from aduan.validation import Strict
 
 Latitude = Annotated[float, Field(strict=True, ge=-90, le=90)]
 Longitude = Annotated[float, Field(strict=True, ge=-180, le=180)]
@@ -12,10 +14,6 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 
 CHANNELS = ("app", "web", "call_centre", "sp4n_lapor", "media", "walk_in")
 PRIVACY_LEVELS = ("public", "anonymous", "confidential")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Location(Strict):

@@ -17,6 +17,7 @@ from aduan import metrics
 from aduan.catalogue import cities
 from aduan.config import Settings
 from aduan.errors import ApiError
+from aduan.keywords import keywords
 from aduan.messaging import Event, Publisher
 from aduan.outbox import flush, outbox_entry
 from aduan.photos import EXTENSIONS
@@ -74,6 +75,7 @@ class Intake:
         photos: list[Photo],
         idempotency_key: str | None,
         request_id: str | None,
+        filed_by: str | None = None,
     ) -> dict[str, Any]:
         city = payload.city or self.settings.default_city
         request_print = fingerprint(payload, photos)
@@ -92,6 +94,8 @@ class Intake:
             "category": payload.category,
             "description": payload.description,
             "location": payload.location.model_dump(),
+            "geo": {"type": "Point",
+                    "coordinates": [payload.location.lon, payload.location.lat]},
             "channel": payload.channel,
             "privacy": payload.privacy,
             "reporter": payload.reporter.model_dump() if payload.reporter else None,
@@ -101,6 +105,8 @@ class Intake:
             "updated_at": now,
             "request_id": request_id,
             "fingerprint": request_print,
+            "keywords": keywords(payload.description, payload.location.address),
+            "filed_by": filed_by,
             "history": [
                 {
                     "at": now,

@@ -1,26 +1,35 @@
-"""What each audience may see of a report. Privacy is enforced here, not left to the caller."""
+"""What each audience may see of a report. Privacy is enforced here, not left to the caller:
+- the public never sees a confidential report, nor any reporter's identity;
+- the reporter (with their token) sees their own report whole;
+- an operator sees every reporter, a confidential one included;
+- agency staff, leaders and sysadmins see the reporter of public reports only.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
+from aduan.auth import OPERATOR, Principal
 from aduan.storage import ObjectStore
 
 PHOTO_URL_TTL = timedelta(minutes=15)
 
 
-def _history(report: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {
+def _history(report: dict[str, Any], with_actors: bool) -> list[dict[str, Any]]:
+    entries = []
+    for entry in report.get("history", []):
+        item = {
             "at": entry["at"].isoformat(),
             "from": entry["from"],
             "to": entry["to"],
             "by": entry["actor"]["kind"],
             "note": entry.get("note"),
         }
-        for entry in report.get("history", [])
-    ]
+        if with_actors:
+            item["actor"] = {"id": entry["actor"].get("id"), "role": entry["actor"].get("role")}
+        entries.append(item)
+    return entries
 
 
 def _photos(report: dict[str, Any], store: ObjectStore) -> list[dict[str, str]]:
@@ -39,25 +48,46 @@ def _photos(report: dict[str, Any], store: ObjectStore) -> list[dict[str, str]]:
     return photos
 
 
-def report_view(
-    report: dict[str, Any], store: ObjectStore, *, as_reporter: bool
-) -> dict[str, Any]:
-    """The public view, or the reporter's own view (with their contact and the verdict)."""
-    view: dict[str, Any] = {
+def _comments(report: dict[str, Any], store: ObjectStore, with_authors: bool
+              ) -> list[dict[str, Any]]:
+    comments = []
+    for comment in report.get("comments", []):
+        item: dict[str, Any] = {"at": comment["at"].isoformat(), "by": comment["by"],
+                                "text": comment["text"]}
+        if with_authors:
+            item["author_id"] = comment.get("author_id")
+            if comment.get("photo_key"):
+                item["photo_url"] = store.presigned_url(store.raw_bucket, comment["photo_key"],
+                                                        PHOTO_URL_TTL)
+        comments.append(item)
+    return comments
+
+
+def _base(report: dict[str, Any], store: ObjectStore) -> dict[str, Any]:
+    return {
         "code": report["code"],
         "city": report["city"],
         "category": report["category"],
         "description": report["description"],
         "status": report["status"],
         "privacy": report["privacy"],
+        "channel": report.get("channel"),
         "location": report["location"],
         "kecamatan": report.get("kecamatan"),
         "agencies": [a["code"] for a in report.get("agencies", [])],
         "created_at": report["created_at"].isoformat(),
         "updated_at": report["updated_at"].isoformat(),
         "photos": _photos(report, store),
-        "history": _history(report),
     }
+
+
+def report_view(
+    report: dict[str, Any], store: ObjectStore, *, as_reporter: bool
+) -> dict[str, Any]:
+    """The public view, or the reporter's own view (with their contact and the verdict)."""
+    view = _base(report, store)
+    view["history"] = _history(report, with_actors=False)
+    view["comments"] = _comments(report, store, with_authors=False)
     if as_reporter:
         view["reporter"] = report.get("reporter")
         verification = report.get("verification") or {}
@@ -66,6 +96,57 @@ def report_view(
             "reasons": verification.get("reasons", []),
         }
     return view
+
+
+def reporter_visible_to(report: dict[str, Any], principal: Principal) -> bool:
+    if principal.role == OPERATOR:
+        return True
+    return report["privacy"] == "public"
+
+
+def staff_view(report: dict[str, Any], store: ObjectStore, principal: Principal
+               ) -> dict[str, Any]:
+    view = _base(report, store)
+    view["id"] = report["_id"]
+    view["history"] = _history(report, with_actors=True)
+    view["comments"] = _comments(report, store, with_authors=True)
+    view["assignments"] = [
+        {"code": a["code"], "name": a.get("name"), "status": a.get("status")}
+        for a in report.get("agencies", [])
+    ]
+    view["verification"] = report.get("verification")
+    view["triage"] = bool(report.get("triage"))
+    view["reporter"] = report.get("reporter") if reporter_visible_to(report, principal) else None
+    return view
+
+
+def summary(report: dict[str, Any]) -> dict[str, Any]:
+    """A list row: enough for a list or a map, nothing about the reporter."""
+    return {
+        "code": report["code"],
+        "category": report["category"],
+        "status": report["status"],
+        "location": report["location"],
+        "kecamatan": report.get("kecamatan"),
+        "agencies": [a["code"] for a in report.get("agencies", [])],
+        "created_at": report["created_at"].isoformat(),
+        "updated_at": report["updated_at"].isoformat(),
+    }
+
+
+def as_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point",
+                             "coordinates": [row["location"]["lon"], row["location"]["lat"]]},
+                "properties": {k: v for k, v in row.items() if k != "location"},
+            }
+            for row in rows
+        ],
+    }
 
 
 def visible_publicly(report: dict[str, Any]) -> bool:

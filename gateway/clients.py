@@ -1,0 +1,32 @@
+"""Who is calling the public API (a client app's API key, else the caller's address) and the
+rate limits that follow from it."""
+
+from __future__ import annotations
+
+from flask import g, request
+from pymongo.database import Database
+
+from aduan.config import Settings
+from aduan.errors import ApiError
+from gateway import api_keys, rate_limit
+
+API_KEY_HEADER = "X-Api-Key"
+
+
+def identify_and_limit(db: Database, settings: Settings) -> None:
+    presented = request.headers.get(API_KEY_HEADER)
+    client = api_keys.verify(db, presented) if presented else None
+    g.client_app = client
+    address = request.remote_addr or "unknown"
+    if client is not None:
+        rate_limit.hit(db, f"key:{client.key_id}",
+                       client.rate_limit or settings.rate_limit_per_api_key)
+    else:
+        rate_limit.hit(db, f"ip:{address}", settings.rate_limit_per_ip)
+    endpoint = request.url_rule.rule if request.url_rule else ""
+    if request.method == "POST" and endpoint.endswith("/reports"):
+        if settings.require_api_key and client is None:
+            raise ApiError(401, "api_key_required", "Submitting needs a client app's API key.")
+        rate_limit.hit(db, f"submit:{address}", settings.submit_limit_per_ip)
+    if endpoint.endswith("/auth/login"):
+        rate_limit.hit(db, f"login:{address}", settings.login_limit_per_ip)

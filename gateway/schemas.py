@@ -1,0 +1,44 @@
+"""Request bodies the gateway itself handles (sign-in, users, API keys)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from aduan.auth import ROLES
+from aduan.validation import Strict
+
+Username = Annotated[str, Field(pattern=r"^[a-z0-9._-]{3,40}$")]
+Password = Annotated[str, Field(min_length=10, max_length=200)]
+Role = Literal[ROLES]  # type: ignore[valid-type]
+
+
+class LoginIn(Strict):
+    username: Annotated[str, Field(min_length=1, max_length=40)]
+    password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class RefreshIn(Strict):
+    refresh_token: Annotated[str, Field(min_length=10, max_length=200)]
+
+
+class UserIn(Strict):
+    username: Username
+    password: Password
+    role: Role
+    city: Annotated[str, Field(pattern=r"^[a-z]{2,30}$")]
+    agency: Annotated[str, Field(pattern=r"^[A-Z0-9_.-]{2,40}$")] | None = None
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+
+
+class UserChangeIn(Strict):
+    role: Role | None = None
+    agency: Annotated[str, Field(pattern=r"^[A-Z0-9_.-]{2,40}$")] | None = None
+    disabled: bool | None = None
+    password: Password | None = None
+
+
+class ApiKeyIn(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    rate_limit: Annotated[int, Field(ge=1, le=100_000)] | None = None

@@ -1,0 +1,133 @@
+"""Sign-in, refresh and sign-out for staff; user and API-key administration for sysadmins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, jsonify, request
+from pymongo.database import Database
+
+from aduan.auth import SYSADMIN, current_principal, issue_access_token, require_roles
+from aduan.config import Settings
+from aduan.errors import ApiError
+from aduan.validation import parse_json_object, validate
+from gateway import api_keys, refresh_tokens
+from gateway.schemas import ApiKeyIn, LoginIn, RefreshIn, UserChangeIn, UserIn
+from gateway.users import (
+    NewUser,
+    authenticate,
+    create_user,
+    principal_of,
+    public_user,
+    set_password,
+)
+
+
+def _json_body() -> dict:
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "Send a JSON body (application/json).")
+    return parse_json_object(request.get_data(), "The request body")
+
+
+def staff_blueprint(db: Database, settings: Settings) -> Blueprint:
+    blueprint = Blueprint("staff", __name__)
+    refresh_ttl = timedelta(seconds=settings.refresh_token_ttl_s)
+
+    def _token_pair(user: dict, refresh_token: str) -> dict:
+        return {
+            "access_token": issue_access_token(settings, principal_of(user)),
+            "token_type": "Bearer",
+            "expires_in": settings.access_token_ttl_s,
+            "refresh_token": refresh_token,
+            "user": public_user(user),
+        }
+
+    @blueprint.post("/auth/login")
+    def login():
+        body = validate(LoginIn, _json_body())
+        user = authenticate(db, body.username, body.password)
+        return jsonify(_token_pair(user, refresh_tokens.issue(db, user["_id"], refresh_ttl)))
+
+    @blueprint.post("/auth/refresh")
+    def refresh():
+        body = validate(RefreshIn, _json_body())
+        user_id, new_token = refresh_tokens.rotate(db, body.refresh_token, refresh_ttl)
+        user = db.users.find_one({"_id": user_id})
+        if user is None or user.get("disabled"):
+            refresh_tokens.revoke(db, new_token)
+            raise ApiError(401, "invalid_refresh_token", "This refresh token is not valid.")
+        return jsonify(_token_pair(user, new_token))
+
+    @blueprint.post("/auth/logout")
+    def logout():
+        body = validate(RefreshIn, _json_body())
+        refresh_tokens.revoke(db, body.refresh_token)
+        return "", 204
+
+    @blueprint.get("/auth/me")
+    def me():
+        principal = current_principal()
+        if principal is None:
+            raise ApiError(401, "authentication_required", "Sign in to do this.")
+        user = db.users.find_one({"_id": principal.user_id})
+        if user is None:
+            raise ApiError(401, "invalid_token", "The access token is not valid.")
+        return jsonify(public_user(user))
+
+    @blueprint.post("/users")
+    @require_roles(SYSADMIN)
+    def add_user():
+        body = validate(UserIn, _json_body())
+        user = create_user(db, NewUser(**body.model_dump()))
+        return jsonify(public_user(user)), 201
+
+    @blueprint.get("/users")
+    @require_roles(SYSADMIN)
+    def list_users():
+        users = db.users.find({}).sort("username", 1).limit(1000)
+        return jsonify({"items": [public_user(u) for u in users]})
+
+    @blueprint.patch("/users/<user_id>")
+    @require_roles(SYSADMIN)
+    def change_user(user_id: str):
+        body = validate(UserChangeIn, _json_body())
+        user = db.users.find_one({"_id": user_id})
+        if user is None:
+            raise ApiError(404, "user_not_found", "No such user.")
+        changes = body.model_dump(exclude_none=True, exclude={"password"})
+        role = changes.get("role", user["role"])
+        agency = changes.get("agency", user.get("agency"))
+        if (role in ("agency_admin", "officer")) != bool(agency):
+            raise ApiError(422, "agency_mismatch",
+                           "Agency roles need an agency; other roles must not have one.")
+        if changes:
+            db.users.update_one({"_id": user_id}, {"$set": changes})
+        if body.password:
+            set_password(db, user_id, body.password)
+        if body.password or body.disabled or "role" in changes:
+            refresh_tokens.revoke_all(db, user_id)
+        return jsonify(public_user(db.users.find_one({"_id": user_id})))
+
+    @blueprint.post("/api-keys")
+    @require_roles(SYSADMIN)
+    def add_api_key():
+        body = validate(ApiKeyIn, _json_body())
+        principal = current_principal()
+        record, key = api_keys.create(db, body.name, principal.user_id if principal else "",
+                                      body.rate_limit)
+        return jsonify({**api_keys.public_key(record), "key": key}), 201
+
+    @blueprint.get("/api-keys")
+    @require_roles(SYSADMIN)
+    def list_api_keys():
+        records = db.api_keys.find({}).sort("created_at", -1).limit(1000)
+        return jsonify({"items": [api_keys.public_key(r) for r in records]})
+
+    @blueprint.delete("/api-keys/<key_id>")
+    @require_roles(SYSADMIN)
+    def revoke_api_key(key_id: str):
+        if not api_keys.revoke(db, key_id):
+            raise ApiError(404, "api_key_not_found", "No active API key with this id.")
+        return "", 204
+
+    return blueprint

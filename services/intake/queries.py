@@ -1,0 +1,113 @@
+"""Report lists: the query parameters clients may use and the MongoDB filters they become.
+Every value is validated into a plain type first, so no query operator can be smuggled in."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from aduan.auth import Principal
+from aduan.keywords import keywords
+
+# Statuses a report must have reached before anyone outside the city hall may see it.
+PUBLIC_STATUSES = ("verified", "forwarded", "referred", "accepted", "in_progress", "resolved",
+                   "closed", "reopened")
+SORTS = {"created_at": ("created_at", 1), "-created_at": ("created_at", -1),
+         "updated_at": ("updated_at", 1), "-updated_at": ("updated_at", -1)}
+CSV = Annotated[str, Field(pattern=r"^[a-z_]+(,[a-z_]+)*$", max_length=300)]
+
+
+class ListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: CSV | None = None
+    category: CSV | None = None
+    kecamatan: Annotated[str, Field(pattern=r"^[0-9.]{2,20}$")] | None = None
+    bbox: str | None = None
+    date_from: date | None = Field(default=None, alias="from")
+    date_to: date | None = Field(default=None, alias="to")
+    page: Annotated[int, Field(ge=1, le=10_000)] = 1
+    page_size: Annotated[int, Field(ge=1, le=100)] = 20
+    sort: Literal[tuple(SORTS)] = "-created_at"  # type: ignore[valid-type]
+
+    @field_validator("bbox")
+    @classmethod
+    def _bbox(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = value.split(",")
+        try:
+            min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
+        except ValueError as err:
+            raise ValueError("bbox is min_lon,min_lat,max_lon,max_lat") from err
+        if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
+            raise ValueError("bbox corners are out of range or not in order")
+        return value
+
+
+class PublicListQuery(ListQuery):
+    city: Annotated[str, Field(pattern=r"^[a-z]{2,30}$")] | None = None
+    format: Literal["json", "geojson"] = "json"
+
+
+class StaffListQuery(ListQuery):
+    agency: Annotated[str, Field(pattern=r"^[A-Z0-9_.-]{2,40}$")] | None = None
+    channel: CSV | None = None
+    text: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    code: Annotated[str, Field(pattern=r"^[A-Z]{2,5}-[0-9]{4}-[0-9]{6}$")] | None = None
+
+
+def _common_filter(query: ListQuery, city_zone: tzinfo) -> dict[str, Any]:
+    """Dates are calendar days of the city's own time zone."""
+    conditions: dict[str, Any] = {}
+    if query.status:
+        conditions["status"] = {"$in": query.status.split(",")}
+    if query.category:
+        conditions["category"] = {"$in": query.category.split(",")}
+    if query.kecamatan:
+        conditions["kecamatan.code"] = query.kecamatan
+    if query.bbox:
+        min_lon, min_lat, max_lon, max_lat = (float(p) for p in query.bbox.split(","))
+        ring = [[min_lon, min_lat], [max_lon, min_lat], [max_lon, max_lat],
+                [min_lon, max_lat], [min_lon, min_lat]]
+        conditions["geo"] = {"$geoWithin": {"$geometry": {"type": "Polygon",
+                                                          "coordinates": [ring]}}}
+    created: dict[str, datetime] = {}
+    if query.date_from:
+        created["$gte"] = datetime.combine(query.date_from, time.min, city_zone)
+    if query.date_to:
+        created["$lt"] = datetime.combine(query.date_to + timedelta(days=1), time.min,
+                                          city_zone)
+    if created:
+        conditions["created_at"] = created
+    return conditions
+
+
+def public_filter(query: PublicListQuery, city: str, city_zone: tzinfo) -> dict[str, Any]:
+    conditions = _common_filter(query, city_zone)
+    wanted = set(query.status.split(",")) if query.status else set(PUBLIC_STATUSES)
+    conditions["status"] = {"$in": sorted(wanted & set(PUBLIC_STATUSES))}
+    conditions["privacy"] = {"$in": ["public", "anonymous"]}
+    conditions["city"] = city
+    return conditions
+
+
+def staff_filter(query: StaffListQuery, principal: Principal, city_zone: tzinfo
+                 ) -> dict[str, Any]:
+    conditions = _common_filter(query, city_zone)
+    conditions["city"] = principal.city
+    if principal.is_agency:
+        conditions["agencies.code"] = principal.agency
+    elif query.agency:
+        conditions["agencies.code"] = query.agency
+    if query.channel:
+        conditions["channel"] = {"$in": query.channel.split(",")}
+    if query.code:
+        conditions["code"] = query.code
+    if query.text:
+        words = keywords(query.text)
+        if words:
+            conditions["keywords"] = {"$all": words}
+    return conditions

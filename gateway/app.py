@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask, request
+from flask import Flask, jsonify, request
 
 from aduan.config import Settings
 from aduan.db import ensure_indexes, get_db, ping
 from aduan.web import create_app as create_service_app
 from gateway.clients import identify_and_limit
+from gateway.openapi import build_document
 from gateway.proxy import Upstream
 from gateway.routes import ROUTES, Route
 from gateway.staff_api import staff_blueprint
@@ -58,6 +59,11 @@ def create_app() -> Flask:
             identify_and_limit(db, settings)
 
     app.register_blueprint(staff_blueprint(db, settings), url_prefix=API)
+    document = build_document(API)
+
+    @app.get(f"{API}/openapi.json")
+    def openapi_document():
+        return jsonify(document)
     for route in ROUTES:
         app.add_url_rule(f"{API}{route.path}", view_func=_forwarding_view(
             route, upstreams[route.service]), methods=[route.method])

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, jsonify, request
-from pydantic import Field
 
 from aduan.auth import ROLES, Principal, current_principal, require_roles
 from aduan.catalogue import CategoryCache, cities, ensure_seeded
@@ -18,7 +17,7 @@ from aduan.errors import ApiError
 from aduan.messaging import Publisher
 from aduan.storage import ObjectStore
 from aduan.tokens import token_matches
-from aduan.validation import Strict, parse_json_object, validate
+from aduan.validation import parse_json_object, validate
 from aduan.web import create_app as create_service_app
 from aduan.web import current_request_id
 from services.intake import uploads
@@ -28,17 +27,13 @@ from services.intake.queries import (
     public_filter,
     staff_filter,
 )
-from services.intake.schemas import ReportIn
+from services.intake.schemas import CommentIn, ReportIn
 from services.intake.submission import Intake
 from services.intake.views import as_geojson, report_view, staff_view, summary, visible_publicly
 
 REPORTER_TOKEN_HEADER = "X-Reporter-Token"
 RESIDENT_CHANNELS = ("app", "web")
 STAFF_FILING_ROLES = ("operator", "sysadmin")
-
-
-class CommentIn(Strict):
-    text: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 def _query_args(model):

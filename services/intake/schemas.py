@@ -39,3 +39,7 @@ class ReportIn(Strict):
     channel: Literal[CHANNELS] = "app"  # type: ignore[valid-type]
     privacy: Literal[PRIVACY_LEVELS] = "public"  # type: ignore[valid-type]
     reporter: Reporter | None = None
+
+
+class CommentIn(Strict):
+    text: Annotated[str, Field(min_length=1, max_length=2000)]

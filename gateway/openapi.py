@@ -1,0 +1,217 @@
+"""The OpenAPI 3.1 document of the public API, served at /api/v1/openapi.json.
+
+Request schemas come from the same pydantic models that validate requests, so they cannot
+drift; a test checks that every route the gateway serves is described here, and schemathesis
+checks the live API against this document.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from gateway.schemas import ApiKeyIn, LoginIn, RefreshIn, UserChangeIn, UserIn
+from services.intake.queries import PublicListQuery, StaffListQuery
+from services.intake.schemas import CommentIn, ReportIn
+
+ERROR = {"$ref": "#/components/responses/Error"}
+STAFF = [{"bearerAuth": []}]
+CLIENT = [{}, {"apiKey": []}]
+
+_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error", "request_id"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                           "details": {}},
+        },
+        "request_id": {"type": ["string", "null"]},
+    },
+}
+_OBJECT = {"type": "object"}
+_LIST = {"type": "object", "required": ["items"],
+         "properties": {"items": {"type": "array", "items": _OBJECT}}}
+
+
+def _schema_of(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
+    schema = model.model_json_schema(by_alias=True,
+                                     ref_template="#/components/schemas/{model}")
+    for name, definition in schema.pop("$defs", {}).items():
+        components[name] = definition
+    components[model.__name__] = schema
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(by_alias=True)
+    return [{"name": name, "in": "query", "required": False, "schema": prop}
+            for name, prop in schema["properties"].items()]
+
+
+def _path_parameter(name: str, pattern: str | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "maxLength": 64}
+    if pattern:
+        schema["pattern"] = pattern
+    return {"name": name, "in": "path", "required": True, "schema": schema}
+
+
+def _json_body(ref: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": ref}}}
+
+
+def _ok(status: str, schema: dict[str, Any] | None, description: str) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description}
+    if schema is not None:
+        response["content"] = {"application/json": {"schema": schema}}
+    return {status: response, "default": ERROR}
+
+
+def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
+    components: dict[str, Any] = {"Error": _ERROR_SCHEMA}
+    report_in = _schema_of(ReportIn, components)
+    comment_in = _schema_of(CommentIn, components)
+    code = _path_parameter("code", r"^[A-Z]{2,5}-[0-9]{4}-[0-9]{6}$")
+    reporter_token = {"name": "X-Reporter-Token", "in": "header", "required": False,
+                      "schema": {"type": "string", "maxLength": 100}}
+    paths: dict[str, Any] = {
+        "/categories": {"get": {
+            "summary": "Categories of a city, named in Bahasa Indonesia and English",
+            "security": CLIENT,
+            "parameters": [{"name": "city", "in": "query", "required": False,
+                            "schema": {"type": "string", "pattern": "^[a-z]{2,30}$"}}],
+            "responses": _ok("200", _OBJECT, "The city's categories"),
+        }},
+        "/reports": {
+            "post": {
+                "summary": "Submit a report with 1 to 5 photos",
+                "security": CLIENT,
+                "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                                "schema": {"type": "string", "minLength": 1,
+                                           "maxLength": 128}}],
+                "requestBody": {"required": True, "content": {"multipart/form-data": {
+                    "schema": {"type": "object", "required": ["report", "photo"],
+                               "properties": {
+                                   "report": {"type": "string",
+                                              "contentMediaType": "application/json",
+                                              "contentSchema": report_in},
+                                   "photo": {"type": "string", "format": "binary"}}},
+                    "encoding": {"report": {"contentType": "application/json"}},
+                }}},
+                "responses": _ok("202", {"type": "object", "required": ["code", "token"],
+                                         "properties": {"code": {"type": "string"},
+                                                        "token": {"type": "string"},
+                                                        "id": {"type": "string"},
+                                                        "status": {"type": "string"},
+                                                        "tracking_url": {"type": "string"}}},
+                                 "Accepted: the report and its photos are stored"),
+            },
+            "get": {
+                "summary": "Public list of verified reports (JSON or GeoJSON)",
+                "security": CLIENT,
+                "parameters": _query_parameters(PublicListQuery),
+                "responses": _ok("200", _OBJECT, "A page of reports"),
+            },
+        },
+        "/reports/{code}": {"get": {
+            "summary": "Track a report: public view, or the reporter's own with the token",
+            "security": CLIENT,
+            "parameters": [code, reporter_token],
+            "responses": _ok("200", _OBJECT, "The report"),
+        }},
+        "/reports/{code}/comments": {"post": {
+            "summary": "Comment on a report (the reporter, or staff handling it)",
+            "security": [{}, {"bearerAuth": []}, {"reporterToken": []}],
+            "parameters": [code, reporter_token],
+            "requestBody": _json_body(comment_in),
+            "responses": _ok("201", _OBJECT, "The comment was added"),
+        }},
+        "/staff/reports": {"get": {
+            "summary": "Reports for staff, scoped to their city and (agency roles) agency",
+            "security": STAFF,
+            "parameters": _query_parameters(StaffListQuery),
+            "responses": _ok("200", _LIST, "A page of reports"),
+        }},
+        "/staff/reports/{code}": {"get": {
+            "summary": "One report for staff; the reporter shown as privacy allows",
+            "security": STAFF,
+            "parameters": [code],
+            "responses": _ok("200", _OBJECT, "The report"),
+        }},
+        "/auth/login": {"post": {
+            "summary": "Staff sign-in: a short-lived access token and a refresh token",
+            "security": [{}],
+            "requestBody": _json_body(_schema_of(LoginIn, components)),
+            "responses": _ok("200", _OBJECT, "Signed in"),
+        }},
+        "/auth/refresh": {"post": {
+            "summary": "Exchange a refresh token for a new pair (the old one is revoked)",
+            "security": [{}],
+            "requestBody": _json_body(_schema_of(RefreshIn, components)),
+            "responses": _ok("200", _OBJECT, "A new token pair"),
+        }},
+        "/auth/logout": {"post": {
+            "summary": "Revoke a refresh token",
+            "security": [{}],
+            "requestBody": _json_body(_schema_of(RefreshIn, components)),
+            "responses": _ok("204", None, "Signed out"),
+        }},
+        "/auth/me": {"get": {
+            "summary": "The signed-in staff member",
+            "security": STAFF,
+            "responses": _ok("200", _OBJECT, "The account"),
+        }},
+        "/users": {
+            "get": {"summary": "Staff accounts (sysadmin)", "security": STAFF,
+                    "responses": _ok("200", _LIST, "Accounts")},
+            "post": {"summary": "Create a staff account (sysadmin)", "security": STAFF,
+                     "requestBody": _json_body(_schema_of(UserIn, components)),
+                     "responses": _ok("201", _OBJECT, "Created")},
+        },
+        "/users/{user_id}": {"patch": {
+            "summary": "Change role, agency, password or disable an account (sysadmin)",
+            "security": STAFF,
+            "parameters": [_path_parameter("user_id")],
+            "requestBody": _json_body(_schema_of(UserChangeIn, components)),
+            "responses": _ok("200", _OBJECT, "Changed"),
+        }},
+        "/api-keys": {
+            "get": {"summary": "API keys of client apps (sysadmin)", "security": STAFF,
+                    "responses": _ok("200", _LIST, "Keys, without their secrets")},
+            "post": {"summary": "Create an API key; the key is shown only in this answer",
+                     "security": STAFF,
+                     "requestBody": _json_body(_schema_of(ApiKeyIn, components)),
+                     "responses": _ok("201", _OBJECT, "Created")},
+        },
+        "/api-keys/{key_id}": {"delete": {
+            "summary": "Revoke an API key (sysadmin)",
+            "security": STAFF,
+            "parameters": [_path_parameter("key_id")],
+            "responses": _ok("204", None, "Revoked"),
+        }},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Aduan API", "version": "1.0.0",
+                 "description": "Citizen complaints for Indonesian cities.",
+                 "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"}},
+        "servers": [{"url": server_url}],
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "responses": {"Error": {
+                "description": "An error in the one Aduan error format",
+                "content": {"application/json": {"schema": {
+                    "$ref": "#/components/schemas/Error"}}},
+            }},
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+                "reporterToken": {"type": "apiKey", "in": "header",
+                                  "name": "X-Reporter-Token"},
+            },
+        },
+    }

@@ -129,3 +129,18 @@ def test_concurrent_retries_create_one_report_and_leave_no_orphan_photo(api, db,
     assert len({json.dumps(r.json(), sort_keys=True) for r in responses}) == 1
     assert db.reports.count_documents({"idempotency_key": key}) == 1
     assert raw_object_count(store) == objects + 1
+
+
+def test_more_than_five_photos(api, unchanged):
+    photo = fresh_padang_photo()
+    files = [("report", (None, json.dumps(REPORT), "application/json"))]
+    files += [("photo", (f"p{i}.jpg", photo, "image/jpeg")) for i in range(6)]
+    response = requests.post(f"{api}/reports", files=files, timeout=30)
+    _assert_error(response, 400, "too_many_photos")
+
+
+def test_a_request_over_the_total_upload_limit_is_refused_at_the_gateway(api, settings,
+                                                                         unchanged):
+    oversized = b"\xff\xd8\xff" + b"\0" * (5 * settings.max_photo_bytes + 300 * 1024)
+    response = submit(api, oversized)
+    _assert_error(response, 413, "payload_too_large")

@@ -1,0 +1,109 @@
+"""Every role against every operation of the public API: who may call what.
+
+POLICY must name every operation of the OpenAPI document, so a new endpoint cannot be added
+without deciding who may call it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+from photo_factory import fresh_padang_photo
+from stack_client import submit, wait_for_status
+from staff_accounts import make_staff
+
+from aduan.auth import ROLES, Principal, issue_access_token
+
+pytestmark = pytest.mark.stack
+
+PUBLIC = "public"
+ALL_STAFF = frozenset(ROLES)
+SYSADMIN_ONLY = frozenset({"sysadmin"})
+# Decided inside the handler from the report itself (reporter token or handling staff).
+PER_REPORT = "per_report"
+
+POLICY: dict[tuple[str, str], object] = {
+    ("GET", "/categories"): PUBLIC,
+    ("POST", "/reports"): PUBLIC,
+    ("GET", "/reports"): PUBLIC,
+    ("GET", "/reports/{code}"): PUBLIC,
+    ("POST", "/reports/{code}/comments"): PER_REPORT,
+    ("GET", "/staff/reports"): ALL_STAFF,
+    ("GET", "/staff/reports/{code}"): ALL_STAFF,
+    ("POST", "/auth/login"): PUBLIC,
+    ("POST", "/auth/refresh"): PUBLIC,
+    ("POST", "/auth/logout"): PUBLIC,
+    ("GET", "/auth/me"): ALL_STAFF,
+    ("GET", "/users"): SYSADMIN_ONLY,
+    ("POST", "/users"): SYSADMIN_ONLY,
+    ("PATCH", "/users/{user_id}"): SYSADMIN_ONLY,
+    ("GET", "/api-keys"): SYSADMIN_ONLY,
+    ("POST", "/api-keys"): SYSADMIN_ONLY,
+    ("DELETE", "/api-keys/{key_id}"): SYSADMIN_ONLY,
+}
+GUARDED = {op: roles for op, roles in POLICY.items() if isinstance(roles, frozenset)}
+
+
+@pytest.fixture(scope="module")
+def tokens(db, api):
+    return {role: make_staff(db, api, role, agency="DLH" if role in
+                             ("agency_admin", "officer") else None).headers
+            for role in ROLES}
+
+
+@pytest.fixture(scope="module")
+def report_code(api):
+    receipt = submit(api, fresh_padang_photo()).json()
+    wait_for_status(api, receipt["code"], {"forwarded"})
+    return receipt["code"]
+
+
+def _call(api: str, method: str, path: str, headers: dict, code: str) -> requests.Response:
+    url = api + path.replace("{code}", code).replace("{user_id}", "no-such-user").replace(
+        "{key_id}", "no-such-key")
+    body = {} if method in ("POST", "PATCH") else None
+    return requests.request(method, url, json=body, headers=headers, timeout=10)
+
+
+def test_the_policy_names_every_documented_operation(api):
+    document = requests.get(f"{api}/openapi.json", timeout=10).json()
+    documented = {(m.upper(), p) for p, item in document["paths"].items() for m in item}
+    assert set(POLICY) == documented
+
+
+@pytest.mark.parametrize("operation", sorted(GUARDED), ids=" ".join)
+def test_each_role_is_let_in_or_refused(api, tokens, report_code, operation):
+    method, path = operation
+    for role in ROLES:
+        response = _call(api, method, path, tokens[role], report_code)
+        if role in GUARDED[operation]:
+            assert response.status_code not in (401, 403), (role, response.text)
+        else:
+            assert response.status_code == 403, (role, response.status_code)
+            assert response.json()["error"]["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("operation", sorted(GUARDED), ids=" ".join)
+def test_no_token_or_an_expired_one_is_401(api, settings, report_code, operation):
+    method, path = operation
+    anonymous = _call(api, method, path, {}, report_code)
+    assert anonymous.status_code == 401
+    assert anonymous.json()["error"]["code"] == "authentication_required"
+    expired = issue_access_token(settings, Principal("u", "sysadmin", "padang"),
+                                 now=time.time() - 2 * settings.access_token_ttl_s)
+    late = _call(api, method, path, {"Authorization": f"Bearer {expired}"}, report_code)
+    assert late.status_code == 401
+    assert late.json()["error"]["code"] == "token_expired"
+
+
+def test_a_token_for_a_deleted_role_is_refused(api, settings, report_code):
+    token = issue_access_token(settings, Principal("u", "sysadmin", "padang"))
+    import jwt
+
+    claims = jwt.decode(token, settings.jwt_secret, algorithms=["HS256"])
+    claims["role"] = "superuser"
+    forged = jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+    response = _call(api, "GET", "/users", {"Authorization": f"Bearer {forged}"}, report_code)
+    assert response.status_code == 401

@@ -53,7 +53,9 @@ class Profile:
     mongo_port: int
     smtp_port: int
     weed_ports: dict[str, int]
-    mongo_in_memory: bool
+    # Test stacks start empty every time (database, objects, mail), but keep their data across
+    # a restart of a server inside the run, as fault tests need.
+    throwaway_data: bool
     s3_access_key: str = "aduan"
     s3_secret_key: str = "aduan-dev-secret"  # local throwaway servers only
 
@@ -73,7 +75,7 @@ DEV = Profile(
                 "master.port.grpc": 19333, "volume.port": 9340, "volume.port.grpc": 19340,
                 "filer.port": 8888, "filer.port.grpc": 18888, "admin.port": 23646,
                 "admin.port.grpc": 33646},
-    mongo_in_memory=False,
+    throwaway_data=False,
 )
 TEST = Profile(
     name="test",
@@ -86,7 +88,7 @@ TEST = Profile(
                 "master.port.grpc": 29433, "volume.port": 19440, "volume.port.grpc": 29440,
                 "filer.port": 18988, "filer.port.grpc": 28988, "admin.port": 23746,
                 "admin.port.grpc": 33746},
-    mongo_in_memory=True,
+    throwaway_data=True,
 )
 PROFILES = {"dev": DEV, "test": TEST}
 
@@ -259,10 +261,10 @@ class Stack:
     def start_mongo(self) -> None:
         if self._external("MONGO_URL"):
             return
-        storage = ":memory:" if self.profile.mongo_in_memory else str(self.run_dir / "mongo")
         self._spawn("mongo", [str(BIN / "secantusd-py"), "--host", "127.0.0.1",
                               "--port", str(self.profile.mongo_port),
-                              "--storage-path", storage, "--log-level", "WARNING"])
+                              "--storage-path", str(self.run_dir / "mongo"),
+                              "--log-level", "WARNING"])
 
     def start_s3(self) -> None:
         if self._external("S3_ENDPOINT"):
@@ -303,9 +305,9 @@ class Stack:
     def up(self) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(self.run_dir / "metrics", ignore_errors=True)
-        if self.profile.mongo_in_memory:  # throwaway data: objects and mail start empty too
-            shutil.rmtree(self.run_dir / "weed", ignore_errors=True)
-            shutil.rmtree(self.maildir, ignore_errors=True)
+        if self.profile.throwaway_data:
+            for folder in ("mongo", "weed", "mail"):
+                shutil.rmtree(self.run_dir / folder, ignore_errors=True)
         self.ensure_rabbitmq()
         self.start_mongo()
         self.start_s3()

@@ -19,6 +19,8 @@ from aduan import metrics
 from aduan.config import Settings
 from aduan.errors import ApiError, error_body
 from aduan.logs import request_id_var, setup_logging
+from aduan.messaging import CONSUMERS
+from aduan.parking import parking_blueprint
 
 log = logging.getLogger(__name__)
 
@@ -151,4 +153,6 @@ def create_app(
         payload, content_type = metrics.render()
         return Response(payload, content_type=content_type)
 
+    if service in CONSUMERS:  # a consuming service shows operators its parking queue
+        app.register_blueprint(parking_blueprint(settings, service))
     return app

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from aduan.parking import ReplayIn
 from gateway.schemas import ApiKeyIn, LoginIn, RefreshIn, UserChangeIn, UserIn
 from services.intake.queries import PublicListQuery, StaffListQuery
 from services.intake.schemas import CommentIn, ReportIn
@@ -193,6 +194,19 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
             "responses": _ok("204", None, "Revoked"),
         }},
     }
+    replay_in = _schema_of(ReplayIn, components)
+    for consumer in ("verification", "routing", "notification"):
+        paths[f"/ops/queues/{consumer}/parked"] = {"get": {
+            "summary": f"Messages the {consumer} service parked after failing (operators)",
+            "security": STAFF,
+            "responses": _ok("200", _LIST, "Parked messages (they stay parked)"),
+        }}
+        paths[f"/ops/queues/{consumer}/parked/replay"] = {"post": {
+            "summary": f"Send parked messages back to the {consumer} service (all or some)",
+            "security": STAFF,
+            "requestBody": _json_body(replay_in),
+            "responses": _ok("200", _OBJECT, "How many were replayed"),
+        }}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Aduan API", "version": "1.0.0",

@@ -25,4 +25,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/staff/reports", "intake", "/staff/reports"),
     Route("GET", "/staff/reports/<code>", "intake", "/staff/reports/<code>"),
     Route("GET", "/categories", "routing", "/categories"),
+    *(route for consumer in ("verification", "routing", "notification") for route in (
+        Route("GET", f"/ops/queues/{consumer}/parked", consumer, "/ops/parked"),
+        Route("POST", f"/ops/queues/{consumer}/parked/replay", consumer, "/ops/parked/replay"),
+    )),
 )

@@ -42,6 +42,9 @@ POLICY: dict[tuple[str, str], object] = {
     ("GET", "/api-keys"): SYSADMIN_ONLY,
     ("POST", "/api-keys"): SYSADMIN_ONLY,
     ("DELETE", "/api-keys/{key_id}"): SYSADMIN_ONLY,
+    **{(method, f"/ops/queues/{consumer}/{path}"): frozenset({"operator", "sysadmin"})
+       for consumer in ("verification", "routing", "notification")
+       for method, path in (("GET", "parked"), ("POST", "parked/replay"))},
 }
 GUARDED = {op: roles for op, roles in POLICY.items() if isinstance(roles, frozenset)}
 

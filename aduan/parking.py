@@ -1,0 +1,103 @@
+"""The parking queue of a consumer, for operators: list what is parked, replay it.
+
+Listing takes messages without acking them and closes the channel, so the broker puts every
+one back; replaying publishes a copy to the consumer's queue (confirmed) before acking the
+parked one, so a message is never lost on the way.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import pika
+from flask import Blueprint, jsonify, request
+from pydantic import Field
+
+from aduan.auth import OPERATOR, SYSADMIN, require_roles
+from aduan.config import Settings
+from aduan.messaging import ATTEMPTS_HEADER, ERROR_HEADER, connect, parking_queue_name, queue_name
+from aduan.validation import Strict, parse_json_object, validate
+
+MAX_LISTED = 200
+
+
+class ReplayIn(Strict):
+    message_ids: Annotated[list[Annotated[str, Field(max_length=100)]],
+                           Field(min_length=1, max_length=MAX_LISTED)] | None = None
+
+
+def _describe(properties: pika.BasicProperties, body: bytes) -> dict[str, Any]:
+    headers = properties.headers or {}
+    try:
+        payload: Any = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        payload = body[:500].decode("utf-8", errors="replace")
+    return {
+        "message_id": properties.message_id,
+        "type": properties.type,
+        "routing_key": headers.get("x-aduan-routing-key"),
+        "correlation_id": properties.correlation_id,
+        "attempts": headers.get(ATTEMPTS_HEADER),
+        "last_error": headers.get(ERROR_HEADER),
+        "body": payload,
+    }
+
+
+def list_parked(settings: Settings, consumer: str, limit: int = MAX_LISTED) -> list[dict]:
+    connection = connect(settings)
+    try:
+        channel = connection.channel()
+        parked = []
+        for _ in range(limit):
+            method, properties, body = channel.basic_get(parking_queue_name(settings, consumer))
+            if method is None:
+                break
+            parked.append(_describe(properties, body))
+        return parked  # closing the channel unacked returns every message to the queue
+    finally:
+        connection.close()
+
+
+def replay_parked(settings: Settings, consumer: str, message_ids: set[str] | None) -> int:
+    connection = connect(settings)
+    replayed = 0
+    try:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        for _ in range(MAX_LISTED):
+            method, properties, body = channel.basic_get(parking_queue_name(settings, consumer))
+            if method is None:
+                break
+            if message_ids is not None and properties.message_id not in message_ids:
+                continue  # left unacked: back to the parking queue when the channel closes
+            headers = dict(properties.headers or {})
+            headers[ATTEMPTS_HEADER] = 0
+            headers["x-aduan-replayed"] = True
+            properties.headers = headers
+            channel.basic_publish("", queue_name(settings, consumer), body,
+                                  properties=properties, mandatory=True)
+            channel.basic_ack(method.delivery_tag)
+            replayed += 1
+    finally:
+        connection.close()
+    return replayed
+
+
+def parking_blueprint(settings: Settings, consumer: str) -> Blueprint:
+    blueprint = Blueprint(f"parking_{consumer}", __name__)
+
+    @blueprint.get("/ops/parked")
+    @require_roles(OPERATOR, SYSADMIN)
+    def parked():
+        items = list_parked(settings, consumer)
+        return jsonify({"consumer": consumer, "items": items, "count": len(items)})
+
+    @blueprint.post("/ops/parked/replay")
+    @require_roles(OPERATOR, SYSADMIN)
+    def replay():
+        body = validate(ReplayIn, parse_json_object(request.get_data() or b"{}", "The body"))
+        ids = set(body.message_ids) if body.message_ids else None
+        return jsonify({"consumer": consumer, "replayed": replay_parked(settings, consumer, ids)})
+
+    return blueprint

@@ -1,0 +1,118 @@
+"""Faults with real processes: consumers killed with SIGKILL mid-burst, the database or the
+object store down. Nothing acknowledged is lost; nothing takes effect twice."""
+
+from __future__ import annotations
+
+import random
+import signal
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from photo_factory import fresh_padang_photo
+from stack_client import raw_object_count, submit
+
+pytestmark = pytest.mark.stack
+
+FINAL = {"forwarded", "rejected", "needs_review"}
+WORKERS = ("verification-worker", "routing-worker", "notification-worker")
+
+
+def _wait_final(db, ids: list[str], timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if db.reports.count_documents({"_id": {"$in": ids}, "status": {"$in": sorted(FINAL)}}
+                                      ) == len(ids):
+            return
+        time.sleep(0.5)
+    stuck = list(db.reports.find({"_id": {"$in": ids}, "status": {"$nin": sorted(FINAL)}},
+                                 {"status": 1}))
+    raise AssertionError(f"{len(stuck)} reports never reached a final state: {stuck[:5]}")
+
+
+def _assert_each_effect_once(db, stack, ids: list[str]) -> None:
+    for report in db.reports.find({"_id": {"$in": ids}}):
+        steps = Counter((h["from"], h["to"]) for h in report["history"])
+        assert all(n == 1 for n in steps.values()), (report["code"], steps)
+        assert report["status"] == "forwarded", report["code"]
+        assert report["outbox"] == []
+        keys = {p.get("public_key") for p in report["photos"]}
+        assert len(keys) == 1 and None not in keys
+    # One email per (event, recipient): submitted and forwarded for every report.
+    sent = Counter(d["report_id"] for d in db.deliveries.find({"report_id": {"$in": ids},
+                                                              "result": "sent"}))
+    assert sent == dict.fromkeys(ids, 2)
+
+
+def test_consumers_killed_mid_burst_lose_nothing_and_repeat_nothing(api, db, stack):
+    photo = fresh_padang_photo()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(submit, api, photo) for _ in range(40)]
+        rng = random.Random(7)
+        for _ in range(3):
+            time.sleep(rng.uniform(0.2, 0.6))
+            for worker in WORKERS:
+                name = next(n for n in stack.processes if n.startswith(worker))
+                stack.stop_process(name, sig=signal.SIGKILL)
+                stack.start_worker(worker)
+        responses = [f.result() for f in futures]
+    assert {r.status_code for r in responses} == {202}
+    ids = [r.json()["id"] for r in responses]
+    _wait_final(db, ids)
+    time.sleep(2)  # let notification catch up with the last events
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and db.deliveries.count_documents(
+            {"report_id": {"$in": ids}, "result": "sent"}) < 2 * len(ids):
+        time.sleep(0.5)
+    _assert_each_effect_once(db, stack, ids)
+
+
+def _stopped(stack, name: str):
+    class Outage:
+        def __enter__(self):
+            stack.stop_process(name, sig=signal.SIGKILL)
+
+        def __exit__(self, *_):
+            {"mongo": stack.start_mongo, "s3": stack.start_s3}[name]()
+            stack.wait_infrastructure()
+
+    return Outage()
+
+
+def _assert_unavailable(response: requests.Response) -> None:
+    assert response.status_code == 503, response.text
+    body = response.json()
+    assert body["error"]["code"] == "service_unavailable"
+    assert body["request_id"] == response.headers["X-Request-Id"]
+
+
+def test_database_down_means_503_then_normal_service_without_restarts(api, db, store, stack):
+    objects_before = raw_object_count(store)
+    with _stopped(stack, "mongo"):
+        _assert_unavailable(submit(api, fresh_padang_photo()))
+        _assert_unavailable(requests.get(f"{api}/reports", timeout=30))
+        assert requests.get(f"http://127.0.0.1:{stack.profile.http_ports['intake']}/readyz",
+                            timeout=30).status_code == 503
+    assert raw_object_count(store) == objects_before  # refused before anything was written
+    _recovers(api, db)
+
+
+def test_object_store_down_means_503_and_no_report_then_normal_service(api, db, stack):
+    reports_before = db.reports.count_documents({})
+    with _stopped(stack, "s3"):
+        _assert_unavailable(submit(api, fresh_padang_photo()))
+    assert db.reports.count_documents({}) == reports_before
+    _recovers(api, db)
+
+
+def _recovers(api, db) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        response = submit(api, fresh_padang_photo())
+        if response.status_code == 202 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert response.status_code == 202, response.text
+    _wait_final(db, [response.json()["id"]], timeout_s=60)

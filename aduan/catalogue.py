@@ -10,8 +10,10 @@ from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 DATA = Path(__file__).parent / "data"
+DUPLICATE_KEY = 11000
 
 
 @cache
@@ -37,7 +39,12 @@ def ensure_seeded(db: Database) -> None:
             for city in cities()
             for item in data[key]
         ]
-        db[collection].bulk_write(operations, ordered=False)
+        try:
+            db[collection].bulk_write(operations, ordered=False)
+        except BulkWriteError as err:
+            # Several processes seeding at once: whoever inserted first wins, which is fine.
+            if any(e.get("code") != DUPLICATE_KEY for e in err.details.get("writeErrors", [])):
+                raise
 
 
 class CategoryCache:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient
+from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient, ReturnDocument
+from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from aduan.config import Settings
 
@@ -55,6 +59,26 @@ def get_db(settings: Settings) -> Database:
                 )
                 _clients[key] = client
     return client[settings.mongo_db]
+
+
+def increment(collection: Collection, key: str, field: str = "n",
+              on_insert: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Atomically adds 1 to `field` of document `key`, creating it if needed; returns the
+    document after the increment.
+
+    No upsert: when concurrent first increments race, an upserting find-and-modify may fail on
+    MongoDB (duplicate key) and, on SecantusDB, apply the increment yet return nothing, so a
+    retry would count twice. Creating the document apart (a lost race is harmless) and then
+    incrementing the existing one is exact on both.
+    """
+    for _ in range(2):
+        document = collection.find_one_and_update(
+            {"_id": key}, {"$inc": {field: 1}}, return_document=ReturnDocument.AFTER)
+        if document is not None:
+            return document
+        with contextlib.suppress(DuplicateKeyError):
+            collection.insert_one({"_id": key, field: 0, **(on_insert or {})})
+    raise RuntimeError(f"could not increment {collection.name}/{key}")
 
 
 def ensure_indexes(db: Database) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from pymongo import ReturnDocument
 from pymongo.database import Database
 
+from aduan.db import increment
 from aduan.errors import ApiError
 
 WINDOW_S = 60
@@ -17,13 +17,8 @@ def hit(db: Database, subject: str, limit: int, now: float | None = None) -> Non
     """Counts one request of `subject`; raises 429 (with retry_after in details) past `limit`."""
     now = time.time() if now is None else now
     window = int(now // WINDOW_S)
-    counter = db.rate_limits.find_one_and_update(
-        {"_id": f"{subject}:{window}"},
-        {"$inc": {"n": 1},
-         "$setOnInsert": {"expires_at": datetime.fromtimestamp((window + 2) * WINDOW_S, UTC)}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-    )
+    counter = increment(db.rate_limits, f"{subject}:{window}", on_insert={
+        "expires_at": datetime.fromtimestamp((window + 2) * WINDOW_S, UTC)})
     if counter["n"] > limit:
         retry_after = max(1, int((window + 1) * WINDOW_S - now) + 1)
         raise ApiError(429, "rate_limited", "Too many requests; slow down.",

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from aduan import metrics
 from aduan.catalogue import cities
 from aduan.config import Settings
+from aduan.db import increment
 from aduan.errors import ApiError
 from aduan.keywords import keywords
 from aduan.messaging import Event, Publisher
@@ -41,12 +41,7 @@ def fingerprint(payload: ReportIn, photos: list[Photo]) -> str:
 
 def next_tracking_code(db: Database, city: str, now: datetime) -> str:
     prefix = cities()[city]["code_prefix"]
-    counter = db.counters.find_one_and_update(
-        {"_id": f"{city}:{now.year}"},
-        {"$inc": {"seq": 1}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-    )
+    counter = increment(db.counters, f"{city}:{now.year}", field="seq")
     return f"{prefix}-{now.year}-{counter['seq']:06d}"
 
 

@@ -41,6 +41,7 @@ WORKERS = {
     "verification-worker": ("verification", "services.verification.worker"),
     "routing-worker": ("routing", "services.routing.worker"),
     "notification-worker": ("notification", "services.notification.worker"),
+    "webhook-dispatcher": ("notification", "services.notification.dispatcher"),
     "outbox-relay": ("intake", "aduan.outbox"),
 }
 
@@ -173,6 +174,11 @@ class Stack:
             values["RETRY_DELAYS_MS"] = "200,400,800"
             values["MAX_ATTEMPTS"] = "3"
             values["OUTBOX_RELAY_AFTER_S"] = "1"
+            values["WEBHOOK_RETRY_DELAYS_MS"] = "200,400,800"
+            values["WEBHOOK_MAX_ATTEMPTS"] = "4"
+            values["WEBHOOK_POLL_INTERVAL_S"] = "0.2"
+            values["WEBHOOK_TIMEOUT_S"] = "2"
+            values["WEBHOOK_CONCURRENCY"] = "2"
         return {f"ADUAN_{k}": v for k, v in {**values, **self.overrides}.items()}
 
     # ---- processes -------------------------------------------------------------------------

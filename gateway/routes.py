@@ -21,4 +21,12 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/reports", "intake", "/reports"),
     Route("GET", "/reports/<code>", "intake", "/reports/<code>"),
     Route("GET", "/categories", "routing", "/categories"),
+    Route("POST", "/webhooks", "notification", "/webhooks"),
+    Route("GET", "/webhooks", "notification", "/webhooks"),
+    Route("DELETE", "/webhooks/<subscription_id>", "notification",
+          "/webhooks/<subscription_id>"),
+    Route("GET", "/webhook-deliveries", "notification", "/webhook-deliveries"),
+    Route("POST", "/webhook-deliveries/<delivery_id>/redeliver", "notification",
+          "/webhook-deliveries/<delivery_id>/redeliver"),
+    Route("GET", "/reports/<code>/deliveries", "notification", "/reports/<code>/deliveries"),
 )

@@ -175,7 +175,7 @@ class Stack:
             values["MAX_ATTEMPTS"] = "3"
             values["OUTBOX_RELAY_AFTER_S"] = "1"
             values["WEBHOOK_RETRY_DELAYS_MS"] = "200,400,800"
-            values["WEBHOOK_MAX_ATTEMPTS"] = "4"
+            values["WEBHOOK_MAX_ATTEMPTS"] = "5"
             values["WEBHOOK_POLL_INTERVAL_S"] = "0.2"
             values["WEBHOOK_TIMEOUT_S"] = "2"
             values["WEBHOOK_CONCURRENCY"] = "2"

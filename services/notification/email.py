@@ -10,6 +10,10 @@ from aduan.config import Settings
 from services.notification.deliveries import DeliveryFailed, DeliveryRejected
 from services.notification.templates import Rendered
 
+# Headers unfolded up to RFC 5322's hard limit: Python folds a long subject right after
+# "Subject:", which some readers then show with a leading space.
+WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
+
 
 def build_email(settings: Settings, to: str, message: Rendered, message_id: str
                 ) -> EmailMessage:
@@ -50,7 +54,7 @@ def _transmit(smtp: smtplib.SMTP, sender: str, to: str, email: EmailMessage) -> 
     envelope_from = email["From"].addresses[0].addr_spec if email["From"].addresses else sender
     steps = (("MAIL", lambda: smtp.mail(envelope_from)),
              ("RCPT", lambda: smtp.rcpt(to)),
-             ("DATA", lambda: smtp.data(email.as_bytes(policy=policy.SMTP))))
+             ("DATA", lambda: smtp.data(email.as_bytes(policy=WIRE_POLICY))))
     for name, step in steps:
         code, reply = step()
         if code >= 400:

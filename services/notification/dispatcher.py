@@ -3,8 +3,8 @@ event consumer never waits for a slow or failing receiver.
 
     python -m services.notification.dispatcher
 
-Runs `webhook_concurrency` threads, each taking one due delivery at a time; any number of
-copies of the process may run side by side. Stops cleanly on SIGTERM (attempts in hand finish).
+Makes up to `webhook_concurrency` attempts at once; any number of copies of the process may
+run side by side. Stops cleanly on SIGTERM (attempts in hand finish).
 """
 
 from __future__ import annotations
@@ -21,29 +21,18 @@ from services.notification.webhooks import Dispatcher
 log = logging.getLogger(__name__)
 
 
-def _loop(dispatcher: Dispatcher, stop: threading.Event, idle_wait_s: float) -> None:
+def run(settings: Settings, stop: threading.Event) -> None:
+    dispatcher = Dispatcher(settings, get_db(settings))
+    log.info("webhook dispatcher running (%d at once)", dispatcher.concurrency)
     while not stop.is_set():
         try:
-            result = dispatcher.run_once()
+            attempted = dispatcher.run_once()
         except Exception:  # MongoDB away for a moment: the loop must outlive it
             log.exception("dispatch pass failed")
-            result = None
-        if result is None:
-            stop.wait(idle_wait_s)
-
-
-def run(settings: Settings, stop: threading.Event) -> None:
-    db = get_db(settings)
-    threads = [
-        threading.Thread(target=_loop, name=f"webhooks-{i}",
-                         args=(Dispatcher(settings, db), stop, settings.webhook_poll_interval_s))
-        for i in range(max(1, settings.webhook_concurrency))
-    ]
-    for thread in threads:
-        thread.start()
-    log.info("webhook dispatcher running (%d threads)", len(threads))
-    for thread in threads:
-        thread.join()
+            attempted = []
+        if not attempted:
+            stop.wait(settings.webhook_poll_interval_s)
+    dispatcher.close()
     log.info("webhook dispatcher stopped")
 
 

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -132,31 +134,50 @@ def retry_delay(settings: Settings, attempts: int) -> timedelta:
 
 
 class Dispatcher:
-    """Makes the due webhook attempts. Any number of copies may run: each attempt is claimed
-    with one atomic update, as a lease that runs out if the copy dies mid-attempt."""
+    """Makes the due webhook attempts: claims a batch of due deliveries (one index scan, then
+    one conditional update by id each, so copies of the dispatcher never take the same one)
+    and makes the attempts in parallel. A claim is a lease: if this copy dies mid-attempt,
+    the delivery is due again once `delivery_lease_s` has passed."""
 
     def __init__(self, settings: Settings, db: Database) -> None:
         self.settings = settings
         self.db = db
-        self.session = requests.Session()
+        self.concurrency = max(1, settings.webhook_concurrency)
+        self._executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix="webhook")
+        self._local = threading.local()
 
-    def claim_due(self) -> dict[str, Any] | None:
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    def claim_due(self, limit: int) -> list[dict[str, Any]]:
         now = datetime.now(UTC)
-        return self.db.deliveries.find_one_and_update(
-            {"channel": "webhook", "result": PENDING, "next_attempt_at": {"$lte": now}},
-            {"$set": {"next_attempt_at": now + timedelta(seconds=self.settings.delivery_lease_s),
-                      "lease_token": uuid.uuid4().hex, "updated_at": now},
-             "$inc": {"attempts": 1}},
-            sort=[("next_attempt_at", 1)],
-            return_document=ReturnDocument.AFTER,
-        )
+        due = {"channel": "webhook", "result": PENDING, "next_attempt_at": {"$lte": now}}
+        candidates = [d["_id"] for d in self.db.deliveries.find(due, {"_id": 1})
+                      .sort("next_attempt_at", 1).limit(limit)]
+        claimed = []
+        for candidate in candidates:
+            delivery = self.db.deliveries.find_one_and_update(
+                {"_id": candidate, **due},
+                {"$set": {"next_attempt_at": now + timedelta(
+                    seconds=self.settings.delivery_lease_s),
+                    "lease_token": uuid.uuid4().hex, "updated_at": now},
+                 "$inc": {"attempts": 1}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if delivery is not None:  # else another copy took it first
+                claimed.append(delivery)
+        return claimed
 
-    def run_once(self) -> str | None:
-        """One due delivery attempted; its new result, or None when nothing was due."""
-        delivery = self.claim_due()
-        if delivery is None:
-            return None
-        return self.attempt(delivery)
+    def run_once(self) -> list[str]:
+        """One batch of due deliveries attempted; their new results (empty: nothing due)."""
+        batch = self.claim_due(self.concurrency)
+        return list(self._executor.map(self.attempt, batch))
 
     def attempt(self, delivery: dict[str, Any]) -> str:
         subscription = self.db.webhook_subscriptions.find_one(
@@ -175,7 +196,7 @@ class Dispatcher:
         status: str | None = None
         error: str | None = None
         try:
-            response = self.session.post(subscription["url"], data=body, headers=headers,
+            response = self._session().post(subscription["url"], data=body, headers=headers,
                                          timeout=self.settings.webhook_timeout_s,
                                          allow_redirects=False)
             status = f"HTTP {response.status_code}"

@@ -34,6 +34,27 @@ class Settings:
     smtp_starttls: bool = False
     smtp_user: str = ""
     smtp_password: str = ""
+    # SMS through one generic HTTP provider; disabled while sms_url is empty.
+    sms_url: str = ""
+    sms_auth_header: str = ""  # "Name: value", e.g. "Authorization: Bearer abc"
+    # JSON body; string values may hold the placeholders {to}, {text} and {sender}.
+    sms_body_template: str = '{"to": "{to}", "text": "{text}", "from": "{sender}"}'
+    sms_sender: str = "ADUAN"
+    sms_timeout_s: float = 10.0
+    webhook_max_attempts: int = 8
+    # Comma-separated hosts webhooks may be sent to; empty means any. Test stacks allow only
+    # this machine, so no generated subscription ever sends traffic elsewhere.
+    webhook_allowed_hosts: str = ""
+    webhook_retry_delays_ms: tuple[int, ...] = (10_000, 60_000, 300_000, 1_800_000, 7_200_000)
+    webhook_timeout_s: float = 5.0
+    webhook_poll_interval_s: float = 1.0
+    webhook_concurrency: int = 4
+    # A claimed email/SMS/webhook delivery is someone else's to retry once this has passed.
+    delivery_lease_s: float = 60.0
+    # Leaders' daily digest: local hour it goes out, and when a forwarded report counts overdue
+    # if routing gave it no deadline of its own.
+    digest_hour: int = 7
+    digest_overdue_after_days: float = 5.0
     intake_url: str = "http://127.0.0.1:8081"
     verification_url: str = "http://127.0.0.1:8082"
     routing_url: str = "http://127.0.0.1:8083"

@@ -31,8 +31,24 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("agencies.code", ASCENDING), ("created_at", DESCENDING)]),
         IndexModel([("keywords", ASCENDING)]),
         IndexModel([("geo", "2dsphere")]),
+        # The leaders' digest: every report one agency of a city was given.
+        IndexModel([("city", ASCENDING), ("agencies.code", ASCENDING)]),
     ],
-    "deliveries": [IndexModel([("report_id", ASCENDING), ("created_at", ASCENDING)])],
+    # The notification delivery log (email, SMS and webhook deliveries alike).
+    "deliveries": [
+        IndexModel([("report_id", ASCENDING), ("created_at", ASCENDING)]),
+        # The webhook dispatcher takes the deliveries that are due, oldest first.
+        IndexModel([("channel", ASCENDING), ("result", ASCENDING),
+                    ("next_attempt_at", ASCENDING)]),
+        # Operators list parked webhook deliveries, newest first, per city.
+        IndexModel([("channel", ASCENDING), ("result", ASCENDING), ("city", ASCENDING),
+                    ("created_at", DESCENDING)]),
+        IndexModel([("subscription_id", ASCENDING), ("result", ASCENDING)]),
+    ],
+    "webhook_subscriptions": [IndexModel([("active", ASCENDING), ("created_at", ASCENDING)])],
+    "staff_contacts": [
+        IndexModel([("city", ASCENDING), ("role", ASCENDING), ("agency", ASCENDING)]),
+    ],
     "users": [IndexModel([("username", ASCENDING)], unique=True)],
     "refresh_tokens": [
         IndexModel([("user_id", ASCENDING)]),

@@ -41,6 +41,7 @@ WORKERS = {
     "verification-worker": ("verification", "services.verification.worker"),
     "routing-worker": ("routing", "services.routing.worker"),
     "notification-worker": ("notification", "services.notification.worker"),
+    "webhook-dispatcher": ("notification", "services.notification.dispatcher"),
     "outbox-relay": ("intake", "aduan.outbox"),
 }
 
@@ -178,6 +179,14 @@ class Stack:
             # Tests submit far faster than a person; limits are tested per API key instead.
             for limit in ("RATE_LIMIT_PER_IP", "SUBMIT_LIMIT_PER_IP", "LOGIN_LIMIT_PER_IP"):
                 values[limit] = "1000000"
+            values["WEBHOOK_RETRY_DELAYS_MS"] = "200,400,800"
+            values["WEBHOOK_MAX_ATTEMPTS"] = "5"
+            values["WEBHOOK_POLL_INTERVAL_S"] = "0.2"
+            values["WEBHOOK_TIMEOUT_S"] = "2"
+            values["WEBHOOK_CONCURRENCY"] = "2"
+            values["WEBHOOK_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+            # A delivery claimed by a killed worker is taken over quickly in fault tests.
+            values["DELIVERY_LEASE_S"] = "0.5"  # shorter than the retry ladder above
         return {f"ADUAN_{k}": v for k, v in {**values, **self.overrides}.items()}
 
     # ---- processes -------------------------------------------------------------------------

@@ -58,8 +58,21 @@ verification_reasons = Counter(
     "aduan_verification_reasons_total", "Verification findings by reason code.", ["reason"]
 )
 notifications_sent = Counter(
-    "aduan_notifications_total", "Notification deliveries by channel and result.",
+    "aduan_notifications_total",
+    "Notification delivery attempts by channel (email, sms, webhook) and result (sent, failed: "
+    "will be retried, rejected: refused for good, parked: webhook out of attempts).",
     ["channel", "result"],
+)
+notification_send_duration = Histogram(
+    "aduan_notification_send_duration_seconds",
+    "Time one delivery attempt took (SMTP session, SMS provider call, webhook POST).",
+    ["channel"],
+    buckets=LATENCY_BUCKETS,
+)
+notifications_skipped = Counter(
+    "aduan_notifications_skipped_total",
+    "Deliveries not made again because the event was already handled (redelivery).",
+    ["channel"],
 )
 
 

@@ -15,6 +15,7 @@ from aduan.parking import ReplayIn
 from gateway.schemas import ApiKeyIn, LoginIn, RefreshIn, UserChangeIn, UserIn
 from services.intake.queries import PublicListQuery, StaffListQuery
 from services.intake.schemas import CommentIn, ReportIn
+from services.notification.webhooks import SubscriptionIn
 
 ERROR = {"$ref": "#/components/responses/Error"}
 STAFF = [{"bearerAuth": []}]
@@ -194,6 +195,39 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
             "responses": _ok("204", None, "Revoked"),
         }},
     }
+    limit = {"name": "limit", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1, "maximum": 200}}
+    paths["/webhooks"] = {
+        "get": {"summary": "Webhook subscriptions (sysadmin)", "security": STAFF,
+                "responses": _ok("200", _OBJECT, "Subscriptions, without their secrets")},
+        "post": {"summary": "Subscribe a URL to events; deliveries are HMAC-signed",
+                 "security": STAFF,
+                 "requestBody": _json_body(_schema_of(SubscriptionIn, components)),
+                 "responses": _ok("201", _OBJECT, "Subscribed")},
+    }
+    paths["/webhooks/{subscription_id}"] = {"delete": {
+        "summary": "Remove a webhook subscription (sysadmin)", "security": STAFF,
+        "parameters": [_path_parameter("subscription_id")],
+        "responses": _ok("204", None, "Removed"),
+    }}
+    paths["/webhook-deliveries"] = {"get": {
+        "summary": "Webhook deliveries by result, parked ones by default (operators)",
+        "security": STAFF,
+        "parameters": [{"name": "result", "in": "query", "required": False,
+                        "schema": {"type": "string", "maxLength": 20}}, limit],
+        "responses": _ok("200", _OBJECT, "Deliveries"),
+    }}
+    paths["/webhook-deliveries/{delivery_id}/redeliver"] = {"post": {
+        "summary": "Try a parked webhook delivery again (operators)", "security": STAFF,
+        "parameters": [_path_parameter("delivery_id", r"^[A-Za-z0-9:._-]{1,64}$")],
+        "responses": _ok("202", _OBJECT, "Scheduled again"),
+    }}
+    paths["/reports/{code}/deliveries"] = {"get": {
+        "summary": "The notification log of a report, recipients masked (operators)",
+        "security": STAFF,
+        "parameters": [code, limit],
+        "responses": _ok("200", _OBJECT, "Deliveries"),
+    }}
     replay_in = _schema_of(ReplayIn, components)
     for consumer in ("verification", "routing", "notification"):
         paths[f"/ops/queues/{consumer}/parked"] = {"get": {

@@ -25,7 +25,8 @@ PROMETHEUS_CONFIG = ROOT / "deploy" / "prometheus" / "prometheus.yml"
 INFRASTRUCTURE = {"mongo", "minio", "rabbitmq", "mailpit", "prometheus", "grafana"}
 EXPECTED_SERVICES = INFRASTRUCTURE | {
     "gateway", "intake", "verification", "routing", "notification",
-    "verification-worker", "routing-worker", "notification-worker", "outbox-relay",
+    "verification-worker", "routing-worker", "notification-worker", "webhook-dispatcher",
+    "outbox-relay",
 }
 ADUAN_SERVICES = EXPECTED_SERVICES - INFRASTRUCTURE
 EXPECTED_VOLUMES = {"mongo-data", "minio-data", "rabbitmq-data", "prometheus-data", "grafana-data"}

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import smtplib
+from email import policy
 from email.message import EmailMessage
 
 from aduan.config import Settings
+from services.notification.deliveries import DeliveryFailed, DeliveryRejected
 from services.notification.templates import Rendered
 
+# Headers unfolded up to RFC 5322's hard limit: Python folds a long subject right after
+# "Subject:", which some readers then show with a leading space.
+WIRE_POLICY = policy.SMTP.clone(max_line_length=998)
 
-def send_email(settings: Settings, to: str, message: Rendered, message_id: str) -> None:
+
+def build_email(settings: Settings, to: str, message: Rendered, message_id: str
+                ) -> EmailMessage:
     email = EmailMessage()
     email["From"] = settings.smtp_from
     email["To"] = to
@@ -17,9 +24,43 @@ def send_email(settings: Settings, to: str, message: Rendered, message_id: str) 
     email["Message-ID"] = f"<{message_id}@aduan>"
     email.set_content(message.text)
     email.add_alternative(message.html, subtype="html")
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_user:
-            smtp.login(settings.smtp_user, settings.smtp_password)
-        smtp.send_message(email)
+    return email
+
+
+def send_email(settings: Settings, to: str, message: Rendered, message_id: str) -> str:
+    """Sends one message; returns the server's reply to it (e.g. "250 2.0.0 queued as X").
+
+    Raises DeliveryRejected when the server refuses the recipient or the message for good
+    (5xx) and DeliveryFailed for anything that may pass; neither quotes the address."""
+    email = build_email(settings, to, message, message_id)
+    try:
+        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
+            if settings.smtp_starttls:
+                smtp.starttls()
+            if settings.smtp_user:
+                smtp.login(settings.smtp_user, settings.smtp_password)
+            return _transmit(smtp, settings.smtp_from, to, email)
+    except (DeliveryRejected, DeliveryFailed):
+        raise
+    except smtplib.SMTPResponseException as err:
+        raise DeliveryFailed(f"SMTP {err.smtp_code}") from None
+    except (smtplib.SMTPException, OSError) as err:
+        raise DeliveryFailed(f"SMTP unreachable: {type(err).__name__}") from None
+
+
+def _transmit(smtp: smtplib.SMTP, sender: str, to: str, email: EmailMessage) -> str:
+    """MAIL, RCPT, DATA one by one, so that the reply to each is known."""
+    smtp.ehlo_or_helo_if_needed()
+    envelope_from = email["From"].addresses[0].addr_spec if email["From"].addresses else sender
+    steps = (("MAIL", lambda: smtp.mail(envelope_from)),
+             ("RCPT", lambda: smtp.rcpt(to)),
+             ("DATA", lambda: smtp.data(email.as_bytes(policy=WIRE_POLICY))))
+    for name, step in steps:
+        code, reply = step()
+        if code >= 400:
+            smtp.rset()
+            status = f"SMTP {name} {code}"
+            if code >= 500:
+                raise DeliveryRejected(status)
+            raise DeliveryFailed(status)
+    return f"{code} {reply.decode(errors='replace')}"[:200]

@@ -1,9 +1,17 @@
-"""Messages to reporters, in Bahasa Indonesia (default) and English."""
+"""Every message Aduan sends to people, in Bahasa Indonesia (default) and English.
+
+Each message is built as plain paragraphs (and, for the digest, one table); `_render` turns
+them into the text part and an HTML part in which every value is escaped. SMS texts are short
+single lines.
+"""
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+LANGUAGES = ("id", "en")
 
 STATUS_NAMES = {
     "id": {
@@ -11,34 +19,74 @@ STATUS_NAMES = {
         "rejected": "ditolak", "forwarded": "diteruskan ke instansi", "referred": "dirujuk",
         "accepted": "diterima instansi", "in_progress": "sedang dikerjakan",
         "resolved": "selesai ditangani", "closed": "ditutup", "reopened": "dibuka kembali",
+        "archived": "diarsipkan",
     },
     "en": {
         "submitted": "received", "verified": "verified", "needs_review": "under review",
         "rejected": "rejected", "forwarded": "forwarded to the agency", "referred": "referred",
         "accepted": "accepted by the agency", "in_progress": "in progress",
         "resolved": "resolved", "closed": "closed", "reopened": "reopened",
+        "archived": "archived",
     },
 }
 
-SUBJECT = {
-    "id": "Laporan {code}: {status}",
-    "en": "Report {code}: {status}",
+STATUS_EXPLANATIONS = {
+    "id": {
+        "submitted": "Laporan Anda sudah kami terima dan sedang diperiksa.",
+        "needs_review": "Petugas kami akan memeriksa laporan Anda secara langsung.",
+        "verified": "Laporan Anda sudah diverifikasi dan akan diteruskan ke instansi yang "
+                    "berwenang.",
+        "rejected": "Laporan Anda tidak dapat diproses. Alasannya tercantum di halaman laporan.",
+        "forwarded": "Laporan Anda sudah diteruskan ke instansi yang berwenang untuk "
+                     "ditindaklanjuti.",
+        "referred": "Masalah ini di luar kewenangan pemerintah kota; laporan Anda sudah dirujuk "
+                    "ke instansi vertikal yang berwenang.",
+        "accepted": "Instansi sudah menerima laporan Anda dan akan menindaklanjutinya.",
+        "in_progress": "Instansi sedang menangani laporan Anda.",
+        "resolved": "Instansi menyatakan masalah ini sudah selesai ditangani. Jika belum, Anda "
+                    "dapat membuka kembali laporan ini.",
+        "closed": "Laporan ini sudah ditutup. Terima kasih atas partisipasi Anda.",
+        "reopened": "Laporan Anda dibuka kembali dan akan ditangani lagi.",
+        "archived": "Laporan ini diarsipkan oleh petugas.",
+    },
+    "en": {
+        "submitted": "We have received your report and are checking it.",
+        "needs_review": "One of our officers will check your report in person.",
+        "verified": "Your report has been verified and will be forwarded to the responsible "
+                    "agency.",
+        "rejected": "Your report could not be accepted. The reasons are shown on the report's "
+                    "page.",
+        "forwarded": "Your report has been forwarded to the responsible agency for follow-up.",
+        "referred": "This matter is outside the city's authority; your report has been referred "
+                    "to the responsible national body.",
+        "accepted": "The agency has accepted your report and will follow it up.",
+        "in_progress": "The agency is working on your report.",
+        "resolved": "The agency says the problem has been resolved. If it has not, you can "
+                    "reopen the report.",
+        "closed": "This report is closed. Thank you for taking part.",
+        "reopened": "Your report has been reopened and will be handled again.",
+        "archived": "This report has been archived by an officer.",
+    },
 }
-BODY = {
-    "id": (
-        "Terima kasih atas laporan Anda.\n\n"
-        "Status laporan {code} sekarang: {status}.{agency_line}\n\n"
-        "Ikuti perkembangannya di: {link}\n\n"
-        "Pesan ini dikirim otomatis oleh Aduan."
-    ),
-    "en": (
-        "Thank you for your report.\n\n"
-        "Report {code} is now: {status}.{agency_line}\n\n"
-        "Follow its progress at: {link}\n\n"
-        "This message was sent automatically by Aduan."
-    ),
+
+FOOTER = {"id": "Pesan ini dikirim otomatis oleh Aduan.",
+          "en": "This message was sent automatically by Aduan."}
+LINK_LABEL = {"id": "Ikuti perkembangannya di", "en": "Follow its progress at"}
+STAFF_LINK_LABEL = {"id": "Laporan", "en": "Report"}
+WITHHELD = {
+    "anonymous": {"id": "dirahasiakan (laporan anonim)", "en": "withheld (anonymous report)"},
+    "confidential": {"id": "dirahasiakan (laporan rahasia)",
+                     "en": "withheld (confidential report)"},
 }
-AGENCY_LINE = {"id": "\nInstansi yang menangani: {agency}.", "en": "\nHandled by: {agency}."}
+UNNAMED = {"id": "tanpa nama", "en": "not given"}
+
+
+def language_of(value: str | None) -> str:
+    return value if value in LANGUAGES else "id"
+
+
+def status_name(language: str, status: str) -> str:
+    return STATUS_NAMES[language_of(language)].get(status, status)
 
 
 @dataclass(frozen=True)
@@ -48,17 +96,179 @@ class Rendered:
     html: str
 
 
+@dataclass(frozen=True)
+class Table:
+    header: Sequence[str]
+    rows: Sequence[Sequence[str]]
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """What staff are told about a report; built by `privacy.staff_summary`, which decides
+    what may be shown (never the identity of an anonymous or confidential reporter)."""
+
+    code: str
+    category: str
+    location: str
+    description: str | None
+    reporter: str | None  # None: withheld, see `privacy`
+    privacy: str
+    status: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _render(language: str, subject: str, paragraphs: Sequence[str],
+            link: tuple[str, str] | None = None, table: Table | None = None) -> Rendered:
+    text_parts = list(paragraphs)
+    html_parts = [f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs]
+    if table is not None:
+        text_parts.append("\n\n".join(
+            "\n".join(f"{name}: {value}" for name, value in zip(table.header, row, strict=True))
+            for row in table.rows))
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in table.header)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+                       for row in table.rows)
+        html_parts.append(f'<table border="1" cellpadding="4"><thead><tr>{head}</tr></thead>'
+                          f"<tbody>{body}</tbody></table>")
+    if link is not None:
+        label, url = link
+        text_parts.append(f"{label}: {url}")
+        html_parts.append(f'<p>{html.escape(label)}: <a href="{html.escape(url, quote=True)}">'
+                          f"{html.escape(url)}</a></p>")
+    text_parts.append(FOOTER[language])
+    html_parts.append(f"<p><small>{html.escape(FOOTER[language])}</small></p>")
+    return Rendered(
+        subject=subject,
+        text="\n\n".join(text_parts),
+        html=f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
+             f"<title>{html.escape(subject)}</title></head><body>{''.join(html_parts)}"
+             "</body></html>",
+    )
+
+
+# ---- the reporter -------------------------------------------------------------------------
+
 def render_status_message(
     language: str, code: str, status: str, link: str, agency: str | None
 ) -> Rendered:
-    lang = language if language in SUBJECT else "id"
-    status_name = STATUS_NAMES[lang].get(status, status)
-    agency_line = AGENCY_LINE[lang].format(agency=agency) if agency else ""
-    text = BODY[lang].format(code=code, status=status_name, link=link, agency_line=agency_line)
-    paragraphs = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>"
-                         for p in text.split("\n\n"))
-    return Rendered(
-        subject=SUBJECT[lang].format(code=code, status=status_name),
-        text=text,
-        html=f'<!doctype html><html lang="{lang}"><body>{paragraphs}</body></html>',
-    )
+    """To the reporter: their report moved to `status` (`agency`: who handles it now)."""
+    lang = language_of(language)
+    name = status_name(lang, status)
+    now = {"id": f"Status laporan {code} sekarang: {name}.",
+           "en": f"Report {code} is now: {name}."}[lang]
+    if agency:
+        now += {"id": f"\nInstansi yang menangani: {agency}.",
+                "en": f"\nHandled by: {agency}."}[lang]
+    thanks = {"id": "Terima kasih atas laporan Anda.", "en": "Thank you for your report."}[lang]
+    paragraphs = [thanks, now]
+    explanation = STATUS_EXPLANATIONS[lang].get(status)
+    if explanation:
+        paragraphs.append(explanation)
+    subject = {"id": f"Laporan {code}: {name}", "en": f"Report {code}: {name}"}[lang]
+    return _render(lang, subject, paragraphs, (LINK_LABEL[lang], link))
+
+
+def render_status_sms(language: str, code: str, status: str, link: str) -> str:
+    lang = language_of(language)
+    name = status_name(lang, status)
+    return {"id": f"Aduan: laporan {code} {name}. Lihat {link}",
+            "en": f"Aduan: report {code} is {name}. See {link}"}[lang]
+
+
+# ---- agency staff -------------------------------------------------------------------------
+
+def _reporter_line(lang: str, report: ReportSummary) -> str:
+    if report.reporter is None:
+        shown = WITHHELD.get(report.privacy, WITHHELD["confidential"])[lang]
+    else:
+        shown = report.reporter or UNNAMED[lang]
+    return {"id": "Pelapor", "en": "Reporter"}[lang] + f": {shown}"
+
+
+def _summary_paragraphs(lang: str, report: ReportSummary) -> list[str]:
+    facts = "\n".join([
+        {"id": "Kategori", "en": "Category"}[lang] + f": {report.category}",
+        {"id": "Lokasi", "en": "Location"}[lang] + f": {report.location}",
+        {"id": "Status", "en": "Status"}[lang] + f": {status_name(lang, report.status)}",
+        _reporter_line(lang, report),
+    ])
+    paragraphs = [facts]
+    if report.description:
+        paragraphs.append({"id": "Uraian", "en": "Description"}[lang] + f":\n{report.description}")
+    return paragraphs
+
+
+def render_agency_forwarded(language: str, agency: str, report: ReportSummary,
+                            link: str) -> Rendered:
+    """To an agency's liaison admins: a report was forwarded to their agency."""
+    lang = language_of(language)
+    subject = {"id": f"Laporan baru untuk {agency}: {report.code}",
+               "en": f"New report for {agency}: {report.code}"}[lang]
+    intro = {"id": f"Laporan {report.code} diteruskan ke {agency} untuk ditindaklanjuti. Mohon "
+                   "segera terima dan tangani laporan ini.",
+             "en": f"Report {report.code} was forwarded to {agency} for follow-up. Please "
+                   "accept and handle it promptly."}[lang]
+    return _render(lang, subject, [intro, *_summary_paragraphs(lang, report)],
+                   (STAFF_LINK_LABEL[lang], link))
+
+
+def render_agency_forwarded_sms(language: str, agency: str, code: str) -> str:
+    return {"id": f"Aduan: laporan baru {code} diteruskan ke {agency}.",
+            "en": f"Aduan: new report {code} forwarded to {agency}."}[language_of(language)]
+
+
+def render_sla_breach(language: str, kind: str, agency: str | None, due: str,
+                      report: ReportSummary, link: str) -> Rendered:
+    """To the head of agency, leaders (and whoever the escalation names): a deadline passed.
+    `kind` is `forward` (the city did not forward in time) or `follow_up` (the agency did not
+    follow up in time)."""
+    lang = language_of(language)
+    who = agency or {"id": "instansi", "en": "the agency"}[lang]
+    if kind == "forward":
+        what = {"id": f"Laporan {report.code} belum diteruskan ke instansi hingga batas waktu "
+                      f"{due}.",
+                "en": f"Report {report.code} was not forwarded to an agency by its deadline, "
+                      f"{due}."}[lang]
+    else:
+        what = {"id": f"{who} belum menindaklanjuti laporan {report.code} hingga batas waktu "
+                      f"{due}.",
+                "en": f"{who} did not follow up report {report.code} by its deadline, "
+                      f"{due}."}[lang]
+    label = f" ({agency})" if agency else ""
+    subject = {"id": f"Batas waktu terlewati: laporan {report.code}{label}",
+               "en": f"Deadline missed: report {report.code}{label}"}[lang]
+    return _render(lang, subject, [what, *_summary_paragraphs(lang, report)],
+                   (STAFF_LINK_LABEL[lang], link))
+
+
+def render_sla_breach_sms(language: str, code: str, agency: str | None, due: str) -> str:
+    label = f" ({agency})" if agency else ""
+    return {"id": f"Aduan: batas waktu laporan {code}{label} terlewati ({due}).",
+            "en": f"Aduan: deadline of report {code}{label} missed ({due})."}[
+        language_of(language)]
+
+
+# ---- leaders' daily digest -------------------------------------------------------------------
+
+DIGEST_HEADER = {
+    "id": ("Instansi", "Belum diterima", "Diterima / dikerjakan", "Selesai", "Baru (24 jam)",
+           "Lewat batas waktu", "Rata-rata waktu respons (jam)", "Median waktu respons (jam)"),
+    "en": ("Agency", "Not yet accepted", "Accepted / in progress", "Done", "New (24 h)",
+           "Overdue", "Mean response time (h)", "Median response time (h)"),
+}
+
+
+def render_digest(language: str, city_name: str, day: str, rows: Sequence[Sequence[str]]
+                  ) -> Rendered:
+    """To a leader: one row per agency (rows follow DIGEST_HEADER's columns)."""
+    lang = language_of(language)
+    subject = {"id": f"Ringkasan harian Aduan {city_name}, {day}",
+               "en": f"Aduan daily digest for {city_name}, {day}"}[lang]
+    intro = {"id": f"Ringkasan laporan warga per instansi di {city_name} per {day}. Waktu "
+                   "respons: dari diteruskan sampai diterima instansi, 30 hari terakhir.",
+             "en": f"Residents' reports per agency in {city_name} as of {day}. Response time: "
+                   "from forwarded to accepted by the agency, last 30 days."}[lang]
+    if not rows:
+        return _render(lang, subject, [intro, {"id": "Belum ada laporan untuk instansi mana pun.",
+                                               "en": "No agency has any report yet."}[lang]])
+    return _render(lang, subject, [intro], table=Table(DIGEST_HEADER[lang], rows))

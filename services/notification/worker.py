@@ -1,100 +1,120 @@
-"""Notification consumer: tells reporters about each step of their report, once."""
+"""Notification consumer: for each report event, tells whoever must hear of it (see
+`audiences`), once per (event, recipient, channel), and schedules the webhook deliveries that
+the dispatcher process then makes."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from datetime import UTC, datetime
+import time
 from typing import Any
-
-from pymongo.errors import DuplicateKeyError
 
 from aduan import metrics
 from aduan.config import Settings
 from aduan.db import get_db
 from aduan.errors import PermanentError
-from aduan.logs import mask_email, setup_logging
+from aduan.logs import mask_email, mask_phone, redact_contacts, setup_logging
 from aduan.messaging import Consumer, Delivery
+from services.notification import sms, webhooks
+from services.notification.audiences import Notice, Planner
+from services.notification.deliveries import (
+    FAILED,
+    REJECTED,
+    SENT,
+    Claim,
+    DeliveryFailed,
+    DeliveryLog,
+    DeliveryRejected,
+    delivery_id,
+)
 from services.notification.email import send_email
-from services.notification.templates import render_status_message
 
 log = logging.getLogger(__name__)
 
-# Steps a reporter is told about.
-REPORTER_EVENTS = frozenset({
-    "report.submitted", "report.rejected", "report.forwarded", "report.referred",
-    "report.status_changed",
-})
+
+def masked(notice: Notice) -> str:
+    return mask_email(notice.address) if notice.channel == "email" else mask_phone(notice.address)
 
 
 class Notifier:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.db = get_db(settings)
+        self.planner = Planner(settings, self.db)
+        self.log = DeliveryLog(self.db, settings.delivery_lease_s)
 
     def handle(self, delivery: Delivery) -> None:
-        if delivery.routing_key not in REPORTER_EVENTS:
+        if delivery.routing_key not in webhooks.EVENTS:
             return
+        if not delivery.message_id:
+            raise PermanentError("event without message_id: cannot be delivered only once")
         report_id = delivery.body.get("report_id")
         report = self.db.reports.find_one({"_id": report_id}) if report_id else None
         if report is None:
             raise PermanentError(f"no report {report_id!r}")
-        email = (report.get("reporter") or {}).get("email")
-        if email:
-            self._email_reporter(delivery, report, email)
+        webhooks.schedule(self.db, delivery.message_id, delivery.routing_key, delivery.body,
+                          report)
+        notices = self.planner.plan(delivery.routing_key, delivery.body, report)
+        failed = 0
+        for notice in notices:
+            try:
+                self.deliver(delivery, report, notice)
+            except DeliveryFailed as err:
+                failed += 1
+                log.warning("%s to %s about %s failed: %s", notice.channel, masked(notice),
+                            report["code"], err)
+        if failed:
+            # The whole event is retried; what was sent already is skipped then.
+            raise DeliveryFailed(f"{failed} of {len(notices)} deliveries failed")
 
-    def _email_reporter(self, delivery: Delivery, report: dict[str, Any], email: str) -> None:
-        status = delivery.body.get("status", report["status"])
-        recipient_hash = hashlib.sha256(email.lower().encode()).hexdigest()[:16]
-        delivery_id = f"{delivery.message_id}:email:{recipient_hash}"
-        if not self._claim(delivery_id, report, delivery, email):
+    def deliver(self, delivery: Delivery, report: dict[str, Any], notice: Notice) -> None:
+        assert delivery.message_id
+        did = delivery_id(delivery.message_id, notice.channel, notice.address)
+        claimed = self.log.claim(did, {
+            "report_id": report["_id"], "city": report["city"], "event": delivery.routing_key,
+            "message_id": delivery.message_id, "channel": notice.channel,
+            "audience": notice.audience, "recipient": masked(notice),
+        })
+        if claimed.outcome is Claim.DONE:
+            metrics.notifications_skipped.labels(notice.channel).inc()
             return
-        agency = next((a["name"] for a in report.get("agencies", [])), None)
-        message = render_status_message(
-            (report.get("reporter") or {}).get("language", "id"),
-            report["code"],
-            status,
-            f"{self.settings.public_base_url}/api/v1/reports/{report['code']}",
-            agency if status == "forwarded" else None,
-        )
+        if claimed.outcome is Claim.BUSY:
+            raise DeliveryFailed("another copy is sending this right now")
+        assert claimed.token
+        started = time.perf_counter()
         try:
-            send_email(self.settings, email, message, delivery_id.replace(":", "."))
-        except Exception as err:
-            self.db.deliveries.update_one(
-                {"_id": delivery_id},
-                {"$set": {"result": "failed", "error": str(err)[:300]}, "$inc": {"attempts": 1}},
-            )
-            metrics.notifications_sent.labels("email", "failed").inc()
-            raise
-        self.db.deliveries.update_one(
-            {"_id": delivery_id},
-            {"$set": {"result": "sent", "sent_at": datetime.now(UTC)}, "$inc": {"attempts": 1}},
-        )
-        metrics.notifications_sent.labels("email", "sent").inc()
-        log.info("emailed %s about %s", mask_email(email), report["code"])
+            status = self._send(notice, did)
+        except DeliveryRejected as err:
+            self.log.finish(did, claimed.token, REJECTED, None, redact_contacts(str(err)))
+            metrics.notifications_sent.labels(notice.channel, REJECTED).inc()
+            log.warning("%s to %s about %s refused: %s", notice.channel, masked(notice),
+                        report["code"], err)
+            return
+        except Exception as err:  # any failure of a send is retried with the event
+            reason = redact_contacts(str(err)) if isinstance(err, DeliveryFailed) \
+                else type(err).__name__
+            self.log.finish(did, claimed.token, FAILED, None, reason)
+            metrics.notifications_sent.labels(notice.channel, FAILED).inc()
+            raise DeliveryFailed(reason) from None
+        finally:
+            metrics.notification_send_duration.labels(notice.channel).observe(
+                time.perf_counter() - started)
+        self.log.finish(did, claimed.token, SENT, redact_contacts(status))
+        metrics.notifications_sent.labels(notice.channel, SENT).inc()
+        log.info("%s sent to %s (%s) about %s", notice.channel, masked(notice), notice.audience,
+                 report["code"])
 
-    def _claim(self, delivery_id: str, report: dict, delivery: Delivery, email: str) -> bool:
-        """Records the delivery before sending; False when it was already sent."""
-        try:
-            self.db.deliveries.insert_one({
-                "_id": delivery_id,
-                "report_id": report["_id"],
-                "event": delivery.routing_key,
-                "channel": "email",
-                "recipient": mask_email(email),
-                "result": "pending",
-                "attempts": 0,
-                "created_at": datetime.now(UTC),
-            })
-        except DuplicateKeyError:
-            earlier = self.db.deliveries.find_one({"_id": delivery_id}, {"result": 1})
-            return not (earlier and earlier["result"] == "sent")
-        return True
+    def _send(self, notice: Notice, did: str) -> str:
+        if notice.channel == "email" and notice.email is not None:
+            return send_email(self.settings, notice.address, notice.email, did.replace(":", "."))
+        if notice.channel == "sms" and notice.sms is not None:
+            return sms.send_sms(self.settings, notice.address, notice.sms)
+        raise DeliveryRejected(f"nothing to send over {notice.channel}")
 
 
 def main() -> None:
     settings = Settings.from_env()
-    setup_logging("notification-worker", settings.log_level)
+    setup_logging("notification-worker", settings.log_level, redact=True)
+    sms.check_configuration(settings)
     consumer = Consumer(settings, "notification", Notifier(settings).handle)
     consumer.install_signal_handlers()
     consumer.run()

@@ -42,6 +42,13 @@ POLICY: dict[tuple[str, str], object] = {
     ("GET", "/api-keys"): SYSADMIN_ONLY,
     ("POST", "/api-keys"): SYSADMIN_ONLY,
     ("DELETE", "/api-keys/{key_id}"): SYSADMIN_ONLY,
+    ("GET", "/webhooks"): SYSADMIN_ONLY,
+    ("POST", "/webhooks"): SYSADMIN_ONLY,
+    ("DELETE", "/webhooks/{subscription_id}"): SYSADMIN_ONLY,
+    ("GET", "/webhook-deliveries"): frozenset({"operator", "sysadmin"}),
+    ("POST", "/webhook-deliveries/{delivery_id}/redeliver"): frozenset({"operator",
+                                                                        "sysadmin"}),
+    ("GET", "/reports/{code}/deliveries"): frozenset({"operator", "sysadmin"}),
     **{(method, f"/ops/queues/{consumer}/{path}"): frozenset({"operator", "sysadmin"})
        for consumer in ("verification", "routing", "notification")
        for method, path in (("GET", "parked"), ("POST", "parked/replay"))},
@@ -64,8 +71,9 @@ def report_code(api):
 
 
 def _call(api: str, method: str, path: str, headers: dict, code: str) -> requests.Response:
-    url = api + path.replace("{code}", code).replace("{user_id}", "no-such-user").replace(
-        "{key_id}", "no-such-key")
+    url = api + path.replace("{code}", code)
+    for name in ("user_id", "key_id", "subscription_id", "delivery_id"):
+        url = url.replace("{" + name + "}", f"no-such-{name}")
     body = {} if method in ("POST", "PATCH") else None
     return requests.request(method, url, json=body, headers=headers, timeout=10)
 

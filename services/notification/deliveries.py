@@ -1,0 +1,122 @@
+"""The delivery log: one document per (event, channel, recipient), in `deliveries`.
+
+    {_id: "{message_id}:{channel}:{recipient key}", report_id, city, event, message_id,
+     channel: "email" | "sms" | "webhook", audience, recipient (masked), attempts,
+     result: "sending" | "sent" | "failed" | "rejected" | "pending" | "parked" | "cancelled",
+     provider_status, error (contacts masked), created_at, updated_at, sent_at,
+     lease_token, lease_until}
+
+The document is claimed before anything is sent, so a redelivered event finds it and sends
+nothing twice. A claim is a lease: if the process dies while sending, another copy may take
+the delivery over once the lease has run out (so the rare crash between "sent" and recording
+it can repeat one message; nothing is ever silently dropped).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+SENT, FAILED, REJECTED, SENDING = "sent", "failed", "rejected", "sending"
+PENDING, PARKED, CANCELLED = "pending", "parked", "cancelled"  # webhooks
+FINAL = frozenset({SENT, REJECTED})
+
+
+class DeliveryRejected(Exception):
+    """The provider refused this recipient for good (unknown mailbox, invalid number): do not
+    retry. The message must not quote the recipient's address."""
+
+
+class DeliveryFailed(Exception):
+    """A delivery attempt failed for a reason that may pass (server down, timeout): retry.
+    The message must not quote the recipient's address."""
+
+
+def recipient_key(address: str) -> str:
+    return hashlib.sha256(address.strip().lower().encode()).hexdigest()[:16]
+
+
+def delivery_id(message_id: str, channel: str, address_or_key: str) -> str:
+    return f"{message_id}:{channel}:{recipient_key(address_or_key)}"
+
+
+class Claim(Enum):
+    MINE = "mine"  # send now, then finish()
+    DONE = "done"  # already sent (or refused for good): nothing to do
+    BUSY = "busy"  # another process holds the lease right now
+
+
+@dataclass(frozen=True)
+class Claimed:
+    outcome: Claim
+    token: str | None = None
+
+
+class DeliveryLog:
+    def __init__(self, db: Database, lease_s: float) -> None:
+        self.collection = db.deliveries
+        self.lease = timedelta(seconds=lease_s)
+
+    def claim(self, delivery_id: str, record: dict[str, Any]) -> Claimed:
+        """Takes the delivery for this process; `record` holds the descriptive fields
+        (report_id, city, event, message_id, channel, audience, recipient) of a new entry."""
+        now = datetime.now(UTC)
+        token = uuid.uuid4().hex
+        lease = {"result": SENDING, "lease_token": token, "lease_until": now + self.lease,
+                 "updated_at": now}
+        try:
+            self.collection.insert_one({"_id": delivery_id, **record, **lease, "attempts": 1,
+                                        "created_at": now})
+            return Claimed(Claim.MINE, token)
+        except DuplicateKeyError:
+            pass
+        taken = self.collection.find_one_and_update(
+            {"_id": delivery_id,
+             "$or": [{"result": FAILED}, {"result": SENDING, "lease_until": {"$lt": now}}]},
+            {"$set": lease, "$inc": {"attempts": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if taken is not None:
+            return Claimed(Claim.MINE, token)
+        earlier = self.collection.find_one({"_id": delivery_id}, {"result": 1}) or {}
+        return Claimed(Claim.DONE if earlier.get("result") in FINAL else Claim.BUSY)
+
+    def finish(self, delivery_id: str, token: str, result: str, provider_status: str | None,
+               error: str | None = None) -> None:
+        now = datetime.now(UTC)
+        update: dict[str, Any] = {"result": result, "provider_status": provider_status,
+                                  "error": error, "updated_at": now}
+        if result == SENT:
+            update["sent_at"] = now
+        self.collection.update_one(
+            {"_id": delivery_id, "lease_token": token},
+            {"$set": update, "$unset": {"lease_until": "", "lease_token": ""}},
+        )
+
+
+PUBLIC_FIELDS = ("event", "channel", "audience", "recipient", "attempts", "result",
+                 "provider_status", "error", "created_at", "updated_at", "sent_at",
+                 "next_attempt_at", "subscription_id", "redeliveries")
+
+
+def public_view(doc: dict[str, Any]) -> dict[str, Any]:
+    """A delivery as operators see it (the recipient is already masked when stored)."""
+    view: dict[str, Any] = {"id": doc["_id"], "report_id": doc.get("report_id"),
+                            "city": doc.get("city")}
+    for name in PUBLIC_FIELDS:
+        value = doc.get(name)
+        view[name] = value.isoformat() if isinstance(value, datetime) else value
+    return view
+
+
+def for_report(db: Database, report_id: str) -> list[dict[str, Any]]:
+    return [public_view(d) for d in
+            db.deliveries.find({"report_id": report_id}).sort("created_at", 1).limit(1000)]

@@ -1,0 +1,87 @@
+"""What may leave Aduan about a report, decided here and nowhere else.
+
+- Staff (agency liaisons, heads, leaders) get the report's facts and description, but the
+  reporter's name only for a public report, and never a reporter's email or phone.
+- Webhooks never carry anything about the reporter. For a confidential report, a subscription
+  owned by the city gets the whole report; one owned by an agency gets neither the description
+  nor the exact location; a client app's subscription gets nothing at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.notification.templates import ReportSummary
+
+CITY, AGENCY, CLIENT = "city", "agency", "client"
+OWNERS = (CITY, AGENCY, CLIENT)
+
+
+def reporter_shown_to_staff(report: dict[str, Any]) -> str | None:
+    """The reporter's name as staff may see it: "" when a public report gave none, None when
+    it must be withheld."""
+    if report.get("privacy", "public") != "public":
+        return None
+    return ((report.get("reporter") or {}).get("name")) or ""
+
+
+def location_text(report: dict[str, Any]) -> str:
+    location = report.get("location") or {}
+    parts = []
+    if location.get("address"):
+        parts.append(str(location["address"]))
+    if report.get("kecamatan"):
+        parts.append(f"Kec. {report['kecamatan']['name']}")
+    if "lat" in location and "lon" in location:
+        parts.append(f"{location['lat']:.5f}, {location['lon']:.5f}")
+    return " · ".join(parts) or "-"
+
+
+def staff_summary(report: dict[str, Any], category_name: str) -> ReportSummary:
+    return ReportSummary(
+        code=report["code"],
+        category=category_name,
+        location=location_text(report),
+        description=report.get("description"),
+        reporter=reporter_shown_to_staff(report),
+        privacy=report.get("privacy", "public"),
+        status=report["status"],
+    )
+
+
+def webhook_may_receive(owner: str, report: dict[str, Any]) -> bool:
+    return not (report.get("privacy") == "confidential" and owner == CLIENT)
+
+
+EVENT_DATA_FIELDS = ("from", "status", "agencies", "actor_role", "agency", "kind", "due_at",
+                     "escalate_to")
+
+
+def webhook_payload(delivery_id: str, event_key: str, body: dict[str, Any],
+                    report: dict[str, Any], owner: str) -> dict[str, Any]:
+    confidential = report.get("privacy") == "confidential"
+    full = owner == CITY or not confidential
+    view: dict[str, Any] = {
+        "code": report["code"],
+        "city": report["city"],
+        "category": report.get("category"),
+        "status": report["status"],
+        "privacy": report.get("privacy", "public"),
+        "agencies": [a["code"] for a in report.get("agencies") or []],
+        "kecamatan": report.get("kecamatan"),
+        "created_at": _iso(report.get("created_at")),
+    }
+    if full:
+        view["location"] = report.get("location")
+        view["description"] = report.get("description")
+    return {
+        "id": delivery_id,
+        "event": event_key,
+        "occurred_at": body.get("occurred_at"),
+        "report": view,
+        "data": {k: body[k] for k in EVENT_DATA_FIELDS if k in body},
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if hasattr(value, "isoformat") else value

@@ -1,0 +1,278 @@
+"""Webhooks: subscriptions, one scheduled delivery per (event, subscription), and one attempt.
+
+A subscription (`webhook_subscriptions`):
+    {_id, url, secret, events: ["report.forwarded", ...], city: null | "padang",
+     agency: null | "DLH", owner: "city" | "agency" | "client", description, active,
+     created_at, created_by}
+`city` and `agency` narrow what it hears: an agency filter matches reports given to that
+agency (and SLA breaches of it). The secret is stored because every delivery is signed with
+it; it is never shown again after creation.
+
+The consumer only *schedules* deliveries (a `deliveries` document with channel "webhook",
+the exact JSON body, result "pending" and `next_attempt_at`); the dispatcher process
+(`services.notification.dispatcher`) makes the attempts, with growing delays, and parks a
+delivery after `webhook_max_attempts`. Operators list parked deliveries and redeliver them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import requests
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pymongo import ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from aduan import metrics
+from aduan.config import Settings
+from services.notification import signing
+from services.notification.deliveries import CANCELLED, PARKED, PENDING, SENT
+from services.notification.privacy import OWNERS, webhook_may_receive, webhook_payload
+
+log = logging.getLogger(__name__)
+
+EVENTS = ("report.submitted", "report.verified", "report.needs_review", "report.rejected",
+          "report.forwarded", "report.referred", "report.status_changed", "report.sla_breached")
+
+
+class SubscriptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000,
+                                          pattern=r"^https?://[^\s/?#@]+(/[^\s]*)?$")]
+    secret: Annotated[str, Field(min_length=16, max_length=256)]
+    events: Annotated[list[Literal[EVENTS]], Field(min_length=1, max_length=len(EVENTS))]  # type: ignore[valid-type]
+    city: Annotated[str, Field(pattern=r"^[a-z]{2,30}$")] | None = None
+    agency: Annotated[str, Field(pattern=r"^[A-Z0-9_]{2,20}$")] | None = None
+    owner: Literal[OWNERS] = "client"  # type: ignore[valid-type]
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None \
+        = None
+
+
+def host_allowed(settings: Settings, url: str) -> bool:
+    allowed = {h.strip().lower() for h in settings.webhook_allowed_hosts.split(",") if h.strip()}
+    return not allowed or (urlsplit(url).hostname or "").lower() in allowed
+
+
+def new_subscription(data: SubscriptionIn, created_by: str) -> dict[str, Any]:
+    return {
+        "_id": uuid.uuid4().hex,
+        **data.model_dump(),
+        "events": sorted(set(data.events)),
+        "active": True,
+        "created_at": datetime.now(UTC),
+        "created_by": created_by,
+    }
+
+
+def subscription_view(doc: dict[str, Any]) -> dict[str, Any]:
+    view = {k: doc.get(k) for k in ("url", "events", "city", "agency", "owner", "description",
+                                    "active", "created_by")}
+    return {"id": doc["_id"], **view, "created_at": doc["created_at"].isoformat()}
+
+
+def masked_url(url: str) -> str:
+    """Where a delivery goes, without the path or query (which often carry a token)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/…"
+
+
+def event_agencies(body: dict[str, Any], report: dict[str, Any]) -> set[str]:
+    codes = {a["code"] for a in report.get("agencies") or [] if "code" in a}
+    codes |= {c for c in body.get("agencies") or [] if isinstance(c, str)}
+    if isinstance(body.get("agency"), str):
+        codes.add(body["agency"])
+    return codes
+
+
+def matches(subscription: dict[str, Any], event_key: str, body: dict[str, Any],
+            report: dict[str, Any]) -> bool:
+    if event_key not in subscription.get("events", ()):
+        return False
+    if subscription.get("city") and subscription["city"] != report["city"]:
+        return False
+    if subscription.get("agency") and subscription["agency"] not in event_agencies(body, report):
+        return False
+    return webhook_may_receive(subscription.get("owner", "client"), report)
+
+
+def schedule(db: Database, message_id: str, event_key: str, body: dict[str, Any],
+             report: dict[str, Any]) -> int:
+    """Stores one pending delivery per matching subscription; a redelivered event finds them
+    stored already and adds nothing. Returns how many were new."""
+    now = datetime.now(UTC)
+    added = 0
+    for subscription in db.webhook_subscriptions.find({"active": True}):
+        if not matches(subscription, event_key, body, report):
+            continue
+        delivery_id = f"{message_id}:webhook:{subscription['_id']}"
+        payload = webhook_payload(delivery_id, event_key, body, report,
+                                  subscription.get("owner", "client"))
+        try:
+            db.deliveries.insert_one({
+                "_id": delivery_id, "report_id": report["_id"], "city": report["city"],
+                "event": event_key, "message_id": message_id, "channel": "webhook",
+                "audience": subscription.get("owner", "client"),
+                "recipient": masked_url(subscription["url"]),
+                "subscription_id": subscription["_id"],
+                "payload": json.dumps(payload, separators=(",", ":"), default=str),
+                "result": PENDING, "attempts": 0, "next_attempt_at": now,
+                "created_at": now, "updated_at": now,
+            })
+            added += 1
+        except DuplicateKeyError:
+            continue
+    return added
+
+
+def retry_delay(settings: Settings, attempts: int) -> timedelta:
+    delays = settings.webhook_retry_delays_ms
+    return timedelta(milliseconds=delays[min(attempts - 1, len(delays) - 1)])
+
+
+class Dispatcher:
+    """Makes the due webhook attempts: claims a batch of due deliveries (one index scan, then
+    one conditional update by id each, so copies of the dispatcher never take the same one)
+    and makes the attempts in parallel. A claim is a lease: if this copy dies mid-attempt,
+    the delivery is due again once `delivery_lease_s` has passed."""
+
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.db = db
+        self.concurrency = max(1, settings.webhook_concurrency)
+        self._executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix="webhook")
+        self._local = threading.local()
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    def claim_due(self, limit: int) -> list[dict[str, Any]]:
+        now = datetime.now(UTC)
+        due = {"channel": "webhook", "result": PENDING, "next_attempt_at": {"$lte": now}}
+        candidates = [d["_id"] for d in self.db.deliveries.find(due, {"_id": 1})
+                      .sort("next_attempt_at", 1).limit(limit)]
+        claimed = []
+        for candidate in candidates:
+            delivery = self.db.deliveries.find_one_and_update(
+                {"_id": candidate, **due},
+                {"$set": {"next_attempt_at": now + timedelta(
+                    seconds=self.settings.delivery_lease_s),
+                    "lease_token": uuid.uuid4().hex, "updated_at": now},
+                 "$inc": {"attempts": 1}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if delivery is not None:  # else another copy took it first
+                claimed.append(delivery)
+        return claimed
+
+    def run_once(self) -> list[str]:
+        """One batch of due deliveries attempted; their new results (empty: nothing due)."""
+        batch = self.claim_due(self.concurrency)
+        return list(self._executor.map(self.attempt, batch))
+
+    def attempt(self, delivery: dict[str, Any]) -> str:
+        subscription = self.db.webhook_subscriptions.find_one(
+            {"_id": delivery["subscription_id"], "active": True})
+        if subscription is None:
+            return self._finish(delivery, CANCELLED, None, "subscription deleted")
+        if not host_allowed(self.settings, subscription["url"]):
+            return self._finish(delivery, PARKED, None, "host not allowed")
+        body = delivery["payload"].encode()
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "Aduan-Webhooks/1",
+            signing.EVENT_HEADER: delivery["event"],
+            signing.DELIVERY_HEADER: delivery["_id"],
+            signing.SIGNATURE_HEADER: signing.sign(subscription["secret"], body),
+        }
+        started = datetime.now(UTC)
+        status: str | None = None
+        error: str | None = None
+        try:
+            response = self._session().post(subscription["url"], data=body, headers=headers,
+                                         timeout=self.settings.webhook_timeout_s,
+                                         allow_redirects=False)
+            status = f"HTTP {response.status_code}"
+            ok = 200 <= response.status_code < 300
+            response.close()
+        except requests.RequestException as err:
+            ok, error = False, type(err).__name__
+        metrics.notification_send_duration.labels("webhook").observe(
+            (datetime.now(UTC) - started).total_seconds())
+        if ok:
+            return self._finish(delivery, SENT, status, None)
+        error = error or status
+        if delivery["attempts"] >= self.settings.webhook_max_attempts:
+            return self._finish(delivery, PARKED, status, error)
+        return self._finish(delivery, PENDING, status, error,
+                            retry_at=datetime.now(UTC) + retry_delay(self.settings,
+                                                                      delivery["attempts"]))
+
+    def _finish(self, delivery: dict[str, Any], result: str, provider_status: str | None,
+                error: str | None, retry_at: datetime | None = None) -> str:
+        now = datetime.now(UTC)
+        update: dict[str, Any] = {"result": result, "provider_status": provider_status,
+                                  "error": error, "updated_at": now}
+        if result == SENT:
+            update["sent_at"] = now
+        if retry_at is not None:
+            update["next_attempt_at"] = retry_at
+        self.db.deliveries.update_one(
+            {"_id": delivery["_id"], "lease_token": delivery["lease_token"]}, {"$set": update})
+        metrics.notifications_sent.labels(
+            "webhook", "failed" if result == PENDING else result).inc()
+        log.info("webhook delivery %s attempt %d: %s (%s)", delivery["_id"],
+                 delivery["attempts"], "retry later" if result == PENDING else result,
+                 provider_status or error)
+        return result
+
+
+class NotRedeliverable(Exception):
+    pass
+
+
+def redeliver(db: Database, delivery_id: str, by: str) -> dict[str, Any] | None:
+    """Puts a parked (or cancelled) webhook delivery back in line, with a fresh set of
+    attempts. None when there is no such webhook delivery; NotRedeliverable when it is not
+    parked or its subscription is gone."""
+    current = db.deliveries.find_one({"_id": delivery_id, "channel": "webhook"})
+    if current is None:
+        return None
+    if current["result"] not in (PARKED, CANCELLED):
+        raise NotRedeliverable("not_parked")
+    if db.webhook_subscriptions.find_one({"_id": current["subscription_id"], "active": True},
+                                         {"_id": 1}) is None:
+        raise NotRedeliverable("webhook_deleted")
+    now = datetime.now(UTC)
+    updated = db.deliveries.find_one_and_update(
+        {"_id": delivery_id, "result": current["result"]},
+        {"$set": {"result": PENDING, "attempts": 0, "next_attempt_at": now, "updated_at": now,
+                  "redelivered_by": by, "redelivered_at": now},
+         "$inc": {"redeliveries": 1}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if updated is None:  # someone else redelivered it in between
+        raise NotRedeliverable("not_parked")
+    return updated
+
+
+def cancel_pending(db: Database, subscription_id: str) -> int:
+    result = db.deliveries.update_many(
+        {"subscription_id": subscription_id, "result": PENDING},
+        {"$set": {"result": CANCELLED, "error": "subscription deleted",
+                  "updated_at": datetime.now(UTC)}})
+    return result.modified_count

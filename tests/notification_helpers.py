@@ -1,0 +1,87 @@
+"""Helpers for the notification tests: reports in Depok (so that contacts and subscriptions
+set up here never touch the Padang reports of other tests), mail in the sink, staff tokens."""
+
+from __future__ import annotations
+
+import email
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email import policy
+from pathlib import Path
+from typing import Any, TypeVar
+
+from photo_factory import INSIDE, WIB, camera_photo
+from stack_client import REPORT, submit
+
+from aduan.auth import Principal, issue_access_token
+from aduan.config import Settings
+from aduan.messaging import CONSUMERS, connect, queue_name
+
+T = TypeVar("T")
+
+
+def depok_report(**changes: Any) -> dict[str, Any]:
+    lat, lon = INSIDE["depok"]
+    return {**REPORT, "city": "depok", "location": {"lat": lat, "lon": lon}, **changes}
+
+
+def submit_depok(api: str, **changes: Any) -> dict[str, Any]:
+    lat, lon = INSIDE["depok"]
+    photo = camera_photo(lat, lon, datetime.now(WIB) - timedelta(minutes=20))
+    response = submit(api, photo, depok_report(**changes))
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+def wait_for(probe: Callable[[], T], timeout_s: float = 30, what: str = "condition",
+             every_s: float = 0.1) -> T:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(every_s)
+    raise AssertionError(f"{what} not met within {timeout_s:.0f}s")
+
+
+def mails(maildir: Path, to: str | None = None, contains: str | None = None
+          ) -> list[email.message.EmailMessage]:
+    found = []
+    for path in sorted(maildir.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        if to is not None and message["To"] != to:
+            continue
+        if contains is not None and contains not in message["Subject"]:
+            continue
+        found.append(message)
+    return found
+
+
+def text_of(message: email.message.EmailMessage) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def html_of(message: email.message.EmailMessage) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()
+
+
+def staff_headers(settings: Settings, role: str, city: str = "depok",
+                  agency: str | None = None) -> dict[str, str]:
+    token = issue_access_token(settings, Principal(f"test-{role}", role, city, agency))
+    return {"Authorization": f"Bearer {token}"}
+
+
+def queues_drained(settings: Settings) -> bool:
+    connection = connect(settings)
+    try:
+        channel = connection.channel()
+        return all(
+            channel.queue_declare(queue_name(settings, c), passive=True).method.message_count
+            == 0 for c in CONSUMERS)
+    finally:
+        connection.close()
+
+
+def logs_text(run_dir: Path) -> str:
+    return "".join(p.read_text(errors="replace") for p in (run_dir / "logs").glob("*.log"))

@@ -12,12 +12,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from aduan.devstack import ROOT, TEST, Stack
+from aduan.devstack import ROOT, Stack, test_profile
 
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    running = Stack(TEST, ROOT / ".run" / "test")
+    # ADUAN_TEST_SLOT=N shifts ports, data folders and queue names, so that several test runs
+    # (one per work tree) can share this machine and its broker.
+    profile = test_profile(int(os.environ.get("ADUAN_TEST_SLOT", "0") or 0))
+    running = Stack(profile, ROOT / ".run" / profile.name)
     running.down()  # whatever a crashed earlier run left behind
     os.environ.update(running.env())
     _delete_test_queues()

@@ -23,7 +23,16 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
         IndexModel([("outbox.created_at", ASCENDING)]),
         IndexModel([("city", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)]),
+        # Routing: stats by period, agency inboxes, and the SLA sweep's three deadlines.
+        IndexModel([("city", ASCENDING), ("created_at", ASCENDING)]),
+        IndexModel([("city", ASCENDING), ("agencies.code", ASCENDING),
+                    ("created_at", DESCENDING)]),
+        IndexModel([("forward_due_at", ASCENDING)]),
+        IndexModel([("agencies.due_at", ASCENDING)]),
+        IndexModel([("auto_close_at", ASCENDING)]),
     ],
+    "agencies": [IndexModel([("city", ASCENDING), ("code", ASCENDING)], unique=True)],
+    "categories": [IndexModel([("city", ASCENDING), ("code", ASCENDING)], unique=True)],
     "deliveries": [IndexModel([("report_id", ASCENDING), ("created_at", ASCENDING)])],
 }
 

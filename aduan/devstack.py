@@ -40,6 +40,7 @@ HTTP_SERVICES = {
 WORKERS = {
     "verification-worker": ("verification", "services.verification.worker"),
     "routing-worker": ("routing", "services.routing.worker"),
+    "routing-sweep": ("routing", "services.routing.sweep"),
     "notification-worker": ("notification", "services.notification.worker"),
     "outbox-relay": ("intake", "aduan.outbox"),
 }
@@ -173,6 +174,7 @@ class Stack:
             values["RETRY_DELAYS_MS"] = "200,400,800"
             values["MAX_ATTEMPTS"] = "3"
             values["OUTBOX_RELAY_AFTER_S"] = "1"
+            values["SLA_SWEEP_INTERVAL_S"] = "0.5"
         return {f"ADUAN_{k}": v for k, v in {**values, **self.overrides}.items()}
 
     # ---- processes -------------------------------------------------------------------------

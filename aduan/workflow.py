@@ -26,7 +26,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "needs_review": frozenset({"verified", "rejected", "postponed", "forwarded", "referred",
                                "archived", "duplicate"}),
     "verified": frozenset({"forwarded", "referred", "postponed", "archived", "duplicate"}),
-    "postponed": frozenset({"verified", "forwarded", "referred", "archived", "duplicate"}),
+    "postponed": frozenset({"verified", "rejected", "forwarded", "referred", "archived",
+                            "duplicate"}),
     # Same-status moves: another agency of a multi-agency report acted, or a re-route.
     "forwarded": frozenset({"forwarded", "accepted", "verified", "referred", "duplicate"}),
     "accepted": frozenset({"accepted", "in_progress", "forwarded", "verified", "referred",

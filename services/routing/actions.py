@@ -37,6 +37,7 @@ MAX_ATTEMPTS = 5
 # the agency's own assignment).
 ALLOWED_FROM: dict[str, frozenset[str]] = {
     "verify": frozenset({"needs_review", "postponed"}),
+    "reject": frozenset({"needs_review", "postponed"}),
     "postpone": frozenset({"needs_review", "verified"}),
     "forward": frozenset({"needs_review", "verified", "postponed"}),
     "reroute": frozenset({"forwarded", "accepted", "in_progress", "reopened"}),
@@ -189,6 +190,11 @@ class Workflow:
             due = report["forward_due_at"]
         return Plan("verified", note, set={"forward_due_at": due},
                     details={"action": "verify"})
+
+    def plan_reject(self, report: dict[str, Any], now: datetime, note: str) -> Plan:
+        check_allowed(report, "reject")
+        return Plan("rejected", note, set={"forward_due_at": None},
+                    details={"action": "reject"})
 
     def plan_postpone(self, report: dict[str, Any], now: datetime, note: str) -> Plan:
         check_allowed(report, "postpone")

@@ -36,11 +36,11 @@ from services.routing.schemas import (
 )
 from services.routing.views import workflow_view
 
-OPERATOR_ACTIONS = ("verify", "postpone", "forward", "reroute", "duplicate", "archive")
+OPERATOR_ACTIONS = ("verify", "reject", "postpone", "forward", "reroute", "duplicate", "archive")
 AGENCY_ACTIONS = ("accept", "start", "resolve", "hand_back")
 REPORTER_ACTIONS = ("confirm", "reopen", "rate")
 MODELS: dict[str, type[BaseModel]] = {
-    "verify": OptionalNote, "postpone": RequiredNote, "forward": ForwardIn,
+    "verify": OptionalNote, "reject": RequiredNote, "postpone": RequiredNote, "forward": ForwardIn,
     "reroute": RerouteIn, "duplicate": DuplicateIn, "archive": RequiredNote,
     "accept": OptionalNote, "start": OptionalNote, "resolve": RequiredNote,
     "hand_back": RequiredNote, "confirm": OptionalNote, "reopen": RequiredNote, "rate": RateIn,
@@ -67,7 +67,8 @@ def _planner(workflow: Workflow, action: str, payload: Any, principal: Principal
              photos: list[dict[str, Any]]) -> Planner:
     note = getattr(payload, "note", None)
     simple = {
-        "verify": workflow.plan_verify, "postpone": workflow.plan_postpone,
+        "verify": workflow.plan_verify, "reject": workflow.plan_reject,
+        "postpone": workflow.plan_postpone,
         "archive": workflow.plan_archive, "confirm": workflow.plan_confirm,
         "reopen": workflow.plan_reopen,
     }

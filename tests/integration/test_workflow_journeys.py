@@ -193,7 +193,7 @@ def test_hand_back_by_the_only_agency_returns_the_report_to_triage(api, db, sett
     assert act(api, report["code"], "accept", dlh).json()["status"] == "accepted"
 
 
-def test_postpone_then_verify_duplicate_and_archive(api, db, settings):
+def test_postpone_verify_reject_duplicate_and_archive(api, db, settings):
     from workflow_client import place_report
 
     operator = bearer(settings, "operator")
@@ -210,6 +210,10 @@ def test_postpone_then_verify_duplicate_and_archive(api, db, settings):
     assert missing.status_code == 422 and missing.json()["error"]["code"] == "unknown_report"
     view = act(api, copy["code"], "duplicate", operator, {"of": waiting["code"]}).json()
     assert view["status"] == "duplicate" and view["duplicate_of"] == waiting["code"]
+
+    fake = place_report(db, "needs_review")
+    view = act(api, fake["code"], "reject", operator, {"note": "Foto hasil unduhan"}).json()
+    assert view["status"] == "rejected" and view["history"][-1]["action"] == "reject"
 
     junk = place_report(db, "verified")
     view = act(api, junk["code"], "archive", operator, {"note": "Bukan pengaduan"}).json()

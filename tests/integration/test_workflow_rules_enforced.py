@@ -20,7 +20,8 @@ SUB_STATUS = {"forwarded": "forwarded", "accepted": "accepted", "in_progress": "
               "resolved": "resolved", "reopened": "accepted", "closed": "resolved",
               "duplicate": "withdrawn"}
 BODIES = {
-    "verify": {}, "postpone": {"note": "n"}, "forward": {"agencies": ["DLH"]},
+    "verify": {}, "reject": {"note": "n"}, "postpone": {"note": "n"},
+    "forward": {"agencies": ["DLH"]},
     "reroute": {"agencies": ["PUPR"], "note": "n"}, "duplicate": {"of": "PDG-2099-000000001"},
     "archive": {"note": "n"}, "accept": {}, "start": {}, "resolve": {"note": "n"},
     "hand_back": {"note": "n"}, "confirm": {}, "reopen": {"note": "n"}, "rate": {"score": 4},

@@ -102,6 +102,8 @@ def ensure_seeded(db: Database) -> None:
             for item in items(city)
         ]
         db[collection].bulk_write(operations, ordered=False)
+    # Agencies seeded by the skeleton, before kinds existed, were all the city's own.
+    db.agencies.update_many({"kind": {"$exists": False}}, {"$set": {"kind": "opd"}})
 
 
 def rule_agencies(category: dict[str, Any]) -> list[str]:

@@ -62,6 +62,14 @@ notifications_sent = Counter(
     ["channel", "result"],
 )
 
+workflow_actions = Counter(
+    "aduan_workflow_actions_total", "Workflow actions by action and outcome (done, refused).",
+    ["action", "outcome"],
+)
+sla_breaches = Counter(
+    "aduan_sla_breaches_total", "SLA breaches recorded by the sweep, by kind.", ["kind"]
+)
+
 
 def render() -> tuple[bytes, str]:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -23,6 +23,7 @@ from typing import Any
 
 from pymongo.database import Database
 
+from aduan import metrics
 from aduan.config import Settings
 from aduan.db import get_db
 from aduan.logs import setup_logging
@@ -71,6 +72,7 @@ def record_breach(db: Database, publisher: Publisher, report: dict[str, Any], ki
     )
     if recorded is None:
         return False
+    metrics.sla_breaches.labels(kind).inc()
     flush(db, report["_id"], [event], publisher)
     return True
 

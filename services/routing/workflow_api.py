@@ -10,6 +10,7 @@ from flask import Flask, jsonify, request
 from pydantic import BaseModel
 from pymongo.database import Database
 
+from aduan import metrics
 from aduan.auth import AGENCY_ROLES, LEADER, OPERATOR, ROLES, SYSADMIN, Principal
 from aduan.config import Settings
 from aduan.errors import ApiError
@@ -91,6 +92,16 @@ def register(app: Flask, settings: Settings, db: Database, store: ObjectStore,
 
     @app.post("/reports/<code>/actions/<action>")
     def act(code: str, action: str):
+        try:
+            response = _act(code, action)
+        except ApiError as err:
+            if action in MODELS:
+                metrics.workflow_actions.labels(action, f"refused_{err.status}").inc()
+            raise
+        metrics.workflow_actions.labels(action, "done").inc()
+        return response
+
+    def _act(code: str, action: str):
         if action not in MODELS:
             raise ApiError(404, "unknown_action", "There is no such action.",
                            {"actions": sorted(MODELS)})

@@ -172,3 +172,13 @@ def test_sysadmin_changes_a_routing_rule_and_new_reports_follow_it(api, db, sett
     assert new.status_code == 201, new.text
     public = requests.get(f"{api}/categories?city=jambi", timeout=10).json()["categories"]
     assert "street_light" in {c["code"] for c in public}
+
+
+def test_workflow_actions_are_counted_in_the_routing_metrics(api, db, settings, stack):
+    report = place_report(db, "verified")
+    act(api, report["code"], "archive", bearer(settings, "operator"), {"note": "uji metrik"})
+    act(api, report["code"], "archive", bearer(settings, "operator"), {"note": "lagi"})
+    port = stack.profile.http_ports["routing"]
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    assert 'aduan_workflow_actions_total{action="archive",outcome="done"}' in text
+    assert 'aduan_workflow_actions_total{action="archive",outcome="refused_409"}' in text

@@ -150,3 +150,12 @@ def test_stats_access_and_bad_queries(api, settings):
         assert response.status_code == 422 and response.json()["error"]["code"] == code, query
     table = requests.get(f"{api}/stats.csv?table=x", headers=operator, timeout=10)
     assert table.status_code == 422
+
+
+def test_breaches_are_counted_in_the_routing_metrics(stack, db, tap):
+    report = place_report(db, "needs_review",
+                          forward_due_at=datetime.now(UTC) - timedelta(minutes=1))
+    tap.wait(report["_id"], "report.sla_breached")
+    port = stack.profile.http_ports["routing"]
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    assert 'aduan_sla_breaches_total{kind="forward"}' in text

@@ -82,6 +82,14 @@ class Settings:
     # When true, submitting a report needs a client app's API key (X-Api-Key).
     require_api_key: bool = False
     log_level: str = "INFO"
+    # Service levels in working days (per-category overrides live in the catalogue).
+    sla_forward_days: int = 3
+    sla_follow_up_days: int = 5
+    auto_close_days: int = 10
+    # holidays-package categories that close government offices: public days and cuti bersama.
+    holiday_categories: str = "public,government"
+    sla_sweep_interval_s: float = 60.0
+    max_evidence_bytes: int = 10 * 1024 * 1024
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -33,7 +33,16 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("geo", "2dsphere")]),
         # The leaders' digest: every report one agency of a city was given.
         IndexModel([("city", ASCENDING), ("agencies.code", ASCENDING)]),
+        # Routing: stats by period, agency inboxes, and the SLA sweep's three deadlines.
+        IndexModel([("city", ASCENDING), ("created_at", ASCENDING)]),
+        IndexModel([("city", ASCENDING), ("agencies.code", ASCENDING),
+                    ("created_at", DESCENDING)]),
+        IndexModel([("forward_due_at", ASCENDING)]),
+        IndexModel([("agencies.due_at", ASCENDING)]),
+        IndexModel([("auto_close_at", ASCENDING)]),
     ],
+    "agencies": [IndexModel([("city", ASCENDING), ("code", ASCENDING)], unique=True)],
+    "categories": [IndexModel([("city", ASCENDING), ("code", ASCENDING)], unique=True)],
     # The notification delivery log (email, SMS and webhook deliveries alike).
     "deliveries": [
         IndexModel([("report_id", ASCENDING), ("created_at", ASCENDING)]),

@@ -40,6 +40,7 @@ HTTP_SERVICES = {
 WORKERS = {
     "verification-worker": ("verification", "services.verification.worker"),
     "routing-worker": ("routing", "services.routing.worker"),
+    "routing-sweep": ("routing", "services.routing.sweep"),
     "notification-worker": ("notification", "services.notification.worker"),
     "webhook-dispatcher": ("notification", "services.notification.dispatcher"),
     "outbox-relay": ("intake", "aduan.outbox"),
@@ -187,6 +188,7 @@ class Stack:
             values["WEBHOOK_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
             # A delivery claimed by a killed worker is taken over quickly in fault tests.
             values["DELIVERY_LEASE_S"] = "0.5"  # shorter than the retry ladder above
+            values["SLA_SWEEP_INTERVAL_S"] = "0.5"
         return {f"ADUAN_{k}": v for k, v in {**values, **self.overrides}.items()}
 
     # ---- processes -------------------------------------------------------------------------

@@ -75,6 +75,14 @@ notifications_skipped = Counter(
     ["channel"],
 )
 
+workflow_actions = Counter(
+    "aduan_workflow_actions_total", "Workflow actions by action and outcome (done, refused).",
+    ["action", "outcome"],
+)
+sla_breaches = Counter(
+    "aduan_sla_breaches_total", "SLA breaches recorded by the sweep, by kind.", ["kind"]
+)
+
 
 def render() -> tuple[bytes, str]:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

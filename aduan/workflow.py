@@ -1,8 +1,15 @@
-"""The one status state machine. Every change is a conditional update on the current status,
-appends to the history and stores the resulting event in the outbox, all in one atomic write."""
+"""The one status state machine. Every change is a conditional update on the status and the
+version the caller read, appends to the append-only history and stores the resulting event in
+the outbox, all in one atomic write: of two people acting on the same report at once, one wins
+and the other's write matches nothing.
+
+A report forwarded to several agencies has one assignment per agency, each with its own
+sub-status; the report's status is derived from them (`overall_status`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,18 +23,38 @@ from aduan.outbox import COLLECTION, outbox_entry
 TRANSITIONS: dict[str, frozenset[str]] = {
     "submitted": frozenset({"verifying"}),
     "verifying": frozenset({"verified", "needs_review", "rejected"}),
-    "needs_review": frozenset({"verified", "rejected"}),
-    "verified": frozenset({"forwarded", "referred", "archived"}),
-    "forwarded": frozenset({"accepted", "verified"}),
-    "accepted": frozenset({"in_progress"}),
-    "in_progress": frozenset({"resolved"}),
+    "needs_review": frozenset({"verified", "rejected", "postponed", "forwarded", "referred",
+                               "archived", "duplicate"}),
+    "verified": frozenset({"forwarded", "referred", "postponed", "archived", "duplicate"}),
+    "postponed": frozenset({"verified", "rejected", "forwarded", "referred", "archived",
+                            "duplicate"}),
+    # Same-status moves: another agency of a multi-agency report acted, or a re-route.
+    "forwarded": frozenset({"forwarded", "accepted", "verified", "referred", "duplicate"}),
+    "accepted": frozenset({"accepted", "in_progress", "forwarded", "verified", "referred",
+                           "duplicate"}),
+    "in_progress": frozenset({"in_progress", "resolved", "accepted", "forwarded", "verified",
+                              "referred"}),
     "resolved": frozenset({"closed", "reopened"}),
-    "reopened": frozenset({"forwarded", "in_progress"}),
+    "reopened": frozenset({"reopened", "accepted", "in_progress", "forwarded", "verified",
+                           "referred"}),
     "referred": frozenset({"closed"}),
     "rejected": frozenset(),
     "closed": frozenset(),
     "archived": frozenset(),
+    "duplicate": frozenset(),
 }
+STATUSES = tuple(TRANSITIONS)
+
+# Sub-statuses of one agency's assignment.
+ASSIGNMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    "forwarded": frozenset({"accepted", "handed_back", "withdrawn"}),
+    "accepted": frozenset({"in_progress", "handed_back", "withdrawn"}),
+    "in_progress": frozenset({"resolved", "handed_back", "withdrawn"}),
+    "resolved": frozenset({"accepted", "withdrawn"}),  # back to work when the reporter reopens
+    "handed_back": frozenset(),
+    "withdrawn": frozenset(),
+}
+INACTIVE_ASSIGNMENTS = frozenset({"handed_back", "withdrawn"})
 
 # Transitions that matter outside the service making them get their own event key.
 EVENT_KEYS: dict[str, str] = {
@@ -47,21 +74,52 @@ class IllegalTransition(ValueError):
 @dataclass(frozen=True)
 class Actor:
     kind: str  # reporter | staff | system
-    id: str
+    id: str | None
     role: str | None = None
+    agency: str | None = None  # the agency an agency_admin or officer acts for
 
     def as_doc(self) -> dict[str, Any]:
-        return {"kind": self.kind, "id": self.id, "role": self.role}
+        return {"kind": self.kind, "id": self.id, "role": self.role, "agency": self.agency}
 
 
 def can_transition(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, frozenset())
 
 
+def can_move_assignment(current: str, target: str) -> bool:
+    return target in ASSIGNMENT_TRANSITIONS.get(current, frozenset())
+
+
+def active_assignments(assignments: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [a for a in assignments if a["status"] not in INACTIVE_ASSIGNMENTS]
+
+
+def overall_status(assignments: Iterable[dict[str, Any]]) -> str:
+    """The report's status from its agencies' sub-statuses: resolved once every active agency
+    has resolved, in progress as soon as one works on it, and back to `verified` (the triage
+    queue) when every agency handed it back."""
+    statuses = {a["status"] for a in active_assignments(assignments)}
+    if not statuses:
+        return "verified"
+    if statuses == {"resolved"}:
+        return "resolved"
+    if statuses & {"in_progress", "resolved"}:
+        return "in_progress"
+    if "accepted" in statuses:
+        return "accepted"
+    return "forwarded"
+
+
 def event_key(status: str) -> str | None:
     if status in SILENT_STATUSES:
         return None
     return EVENT_KEYS.get(status, "report.status_changed")
+
+
+def _version_filter(report: dict[str, Any]) -> dict[str, Any]:
+    if "version" in report:
+        return {"version": report["version"]}
+    return {"version": {"$exists": False}}
 
 
 def transition(
@@ -73,25 +131,32 @@ def transition(
     note: str | None = None,
     extra_set: dict[str, Any] | None = None,
     correlation_id: str | None = None,
+    details: dict[str, Any] | None = None,
+    event_body: dict[str, Any] | None = None,
+    routing_key: str | None = None,
+    now: datetime | None = None,
 ) -> tuple[dict[str, Any] | None, list[Event]]:
     """Moves `report` from its current status to `target`.
 
-    Returns the updated document and the events stored in its outbox, or (None, []) when the
-    report was no longer in the status it was read in (someone else moved it first).
+    `details` go into the history entry (action, agencies, evidence photos, reason, ...),
+    `event_body` into the event; `routing_key` replaces the status's usual event key, and an
+    empty string sends no event. Returns the updated document and the events stored in its
+    outbox, or (None, []) when the report changed since it was read (someone else acted first).
     """
     current = report["status"]
     if not can_transition(current, target):
         raise IllegalTransition(f"{current} -> {target}")
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     entry = {
         "at": now,
         "from": current,
         "to": target,
         "actor": actor.as_doc(),
         "note": note,
+        **(details or {}),
     }
     events: list[Event] = []
-    key = event_key(target)
+    key = event_key(target) if routing_key is None else routing_key
     if key:
         events.append(
             Event(
@@ -102,7 +167,9 @@ def transition(
                     "city": report["city"],
                     "from": current,
                     "status": target,
+                    "actor_role": actor.role or actor.kind,
                     "occurred_at": now.isoformat(),
+                    **(event_body or {}),
                 },
                 correlation_id=correlation_id,
             )
@@ -110,11 +177,12 @@ def transition(
     update: dict[str, Any] = {
         "$set": {"status": target, "updated_at": now, **(extra_set or {})},
         "$push": {"history": entry},
+        "$inc": {"version": 1},
     }
     if events:
         update["$push"]["outbox"] = {"$each": [outbox_entry(e) for e in events]}
     updated = db[COLLECTION].find_one_and_update(
-        {"_id": report["_id"], "status": current},
+        {"_id": report["_id"], "status": current, **_version_filter(report)},
         update,
         return_document=ReturnDocument.AFTER,
     )

@@ -16,6 +16,8 @@ from gateway.schemas import ApiKeyIn, LoginIn, RefreshIn, UserChangeIn, UserIn
 from services.intake.queries import PublicListQuery, StaffListQuery
 from services.intake.schemas import CommentIn, ReportIn
 from services.notification.webhooks import SubscriptionIn
+from services.routing.schemas import AgencyIn, AgencyPatch, CategoryIn, CategoryPatch
+from services.routing.workflow_api import MODELS as ACTION_MODELS
 
 ERROR = {"$ref": "#/components/responses/Error"}
 STAFF = [{"bearerAuth": []}]
@@ -227,6 +229,92 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
         "security": STAFF,
         "parameters": [code, limit],
         "responses": _ok("200", _OBJECT, "Deliveries"),
+    }}
+    agency_code = _path_parameter("code", r"^[A-Z0-9_-]{2,30}$")
+    category_code = _path_parameter("code", r"^[a-z_]{2,40}$")
+    day = {"type": "string", "format": "date"}
+    paths["/categories"]["post"] = {
+        "summary": "Add a category with its routing rule (sysadmin)", "security": STAFF,
+        "requestBody": _json_body(_schema_of(CategoryIn, components)),
+        "responses": _ok("201", _OBJECT, "Created"),
+    }
+    paths["/categories/{code}"] = {"patch": {
+        "summary": "Change a category or its routing rule (sysadmin)", "security": STAFF,
+        "parameters": [category_code],
+        "requestBody": _json_body(_schema_of(CategoryPatch, components)),
+        "responses": _ok("200", _OBJECT, "Changed"),
+    }}
+    paths["/agencies"] = {
+        "get": {"summary": "The city's agencies, kecamatan offices and vertical bodies",
+                "security": STAFF,
+                "parameters": [{"name": "kind", "in": "query", "required": False,
+                                "schema": {"type": "string", "maxLength": 20}}],
+                "responses": _ok("200", _OBJECT, "Agencies with the categories they handle")},
+        "post": {"summary": "Add an agency or a vertical body (sysadmin)", "security": STAFF,
+                 "requestBody": _json_body(_schema_of(AgencyIn, components)),
+                 "responses": _ok("201", _OBJECT, "Created")},
+    }
+    paths["/agencies/{code}"] = {
+        "get": {"summary": "One agency", "security": STAFF, "parameters": [agency_code],
+                "responses": _ok("200", _OBJECT, "The agency")},
+        "patch": {"summary": "Change an agency's names, contacts, head or liaisons (sysadmin)",
+                  "security": STAFF, "parameters": [agency_code],
+                  "requestBody": _json_body(_schema_of(AgencyPatch, components)),
+                  "responses": _ok("200", _OBJECT, "Changed")},
+    }
+    action_bodies = [_schema_of(model, components) for model in
+                     dict.fromkeys(ACTION_MODELS.values())]
+    paths["/reports/{code}/actions/{action}"] = {"post": {
+        "summary": "A workflow action: operators (verify, reject, postpone, forward, reroute, "
+                   "duplicate, archive), agency staff (accept, start, resolve with evidence "
+                   "photos, hand_back), the reporter with the token (confirm, reopen, rate)",
+        "security": [{"bearerAuth": []}, {"reporterToken": []}],
+        "parameters": [code, {"name": "action", "in": "path", "required": True,
+                              "schema": {"type": "string", "enum": sorted(ACTION_MODELS)}},
+                       reporter_token],
+        "requestBody": {"required": False, "content": {
+            "application/json": {"schema": {"oneOf": action_bodies}},
+            "multipart/form-data": {"schema": {
+                "type": "object",
+                "properties": {"data": {"type": "string",
+                                        "contentMediaType": "application/json"},
+                               "photo": {"type": "string", "format": "binary"}}}},
+        }},
+        "responses": _ok("200", _OBJECT, "The report's workflow after the action"),
+    }}
+    paths["/reports/{code}/workflow"] = {"get": {
+        "summary": "Status, stages, assignments, deadlines and history (staff or reporter)",
+        "security": [{"bearerAuth": []}, {"reporterToken": []}],
+        "parameters": [code, reporter_token],
+        "responses": _ok("200", _OBJECT, "The workflow view"),
+    }}
+    paths["/queue"] = {"get": {
+        "summary": "Reports waiting for an operator (review, triage, postponed)",
+        "security": STAFF, "responses": _ok("200", _OBJECT, "The queue"),
+    }}
+    paths["/inbox"] = {"get": {
+        "summary": "The signed-in agency's reports with its own sub-status",
+        "security": STAFF, "responses": _ok("200", _OBJECT, "The inbox"),
+    }}
+    stats_parameters = [
+        {"name": "from", "in": "query", "required": False, "schema": day},
+        {"name": "to", "in": "query", "required": False, "schema": day},
+        {"name": "period", "in": "query", "required": False,
+         "schema": {"type": "string", "enum": ["day", "week", "month"]}},
+    ]
+    paths["/stats"] = {"get": {
+        "summary": "Leaders' figures: counts by stage, status, agency, kecamatan, category, "
+                   "channel and period; response times per agency; SLA compliance",
+        "security": STAFF, "parameters": stats_parameters,
+        "responses": _ok("200", _OBJECT, "Figures"),
+    }}
+    paths["/stats.csv"] = {"get": {
+        "summary": "The same figures as CSV", "security": STAFF,
+        "parameters": [*stats_parameters, {"name": "table", "in": "query", "required": False,
+                                           "schema": {"type": "string",
+                                                      "enum": ["agencies", "counts"]}}],
+        "responses": {"200": {"description": "CSV", "content": {"text/csv": {
+            "schema": {"type": "string"}}}}, "default": ERROR},
     }}
     replay_in = _schema_of(ReplayIn, components)
     for consumer in ("verification", "routing", "notification"):

@@ -12,7 +12,7 @@ from aduan.web import REQUEST_ID_HEADER, current_request_id
 
 FORWARDED_REQUEST_HEADERS = ("Content-Type", "Idempotency-Key", "X-Reporter-Token", "Authorization",
                              "Accept-Language")
-FORWARDED_RESPONSE_HEADERS = ("Content-Type", "Retry-After", "Location")
+FORWARDED_RESPONSE_HEADERS = ("Content-Type", "Retry-After", "Location", "Content-Disposition")
 
 
 class Upstream:

@@ -17,8 +17,9 @@ from aduan.devstack import ROOT, Stack, test_profile
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    # ADUAN_TEST_SLOT=N: this run's own ports, data folders, database, buckets and queues.
-    profile = test_profile(int(os.environ.get("ADUAN_TEST_SLOT", "0")))
+    # ADUAN_TEST_SLOT=N shifts ports, data folders and queue names, so that several test runs
+    # (one per work tree) can share this machine and its broker.
+    profile = test_profile(int(os.environ.get("ADUAN_TEST_SLOT", "0") or 0))
     running = Stack(profile, ROOT / ".run" / profile.name)
     running.down()  # whatever a crashed earlier run left behind
     os.environ.update(running.env())

@@ -26,7 +26,7 @@ INFRASTRUCTURE = {"mongo", "minio", "rabbitmq", "mailpit", "prometheus", "grafan
 EXPECTED_SERVICES = INFRASTRUCTURE | {
     "gateway", "intake", "verification", "routing", "notification",
     "verification-worker", "routing-worker", "notification-worker", "webhook-dispatcher",
-    "outbox-relay",
+    "outbox-relay", "routing-sweep",
 }
 ADUAN_SERVICES = EXPECTED_SERVICES - INFRASTRUCTURE
 EXPECTED_VOLUMES = {"mongo-data", "minio-data", "rabbitmq-data", "prometheus-data", "grafana-data"}

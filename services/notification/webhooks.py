@@ -26,13 +26,14 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import requests
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 from pymongo import ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from aduan import metrics
 from aduan.config import Settings
+from aduan.validation import Strict
 from services.notification import signing
 from services.notification.deliveries import CANCELLED, PARKED, PENDING, SENT
 from services.notification.privacy import OWNERS, webhook_may_receive, webhook_payload
@@ -43,9 +44,7 @@ EVENTS = ("report.submitted", "report.verified", "report.needs_review", "report.
           "report.forwarded", "report.referred", "report.status_changed", "report.sla_breached")
 
 
-class SubscriptionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
+class SubscriptionIn(Strict):
     url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000,
                                           pattern=r"^https?://[^\s/?#@]+(/[^\s]*)?$")]
     secret: Annotated[str, Field(min_length=16, max_length=256)]

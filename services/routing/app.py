@@ -1,34 +1,41 @@
-"""Routing HTTP service: the category catalogue, health, readiness and metrics."""
+"""Routing HTTP service: the catalogue, the workflow actions and views, the leaders' figures."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask
 
-from aduan.catalogue import cities, ensure_seeded
+from aduan.catalogue import ensure_seeded
 from aduan.config import Settings
 from aduan.db import ensure_indexes, get_db, ping
-from aduan.errors import ApiError
+from aduan.messaging import Publisher
+from aduan.storage import ObjectStore
 from aduan.web import create_app as create_service_app
+from services.routing import catalogue_api, stats_api, workflow_api
+from services.routing.actions import Workflow
+from services.routing.calendar import calendar_from_setting
+from services.routing.sla import Deadlines
 
 
 def create_app() -> Flask:
     settings = Settings.from_env()
     db = get_db(settings)
+    store = ObjectStore(settings)
+    publisher = Publisher(settings)
+    deadlines = Deadlines(settings, calendar_from_setting(settings.holiday_categories))
+    workflow = Workflow(settings, db, publisher, deadlines)
 
     def startup() -> None:
         ensure_indexes(db)
         ensure_seeded(db)
+        store.ensure_buckets()
 
     app = create_service_app(
-        "routing", settings, readiness={"mongo": lambda: ping(db)}, startup=startup
+        "routing", settings,
+        readiness={"mongo": lambda: ping(db), "s3": store.ping}, startup=startup,
     )
-
-    @app.get("/categories")
-    def list_categories():
-        city = request.args.get("city", settings.default_city)
-        if city not in cities():
-            raise ApiError(422, "unknown_city", "This city is not served.", {"city": city})
-        items = db.categories.find({"city": city}, {"_id": 0}).sort("code", 1)
-        return jsonify({"city": city, "categories": list(items)})
-
+    # Three evidence photos at the limit plus the form fields.
+    app.config["MAX_CONTENT_LENGTH"] = 3 * settings.max_evidence_bytes + 256 * 1024
+    catalogue_api.register(app, db)
+    workflow_api.register(app, settings, db, store, workflow)
+    stats_api.register(app, db, deadlines)
     return app

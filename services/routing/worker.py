@@ -1,4 +1,6 @@
-"""Routing consumer: forwards each verified report to the agency its category belongs to."""
+"""Routing consumer: applies the category's routing rule to each verified report (forward to
+its agencies, refer to a vertical body, or leave it to the operators' triage queue) and starts
+the forwarding SLA clock of reports waiting for an operator."""
 
 from __future__ import annotations
 
@@ -9,15 +11,16 @@ from typing import Any
 from aduan.config import Settings
 from aduan.db import get_db
 from aduan.errors import PermanentError
-from aduan.geo import kecamatan_of
 from aduan.logs import setup_logging
 from aduan.messaging import Consumer, Delivery, Publisher
-from aduan.outbox import flush
-from aduan.workflow import Actor, transition
+from aduan.workflow import Actor
+from services.routing.actions import Workflow
+from services.routing.calendar import calendar_from_setting
+from services.routing.rules import decide, kecamatan_of_report
+from services.routing.sla import Deadlines
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor(kind="system", id="routing")
-KECAMATAN_MARGIN_M = 500.0
 
 
 class Router:
@@ -25,49 +28,57 @@ class Router:
         self.settings = settings
         self.db = get_db(settings)
         self.publisher = Publisher(settings)
+        deadlines = Deadlines(settings, calendar_from_setting(settings.holiday_categories))
+        self.workflow = Workflow(settings, self.db, self.publisher, deadlines)
 
     def handle(self, delivery: Delivery) -> None:
-        if delivery.routing_key != "report.verified":
-            return  # reviews and rejections wait for an operator; nothing to route yet
+        if delivery.routing_key not in ("report.verified", "report.needs_review"):
+            return  # rejections need nothing from routing
         report_id = delivery.body.get("report_id")
         report = self.db.reports.find_one({"_id": report_id}) if report_id else None
         if report is None:
             raise PermanentError(f"no report {report_id!r}")
-        if report["status"] != "verified":
+        if report["status"] not in ("verified", "needs_review"):
             log.info("report %s is %s; nothing to route", report_id, report["status"])
             return
-        self._route(report, delivery.correlation_id)
+        report = self._prepare(report)
+        if report["status"] == "verified":
+            self._route(report, delivery.correlation_id)
+
+    def _prepare(self, report: dict[str, Any]) -> dict[str, Any]:
+        """Kecamatan and forwarding deadline, each set once (a redelivery changes nothing)."""
+        changes: dict[str, Any] = {}
+        if "kecamatan" not in report:
+            changes["kecamatan"] = kecamatan_of_report(report)
+        if "forward_due_at" not in report:
+            changes["forward_due_at"] = self.workflow.deadlines.forward_due(
+                report["city"], self.workflow.category_of(report), report["created_at"])
+        for name, value in changes.items():
+            self.db.reports.update_one({"_id": report["_id"], name: {"$exists": False}},
+                                       {"$set": {name: value}})
+        return {**report, **changes}
 
     def _route(self, report: dict[str, Any], correlation_id: str | None) -> None:
-        city = report["city"]
-        category = self.db.categories.find_one({"city": city, "code": report["category"]})
-        location = report["location"]
-        area = kecamatan_of(city, location["lat"], location["lon"], KECAMATAN_MARGIN_M)
-        kecamatan = {"code": area.code, "name": area.name} if area else None
-        if category is None or not category.get("agency"):
-            self.db.reports.update_one(
-                {"_id": report["_id"], "status": "verified"},
-                {"$set": {"triage": True, "kecamatan": kecamatan}},
-            )
-            log.warning("no routing rule for %s/%s; left to operator triage",
-                        city, report["category"])
+        if report.get("agencies"):
+            # Handed back or re-verified after an earlier routing: a person decides now.
+            self._triage(report, "routed_before")
             return
-        agency = self.db.agencies.find_one({"city": city, "code": category["agency"]})
+        decision = decide(self.db, report, report.get("kecamatan"))
+        if decision.kind == "triage":
+            self._triage(report, decision.reason or "no_rule")
+            return
         now = datetime.now(UTC)
-        assignment = {
-            "code": category["agency"],
-            "name": agency["name_id"] if agency else category["agency"],
-            "status": "forwarded",
-            "forwarded_at": now,
-        }
-        updated, events = transition(
-            self.db, report, "forwarded", SYSTEM,
-            note=f"diteruskan ke {assignment['code']}",
-            extra_set={"agencies": [assignment], "kecamatan": kecamatan, "triage": False},
-            correlation_id=correlation_id,
+        plan = self.workflow.send_plan(report, list(decision.agencies), now, action="route",
+                                       note="Diteruskan otomatis menurut kategori laporan.")
+        if self.workflow.apply(report, plan, SYSTEM, now, correlation_id) is None:
+            log.info("report %s changed while routing; left as it is", report["_id"])
+
+    def _triage(self, report: dict[str, Any], reason: str) -> None:
+        self.db.reports.update_one(
+            {"_id": report["_id"], "status": "verified"},
+            {"$set": {"triage": True, "triage_reason": reason}},
         )
-        if updated is not None:
-            flush(self.db, report["_id"], events, self.publisher)
+        log.info("report %s left to operator triage (%s)", report["_id"], reason)
 
 
 def main() -> None:

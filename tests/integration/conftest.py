@@ -29,3 +29,12 @@ def db(settings: Settings) -> Database:
 @pytest.fixture(scope="session")
 def store(settings: Settings) -> ObjectStore:
     return ObjectStore(settings)
+
+
+@pytest.fixture()
+def tap(settings: Settings):
+    from workflow_client import EventTap
+
+    events = EventTap(settings)
+    yield events
+    events.close()

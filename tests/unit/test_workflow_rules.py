@@ -2,7 +2,14 @@ import itertools
 
 import pytest
 
-from aduan.workflow import TRANSITIONS, can_transition, event_key
+from aduan.workflow import (
+    TRANSITIONS,
+    Actor,
+    can_move_assignment,
+    can_transition,
+    event_key,
+    overall_status,
+)
 
 
 def test_the_happy_path_is_allowed_step_by_step():
@@ -31,3 +38,44 @@ def test_event_keys():
     assert event_key("verified") == "report.verified"
     assert event_key("forwarded") == "report.forwarded"
     assert event_key("accepted") == "report.status_changed"
+
+
+def test_every_pair_outside_the_table_is_refused_before_any_write():
+    from aduan.workflow import IllegalTransition, transition
+
+    report = {"_id": "r", "code": "PDG-2026-000001", "city": "padang"}
+    actor = Actor(kind="staff", id="u", role="operator")
+    for current in TRANSITIONS:
+        for target in set(TRANSITIONS) - TRANSITIONS[current]:
+            # No database: an illegal pair must be refused before the update is even built.
+            with pytest.raises(IllegalTransition):
+                transition(None, {**report, "status": current}, target, actor)  # type: ignore[arg-type]
+
+
+def test_terminal_statuses():
+    assert {s for s, targets in TRANSITIONS.items() if not targets} == {
+        "rejected", "closed", "archived", "duplicate"}
+
+
+@pytest.mark.parametrize("statuses, expected", [
+    (["forwarded"], "forwarded"),
+    (["forwarded", "accepted"], "accepted"),
+    (["accepted", "in_progress"], "in_progress"),
+    (["resolved", "forwarded"], "in_progress"),
+    (["resolved", "resolved"], "resolved"),
+    (["resolved", "handed_back"], "resolved"),
+    (["handed_back", "withdrawn"], "verified"),
+    ([], "verified"),
+    (["withdrawn", "forwarded"], "forwarded"),
+])
+def test_the_report_status_follows_its_agencies(statuses, expected):
+    assert overall_status([{"code": str(i), "status": s} for i, s in enumerate(statuses)]) == (
+        expected)
+
+
+def test_assignment_moves():
+    assert can_move_assignment("forwarded", "accepted")
+    assert can_move_assignment("in_progress", "resolved")
+    assert not can_move_assignment("forwarded", "resolved")
+    assert not can_move_assignment("handed_back", "accepted")
+    assert not can_move_assignment("resolved", "in_progress")

@@ -1,0 +1,59 @@
+"""Who may see and act on which report: staff of the report's city (agency staff only on reports
+assigned to their agency), and the reporter holding the report's tracking token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from pymongo.database import Database
+
+from aduan.auth import Principal, current_principal, require_roles
+from aduan.config import Settings
+from aduan.errors import ApiError
+from aduan.tokens import token_matches
+
+REPORTER_TOKEN_HEADER = "X-Reporter-Token"
+MAX_CODE_LENGTH = 40
+
+
+def signed_in(*roles: str) -> Principal:
+    """The caller, refused with 401 without a valid token and 403 for any other role."""
+    principal = require_roles(*roles)(current_principal)()
+    assert principal is not None  # require_roles refused the request otherwise
+    return principal
+
+
+def _not_found() -> ApiError:
+    return ApiError(404, "report_not_found", "No report has this tracking code.")
+
+
+def find_report(db: Database, code: str) -> dict[str, Any]:
+    report = db.reports.find_one({"code": code}) if len(code) <= MAX_CODE_LENGTH else None
+    if report is None:
+        raise _not_found()
+    return report
+
+
+def staff_report(db: Database, code: str, principal: Principal) -> dict[str, Any]:
+    report = find_report(db, code)
+    if report["city"] != principal.city:
+        raise _not_found()
+    if principal.is_agency and not any(
+            a["code"] == principal.agency for a in report.get("agencies", [])):
+        raise ApiError(403, "not_assigned", "This report is not assigned to your agency.",
+                       {"agency": principal.agency})
+    return report
+
+
+def reporter_report(db: Database, settings: Settings, code: str) -> dict[str, Any]:
+    report = find_report(db, code)
+    token = request.headers.get(REPORTER_TOKEN_HEADER)
+    if not token:
+        raise ApiError(401, "reporter_token_required",
+                       f"Send the report's tracking token in the {REPORTER_TOKEN_HEADER} header.")
+    if not token_matches(settings.token_secret, report["_id"], token):
+        if report.get("privacy") == "confidential":
+            raise _not_found()  # a confidential report's existence is not confirmed
+        raise ApiError(403, "invalid_reporter_token", "This tracking token is not valid.")
+    return report

@@ -1,0 +1,181 @@
+"""The agency and category catalogue over HTTP: staff read their city's, sysadmins edit it.
+Kecamatan offices come from the kecamatan polygons; sysadmins edit their contacts, not their
+existence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, jsonify, request
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from aduan.auth import ROLES, SYSADMIN, Principal
+from aduan.catalogue import AGENCY_KINDS, KECAMATAN, cities, rule_agencies
+from aduan.errors import ApiError
+from aduan.validation import parse_json_object, validate
+from services.routing.access import signed_in
+from services.routing.schemas import AgencyIn, AgencyPatch, CategoryIn, CategoryPatch
+
+
+def _json_body() -> dict[str, Any]:
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type", "Send application/json.")
+    return parse_json_object(request.get_data(), "The request body")
+
+
+def _agency_view(agency: dict[str, Any], categories: list[dict[str, Any]]) -> dict[str, Any]:
+    handled = [c["code"] for c in categories
+               if agency["code"] in rule_agencies(c) or c.get("refer_to") == agency["code"]
+               or (agency["kind"] == "kecamatan" and KECAMATAN in rule_agencies(c))]
+    shown = {k: v for k, v in agency.items() if k not in ("_id",)}
+    shown["categories"] = handled
+    for key in ("created_at", "updated_at"):
+        if isinstance(shown.get(key), datetime):
+            shown[key] = shown[key].isoformat()
+    return shown
+
+
+def _check_rule(db: Database, city: str, rule: dict[str, Any]) -> None:
+    """A category routes to agencies of the city or refers to one vertical body, not both."""
+    agencies = [c for c in rule.get("agencies") or [] if c != KECAMATAN]
+    refer_to = rule.get("refer_to")
+    if agencies and refer_to:
+        raise ApiError(422, "conflicting_rule",
+                       "A category either goes to agencies or is referred, not both.")
+    wanted = agencies + ([refer_to] if refer_to else [])
+    found = {a["code"]: a["kind"] for a in db.agencies.find(
+        {"city": city, "code": {"$in": wanted}}, {"code": 1, "kind": 1})}
+    missing = [c for c in wanted if c not in found]
+    if missing:
+        raise ApiError(422, "unknown_agency", "No agency of this city has this code.",
+                       {"agencies": missing})
+    if refer_to and found[refer_to] != "vertical":
+        raise ApiError(422, "not_a_vertical_body", "Only vertical bodies are referred to.",
+                       {"refer_to": refer_to})
+    vertical = [c for c in agencies if found[c] == "vertical"]
+    if vertical:
+        raise ApiError(422, "vertical_body_in_rule",
+                       "Vertical bodies are referred to with refer_to.", {"agencies": vertical})
+
+
+def _audit(principal: Principal) -> dict[str, Any]:
+    return {"updated_at": datetime.now(UTC), "updated_by": principal.user_id}
+
+
+def register(app: Flask, db: Database) -> None:
+
+    @app.get("/categories")
+    def list_categories():
+        city = request.args.get("city", "")
+        city = city or app.config["SETTINGS"].default_city
+        if city not in cities():
+            raise ApiError(422, "unknown_city", "This city is not served.", {"city": city})
+        items = db.categories.find({"city": city}, {"_id": 0, "updated_by": 0}).sort("code", 1)
+        return jsonify({"city": city, "categories": [
+            {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in c.items()}
+            for c in items]})
+
+    @app.get("/agencies")
+    def list_agencies():
+        principal = signed_in(*ROLES)
+        query: dict[str, Any] = {"city": principal.city}
+        kind = request.args.get("kind")
+        if kind:
+            if kind not in AGENCY_KINDS:
+                raise ApiError(422, "unknown_kind", "No such kind of agency.",
+                               {"kind": kind, "kinds": list(AGENCY_KINDS)})
+            query["kind"] = kind
+        categories = list(db.categories.find({"city": principal.city}))
+        agencies = db.agencies.find(query).sort("code", 1)
+        return jsonify({"city": principal.city,
+                        "agencies": [_agency_view(a, categories) for a in agencies]})
+
+    def _agency(city: str, code: str) -> dict[str, Any]:
+        agency = db.agencies.find_one({"city": city, "code": code}) if len(code) <= 30 else None
+        if agency is None:
+            raise ApiError(404, "agency_not_found", "No agency of this city has this code.")
+        return agency
+
+    @app.get("/agencies/<code>")
+    def get_agency(code: str):
+        principal = signed_in(*ROLES)
+        categories = list(db.categories.find({"city": principal.city}))
+        return jsonify(_agency_view(_agency(principal.city, code), categories))
+
+    @app.post("/agencies")
+    def create_agency():
+        principal = signed_in(SYSADMIN)
+        agency = validate(AgencyIn, _json_body()).model_dump()
+        doc = {**agency, "active": agency["active"] is not False, "city": principal.city,
+               "_id": f"{principal.city}:{agency['code']}", "contact": agency["contact"] or {},
+               "liaisons": agency["liaisons"] or [], "created_at": datetime.now(UTC),
+               **_audit(principal)}
+        try:
+            db.agencies.insert_one(doc)
+        except DuplicateKeyError as err:
+            raise ApiError(409, "agency_exists", "An agency of this city has this code.",
+                           {"code": agency["code"]}) from err
+        return jsonify(_agency_view(doc, [])), 201
+
+    @app.patch("/agencies/<code>")
+    def update_agency(code: str):
+        principal = signed_in(SYSADMIN)
+        changes = validate(AgencyPatch, _json_body()).model_dump(exclude_unset=True)
+        if not changes:
+            raise ApiError(422, "empty_patch", "Send at least one field to change.")
+        agency = _agency(principal.city, code)
+        db.agencies.update_one({"_id": agency["_id"]},
+                               {"$set": {**changes, **_audit(principal)}})
+        categories = list(db.categories.find({"city": principal.city}))
+        return jsonify(_agency_view(_agency(principal.city, code), categories))
+
+    def _category(city: str, code: str) -> dict[str, Any]:
+        category = db.categories.find_one({"city": city, "code": code}) if len(code) <= 40 \
+            else None
+        if category is None:
+            raise ApiError(404, "category_not_found", "No category of this city has this code.")
+        return category
+
+    @app.post("/categories")
+    def create_category():
+        principal = signed_in(SYSADMIN)
+        category = validate(CategoryIn, _json_body()).model_dump(exclude_none=True)
+        category.setdefault("agencies", [])
+        _check_rule(db, principal.city, category)
+        doc = {**category, "city": principal.city,
+               "_id": f"{principal.city}:{category['code']}", **_audit(principal)}
+        try:
+            db.categories.insert_one(doc)
+        except DuplicateKeyError as err:
+            raise ApiError(409, "category_exists", "A category of this city has this code.",
+                           {"code": category["code"]}) from err
+        doc.pop("_id")
+        doc.pop("updated_by")
+        return jsonify({**doc, "updated_at": doc["updated_at"].isoformat()}), 201
+
+    @app.patch("/categories/<code>")
+    def update_category(code: str):
+        principal = signed_in(SYSADMIN)
+        changes = validate(CategoryPatch, _json_body()).model_dump(exclude_unset=True)
+        if not changes:
+            raise ApiError(422, "empty_patch", "Send at least one field to change.")
+        category = _category(principal.city, code)
+        # Setting one kind of rule clears the other.
+        if changes.get("refer_to"):
+            changes.setdefault("agencies", [])
+        if changes.get("agencies"):
+            changes.setdefault("refer_to", None)
+        rule = {"agencies": changes.get("agencies", rule_agencies(category)),
+                "refer_to": changes.get("refer_to", category.get("refer_to"))}
+        _check_rule(db, principal.city, rule)
+        db.categories.update_one(
+            {"_id": category["_id"]},
+            # `agency` is the skeleton's single-agency rule, replaced by `agencies`.
+            {"$set": {**changes, **_audit(principal)}, "$unset": {"agency": ""}},
+        )
+        updated = _category(principal.city, code)
+        updated.pop("_id")
+        updated.pop("updated_by", None)
+        return jsonify({**updated, "updated_at": updated["updated_at"].isoformat()})

@@ -1,0 +1,69 @@
+"""Evidence photos agencies attach when they resolve a report: checked like any photo, published
+as an EXIF-free copy and a thumbnail in the public bucket under keys built from server ids."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request
+
+from aduan.config import Settings
+from aduan.errors import ApiError
+from aduan.photos import sniff_image_type
+from aduan.storage import ObjectStore
+from services.verification.images import ImageRejected, Rendition, open_image, render
+
+MAX_EVIDENCE_PHOTOS = 3
+
+
+@dataclass(frozen=True)
+class Evidence:
+    id: str
+    rendition: Rendition
+
+
+def read_evidence(settings: Settings) -> list[Evidence]:
+    uploads = request.files.getlist("photo")
+    if len(uploads) > MAX_EVIDENCE_PHOTOS:
+        raise ApiError(400, "too_many_photos",
+                       f"At most {MAX_EVIDENCE_PHOTOS} evidence photos per action.")
+    evidence = []
+    for upload in uploads:
+        data = upload.read(settings.max_evidence_bytes + 1)
+        if len(data) > settings.max_evidence_bytes:
+            raise ApiError(413, "photo_too_large",
+                           f"Each photo may be at most {settings.max_evidence_bytes} bytes.")
+        if sniff_image_type(data) not in ("image/jpeg", "image/png"):
+            raise ApiError(415, "unsupported_photo_type", "Evidence photos must be JPEG or PNG.")
+        try:
+            rendition = render(open_image(data, settings.max_image_pixels))
+        except ImageRejected as err:
+            raise ApiError(422, "invalid_photo", "The photo cannot be used.",
+                           {"reason": err.reason}) from err
+        evidence.append(Evidence(uuid.uuid4().hex, rendition))
+    return evidence
+
+
+def evidence_keys(city: str, report_id: str, photo_id: str) -> dict[str, str]:
+    base = f"{city}/{report_id}/evidence/{photo_id}"
+    return {"id": photo_id, "key": f"{base}.jpg", "thumbnail_key": f"{base}_thumb.jpg"}
+
+
+def store_evidence(store: ObjectStore, city: str, report_id: str,
+                   evidence: list[Evidence]) -> list[dict[str, Any]]:
+    stored = []
+    for photo in evidence:
+        keys = evidence_keys(city, report_id, photo.id)
+        store.put(store.public_bucket, keys["key"], photo.rendition.public_jpeg, "image/jpeg")
+        store.put(store.public_bucket, keys["thumbnail_key"], photo.rendition.thumbnail_jpeg,
+                  "image/jpeg")
+        stored.append(keys)
+    return stored
+
+
+def delete_evidence(store: ObjectStore, stored: list[dict[str, Any]]) -> None:
+    for keys in stored:
+        store.delete(store.public_bucket, keys["key"])
+        store.delete(store.public_bucket, keys["thumbnail_key"])

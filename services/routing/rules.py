@@ -1,0 +1,55 @@
+"""Who must act on a report: the category's rule, with `@kecamatan` resolved to the office of
+the kecamatan the report's point lies in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo.database import Database
+
+from aduan.catalogue import KECAMATAN, kecamatan_agency_code, rule_agencies
+from aduan.geo import kecamatan_of
+
+KECAMATAN_MARGIN_M = 500.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: str  # forward | refer | triage
+    agencies: tuple[dict[str, Any], ...] = ()
+    reason: str | None = None  # why a report is left to triage
+
+
+def kecamatan_of_report(report: dict[str, Any]) -> dict[str, str] | None:
+    location = report["location"]
+    area = kecamatan_of(report["city"], location["lat"], location["lon"], KECAMATAN_MARGIN_M)
+    return {"code": area.code, "name": area.name} if area else None
+
+
+def active_agency(db: Database, city: str, code: str) -> dict[str, Any] | None:
+    return db.agencies.find_one({"city": city, "code": code, "active": {"$ne": False}})
+
+
+def decide(db: Database, report: dict[str, Any], kecamatan: dict[str, str] | None) -> Decision:
+    city = report["city"]
+    category = db.categories.find_one({"city": city, "code": report["category"]})
+    if category is None:
+        return Decision("triage", reason="unknown_category")
+    if category.get("refer_to"):
+        body = active_agency(db, city, category["refer_to"])
+        if body is None:
+            return Decision("triage", reason="unknown_agency")
+        return Decision("refer", (body,))
+    agencies: list[dict[str, Any]] = []
+    for code in rule_agencies(category):
+        if code == KECAMATAN:
+            if kecamatan is None:
+                continue
+            code = kecamatan_agency_code(kecamatan["code"])
+        agency = active_agency(db, city, code)
+        if agency is not None and agency not in agencies:
+            agencies.append(agency)
+    if not agencies:
+        return Decision("triage", reason="no_rule")
+    return Decision("forward", tuple(agencies))

@@ -1,0 +1,78 @@
+"""Leaders' figures over HTTP: `GET /stats` (JSON) and `GET /stats.csv` for the caller's city
+and a range of days (`from`, `to`: local dates, both included; the last 30 days by default)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Flask, Response, jsonify, request
+from pymongo.database import Database
+
+from aduan.auth import LEADER, OPERATOR, SYSADMIN
+from aduan.catalogue import cities
+from aduan.errors import ApiError
+from services.routing.access import signed_in
+from services.routing.sla import Deadlines
+from services.routing.stats import PERIODS, Statistician, agencies_csv, counts_csv
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 366 * 3
+FIELDS = {"photos": 0, "outbox": 0, "reporter": 0, "description": 0}
+
+
+def _day(name: str, default: date) -> date:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as err:
+        raise ApiError(422, "invalid_date", f"'{name}' must be a date (YYYY-MM-DD).",
+                       {"field": name}) from err
+
+
+def register(app: Flask, db: Database, deadlines: Deadlines) -> None:
+
+    def figures() -> dict:
+        principal = signed_in(LEADER, OPERATOR, SYSADMIN)
+        city = principal.city
+        if city not in cities():
+            raise ApiError(422, "unknown_city", "This city is not served.", {"city": city})
+        zone = ZoneInfo(cities()[city]["timezone"])
+        now = datetime.now(UTC)
+        today = now.astimezone(zone).date()
+        first = _day("from", today - timedelta(days=DEFAULT_DAYS - 1))
+        last = _day("to", today)
+        if first > last or (last - first).days >= MAX_DAYS:
+            raise ApiError(422, "invalid_range",
+                           f"'from' must not be after 'to', and the range at most {MAX_DAYS} "
+                           "days.")
+        period = request.args.get("period", "day")
+        if period not in PERIODS:
+            raise ApiError(422, "invalid_period", "Unknown period.", {"periods": list(PERIODS)})
+        start = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
+        end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+        categories = {c["code"]: c for c in db.categories.find({"city": city})}
+        reports = db.reports.find({"city": city, "created_at": {"$gte": start, "$lt": end}},
+                                  FIELDS)
+        result = Statistician(deadlines, categories, cities()[city]["timezone"]).compute(
+            reports, now, period)
+        return {"city": city, "from": first.isoformat(), "to": last.isoformat(),
+                "period": period, "computed_at": now.isoformat(), **result}
+
+    @app.get("/stats")
+    def stats():
+        return jsonify(figures())
+
+    @app.get("/stats.csv")
+    def stats_csv():
+        table = request.args.get("table", "agencies")
+        if table not in ("agencies", "counts"):
+            raise ApiError(422, "invalid_table", "Unknown table.",
+                           {"tables": ["agencies", "counts"]})
+        result = figures()
+        text = agencies_csv(result) if table == "agencies" else counts_csv(result)
+        filename = f"aduan-{result['city']}-{table}-{result['from']}-{result['to']}.csv"
+        return Response(text, content_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,66 @@
+"""What staff and reporters see of a report's workflow."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from aduan.stages import stages
+from aduan.storage import ObjectStore
+
+PHOTO_URL_TTL = timedelta(minutes=15)
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _iso(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_iso(v) for v in value]
+    return value
+
+
+def _photos(photos: list[dict[str, Any]], store: ObjectStore) -> list[dict[str, str]]:
+    return [{"id": p["id"],
+             "url": store.presigned_url(store.public_bucket, p["key"], PHOTO_URL_TTL),
+             "thumbnail_url": store.presigned_url(store.public_bucket, p["thumbnail_key"],
+                                                  PHOTO_URL_TTL)}
+            for p in photos]
+
+
+def _history_entry(entry: dict[str, Any], store: ObjectStore, *, staff: bool) -> dict[str, Any]:
+    actor = entry.get("actor") or {}
+    shown = {k: v for k, v in entry.items() if k not in ("actor", "photos")}
+    shown["by"] = {"kind": actor.get("kind"), "role": actor.get("role"),
+                   "agency": actor.get("agency")}
+    if staff:
+        shown["by"]["id"] = actor.get("id")
+    if entry.get("photos"):
+        shown["photos"] = _photos(entry["photos"], store)
+    return _iso(shown)
+
+
+def workflow_view(report: dict[str, Any], store: ObjectStore, *, staff: bool
+                  ) -> dict[str, Any]:
+    view = {
+        "code": report["code"],
+        "city": report["city"],
+        "category": report["category"],
+        "channel": report.get("channel"),
+        "status": report["status"],
+        "stages": stages(report),
+        "kecamatan": report.get("kecamatan"),
+        "agencies": _iso(report.get("agencies", [])),
+        "referral": report.get("referral"),
+        "duplicate_of": (report.get("duplicate_of") or {}).get("code"),
+        "forward_due_at": _iso(report.get("forward_due_at")),
+        "auto_close_at": _iso(report.get("auto_close_at")),
+        "rating": _iso(report.get("rating")),
+        "history": [_history_entry(e, store, staff=staff) for e in report.get("history", [])],
+    }
+    if staff:
+        view["triage"] = bool(report.get("triage"))
+        view["triage_reason"] = report.get("triage_reason")
+        view["sla_breaches"] = _iso(report.get("sla_breaches", []))
+    return view

@@ -1,0 +1,153 @@
+"""Every action refused with 409 in every status it may not start from, changing nothing; two
+people acting at once: exactly one wins."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from photo_factory import fresh_padang_photo
+from workflow_client import act, assignment, bearer, place_report, reporter
+
+from aduan.workflow import STATUSES, Actor
+from services.routing.actions import AGENCY_MOVES, ALLOWED_FROM
+
+pytestmark = pytest.mark.stack
+
+# The assignment DLH holds in each report status, so that agency actions meet a plausible report.
+SUB_STATUS = {"forwarded": "forwarded", "accepted": "accepted", "in_progress": "in_progress",
+              "resolved": "resolved", "reopened": "accepted", "closed": "resolved",
+              "duplicate": "withdrawn"}
+BODIES = {
+    "verify": {}, "reject": {"note": "n"}, "postpone": {"note": "n"},
+    "forward": {"agencies": ["DLH"]},
+    "reroute": {"agencies": ["PUPR"], "note": "n"}, "duplicate": {"of": "PDG-2099-000000001"},
+    "archive": {"note": "n"}, "accept": {}, "start": {}, "resolve": {"note": "n"},
+    "hand_back": {"note": "n"}, "confirm": {}, "reopen": {"note": "n"}, "rate": {"score": 4},
+}
+ALLOWED = {**ALLOWED_FROM, "rate": frozenset({"resolved", "closed"})}
+CASES = [(action, status) for action in BODIES for status in STATUSES
+         if status not in ALLOWED[action]]
+
+
+@pytest.fixture(scope="module")
+def original(db):
+    return place_report(db, "verified")
+
+
+@pytest.mark.parametrize("action, status", CASES)
+def test_an_action_from_a_status_it_may_not_start_from_is_refused(
+        api, db, settings, original, action, status):
+    # Where no agency holds the report, DLH once held it and handed it back: it still sees the
+    # report, so what refuses the action is the state machine, not the access check.
+    sub = SUB_STATUS.get(status, "handed_back")
+    report = place_report(db, status, agencies=[assignment("DLH", sub)], version=7)
+    if action in ("confirm", "reopen", "rate"):
+        headers = reporter(settings, report["_id"])
+    elif action in AGENCY_MOVES:
+        headers = bearer(settings, "officer", agency="DLH")
+    else:
+        headers = bearer(settings, "operator")
+    body = {**BODIES[action]}
+    if action == "duplicate":
+        body["of"] = original["code"]
+    photo = fresh_padang_photo() if action == "resolve" else None
+    response = act(api, report["code"], action, headers, body, photo=photo)
+    assert response.status_code == 409, response.text
+    error = response.json()["error"]
+    assert error["code"] == "illegal_transition"
+    assert error["details"]["status"] == status and error["details"]["action"] == action
+    after = db.reports.find_one({"_id": report["_id"]})
+    assert after["status"] == status and after["version"] == 7
+    assert len(after["history"]) == 1 and after["outbox"] == []
+    assert "rating" not in after
+
+
+@pytest.mark.parametrize("action, sub_status", [
+    ("accept", "accepted"), ("start", "forwarded"), ("resolve", "forwarded"),
+    ("resolve", "accepted"), ("start", "in_progress"),
+])
+def test_an_agency_cannot_skip_its_own_steps(api, db, settings, action, sub_status):
+    status = {"forwarded": "forwarded", "accepted": "accepted", "in_progress": "in_progress"}
+    report = place_report(db, status[sub_status], agencies=[assignment("DLH", sub_status)])
+    photo = fresh_padang_photo() if action == "resolve" else None
+    response = act(api, report["code"], action, bearer(settings, "officer", agency="DLH"),
+                   {"note": "n"} if action == "resolve" else {}, photo=photo)
+    assert response.status_code == 409
+    assert response.json()["error"]["details"]["assignment_status"] == sub_status
+
+
+def test_no_evidence_object_is_left_behind_by_a_refused_resolve(api, db, settings, store):
+    report = place_report(db, "forwarded", agencies=[assignment("DLH", "forwarded")])
+    response = act(api, report["code"], "resolve", bearer(settings, "officer", agency="DLH"),
+                   {"note": "n"}, photo=fresh_padang_photo())
+    assert response.status_code == 409
+    assert store.keys(store.public_bucket, f"padang/{report['_id']}/") == []
+
+
+def _race(calls) -> list:
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index, call):
+        barrier.wait()
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.parametrize("attempt", range(5))
+def test_two_operators_forwarding_at_once_exactly_one_wins(api, db, settings, attempt):
+    report = place_report(db, "verified")
+    first, second = bearer(settings, "operator", user="op-1"), bearer(settings, "operator",
+                                                                       user="op-2")
+    results = _race([
+        lambda: act(api, report["code"], "forward", first, {"agencies": ["DLH"]}),
+        lambda: act(api, report["code"], "forward", second, {"agencies": ["PUPR"]}),
+    ])
+    assert sorted(r.status_code for r in results) == [200, 409]
+    loser = next(r for r in results if r.status_code == 409).json()["error"]
+    assert loser["code"] in ("concurrent_update", "illegal_transition")
+    stored = db.reports.find_one({"_id": report["_id"]})
+    forwards = [h for h in stored["history"] if h.get("action") == "forward"]
+    assert len(forwards) == 1 and len(stored["agencies"]) == 1
+    winner = next(r for r in results if r.status_code == 200).json()
+    assert stored["agencies"][0]["code"] == winner["agencies"][0]["code"]
+
+
+def test_a_write_based_on_a_stale_read_matches_nothing(db, settings):
+    from aduan.messaging import Publisher
+    from services.routing.actions import Workflow
+    from services.routing.calendar import WorkCalendar
+    from services.routing.sla import Deadlines
+
+    workflow = Workflow(settings, db, Publisher(settings), Deadlines(settings, WorkCalendar()))
+    stale = place_report(db, "verified")
+    now = datetime.now(UTC)
+    operator = Actor(kind="staff", id="op", role="operator")
+    plan = workflow.plan_forward(stale, now, ["DLH"], None)
+    assert workflow.apply(stale, plan, operator, now, None) is not None
+    again = workflow.plan_archive({**stale}, now, "n")  # planned on the stale copy: still valid
+    assert workflow.apply(stale, again, operator, now, None) is None
+    assert db.reports.find_one({"_id": stale["_id"]})["status"] == "forwarded"
+    workflow.publisher.close()
+
+
+def test_two_agencies_accepting_at_once_both_succeed(api, db, settings):
+    report = place_report(db, "forwarded", agencies=[assignment("PUPR", "forwarded"),
+                                                     assignment("DLH", "forwarded")])
+    results = _race([
+        lambda: act(api, report["code"], "accept", bearer(settings, "officer", agency="PUPR")),
+        lambda: act(api, report["code"], "accept", bearer(settings, "officer", agency="DLH")),
+    ])
+    assert [r.status_code for r in results] == [200, 200], [r.text for r in results]
+    stored = db.reports.find_one({"_id": report["_id"]})
+    assert stored["status"] == "accepted"
+    assert [a["status"] for a in stored["agencies"]] == ["accepted", "accepted"]
+    assert len(stored["history"]) == 3

@@ -87,3 +87,8 @@ def kiniko_stage_for_agency(report: dict[str, Any], agency: str) -> str | None:
 def stages(report: dict[str, Any]) -> dict[str, str | None]:
     return {"kiniko": kiniko_stage(report), "sigap": sigap_stage(report)}
 
+
+
+def statuses_in_kiniko_stage(stage: str) -> list[str]:
+    """The report statuses a Kiniko stage is made of (for list filters)."""
+    return sorted(status for status, name in _KINIKO_BY_STATUS.items() if name == stage)

@@ -55,6 +55,21 @@ ASSIGNMENT_TRANSITIONS: dict[str, frozenset[str]] = {
     "withdrawn": frozenset(),
 }
 INACTIVE_ASSIGNMENTS = frozenset({"handed_back", "withdrawn"})
+# Statuses in which the city still owes the report a forward (its forwarding clock runs).
+AWAITING_FORWARD = ("needs_review", "verified")
+
+
+def overdue_filter(now: datetime, agency: str | None = None) -> dict[str, Any]:
+    """Reports past a deadline now: not forwarded in time, or an active agency (`agency`, or
+    any) that has not responded in time. The SLA sweep and the staff lists share it."""
+    late_agency: dict[str, Any] = {"due_at": {"$lt": now},
+                                   "status": {"$nin": sorted(INACTIVE_ASSIGNMENTS)}}
+    if agency is not None:
+        return {"agencies": {"$elemMatch": {"code": agency, **late_agency}}}
+    return {"$or": [
+        {"forward_due_at": {"$lt": now}, "status": {"$in": list(AWAITING_FORWARD)}},
+        {"agencies": {"$elemMatch": late_agency}},
+    ]}
 
 # Transitions that matter outside the service making them get their own event key.
 EVENT_KEYS: dict[str, str] = {

@@ -173,7 +173,7 @@ def create_app() -> Flask:
         principal = current_principal()
         assert principal is not None
         query = _query_args(StaffListQuery)
-        conditions = staff_filter(query, principal, city_zone(principal.city))
+        conditions = staff_filter(query, principal, city_zone(principal.city), datetime.now(UTC))
         rows, total = _page(conditions, query.sort, query.page, query.page_size)
         return jsonify({"items": rows, "total": total, "page": query.page,
                         "page_size": query.page_size})

@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aduan.auth import Principal
 from aduan.keywords import keywords
+from aduan.stages import KINIKO_STAGES, statuses_in_kiniko_stage
+from aduan.workflow import overdue_filter
 
 # Statuses a report must have reached before anyone outside the city hall may see it.
 PUBLIC_STATUSES = ("verified", "forwarded", "referred", "accepted", "in_progress", "resolved",
@@ -57,6 +59,8 @@ class StaffListQuery(ListQuery):
     channel: CSV | None = None
     text: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     code: Annotated[str, Field(pattern=r"^[A-Z]{2,5}-[0-9]{4}-[0-9]{6}$")] | None = None
+    stage: Literal[tuple(KINIKO_STAGES)] | None = None  # type: ignore[valid-type]
+    overdue: Literal["true", "false"] | None = None
 
 
 def _common_filter(query: ListQuery, city_zone: tzinfo) -> dict[str, Any]:
@@ -94,8 +98,8 @@ def public_filter(query: PublicListQuery, city: str, city_zone: tzinfo) -> dict[
     return conditions
 
 
-def staff_filter(query: StaffListQuery, principal: Principal, city_zone: tzinfo
-                 ) -> dict[str, Any]:
+def staff_filter(query: StaffListQuery, principal: Principal, city_zone: tzinfo,
+                 now: datetime) -> dict[str, Any]:
     conditions = _common_filter(query, city_zone)
     conditions["city"] = principal.city
     if principal.is_agency:
@@ -110,4 +114,10 @@ def staff_filter(query: StaffListQuery, principal: Principal, city_zone: tzinfo
         words = keywords(query.text)
         if words:
             conditions["keywords"] = {"$all": words}
-    return conditions
+    clauses = [conditions]
+    if query.stage:
+        clauses.append({"status": {"$in": statuses_in_kiniko_stage(query.stage)}})
+    if query.overdue:
+        late = overdue_filter(now, principal.agency if principal.is_agency else None)
+        clauses.append(late if query.overdue == "true" else {"$nor": [late]})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

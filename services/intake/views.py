@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from aduan.auth import OPERATOR, Principal
+from aduan.stages import kiniko_stage
 from aduan.storage import ObjectStore
 
 PHOTO_URL_TTL = timedelta(minutes=15)
@@ -126,6 +127,7 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
         "code": report["code"],
         "category": report["category"],
         "status": report["status"],
+        "stage": kiniko_stage(report),
         "location": report["location"],
         "kecamatan": report.get("kecamatan"),
         "agencies": [a["code"] for a in report.get("agencies", [])],

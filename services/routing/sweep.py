@@ -29,14 +29,13 @@ from aduan.db import get_db
 from aduan.logs import setup_logging
 from aduan.messaging import Event, Publisher
 from aduan.outbox import flush, outbox_entry
-from aduan.workflow import INACTIVE_ASSIGNMENTS, Actor
+from aduan.workflow import AWAITING_FORWARD, INACTIVE_ASSIGNMENTS, Actor
 from services.routing.actions import Workflow
 from services.routing.calendar import calendar_from_setting
 from services.routing.sla import Deadlines
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor(kind="system", id="routing-sweep")
-AWAITING_FORWARD = ("needs_review", "verified")
 AUTO_CLOSING = ("resolved", "referred")
 
 

@@ -186,3 +186,31 @@ def test_comments_from_the_reporter_and_the_handling_agency(api, people, reports
     staff = requests.get(f"{api}/staff/reports/{report['code']}", headers=people["dlh"].headers,
                          timeout=10).json()
     assert requests.get(staff["comments"][1]["photo_url"], timeout=10).status_code == 200
+
+
+def test_staff_filter_by_kiniko_stage_and_overdue(api, db, people, reports):
+    from datetime import UTC, datetime, timedelta
+
+    operator = people["operator"].headers
+    waste = reports["public_waste"]
+    not_accepted = _codes(requests.get(f"{api}/staff/reports", headers=operator, timeout=10,
+                                       params={"stage": "not_accepted", "page_size": 100}))
+    assert waste["code"] in not_accepted
+    done = _codes(requests.get(f"{api}/staff/reports", headers=operator, timeout=10,
+                               params={"stage": "done", "page_size": 100}))
+    assert waste["code"] not in done
+
+    def overdue(headers, flag):
+        return _codes(requests.get(f"{api}/staff/reports", headers=headers, timeout=10,
+                                   params={"overdue": flag, "page_size": 100}))
+
+    assert waste["code"] in overdue(operator, "false")
+    # DLH's follow-up deadline passes (the clock is moved, not the rule).
+    db.reports.update_one({"_id": waste["id"], "agencies.code": "DLH"},
+                          {"$set": {"agencies.$.due_at": datetime.now(UTC) - timedelta(hours=1)}})
+    assert waste["code"] in overdue(operator, "true")
+    assert waste["code"] not in overdue(operator, "false")
+    assert waste["code"] in overdue(people["dlh"].headers, "true")
+    row = next(r for r in requests.get(f"{api}/staff/reports", headers=operator, timeout=10,
+                                       params={"code": waste["code"]}).json()["items"])
+    assert row["stage"] == "not_accepted"

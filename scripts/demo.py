@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from datetime import datetime, timedelta
@@ -14,6 +15,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from photo_factory import INSIDE, WIB, camera_photo
 
+from aduan.config import Settings
+from aduan.db import get_db
+from aduan.devstack import DEV, ROOT, Stack
+from gateway.users import NewUser, create_user
+
 GATEWAY = "http://127.0.0.1:8080/api/v1"
 SAMPLES = [
     ("padang", "waste", "Sampah menumpuk di pinggir jalan dekat pasar"),
@@ -23,7 +29,27 @@ SAMPLES = [
 ]
 
 
+DEMO_STAFF = [("operator.padang", "operator", None), ("dlh.padang", "agency_admin", "DLH"),
+              ("pupr.padang", "officer", "PUPR"), ("pimpinan.padang", "leader", None),
+              ("admin.padang", "sysadmin", None)]
+DEMO_PASSWORD = "aduan-demo-2026"  # local demo stack only
+
+
+def ensure_demo_staff() -> None:
+    """Staff accounts for trying the staff API on the local stack (never in production)."""
+    env = Stack(DEV, ROOT / ".run" / "dev").env()
+    os.environ.update(env)
+    db = get_db(Settings.from_env())
+    for username, role, agency in DEMO_STAFF:
+        if db.users.find_one({"username": username}) is None:
+            create_user(db, NewUser(username=username, password=DEMO_PASSWORD, role=role,
+                                    city="padang", agency=agency))
+    print(f"staff accounts (password {DEMO_PASSWORD!r}): "
+          + ", ".join(f"{u} ({r})" for u, r, _ in DEMO_STAFF))
+
+
 def main() -> None:
+    ensure_demo_staff()
     codes = []
     for index, (city, category, description) in enumerate(SAMPLES):
         lat, lon = INSIDE[city]

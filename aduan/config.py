@@ -61,6 +61,10 @@ class Settings:
     # When true, submitting a report needs a client app's API key (X-Api-Key).
     require_api_key: bool = False
     log_level: str = "INFO"
+    # Consumer and relay processes serve /metrics on this port when it is not 0 (compose and
+    # Kubernetes, where a worker shares no metrics folder with an HTTP service).
+    worker_metrics_port: int = 0
+    worker_metrics_host: str = "0.0.0.0"
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -250,3 +250,9 @@ def test_prometheus_scrapes_every_http_service_and_rabbitmq() -> None:
         assert jobs[service]["dns_sd_configs"] == [
             {"names": [service], "type": "A", "port": port, "refresh_interval": "30s"}]
     assert jobs["rabbitmq"]["static_configs"] == [{"targets": ["rabbitmq:15692"]}]
+
+
+def test_every_setting_is_documented_in_the_ops_guide() -> None:
+    guide = (ROOT / "deploy" / "README.md").read_text()
+    missing = [name for name in sorted(KNOWN_VARIABLES) if f"| `{name}` |" not in guide]
+    assert not missing, f"deploy/README.md's configuration table lacks {missing}"

@@ -2,6 +2,8 @@
 #   docker build -t aduan .
 #   docker run aduan                                   # the gateway on :8080
 #   docker run aduan python -m services.verification.worker
+#   docker run -e ADUAN_WORKER_METRICS_PORT=9100 aduan python -m services.routing.worker
+#                                                      # a worker with its /metrics on 9100
 
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 \
@@ -26,6 +28,7 @@ COPY --from=build /opt/aduan /opt/aduan
 # An empty working directory: the code runs from /opt/aduan, not from a source tree.
 WORKDIR /app
 USER aduan:aduan
-EXPOSE 8080
+# 8080: the gateway (the HTTP services use 8081-8084); 9100: a worker's metrics port.
+EXPOSE 8080 9100
 CMD ["gunicorn", "-c", "python:aduan.gunicorn_conf", "-b", "0.0.0.0:8080", \
      "--name", "aduan-gateway", "gateway.app:create_app()"]

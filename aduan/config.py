@@ -90,6 +90,10 @@ class Settings:
     holiday_categories: str = "public,government"
     sla_sweep_interval_s: float = 60.0
     max_evidence_bytes: int = 10 * 1024 * 1024
+    # Consumer and relay processes serve /metrics on this port when it is not 0 (compose and
+    # Kubernetes, where a worker shares no metrics folder with an HTTP service).
+    worker_metrics_port: int = 0
+    worker_metrics_host: str = "0.0.0.0"
 
     @classmethod
     def from_env(cls) -> Settings:

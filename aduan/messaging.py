@@ -235,6 +235,8 @@ class Consumer:
         signal.signal(signal.SIGINT, self.stop)
 
     def run(self) -> None:
+        metrics.serve_worker_metrics(self.settings.worker_metrics_host,
+                                     self.settings.worker_metrics_port)
         backoff = 0.5
         while not self._stop.is_set():
             try:

@@ -8,6 +8,7 @@ is used.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -18,7 +19,10 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    start_http_server,
 )
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -79,15 +83,13 @@ workflow_actions = Counter(
     "aduan_workflow_actions_total", "Workflow actions by action and outcome (done, refused).",
     ["action", "outcome"],
 )
-sla_breaches = Counter(
-    "aduan_sla_breaches_total", "SLA breaches recorded by the sweep, by kind.", ["kind"]
-)
 
 
 def render() -> tuple[bytes, str]:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+        registry.register(_EXTRA)
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 
@@ -95,3 +97,66 @@ def render() -> tuple[bytes, str]:
 def mark_process_dead(pid: int) -> None:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.mark_process_dead(pid)
+
+
+# ---- report workflow (observed in aduan.workflow.transition via aduan.report_metrics) ---------
+
+# Stages last minutes to weeks: SP4N-LAPOR! allows 3 working days to forward, 5 to follow up.
+STAGE_BUCKETS = (
+    60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600,
+    86400, 2 * 86400, 3 * 86400, 5 * 86400, 7 * 86400, 10 * 86400, 14 * 86400, 30 * 86400,
+)
+report_stage_duration = Histogram(
+    "aduan_report_stage_duration_seconds",
+    "Time a report spent in a stage (submit_to_forward, forward_to_accept, accept_to_resolve), "
+    "by agency code.",
+    ["stage", "agency"],
+    buckets=STAGE_BUCKETS,
+)
+report_transitions = Counter(
+    "aduan_report_transitions_total",
+    "Status changes by the status reached and the agency code (none before forwarding).",
+    ["status", "agency"],
+)
+sla_breaches = Counter(
+    "aduan_sla_breaches_total",
+    "Service-level deadlines missed, by kind (emitted with the report.sla_breached event).",
+    ["kind"],
+)
+
+
+_extra_collectors: dict[str, Collector] = {}
+
+
+class _ExtraCollectors(Collector):
+    """Collectors that read live state when scraped (e.g. queue depth): one registry entry, so
+    registering a collector again under its key replaces it instead of failing."""
+
+    def collect(self) -> Iterable[Metric]:
+        for collector in list(_extra_collectors.values()):
+            yield from collector.collect()
+
+    def describe(self) -> Iterable[Metric]:
+        return []
+
+
+_EXTRA = _ExtraCollectors()
+REGISTRY.register(_EXTRA)
+
+
+def register_collector(key: str, collector: Collector) -> None:
+    _extra_collectors[key] = collector
+
+
+def worker_registry() -> CollectorRegistry:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return registry
+    return REGISTRY
+
+
+def serve_worker_metrics(host: str, port: int) -> None:
+    """Serves /metrics of a consumer or relay process on `port` (nothing when 0)."""
+    if port:
+        start_http_server(port, addr=host, registry=worker_registry())

@@ -18,6 +18,7 @@ from typing import Any
 import pika.exceptions
 from pymongo.database import Database
 
+from aduan import metrics
 from aduan.config import Settings
 from aduan.db import get_db
 from aduan.logs import setup_logging
@@ -82,6 +83,7 @@ def run_relay(settings: Settings, interval_s: float = 1.0) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    metrics.serve_worker_metrics(settings.worker_metrics_host, settings.worker_metrics_port)
     db = get_db(settings)
     publisher = Publisher(settings)
     older_than = timedelta(seconds=settings.outbox_relay_after_s)

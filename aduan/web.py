@@ -21,6 +21,7 @@ from aduan.errors import ApiError, error_body
 from aduan.logs import request_id_var, setup_logging
 from aduan.messaging import CONSUMERS
 from aduan.parking import parking_blueprint
+from aduan.queue_metrics import QueueStatsCollector
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,8 @@ def create_app(
     app.config["SETTINGS"] = settings
     app.json.sort_keys = False  # type: ignore[attr-defined]
     checks = readiness or {}
+    if service in CONSUMERS:  # a consuming service's /metrics shows its queues' depth
+        metrics.register_collector("queues", QueueStatsCollector(settings, [service]))
     started_up = threading.Event()
     startup_lock = threading.Lock()
 

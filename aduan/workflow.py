@@ -19,6 +19,7 @@ from pymongo.database import Database
 
 from aduan.messaging import Event
 from aduan.outbox import COLLECTION, outbox_entry
+from aduan.report_metrics import observe_transition
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "submitted": frozenset({"verifying"}),
@@ -203,4 +204,5 @@ def transition(
     )
     if updated is None:
         return None, []
+    observe_transition(updated, target, now)
     return updated, events

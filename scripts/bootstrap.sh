@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
 # Installs what Aduan needs on a fresh machine: system packages (RabbitMQ, docker-compose for the
-# compose file check), a virtualenv with the pinned Python packages. Safe to run repeatedly.
+# compose file check, Prometheus and promtool for the deploy checks), a virtualenv with the pinned
+# Python packages. Safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_install() {
-  local missing=()
+  local missing=() lean=()
   command -v rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
   command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
-  if [ ${#missing[@]} -gt 0 ]; then
-    echo "installing ${missing[*]} with apt"
+  # Only the binaries are used (by the tests): no recommended node exporter and its service.
+  { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || lean+=(prometheus)
+  if [ ${#missing[@]} -gt 0 ] || [ ${#lean[@]} -gt 0 ]; then
+    echo "installing ${missing[*]} ${lean[*]} with apt"
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    if [ ${#missing[@]} -gt 0 ]; then
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+    if [ ${#lean[@]} -gt 0 ]; then
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+        "${lean[@]}" >/dev/null
+    fi
   fi
 }
 

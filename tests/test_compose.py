@@ -15,6 +15,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import pytest
+import yaml
 
 from aduan.config import Settings
 from aduan.devstack import DEV, HTTP_SERVICES, ROOT, WORKERS
@@ -206,17 +207,53 @@ def test_secrets_come_from_the_environment(empty_env_file: Path) -> None:
     assert "MINIO_ROOT_PASSWORD: minio-pw" in blocks["minio"]
 
 
-def test_prometheus_scrapes_every_http_service_and_rabbitmq(services: dict[str, str]) -> None:
-    assert "deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro" in (
-        section(services["prometheus"], "volumes") or ""
-    )
-    jobs = {}
-    for chunk in PROMETHEUS_CONFIG.read_text().split("- job_name:")[1:]:
-        name, _, body = chunk.partition("\n")
-        jobs[name.strip()] = body
+@pytest.fixture(scope="module")
+def normalized(empty_env_file: Path) -> dict:
+    return yaml.safe_load(run_compose(empty_env_file, "config"))
+
+
+def test_prometheus_gets_its_config_and_alert_rules(normalized: dict) -> None:
+    prometheus = normalized["services"]["prometheus"]
+    assert f"{ROOT}/deploy/prometheus:/etc/prometheus:ro" in prometheus["volumes"]
+    assert "--config.file=/etc/prometheus/prometheus.yml" in prometheus["command"]
+    assert "--storage.tsdb.retention.time=90d" in prometheus["command"]
+    # The rule files are named relative to the config file, so the folder mount carries them.
+    config = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
+    assert config["rule_files"] == ["rules/*.yml"]
+    assert (PROMETHEUS_CONFIG.parent / "rules" / "aduan.yml").is_file()
+
+
+def test_grafana_is_provisioned(normalized: dict) -> None:
+    grafana = normalized["services"]["grafana"]
+    assert f"{ROOT}/deploy/grafana/provisioning:/etc/grafana/provisioning:ro" in grafana["volumes"]
+    assert f"{ROOT}/deploy/grafana/dashboards:/etc/grafana/dashboards:ro" in grafana["volumes"]
+    home = grafana["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
+    assert (ROOT / "deploy/grafana/dashboards" / Path(home).name).is_file()
+
+
+@pytest.mark.parametrize("name", sorted(WORKERS))
+def test_worker_serves_metrics_inside_the_network(normalized: dict, name: str) -> None:
+    service = normalized["services"][name]
+    assert service["environment"]["ADUAN_WORKER_METRICS_PORT"] == "9100"
+    assert service["expose"] == ["9100"]
+    assert "ports" not in service  # so that --scale NAME=N still works
+    config = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    assert jobs[name]["dns_sd_configs"] == [
+        {"names": [name], "type": "A", "port": 9100, "refresh_interval": "30s"}]
+
+
+def test_prometheus_scrapes_every_http_service_and_rabbitmq() -> None:
+    config = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     for service, port in DEV.http_ports.items():
-        assert service in jobs, f"no scrape job for {service}"
-        assert f"names: [{service}]" in jobs[service]
-        assert f"port: {port}" in jobs[service]
-        assert "metrics_path: /metrics" in jobs[service]
-    assert '"rabbitmq:15692"' in jobs["rabbitmq"]
+        assert jobs[service]["metrics_path"] == "/metrics"
+        assert jobs[service]["dns_sd_configs"] == [
+            {"names": [service], "type": "A", "port": port, "refresh_interval": "30s"}]
+    assert jobs["rabbitmq"]["static_configs"] == [{"targets": ["rabbitmq:15692"]}]
+
+
+def test_every_setting_is_documented_in_the_ops_guide() -> None:
+    guide = (ROOT / "deploy" / "README.md").read_text()
+    missing = [name for name in sorted(KNOWN_VARIABLES) if f"| `{name}` |" not in guide]
+    assert not missing, f"deploy/README.md's configuration table lacks {missing}"

@@ -3,7 +3,7 @@ Every value is validated into a plain type first, so no query operator can be sm
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -79,14 +79,23 @@ def _common_filter(query: ListQuery, city_zone: tzinfo) -> dict[str, Any]:
         conditions["geo"] = {"$geoWithin": {"$geometry": {"type": "Polygon",
                                                           "coordinates": [ring]}}}
     created: dict[str, datetime] = {}
-    if query.date_from:
-        created["$gte"] = datetime.combine(query.date_from, time.min, city_zone)
-    if query.date_to:
-        created["$lt"] = datetime.combine(query.date_to + timedelta(days=1), time.min,
-                                          city_zone)
+    if query.date_from and (start := _day_start_utc(query.date_from, 0, city_zone)):
+        created["$gte"] = start
+    if query.date_to and (end := _day_start_utc(query.date_to, 1, city_zone)):
+        created["$lt"] = end
     if created:
         conditions["created_at"] = created
     return conditions
+
+
+def _day_start_utc(day: date, days_later: int, city_zone: tzinfo) -> datetime | None:
+    """Midnight of `day` + `days_later` in the city, in UTC; None when that lies outside what
+    a datetime holds (0001-01-01 in UTC+7, 9999-12-31 + 1): such a bound excludes nothing."""
+    try:
+        return datetime.combine(day + timedelta(days=days_later), time.min,
+                                city_zone).astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def public_filter(query: PublicListQuery, city: str, city_zone: tzinfo) -> dict[str, Any]:

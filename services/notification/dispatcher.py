@@ -13,6 +13,7 @@ import logging
 import signal
 import threading
 
+from aduan import metrics
 from aduan.config import Settings
 from aduan.db import get_db
 from aduan.logs import setup_logging
@@ -39,6 +40,7 @@ def run(settings: Settings, stop: threading.Event) -> None:
 def main() -> None:
     settings = Settings.from_env()
     setup_logging("webhook-dispatcher", settings.log_level, redact=True)
+    metrics.serve_worker_metrics(settings.worker_metrics_host, settings.worker_metrics_port)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

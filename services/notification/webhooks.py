@@ -58,7 +58,13 @@ class SubscriptionIn(Strict):
 
 def host_allowed(settings: Settings, url: str) -> bool:
     allowed = {h.strip().lower() for h in settings.webhook_allowed_hosts.split(",") if h.strip()}
-    return not allowed or (urlsplit(url).hostname or "").lower() in allowed
+    if not allowed:
+        return True
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # e.g. a malformed IPv6 literal: no host we could allow
+        return False
+    return host.lower() in allowed
 
 
 def new_subscription(data: SubscriptionIn, created_by: str) -> dict[str, Any]:

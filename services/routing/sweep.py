@@ -109,6 +109,7 @@ def sweep_once(db: Database, publisher: Publisher, workflow: Workflow, now: date
 
 def run(settings: Settings) -> None:
     setup_logging("routing-sweep", settings.log_level)
+    metrics.serve_worker_metrics(settings.worker_metrics_host, settings.worker_metrics_port)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -1,0 +1,177 @@
+"""deploy/k8s: every manifest validates against the Kubernetes schemas (kubernetes-validate,
+strict: unknown fields fail) and the ScaledObjects against KEDA's model (cloudcoil, generated
+from KEDA's CRDs); and the manifests run the same processes, settings and queues as the
+platform does."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+import kubernetes_validate
+import pydantic
+import pytest
+import yaml
+from cloudcoil.models.keda.v1alpha1 import ScaledObject
+
+from aduan.config import Settings
+from aduan.devstack import DEV, HTTP_SERVICES, ROOT, WORKERS
+from aduan.messaging import CONSUMERS
+
+K8S = ROOT / "deploy" / "k8s"
+KUBERNETES_VERSION = "1.30"
+KNOWN_VARIABLES = {f"ADUAN_{f.name.upper()}" for f in fields(Settings)} | {
+    "ADUAN_WEB_WORKERS", "ADUAN_WEB_THREADS"}
+# The RabbitMQ scaler's metadata keys (KEDA documentation).
+RABBITMQ_TRIGGER_KEYS = {"host", "hostFromEnv", "protocol", "queueName", "mode", "value",
+                         "activationValue", "vhostName", "useRegex", "excludeUnacknowledged",
+                         "pageSize", "operation", "timeout", "unsafeSsl"}
+
+
+def _manifests() -> list[tuple[str, dict[str, Any]]]:
+    documents = []
+    for path in sorted(K8S.glob("*.yaml")):
+        if path.name == "kustomization.yaml":
+            continue
+        documents += [(path.name, doc) for doc in yaml.safe_load_all(path.read_text()) if doc]
+    return documents
+
+
+def _by_kind(kind: str) -> dict[str, dict[str, Any]]:
+    return {doc["metadata"]["name"]: doc for _, doc in _manifests() if doc["kind"] == kind}
+
+
+def _container(deployment: dict[str, Any]) -> dict[str, Any]:
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return container
+
+
+def _validate_keda(doc: dict[str, Any]) -> None:
+    model = ScaledObject.model_validate(doc)
+    # The model ignores fields it does not know: a round trip that loses one shows a typo.
+    assert model.model_dump(by_alias=True, exclude_unset=True, mode="json") == doc, (
+        "fields unknown to KEDA's ScaledObject")
+
+
+def test_kustomization_lists_every_manifest() -> None:
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    files = {p.name for p in K8S.glob("*.yaml")} - {"kustomization.yaml"}
+    assert set(kustomization["resources"]) == files
+    assert kustomization["namespace"] == "aduan"
+
+
+@pytest.mark.parametrize(
+    "doc", [doc for _, doc in _manifests()],
+    ids=[f"{file}:{doc['kind']}/{doc['metadata']['name']}" for file, doc in _manifests()])
+def test_manifest_matches_its_schema(doc: dict[str, Any]) -> None:
+    if doc["kind"] == "ScaledObject":
+        _validate_keda(doc)
+    else:
+        kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+
+
+def test_the_validators_reject_broken_manifests() -> None:
+    deployment = yaml.safe_load(yaml.safe_dump(_by_kind("Deployment")["intake"]))
+    deployment["spec"]["replicas"] = "two"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)
+    deployment["spec"]["replicas"] = 2
+    _container(deployment)["readinessProbe"]["httpGet"]["paht"] = "/readyz"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)
+
+    scaled = yaml.safe_load(yaml.safe_dump(_by_kind("ScaledObject")["verification-worker"]))
+    scaled["spec"]["maxReplicas"] = 3  # KEDA calls it maxReplicaCount
+    with pytest.raises(AssertionError):
+        _validate_keda(scaled)
+    del scaled["spec"]["maxReplicas"]
+    del scaled["spec"]["scaleTargetRef"]
+    with pytest.raises(pydantic.ValidationError):
+        _validate_keda(scaled)
+
+
+def test_every_process_has_a_deployment_running_the_same_command() -> None:
+    deployments = _by_kind("Deployment")
+    assert set(deployments) == set(HTTP_SERVICES) | set(WORKERS)
+    for name, app in HTTP_SERVICES.items():
+        command = _container(deployments[name])["command"]
+        assert command[:3] == ["gunicorn", "-c", "python:aduan.gunicorn_conf"]
+        assert command[-1] == app
+        assert f"0.0.0.0:{DEV.http_ports[name]}" in command
+    for name, (_, module) in WORKERS.items():
+        assert _container(deployments[name])["command"] == ["python", "-m", module]
+
+
+def test_pods_get_the_settings_and_a_metrics_folder() -> None:
+    for name, deployment in _by_kind("Deployment").items():
+        container = _container(deployment)
+        assert container["envFrom"] == [{"configMapRef": {"name": "aduan-config"}},
+                                        {"secretRef": {"name": "aduan-secrets"}}], name
+        assert {"name": "PROMETHEUS_MULTIPROC_DIR", "value": "/tmp/metrics"} in container["env"]
+        mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+        volumes = {v["name"] for v in deployment["spec"]["template"]["spec"]["volumes"]}
+        assert mounts.get("/tmp/metrics") in volumes, name
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True
+        assert "requests" in container["resources"], name  # the HPA needs CPU requests
+
+
+def test_http_services_have_a_service_probes_and_an_hpa() -> None:
+    deployments, services, hpas = (_by_kind(k) for k in (
+        "Deployment", "Service", "HorizontalPodAutoscaler"))
+    assert set(services) == set(hpas) == set(HTTP_SERVICES)
+    for name in HTTP_SERVICES:
+        container = _container(deployments[name])
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        (port,) = services[name]["spec"]["ports"]
+        assert port["port"] == DEV.http_ports[name]
+        assert port["targetPort"] in {p["name"] for p in container["ports"]}
+        pod_labels = deployments[name]["spec"]["template"]["metadata"]["labels"]
+        assert services[name]["spec"]["selector"].items() <= pod_labels.items()
+        target = hpas[name]["spec"]["scaleTargetRef"]
+        assert (target["kind"], target["name"]) == ("Deployment", name)
+        assert hpas[name]["spec"]["minReplicas"] <= hpas[name]["spec"]["maxReplicas"]
+
+
+def test_every_consumer_scales_on_its_own_queue() -> None:
+    config = _by_kind("ConfigMap")["aduan-config"]["data"]
+    secret = _by_kind("Secret")["aduan-secrets"]["stringData"]
+    scaled = _by_kind("ScaledObject")
+    # The queue consumers; the relay, the SLA sweep and the webhook dispatcher poll MongoDB.
+    consumers = {name: service for name, (service, _) in WORKERS.items()
+                 if service in CONSUMERS and name.endswith("-worker")}
+    assert set(scaled) == set(consumers)
+    for name, consumer in consumers.items():
+        spec = scaled[name]["spec"]
+        assert spec["scaleTargetRef"]["name"] == name
+        assert 1 <= spec["minReplicaCount"] <= spec["maxReplicaCount"]
+        (trigger,) = spec["triggers"]
+        assert trigger["type"] == "rabbitmq"
+        metadata = trigger["metadata"]
+        assert set(metadata) <= RABBITMQ_TRIGGER_KEYS
+        assert metadata["queueName"] == f"{config['ADUAN_NAMESPACE']}.{consumer}"
+        assert metadata["mode"] == "QueueLength" and int(metadata["value"]) > 0
+        assert metadata["hostFromEnv"] in secret
+
+
+def test_workers_serve_metrics_on_the_configured_port() -> None:
+    config = _by_kind("ConfigMap")["aduan-config"]["data"]
+    port = int(config["ADUAN_WORKER_METRICS_PORT"])
+    for name in WORKERS:
+        deployment = _by_kind("Deployment")[name]
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/port"] == str(port)
+        assert [p["containerPort"] for p in _container(deployment)["ports"]] == [port]
+
+
+def test_settings_are_real_aduan_settings_and_secrets_are_placeholders() -> None:
+    config = _by_kind("ConfigMap")["aduan-config"]["data"]
+    secret = _by_kind("Secret")["aduan-secrets"]["stringData"]
+    assert not set(config) & set(secret)
+    unknown = (set(config) | set(secret)) - KNOWN_VARIABLES
+    assert not unknown, f"not Aduan settings (typo?): {sorted(unknown)}"
+    for key, value in secret.items():
+        assert value == "" or "CHANGE-ME" in value, f"{key} holds a value that looks real"
+    assert {"ADUAN_TOKEN_SECRET", "ADUAN_JWT_SECRET", "ADUAN_MONGO_URL",
+            "ADUAN_AMQP_URL"} <= set(secret)
+

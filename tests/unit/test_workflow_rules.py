@@ -14,7 +14,7 @@ def test_the_happy_path_is_allowed_step_by_step():
 
 @pytest.mark.parametrize(
     "current, target",
-    [("submitted", "forwarded"), ("rejected", "verified"), ("closed", "reopened"),
+    [("submitted", "forwarded"), ("rejected", "forwarded"), ("closed", "reopened"),
      ("verifying", "forwarded"), ("forwarded", "resolved"), ("unknown", "verified")],
 )
 def test_skipping_or_undoing_steps_is_refused(current, target):

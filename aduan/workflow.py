@@ -24,7 +24,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "resolved": frozenset({"closed", "reopened"}),
     "reopened": frozenset({"forwarded", "in_progress"}),
     "referred": frozenset({"closed"}),
-    "rejected": frozenset(),
+    # An operator may overturn an automatic rejection (issue 4: verdict override).
+    "rejected": frozenset({"verified"}),
     "closed": frozenset(),
     "archived": frozenset(),
 }

@@ -21,4 +21,5 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/reports", "intake", "/reports"),
     Route("GET", "/reports/<code>", "intake", "/reports/<code>"),
     Route("GET", "/categories", "routing", "/categories"),
+    Route("POST", "/reports/<code>/verdict", "verification", "/reports/<code>/verdict"),
 )

@@ -12,12 +12,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from aduan.devstack import ROOT, TEST, Stack
+from aduan.devstack import ROOT, Stack, test_profile
 
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    running = Stack(TEST, ROOT / ".run" / "test")
+    # ADUAN_TEST_SLOT=N: this run's own ports, data folders, database, buckets and queues.
+    profile = test_profile(int(os.environ.get("ADUAN_TEST_SLOT", "0")))
+    running = Stack(profile, ROOT / ".run" / profile.name)
     running.down()  # whatever a crashed earlier run left behind
     os.environ.update(running.env())
     _delete_test_queues()

@@ -288,3 +288,32 @@ def test_operator_overturns_an_automatic_rejection(api, settings, db, store, tap
     [photo_view] = view["photos"]
     public = requests.get(photo_view["url"], timeout=10)
     assert public.status_code == 200 and b"Exif\x00\x00" not in public.content
+
+
+# ---- HEIC and metrics ------------------------------------------------------------------------
+
+def test_an_iphone_heic_is_decoded_and_published_as_a_plain_jpeg(api, db, store):
+    from photo_factory import PHOTOS
+
+    response = submit(api, (PHOTOS / "iphone_13_pro_max.HEIC").read_bytes(), REPORT,
+                      photo_name="IMG_0001.HEIC", photo_type="image/heic")
+    assert response.status_code == 202, response.text
+    code = response.json()["code"]
+    wait_for_status(api, code, JUDGED)
+    report = db.reports.find_one({"code": code})
+    assert report["status"] == "needs_review"
+    assert report["verification"]["reasons"] == ["gps_missing", "stale_photo"]
+    [photo] = report["photos"]
+    assert photo["metadata"]["format"] == "HEIF" and photo["metadata"]["make"] == "Apple"
+    public = store.get(store.public_bucket, photo["public_key"])
+    assert public.startswith(b"\xff\xd8\xff") and b"Exif\x00\x00" not in public
+    assert max(Image.open(io.BytesIO(public)).size) <= 2048
+
+
+def test_verification_metrics_are_served(stack, api, db):
+    _submit_and_wait(api, db, unique_camera_photo(random.randrange(1 << 30)))
+    port = stack.profile.http_ports["verification"]
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    counts = [float(line.split()[-1]) for line in text.splitlines()
+              if line.startswith("aduan_verification_photo_duration_seconds_count")]
+    assert counts and counts[0] >= 1

@@ -25,8 +25,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("city", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)]),
     ],
     "deliveries": [IndexModel([("report_id", ASCENDING), ("created_at", ASCENDING)])],
-    # Duplicate-photo look-up: one index per 16-bit chunk of the perceptual hash.
-    "photo_hashes": [IndexModel([("city", ASCENDING), (f"c{i}", ASCENDING)]) for i in range(4)],
+    # Duplicate-photo look-up: the perceptual hash's four position-tagged 16-bit chunks.
+    "photo_hashes": [IndexModel([("city", ASCENDING), ("chunks", ASCENDING)])],
 }
 
 

@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -97,6 +98,7 @@ def main() -> None:
     parser.add_argument("--lookups", type=int, default=1000)
     parser.add_argument("--mongo-url", default=os.environ.get("ADUAN_MONGO_URL"))
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # still stop the server we started
     rng = random.Random(2026)
     server = None
     folder = tempfile.mkdtemp(prefix="aduan-bench-")

@@ -1,10 +1,12 @@
 """Earlier photos of the same city that look the same: perceptual hashes kept in MongoDB.
 
-Each photo's 64-bit dHash is stored with its four 16-bit chunks as separate indexed fields
-(`c0`..`c3`). Two hashes within Hamming distance 3 share at least one chunk exactly, so four
-indexed equality look-ups find every candidate, and the exact distance is checked here
-(multi-index hashing). Hashes of featureless pictures (a flat grey or black frame) match one
-another by accident, so they are neither stored nor looked up.
+Each photo's 64-bit dHash is stored with its four 16-bit chunks, each tagged with its position
+(`position << 16 | chunk`), in one indexed array field `chunks`. Two hashes within Hamming
+distance 3 share at least one chunk at the same position (pigeonhole), so one indexed `$in`
+look-up finds every candidate, and the exact distance is checked here (multi-index hashing on
+a single multikey index: one round trip, one index to keep up). Hashes of featureless
+pictures (a flat grey or black frame) match one another by accident, so they are neither
+stored nor looked up.
 """
 
 from __future__ import annotations
@@ -15,7 +17,14 @@ from typing import Any
 
 from pymongo.database import Database
 
-from services.verification.phash import BITS, chunks, from_int64, hamming, to_int64
+from services.verification.phash import (
+    BITS,
+    CHUNK_BITS,
+    chunks,
+    from_int64,
+    hamming,
+    to_int64,
+)
 
 COLLECTION = "photo_hashes"
 MIN_INFORMATIVE_BITS = 6
@@ -47,8 +56,12 @@ def hash_document(city: str, report: dict[str, Any], photo_id: str, value: int
         "code": report["code"],
         "reported_at": report["created_at"],
         "hash": to_int64(value),
-        **{f"c{i}": part for i, part in enumerate(chunks(value))},
+        "chunks": chunk_keys(value),
     }
+
+
+def chunk_keys(value: int) -> list[int]:
+    return [position << CHUNK_BITS | part for position, part in enumerate(chunks(value))]
 
 
 def remember(db: Database, city: str, report: dict[str, Any], photo_id: str, value: int
@@ -66,12 +79,10 @@ def find_duplicate(db: Database, city: str, value: int, reported_before: datetim
     if not informative(value):
         return None
     projection = {"hash": 1, "report_id": 1, "code": 1, "reported_at": 1}
-    candidates: dict[str, dict[str, Any]] = {}
-    for index, part in enumerate(chunks(value)):
-        for doc in db[COLLECTION].find({"city": city, f"c{index}": part}, projection):
-            candidates[doc["_id"]] = doc
+    candidates = db[COLLECTION].find(
+        {"city": city, "chunks": {"$in": chunk_keys(value)}}, projection)
     best: tuple[int, datetime, dict[str, Any]] | None = None
-    for doc in candidates.values():
+    for doc in candidates:
         if doc["report_id"] == exclude_report or doc["reported_at"] >= reported_before:
             continue
         distance = hamming(value, from_int64(doc["hash"]))

@@ -66,6 +66,15 @@ class Settings:
     photo_max_age_hours: float = 24.0
     photo_future_tolerance_minutes: float = 10.0
     city_margin_m: float = 500.0
+    # How far the photo's GPS position may be from the location the reporter claims.
+    claimed_location_max_m: float = 1000.0
+    # Largest Hamming distance between two photos' 64-bit perceptual hashes that links them as
+    # possible duplicates (at most 3: the lookup's pigeonhole guarantee, see verification docs).
+    duplicate_max_distance: int = 3
+    # Decode HEIC/HEIF photos (pi-heif: LGPL libheif + libde265, no GPL encoder).
+    heif_enabled: bool = True
+    # Per-city verification policy overrides: JSON text, or @/path/to/file.json.
+    verification_policies: str = ""
     outbox_relay_after_s: float = 5.0
     upstream_timeout_s: float = 10.0
     # Signs reporter tracking tokens; production must set its own secret.

@@ -61,6 +61,17 @@ verification_verdicts = Counter(
 verification_reasons = Counter(
     "aduan_verification_reasons_total", "Verification findings by reason code.", ["reason"]
 )
+verification_photo_duration = Histogram(
+    "aduan_verification_photo_duration_seconds",
+    "Time to verify one photo: decode, checks, copies, duplicate look-up (not S3 transfers).",
+    buckets=LATENCY_BUCKETS,
+)
+verification_overrides = Counter(
+    "aduan_verification_overrides_total", "Verdicts changed by an operator.", ["verdict"]
+)
+verification_duplicates = Counter(
+    "aduan_verification_duplicates_total", "Photos linked to an earlier report's photo."
+)
 notifications_sent = Counter(
     "aduan_notifications_total",
     "Notification delivery attempts by channel (email, sms, webhook) and result (sent, failed: "

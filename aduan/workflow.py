@@ -39,7 +39,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "reopened": frozenset({"reopened", "accepted", "in_progress", "forwarded", "verified",
                            "referred"}),
     "referred": frozenset({"closed"}),
-    "rejected": frozenset(),
+    # An operator may overturn an automatic rejection (issue 4: verdict override).
+    "rejected": frozenset({"verified"}),
     "closed": frozenset(),
     "archived": frozenset(),
     "duplicate": frozenset(),

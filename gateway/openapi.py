@@ -18,6 +18,7 @@ from services.intake.schemas import CommentIn, ReportIn
 from services.notification.webhooks import SubscriptionIn
 from services.routing.schemas import AgencyIn, AgencyPatch, CategoryIn, CategoryPatch
 from services.routing.workflow_api import MODELS as ACTION_MODELS
+from services.verification.override import VerdictIn
 
 ERROR = {"$ref": "#/components/responses/Error"}
 STAFF = [{"bearerAuth": []}]
@@ -315,6 +316,12 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
                                                       "enum": ["agencies", "counts"]}}],
         "responses": {"200": {"description": "CSV", "content": {"text/csv": {
             "schema": {"type": "string"}}}}, "default": ERROR},
+    }}
+    paths["/reports/{code}/verdict"] = {"post": {
+        "summary": "An operator overrides the photo verdict (needs_review or rejected)",
+        "security": STAFF, "parameters": [code],
+        "requestBody": _json_body(_schema_of(VerdictIn, components)),
+        "responses": _ok("200", _OBJECT, "The new verdict"),
     }}
     replay_in = _schema_of(ReplayIn, components)
     for consumer in ("verification", "routing", "notification"):

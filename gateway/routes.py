@@ -50,4 +50,5 @@ ROUTES: tuple[Route, ...] = (
         Route("GET", f"/ops/queues/{consumer}/parked", consumer, "/ops/parked"),
         Route("POST", f"/ops/queues/{consumer}/parked/replay", consumer, "/ops/parked/replay"),
     )),
+    Route("POST", "/reports/<code>/verdict", "verification", "/reports/<code>/verdict"),
 )

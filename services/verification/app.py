@@ -1,19 +1,41 @@
-"""Verification HTTP service: health, readiness and metrics of the verification workers."""
+"""Verification HTTP service: the operator's verdict override, health, readiness and metrics."""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, jsonify, request
 
+from aduan.auth import OPERATOR, current_principal, require_roles
 from aduan.config import Settings
-from aduan.db import get_db, ping
+from aduan.db import ensure_indexes, get_db, ping
+from aduan.messaging import Publisher
 from aduan.storage import ObjectStore
+from aduan.validation import parse_json_object, validate
 from aduan.web import create_app as create_service_app
+from aduan.web import current_request_id
+from services.verification.images import ALLOWED_FORMATS, enable_heif
+from services.verification.override import VerdictIn, VerdictOverride
 
 
 def create_app() -> Flask:
     settings = Settings.from_env()
     db = get_db(settings)
     store = ObjectStore(settings)
-    return create_service_app(
-        "verification", settings, readiness={"mongo": lambda: ping(db), "s3": store.ping}
+    overrides = VerdictOverride(
+        db=db, store=store, publisher=Publisher(settings),
+        max_pixels=settings.max_image_pixels,
+        formats=enable_heif() if settings.heif_enabled else ALLOWED_FORMATS,
     )
+    app = create_service_app(
+        "verification", settings, readiness={"mongo": lambda: ping(db), "s3": store.ping},
+        startup=lambda: ensure_indexes(db),
+    )
+
+    @app.post("/reports/<code>/verdict")
+    @require_roles(OPERATOR)
+    def override_verdict(code: str):
+        change = validate(VerdictIn, parse_json_object(request.get_data(), "The request body"))
+        principal = current_principal()
+        assert principal is not None  # require_roles refused the request otherwise
+        return jsonify(overrides.apply(code, change, principal, current_request_id()))
+
+    return app

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 # Tag ids (EXIF 2.32).
 MAKE, MODEL, ORIENTATION, SOFTWARE = 271, 272, 274, 305
-DATETIME_ORIGINAL, OFFSET_TIME_ORIGINAL = 36867, 36881
+DATETIME_ORIGINAL, OFFSET_TIME_ORIGINAL, USER_COMMENT = 36867, 36881, 37510
 GPS_LAT_REF, GPS_LAT, GPS_LON_REF, GPS_LON, GPS_TIME, GPS_DATE = 1, 2, 3, 4, 7, 29
 EXIF_IFD, GPS_IFD = 0x8769, 0x8825
 
@@ -46,6 +46,7 @@ class PhotoMetadata:
     model: str | None
     software: str | None
     orientation: int | None
+    user_comment: str | None = None
 
     def as_doc(self) -> dict[str, Any]:
         return {
@@ -58,6 +59,7 @@ class PhotoMetadata:
             "model": self.model,
             "software": self.software,
             "orientation": self.orientation,
+            "user_comment": self.user_comment,
         }
 
 
@@ -94,6 +96,17 @@ def to_text(value: Any) -> str | None:
         return None
     value = value.strip("\x00 ").strip()
     return value or None
+
+
+def _user_comment(value: Any) -> str | None:
+    """UserComment starts with an 8-byte character-code prefix (ASCII, UNICODE, JIS or zeros)."""
+    if isinstance(value, bytes) and len(value) >= 8:
+        code, text = value[:8], value[8:]
+        if code.startswith(b"UNICODE"):
+            encoding = "utf-16-be" if text[:1] == b"\x00" else "utf-16-le"
+            return to_text(text.decode(encoding, errors="replace"))
+        return to_text(text)
+    return to_text(value)
 
 
 def _dms(value: Any, ref: Any, negative_ref: str) -> float | None:
@@ -175,7 +188,5 @@ def extract_metadata(data: bytes, image: Image.Image, city_timezone: str) -> Pho
         model=to_text(raw.ifd0.get(MODEL)),
         software=to_text(raw.ifd0.get(SOFTWARE)),
         orientation=orientation if isinstance(orientation, int) else None,
+        user_comment=_user_comment(raw.exif.get(USER_COMMENT)),
     )
-
-
-

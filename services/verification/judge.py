@@ -6,30 +6,46 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.verification.checks import CheckLimits, metadata_reasons
+from services.verification.checks import metadata_reasons
 from services.verification.exif import extract_metadata
-from services.verification.images import ImageRejected, Rendition, open_image, render
+from services.verification.images import (
+    ALLOWED_FORMATS,
+    ORIGINAL_SIZE,
+    ImageRejected,
+    Rendition,
+    open_image,
+    render,
+)
+from services.verification.policy import Policy
+from services.verification.screenshot import looks_like_screenshot
 
 
 @dataclass(frozen=True)
 class PhotoFinding:
-    reasons: list[str]
+    reasons: list[str]  # of every enabled check that failed, whatever its action
     metadata: dict[str, Any] | None
     rendition: Rendition | None
 
 
 def examine_photo(
     data: bytes,
-    limits: CheckLimits,
-    city_timezone: str,
+    policy: Policy,
     submitted_at: datetime,
     claimed: tuple[float, float],
     max_pixels: int,
+    formats: frozenset[str] = ALLOWED_FORMATS,
 ) -> PhotoFinding:
     try:
-        image = open_image(data, max_pixels)
+        image = open_image(data, max_pixels, formats)
     except ImageRejected as rejected:
         return PhotoFinding([rejected.reason], None, None)
-    metadata = extract_metadata(data, image, city_timezone)
-    reasons = metadata_reasons(metadata, limits, submitted_at, claimed)
-    return PhotoFinding(reasons, metadata.as_doc(), render(image))
+    image_format = image.format or ""
+    width, height = image.info.get(ORIGINAL_SIZE, image.size)
+    metadata = extract_metadata(data, image, policy.timezone)
+    reasons = metadata_reasons(metadata, policy, submitted_at, claimed)
+    if looks_like_screenshot(image_format, width, height, metadata):
+        reasons = policy.active([*reasons, "screenshot"])
+    rendition = render(image)
+    document = {**metadata.as_doc(), "format": image_format, "width": width, "height": height,
+                "dhash": f"{rendition.dhash:016x}"}
+    return PhotoFinding(reasons, document, rendition)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import time
 from typing import Any
 
 from aduan import metrics
-from aduan.catalogue import cities
 from aduan.config import Settings
 from aduan.db import get_db
 from aduan.errors import PermanentError
@@ -16,17 +15,28 @@ from aduan.messaging import Consumer, Delivery, Publisher
 from aduan.outbox import flush
 from aduan.storage import ObjectStore
 from aduan.workflow import Actor, transition
-from services.verification.checks import CheckLimits, verdict
-from services.verification.images import Rendition
-from services.verification.judge import examine_photo
+from services.verification.copies import publish_copies
+from services.verification.duplicates import DuplicateMatch, find_duplicate, remember
+from services.verification.images import ALLOWED_FORMATS, enable_heif
+from services.verification.judge import PhotoFinding, examine_photo
+from services.verification.policy import Policy, load_policies
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor(kind="system", id="verification")
 
 
+def _union(lists: list[list[str]]) -> list[str]:
+    merged: list[str] = []
+    for items in lists:
+        merged.extend(item for item in items if item not in merged)
+    return merged
+
+
 class Verifier:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.policies = load_policies(settings)  # a bad policy stops the worker at start
+        self.formats = enable_heif() if settings.heif_enabled else ALLOWED_FORMATS
         self.db = get_db(settings)
         self.store = ObjectStore(settings)
         self.publisher = Publisher(settings)
@@ -45,35 +55,57 @@ class Verifier:
             return
         self._judge(report, delivery.correlation_id)
 
+    def _examine(self, report: dict[str, Any], photo: dict[str, Any], policy: Policy
+                 ) -> tuple[PhotoFinding, DuplicateMatch | None]:
+        data = self.store.get(self.store.raw_bucket, photo["raw_key"])
+        started = time.perf_counter()
+        claimed = (report["location"]["lat"], report["location"]["lon"])
+        finding = examine_photo(data, policy, report["created_at"], claimed,
+                                self.settings.max_image_pixels, self.formats)
+        match = None
+        if finding.rendition is not None:
+            value = finding.rendition.dhash
+            if policy.enabled("possible_duplicate"):
+                match = find_duplicate(self.db, report["city"], value, report["created_at"],
+                                       report["_id"], policy.duplicate_max_distance)
+            remember(self.db, report["city"], report, photo["id"], value)
+        metrics.verification_photo_duration.observe(time.perf_counter() - started)
+        return finding, match
+
     def _judge(self, report: dict[str, Any], correlation_id: str | None) -> None:
         city = report["city"]
-        limits = CheckLimits(
-            city=city,
-            margin_m=self.settings.city_margin_m,
-            max_age=timedelta(hours=self.settings.photo_max_age_hours),
-            future_tolerance=timedelta(minutes=self.settings.photo_future_tolerance_minutes),
-        )
-        claimed = (report["location"]["lat"], report["location"]["lon"])
-        timezone = cities()[city]["timezone"]
-        photos, renditions, all_reasons = [], [], []
+        policy = self.policies[city]
+        photos, renditions, reasons, flags = [], [], [], []
+        duplicate: DuplicateMatch | None = None
         for photo in report["photos"]:
-            data = self.store.get(self.store.raw_bucket, photo["raw_key"])
-            finding = examine_photo(data, limits, timezone, report["created_at"], claimed,
-                                    self.settings.max_image_pixels)
-            photos.append({**photo, "reasons": finding.reasons, "metadata": finding.metadata})
+            finding, match = self._examine(report, photo, policy)
+            found = list(finding.reasons)
+            entry = {**photo, "metadata": finding.metadata}
+            if match is not None:
+                found.append("possible_duplicate")
+                entry["possible_duplicate_of"] = match.as_doc()
+                if duplicate is None or match.distance < duplicate.distance:
+                    duplicate = match
+            decided, flagged = policy.split(found)
+            photos.append({**entry, "reasons": decided, "flags": flagged})
             renditions.append(finding.rendition)
-            all_reasons.extend(r for r in finding.reasons if r not in all_reasons)
-        outcome = verdict(all_reasons)
+            reasons.append(decided)
+            flags.append(flagged)
+        all_reasons, all_flags = _union(reasons), _union(flags)
+        outcome = policy.verdict(all_reasons)
         if outcome != "rejected":
-            for photo, rendition in zip(photos, renditions, strict=True):
-                if rendition is not None:
-                    self._publish_copies(city, report["_id"], photo, rendition)
+            photos = [
+                publish_copies(self.store, city, report["_id"], photo, rendition)
+                if rendition is not None else photo
+                for photo, rendition in zip(photos, renditions, strict=True)
+            ]
         updated, events = transition(
             self.db, report, outcome, SYSTEM,
             note=", ".join(all_reasons) or None,
             extra_set={
                 "photos": photos,
-                "verification": {"verdict": outcome, "reasons": all_reasons},
+                "verification": {"verdict": outcome, "reasons": all_reasons, "flags": all_flags},
+                "possible_duplicate_of": duplicate.as_doc() if duplicate else None,
             },
             correlation_id=correlation_id,
         )
@@ -81,20 +113,11 @@ class Verifier:
             log.info("report %s was judged concurrently", report["_id"])
             return
         metrics.verification_verdicts.labels(outcome).inc()
-        for reason in all_reasons:
+        for reason in all_reasons + all_flags:
             metrics.verification_reasons.labels(reason).inc()
+        if duplicate is not None:
+            metrics.verification_duplicates.inc()
         flush(self.db, report["_id"], events, self.publisher)
-
-    def _publish_copies(self, city: str, report_id: str, photo: dict, rendition: Rendition
-                        ) -> None:
-        # Keys are derived from server-made ids, so a redelivered message overwrites, never adds.
-        base = f"{city}/{report_id}/{photo['id']}"
-        photo["public_key"] = f"{base}.jpg"
-        photo["thumbnail_key"] = f"{base}_thumb.jpg"
-        bucket = self.store.public_bucket
-        self.store.put(bucket, photo["public_key"], rendition.public_jpeg, "image/jpeg")
-        self.store.put(bucket, photo["thumbnail_key"], rendition.thumbnail_jpeg, "image/jpeg")
-        photo["public_size"] = [rendition.width, rendition.height]
 
 
 def main() -> None:

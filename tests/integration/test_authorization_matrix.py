@@ -54,6 +54,7 @@ POLICY: dict[tuple[str, str], object] = {
     ("GET", "/inbox"): frozenset({"agency_admin", "officer"}),
     ("GET", "/stats"): frozenset({"leader", "operator", "sysadmin"}),
     ("GET", "/stats.csv"): frozenset({"leader", "operator", "sysadmin"}),
+    ("POST", "/reports/{code}/verdict"): frozenset({"operator"}),
     ("GET", "/webhooks"): SYSADMIN_ONLY,
     ("POST", "/webhooks"): SYSADMIN_ONLY,
     ("DELETE", "/webhooks/{subscription_id}"): SYSADMIN_ONLY,

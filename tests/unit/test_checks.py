@@ -4,24 +4,24 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from photo_factory import INSIDE
 
-from services.verification.checks import CheckLimits, metadata_reasons, verdict
+from services.verification.checks import metadata_reasons
 from services.verification.exif import PhotoMetadata
+from services.verification.policy import Policy
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
-LIMITS = CheckLimits(city="padang", margin_m=500, max_age=timedelta(hours=24),
-                     future_tolerance=timedelta(minutes=10))
+POLICY = Policy(city="padang")
 GOOD = PhotoMetadata(has_exif=True, lat=INSIDE["padang"][0], lon=INSIDE["padang"][1],
                      captured_at=NOW - timedelta(hours=1), captured_at_source="offset",
                      make="NIKON", model="COOLPIX", software=None, orientation=1)
 
 
-def _reasons(**changes):
-    return metadata_reasons(replace(GOOD, **changes), LIMITS, NOW, INSIDE["padang"])
+def _reasons(policy=POLICY, **changes):
+    return metadata_reasons(replace(GOOD, **changes), policy, NOW, INSIDE["padang"])
 
 
 def test_a_fresh_local_camera_photo_passes():
     assert _reasons() == []
-    assert verdict([]) == "verified"
+    assert POLICY.verdict([]) == "verified"
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,43 @@ def test_no_exif_at_all_is_one_reason():
 
 
 def test_verdict_policy():
-    assert verdict(["stale_photo"]) == "needs_review"
-    assert verdict(["stale_photo", "outside_city"]) == "rejected"
-    assert verdict(["an_unknown_reason"]) == "needs_review"
-    assert verdict(["stale_photo"], {"stale_photo": "reject"}) == "rejected"
+    assert POLICY.verdict(["stale_photo"]) == "needs_review"
+    assert POLICY.verdict(["stale_photo", "outside_city"]) == "rejected"
+    assert POLICY.verdict(["an_unknown_reason"]) == "needs_review"
+    assert POLICY.verdict(["possible_duplicate"]) == "verified"  # flagged only
+    strict = replace(POLICY, actions={**POLICY.actions, "stale_photo": "reject"})
+    assert strict.verdict(["stale_photo"]) == "rejected"
+
+
+def test_a_check_that_is_off_gives_no_reason():
+    lenient = replace(POLICY, actions={**POLICY.actions, "camera_missing": "off",
+                                       "stale_photo": "off"})
+    assert _reasons(lenient, make=None, model=None,
+                    captured_at=NOW - timedelta(days=3)) == []
+
+
+def test_with_outside_city_off_the_claimed_location_still_counts():
+    no_boundary = replace(POLICY, actions={**POLICY.actions, "outside_city": "off"})
+    depok = INSIDE["depok"]
+    assert _reasons(no_boundary, lat=depok[0], lon=depok[1]) == ["far_from_claimed_location"]
+
+
+def test_with_exif_missing_off_the_missing_parts_are_named():
+    no_exif_check = replace(POLICY, actions={**POLICY.actions, "exif_missing": "off"})
+    bare = PhotoMetadata(False, None, None, None, None, None, None, None, None)
+    assert metadata_reasons(bare, no_exif_check, NOW, INSIDE["padang"]) == [
+        "gps_missing", "capture_time_missing", "camera_missing"]
+
+
+def test_limits_come_from_the_policy():
+    tight = replace(POLICY, max_age=timedelta(hours=1), max_claimed_distance_m=100,
+                    future_tolerance=timedelta(0))
+    assert _reasons(tight, captured_at=NOW - timedelta(minutes=61)) == ["stale_photo"]
+    assert _reasons(tight, captured_at=NOW + timedelta(seconds=1)) == ["future_capture_time"]
+    assert _reasons(tight, lat=INSIDE["padang"][0] + 0.002) == ["far_from_claimed_location"]
+    assert _reasons(lat=INSIDE["padang"][0] + 0.002) == []  # 220 m: within the default 1 km
+
+
+def test_flags_are_recorded_apart_from_the_reasons_that_decide():
+    assert POLICY.split(["stale_photo", "possible_duplicate", "stale_photo"]) == (
+        ["stale_photo"], ["possible_duplicate"])

@@ -5,7 +5,14 @@ import pytest
 from photo_factory import PHOTOS, camera_photo
 from PIL import Image
 
-from services.verification.images import ImageRejected, open_image, render
+from services.verification.images import (
+    ORIGINAL_SIZE,
+    ImageRejected,
+    draft_scale,
+    enable_heif,
+    open_image,
+    render,
+)
 
 
 def test_public_copy_carries_no_exif_or_xmp_but_keeps_the_colour_profile():
@@ -20,10 +27,42 @@ def test_public_copy_carries_no_exif_or_xmp_but_keeps_the_colour_profile():
         assert public.info.get("icc_profile") == source.info["icc_profile"]
 
 
-def test_public_copy_is_at_most_2048_pixels_on_its_longest_side():
-    rendition = render(open_image((PHOTOS / "iphone_hdr_YES.jpg").read_bytes(), 50_000_000))
-    assert (rendition.width, rendition.height) == (2048, 1536)
-    assert Image.open(io.BytesIO(rendition.public_jpeg)).size == (2048, 1536)
+def test_a_large_jpeg_is_decoded_at_reduced_scale_for_a_copy_of_1600_to_2048_pixels():
+    image = open_image((PHOTOS / "iphone_hdr_YES.jpg").read_bytes(), 50_000_000)
+    assert image.size == (1632, 1224)  # 3264x2448 decoded at 1/2 DCT scale
+    assert image.info[ORIGINAL_SIZE] == (3264, 2448)
+    rendition = render(image)
+    assert (rendition.width, rendition.height) == (1632, 1224)
+    assert Image.open(io.BytesIO(rendition.public_jpeg)).size == (1632, 1224)
+
+
+@pytest.mark.parametrize(
+    "size, scale",
+    [((640, 480), 1), ((2048, 1536), 1), ((3000, 2000), 1), ((3264, 2448), 2),
+     ((4000, 3000), 2), ((3024, 4032), 2), ((6000, 4000), 2), ((8000, 6000), 4),
+     ((13000, 9000), 8)],
+)
+def test_draft_scale_keeps_the_longest_side_at_least_1600(size, scale):
+    assert draft_scale(*size) == scale
+    assert max(size) / scale >= 1600 or scale == 1
+
+
+def test_a_copy_is_never_larger_than_2048():
+    big = Image.new("RGB", (3000, 2000), (10, 120, 200))
+    out = io.BytesIO()
+    big.save(out, "PNG")
+    rendition = render(open_image(out.getvalue(), 50_000_000))
+    assert (rendition.width, rendition.height) == (2048, 1365)
+
+
+def test_heic_copy_carries_no_exif():
+    image = open_image((PHOTOS / "iphone_13_pro_max.HEIC").read_bytes(), 50_000_000,
+                       enable_heif())
+    assert image.getexif()  # the original has camera EXIF
+    rendition = render(image)
+    for jpeg in (rendition.public_jpeg, rendition.thumbnail_jpeg):
+        assert b"Exif\x00\x00" not in jpeg
+        assert not Image.open(io.BytesIO(jpeg)).getexif()
 
 
 def test_gps_never_reaches_the_public_copy():
@@ -38,14 +77,15 @@ def test_orientation_is_applied():
 
 
 @pytest.mark.parametrize(
-    "name, reason",
-    [("bomb_30000x30000.png", "too_many_pixels"),
-     ("DSCN0010_truncated60.jpg", "corrupt_image"),
-     ("cheers_1440x960.heic", "unsupported_format")],
+    "name, formats, reason",
+    [("bomb_30000x30000.png", {"JPEG", "PNG"}, "too_many_pixels"),
+     ("DSCN0010_truncated60.jpg", {"JPEG", "PNG"}, "corrupt_image"),
+     ("cheers_1440x960.heic", {"JPEG", "PNG"}, "unsupported_format"),
+     ("sampleWithExifData.png", {"JPEG"}, "unsupported_format")],
 )
-def test_bad_images_are_refused_before_or_while_decoding(name, reason):
+def test_bad_images_are_refused_before_or_while_decoding(name, formats, reason):
     with pytest.raises(ImageRejected) as caught:
-        open_image((PHOTOS / name).read_bytes(), 50_000_000)
+        open_image((PHOTOS / name).read_bytes(), 50_000_000, frozenset(formats))
     assert caught.value.reason == reason
 
 

@@ -21,7 +21,7 @@ def test_the_happy_path_is_allowed_step_by_step():
 
 @pytest.mark.parametrize(
     "current, target",
-    [("submitted", "forwarded"), ("rejected", "verified"), ("closed", "reopened"),
+    [("submitted", "forwarded"), ("rejected", "forwarded"), ("closed", "reopened"),
      ("verifying", "forwarded"), ("forwarded", "resolved"), ("unknown", "verified")],
 )
 def test_skipping_or_undoing_steps_is_refused(current, target):
@@ -54,7 +54,9 @@ def test_every_pair_outside_the_table_is_refused_before_any_write():
 
 def test_terminal_statuses():
     assert {s for s, targets in TRANSITIONS.items() if not targets} == {
-        "rejected", "closed", "archived", "duplicate"}
+        "closed", "archived", "duplicate"}
+    # A rejection stands unless an operator overrides it.
+    assert TRANSITIONS["rejected"] == frozenset({"verified"})
 
 
 @pytest.mark.parametrize("statuses, expected", [

@@ -351,6 +351,51 @@ class Stack:
         self.state_file.unlink(missing_ok=True)
 
 
+class PrivateBroker:
+    """A RabbitMQ node of its own (own node name, port, data folder), for tests that restart
+    the broker without disturbing anything else that uses the machine's RabbitMQ."""
+
+    def __init__(self, name: str, port: int, folder: Path) -> None:
+        self.node = f"{name}@localhost"
+        self.port = port
+        self.folder = folder
+
+    @property
+    def amqp_url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/%2F"
+
+    def _env(self) -> dict[str, str]:
+        return {**os.environ,
+                "RABBITMQ_NODENAME": self.node,
+                "RABBITMQ_CONFIG_FILE": str(self.folder / "rabbitmq.conf"),
+                "RABBITMQ_DIST_PORT": str(self.port + 20000),
+                "RABBITMQ_MNESIA_BASE": str(self.folder / "mnesia"),
+                "RABBITMQ_LOG_BASE": str(self.folder / "log"),
+                "RABBITMQ_PID_FILE": str(self.folder / "pid"),
+                "RABBITMQ_FEATURE_FLAGS_FILE": str(self.folder / "feature_flags"),
+                "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.folder / "enabled_plugins")}
+
+    def start(self, fresh: bool = False) -> None:
+        if fresh:
+            self.stop()
+            shutil.rmtree(self.folder, ignore_errors=True)
+        if not self.folder.exists():
+            self.folder.mkdir(parents=True)
+            # The server drops to the rabbitmq user: it must be able to write here.
+            self.folder.chmod(0o777)
+            (self.folder / "enabled_plugins").write_text("[].\n")
+            (self.folder / "rabbitmq.conf").write_text(
+                f"listeners.tcp.local = 127.0.0.1:{self.port}\nloopback_users.guest = true\n")
+        subprocess.run(["rabbitmq-server", "-detached"], env=self._env(), check=True,
+                       capture_output=True)
+        wait_until(lambda: port_open("127.0.0.1", self.port), 120, f"RabbitMQ node {self.node}")
+
+    def stop(self) -> None:
+        subprocess.run(["rabbitmqctl", "-n", self.node, "stop"], env=self._env(), check=False,
+                       capture_output=True)
+        wait_until(lambda: not port_open("127.0.0.1", self.port), 60, f"{self.node} to stop")
+
+
 def _ready(port: int) -> bool:
     try:
         return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200

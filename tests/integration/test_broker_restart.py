@@ -1,0 +1,103 @@
+"""RabbitMQ restarted during a burst of submissions: every acknowledged report still reaches a
+final state, each step once, and every service reconnects by itself.
+
+The broker here is a node of its own (own port and data), with a second platform stack on it,
+so restarting it disturbs nothing else that uses the machine's RabbitMQ.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import pytest
+from photo_factory import fresh_padang_photo
+from stack_client import submit
+
+from aduan.config import Settings
+from aduan.db import get_db
+from aduan.devstack import ROOT, PrivateBroker, Stack
+from aduan.devstack import test_profile as profile_of_slot
+
+pytestmark = pytest.mark.stack
+
+FINAL = {"forwarded", "rejected", "needs_review"}
+OWN_SLOT = 11  # clear of the slots test runs use
+
+
+@pytest.fixture(scope="module")
+def broker_and_stack(stack):  # after the session's stack, which set up the environment
+    broker = PrivateBroker(f"aduanfault{OWN_SLOT}", 5800 + OWN_SLOT,
+                           ROOT / ".run" / "fault-broker" / "rabbitmq")
+    broker.start(fresh=True)
+    profile = profile_of_slot(OWN_SLOT)
+    own = Stack(profile, ROOT / ".run" / "fault-broker", overrides={"AMQP_URL": broker.amqp_url})
+    try:
+        own.down()
+        own.up()
+        yield broker, own
+    finally:
+        own.down()
+        broker.stop()
+
+
+def test_a_broker_restart_mid_burst_loses_nothing(broker_and_stack):
+    broker, own = broker_and_stack
+    env = own.env()
+    settings = Settings(**{
+        "mongo_url": env["ADUAN_MONGO_URL"], "mongo_db": env["ADUAN_MONGO_DB"]})
+    db = get_db(settings)
+    api = f"http://127.0.0.1:{own.profile.http_ports['gateway']}/api/v1"
+    photo = fresh_padang_photo()
+    restarted = threading.Event()
+    down: dict[str, datetime] = {}
+
+    responses: list = []
+    stop_submitting = threading.Event()
+
+    def client() -> None:
+        while not stop_submitting.is_set():
+            responses.append(submit(api, photo))
+
+    def restart_broker() -> None:
+        while len(responses) < 8:  # a burst is under way
+            time.sleep(0.05)
+        broker.stop()
+        down["from"] = datetime.now(UTC)
+        time.sleep(2)  # submissions keep arriving while the broker is gone
+        down["to"] = datetime.now(UTC)
+        broker.start()
+        restarted.set()
+        stop_submitting.set()
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        chaos = pool.submit(restart_broker)
+        clients = [pool.submit(client) for _ in range(2)]
+        chaos.result()
+        for finished in clients:
+            finished.result()
+    assert restarted.is_set()
+    assert {r.status_code for r in responses} == {202}, Counter(r.status_code for r in responses)
+    ids = [r.json()["id"] for r in responses]
+    accepted_while_down = db.reports.count_documents(
+        {"_id": {"$in": ids}, "created_at": {"$gte": down["from"], "$lte": down["to"]}})
+    assert accepted_while_down > 0  # the restart really fell inside the burst
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and db.reports.count_documents(
+            {"_id": {"$in": ids}, "status": {"$in": sorted(FINAL)}}) < len(ids):
+        time.sleep(0.5)
+    while time.monotonic() < deadline and db.deliveries.count_documents(
+            {"report_id": {"$in": ids}, "result": "sent"}) < 2 * len(ids):
+        time.sleep(0.5)
+    for report in db.reports.find({"_id": {"$in": ids}}):
+        assert report["status"] == "forwarded", report["code"]
+        steps = Counter((h["from"], h["to"]) for h in report["history"])
+        assert all(n == 1 for n in steps.values()), (report["code"], steps)
+        assert report["outbox"] == []
+    sent = Counter(d["report_id"] for d in db.deliveries.find({"report_id": {"$in": ids},
+                                                              "result": "sent"}))
+    assert sent == dict.fromkeys(ids, 2)

@@ -32,7 +32,7 @@ from pika.adapters.blocking_connection import BlockingChannel
 from aduan import metrics
 from aduan.config import Settings
 from aduan.errors import PermanentError
-from aduan.logs import request_id_var
+from aduan.logs import request_id_var, setup_logging
 
 log = logging.getLogger(__name__)
 
@@ -339,3 +339,14 @@ def _decode(body: bytes) -> dict[str, Any]:
     if not isinstance(decoded, dict):
         raise PermanentError("message body is not a JSON object")
     return decoded
+
+
+def run_consumer_process(consumer: str, make_handler: Callable[[Settings], Handler],
+                         redact_logs: bool = False) -> None:
+    """The main function of a consumer worker process: settings from the environment, the
+    handler built once, then consume until SIGTERM/SIGINT."""
+    settings = Settings.from_env()
+    setup_logging(f"{consumer}-worker", settings.log_level, redact=redact_logs)
+    runner = Consumer(settings, consumer, make_handler(settings))
+    runner.install_signal_handlers()
+    runner.run()

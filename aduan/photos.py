@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from flask import request
+
+from aduan.errors import ApiError
+
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b"heis"}
 
 
@@ -17,3 +24,33 @@ def sniff_image_type(data: bytes) -> str | None:
 
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/heic": "heic"}
+
+
+@dataclass(frozen=True)
+class Photo:
+    data: bytes
+    content_type: str
+
+
+def read_uploaded_photos(*, max_bytes: int, limit: int, required: bool,
+                         allowed: Collection[str] = tuple(EXTENSIONS)) -> list[Photo]:
+    """The `photo` files of this multipart request: at most `limit`, each at most `max_bytes`,
+    each of an `allowed` type judged from its bytes."""
+    uploads = request.files.getlist("photo")
+    if not uploads and required:
+        raise ApiError(400, "missing_field", "A photo is required (multipart field 'photo').",
+                       {"field": "photo"})
+    if len(uploads) > limit:
+        raise ApiError(400, "too_many_photos", f"At most {limit} photos per request.")
+    photos = []
+    for upload in uploads:
+        data = upload.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise ApiError(413, "photo_too_large", f"Each photo may be at most {max_bytes} bytes.")
+        content_type = sniff_image_type(data)
+        if content_type not in allowed:
+            raise ApiError(415, "unsupported_photo_type",
+                           f"Photos must be of these types: {', '.join(sorted(allowed))}.",
+                           {"filename": (upload.filename or "")[:100]})
+        photos.append(Photo(data=data, content_type=content_type))
+    return photos

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,16 +19,10 @@ from aduan.errors import ApiError
 from aduan.keywords import keywords
 from aduan.messaging import Event, Publisher
 from aduan.outbox import flush, outbox_entry
-from aduan.photos import EXTENSIONS
+from aduan.photos import EXTENSIONS, Photo
 from aduan.storage import ObjectStore
 from aduan.tokens import reporter_token
 from services.intake.schemas import ReportIn
-
-
-@dataclass(frozen=True)
-class Photo:
-    data: bytes
-    content_type: str
 
 
 def fingerprint(payload: ReportIn, photos: list[Photo]) -> str:

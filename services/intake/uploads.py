@@ -8,9 +8,8 @@ from flask import request
 
 from aduan.config import Settings
 from aduan.errors import ApiError
-from aduan.photos import sniff_image_type
+from aduan.photos import Photo, read_uploaded_photos
 from aduan.validation import parse_json_object
-from services.intake.submission import Photo
 
 MAX_PHOTOS = 5
 
@@ -30,22 +29,5 @@ def json_part(name: str) -> dict[str, Any]:
 
 
 def photos(settings: Settings, *, required: bool, limit: int = MAX_PHOTOS) -> list[Photo]:
-    uploads = request.files.getlist("photo")
-    if not uploads and required:
-        raise ApiError(400, "missing_field", "A photo is required (multipart field 'photo').",
-                       {"field": "photo"})
-    if len(uploads) > limit:
-        raise ApiError(400, "too_many_photos", f"At most {limit} photos per request.")
-    result = []
-    for upload in uploads:
-        data = upload.read(settings.max_photo_bytes + 1)
-        if len(data) > settings.max_photo_bytes:
-            raise ApiError(413, "photo_too_large",
-                           f"Each photo may be at most {settings.max_photo_bytes} bytes.")
-        content_type = sniff_image_type(data)
-        if content_type is None:
-            raise ApiError(415, "unsupported_photo_type",
-                           "Photos must be JPEG, PNG or HEIC images.",
-                           {"filename": (upload.filename or "")[:100]})
-        result.append(Photo(data=data, content_type=content_type))
-    return result
+    return read_uploaded_photos(max_bytes=settings.max_photo_bytes, limit=limit,
+                                required=required)

@@ -12,8 +12,8 @@ from aduan import metrics
 from aduan.config import Settings
 from aduan.db import get_db
 from aduan.errors import PermanentError
-from aduan.logs import mask_email, mask_phone, redact_contacts, setup_logging
-from aduan.messaging import Consumer, Delivery
+from aduan.logs import mask_email, mask_phone, redact_contacts
+from aduan.messaging import Delivery, run_consumer_process
 from services.notification import sms, webhooks
 from services.notification.audiences import Notice, Planner
 from services.notification.deliveries import (
@@ -111,13 +111,13 @@ class Notifier:
         raise DeliveryRejected(f"nothing to send over {notice.channel}")
 
 
-def main() -> None:
-    settings = Settings.from_env()
-    setup_logging("notification-worker", settings.log_level, redact=True)
+def _notifier(settings: Settings):
     sms.check_configuration(settings)
-    consumer = Consumer(settings, "notification", Notifier(settings).handle)
-    consumer.install_signal_handlers()
-    consumer.run()
+    return Notifier(settings).handle
+
+
+def main() -> None:
+    run_consumer_process("notification", _notifier, redact_logs=True)
 
 
 if __name__ == "__main__":

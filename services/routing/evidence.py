@@ -7,11 +7,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
-
 from aduan.config import Settings
 from aduan.errors import ApiError
-from aduan.photos import sniff_image_type
+from aduan.photos import read_uploaded_photos
 from aduan.storage import ObjectStore
 from services.verification.images import ImageRejected, Rendition, open_image, render
 
@@ -25,20 +23,12 @@ class Evidence:
 
 
 def read_evidence(settings: Settings) -> list[Evidence]:
-    uploads = request.files.getlist("photo")
-    if len(uploads) > MAX_EVIDENCE_PHOTOS:
-        raise ApiError(400, "too_many_photos",
-                       f"At most {MAX_EVIDENCE_PHOTOS} evidence photos per action.")
     evidence = []
-    for upload in uploads:
-        data = upload.read(settings.max_evidence_bytes + 1)
-        if len(data) > settings.max_evidence_bytes:
-            raise ApiError(413, "photo_too_large",
-                           f"Each photo may be at most {settings.max_evidence_bytes} bytes.")
-        if sniff_image_type(data) not in ("image/jpeg", "image/png"):
-            raise ApiError(415, "unsupported_photo_type", "Evidence photos must be JPEG or PNG.")
+    for photo in read_uploaded_photos(max_bytes=settings.max_evidence_bytes,
+                                      limit=MAX_EVIDENCE_PHOTOS, required=False,
+                                      allowed=("image/jpeg", "image/png")):
         try:
-            rendition = render(open_image(data, settings.max_image_pixels))
+            rendition = render(open_image(photo.data, settings.max_image_pixels))
         except ImageRejected as err:
             raise ApiError(422, "invalid_photo", "The photo cannot be used.",
                            {"reason": err.reason}) from err

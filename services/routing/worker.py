@@ -11,8 +11,7 @@ from typing import Any
 from aduan.config import Settings
 from aduan.db import get_db
 from aduan.errors import PermanentError
-from aduan.logs import setup_logging
-from aduan.messaging import Consumer, Delivery, Publisher
+from aduan.messaging import Delivery, Publisher, run_consumer_process
 from aduan.workflow import Actor
 from services.routing.actions import Workflow
 from services.routing.calendar import calendar_from_setting
@@ -82,13 +81,7 @@ class Router:
 
 
 def main() -> None:
-    settings = Settings.from_env()
-    setup_logging("routing-worker", settings.log_level)
-    router = Router(settings)
-    consumer = Consumer(settings, "routing", router.handle)
-    consumer.install_signal_handlers()
-    consumer.run()
-    router.publisher.close()
+    run_consumer_process("routing", lambda settings: Router(settings).handle)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,7 @@ from aduan import metrics
 from aduan.config import Settings
 from aduan.db import get_db
 from aduan.errors import PermanentError
-from aduan.logs import setup_logging
-from aduan.messaging import Consumer, Delivery, Publisher
+from aduan.messaging import Delivery, Publisher, run_consumer_process
 from aduan.outbox import flush
 from aduan.storage import ObjectStore
 from aduan.workflow import Actor, transition
@@ -121,13 +120,7 @@ class Verifier:
 
 
 def main() -> None:
-    settings = Settings.from_env()
-    setup_logging("verification-worker", settings.log_level)
-    verifier = Verifier(settings)
-    consumer = Consumer(settings, "verification", verifier.handle)
-    consumer.install_signal_handlers()
-    consumer.run()
-    verifier.publisher.close()
+    run_consumer_process("verification", lambda settings: Verifier(settings).handle)
 
 
 if __name__ == "__main__":

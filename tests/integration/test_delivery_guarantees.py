@@ -10,10 +10,10 @@ from photo_factory import fresh_padang_photo
 from stack_client import REPORT, submit, wait_for_status
 
 from aduan.messaging import CONSUMERS, Event, Publisher, connect, queue_name
-from aduan.photos import sniff_image_type
+from aduan.photos import Photo, sniff_image_type
 from aduan.validation import validate
 from services.intake.schemas import ReportIn
-from services.intake.submission import Intake, Photo
+from services.intake.submission import Intake
 
 pytestmark = pytest.mark.stack
 

@@ -1,0 +1,164 @@
+// Texts in Bahasa Indonesia (the default) and English; the choice is kept in localStorage.
+const TEXTS = {
+  skip: ["Langsung ke isi", "Skip to content"],
+  nav_report: ["Lapor", "Report"],
+  nav_track: ["Lacak", "Track"],
+  nav_staff: ["Petugas", "Staff"],
+  nav_logout: ["Keluar", "Sign out"],
+  nav_operator: ["Operator", "Operator"],
+  nav_agency: ["OPD", "Agency"],
+  nav_leader: ["Pimpinan", "Leader"],
+  submit_title: ["Laporkan masalah", "Report a problem"],
+  photo: ["Foto (kamera)", "Photo (camera)"],
+  photo_hint: ["Ambil foto langsung dengan kamera di lokasi.", "Take the photo with the camera, on the spot."],
+  category: ["Kategori", "Category"],
+  choose: ["— pilih —", "— choose —"],
+  description: ["Uraian", "Description"],
+  location: ["Lokasi", "Location"],
+  locate: ["Gunakan lokasi saya", "Use my location"],
+  locating: ["Mencari lokasi…", "Finding your location…"],
+  located: ["Lokasi ditemukan", "Location found"],
+  no_location: ["Lokasi belum ada. Izinkan akses lokasi atau ketuk peta.", "No location yet. Allow location access or tap the map."],
+  address: ["Alamat / patokan (opsional)", "Address / landmark (optional)"],
+  email: ["Email (opsional, untuk kabar)", "Email (optional, for updates)"],
+  privacy: ["Privasi", "Privacy"],
+  privacy_public: ["Publik", "Public"],
+  privacy_anonymous: ["Anonim", "Anonymous"],
+  privacy_confidential: ["Rahasia", "Confidential"],
+  send: ["Kirim laporan", "Send report"],
+  sending: ["Mengirim…", "Sending…"],
+  sent: ["Laporan terkirim. Simpan kode ini:", "Report sent. Keep this code:"],
+  track_title: ["Lacak laporan", "Track a report"],
+  code: ["Kode laporan", "Report code"],
+  show: ["Tampilkan", "Show"],
+  my_reports: ["Laporan saya", "My reports"],
+  status: ["Status", "Status"],
+  history: ["Riwayat", "History"],
+  responses: ["Tanggapan", "Responses"],
+  evidence: ["Foto bukti", "Evidence photos"],
+  photos: ["Foto", "Photos"],
+  agencies: ["OPD", "Agencies"],
+  confirm: ["Selesai, terima kasih", "Done, thank you"],
+  reopen: ["Belum selesai, buka lagi", "Not done, reopen"],
+  reopen_note: ["Alasan membuka lagi", "Why reopen"],
+  rate: ["Beri nilai", "Rate"],
+  score: ["Nilai (1–5)", "Score (1–5)"],
+  comment: ["Komentar", "Comment"],
+  rated: ["Nilai Anda", "Your rating"],
+  refresh: ["Muat ulang", "Refresh"],
+  login_title: ["Masuk petugas", "Staff sign-in"],
+  username: ["Nama pengguna", "Username"],
+  password: ["Kata sandi", "Password"],
+  login: ["Masuk", "Sign in"],
+  q_needs_review: ["Perlu ditinjau", "Needs review"],
+  q_to_forward: ["Perlu diteruskan", "To forward"],
+  q_overdue: ["Terlambat", "Overdue"],
+  q_all: ["Semua", "All"],
+  empty: ["Tidak ada laporan.", "No reports."],
+  created: ["Dibuat", "Created"],
+  due: ["Tenggat", "Due"],
+  open: ["Buka", "Open"],
+  verification: ["Verifikasi foto", "Photo verification"],
+  verdict: ["Putusan", "Verdict"],
+  reasons: ["Alasan", "Reasons"],
+  actions: ["Tindakan", "Actions"],
+  note: ["Catatan", "Note"],
+  note_required: ["Catatan wajib diisi.", "A note is required."],
+  choose_agency: ["Pilih OPD tujuan", "Choose the agencies"],
+  duplicate_of: ["Duplikat dari (kode)", "Duplicate of (code)"],
+  a_verify: ["Verifikasi", "Verify"],
+  a_reject: ["Tolak", "Reject"],
+  a_postpone: ["Tunda", "Postpone"],
+  a_forward: ["Teruskan", "Forward"],
+  a_reroute: ["Alihkan", "Reroute"],
+  a_duplicate: ["Tandai duplikat", "Mark duplicate"],
+  a_archive: ["Arsipkan", "Archive"],
+  a_accept: ["Terima", "Accept"],
+  a_start: ["Mulai kerjakan", "Start work"],
+  a_resolve: ["Selesaikan", "Resolve"],
+  a_hand_back: ["Kembalikan", "Hand back"],
+  v_verified: ["Override: sah", "Override: valid"],
+  v_rejected: ["Override: tolak", "Override: reject"],
+  evidence_photo: ["Foto bukti penyelesaian", "Evidence photo"],
+  done_action: ["Berhasil", "Done"],
+  inbox_title: ["Laporan untuk OPD", "Reports for the agency"],
+  sla: ["Status SLA", "SLA status"],
+  sla_ok: ["Tepat waktu", "On time"],
+  sla_late: ["Lewat tenggat", "Past due"],
+  leader_title: ["Dasbor pimpinan", "Leader dashboard"],
+  from: ["Dari", "From"],
+  to: ["Sampai", "To"],
+  period: ["Periode", "Period"],
+  p_day: ["Harian", "Daily"],
+  p_week: ["Mingguan", "Weekly"],
+  p_month: ["Bulanan", "Monthly"],
+  total: ["Jumlah laporan", "Reports"],
+  by_stage: ["Laporan per tahap", "Reports by stage"],
+  by_agency: ["Laporan per OPD", "Reports by agency"],
+  over_time: ["Laporan dari waktu ke waktu", "Reports over time"],
+  stage_over_time: ["Tahap per minggu (8 minggu terakhir)", "Stage by week (last 8 weeks)"],
+  response_time: ["Waktu respons median (jam) per OPD", "Median response time (hours) per agency"],
+  compliance: ["Kepatuhan SLA (%) per OPD", "SLA compliance (%) per agency"],
+  open_map: ["Peta laporan terbuka", "Map of open reports"],
+  csv: ["Unduh CSV", "Download CSV"],
+  sla_overall: ["Kepatuhan SLA keseluruhan", "Overall SLA compliance"],
+  error: ["Terjadi kesalahan", "Something went wrong"],
+  not_found: ["Halaman tidak ada.", "No such page."],
+  back: ["Kembali", "Back"],
+  reporter: ["Pelapor", "Reporter"],
+  none: ["—", "—"],
+  s_not_forwarded: ["Belum diteruskan admin", "Not yet forwarded by the admin"],
+  s_not_accepted: ["Belum diterima OPD/camat", "Not yet accepted by the agency"],
+  s_accepted: ["Diterima", "Accepted"],
+  s_done: ["Selesai", "Done"],
+  s_none: ["Di luar alur", "Outside the pipeline"],
+  st_submitted: ["Terkirim", "Submitted"], st_verifying: ["Diperiksa", "Verifying"],
+  st_needs_review: ["Perlu ditinjau", "Needs review"], st_verified: ["Terverifikasi", "Verified"],
+  st_postponed: ["Ditunda", "Postponed"], st_forwarded: ["Diteruskan", "Forwarded"],
+  st_accepted: ["Diterima", "Accepted"], st_in_progress: ["Dikerjakan", "In progress"],
+  st_reopened: ["Dibuka lagi", "Reopened"], st_resolved: ["Diselesaikan", "Resolved"],
+  st_closed: ["Ditutup", "Closed"], st_referred: ["Dirujuk", "Referred"],
+  st_rejected: ["Ditolak", "Rejected"], st_archived: ["Diarsipkan", "Archived"],
+  st_duplicate: ["Duplikat", "Duplicate"], st_handed_back: ["Dikembalikan", "Handed back"],
+  st_withdrawn: ["Ditarik", "Withdrawn"],
+  r_outside_city: ["Di luar kota", "Outside the city"],
+  r_stale_photo: ["Foto lama", "Old photo"],
+  r_gps_missing: ["Tanpa GPS", "No GPS"],
+  r_exif_missing: ["Tanpa EXIF", "No EXIF"],
+  r_camera_missing: ["Tanpa data kamera", "No camera data"],
+  r_edited_software: ["Disunting", "Edited"],
+  r_far_from_claimed_location: ["Jauh dari lokasi laporan", "Far from the reported location"],
+  r_possible_duplicate: ["Mungkin duplikat", "Possible duplicate"],
+  r_capture_time_missing: ["Tanpa waktu foto", "No capture time"],
+  r_future_capture_time: ["Waktu foto di masa depan", "Capture time in the future"],
+};
+const STAGES = ["not_forwarded", "not_accepted", "accepted", "done"];
+
+let lang = localStorage.getItem("aduan.lang") === "en" ? "en" : "id";
+
+export function t(key) {
+  const pair = TEXTS[key];
+  return pair ? pair[lang === "en" ? 1 : 0] : key;
+}
+
+// A status, stage or reason code in words, falling back to the code itself.
+export function term(prefix, code) {
+  const key = `${prefix}_${code}`;
+  return TEXTS[key] ? t(key) : code;
+}
+
+export function language() { return lang; }
+
+export function toggleLanguage() {
+  lang = lang === "en" ? "id" : "en";
+  localStorage.setItem("aduan.lang", lang);
+  document.documentElement.lang = lang;
+}
+
+export function kinikoStages() { return STAGES; }
+
+export function when(iso) {
+  if (!iso) return "—";
+  return new Date(iso).toLocaleString(lang === "en" ? "en-GB" : "id-ID",
+    { dateStyle: "medium", timeStyle: "short" });
+}

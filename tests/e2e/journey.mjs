@@ -26,8 +26,11 @@ function watch(page, who) {
   return page;
 }
 
-const shot = (page, name) => page.screenshot({ path: path.join(shots, `${name}.png`),
-  fullPage: true });
+// A tab in the background draws no frames: bring it to the front first.
+async function shot(page, name) {
+  await page.bringToFront();
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+}
 
 async function signIn(page, username) {
   await page.goto(`${base}/#/staff`);
@@ -95,6 +98,7 @@ try {
   await stranger.goto(`${base}/#/track/PDG-1999-999999`);
   await stranger.locator("#status.error").waitFor();
   seen.unknown_code_message = await stranger.locator("#status").textContent();
+  await stranger.close();
 
   // The operator: a wrong password first, then the queue, the report and the forward.
   const desk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -117,6 +121,16 @@ try {
   await operator.locator("#act-forward").click();
   await statusIs(operator, "forwarded");
   await shot(operator, "04-operator-forwarded");
+
+  // A doubtful photo waits in "needs review": the operator reads the reasons and overrides.
+  await rowAppears(operator, [`${base}/#/operator/needs_review`], cfg.doubtful);
+  await operator.locator(`tr[data-code="${cfg.doubtful}"] a`).click();
+  await operator.locator("#verification").filter({ hasText: "Foto lama" }).waitFor();
+  seen.doubtful_reasons = await operator.locator("#verification").textContent();
+  await operator.getByLabel("Catatan").fill("Foto diambil di lokasi, hanya terlambat dikirim");
+  await operator.locator("#verdict-verified").click();
+  await statusIs(operator, "verified");
+  await shot(operator, "04b-operator-verdict-override");
 
   // The agency: its inbox, accept, start, resolve with an evidence photo.
   const agencyDesk = await browser.newContext({ viewport: { width: 1024, height: 800 } });

@@ -8,11 +8,13 @@ import json
 import os
 import shutil
 import subprocess
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
-from photo_factory import INSIDE, fresh_padang_photo
+from photo_factory import INSIDE, WIB, camera_photo, fresh_padang_photo
+from stack_client import submit, wait_for_status
 from staff_accounts import PASSWORD, make_staff
 
 from aduan.config import Settings
@@ -29,6 +31,19 @@ def base_url(stack: Stack) -> str:
     return f"http://127.0.0.1:{stack.profile.http_ports['gateway']}"
 
 
+def _doubtful_report(api: str) -> str:
+    """A photo taken three days ago: Padang's policy sends it to review (stale_photo)."""
+    lat, lon = INSIDE["padang"]
+    photo = camera_photo(lat, lon, datetime.now(WIB) - timedelta(days=3))
+    response = submit(api, photo, {"city": "padang", "category": "other",
+                                   "description": "Lampu jalan mati sejak tiga hari lalu",
+                                   "location": {"lat": lat, "lon": lon}})
+    assert response.status_code == 202, response.text
+    receipt = response.json()
+    wait_for_status(api, receipt["code"], {"needs_review"}, token=receipt["token"])
+    return receipt["code"]
+
+
 def test_a_report_goes_from_a_phone_to_done_and_into_the_leaders_chart(base_url, tmp_path):
     db = get_db(Settings.from_env())
     api = f"{base_url}/api/v1"
@@ -38,6 +53,7 @@ def test_a_report_goes_from_a_phone_to_done_and_into_the_leaders_chart(base_url,
     photo, evidence = tmp_path / "photo.jpg", tmp_path / "evidence.jpg"
     photo.write_bytes(fresh_padang_photo())
     evidence.write_bytes(fresh_padang_photo())
+    doubtful = _doubtful_report(api)
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
     lat, lon = INSIDE["padang"]
@@ -47,7 +63,7 @@ def test_a_report_goes_from_a_phone_to_done_and_into_the_leaders_chart(base_url,
         # "other" has no routing rule: the report waits in the operators' queue to be forwarded.
         "category": "other", "description": "Sampah menumpuk di depan pasar sejak kemarin",
         "operator": operator.username, "agency_user": agency.username, "agency": "DLH",
-        "leader": leader.username, "password": PASSWORD,
+        "leader": leader.username, "password": PASSWORD, "doubtful": doubtful,
     }
     run = subprocess.run(["node", str(HERE / "journey.mjs")], cwd=HERE, capture_output=True,
                          text=True, timeout=300,
@@ -64,6 +80,11 @@ def test_a_report_goes_from_a_phone_to_done_and_into_the_leaders_chart(base_url,
     assert seen["resident_stage"] == "Selesai"
     assert seen["chart_drawn"] is True
     assert seen["csv_name"].startswith("aduan-padang-agencies-")
+
+    overridden = db.reports.find_one({"code": doubtful})
+    assert overridden["status"] == "verified"
+    assert overridden["history"][-1]["actor"]["role"] == "operator"
+    assert "Foto lama" in seen["doubtful_reasons"]
 
     report = db.reports.find_one({"code": seen["code"]})
     assert report["status"] == "closed"

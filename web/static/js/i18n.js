@@ -97,6 +97,7 @@ const TEXTS = {
   by_agency: ["Laporan per OPD", "Reports by agency"],
   over_time: ["Laporan dari waktu ke waktu", "Reports over time"],
   stage_over_time: ["Tahap per minggu (8 minggu terakhir)", "Stage by week (last 8 weeks)"],
+  agency_over_time: ["OPD per minggu (8 minggu terakhir)", "Agency by week (last 8 weeks)"],
   response_time: ["Waktu respons median (jam) per OPD", "Median response time (hours) per agency"],
   compliance: ["Kepatuhan SLA (%) per OPD", "SLA compliance (%) per agency"],
   open_map: ["Peta laporan terbuka", "Map of open reports"],

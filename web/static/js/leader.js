@@ -41,8 +41,14 @@ async function stageByWeek(today) {
   const figures = await Promise.all(weeks.map((w) =>
     staffCall(`/stats?from=${w.from}&to=${w.to}`)));
   const stages = kinikoStages();
-  return { labels: weeks.map((w) => w.to), datasets: stages.map((s) => ({
-    label: term("s", s), data: figures.map((f) => f.by_stage.kiniko[s] || 0) })) };
+  const agencies = [...new Set(figures.flatMap((f) => Object.keys(f.by_agency)))].sort();
+  const labels = weeks.map((w) => w.to);
+  return {
+    stages: { labels, datasets: stages.map((s) => ({
+      label: term("s", s), data: figures.map((f) => f.by_stage.kiniko[s] || 0) })) },
+    agencies: { labels, datasets: agencies.map((a) => ({
+      label: a, data: figures.map((f) => f.by_agency[a] || 0) })) },
+  };
 }
 
 async function download(query, button) {
@@ -101,7 +107,10 @@ export async function leaderPage() {
             [{ label: t("total"), data: Object.values(stats.by_agency) }]),
           chartCard("time", t("over_time"), Object.keys(stats.by_period),
             [{ label: t("total"), data: Object.values(stats.by_period) }], "line"),
-          chartCard("weekly", t("stage_over_time"), weekly.labels, weekly.datasets, "bar", true),
+          chartCard("weekly", t("stage_over_time"), weekly.stages.labels, weekly.stages.datasets,
+            "bar", true),
+          chartCard("weekly-agency", t("agency_over_time"), weekly.agencies.labels,
+            weekly.agencies.datasets, "bar", true),
           chartCard("response", t("response_time"), agencies.map((a) => a.agency),
             [{ label: t("response_time"),
               data: agencies.map((a) => a.time_to_first_response.median_hours) }]),

@@ -13,6 +13,18 @@ export function categoryName(category) {
   return (language() === "en" ? category.name_en : category.name_id) || category.code;
 }
 
+let catalogue = null;
+
+// Category code → name in the chosen language (the catalogue is fetched once per page load).
+export async function categoryNames() {
+  catalogue = catalogue || call("/categories").catch(() => ({ categories: [] }));
+  return new Map((await catalogue).categories.map((c) => [c.code, categoryName(c)]));
+}
+
+export async function categoryLabel(code) {
+  return (await categoryNames()).get(code) || code;
+}
+
 export async function submitPage() {
   const photo = h("input", { type: "file", accept: "image/*", capture: "environment",
     required: true, name: "photo", "aria-describedby": "photo-hint" });
@@ -59,7 +71,7 @@ export async function submitPage() {
     location = { lat, lon };
     if (marker) marker.remove();
     marker = point(map, lat, lon);
-    map.setView([lat, lon], Math.max(map.getZoom(), 14));
+    map.setView([lat, lon], Math.max(map.getZoom(), 13), { animate: false });
     where.textContent = `${t("located")}: ${lat.toFixed(5)}, ${lon.toFixed(5)}`
       + (accuracy ? ` (±${Math.round(accuracy)} m)` : "");
   }
@@ -210,7 +222,7 @@ export async function trackPage(code) {
         h("h1", { id: "report-h" }, view.code),
         h("p", {}, h("span", { class: "badge", id: "report-status",
           "data-status": view.status }, term("st", view.status)),
-        " · ", view.category, " · ", when(view.created_at)),
+        " · ", await categoryLabel(view.category), " · ", when(view.created_at)),
         workflow ? stageBar(workflow.stages.kiniko) : null,
         h("p", {}, view.description),
         view.agencies.length ? h("p", {}, `${t("agencies")}: ${view.agencies.join(", ")}`) : null,
@@ -227,7 +239,7 @@ export async function trackPage(code) {
     );
     const map = await cityMap(mapBox, view.city, t("location"));
     point(map, view.location.lat, view.location.lon);
-    map.setView([view.location.lat, view.location.lon], 13);
+    map.setView([view.location.lat, view.location.lon], 13, { animate: false });
   }
   await load();
 }

@@ -4,6 +4,7 @@ import { call, setStaff, staff, staffCall } from "./api.js";
 import { busy, field, flash, h, mount, showError } from "./dom.js";
 import { t, term, when } from "./i18n.js";
 import { cityMap, point } from "./maps.js";
+import { categoryLabel, categoryNames } from "./resident.js";
 
 const OPERATOR_ACTIONS = {
   verify: ["needs_review", "postponed"], reject: ["needs_review", "postponed"],
@@ -46,6 +47,8 @@ export function loginPage() {
   mount(form);
 }
 
+let names = new Map();
+
 function reportTable(rows, columns) {
   if (!rows.length) return h("p", { class: "muted" }, t("empty"));
   return h("div", { class: "table-wrap" }, h("table", {},
@@ -71,6 +74,7 @@ export async function operatorPage(queue = "needs_review") {
       (name) => { window.location.hash = `#/operator/${name}`; }),
     h("section", { class: "card", "aria-live": "polite" }, list));
   try {
+    names = await categoryNames();
     let rows;
     if (queue === "needs_review" || queue === "to_forward") {
       const wanted = queue === "needs_review" ? ["needs_review"] : ["verified", "postponed"];
@@ -82,7 +86,7 @@ export async function operatorPage(queue = "needs_review") {
     list.replaceChildren(reportTable(rows, [
       { label: t("code"), value: codeLink },
       { label: t("status"), value: (r) => term("st", r.status) },
-      { label: t("category"), value: (r) => r.category },
+      { label: t("category"), value: (r) => names.get(r.category) || r.category },
       { label: t("created"), value: (r) => when(r.created_at) },
       { label: t("due"), value: (r) => r.forward_due_at ? h("span", {
         class: late(r.forward_due_at) ? "badge late" : "badge" }, when(r.forward_due_at)) : "—" },
@@ -96,6 +100,7 @@ export async function agencyPage() {
   mount(h("h1", {}, t("inbox_title")), h("section", { class: "card" },
     h("h2", {}, t("sla")), summary), h("section", { class: "card" }, list));
   try {
+    names = await categoryNames();
     const inbox = await staffCall("/inbox");
     const open = inbox.reports.filter((r) => AGENCY_OPEN.includes(r.assignment_status));
     const pastDue = open.filter((r) => late(r.due_at)).length;
@@ -105,7 +110,7 @@ export async function agencyPage() {
     list.replaceChildren(reportTable(inbox.reports, [
       { label: t("code"), value: codeLink },
       { label: t("status"), value: (r) => term("st", r.assignment_status) },
-      { label: t("category"), value: (r) => r.category },
+      { label: t("category"), value: (r) => names.get(r.category) || r.category },
       { label: t("due"), value: (r) => r.due_at ? h("span", {
         class: late(r.due_at, !AGENCY_OPEN.includes(r.assignment_status)) ? "badge late" : "badge",
       }, when(r.due_at)) : "—" },
@@ -219,7 +224,7 @@ export async function staffReportPage(code) {
         h("h1", {}, report.code),
         h("p", {}, h("span", { class: "badge", id: "report-status", "data-status": report.status },
           term("st", report.status)), " · ", term("s", workflow.stages.kiniko || "none"),
-        " · ", report.category, " · ", when(report.created_at)),
+        " · ", await categoryLabel(report.category), " · ", when(report.created_at)),
         h("p", {}, report.description),
         report.reporter ? h("p", { class: "muted" }, `${t("reporter")}: `,
           [report.reporter.name, report.reporter.email, report.reporter.phone]
@@ -250,7 +255,7 @@ export async function staffReportPage(code) {
     );
     const map = await cityMap(mapBox, report.city, t("location"));
     point(map, report.location.lat, report.location.lon);
-    map.setView([report.location.lat, report.location.lon], 13);
+    map.setView([report.location.lat, report.location.lon], 13, { animate: false });
   }
   await load();
 }

@@ -13,7 +13,12 @@ const OPERATOR_ACTIONS = {
   duplicate: ["needs_review", "verified", "postponed", "forwarded", "accepted"],
   archive: ["needs_review", "verified", "postponed"],
 };
-const AGENCY_ACTIONS = ["accept", "start", "resolve", "hand_back"];
+// What an agency may still do, by its own assignment's sub-status.
+const AGENCY_ACTIONS = {
+  forwarded: ["accept", "start", "resolve", "hand_back"],
+  accepted: ["start", "resolve", "hand_back"],
+  in_progress: ["resolve", "hand_back"],
+};
 const AGENCY_OPEN = ["forwarded", "accepted", "in_progress", "reopened"];
 const NOTE_REQUIRED = ["reject", "postpone", "reroute", "archive", "resolve", "hand_back"];
 const VERDICT_FROM = ["needs_review", "rejected"];
@@ -102,11 +107,16 @@ export async function agencyPage() {
   try {
     names = await categoryNames();
     const inbox = await staffCall("/inbox");
-    const open = inbox.reports.filter((r) => AGENCY_OPEN.includes(r.assignment_status));
-    const pastDue = open.filter((r) => late(r.due_at)).length;
+    // The agency's SLA clock runs until it responds (due_at is cleared then; a reopened
+    // report starts it again).
+    const waiting = inbox.reports.filter((r) => r.due_at);
+    const pastDue = waiting.filter((r) => late(r.due_at)).length;
+    const working = inbox.reports.filter((r) => !r.due_at && ["accepted", "in_progress"]
+      .includes(r.assignment_status)).length;
     summary.replaceChildren(`${inbox.agency}: `,
-      h("span", { class: "badge" }, `${t("sla_ok")}: ${open.length - pastDue}`), " ",
-      h("span", { class: pastDue ? "badge late" : "badge" }, `${t("sla_late")}: ${pastDue}`));
+      h("span", { class: "badge" }, `${t("sla_waiting")}: ${waiting.length - pastDue}`), " ",
+      h("span", { class: pastDue ? "badge late" : "badge" }, `${t("sla_late")}: ${pastDue}`),
+      " ", h("span", { class: "badge" }, `${t("sla_working")}: ${working}`));
     list.replaceChildren(reportTable(inbox.reports, [
       { label: t("code"), value: codeLink },
       { label: t("status"), value: (r) => term("st", r.assignment_status) },
@@ -133,8 +143,7 @@ function actionPanel(code, report, workflow, reload) {
   const mine = (workflow.agencies || []).filter((a) => a.code === user.agency).pop();
   const names = isOperator
     ? Object.keys(OPERATOR_ACTIONS).filter((a) => OPERATOR_ACTIONS[a].includes(status))
-    : isAgency && mine && AGENCY_OPEN.includes(status)
-      && !["resolved", "handed_back", "withdrawn"].includes(mine.status) ? AGENCY_ACTIONS : [];
+    : isAgency && mine && AGENCY_OPEN.includes(status) ? AGENCY_ACTIONS[mine.status] || [] : [];
   const verdicts = isOperator && VERDICT_FROM.includes(status)
     ? (status === "rejected" ? ["verified"] : ["verified", "rejected"]) : [];
   if (!names.length && !verdicts.length) return null;

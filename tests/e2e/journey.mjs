@@ -58,6 +58,12 @@ async function rowAppears(page, urls, code) {
   }
 }
 
+// Form controls a screen reader could not name: no <label for>, no aria-label, not wrapped.
+const unlabelled = (page) => page.evaluate(() => [...document.querySelectorAll(
+  "main input, main select, main textarea")].filter((c) => !(c.labels && c.labels.length)
+  && !c.getAttribute("aria-label") && !c.getAttribute("aria-labelledby"))
+  .map((c) => c.id || c.name || c.type));
+
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
   headless: true,
@@ -79,6 +85,7 @@ try {
   await resident.getByLabel("Foto (kamera)").setInputFiles(cfg.photo);
   await resident.getByLabel("Uraian").fill(cfg.description);
   seen.capture = await resident.locator('input[type=file]').getAttribute("capture");
+  seen.unlabelled = { submit: await unlabelled(resident) };
   await shot(resident, "01-resident-submit");
   await resident.locator("#send").click();
   await resident.waitForURL(/#\/track\//);
@@ -91,6 +98,8 @@ try {
   // English switch.
   await resident.locator("#lang").click();
   await resident.getByRole("heading", { name: "Track a report" }).waitFor();
+  await resident.locator("#report-h").waitFor();
+  await shot(resident, "02b-resident-tracking-english");
   await resident.locator("#lang").click();
 
   // A wrong code is a clear message, not a blank page.
@@ -116,6 +125,7 @@ try {
   await shot(operator, "03-operator-queue");
   await operator.locator(`tr[data-code="${code}"] a`).click();
   await operator.locator("#verification").waitFor();
+  seen.unlabelled.operator_report = await unlabelled(operator);
   await operator.locator(`#agency-${cfg.agency}`).check();
   await operator.getByLabel("Catatan").fill("Diteruskan ke DLH untuk ditangani");
   await operator.locator("#act-forward").click();
@@ -142,6 +152,10 @@ try {
   await agency.locator(`tr[data-code="${code}"] a`).click();
   await agency.locator("#act-accept").click();
   await statusIs(agency, "accepted");
+  await agency.getByLabel("Tanggapan untuk pelapor").fill("Petugas kebersihan menuju lokasi");
+  await agency.locator("#send-response").click();
+  await agency.locator("#comments").filter({ hasText: "Petugas kebersihan" }).waitFor();
+  seen.unlabelled.agency_report = await unlabelled(agency);
   await agency.locator("#act-start").click();
   await statusIs(agency, "in_progress");
   await agency.locator("#act-resolve").click();  // no note: refused in the page
@@ -157,6 +171,7 @@ try {
   await resident.reload();
   await statusIs(resident, "resolved");
   await resident.locator("#evidence img").first().waitFor();
+  seen.resident_responses = await resident.locator("#responses").textContent();
   seen.resident_stage = (await resident.locator(".stages li.current").textContent()).trim();
   await shot(resident, "07-resident-done");
   await resident.locator("#confirm").click();
@@ -169,10 +184,18 @@ try {
   // The leader's figures count it.
   const leaderDesk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const leader = watch(await leaderDesk.newPage(), "leader");
-  await signIn(leader, cfg.leader);
+  // Signed in with the keyboard only.
+  await leader.goto(`${base}/#/staff`);
+  await leader.getByLabel("Nama pengguna").focus();
+  await leader.keyboard.type(cfg.leader);
+  await leader.keyboard.press("Tab");
+  await leader.keyboard.type(cfg.password);
+  await leader.keyboard.press("Enter");
+  await leader.locator("#logout").waitFor();
   await leader.goto(`${base}/#/leader`);
   await leader.locator("#stats-total").waitFor({ timeout: WAIT });
   await leader.locator("#chart-stage").waitFor();
+  seen.unlabelled.leader = await unlabelled(leader);
   const stageRows = await leader.locator("#table-stage tbody tr").evaluateAll((rows) =>
     rows.map((r) => [r.cells[0].textContent, Number(r.cells[1].textContent)]));
   seen.leader_stage_counts = Object.fromEntries(stageRows);

@@ -79,6 +79,9 @@ def test_a_report_goes_from_a_phone_to_done_and_into_the_leaders_chart(base_url,
     assert "invalid_credentials" in seen["bad_login_message"]
     assert seen["resident_stage"] == "Selesai"
     assert seen["chart_drawn"] is True
+    assert seen["unlabelled"] == {"submit": [], "operator_report": [], "agency_report": [],
+                                  "leader": []}
+    assert "Petugas kebersihan menuju lokasi" in seen["resident_responses"]
     assert seen["agency_sla_summary"].startswith("DLH: Menunggu respons")
     assert seen["csv_name"].startswith("aduan-padang-agencies-")
 

@@ -213,6 +213,23 @@ function actionPanel(code, report, workflow, reload) {
     h("h2", { id: "actions-h" }, t("actions")), ...controls, h("div", {}, ...buttons));
 }
 
+// Operators and the agencies handling a report answer the resident with a comment.
+function responseForm(code, reload) {
+  const role = ((staff() || {}).user || {}).role;
+  if (!["operator", ...AGENCY_ROLES].includes(role)) return null;
+  const text = h("textarea", { id: "response-text", maxlength: "2000" });
+  const send = h("button", { type: "button", id: "send-response" }, t("send_response"));
+  send.addEventListener("click", () => busy(send, async () => {
+    if (!text.value.trim()) throw new Error(t("note_required"));
+    await staffCall(`/reports/${encodeURIComponent(code)}/comments`,
+      { method: "POST", json: { text: text.value.trim() } });
+    flash(t("done_action"));
+    reload();
+  }));
+  return h("section", { class: "card" }, h("h2", {}, t("responses")),
+    field(t("response_text"), text), send);
+}
+
 export async function staffReportPage(code) {
   const holder = h("div", { id: "staff-report" });
   mount(h("p", {}, h("a", { href: homeOf((staff() || {}).user) }, `← ${t("back")}`)), holder);
@@ -254,6 +271,11 @@ export async function staffReportPage(code) {
         breaches.length ? h("p", { class: "badge late" }, `${t("sla_late")}: ${breaches.length}`)
           : null),
       actionPanel(code, report, workflow, load) || "",
+      (report.comments || []).length ? h("section", { class: "card", id: "comments" },
+        h("h2", {}, t("comments")), h("ul", {}, ...report.comments.map((c) => h("li", {},
+          h("span", { class: "muted" }, `${when(c.at)} · ${c.by}`), h("div", {}, c.text)))))
+        : "",
+      responseForm(code, load) || "",
       evidence.length ? h("section", { class: "card", id: "evidence" },
         h("h2", {}, t("evidence")), photos(evidence, t("evidence"))) : "",
       h("section", { class: "card" }, h("h2", {}, t("history")),

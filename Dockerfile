@@ -14,6 +14,7 @@ COPY pyproject.toml ./
 COPY aduan ./aduan
 COPY services ./services
 COPY gateway ./gateway
+COPY web ./web
 RUN /opt/aduan/bin/pip install .
 
 FROM python:3.11-slim

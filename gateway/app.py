@@ -15,6 +15,7 @@ from gateway.openapi import build_document
 from gateway.proxy import Upstream
 from gateway.routes import ROUTES, Route
 from gateway.staff_api import staff_blueprint
+from web import install_console
 
 API = "/api/v1"
 
@@ -59,6 +60,7 @@ def create_app() -> Flask:
             identify_and_limit(db, settings)
 
     app.register_blueprint(staff_blueprint(db, settings), url_prefix=API)
+    install_console(app)
     document = build_document(API)
 
     @app.get(f"{API}/openapi.json")

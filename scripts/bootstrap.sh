@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Aduan needs on a fresh machine: system packages (RabbitMQ, docker-compose for the
-# compose file check, Prometheus and promtool for the deploy checks), a virtualenv with the pinned
+# compose file check, Prometheus and promtool for the deploy checks, chromium and npm for the web
+# console's end-to-end test), playwright-core from npm, a virtualenv with the pinned
 # Python packages. Safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,9 @@ apt_install() {
   command -v rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
   command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
   # Only the binaries are used (by the tests): no recommended node exporter and its service.
+  # The web console's end-to-end test drives Debian's chromium with playwright-core from npm.
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
   { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || lean+=(prometheus)
   if [ ${#missing[@]} -gt 0 ] || [ ${#lean[@]} -gt 0 ]; then
     echo "installing ${missing[*]} ${lean[*]} with apt"
@@ -38,5 +42,14 @@ python_env() {
   fi
 }
 
+e2e_env() {
+  local stamp=tests/e2e/node_modules/.aduan-installed
+  if [ ! -f "$stamp" ] || [ tests/e2e/package-lock.json -nt "$stamp" ]; then
+    (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    touch "$stamp"
+  fi
+}
+
 apt_install
 python_env
+e2e_env

@@ -1,0 +1,221 @@
+// Drives Debian's chromium through the web console against a running stack: a resident submits
+// from a phone, an operator forwards, an agency resolves with evidence, the resident sees it
+// done and confirms, a leader's chart counts it. Prints one JSON line with what it saw; any
+// failure exits non-zero. Config comes as JSON in ADUAN_E2E (see tests/e2e/test_console.py).
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const cfg = JSON.parse(process.env.ADUAN_E2E);
+const base = cfg.base_url;
+const shots = cfg.artifacts;
+const WAIT = 60_000;
+const outside = [];
+const pageErrors = [];
+const pages = [];
+const seen = {};
+
+function watch(page, who) {
+  page.on("request", (request) => {
+    const url = new URL(request.url());
+    if (!["http:", "https:"].includes(url.protocol)) return;
+    if (url.hostname !== "127.0.0.1" && url.hostname !== "localhost") outside.push(request.url());
+  });
+  page.on("pageerror", (err) => pageErrors.push(`${who}: ${err.message}`));
+  page.on("console", (m) => { if (m.type() === "error") console.error(`${who} console: ${m.text()}`); });
+  pages.push([who, page]);
+  return page;
+}
+
+// A tab in the background draws no frames: bring it to the front first.
+async function shot(page, name) {
+  await page.bringToFront();
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+}
+
+async function signIn(page, username) {
+  await page.goto(`${base}/#/staff`);
+  await page.getByLabel(/Nama pengguna|Username/).fill(username);
+  await page.getByLabel(/Kata sandi|Password/).fill(cfg.password);
+  await page.locator("#login").click();
+  await page.locator("#logout").waitFor();
+}
+
+async function statusIs(page, status) {
+  await page.locator(`#report-status[data-status="${status}"]`).waitFor({ timeout: WAIT });
+}
+
+// Reloads a list page until the report's row shows up (the workers move it asynchronously).
+async function rowAppears(page, urls, code) {
+  const deadline = Date.now() + WAIT;
+  for (;;) {
+    for (const url of urls) {
+      await page.goto(url);
+      await page.locator("table, p.muted").first().waitFor();
+      if (await page.locator(`tr[data-code="${code}"]`).count()) return url;
+    }
+    if (Date.now() > deadline) throw new Error(`${code} never appeared at ${urls}`);
+    await page.waitForTimeout(1000);
+  }
+}
+
+// Form controls a screen reader could not name: no <label for>, no aria-label, not wrapped.
+const unlabelled = (page) => page.evaluate(() => [...document.querySelectorAll(
+  "main input, main select, main textarea")].filter((c) => !(c.labels && c.labels.length)
+  && !c.getAttribute("aria-label") && !c.getAttribute("aria-labelledby"))
+  .map((c) => c.id || c.name || c.type));
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  // launch() always starts from a fresh temporary profile (playwright refuses --user-data-dir).
+});
+try {
+  // The resident, on a small phone screen, in Padang.
+  const phone = await browser.newContext({
+    viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+    geolocation: { latitude: cfg.lat, longitude: cfg.lon, accuracy: 8 },
+    permissions: ["geolocation"],
+  });
+  const resident = watch(await phone.newPage(), "resident");
+  await resident.goto(`${base}/`);
+  await resident.locator("#where").filter({ hasText: /Lokasi ditemukan/ }).waitFor();
+  await resident.getByLabel("Kategori").selectOption(cfg.category);
+  await resident.getByLabel("Foto (kamera)").setInputFiles(cfg.photo);
+  await resident.getByLabel("Uraian").fill(cfg.description);
+  seen.capture = await resident.locator('input[type=file]').getAttribute("capture");
+  seen.unlabelled = { submit: await unlabelled(resident) };
+  await shot(resident, "01-resident-submit");
+  await resident.locator("#send").click();
+  await resident.waitForURL(/#\/track\//);
+  const code = (await resident.locator("#report-h").textContent()).trim();
+  seen.code = code;
+  seen.token_kept = await resident.evaluate((c) =>
+    Boolean(JSON.parse(localStorage.getItem("aduan.reports") || "{}")[c]), code);
+  await shot(resident, "02-resident-tracking");
+
+  // English switch.
+  await resident.locator("#lang").click();
+  await resident.getByRole("heading", { name: "Track a report" }).waitFor();
+  await resident.locator("#report-h").waitFor();
+  await shot(resident, "02b-resident-tracking-english");
+  await resident.locator("#lang").click();
+
+  // A wrong code is a clear message, not a blank page.
+  const stranger = watch(await phone.newPage(), "stranger");
+  await stranger.goto(`${base}/#/track/PDG-1999-999999`);
+  await stranger.locator("#status.error").waitFor();
+  seen.unknown_code_message = await stranger.locator("#status").textContent();
+  await stranger.close();
+
+  // The operator: a wrong password first, then the queue, the report and the forward.
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const operator = watch(await desk.newPage(), "operator");
+  await operator.goto(`${base}/#/staff`);
+  await operator.getByLabel("Nama pengguna").fill(cfg.operator);
+  await operator.getByLabel("Kata sandi").fill("salah-sekali");
+  await operator.locator("#login").click();
+  await operator.locator("#status.error").waitFor();
+  seen.bad_login_message = await operator.locator("#status").textContent();
+  await signIn(operator, cfg.operator);
+  // Verified reports wait "to forward"; a photo the checks doubt waits in "needs review".
+  seen.operator_queue = await rowAppears(operator, [`${base}/#/operator/to_forward`,
+    `${base}/#/operator/needs_review`], code);
+  await shot(operator, "03-operator-queue");
+  await operator.locator(`tr[data-code="${code}"] a`).click();
+  await operator.locator("#verification").waitFor();
+  seen.unlabelled.operator_report = await unlabelled(operator);
+  await operator.locator(`#agency-${cfg.agency}`).check();
+  await operator.getByLabel("Catatan").fill("Diteruskan ke DLH untuk ditangani");
+  await operator.locator("#act-forward").click();
+  await statusIs(operator, "forwarded");
+  await shot(operator, "04-operator-forwarded");
+
+  // A doubtful photo waits in "needs review": the operator reads the reasons and overrides.
+  await rowAppears(operator, [`${base}/#/operator/needs_review`], cfg.doubtful);
+  await operator.locator(`tr[data-code="${cfg.doubtful}"] a`).click();
+  await operator.locator("#verification").filter({ hasText: "Foto lama" }).waitFor();
+  seen.doubtful_reasons = await operator.locator("#verification").textContent();
+  await operator.getByLabel("Catatan").fill("Foto diambil di lokasi, hanya terlambat dikirim");
+  await operator.locator("#verdict-verified").click();
+  await statusIs(operator, "verified");
+  await shot(operator, "04b-operator-verdict-override");
+
+  // The agency: its inbox, accept, start, resolve with an evidence photo.
+  const agencyDesk = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+  const agency = watch(await agencyDesk.newPage(), "agency");
+  await signIn(agency, cfg.agency_user);
+  await rowAppears(agency, [`${base}/#/agency`], code);
+  seen.agency_sla_summary = await agency.locator("#sla-summary").textContent();
+  await shot(agency, "05-agency-inbox");
+  await agency.locator(`tr[data-code="${code}"] a`).click();
+  await agency.locator("#act-accept").click();
+  await statusIs(agency, "accepted");
+  await agency.getByLabel("Tanggapan untuk pelapor").fill("Petugas kebersihan menuju lokasi");
+  await agency.locator("#send-response").click();
+  await agency.locator("#comments").filter({ hasText: "Petugas kebersihan" }).waitFor();
+  seen.unlabelled.agency_report = await unlabelled(agency);
+  await agency.locator("#act-start").click();
+  await statusIs(agency, "in_progress");
+  await agency.locator("#act-resolve").click();  // no note: refused in the page
+  await agency.locator("#status.error").waitFor();
+  await agency.getByLabel("Catatan").fill("Sampah sudah diangkut");
+  await agency.getByLabel("Foto bukti penyelesaian").setInputFiles(cfg.evidence);
+  await agency.locator("#act-resolve").click();
+  await statusIs(agency, "resolved");
+  await shot(agency, "06-agency-resolved");
+
+  // The resident sees it done, with the evidence, confirms and rates.
+  await resident.goto(`${base}/#/track/${code}`);
+  await resident.reload();
+  await statusIs(resident, "resolved");
+  await resident.locator("#evidence img").first().waitFor();
+  seen.resident_responses = await resident.locator("#responses").textContent();
+  seen.resident_stage = (await resident.locator(".stages li.current").textContent()).trim();
+  await shot(resident, "07-resident-done");
+  await resident.locator("#confirm").click();
+  await statusIs(resident, "closed");
+  await resident.locator("#score").selectOption("5");
+  await resident.locator("#rate").click();
+  await resident.getByText("Nilai Anda: 5/5").waitFor();
+  await shot(resident, "08-resident-rated");
+
+  // The leader's figures count it.
+  const leaderDesk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const leader = watch(await leaderDesk.newPage(), "leader");
+  // Signed in with the keyboard only.
+  await leader.goto(`${base}/#/staff`);
+  await leader.getByLabel("Nama pengguna").focus();
+  await leader.keyboard.type(cfg.leader);
+  await leader.keyboard.press("Tab");
+  await leader.keyboard.type(cfg.password);
+  await leader.keyboard.press("Enter");
+  await leader.locator("#logout").waitFor();
+  await leader.goto(`${base}/#/leader`);
+  await leader.locator("#stats-total").waitFor({ timeout: WAIT });
+  await leader.locator("#chart-stage").waitFor();
+  seen.unlabelled.leader = await unlabelled(leader);
+  const stageRows = await leader.locator("#table-stage tbody tr").evaluateAll((rows) =>
+    rows.map((r) => [r.cells[0].textContent, Number(r.cells[1].textContent)]));
+  seen.leader_stage_counts = Object.fromEntries(stageRows);
+  seen.leader_total = Number(await leader.locator("#stats-total").textContent());
+  seen.leader_agencies = await leader.locator("#table-agency tbody th").allTextContents();
+  seen.chart_drawn = await leader.locator("#chart-stage").evaluate((c) => c.width > 0
+    && Boolean(window.Chart && window.Chart.getChart(c)));
+  const download = leader.waitForEvent("download");
+  await leader.locator("#csv-agencies").click();
+  const file = await download;
+  seen.csv_name = file.suggestedFilename();
+  await leader.waitForTimeout(300);
+  await shot(leader, "09-leader-dashboard");
+} catch (err) {
+  for (const [who, page] of pages) await shot(page, `failed-${who}`).catch(() => {});
+  console.error(`page errors: ${JSON.stringify(pageErrors)}`);
+  throw err;
+} finally {
+  await browser.close();
+}
+seen.outside_requests = outside;
+seen.page_errors = pageErrors;
+console.log(JSON.stringify(seen));

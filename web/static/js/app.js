@@ -1,0 +1,63 @@
+// The console's router: #/ submit, #/track/<code>, #/staff (sign-in), #/operator/<queue>,
+// #/agency, #/leader, #/staff/report/<code>.
+import { call, setStaff, staff } from "./api.js";
+import { flash, h, mount } from "./dom.js";
+import { language, t, toggleLanguage } from "./i18n.js";
+import { leaderPage } from "./leader.js";
+import { submitPage, trackPage } from "./resident.js";
+import { AGENCY_ROLES, agencyPage, homeOf, loginPage, operatorPage, staffReportPage }
+  from "./staff.js";
+
+function nav() {
+  const user = (staff() || {}).user;
+  const links = [["#/", "nav_report"], ["#/track", "nav_track"]];
+  if (!user) links.push(["#/staff", "nav_staff"]);
+  else if (user.role === "operator") links.push(["#/operator", "nav_operator"]);
+  else if (AGENCY_ROLES.includes(user.role)) links.push(["#/agency", "nav_agency"]);
+  if (user && ["operator", "leader", "sysadmin"].includes(user.role)) {
+    links.push(["#/leader", "nav_leader"]);
+  }
+  const items = links.map(([href, key]) => h("a", { href }, t(key)));
+  if (user) {
+    items.push(h("a", { href: "#/", id: "logout", onclick: async () => {
+      const session = staff();
+      setStaff(null);
+      if (session) {
+        call("/auth/logout", { method: "POST", json: { refresh_token: session.refresh_token } })
+          .catch(() => {});
+      }
+    } }, `${t("nav_logout")} (${user.username})`));
+  }
+  document.getElementById("nav").replaceChildren(...items);
+  document.getElementById("lang").textContent = language() === "en" ? "ID" : "EN";
+  document.documentElement.lang = language();
+  for (const node of document.querySelectorAll("[data-i18n]")) {
+    node.textContent = t(node.dataset.i18n);
+  }
+}
+
+function needsStaff(roles, page) {
+  const user = (staff() || {}).user;
+  if (!user) { window.location.hash = "#/staff"; return undefined; }
+  if (roles && !roles.includes(user.role)) { window.location.hash = homeOf(user); return undefined; }
+  return page();
+}
+
+async function route() {
+  nav();
+  const parts = window.location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  const [page, arg, more] = parts;
+  if (!page) return submitPage();
+  if (page === "track") return trackPage(arg);
+  if (page === "staff" && arg === "report" && more) return needsStaff(null, () => staffReportPage(more));
+  if (page === "staff") return staff() ? (window.location.hash = homeOf(staff().user)) : loginPage();
+  if (page === "operator") return needsStaff(["operator"], () => operatorPage(arg));
+  if (page === "agency") return needsStaff(AGENCY_ROLES, agencyPage);
+  if (page === "leader") return needsStaff(["operator", "leader", "sysadmin"], leaderPage);
+  return mount(h("p", {}, t("not_found")));
+}
+
+window.addEventListener("hashchange", () => { flash(""); route(); });
+document.getElementById("lang").addEventListener("click", () => { toggleLanguage(); route(); });
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", route);
+else route();

@@ -1,0 +1,246 @@
+// Residents: submit a report with a camera photo and the device's location; track it by code.
+import { call, myReports, rememberReport, reporterToken } from "./api.js";
+import { busy, field, flash, h, mount, showError } from "./dom.js";
+import { kinikoStages, language, t, term, when } from "./i18n.js";
+import { cityMap, point } from "./maps.js";
+
+function idempotencyKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function categoryName(category) {
+  return (language() === "en" ? category.name_en : category.name_id) || category.code;
+}
+
+let catalogue = null;
+
+// Category code → name in the chosen language (the catalogue is fetched once per page load).
+export async function categoryNames() {
+  catalogue = catalogue || call("/categories").catch(() => ({ categories: [] }));
+  return new Map((await catalogue).categories.map((c) => [c.code, categoryName(c)]));
+}
+
+export async function categoryLabel(code) {
+  return (await categoryNames()).get(code) || code;
+}
+
+export async function submitPage() {
+  const photo = h("input", { type: "file", accept: "image/*", capture: "environment",
+    required: true, name: "photo", "aria-describedby": "photo-hint" });
+  const category = h("select", { required: true, name: "category" },
+    h("option", { value: "" }, t("choose")));
+  const description = h("textarea", { required: true, minlength: "10", maxlength: "2000",
+    name: "description" });
+  const address = h("input", { type: "text", maxlength: "300", name: "address" });
+  const email = h("input", { type: "email", name: "email", autocomplete: "email" });
+  const privacy = h("select", { name: "privacy" },
+    ...["public", "anonymous", "confidential"].map((p) => h("option", { value: p },
+      t(`privacy_${p}`))));
+  const where = h("p", { class: "muted", id: "where", "aria-live": "polite" },
+    t("no_location"));
+  const mapBox = h("div", { class: "map", id: "submit-map" });
+  const locate = h("button", { type: "button", class: "secondary", id: "locate" }, t("locate"));
+  const send = h("button", { type: "submit", id: "send" }, t("send"));
+  const form = h("form", { class: "card", id: "submit-form", novalidate: true },
+    h("h1", {}, t("submit_title")),
+    field(t("photo"), photo),
+    h("p", { class: "muted", id: "photo-hint" }, t("photo_hint")),
+    field(t("category"), category),
+    field(t("description"), description),
+    h("label", {}, t("location")), mapBox, where, locate,
+    field(t("address"), address),
+    field(t("email"), email),
+    field(t("privacy"), privacy),
+    send);
+  mount(form);
+
+  let city = null;
+  let location = null;
+  let marker = null;
+  try {
+    const catalogue = await call("/categories");
+    city = catalogue.city;
+    for (const c of catalogue.categories) {
+      category.append(h("option", { value: c.code }, categoryName(c)));
+    }
+  } catch (err) { showError(err); }
+  const map = await cityMap(mapBox, city || "padang", t("location"));
+
+  function place(lat, lon, accuracy) {
+    location = { lat, lon };
+    if (marker) marker.remove();
+    marker = point(map, lat, lon);
+    map.setView([lat, lon], Math.max(map.getZoom(), 13), { animate: false });
+    where.textContent = `${t("located")}: ${lat.toFixed(5)}, ${lon.toFixed(5)}`
+      + (accuracy ? ` (±${Math.round(accuracy)} m)` : "");
+  }
+  map.on("click", (e) => place(e.latlng.lat, e.latlng.lng));
+  function findMe() {
+    if (!navigator.geolocation) return;
+    where.textContent = t("locating");
+    navigator.geolocation.getCurrentPosition(
+      (pos) => place(pos.coords.latitude, pos.coords.longitude, pos.coords.accuracy),
+      () => { where.textContent = t("no_location"); },
+      { enableHighAccuracy: true, timeout: 15000 });
+  }
+  locate.addEventListener("click", findMe);
+  findMe();
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!photo.files.length || !category.value || description.value.trim().length < 10
+        || !location) {
+      flash(!location ? t("no_location") : `${t("photo")}, ${t("category")}, ${t("description")}`,
+        true);
+      return;
+    }
+    busy(send, async () => {
+      send.textContent = t("sending");
+      const report = { category: category.value, description: description.value.trim(),
+        channel: "web", privacy: privacy.value,
+        location: { ...location, ...(address.value.trim() ? { address: address.value.trim() } : {}) },
+        reporter: { language: language(), ...(email.value.trim() ? { email: email.value.trim() } : {}) } };
+      if (city) report.city = city;
+      const body = new FormData();
+      body.append("report", JSON.stringify(report));
+      body.append("photo", photo.files[0]);
+      try {
+        const receipt = await call("/reports", { method: "POST", form: body,
+          headers: { "Idempotency-Key": idempotencyKey() } });
+        rememberReport(receipt.code, receipt.token);
+        flash(`${t("sent")} ${receipt.code}`);
+        window.location.hash = `#/track/${encodeURIComponent(receipt.code)}`;
+      } finally { send.textContent = t("send"); }
+    });
+  });
+}
+
+function stageBar(current) {
+  const order = kinikoStages();
+  const at = order.indexOf(current);
+  return h("ol", { class: "stages", "aria-label": t("status") },
+    ...order.map((stage, i) => h("li", {
+      class: i === at ? "current" : i < at ? "done" : "",
+      "aria-current": i === at ? "step" : null,
+    }, term("s", stage))));
+}
+
+function photoStrip(photos, label) {
+  if (!photos || !photos.length) return null;
+  return h("div", { class: "photos" }, ...photos.map((p, i) => h("a", { href: p.url,
+    target: "_blank", rel: "noopener" }, h("img", { src: p.thumbnail_url || p.url,
+    alt: `${label} ${i + 1}` }))));
+}
+
+function historyList(entries) {
+  return h("ol", { class: "history" }, ...entries.map((e) => h("li", {},
+    h("strong", {}, term("st", e.to)), " · ", h("span", { class: "muted" }, when(e.at)),
+    e.by && e.by.agency ? ` · ${e.by.agency}` : "",
+    e.note ? h("div", {}, e.note) : null,
+    photoStrip(e.photos, t("evidence")))));
+}
+
+function reporterActions(code, view, reload) {
+  const status = view.status;
+  const box = h("section", { class: "card", "aria-labelledby": "actions-h" },
+    h("h2", { id: "actions-h" }, t("actions")));
+  const act = (action, json, button) => busy(button, async () => {
+    await call(`/reports/${encodeURIComponent(code)}/actions/${action}`,
+      { method: "POST", json, reporter: code });
+    flash(t("done_action"));
+    reload();
+  });
+  if (status === "resolved" || status === "referred") {
+    const confirm = h("button", { type: "button", id: "confirm" }, t("confirm"));
+    confirm.addEventListener("click", () => act("confirm", {}, confirm));
+    box.append(confirm);
+  }
+  if (status === "resolved") {
+    const note = h("textarea", { maxlength: "2000", id: "reopen-note" });
+    const reopen = h("button", { type: "button", class: "danger", id: "reopen" }, t("reopen"));
+    reopen.addEventListener("click", () => {
+      if (!note.value.trim()) { flash(t("note_required"), true); return; }
+      act("reopen", { note: note.value.trim() }, reopen);
+    });
+    box.append(field(t("reopen_note"), note), reopen);
+  }
+  if ((status === "resolved" || status === "closed")) {
+    if (view.rating) {
+      box.append(h("p", {}, `${t("rated")}: ${view.rating.score}/5`));
+    } else {
+      const score = h("select", { id: "score" }, ...[5, 4, 3, 2, 1].map((n) =>
+        h("option", { value: String(n) }, String(n))));
+      const comment = h("input", { type: "text", maxlength: "1000", id: "rate-comment" });
+      const rate = h("button", { type: "button", id: "rate" }, t("rate"));
+      rate.addEventListener("click", () => act("rate", { score: Number(score.value),
+        ...(comment.value.trim() ? { comment: comment.value.trim() } : {}) }, rate));
+      box.append(field(t("score"), score), field(t("comment"), comment), rate);
+    }
+  }
+  return box.childElementCount > 1 ? box : null;
+}
+
+export async function trackPage(code) {
+  const input = h("input", { type: "text", name: "code", value: code || "",
+    autocapitalize: "characters", placeholder: "PDG-2026-000001" });
+  const form = h("form", { class: "card", id: "track-form" }, h("h1", {}, t("track_title")),
+    field(t("code"), input), h("button", { type: "submit" }, t("show")));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    window.location.hash = `#/track/${encodeURIComponent(input.value.trim().toUpperCase())}`;
+  });
+  const mine = Object.keys(myReports());
+  const list = mine.length ? h("section", { class: "card" }, h("h2", {}, t("my_reports")),
+    h("ul", {}, ...mine.reverse().map((c) => h("li", {}, h("a", {
+      href: `#/track/${encodeURIComponent(c)}` }, c))))) : null;
+  const detail = h("div", { id: "report" });
+  mount(form, detail, list);
+  if (!code) return;
+
+  async function load() {
+    try {
+      const view = await call(`/reports/${encodeURIComponent(code)}`, { reporter: code });
+      const workflow = reporterToken(code) ? await call(
+        `/reports/${encodeURIComponent(code)}/workflow`, { reporter: code }) : null;
+      render(view, workflow);
+    } catch (err) { detail.replaceChildren(); showError(err); }
+  }
+
+  async function render(view, workflow) {
+    const mapBox = h("div", { class: "map" });
+    const history = workflow ? workflow.history : view.history;
+    const evidence = (workflow ? workflow.history : []).flatMap((e) => e.photos || []);
+    const responses = [
+      ...history.filter((e) => e.note && e.by && (e.by.kind === "staff" || e.by === "staff"))
+        .map((e) => ({ at: e.at, text: e.note, by: (e.by && e.by.agency) || (e.by && e.by.role) })),
+      ...(view.comments || []).filter((c) => c.by !== "reporter")
+        .map((c) => ({ at: c.at, text: c.text, by: c.by })),
+    ];
+    detail.replaceChildren(
+      h("section", { class: "card", "aria-labelledby": "report-h" },
+        h("h1", { id: "report-h" }, view.code),
+        h("p", {}, h("span", { class: "badge", id: "report-status",
+          "data-status": view.status }, term("st", view.status)),
+        " · ", await categoryLabel(view.category), " · ", when(view.created_at)),
+        workflow ? stageBar(workflow.stages.kiniko) : null,
+        h("p", {}, view.description),
+        view.agencies.length ? h("p", {}, `${t("agencies")}: ${view.agencies.join(", ")}`) : null,
+        photoStrip(view.photos, t("photos")),
+        mapBox,
+        h("button", { type: "button", class: "secondary", onclick: load }, t("refresh"))),
+      responses.length ? h("section", { class: "card", id: "responses" },
+        h("h2", {}, t("responses")),
+        h("ul", {}, ...responses.map((r) => h("li", {}, h("span", { class: "muted" },
+          `${when(r.at)} · ${r.by || ""}`), h("div", {}, r.text))))) : "",
+      evidence.length ? h("section", { class: "card", id: "evidence" },
+        h("h2", {}, t("evidence")), photoStrip(evidence, t("evidence"))) : "",
+      h("section", { class: "card" }, h("h2", {}, t("history")), historyList(history)),
+      reporterActions(code, { ...view, rating: workflow && workflow.rating }, load) || "",
+    );
+    const map = await cityMap(mapBox, view.city, t("location"));
+    point(map, view.location.lat, view.location.lon);
+    map.setView([view.location.lat, view.location.lon], 13, { animate: false });
+  }
+  await load();
+}

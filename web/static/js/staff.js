@@ -1,0 +1,292 @@
+// Staff: sign-in, the operators' queues, an agency's inbox and the report page with every
+// workflow action the signed-in role may take.
+import { call, setStaff, staff, staffCall } from "./api.js";
+import { busy, field, flash, h, mount, showError } from "./dom.js";
+import { t, term, when } from "./i18n.js";
+import { cityMap, point } from "./maps.js";
+import { categoryLabel, categoryNames } from "./resident.js";
+
+const OPERATOR_ACTIONS = {
+  verify: ["needs_review", "postponed"], reject: ["needs_review", "postponed"],
+  postpone: ["needs_review", "verified"], forward: ["needs_review", "verified", "postponed"],
+  reroute: ["forwarded", "accepted", "in_progress", "reopened"],
+  duplicate: ["needs_review", "verified", "postponed", "forwarded", "accepted"],
+  archive: ["needs_review", "verified", "postponed"],
+};
+// What an agency may still do, by its own assignment's sub-status.
+const AGENCY_ACTIONS = {
+  forwarded: ["accept", "start", "resolve", "hand_back"],
+  accepted: ["start", "resolve", "hand_back"],
+  in_progress: ["resolve", "hand_back"],
+};
+const AGENCY_OPEN = ["forwarded", "accepted", "in_progress", "reopened"];
+const NOTE_REQUIRED = ["reject", "postpone", "reroute", "archive", "resolve", "hand_back"];
+const VERDICT_FROM = ["needs_review", "rejected"];
+export const AGENCY_ROLES = ["agency_admin", "officer"];
+
+export function homeOf(user) {
+  if (!user) return "#/staff";
+  if (user.role === "operator") return "#/operator";
+  if (AGENCY_ROLES.includes(user.role)) return "#/agency";
+  return "#/leader";
+}
+
+export function loginPage() {
+  const username = h("input", { type: "text", name: "username", autocomplete: "username",
+    required: true });
+  const password = h("input", { type: "password", name: "password",
+    autocomplete: "current-password", required: true });
+  const submit = h("button", { type: "submit", id: "login" }, t("login"));
+  const form = h("form", { class: "card", id: "login-form" }, h("h1", {}, t("login_title")),
+    field(t("username"), username), field(t("password"), password), submit);
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    busy(submit, async () => {
+      const session = await call("/auth/login", { method: "POST",
+        json: { username: username.value.trim(), password: password.value } });
+      setStaff(session);
+      flash("");
+      window.location.hash = homeOf(session.user);
+    });
+  });
+  mount(form);
+}
+
+let names = new Map();
+
+function reportTable(rows, columns) {
+  if (!rows.length) return h("p", { class: "muted" }, t("empty"));
+  return h("div", { class: "table-wrap" }, h("table", {},
+    h("thead", {}, h("tr", {}, ...columns.map((c) => h("th", { scope: "col" }, c.label)))),
+    h("tbody", {}, ...rows.map((row) => h("tr", { "data-code": row.code },
+      ...columns.map((c) => h("td", {}, c.value(row))))))));
+}
+
+const codeLink = (row) => h("a", { href: `#/staff/report/${encodeURIComponent(row.code)}` },
+  row.code);
+const late = (due, done) => due && !done && new Date(due) < new Date();
+
+function tabs(names, current, onPick) {
+  return h("div", { class: "tabs", role: "tablist" }, ...names.map((name) => h("button", {
+    type: "button", role: "tab", "aria-selected": String(name === current), id: `tab-${name}`,
+    onclick: () => onPick(name) }, t(`q_${name}`))));
+}
+
+export async function operatorPage(queue = "needs_review") {
+  const list = h("div", { id: "queue-list" });
+  mount(h("h1", {}, t("nav_operator")),
+    tabs(["needs_review", "to_forward", "overdue", "all"], queue,
+      (name) => { window.location.hash = `#/operator/${name}`; }),
+    h("section", { class: "card", "aria-live": "polite" }, list));
+  try {
+    names = await categoryNames();
+    let rows;
+    if (queue === "needs_review" || queue === "to_forward") {
+      const wanted = queue === "needs_review" ? ["needs_review"] : ["verified", "postponed"];
+      rows = (await staffCall("/queue")).reports.filter((r) => wanted.includes(r.status));
+    } else {
+      const query = queue === "overdue" ? "overdue=true&sort=created_at" : "page_size=50";
+      rows = (await staffCall(`/staff/reports?${query}`)).items;
+    }
+    list.replaceChildren(reportTable(rows, [
+      { label: t("code"), value: codeLink },
+      { label: t("status"), value: (r) => term("st", r.status) },
+      { label: t("category"), value: (r) => names.get(r.category) || r.category },
+      { label: t("created"), value: (r) => when(r.created_at) },
+      { label: t("due"), value: (r) => r.forward_due_at ? h("span", {
+        class: late(r.forward_due_at) ? "badge late" : "badge" }, when(r.forward_due_at)) : "—" },
+    ]));
+  } catch (err) { showError(err); }
+}
+
+export async function agencyPage() {
+  const list = h("div", { id: "inbox-list" });
+  const summary = h("p", { id: "sla-summary" });
+  mount(h("h1", {}, t("inbox_title")), h("section", { class: "card" },
+    h("h2", {}, t("sla")), summary), h("section", { class: "card" }, list));
+  try {
+    names = await categoryNames();
+    const inbox = await staffCall("/inbox");
+    // The agency's SLA clock runs until it responds (due_at is cleared then; a reopened
+    // report starts it again).
+    const waiting = inbox.reports.filter((r) => r.due_at);
+    const pastDue = waiting.filter((r) => late(r.due_at)).length;
+    const working = inbox.reports.filter((r) => !r.due_at && ["accepted", "in_progress"]
+      .includes(r.assignment_status)).length;
+    summary.replaceChildren(`${inbox.agency}: `,
+      h("span", { class: "badge" }, `${t("sla_waiting")}: ${waiting.length - pastDue}`), " ",
+      h("span", { class: pastDue ? "badge late" : "badge" }, `${t("sla_late")}: ${pastDue}`),
+      " ", h("span", { class: "badge" }, `${t("sla_working")}: ${working}`));
+    list.replaceChildren(reportTable(inbox.reports, [
+      { label: t("code"), value: codeLink },
+      { label: t("status"), value: (r) => term("st", r.assignment_status) },
+      { label: t("category"), value: (r) => names.get(r.category) || r.category },
+      { label: t("due"), value: (r) => r.due_at ? h("span", {
+        class: late(r.due_at, !AGENCY_OPEN.includes(r.assignment_status)) ? "badge late" : "badge",
+      }, when(r.due_at)) : "—" },
+    ]));
+  } catch (err) { showError(err); }
+}
+
+function photos(items, label) {
+  if (!items || !items.length) return null;
+  return h("div", { class: "photos" }, ...items.map((p, i) => h("a", { href: p.url,
+    target: "_blank", rel: "noopener" }, h("img", { src: p.thumbnail_url || p.url,
+    alt: `${label} ${i + 1}` }))));
+}
+
+function actionPanel(code, report, workflow, reload) {
+  const user = (staff() || {}).user || {};
+  const isOperator = user.role === "operator";
+  const isAgency = AGENCY_ROLES.includes(user.role);
+  const status = report.status;
+  const mine = (workflow.agencies || []).filter((a) => a.code === user.agency).pop();
+  const names = isOperator
+    ? Object.keys(OPERATOR_ACTIONS).filter((a) => OPERATOR_ACTIONS[a].includes(status))
+    : isAgency && mine && AGENCY_OPEN.includes(status) ? AGENCY_ACTIONS[mine.status] || [] : [];
+  const verdicts = isOperator && VERDICT_FROM.includes(status)
+    ? (status === "rejected" ? ["verified"] : ["verified", "rejected"]) : [];
+  if (!names.length && !verdicts.length) return null;
+
+  const note = h("textarea", { id: "action-note", maxlength: "2000" });
+  const controls = [field(t("note"), note)];
+  const agencyBoxes = h("fieldset", {}, h("legend", {}, t("choose_agency")));
+  if (names.includes("forward") || names.includes("reroute")) {
+    controls.push(agencyBoxes);
+    staffCall("/agencies").then((catalogue) => {
+      for (const agency of catalogue.agencies.filter((a) => a.active !== false)) {
+        const box = h("input", { type: "checkbox", value: agency.code, name: "agency",
+          id: `agency-${agency.code}` });
+        agencyBoxes.append(h("label", { class: "check", for: box.id }, box,
+          `${agency.code} — ${agency.name_id}`));
+      }
+    }).catch(showError);
+  }
+  const duplicateOf = h("input", { type: "text", id: "duplicate-of",
+    placeholder: "PDG-2026-000001" });
+  if (names.includes("duplicate")) controls.push(field(t("duplicate_of"), duplicateOf));
+  const evidence = h("input", { type: "file", accept: "image/*", capture: "environment",
+    id: "evidence", multiple: true });
+  if (names.includes("resolve")) controls.push(field(t("evidence_photo"), evidence));
+
+  const path = (action) => `/reports/${encodeURIComponent(code)}/actions/${action}`;
+  async function perform(action) {
+    const text = note.value.trim();
+    if (NOTE_REQUIRED.includes(action) && !text) throw new Error(t("note_required"));
+    const body = text ? { note: text } : {};
+    if (action === "forward" || action === "reroute") {
+      body.agencies = [...agencyBoxes.querySelectorAll("input:checked")].map((b) => b.value);
+    }
+    if (action === "duplicate") body.of = duplicateOf.value.trim().toUpperCase();
+    if (action === "resolve") {
+      const form = new FormData();
+      form.append("data", JSON.stringify(body));
+      for (const file of evidence.files) form.append("photo", file);
+      return staffCall(path(action), { method: "POST", form });
+    }
+    return staffCall(path(action), { method: "POST", json: body });
+  }
+  const buttons = names.map((action) => {
+    const button = h("button", { type: "button", id: `act-${action}`,
+      class: ["reject", "archive", "hand_back"].includes(action) ? "danger" : "" },
+    t(`a_${action}`));
+    button.addEventListener("click", () => busy(button, async () => {
+      await perform(action);
+      flash(`${t("done_action")}: ${t(`a_${action}`)}`);
+      reload();
+    }));
+    return button;
+  });
+  for (const verdict of verdicts) {
+    const button = h("button", { type: "button", id: `verdict-${verdict}`, class: "secondary" },
+      t(`v_${verdict}`));
+    button.addEventListener("click", () => busy(button, async () => {
+      if (!note.value.trim()) throw new Error(t("note_required"));
+      await staffCall(`/reports/${encodeURIComponent(code)}/verdict`,
+        { method: "POST", json: { verdict, note: note.value.trim() } });
+      flash(`${t("done_action")}: ${t(`v_${verdict}`)}`);
+      reload();
+    }));
+    buttons.push(button);
+  }
+  return h("section", { class: "card", "aria-labelledby": "actions-h", id: "actions" },
+    h("h2", { id: "actions-h" }, t("actions")), ...controls, h("div", {}, ...buttons));
+}
+
+// Operators and the agencies handling a report answer the resident with a comment.
+function responseForm(code, reload) {
+  const role = ((staff() || {}).user || {}).role;
+  if (!["operator", ...AGENCY_ROLES].includes(role)) return null;
+  const text = h("textarea", { id: "response-text", maxlength: "2000" });
+  const send = h("button", { type: "button", id: "send-response" }, t("send_response"));
+  send.addEventListener("click", () => busy(send, async () => {
+    if (!text.value.trim()) throw new Error(t("note_required"));
+    await staffCall(`/reports/${encodeURIComponent(code)}/comments`,
+      { method: "POST", json: { text: text.value.trim() } });
+    flash(t("done_action"));
+    reload();
+  }));
+  return h("section", { class: "card" }, h("h2", {}, t("responses")),
+    field(t("response_text"), text), send);
+}
+
+export async function staffReportPage(code) {
+  const holder = h("div", { id: "staff-report" });
+  mount(h("p", {}, h("a", { href: homeOf((staff() || {}).user) }, `← ${t("back")}`)), holder);
+  async function load() {
+    try {
+      const report = await staffCall(`/staff/reports/${encodeURIComponent(code)}`);
+      const workflow = await staffCall(`/reports/${encodeURIComponent(code)}/workflow`);
+      await render(report, workflow);
+    } catch (err) { showError(err); }
+  }
+  async function render(report, workflow) {
+    const verification = report.verification || {};
+    const mapBox = h("div", { class: "map" });
+    const evidence = workflow.history.flatMap((e) => e.photos || []);
+    const breaches = workflow.sla_breaches || [];
+    holder.replaceChildren(
+      h("section", { class: "card" },
+        h("h1", {}, report.code),
+        h("p", {}, h("span", { class: "badge", id: "report-status", "data-status": report.status },
+          term("st", report.status)), " · ", term("s", workflow.stages.kiniko || "none"),
+        " · ", await categoryLabel(report.category), " · ", when(report.created_at)),
+        h("p", {}, report.description),
+        report.reporter ? h("p", { class: "muted" }, `${t("reporter")}: `,
+          [report.reporter.name, report.reporter.email, report.reporter.phone]
+            .filter(Boolean).join(" · ") || "—") : null,
+        photos(report.photos, t("photos")),
+        mapBox),
+      h("section", { class: "card", id: "verification" }, h("h2", {}, t("verification")),
+        h("p", {}, `${t("verdict")}: ${verification.verdict || "—"}`),
+        h("p", {}, `${t("reasons")}: `, (verification.reasons || []).length
+          ? verification.reasons.map((r) => term("r", r)).join(", ") : "—"),
+        workflow.triage_reason ? h("p", { class: "muted" }, `triage: ${workflow.triage_reason}`)
+          : null),
+      h("section", { class: "card" }, h("h2", {}, t("agencies")),
+        workflow.agencies.length ? h("ul", {}, ...workflow.agencies.map((a) => h("li", {},
+          `${a.code} — ${term("st", a.status)}`, a.due_at ? h("span", {
+            class: late(a.due_at, !AGENCY_OPEN.includes(a.status)) ? "badge late" : "badge",
+          }, ` ${t("due")}: ${when(a.due_at)}`) : ""))) : h("p", {}, "—"),
+        breaches.length ? h("p", { class: "badge late" }, `${t("sla_late")}: ${breaches.length}`)
+          : null),
+      actionPanel(code, report, workflow, load) || "",
+      (report.comments || []).length ? h("section", { class: "card", id: "comments" },
+        h("h2", {}, t("comments")), h("ul", {}, ...report.comments.map((c) => h("li", {},
+          h("span", { class: "muted" }, `${when(c.at)} · ${c.by}`), h("div", {}, c.text)))))
+        : "",
+      responseForm(code, load) || "",
+      evidence.length ? h("section", { class: "card", id: "evidence" },
+        h("h2", {}, t("evidence")), photos(evidence, t("evidence"))) : "",
+      h("section", { class: "card" }, h("h2", {}, t("history")),
+        h("ol", {}, ...workflow.history.map((e) => h("li", {},
+          h("strong", {}, term("st", e.to)), " · ", when(e.at), " · ",
+          [e.by.role, e.by.agency].filter(Boolean).join(" "),
+          e.note ? h("div", {}, e.note) : null)))),
+    );
+    const map = await cityMap(mapBox, report.city, t("location"));
+    point(map, report.location.lat, report.location.lon);
+    map.setView([report.location.lat, report.location.lon], 13, { animate: false });
+  }
+  await load();
+}

@@ -66,7 +66,10 @@ INDEXES: dict[str, list[IndexModel]] = {
     "api_keys": [IndexModel([("created_at", DESCENDING)])],
     "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
     # Duplicate-photo look-up: the perceptual hash's four position-tagged 16-bit chunks.
-    "photo_hashes": [IndexModel([("city", ASCENDING), ("chunks", ASCENDING)])],
+    "photo_hashes": [
+        IndexModel([("city", ASCENDING), ("chunks", ASCENDING)]),
+        IndexModel([("city", ASCENDING), ("hash", ASCENDING), ("reported_at", ASCENDING)]),
+    ],
 }
 
 

@@ -27,6 +27,9 @@ from services.verification.phash import (
 )
 
 COLLECTION = "photo_hashes"
+# Near (not equal) hashes sharing a 16-bit chunk are few in practice; a bound keeps a flood of
+# look-alike photos from making one look-up scan them all.
+MAX_CANDIDATES = 1000
 MIN_INFORMATIVE_BITS = 6
 
 
@@ -79,8 +82,16 @@ def find_duplicate(db: Database, city: str, value: int, reported_before: datetim
     if not informative(value):
         return None
     projection = {"hash": 1, "report_id": 1, "code": 1, "reported_at": 1}
+    earlier = {"reported_at": {"$lt": reported_before}, "report_id": {"$ne": exclude_report}}
+    # The same photo sent again (the commonest duplicate) is found by one indexed look-up,
+    # however many copies there are: scanning them all would grow with every copy.
+    exact = db[COLLECTION].find_one({"city": city, "hash": to_int64(value), **earlier},
+                                    projection, sort=[("reported_at", 1)])
+    if exact is not None:
+        return DuplicateMatch(exact["report_id"], exact["code"], exact["_id"], 0)
     candidates = db[COLLECTION].find(
-        {"city": city, "chunks": {"$in": chunk_keys(value)}}, projection)
+        {"city": city, "chunks": {"$in": chunk_keys(value)}}, projection
+    ).limit(MAX_CANDIDATES)
     best: tuple[int, datetime, dict[str, Any]] | None = None
     for doc in candidates:
         if doc["report_id"] == exclude_report or doc["reported_at"] >= reported_before:

@@ -348,3 +348,16 @@ def test_pages_of_requests(o311, api):
     assert not {r["service_request_id"] for r in first} & {r["service_request_id"]
                                                            for r in second}
     assert all(r["status"] == "open" for r in first + second)
+
+
+def test_a_retried_post_with_its_idempotency_key_files_one_report(o311, api_key, db):
+    photo = fresh_padang_photo()
+    files = {name: (None, str(value)) for name, value in _form(api_key).items()}
+    files["media"] = ("photo.jpg", photo, "image/jpeg")
+    headers = {"Idempotency-Key": f"open311-{datetime.now(UTC).timestamp()}"}
+    first = requests.post(f"{o311}/requests.json", files=files, headers=headers, timeout=30)
+    again = requests.post(f"{o311}/requests.json", files=files, headers=headers, timeout=30)
+    assert first.status_code == again.status_code == 200, again.text
+    code = first.json()[0]["service_request_id"]
+    assert again.json()[0]["service_request_id"] == code
+    assert db.reports.count_documents({"idempotency_key": headers["Idempotency-Key"]}) == 1

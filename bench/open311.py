@@ -80,6 +80,24 @@ def timed(client, path: str, params: dict, repeat: int) -> dict:
             "p95_ms": round(statistics.quantiles(timings, n=20)[-1], 2)}
 
 
+def intake_list_baseline(db, repeat: int) -> dict:
+    """The public list's own query (services/intake/queries.py), straight on the database: what
+    the storage costs any list, Open311 or not."""
+    from zoneinfo import ZoneInfo
+
+    from services.intake.queries import PublicListQuery, public_filter
+
+    conditions = public_filter(PublicListQuery(), "padang", ZoneInfo("Asia/Jakarta"))
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        rows = list(db.reports.find(conditions, {"history": 0, "outbox": 0})
+                    .sort([("created_at", -1), ("_id", -1)]).limit(50))
+        timings.append((time.perf_counter() - started) * 1000)
+    return {"rows": len(rows), "median_ms": round(statistics.median(timings), 2),
+            "p95_ms": round(statistics.quantiles(timings, n=20)[-1], 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=5_000)
@@ -128,6 +146,10 @@ def main() -> None:
             result["cases"][name] = figures = timed(client, path, params, args.repeat)
             print(f"  {name:<20} {figures['rows']:>4} rows  median {figures['median_ms']:>7.2f}"
                   f" ms  p95 {figures['p95_ms']:>7.2f} ms")
+        result["cases"]["baseline_intake_list_query"] = figures = intake_list_baseline(
+            db, args.repeat)
+        print(f"  {'intake_list_baseline':<20} {figures['rows']:>4} rows  median "
+              f"{figures['median_ms']:>7.2f} ms  p95 {figures['p95_ms']:>7.2f} ms")
         result["goal_median_ms"] = GOAL_MEDIAN_MS
         result["goal_met"] = all(result["cases"][name]["median_ms"] <= GOAL_MEDIAN_MS
                                  for name in ("page_of_50_json", "page_of_50_xml"))

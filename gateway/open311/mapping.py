@@ -94,11 +94,18 @@ def expected_at(report: dict[str, Any]) -> datetime | None:
     return report.get("forward_due_at")
 
 
-def request_row(report: dict[str, Any], category: dict[str, Any] | None, timezone: str,
-                language: str, media_url: str | None) -> dict[str, Any]:
+def _agency_name(assignment: dict[str, Any], agencies: dict[str, dict[str, Any]],
+                 language: str) -> str:
+    known = agencies.get(assignment["code"])
+    return _name(known, language) if known else assignment.get("name") or assignment["code"]
+
+
+def request_row(report: dict[str, Any], category: dict[str, Any] | None,
+                agencies: dict[str, dict[str, Any]], timezone: str, language: str,
+                media_url: str | None) -> dict[str, Any]:
     """A report as Open311 shows it to anyone: never the reporter, in any field."""
     location = report["location"]
-    agencies = [a.get("name") or a["code"] for a in report.get("agencies", [])]
+    agencies_named = [_agency_name(a, agencies, language) for a in report.get("agencies", [])]
     return {
         "service_request_id": report["code"],
         "status": open_or_closed(report["status"]),
@@ -106,7 +113,7 @@ def request_row(report: dict[str, Any], category: dict[str, Any] | None, timezon
         "service_name": _name(category, language) if category else report["category"],
         "service_code": report["category"],
         "description": report["description"],
-        "agency_responsible": ", ".join(agencies) or None,
+        "agency_responsible": ", ".join(agencies_named) or None,
         "service_notice": None,
         "requested_datetime": local_iso(report["created_at"], timezone),
         "updated_datetime": local_iso(report["updated_at"], timezone),

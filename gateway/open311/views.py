@@ -108,9 +108,9 @@ def open311_blueprint(name: str, db: Database, settings: Settings) -> Blueprint:
         return None
 
     def rows(reports: list[dict[str, Any]], city: str) -> list[dict[str, Any]]:
-        by_code = categories(city)
+        by_code, known = categories(city), agencies(city)
         timezone, language = cities()[city]["timezone"], _language()
-        return [mapping.request_row(r, by_code.get(r["category"]), timezone, language,
+        return [mapping.request_row(r, by_code.get(r["category"]), known, timezone, language,
                                     media_url(r)) for r in reports]
 
     @blueprint.get("/discovery.<fmt>")

@@ -196,6 +196,7 @@ def test_a_report_filed_through_open311_reaches_its_agency_and_the_reporter_hear
     english = requests.get(f"{o311}/requests/{code}.json", params={**params, "locale": "en"},
                            timeout=10).json()[0]
     assert english["status_notes"].startswith("Your report has been forwarded")
+    assert english["agency_responsible"] == "Environment Agency"
 
     as_xml = requests.get(f"{o311}/requests/{code}.xml", params=params, timeout=10)
     root = _xml(as_xml)

@@ -84,7 +84,7 @@ def _report(**changes):
 
 
 def test_a_request_row_has_every_field_and_nothing_of_the_reporter():
-    row = mapping.request_row(_report(), {"code": "waste", "name_id": "Sampah"},
+    row = mapping.request_row(_report(), {"code": "waste", "name_id": "Sampah"}, {},
                               "Asia/Jakarta", "id", "http://s3/photo")
     fixture_fields = ["service_request_id", "status", "status_notes", "service_name",
                       "service_code", "description", "agency_responsible", "service_notice",
@@ -96,6 +96,14 @@ def test_a_request_row_has_every_field_and_nothing_of_the_reporter():
     assert row["long"] == 100.4 and row["address"] == "Jl. A"
     text = repr(row)
     assert "Rahasia" not in text and "rahasia@" not in text and "62811111111" not in text
+
+
+def test_the_responsible_agency_is_named_in_the_chosen_language():
+    agencies = {"DLH": {"code": "DLH", "name_id": "Dinas Lingkungan Hidup",
+                        "name_en": "Environment Agency"}}
+    english = mapping.request_row(_report(), None, agencies, "Asia/Jakarta", "en", None)
+    assert english["agency_responsible"] == "Environment Agency"
+    assert english["service_name"] == "waste"  # a category no longer in the catalogue
 
 
 def test_the_forwarding_deadline_is_expected_until_an_agency_has_one():

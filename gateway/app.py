@@ -11,6 +11,8 @@ from aduan.config import Settings
 from aduan.db import ensure_indexes, get_db, ping
 from aduan.web import create_app as create_service_app
 from gateway.clients import identify_and_limit
+from gateway.open311.views import PREFIXES as OPEN311_PREFIXES
+from gateway.open311.views import open311_blueprint
 from gateway.openapi import build_document
 from gateway.proxy import Upstream
 from gateway.routes import ROUTES, Route
@@ -56,10 +58,13 @@ def create_app() -> Flask:
 
     @app.before_request
     def _clients_and_limits() -> None:
-        if request.path.startswith(API):
+        if request.path.startswith((API, *OPEN311_PREFIXES)):
             identify_and_limit(db, settings)
 
     app.register_blueprint(staff_blueprint(db, settings), url_prefix=API)
+    for number, prefix in enumerate(OPEN311_PREFIXES):
+        app.register_blueprint(open311_blueprint(f"open311_{number}", db, settings),
+                               url_prefix=prefix)
     install_console(app)
     document = build_document(API)
 

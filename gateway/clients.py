@@ -11,10 +11,22 @@ from aduan.errors import ApiError
 from gateway import api_keys, rate_limit
 
 API_KEY_HEADER = "X-Api-Key"
+# Endpoints that file a report (the gateway's own and Open311's), rate-limited per address.
+SUBMIT_ENDPOINTS = ("/reports", "/requests.<fmt>")
+
+
+def _presented_key() -> str | None:
+    """The X-Api-Key header; Open311 clients send `api_key` as a parameter instead."""
+    if request.headers.get(API_KEY_HEADER):
+        return request.headers[API_KEY_HEADER]
+    if "/open311/" in request.path:
+        params = request.form if request.method == "POST" else request.args
+        return params.get("api_key") or None
+    return None
 
 
 def identify_and_limit(db: Database, settings: Settings) -> None:
-    presented = request.headers.get(API_KEY_HEADER)
+    presented = _presented_key()
     client = api_keys.verify(db, presented) if presented else None
     g.client_app = client
     address = request.remote_addr or "unknown"
@@ -24,7 +36,7 @@ def identify_and_limit(db: Database, settings: Settings) -> None:
     else:
         rate_limit.hit(db, f"ip:{address}", settings.rate_limit_per_ip)
     endpoint = request.url_rule.rule if request.url_rule else ""
-    if request.method == "POST" and endpoint.endswith("/reports"):
+    if request.method == "POST" and endpoint.endswith(SUBMIT_ENDPOINTS):
         if settings.require_api_key and client is None:
             raise ApiError(401, "api_key_required", "Submitting needs a client app's API key.")
         rate_limit.hit(db, f"submit:{address}", settings.submit_limit_per_ip)

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from aduan.parking import ReplayIn
+from gateway.open311.openapi import open311_paths
 from gateway.schemas import ApiKeyIn, LoginIn, RefreshIn, UserChangeIn, UserIn
 from services.intake.queries import PublicListQuery, StaffListQuery
 from services.intake.schemas import CommentIn, ReportIn
@@ -336,6 +337,7 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
             "requestBody": _json_body(replay_in),
             "responses": _ok("200", _OBJECT, "How many were replayed"),
         }}
+    paths |= open311_paths()
     return {
         "openapi": "3.1.0",
         "info": {"title": "Aduan API", "version": "1.0.0",

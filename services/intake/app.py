@@ -32,7 +32,8 @@ from services.intake.submission import Intake
 from services.intake.views import as_geojson, report_view, staff_view, summary, visible_publicly
 
 REPORTER_TOKEN_HEADER = "X-Reporter-Token"
-RESIDENT_CHANNELS = ("app", "web")
+# Open311 GeoReport v2 clients submit for residents through the gateway.
+RESIDENT_CHANNELS = ("app", "web", "open311")
 STAFF_FILING_ROLES = ("operator", "sysadmin")
 
 

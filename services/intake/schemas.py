@@ -12,7 +12,7 @@ Latitude = Annotated[float, Field(strict=True, ge=-90, le=90)]
 Longitude = Annotated[float, Field(strict=True, ge=-180, le=180)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 
-CHANNELS = ("app", "web", "call_centre", "sp4n_lapor", "media", "walk_in")
+CHANNELS = ("app", "web", "open311", "call_centre", "sp4n_lapor", "media", "walk_in")
 PRIVACY_LEVELS = ("public", "anonymous", "confidential")
 
 

@@ -28,8 +28,10 @@ def edited_with(software: str | None) -> bool:
 
 def _location_reasons(meta: PhotoMetadata, policy: Policy, claimed: tuple[float, float]
                       ) -> list[str]:
-    if meta.lat is None or meta.lon is None:
+    if meta.lat is None and meta.lon is None:
         return ["gps_missing"]
+    if meta.lat is None or meta.lon is None:
+        return ["gps_invalid"]  # half a position is not a position
     if not (-90 <= meta.lat <= 90 and -180 <= meta.lon <= 180) or (meta.lat, meta.lon) == (0, 0):
         return ["gps_invalid"]
     if policy.enabled("outside_city") and not city_area(policy.city).contains(

@@ -65,6 +65,13 @@ POLICY: dict[tuple[str, str], object] = {
     **{(method, f"/ops/queues/{consumer}/{path}"): frozenset({"operator", "sysadmin"})
        for consumer in ("verification", "routing", "notification")
        for method, path in (("GET", "parked"), ("POST", "parked/replay"))},
+    # Open311: public like the rest of the client API; submitting needs an API key (tested in
+    # test_open311.py).
+    **{(method, f"/open311/v2/{path}"): PUBLIC for method, path in (
+        ("GET", "discovery.{fmt}"), ("GET", "services.{fmt}"),
+        ("GET", "services/{service_code}.{fmt}"), ("GET", "requests.{fmt}"),
+        ("POST", "requests.{fmt}"), ("GET", "requests/{service_request_id}.{fmt}"),
+        ("GET", "tokens/{token}.{fmt}"))},
 }
 GUARDED = {op: roles for op, roles in POLICY.items() if isinstance(roles, frozenset)}
 

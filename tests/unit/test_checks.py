@@ -27,7 +27,8 @@ def test_a_fresh_local_camera_photo_passes():
 @pytest.mark.parametrize(
     "changes, reason",
     [
-        ({"lat": None}, "gps_missing"),
+        ({"lat": None, "lon": None}, "gps_missing"),
+        ({"lat": None}, "gps_invalid"),
         ({"lat": 0.0, "lon": 0.0}, "gps_invalid"),
         ({"lat": 95.0}, "gps_invalid"),
         ({"lat": INSIDE["depok"][0], "lon": INSIDE["depok"][1]}, "outside_city"),

@@ -1,0 +1,127 @@
+"""From Aduan to Open311 and back: jurisdictions, services, statuses, datetimes and the
+request rows the public may see. Pure functions, no I/O."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aduan.catalogue import KECAMATAN, rule_agencies
+from services.notification.templates import STATUS_EXPLANATIONS, STATUS_NAMES
+
+LANGUAGES = ("id", "en")
+# Statuses in which the city's part is over: Open311 "closed"; every other one is "open".
+CLOSED_STATUSES = frozenset({"resolved", "closed", "referred", "rejected", "archived",
+                             "duplicate"})
+_MORE_NOTES = {
+    "id": {"verifying": "Foto laporan sedang diperiksa.",
+           "postponed": "Laporan ditunda oleh petugas.",
+           "duplicate": "Laporan ini sama dengan laporan lain yang sudah ada."},
+    "en": {"verifying": "The report's photo is being checked.",
+           "postponed": "The report was postponed by an officer.",
+           "duplicate": "This report duplicates an earlier one."},
+}
+_BY_KECAMATAN = {"id": "Kantor Camat sesuai lokasi", "en": "The district office of the location"}
+_DESCRIPTION = {"id": "Laporan warga tentang {name}.", "en": "Residents' reports about {name}."}
+
+
+def resolve_city(jurisdiction_id: str, cities: dict[str, dict[str, Any]]) -> str | None:
+    """The city of a jurisdiction_id: its key (`padang`) or its Kemendagri code (`13.71`)."""
+    for key, city in cities.items():
+        if jurisdiction_id in (key, city.get("kemendagri_code")):
+            return key
+    return None
+
+
+def local_iso(value: datetime | None, timezone: str) -> str | None:
+    """ISO 8601 with the city's own offset (+07:00 WIB, +08:00 WITA), to the second."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(ZoneInfo(timezone)).isoformat(timespec="seconds")
+
+
+def open_or_closed(status: str) -> str:
+    return "closed" if status in CLOSED_STATUSES else "open"
+
+
+def statuses_for(wanted: set[str], public_statuses: tuple[str, ...]) -> list[str]:
+    """The Aduan statuses an Open311 status filter (`open`, `closed` or both) stands for."""
+    return sorted(s for s in public_statuses if open_or_closed(s) in wanted)
+
+
+def status_note(status: str, language: str) -> str:
+    for table in (STATUS_EXPLANATIONS, _MORE_NOTES, STATUS_NAMES):
+        if status in table[language]:
+            return table[language][status]
+    return status
+
+
+def _name(item: dict[str, Any], language: str) -> str:
+    return item.get(f"name_{language}") or item.get("name_id") or item["code"]
+
+
+def service_group(category: dict[str, Any], agencies: dict[str, dict[str, Any]],
+                  language: str) -> str | None:
+    """The agencies that handle a category, by name (the body it is referred to, if any)."""
+    codes = [category["refer_to"]] if category.get("refer_to") else rule_agencies(category)
+    names = [_BY_KECAMATAN[language] if code == KECAMATAN
+             else _name(agencies.get(code, {"code": code}), language) for code in codes]
+    return ", ".join(names) or None
+
+
+def service(category: dict[str, Any], agencies: dict[str, dict[str, Any]],
+            language: str) -> dict[str, Any]:
+    name = _name(category, language)
+    return {
+        "service_code": category["code"],
+        "service_name": name,
+        "description": _DESCRIPTION[language].format(name=name),
+        "metadata": False,
+        "type": "realtime",
+        "keywords": category["code"].replace("_", " "),
+        "group": service_group(category, agencies, language),
+    }
+
+
+def expected_at(report: dict[str, Any]) -> datetime | None:
+    """The SLA deadline now running: the agencies' answer, else the forwarding one."""
+    dues = [a["due_at"] for a in report.get("agencies", []) if a.get("due_at")]
+    if dues:
+        return max(dues)
+    return report.get("forward_due_at")
+
+
+def _agency_name(assignment: dict[str, Any], agencies: dict[str, dict[str, Any]],
+                 language: str) -> str:
+    known = agencies.get(assignment["code"])
+    return _name(known, language) if known else assignment.get("name") or assignment["code"]
+
+
+def request_row(report: dict[str, Any], category: dict[str, Any] | None,
+                agencies: dict[str, dict[str, Any]], timezone: str, language: str,
+                media_url: str | None) -> dict[str, Any]:
+    """A report as Open311 shows it to anyone: never the reporter, in any field."""
+    location = report["location"]
+    agencies_named = [_agency_name(a, agencies, language) for a in report.get("agencies", [])]
+    return {
+        "service_request_id": report["code"],
+        "status": open_or_closed(report["status"]),
+        "status_notes": status_note(report["status"], language),
+        "service_name": _name(category, language) if category else report["category"],
+        "service_code": report["category"],
+        "description": report["description"],
+        "agency_responsible": ", ".join(agencies_named) or None,
+        "service_notice": None,
+        "requested_datetime": local_iso(report["created_at"], timezone),
+        "updated_datetime": local_iso(report["updated_at"], timezone),
+        "expected_datetime": local_iso(expected_at(report), timezone),
+        "address": location.get("address"),
+        "address_id": None,
+        "zipcode": None,
+        "lat": location["lat"],
+        "long": location["lon"],
+        "media_url": media_url,
+    }

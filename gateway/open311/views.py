@@ -1,0 +1,205 @@
+"""The Open311 GeoReport v2 endpoints (one blueprint, mounted under /open311/v2 and
+/api/v1/open311/v2). Reads come straight from MongoDB under the public list's privacy rules;
+submissions go to the intake service over HTTP."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import requests
+from flask import Blueprint, Response, g, request
+from pymongo.database import Database
+from werkzeug.exceptions import HTTPException
+
+from aduan.catalogue import cities
+from aduan.config import Settings
+from aduan.errors import ApiError
+from aduan.storage import ObjectStore
+from aduan.web import REQUEST_ID_HEADER, current_request_id
+from gateway.open311 import mapping, queries
+from gateway.open311.formats import FORMATS, render, render_errors
+from gateway.open311.submit import read_form, send_to_intake
+
+PREFIXES = ("/open311/v2", "/api/v1/open311/v2")
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-23 00:00"
+PHOTO_URL_TTL = timedelta(minutes=15)
+# Open311 says 403 for a bad api_key; the gateway's own answer is 401.
+_STATUS_OVERRIDES = {"invalid_api_key": 403, "api_key_revoked": 403}
+_NOTICE = {
+    "id": "Laporan {code} diterima; foto akan diperiksa lalu laporan diteruskan ke instansi "
+          "yang berwenang.",
+    "en": "Report {code} received; its photo will be checked and the report forwarded to the "
+          "responsible agency.",
+}
+
+
+def _format_of_path() -> str:
+    return "xml" if request.path.endswith(".xml") else "json"
+
+
+def _check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise ApiError(404, "unknown_format", "Formats are .json and .xml.")
+    return fmt
+
+
+def _params() -> Any:
+    return request.form if request.method == "POST" else request.args
+
+
+def _language() -> str:
+    locale = (_params().get("locale") or "").lower()[:2]
+    if locale in mapping.LANGUAGES:
+        return locale
+    return request.accept_languages.best_match(mapping.LANGUAGES) or "id"
+
+
+def _city() -> str:
+    jurisdiction = _params().get("jurisdiction_id")
+    if not jurisdiction:
+        raise ApiError(400, "jurisdiction_required",
+                       "jurisdiction_id is required: this endpoint serves "
+                       + ", ".join(sorted(cities())) + ".")
+    city = mapping.resolve_city(jurisdiction, cities())
+    if city is None:
+        raise ApiError(404, "unknown_jurisdiction", "No such jurisdiction_id.")
+    return city
+
+
+def open311_blueprint(name: str, db: Database, settings: Settings) -> Blueprint:
+    blueprint = Blueprint(name, __name__)
+    store = ObjectStore(settings)
+    local = threading.local()
+
+    def session() -> requests.Session:
+        if getattr(local, "session", None) is None:
+            local.session = requests.Session()
+        return local.session
+
+    @blueprint.errorhandler(ApiError)
+    def _api_error(err: ApiError) -> Response:
+        status = _STATUS_OVERRIDES.get(err.code, err.status)
+        response = render_errors(_format_of_path(), status, err.message)
+        if err.status == 429 and isinstance(err.details, dict) and "retry_after" in err.details:
+            response.headers["Retry-After"] = str(err.details["retry_after"])
+        return response
+
+    @blueprint.errorhandler(HTTPException)
+    def _http_error(err: HTTPException) -> Response:
+        return render_errors(_format_of_path(), err.code or 500, err.description or err.name)
+
+    def categories(city: str) -> dict[str, dict[str, Any]]:
+        return {c["code"]: c for c in db.categories.find(
+            {"city": city, "active": {"$ne": False}}, {"_id": 0})}
+
+    def agencies(city: str) -> dict[str, dict[str, Any]]:
+        return {a["code"]: a for a in db.agencies.find(
+            {"city": city}, {"_id": 0, "code": 1, "name_id": 1, "name_en": 1})}
+
+    def media_url(report: dict[str, Any]) -> str | None:
+        for photo in report.get("photos", []):
+            if photo.get("public_key"):
+                return store.presigned_url(store.public_bucket, photo["public_key"],
+                                           PHOTO_URL_TTL)
+        return None
+
+    def rows(reports: list[dict[str, Any]], city: str) -> list[dict[str, Any]]:
+        by_code, known = categories(city), agencies(city)
+        timezone, language = cities()[city]["timezone"], _language()
+        return [mapping.request_row(r, by_code.get(r["category"]), known, timezone, language,
+                                    media_url(r)) for r in reports]
+
+    @blueprint.get("/discovery.<fmt>")
+    def discovery(fmt: str):
+        base = settings.public_base_url.rstrip("/")
+        return render(_check_format(fmt), "discovery", {
+            "changeset": CHANGESET,
+            "contact": "Aduan: laporan warga untuk pemerintah kota / citizen reports for "
+                       "city governments",
+            "key_service": f"{base}/api/v1/api-keys (city sysadmins issue API keys)",
+            "endpoints": [{
+                "specification": SPECIFICATION,
+                "url": f"{base}/open311/v2",
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }],
+        })
+
+    @blueprint.get("/services.<fmt>")
+    def list_services(fmt: str):
+        _check_format(fmt)
+        city, language = _city(), _language()
+        known = agencies(city)
+        services = [mapping.service(c, known, language)
+                    for _, c in sorted(categories(city).items())]
+        return render(fmt, "services", services)
+
+    @blueprint.get("/services/<service_code>.<fmt>")
+    def service_definition(service_code: str, fmt: str):
+        _check_format(fmt)
+        if service_code not in categories(_city()):
+            raise ApiError(404, "unknown_service", "No such service_code.")
+        return render(fmt, "service_definition", {"service_code": service_code,
+                                                  "attributes": []})
+
+    @blueprint.post("/requests.<fmt>")
+    def create_request(fmt: str):
+        _check_format(fmt)
+        if g.get("client_app") is None:  # the key itself was checked by the gateway
+            raise ApiError(400, "api_key_required", "api_key is required to submit.")
+        city, language = _city(), _language()
+        submission = read_form(request.form, request.files, city, language)
+        headers = {REQUEST_ID_HEADER: current_request_id() or ""}
+        if "Idempotency-Key" in request.headers:
+            headers["Idempotency-Key"] = request.headers["Idempotency-Key"]
+        receipt = send_to_intake(session(), settings.intake_url, settings.upstream_timeout_s,
+                                 submission, headers)
+        return render(fmt, "service_requests", [{
+            "service_request_id": receipt["code"],
+            "token": receipt["id"],
+            "service_notice": _NOTICE[language].format(code=receipt["code"]),
+            "account_id": submission.account_id,
+        }])
+
+    @blueprint.get("/tokens/<token>.<fmt>")
+    def token(token: str, fmt: str):
+        _check_format(fmt)
+        city = _city()
+        report = db.reports.find_one({"_id": token, "city": city}, {"code": 1}) \
+            if len(token) <= 64 else None
+        if report is None:
+            raise ApiError(404, "unknown_token", "No request has this token.")
+        return render(fmt, "service_requests", [{"service_request_id": report["code"],
+                                                 "token": token}])
+
+    @blueprint.get("/requests.<fmt>")
+    def list_requests(fmt: str):
+        _check_format(fmt)
+        city = _city()
+        query = queries.parse(dict(request.args.items()))
+        zone = ZoneInfo(cities()[city]["timezone"])
+        conditions = queries.requests_filter(query, city, zone, datetime.now(UTC))
+        found = list(db.reports.find(conditions, {"history": 0, "outbox": 0, "reporter": 0})
+                     .sort([("created_at", -1), ("_id", -1)])
+                     .skip((query.page - 1) * query.page_size).limit(query.page_size))
+        return render(fmt, "service_requests", rows(found, city))
+
+    @blueprint.get("/requests/<service_request_id>.<fmt>")
+    def get_request(service_request_id: str, fmt: str):
+        _check_format(fmt)
+        city = _city()
+        report = db.reports.find_one(
+            {"code": service_request_id, "city": city,
+             "privacy": {"$in": list(queries.PUBLIC_PRIVACY)}},
+            {"history": 0, "outbox": 0, "reporter": 0}) if len(service_request_id) <= 40 \
+            else None
+        if report is None:
+            raise ApiError(404, "unknown_request", "No request has this service_request_id.")
+        return render(fmt, "service_requests", rows([report], city))
+
+    return blueprint

@@ -86,6 +86,9 @@ def get_db(settings: Settings) -> Database:
                     serverSelectionTimeoutMS=3000,
                     connectTimeoutMS=3000,
                     tz_aware=True,
+                    # A hello every few seconds instead of a held-open streaming one per
+                    # process: with dozens of processes the streams cost the server real CPU.
+                    serverMonitoringMode="poll",
                 )
                 _clients[key] = client
     return client[settings.mongo_db]

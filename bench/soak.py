@@ -29,17 +29,27 @@ from photo_factory import fresh_padang_photo  # noqa: E402
 from aduan.config import Settings  # noqa: E402
 from aduan.db import get_db  # noqa: E402
 from aduan.devstack import Stack, test_profile  # noqa: E402
+from aduan.messaging import CONSUMERS, all_queue_names, connect  # noqa: E402
 
 SOAK_SLOT = 8
 FINAL = {"forwarded", "rejected", "needs_review"}
 KILLABLE = ("verification-worker", "routing-worker", "notification-worker", "outbox-relay")
 
 
+def delete_queues(settings: Settings) -> None:
+    connection = connect(settings)
+    channel = connection.channel()
+    for name in all_queue_names(settings, CONSUMERS):
+        channel.queue_delete(name)
+    connection.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--kill-every", type=float, default=2.0, help="seconds between kills")
+    parser.add_argument("--kill-every", type=float, default=8.0,
+                        help="mean seconds between two kills (a restart costs a few seconds)")
     parser.add_argument("--drain", type=float, default=300)
     args = parser.parse_args()
 
@@ -48,6 +58,7 @@ def main() -> None:
     stack.down()
     os.environ.update(stack.env())
     settings = Settings.from_env()
+    delete_queues(settings)  # a soak stopped half-way leaves messages of its reports behind
     db = get_db(settings)
     photo = fresh_padang_photo()
     report = json.dumps({"category": "waste", "description": "Sampah menumpuk (uji soak)",
@@ -85,7 +96,7 @@ def main() -> None:
 
     def killer() -> None:
         rng = random.Random(2026)
-        while not done.wait(rng.uniform(0.5, 2 * args.kill_every)):
+        while not done.wait(rng.uniform(0.25, 1.75) * args.kill_every):
             worker = rng.choice(KILLABLE)
             name = next((n for n in list(stack.processes) if n.startswith(worker)), None)
             if name:

@@ -110,6 +110,20 @@ def declare_topology(
         )
 
 
+def delete_topology(settings: Settings, consumers: dict[str, tuple[str, ...]] = CONSUMERS,
+                    with_exchange: bool = False) -> None:
+    """Deletes the namespace's queues (and exchange): for test and bench namespaces only."""
+    connection = connect(settings)
+    try:
+        channel = connection.channel()
+        for name in all_queue_names(settings, consumers):
+            channel.queue_delete(name)
+        if with_exchange:
+            channel.exchange_delete(exchange_name(settings))
+    finally:
+        connection.close()
+
+
 def connect(settings: Settings) -> pika.BlockingConnection:
     params = pika.URLParameters(settings.amqp_url)
     params.heartbeat = 30

@@ -33,13 +33,11 @@ from aduan.config import Settings  # noqa: E402
 from aduan.db import get_db  # noqa: E402
 from aduan.devstack import WORKERS, Stack, test_profile  # noqa: E402
 from aduan.messaging import (  # noqa: E402
-    CONSUMERS,
     Event,
     Publisher,
-    all_queue_names,
     connect,
     declare_topology,
-    exchange_name,
+    delete_topology,
     queue_name,
 )
 from aduan.storage import ObjectStore  # noqa: E402
@@ -184,11 +182,9 @@ def raw_ceilings(settings: Settings, photo: bytes, seconds: float = 3.0) -> dict
         consumed += 1
     results["broker_consume_ack_per_s"] = round(consumed / (time.monotonic() - started), 1)
     channel.cancel()
-    for name in all_queue_names(bench_settings, CONSUMERS):
-        channel.queue_delete(name)
-    channel.exchange_delete(exchange_name(bench_settings))
     connection.close()
     publisher.close()
+    delete_topology(bench_settings, with_exchange=True)
 
     db = get_db(settings)
     document = {"description": "x" * 200, "history": [{"at": datetime.now(UTC)}] * 4,

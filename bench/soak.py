@@ -29,19 +29,11 @@ from photo_factory import fresh_padang_photo  # noqa: E402
 from aduan.config import Settings  # noqa: E402
 from aduan.db import get_db  # noqa: E402
 from aduan.devstack import Stack, test_profile  # noqa: E402
-from aduan.messaging import CONSUMERS, all_queue_names, connect  # noqa: E402
+from aduan.messaging import delete_topology  # noqa: E402
 
 SOAK_SLOT = 8
 FINAL = {"forwarded", "rejected", "needs_review"}
 KILLABLE = ("verification-worker", "routing-worker", "notification-worker", "outbox-relay")
-
-
-def delete_queues(settings: Settings) -> None:
-    connection = connect(settings)
-    channel = connection.channel()
-    for name in all_queue_names(settings, CONSUMERS):
-        channel.queue_delete(name)
-    connection.close()
 
 
 def main() -> None:
@@ -58,7 +50,7 @@ def main() -> None:
     stack.down()
     os.environ.update(stack.env())
     settings = Settings.from_env()
-    delete_queues(settings)  # a soak stopped half-way leaves messages of its reports behind
+    delete_topology(settings)  # a soak stopped half-way leaves messages of its reports behind
     db = get_db(settings)
     photo = fresh_padang_photo()
     report = json.dumps({"category": "waste", "description": "Sampah menumpuk (uji soak)",

@@ -12,7 +12,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from aduan.config import Settings
 from aduan.devstack import ROOT, Stack, test_profile
+from aduan.messaging import delete_topology
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +25,7 @@ def stack() -> Iterator[Stack]:
     running = Stack(profile, ROOT / ".run" / profile.name)
     running.down()  # whatever a crashed earlier run left behind
     os.environ.update(running.env())
-    _delete_test_queues()
+    delete_topology(Settings.from_env())
     try:
         running.up()
     except Exception:
@@ -31,17 +33,3 @@ def stack() -> Iterator[Stack]:
         raise
     yield running
     running.down()
-
-
-def _delete_test_queues() -> None:
-    from aduan.config import Settings
-    from aduan.messaging import CONSUMERS, all_queue_names, connect
-
-    settings = Settings.from_env()
-    connection = connect(settings)
-    try:
-        channel = connection.channel()
-        for name in all_queue_names(settings, CONSUMERS):
-            channel.queue_delete(name)
-    finally:
-        connection.close()

@@ -16,14 +16,13 @@ import pytest
 
 from aduan.messaging import (
     ATTEMPTS_HEADER,
-    CONSUMERS,
     Consumer,
     Delivery,
     Event,
     Publisher,
-    all_queue_names,
     connect,
     declare_topology,
+    delete_topology,
     exchange_name,
     parking_queue_name,
     queue_name,
@@ -41,12 +40,7 @@ def msg_settings(settings):
     declare_topology(connection.channel(), isolated)
     connection.close()
     yield isolated
-    connection = connect(isolated)
-    channel = connection.channel()
-    for name in all_queue_names(isolated, CONSUMERS):
-        channel.queue_delete(name)
-    channel.exchange_delete(exchange_name(isolated))
-    connection.close()
+    delete_topology(isolated, with_exchange=True)
 
 
 def _queue_depth(settings, name: str) -> int:

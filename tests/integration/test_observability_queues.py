@@ -11,7 +11,7 @@ import pika
 import pytest
 
 from aduan.config import Settings
-from aduan.messaging import all_queue_names, connect, declare_topology, queue_name
+from aduan.messaging import connect, declare_topology, delete_topology, queue_name
 from aduan.queue_metrics import QueueStatsCollector
 
 pytestmark = pytest.mark.stack
@@ -31,14 +31,7 @@ def own_namespace(settings: Settings) -> Iterator[Settings]:
     """A namespace of this test's own, so its queues hold only what the test puts there."""
     own = replace(settings, namespace=f"obs{uuid.uuid4().hex[:8]}")
     yield own
-    connection = connect(own)
-    try:
-        channel = connection.channel()
-        for name in all_queue_names(own, {"routing": ()}):
-            channel.queue_delete(name)
-        channel.exchange_delete(f"{own.namespace}.events")
-    finally:
-        connection.close()
+    delete_topology(own, {"routing": ()}, with_exchange=True)
 
 
 def test_depth_and_consumers_of_each_queue(own_namespace: Settings) -> None:

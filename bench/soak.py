@@ -107,16 +107,18 @@ def main() -> None:
         for thread in threads:
             thread.join()
         submit_s = time.monotonic() - started
+        # The soak's database holds only its own reports: counting them all is cheap, where an
+        # `$in` of every accepted id, asked every second, loaded the local server noticeably.
         deadline = time.monotonic() + args.drain
         while time.monotonic() < deadline and db.reports.count_documents(
-                {"_id": {"$in": accepted}, "status": {"$in": sorted(FINAL)}}) < len(accepted):
-            time.sleep(1)
+                {"status": {"$in": sorted(FINAL)}}) < len(accepted):
+            time.sleep(5)
         done.set()
         chaos.join()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and db.deliveries.count_documents(
-                {"report_id": {"$in": accepted}, "result": "sent"}) < 2 * len(accepted):
-            time.sleep(1)
+                {"result": "sent"}) < 2 * len(accepted):
+            time.sleep(5)
         statuses: Counter[str] = Counter()
         repeated_transitions = 0
         for doc in db.reports.find({"_id": {"$in": accepted}}, {"history": 1, "status": 1}):

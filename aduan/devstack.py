@@ -159,7 +159,11 @@ class Stack:
         http = {f"{name.upper()}_URL": f"http://127.0.0.1:{port}"
                 for name, port in p.http_ports.items() if name != "gateway"}
         values = {
-            "MONGO_URL": self._external("MONGO_URL") or f"mongodb://127.0.0.1:{p.mongo_port}",
+            # SecantusDB keeps every retryable write's id and prunes that list on each write,
+            # so with retryable writes on it slows down the longer it runs; our writes are
+            # idempotent without them. A real MongoDB keeps the driver's default.
+            "MONGO_URL": self._external("MONGO_URL")
+            or f"mongodb://127.0.0.1:{p.mongo_port}/?retryWrites=false",
             "MONGO_DB": self._external("MONGO_DB") or f"aduan_{p.name}",
             "AMQP_URL": self._external("AMQP_URL") or "amqp://guest:guest@127.0.0.1:5672/%2F",
             "NAMESPACE": p.namespace,

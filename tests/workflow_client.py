@@ -73,7 +73,11 @@ def assignment(code: str, status: str, **fields: Any) -> dict[str, Any]:
 
 
 class EventTap:
-    """An exclusive queue bound to every report event of this stack's exchange."""
+    """An exclusive queue bound to every report event of this stack's exchange.
+
+    Delivery is at least once: the outbox relay may publish an event a second time (same
+    message id) when the first publish was slow to be recorded. Consumers ignore the repeat,
+    and so does the tap: each event is counted once, by its message id."""
 
     def __init__(self, settings: Settings) -> None:
         self.connection = connect(settings)
@@ -81,12 +85,16 @@ class EventTap:
         self.queue = self.channel.queue_declare("", exclusive=True).method.queue
         self.channel.queue_bind(self.queue, exchange_name(settings), routing_key="report.#")
         self.seen: list[tuple[str, dict[str, Any]]] = []
+        self.message_ids: set[str] = set()
 
     def drain(self) -> None:
         while True:
-            method, _, body = self.channel.basic_get(self.queue, auto_ack=True)
+            method, properties, body = self.channel.basic_get(self.queue, auto_ack=True)
             if method is None:
                 return
+            if properties.message_id in self.message_ids:
+                continue
+            self.message_ids.add(properties.message_id)
             self.seen.append((method.routing_key, json.loads(body)))
 
     def events(self, report_id: str, key: str | None = None) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ is used.
 
 from __future__ import annotations
 
+import glob
 import os
 from collections.abc import Iterable
 
@@ -96,10 +97,29 @@ workflow_actions = Counter(
 )
 
 
+class _SampleFilesCollector(multiprocess.MultiProcessCollector):
+    """The multiprocess collector, minus sample files that hold no data yet: a process killed
+    (SIGKILL) just as it created its file leaves it empty, and prometheus_client would then
+    fail every scrape of the service until the file is removed."""
+
+    def collect(self) -> Iterable[Metric]:
+        files = []
+        for path in glob.glob(os.path.join(self._path, "*.db")):
+            try:
+                if os.path.getsize(path) >= _SAMPLE_FILE_HEADER:
+                    files.append(path)
+            except OSError:  # removed since the listing: a process that ended cleanly
+                continue
+        return self.merge(files, accumulate=True)
+
+
+_SAMPLE_FILE_HEADER = 8  # bytes prometheus_client writes before any sample
+
+
 def render() -> tuple[bytes, str]:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        _SampleFilesCollector(registry)
         registry.register(_EXTRA)
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
@@ -162,7 +182,7 @@ def register_collector(key: str, collector: Collector) -> None:
 def worker_registry() -> CollectorRegistry:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        _SampleFilesCollector(registry)
         return registry
     return REGISTRY
 

@@ -104,3 +104,14 @@ def test_sla_breaches_metric_is_defined_for_the_routing_service() -> None:
     before = REGISTRY.get_sample_value("aduan_sla_breaches_total", {"kind": "forward"}) or 0.0
     metrics.sla_breaches.labels("forward").inc()
     assert REGISTRY.get_sample_value("aduan_sla_breaches_total", {"kind": "forward"}) == before + 1
+
+
+def test_an_empty_sample_file_left_by_a_killed_process_does_not_break_scrapes(tmp_path,
+                                                                               monkeypatch):
+    from aduan import metrics
+
+    (tmp_path / "counter_4242.db").write_bytes(b"")  # SIGKILLed right after creating it
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    payload, content_type = metrics.render()
+    assert content_type.startswith("text/plain")
+    assert isinstance(payload, bytes)

@@ -6,10 +6,11 @@ import time
 from dataclasses import replace
 
 import pytest
+from notification_helpers import queues_drained
 from photo_factory import fresh_padang_photo
 from stack_client import REPORT, submit, wait_for_status
 
-from aduan.messaging import CONSUMERS, Event, Publisher, connect, queue_name
+from aduan.messaging import Event, Publisher
 from aduan.photos import Photo, sniff_image_type
 from aduan.validation import validate
 from services.intake.schemas import ReportIn
@@ -29,17 +30,6 @@ def _wait_for(predicate, timeout_s: float = 20) -> None:
             return
         time.sleep(0.2)
     raise AssertionError("condition not met in time")
-
-
-def _queues_drained(settings) -> bool:
-    connection = connect(settings)
-    try:
-        channel = connection.channel()
-        return all(
-            channel.queue_declare(queue_name(settings, c), passive=True).method.message_count
-            == 0 for c in CONSUMERS)
-    finally:
-        connection.close()
 
 
 def test_redelivered_events_have_no_second_effect(api, stack, db, store, settings):
@@ -62,7 +52,7 @@ def test_redelivered_events_have_no_second_effect(api, stack, db, store, setting
     publisher.publish(Event("report.verified", {"report_id": receipt["id"]}))
     publisher.close()
     time.sleep(1)
-    _wait_for(lambda: _queues_drained(settings))
+    _wait_for(lambda: queues_drained(settings))
     time.sleep(1)
 
     after = db.reports.find_one({"_id": receipt["id"]})

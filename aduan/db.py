@@ -7,11 +7,12 @@ import os
 import threading
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient, ReturnDocument, monitoring
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from aduan import metrics
 from aduan.config import Settings
 
 _clients: dict[tuple[int, str], MongoClient] = {}
@@ -73,6 +74,30 @@ INDEXES: dict[str, list[IndexModel]] = {
 }
 
 
+class _CommandMetrics(monitoring.CommandListener):
+    """Counts and times every command, so ops (and the load bench) see which service asks the
+    database for what, and how often per report."""
+
+    def __init__(self) -> None:
+        self._collections: dict[int, str] = {}
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        target = event.command.get(event.command_name)
+        self._collections[event.request_id] = target if isinstance(target, str) else ""
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        self._observe(event)
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        self._observe(event)
+
+    def _observe(self, event: monitoring.CommandSucceededEvent | monitoring.CommandFailedEvent
+                 ) -> None:
+        collection = self._collections.pop(event.request_id, "")
+        metrics.database_commands.labels(event.command_name, collection).observe(
+            event.duration_micros / 1e6)
+
+
 def get_db(settings: Settings) -> Database:
     """The database of this process; pymongo clients must not cross a fork, hence the pid key."""
     key = (os.getpid(), settings.mongo_url)
@@ -89,6 +114,7 @@ def get_db(settings: Settings) -> Database:
                     # A hello every few seconds instead of a held-open streaming one per
                     # process: with dozens of processes the streams cost the server real CPU.
                     serverMonitoringMode="poll",
+                    event_listeners=[_CommandMetrics()],
                 )
                 _clients[key] = client
     return client[settings.mongo_db]

@@ -91,6 +91,14 @@ notifications_skipped = Counter(
     ["channel"],
 )
 
+database_commands = Histogram(
+    "aduan_database_commands_seconds",
+    "MongoDB commands this service sent, by command and collection, with their duration "
+    "(failed ones included).",
+    ["command", "collection"],
+    buckets=LATENCY_BUCKETS,
+)
+
 workflow_actions = Counter(
     "aduan_workflow_actions_total", "Workflow actions by action and outcome (done, refused).",
     ["action", "outcome"],

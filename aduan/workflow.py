@@ -9,12 +9,12 @@ sub-status; the report's status is derived from them (`overall_status`).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.database import Database
 
 from aduan.messaging import Event
@@ -152,18 +152,30 @@ def transition(
     event_body: dict[str, Any] | None = None,
     routing_key: str | None = None,
     now: datetime | None = None,
+    via: tuple[str, datetime] | None = None,
 ) -> tuple[dict[str, Any] | None, list[Event]]:
     """Moves `report` from its current status to `target`.
 
     `details` go into the history entry (action, agencies, evidence photos, reason, ...),
     `event_body` into the event; `routing_key` replaces the status's usual event key, and an
-    empty string sends no event. Returns the updated document and the events stored in its
-    outbox, or (None, []) when the report changed since it was read (someone else acted first).
+    empty string sends no event. `via` (status, when) passes through a silent intermediate
+    status in the same write, with its own history entry: verification's `verifying`, which
+    need not cost a write of its own. Returns the updated document and the events stored in
+    its outbox, or (None, []) when the report changed since it was read (someone else acted
+    first).
     """
     current = report["status"]
+    now = now or datetime.now(UTC)
+    entries = []
+    if via is not None:
+        through, reached_at = via
+        if not can_transition(current, through) or event_key(through) is not None:
+            raise IllegalTransition(f"{current} -> {through}")
+        entries.append({"at": reached_at, "from": current, "to": through,
+                        "actor": actor.as_doc(), "note": None})
+        current = through
     if not can_transition(current, target):
         raise IllegalTransition(f"{current} -> {target}")
-    now = now or datetime.now(UTC)
     entry = {
         "at": now,
         "from": current,
@@ -172,6 +184,7 @@ def transition(
         "note": note,
         **(details or {}),
     }
+    entries.append(entry)
     events: list[Event] = []
     key = event_key(target) if routing_key is None else routing_key
     if key:
@@ -193,17 +206,58 @@ def transition(
         )
     update: dict[str, Any] = {
         "$set": {"status": target, "updated_at": now, **(extra_set or {})},
-        "$push": {"history": entry},
+        "$push": {"history": {"$each": entries}},
         "$inc": {"version": 1},
     }
     if events:
         update["$push"]["outbox"] = {"$each": [outbox_entry(e) for e in events]}
-    updated = db[COLLECTION].find_one_and_update(
-        {"_id": report["_id"], "status": current, **_version_filter(report)},
-        update,
-        return_document=ReturnDocument.AFTER,
-    )
-    if updated is None:
+    # A plain update rather than find-and-modify: the filter pins the version that was read, so
+    # the result is known without reading it back (and SecantusDB's find-and-modify scans the
+    # whole collection).
+    result = db[COLLECTION].update_one(
+        {"_id": report["_id"], "status": report["status"], **_version_filter(report)}, update)
+    if result.matched_count == 0:
         return None, []
+    updated = after_image(report, update)
+    if via is not None:
+        observe_transition({**updated, "history": updated["history"][:-1]}, via[0], via[1])
     observe_transition(updated, target, now)
     return updated, events
+
+
+def after_image(report: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """`report` as a `$set` (dotted paths too), `$push` (with `$each`) and `$inc` update leaves
+    it: the document a matching conditional update wrote, times at BSON's millisecond
+    precision."""
+    after = copy.deepcopy(report)
+    for path, value in update.get("$set", {}).items():
+        parent, name = _parent(after, path)
+        parent[name] = _as_stored(value)
+    for path, value in update.get("$push", {}).items():
+        parent, name = _parent(after, path)
+        items = value["$each"] if isinstance(value, dict) and "$each" in value else [value]
+        parent[name] = [*parent.get(name, []), *_as_stored(items)]
+    for path, value in update.get("$inc", {}).items():
+        parent, name = _parent(after, path)
+        parent[name] = parent.get(name, 0) + value
+    return after
+
+
+def _as_stored(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+    if isinstance(value, dict):
+        return {k: _as_stored(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_stored(v) for v in value]
+    return value
+
+
+def _parent(document: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:
+    *parents, name = path.split(".")
+    for part in parents:
+        child = document.get(part)
+        if not isinstance(child, dict):
+            child = document[part] = {}
+        document = child
+    return document, name

@@ -146,9 +146,11 @@ class Workflow:
         return [found[code] for code in codes]
 
     def send_plan(self, report: dict[str, Any], agencies: list[dict[str, Any]], now: datetime,
-                  *, action: str, note: str | None, withdraw: bool = False) -> Plan:
+                  *, action: str, note: str | None, withdraw: bool = False,
+                  category: dict[str, Any] | None = None) -> Plan:
         """Forwarding to city agencies (each its own assignment), or referring to one vertical
-        body; `withdraw` (re-routing) takes the report away from the agencies holding it."""
+        body; `withdraw` (re-routing) takes the report away from the agencies holding it.
+        `category`: the report's category document, if the caller has read it already."""
         city = report["city"]
         assignments = [dict(a) for a in report.get("agencies", [])]
         withdrawn = []
@@ -170,7 +172,7 @@ class Workflow:
             return Plan("referred", note, details=details, event_body={"referral": referral},
                         set={"agencies": assignments, "referral": referral, "triage": False,
                              "auto_close_at": self.deadlines.auto_close_at(city, now)})
-        due = self.deadlines.follow_up_due(city, self.category_of(report), now)
+        due = self.deadlines.follow_up_due(city, category or self.category_of(report), now)
         assignments += [
             {"code": agency["code"], "name": agency["name_id"], "kind": agency["kind"],
              "status": "forwarded", "forwarded_at": now, "due_at": due, "responded_at": None}
@@ -320,11 +322,11 @@ class Workflow:
         if report["status"] not in ("resolved", "closed"):
             raise illegal(report, "rate", allowed_from=["closed", "resolved"])
         rating = {"score": score, "comment": comment, "at": now}
-        done = self.db.reports.find_one_and_update(
+        done = self.db.reports.update_one(
             {"_id": report["_id"], "rating": {"$exists": False},
              "status": {"$in": ["resolved", "closed"]}},
             {"$set": {"rating": rating}},
         )
-        if done is None:
+        if done.matched_count == 0:
             raise ApiError(409, "already_rated", "This report has already been rated.")
         return rating

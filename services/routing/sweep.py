@@ -64,12 +64,11 @@ def record_breach(db: Database, publisher: Publisher, report: dict[str, Any], ki
     })
     breach = {"key": key, "kind": kind, "agency": agency, "due_at": due_at,
               "detected_at": now, "escalate_to": escalate_to}
-    recorded = db.reports.find_one_and_update(
+    recorded = db.reports.update_one(
         {"_id": report["_id"], "sla_breaches.key": {"$ne": key}},
         {"$push": {"sla_breaches": breach, "outbox": outbox_entry(event)}},
-        projection={"_id": 1},
     )
-    if recorded is None:
+    if recorded.matched_count == 0:
         return False
     metrics.sla_breaches.labels(kind).inc()
     flush(db, report["_id"], [event], publisher)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from aduan import metrics
@@ -45,11 +46,9 @@ class Verifier:
         report = self.db.reports.find_one({"_id": report_id}) if report_id else None
         if report is None:
             raise PermanentError(f"no report {report_id!r}")
-        if report["status"] == "submitted":
-            claimed, _ = transition(self.db, report, "verifying", SYSTEM,
-                                    correlation_id=delivery.correlation_id)
-            report = claimed or self.db.reports.find_one({"_id": report_id})
-        if report is None or report["status"] != "verifying":
+        # `verifying` is recorded with the verdict, in the same write; a report left in it by
+        # an earlier version of this worker is judged all the same.
+        if report["status"] not in ("submitted", "verifying"):
             log.info("report %s already judged; nothing to do", report_id)
             return
         self._judge(report, delivery.correlation_id)
@@ -72,6 +71,7 @@ class Verifier:
         return finding, match
 
     def _judge(self, report: dict[str, Any], correlation_id: str | None) -> None:
+        started_at = datetime.now(UTC)
         city = report["city"]
         policy = self.policies[city]
         photos, renditions, reasons, flags = [], [], [], []
@@ -107,6 +107,7 @@ class Verifier:
                 "possible_duplicate_of": duplicate.as_doc() if duplicate else None,
             },
             correlation_id=correlation_id,
+            via=("verifying", started_at) if report["status"] == "submitted" else None,
         )
         if updated is None:
             log.info("report %s was judged concurrently", report["_id"])

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import pytest
 
 from aduan.catalogue import ensure_seeded
 from aduan.db import increment
+from aduan.workflow import Actor, IllegalTransition, transition
 
 pytestmark = pytest.mark.stack
 
@@ -25,3 +27,76 @@ def test_seeding_from_several_processes_at_once_is_harmless(db):
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(lambda _: ensure_seeded(db), range(4)))
     assert db.categories.count_documents({"city": "padang", "code": "waste"}) == 1
+
+
+@pytest.fixture
+def scratch(db):
+    """Makes bare reports of a city no service serves, and removes them (and their outbox
+    entries, before the relay's delay is up) so that no worker ever sees them."""
+    made: list[str] = []
+
+    def make(status: str = "verifying") -> dict:
+        now = datetime.now(UTC).replace(microsecond=0)
+        report = {"_id": uuid.uuid4().hex, "code": f"T-{uuid.uuid4().hex[:10]}",
+                  "city": "nowhere", "status": status, "created_at": now,
+                  "photos": [{"id": "p1"}], "verification": {"verdict": None}, "history": [],
+                  "outbox": []}
+        db.reports.insert_one(report)
+        made.append(report["_id"])
+        return report
+
+    yield make
+    db.reports.delete_many({"_id": {"$in": made}})
+
+
+def stored(db, report_id: str) -> dict:
+    document = db.reports.find_one({"_id": report_id})
+    db.reports.update_one({"_id": report_id}, {"$set": {"outbox": []}})
+    return document
+
+
+def test_a_transition_returns_exactly_what_the_server_stored(db, scratch):
+    report = scratch()
+    updated, events = transition(
+        db, report, "verified", Actor(kind="system", id="test"), note="ok",
+        extra_set={"verification.verdict": "verified", "photos": [{"id": "p1", "x": 1}],
+                   "forward_due_at": report["created_at"]})
+    assert updated == stored(db, report["_id"])
+    assert updated["version"] == 1 and updated["history"][-1]["to"] == "verified"
+    assert [e["message_id"] for e in updated["outbox"]] == [e.message_id for e in events]
+    again, _ = transition(db, {**updated, "outbox": []}, "forwarded",
+                          Actor(kind="system", id="test"))
+    assert again == stored(db, report["_id"])
+    assert again["version"] == 2 and len(again["history"]) == 2
+
+
+def test_of_concurrent_transitions_from_one_read_exactly_one_wins(db, scratch):
+    report = scratch()
+    targets = ["verified", "rejected", "needs_review"] * 4
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda target: transition(
+            db, report, target, Actor(kind="system", id="test"))[0], targets))
+    winners = [r for r in results if r is not None]
+    assert len(winners) == 1
+    assert stored(db, report["_id"]) == winners[0] and len(winners[0]["history"]) == 1
+
+
+def test_a_silent_intermediate_status_is_recorded_in_the_same_write(db, scratch):
+    report = scratch("submitted")
+    started = datetime.now(UTC).replace(microsecond=0)
+    updated, events = transition(db, report, "rejected", Actor(kind="system", id="test"),
+                                 via=("verifying", started))
+    document = stored(db, report["_id"])
+    assert updated == document and document["version"] == 1
+    assert [(h["from"], h["to"]) for h in document["history"]] == [
+        ("submitted", "verifying"), ("verifying", "rejected")]
+    assert document["history"][0]["at"] == started
+    assert [(e.routing_key, e.body["from"]) for e in events] == [("report.rejected", "verifying")]
+
+
+def test_an_intermediate_status_that_is_not_a_silent_step_is_refused(db, scratch):
+    report = scratch("submitted")
+    with pytest.raises(IllegalTransition):
+        transition(db, report, "forwarded", Actor(kind="system", id="test"),
+                   via=("verified", datetime.now(UTC)))
+    assert db.reports.find_one({"_id": report["_id"]})["history"] == []

@@ -21,11 +21,6 @@ _lock = threading.Lock()
 INDEXES: dict[str, list[IndexModel]] = {
     "reports": [
         IndexModel([("code", ASCENDING)], unique=True),
-        IndexModel(
-            [("idempotency_key", ASCENDING)],
-            unique=True,
-            partialFilterExpression={"idempotency_key": {"$type": "string"}},
-        ),
         IndexModel([("outbox.created_at", ASCENDING)]),
         IndexModel([("city", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)]),
         IndexModel([("city", ASCENDING), ("created_at", DESCENDING)]),

@@ -13,5 +13,12 @@ def reporter_token(secret: str, report_id: str) -> str:
     return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
 
 
+def idempotent_report_id(secret: str, idempotency_key: str) -> str:
+    """The id of the report filed with this Idempotency-Key: a retry finds its report by the
+    primary key alone (no second index, no scan), and the id reveals nothing of the key."""
+    return hmac.new(secret.encode(), f"idempotency:{idempotency_key}".encode(),
+                    hashlib.sha256).hexdigest()[:32]
+
+
 def token_matches(secret: str, report_id: str, token: str | None) -> bool:
     return bool(token) and hmac.compare_digest(reporter_token(secret, report_id), token or "")

@@ -21,7 +21,7 @@ from aduan.messaging import Event, Publisher
 from aduan.outbox import flush, outbox_entry
 from aduan.photos import EXTENSIONS, Photo
 from aduan.storage import ObjectStore
-from aduan.tokens import reporter_token
+from aduan.tokens import idempotent_report_id, reporter_token
 from services.intake.schemas import ReportIn
 
 
@@ -68,12 +68,14 @@ class Intake:
         city = payload.city or self.settings.default_city
         request_print = fingerprint(payload, photos)
         if idempotency_key:
-            earlier = self._replay(idempotency_key, request_print)
+            report_id = idempotent_report_id(self.settings.token_secret, idempotency_key)
+            earlier = self._replay(report_id, request_print)
             if earlier:
                 return earlier
+        else:
+            report_id = uuid.uuid4().hex
 
         now = datetime.now(UTC)
-        report_id = uuid.uuid4().hex
         stored_photos = self._store_photos(city, report_id, photos)
         report: dict[str, Any] = {
             "_id": report_id,
@@ -124,7 +126,7 @@ class Intake:
         except DuplicateKeyError:
             # A concurrent retry with the same key won the race: answer as it did.
             self._delete_photos(stored_photos)
-            earlier = self._replay(idempotency_key or "", request_print)
+            earlier = self._replay(report_id, request_print) if idempotency_key else None
             if earlier is None:
                 raise
             return earlier
@@ -132,10 +134,8 @@ class Intake:
         flush(self.db, report_id, [event], self.publisher)
         return receipt(report, self.settings)
 
-    def _replay(self, key: str, request_print: str) -> dict[str, Any] | None:
-        earlier = self.db.reports.find_one(
-            {"idempotency_key": key}, {"code": 1, "fingerprint": 1}
-        )
+    def _replay(self, report_id: str, request_print: str) -> dict[str, Any] | None:
+        earlier = self.db.reports.find_one({"_id": report_id}, {"code": 1, "fingerprint": 1})
         if earlier is None:
             return None
         if earlier["fingerprint"] != request_print:

@@ -31,9 +31,11 @@ def active_agency(db: Database, city: str, code: str) -> dict[str, Any] | None:
     return db.agencies.find_one({"city": city, "code": code, "active": {"$ne": False}})
 
 
-def decide(db: Database, report: dict[str, Any], kecamatan: dict[str, str] | None) -> Decision:
+def decide(db: Database, report: dict[str, Any], kecamatan: dict[str, str] | None,
+           category: dict[str, Any] | None = None) -> Decision:
+    """`category`: the report's category document, if the caller has read it already."""
     city = report["city"]
-    category = db.categories.find_one({"city": city, "code": report["category"]})
+    category = category or db.categories.find_one({"city": city, "code": report["category"]})
     if category is None:
         return Decision("triage", reason="unknown_category")
     if category.get("refer_to"):

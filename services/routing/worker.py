@@ -5,6 +5,7 @@ the forwarding SLA clock of reports waiting for an operator."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,43 +41,58 @@ class Router:
         if report["status"] not in ("verified", "needs_review"):
             log.info("report %s is %s; nothing to route", report_id, report["status"])
             return
-        report = self._prepare(report)
+        category = self.workflow.category_of(report)
+        facts = self._missing_facts(report, category)
         if report["status"] == "verified":
-            self._route(report, delivery.correlation_id)
+            self._route({**report, **facts}, category, facts, delivery.correlation_id)
+        else:
+            self._save(report, facts)
 
-    def _prepare(self, report: dict[str, Any]) -> dict[str, Any]:
-        """Kecamatan and forwarding deadline, each set once (a redelivery changes nothing)."""
-        changes: dict[str, Any] = {}
+    def _missing_facts(self, report: dict[str, Any], category: dict[str, Any] | None
+                       ) -> dict[str, Any]:
+        """Kecamatan and forwarding deadline, where not set yet. They are written with the
+        routing decision, in the same write, and each only once (a redelivery changes
+        nothing); both follow from the report alone, so concurrent copies agree on them."""
+        facts: dict[str, Any] = {}
         if "kecamatan" not in report:
-            changes["kecamatan"] = kecamatan_of_report(report)
+            facts["kecamatan"] = kecamatan_of_report(report)
         if "forward_due_at" not in report:
-            changes["forward_due_at"] = self.workflow.deadlines.forward_due(
-                report["city"], self.workflow.category_of(report), report["created_at"])
-        for name, value in changes.items():
-            self.db.reports.update_one({"_id": report["_id"], name: {"$exists": False}},
-                                       {"$set": {name: value}})
-        return {**report, **changes}
+            facts["forward_due_at"] = self.workflow.deadlines.forward_due(
+                report["city"], category, report["created_at"])
+        return facts
 
-    def _route(self, report: dict[str, Any], correlation_id: str | None) -> None:
+    def _save(self, report: dict[str, Any], facts: dict[str, Any]) -> None:
+        if facts:
+            self.db.reports.update_one(
+                {"_id": report["_id"], **{name: {"$exists": False} for name in facts}},
+                {"$set": facts})
+
+    def _route(self, report: dict[str, Any], category: dict[str, Any] | None,
+               facts: dict[str, Any], correlation_id: str | None) -> None:
         if report.get("agencies"):
             # Handed back or re-verified after an earlier routing: a person decides now.
-            self._triage(report, "routed_before")
+            self._triage(report, "routed_before", facts)
             return
-        decision = decide(self.db, report, report.get("kecamatan"))
+        decision = decide(self.db, report, report.get("kecamatan"), category)
         if decision.kind == "triage":
-            self._triage(report, decision.reason or "no_rule")
+            self._triage(report, decision.reason or "no_rule", facts)
             return
         now = datetime.now(UTC)
         plan = self.workflow.send_plan(report, list(decision.agencies), now, action="route",
-                                       note="Diteruskan otomatis menurut kategori laporan.")
+                                       note="Diteruskan otomatis menurut kategori laporan.",
+                                       category=category)
+        plan = replace(plan, set={**facts, **plan.set})
         if self.workflow.apply(report, plan, SYSTEM, now, correlation_id) is None:
+            self._save(report, facts)
             log.info("report %s changed while routing; left as it is", report["_id"])
 
-    def _triage(self, report: dict[str, Any], reason: str) -> None:
-        self.db.reports.update_one(
+    def _triage(self, report: dict[str, Any], reason: str, facts: dict[str, Any]) -> None:
+        left = self.db.reports.update_one(
             {"_id": report["_id"], "status": "verified"},
-            {"$set": {"triage": True, "triage_reason": reason}},
+            {"$set": {"triage": True, "triage_reason": reason, **facts}},
         )
+        if left.matched_count == 0:
+            self._save(report, facts)
         log.info("report %s left to operator triage (%s)", report["_id"], reason)
 
 

@@ -75,6 +75,13 @@ class Planner:
         self.settings = settings
         self.db = db
 
+    def anyone_hears(self, event_key: str, body: dict[str, Any]) -> bool:
+        """False when `plan` would tell no one of this event, whatever its report says."""
+        if event_key in ("report.forwarded", "report.sla_breached"):
+            return True
+        status = body.get("status") or KEY_STATUS.get(event_key)
+        return status is None or status in REPORTER_STATUSES
+
     def plan(self, event_key: str, body: dict[str, Any], report: dict[str, Any]
              ) -> list[Notice]:
         notices = self.for_reporter(event_key, body, report)

@@ -109,13 +109,18 @@ def matches(subscription: dict[str, Any], event_key: str, body: dict[str, Any],
     return webhook_may_receive(subscription.get("owner", "client"), report)
 
 
+def subscribed(db: Database, event_key: str) -> list[dict[str, Any]]:
+    """The active subscriptions to this kind of event (city, agency and owner not checked)."""
+    return list(db.webhook_subscriptions.find({"active": True, "events": event_key}))
+
+
 def schedule(db: Database, message_id: str, event_key: str, body: dict[str, Any],
-             report: dict[str, Any]) -> int:
+             report: dict[str, Any], subscriptions: list[dict[str, Any]]) -> int:
     """Stores one pending delivery per matching subscription; a redelivered event finds them
     stored already and adds nothing. Returns how many were new."""
     now = datetime.now(UTC)
     added = 0
-    for subscription in db.webhook_subscriptions.find({"active": True}):
+    for subscription in subscriptions:
         if not matches(subscription, event_key, body, report):
             continue
         delivery_id = f"{message_id}:webhook:{subscription['_id']}"

@@ -47,12 +47,16 @@ class Notifier:
             return
         if not delivery.message_id:
             raise PermanentError("event without message_id: cannot be delivered only once")
+        subscriptions = webhooks.subscribed(self.db, delivery.routing_key)
+        if not subscriptions and not self.planner.anyone_hears(delivery.routing_key,
+                                                               delivery.body):
+            return  # e.g. report.verified: no person is told, and no one subscribed
         report_id = delivery.body.get("report_id")
         report = self.db.reports.find_one({"_id": report_id}) if report_id else None
         if report is None:
             raise PermanentError(f"no report {report_id!r}")
         webhooks.schedule(self.db, delivery.message_id, delivery.routing_key, delivery.body,
-                          report)
+                          report, subscriptions)
         notices = self.planner.plan(delivery.routing_key, delivery.body, report)
         failed = 0
         for notice in notices:

@@ -12,8 +12,9 @@ from aduan.config import Settings
 from aduan.errors import ApiError
 from aduan.logs import mask_phone, redact_contacts
 from aduan.validation import validate
+from aduan.workflow import TRANSITIONS
 from services.notification import privacy, signing, sms, templates, webhooks
-from services.notification.audiences import REPORTER_STATUSES, local_time
+from services.notification.audiences import REPORTER_STATUSES, Planner, local_time
 from services.notification.contacts import normalize_phone
 from services.notification.digest import figures_for
 
@@ -307,3 +308,23 @@ def test_webhook_host_allowlist():
     assert not webhooks.host_allowed(local, "https://hooks.example/x")
     assert not webhooks.host_allowed(local, "http://[::1/x")  # malformed: refused, no error
     assert webhooks.host_allowed(Settings(), "https://hooks.example/x")  # no list: any host
+
+
+# ---- events no one hears of -------------------------------------------------------------------
+
+@pytest.mark.parametrize("event_key", webhooks.EVENTS)
+@pytest.mark.parametrize("status", [None, *sorted(TRANSITIONS)])
+def test_an_event_skipped_unread_is_one_the_planner_tells_no_one_of(event_key, status):
+    planner = Planner(Settings(), None)  # type: ignore[arg-type]  # no database needed here
+    body = {"status": status} if status else {}
+    report = {"_id": "r1", "code": "PDG-2026-000001", "city": "padang", "status": "verified",
+              "reporter": {"email": "warga@example.id", "phone": "+6281234567890"}}
+    if not planner.anyone_hears(event_key, body):
+        assert planner.plan(event_key, body, report) == []
+
+
+def test_a_verified_report_is_news_to_no_one_but_its_submission_is():
+    planner = Planner(Settings(), None)  # type: ignore[arg-type]
+    assert not planner.anyone_hears("report.verified", {"status": "verified"})
+    assert planner.anyone_hears("report.submitted", {"status": "submitted"})
+    assert planner.anyone_hears("report.status_changed", {})

@@ -12,8 +12,10 @@ broker, the database and the object store, so the ratio shows where time goes.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
+import queue
 import sys
 import threading
 import time
@@ -23,11 +25,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
+from prometheus_client import CollectorRegistry
+from prometheus_client.multiprocess import MultiProcessCollector
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from photo_factory import fresh_padang_photo  # noqa: E402
+from photo_factory import fresh_padang_photo, varied_padang_photos  # noqa: E402
 
 from aduan.config import Settings  # noqa: E402
 from aduan.db import get_db  # noqa: E402
@@ -43,6 +47,11 @@ from aduan.messaging import (  # noqa: E402
 from aduan.storage import ObjectStore  # noqa: E402
 
 BENCH_SLOT = 9
+PRODUCTION_TIMINGS = {
+    name: str(getattr(Settings, name.lower()))
+    for name in ("SLA_SWEEP_INTERVAL_S", "WEBHOOK_POLL_INTERVAL_S", "OUTBOX_RELAY_AFTER_S",
+                 "DELIVERY_LEASE_S")
+}
 FINAL = {"forwarded", "rejected", "needs_review"}
 
 
@@ -82,25 +91,135 @@ def _descendants(pid: int) -> list[int]:
     return children
 
 
-def run_clients(api: str, clients: int, seconds: float, photo: bytes) -> dict:
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> dict[str, float]:
+    """CPU time (user + system) used so far by each process and its children, by process name;
+    the machine's RabbitMQ node is counted too, as it works for this run alone."""
+    members = [m for pid in pids for m in [pid, *_descendants(pid)]]
+    members += [int(p.parent.name) for p in Path("/proc").glob("[0-9]*/comm")
+                if _read(p).strip() == "beam.smp"]
+    result: dict[str, float] = {}
+    for member in members:
+        stat = _read(Path(f"/proc/{member}/stat"))
+        cmdline = _read(Path(f"/proc/{member}/cmdline")).replace("\0", " ")
+        if not stat:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime
+        result[f"{member} {_short(cmdline)}"] = ticks / CLOCK_TICKS
+    return result
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def _short(cmdline: str) -> str:
+    """A process's role: the gunicorn app or module it runs, else its program."""
+    words = cmdline.split()
+    for marker in ("--name", "-m"):
+        if marker in words and words.index(marker) + 1 < len(words):
+            following = words[words.index(marker) + 1]
+            if following != "gunicorn":
+                return following
+    if "gunicorn" in cmdline:
+        return "gunicorn"
+    return Path(words[0]).name if words else "?"
+
+
+def cpu_per_report(before: dict[str, float], after: dict[str, float], reports: int) -> dict:
+    """CPU milliseconds per report by role, and what that allows on this machine's cores."""
+    if not reports:
+        return {}
+    by_role: dict[str, float] = {}
+    for key, seconds in after.items():
+        role = key.split(" ", 1)[1]
+        by_role[role] = by_role.get(role, 0) + seconds - before.get(key, 0)
+    total = sum(by_role.values())
+    return {
+        "total_ms": round(total * 1000 / reports, 1),
+        "by_role_ms": {k: round(v * 1000 / reports, 1)
+                       for k, v in sorted(by_role.items(), key=lambda kv: -kv[1]) if v > 0},
+        "cpu_bound_ceiling_reports_per_s": round(reports * (os.cpu_count() or 1) / total, 1)
+        if total else None,
+    }
+
+
+def database_commands(metrics_root: Path) -> dict[str, int]:
+    """Database commands each service has sent so far, as `service command collection`."""
+    counts: dict[str, int] = {}
+    for folder in sorted(p for p in metrics_root.glob("*") if p.is_dir()):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=str(folder))
+        for metric in registry.collect():
+            if metric.name != "aduan_database_commands_seconds":
+                continue
+            for sample in metric.samples:
+                if sample.name.endswith("_count") and sample.value:
+                    key = (f"{folder.name} {sample.labels['command']} "
+                           f"{sample.labels['collection']}")
+                    counts[key] = counts.get(key, 0) + int(sample.value)
+    return counts
+
+
+def per_report(before: dict[str, int], after: dict[str, int], reports: int) -> dict:
+    if not reports:
+        return {}
+    delta = {k: after[k] - before.get(k, 0) for k in after if after[k] - before.get(k, 0)}
+    by_service: dict[str, float] = {}
+    for key, count in delta.items():
+        service = key.split()[0]
+        by_service[service] = by_service.get(service, 0) + count / reports
+    return {
+        "total": round(sum(delta.values()) / reports, 2),
+        "by_service": {k: round(v, 2) for k, v in sorted(by_service.items())},
+        "by_command": {k: round(v / reports, 2)
+                       for k, v in sorted(delta.items(), key=lambda kv: -kv[1])},
+    }
+
+
+def run_clients(api: str, clients: int, seconds: float, photos: list[bytes],
+                rate: float | None = None) -> dict:
+    """`clients` threads submit for `seconds`: back to back (closed loop), or, with `rate`,
+    at that many reports per second in all (open loop: each submission is due at its own
+    time, and its latency counts from then, so a slow answer delays the ones behind it and
+    that wait shows in the figures instead of lowering the offered load)."""
     latencies: list[float] = []
     errors: dict[str, int] = {}
     accepted: list[str] = []
     lock = threading.Lock()
+    sent = itertools.count()
     deadline = time.monotonic() + seconds
+    due: queue.SimpleQueue[float] = queue.SimpleQueue()
+    if rate:
+        start = time.perf_counter() + 0.1
+        for n in range(int(seconds * rate)):
+            due.put(start + n / rate)
     report = json.dumps({"category": "waste", "description": "Sampah menumpuk (uji beban)",
                          "location": {"lat": -0.9726, "lon": 100.4057},
                          "reporter": {"email": "beban@example.id"}})
 
     def client() -> None:
         session = requests.Session()
-        while time.monotonic() < deadline:
+        while rate or time.monotonic() < deadline:
             started = time.perf_counter()
+            if rate:
+                try:
+                    started = due.get_nowait()
+                except queue.Empty:
+                    return
+                time.sleep(max(0.0, started - time.perf_counter()))
             try:
                 response = session.post(
                     f"{api}/reports",
                     files={"report": (None, report, "application/json"),
-                           "photo": ("p.jpg", photo, "image/jpeg")},
+                           "photo": ("p.jpg", photos[next(sent) % len(photos)],
+                                     "image/jpeg")},
                     headers={"Idempotency-Key": uuid.uuid4().hex}, timeout=30)
                 elapsed = time.perf_counter() - started
                 with lock:
@@ -213,22 +332,38 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=1,
                         help="copies of each consumer worker")
-    parser.add_argument("--drain", type=float, default=60)
+    parser.add_argument("--rate", type=float, default=None,
+                        help="offered load in reports/s (open loop); default: back to back")
+    parser.add_argument("--photos", type=int, default=3000,
+                        help="distinct photos to send (cycled)")
+    parser.add_argument("--drain", type=float, default=300)
     args = parser.parse_args()
 
     profile = test_profile(BENCH_SLOT)  # test profiles lift the per-address rate limits
     stack = Stack(profile, ROOT / ".run" / "bench",
                   worker_copies={name: args.workers for name in WORKERS})
+    # ...but poll as production does: the test profile's sub-second sweeps and relay delays
+    # exist to make fault tests quick, and would load the database beyond a real deployment.
+    stack.overrides = {**PRODUCTION_TIMINGS, **stack.overrides}
     stack.down()
     os.environ.update(stack.env())
     settings = Settings.from_env()
-    photo = fresh_padang_photo()
+    # Every report its own photo (as residents' are); past the pool, repeats are duplicates.
+    photos = varied_padang_photos(args.photos)
+    photo = photos[0]
     try:
         stack.up()
         api = f"http://127.0.0.1:{profile.http_ports['gateway']}/api/v1"
-        run_clients(api, 4, 2, photo)  # warm-up: workers started, connections open
-        load = run_clients(api, args.clients, args.seconds, photo)
+        run_clients(api, 4, 2, [fresh_padang_photo()])  # warm-up: workers started, connections open
+        end_to_end(settings, [], args.drain)
+        commands_before = database_commands(stack.run_dir / "metrics")
+        pids = [p.pid for p in stack.processes.values()]
+        cpu_before = cpu_seconds(pids)
+        load = run_clients(api, args.clients, args.seconds, photos, args.rate)
         flow = end_to_end(settings, load["accepted"], args.drain)
+        commands = per_report(commands_before, database_commands(stack.run_dir / "metrics"),
+                              len(load["accepted"]))
+        cpu = cpu_per_report(cpu_before, cpu_seconds(pids), len(load["accepted"]))
         rss = peak_rss_mib([p.pid for p in stack.processes.values()])
         ceilings = raw_ceilings(settings, photo)
     finally:
@@ -239,15 +374,19 @@ def main() -> None:
         "when": datetime.now(UTC).isoformat(),
         "machine": {"cores": os.cpu_count()},
         "clients": args.clients,
+        "offered_rate_per_s": args.rate,
         "seconds": args.seconds,
         "worker_copies": args.workers,
         "photo_bytes": len(photo),
+        "distinct_photos": len(photos),
         "submitted_ok": len(latencies),
         "submit_per_s": round(len(latencies) / load["wall_s"], 1),
         "submit_latency_ms": {f"p{q}": round(percentile(latencies, q) * 1000, 1)
                               for q in (50, 95, 99)} if latencies else None,
         "errors": load["errors"],
         **flow,
+        "database_commands_per_report": commands,
+        "cpu_per_report": cpu,
         "raw_ceilings": ceilings,
         "peak_rss_mib": rss,
         "peak_rss_total_mib": round(sum(rss.values()), 1),
@@ -257,6 +396,8 @@ def main() -> None:
     path = out / f"load-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     path.write_text(json.dumps(result, indent=2, default=str))
     summary = {k: v for k, v in result.items() if k != "peak_rss_mib"}
+    summary["database_commands_per_report"] = {
+        k: v for k, v in commands.items() if k != "by_command"}
     print(json.dumps(summary, indent=2, default=str))
     print(f"written to {path.relative_to(ROOT)}")
 

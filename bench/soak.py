@@ -24,7 +24,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from photo_factory import fresh_padang_photo  # noqa: E402
+from photo_factory import varied_padang_photos  # noqa: E402
 
 from aduan.config import Settings  # noqa: E402
 from aduan.db import get_db  # noqa: E402
@@ -52,7 +52,7 @@ def main() -> None:
     settings = Settings.from_env()
     delete_topology(settings)  # a soak stopped half-way leaves messages of its reports behind
     db = get_db(settings)
-    photo = fresh_padang_photo()
+    photos = varied_padang_photos(args.reports)  # each report its own photo, as residents'
     report = json.dumps({"category": "waste", "description": "Sampah menumpuk (uji soak)",
                          "location": {"lat": -0.9726, "lon": 100.4057},
                          "reporter": {"email": "soak@example.id"}})
@@ -67,15 +67,16 @@ def main() -> None:
         session = requests.Session()
         while True:
             with lock:
-                if next(remaining, None) is None:
+                number = next(remaining, None)
+                if number is None:
                     return
+            key = os.urandom(8).hex()
             for _attempt in range(5):  # a client retries with the same key, as apps do
-                key = os.urandom(8).hex()
                 try:
                     response = session.post(
                         f"http://127.0.0.1:{profile.http_ports['gateway']}/api/v1/reports",
                         files={"report": (None, report, "application/json"),
-                               "photo": ("p.jpg", photo, "image/jpeg")},
+                               "photo": ("p.jpg", photos[number], "image/jpeg")},
                         headers={"Idempotency-Key": key}, timeout=60)
                 except requests.RequestException as err:
                     errors[type(err).__name__] += 1

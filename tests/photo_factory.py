@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -66,3 +67,27 @@ def camera_photo(
 def fresh_padang_photo() -> bytes:
     lat, lon = INSIDE["padang"]
     return camera_photo(lat, lon, datetime.now(WIB) - timedelta(minutes=20))
+
+
+def varied_padang_photos(count: int, seed: int = 0) -> list[bytes]:
+    """`count` fresh Padang camera photos that all look different (random blocks painted over
+    the real picture, re-encoded with its EXIF), as residents' photos of different problems
+    do: a load test with one photo repeated would measure the duplicate look-up instead."""
+    from PIL import Image, ImageDraw
+
+    template = fresh_padang_photo()
+    exif = Image.open(io.BytesIO(template)).info["exif"]
+    base = Image.open(io.BytesIO(template)).convert("RGB")
+    rng = random.Random(seed)
+    photos = []
+    for _ in range(count):
+        picture = base.copy()
+        draw = ImageDraw.Draw(picture)
+        for _ in range(12):
+            x, y = rng.randrange(picture.width), rng.randrange(picture.height)
+            w, h = rng.randrange(40, picture.width // 2), rng.randrange(40, picture.height // 2)
+            draw.rectangle((x, y, x + w, y + h), fill=tuple(rng.randrange(256) for _ in "rgb"))
+        out = io.BytesIO()
+        picture.save(out, "JPEG", quality=88, exif=exif)
+        photos.append(out.getvalue())
+    return photos

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import requests
@@ -9,6 +10,8 @@ from flask import Response, request
 
 from aduan.errors import ApiError
 from aduan.web import REQUEST_ID_HEADER, current_request_id
+
+log = logging.getLogger(__name__)
 
 FORWARDED_REQUEST_HEADERS = ("Content-Type", "Idempotency-Key", "X-Reporter-Token", "Authorization",
                              "Accept-Language")
@@ -42,6 +45,8 @@ class Upstream:
                 timeout=self.timeout_s,
             )
         except requests.RequestException as err:
+            log.warning("%s %s%s failed: %s", request.method, self.base_url, path,
+                        type(err).__name__)
             raise ApiError(503, "service_unavailable",
                            "A backing service is unavailable; retry later.") from err
         response = Response(upstream.content, status=upstream.status_code)

@@ -106,8 +106,11 @@ def create_app() -> Flask:
             raise ApiError(422, "unknown_category", "No such category in this city.",
                            {"category": payload.category})
         photos = uploads.photos(settings, required=True)
-        receipt = intake.submit(payload, photos, key, current_request_id(), filed_by)
-        return jsonify(receipt), 202
+        accepted = intake.submit(payload, photos, key, current_request_id(), filed_by)
+        response = jsonify(accepted.receipt)
+        # Stored with its event: the client need not wait for the publish.
+        response.call_on_close(lambda: intake.announce(accepted))
+        return response, 202
 
     @app.get("/reports")
     def list_public_reports():

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +25,8 @@ from aduan.photos import EXTENSIONS, Photo
 from aduan.storage import ObjectStore
 from aduan.tokens import idempotent_report_id, reporter_token
 from services.intake.schemas import ReportIn
+
+log = logging.getLogger(__name__)
 
 
 def fingerprint(payload: ReportIn, photos: list[Photo]) -> str:
@@ -48,6 +52,16 @@ def receipt(report: dict[str, Any], settings: Settings) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Accepted:
+    """A stored report: the client's receipt, and the events still to publish (none for a
+    retry answered from an earlier submission)."""
+
+    receipt: dict[str, Any]
+    report_id: str
+    events: list[Event]
+
+
 class Intake:
     def __init__(
         self, settings: Settings, db: Database, store: ObjectStore, publisher: Publisher
@@ -64,14 +78,14 @@ class Intake:
         idempotency_key: str | None,
         request_id: str | None,
         filed_by: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Accepted:
         city = payload.city or self.settings.default_city
         request_print = fingerprint(payload, photos)
         if idempotency_key:
             report_id = idempotent_report_id(self.settings.token_secret, idempotency_key)
             earlier = self._replay(report_id, request_print)
             if earlier:
-                return earlier
+                return Accepted(earlier, report_id, [])
         else:
             report_id = uuid.uuid4().hex
 
@@ -129,10 +143,19 @@ class Intake:
             earlier = self._replay(report_id, request_print) if idempotency_key else None
             if earlier is None:
                 raise
-            return earlier
+            return Accepted(earlier, report_id, [])
         metrics.reports_submitted.labels(city, payload.channel).inc()
-        flush(self.db, report_id, [event], self.publisher)
-        return receipt(report, self.settings)
+        return Accepted(receipt(report, self.settings), report_id, [event])
+
+    def announce(self, accepted: Accepted) -> None:
+        """Publishes the accepted report's event. The event is in the report's outbox already,
+        so this may run after the client has its answer; if it fails, the relay sends it."""
+        if not accepted.events:
+            return
+        try:
+            flush(self.db, accepted.report_id, accepted.events, self.publisher)
+        except Exception:  # the outbox relay publishes it later
+            log.exception("event of report %s left to the relay", accepted.report_id)
 
     def _replay(self, report_id: str, request_print: str) -> dict[str, Any] | None:
         earlier = self.db.reports.find_one({"_id": report_id}, {"code": 1, "fingerprint": 1})

@@ -68,8 +68,10 @@ def test_an_event_the_broker_could_not_take_is_relayed_later(api, db, store, set
     unreachable = replace(settings, amqp_url="amqp://guest:guest@127.0.0.1:1/%2F")
     intake = Intake(unreachable, db, store, Publisher(unreachable))
     photo = fresh_padang_photo()
-    receipt = intake.submit(validate(ReportIn, REPORT),
-                            [Photo(photo, sniff_image_type(photo) or "")], None, "relay-test")
+    accepted = intake.submit(validate(ReportIn, REPORT),
+                             [Photo(photo, sniff_image_type(photo) or "")], None, "relay-test")
+    intake.announce(accepted)  # the publish fails: the event stays in the outbox
+    receipt = accepted.receipt
     stored = db.reports.find_one({"_id": receipt["id"]})
     assert stored["status"] == "submitted"
     assert [e["routing_key"] for e in stored["outbox"]] == ["report.submitted"]

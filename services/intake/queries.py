@@ -73,11 +73,11 @@ def _common_filter(query: ListQuery, city_zone: tzinfo) -> dict[str, Any]:
     if query.kecamatan:
         conditions["kecamatan.code"] = query.kecamatan
     if query.bbox:
+        # A map's box is a range of latitudes and longitudes (not a spherical polygon, whose
+        # edges bend away from the parallels); an ordinary index serves it.
         min_lon, min_lat, max_lon, max_lat = (float(p) for p in query.bbox.split(","))
-        ring = [[min_lon, min_lat], [max_lon, min_lat], [max_lon, max_lat],
-                [min_lon, max_lat], [min_lon, min_lat]]
-        conditions["geo"] = {"$geoWithin": {"$geometry": {"type": "Polygon",
-                                                          "coordinates": [ring]}}}
+        conditions["location.lat"] = {"$gte": min_lat, "$lte": max_lat}
+        conditions["location.lon"] = {"$gte": min_lon, "$lte": max_lon}
     created: dict[str, datetime] = {}
     if query.date_from and (start := _day_start_utc(query.date_from, 0, city_zone)):
         created["$gte"] = start

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from aduan.catalogue import ensure_seeded
-from aduan.db import increment
+from aduan.db import ensure_indexes, increment
 from aduan.workflow import Actor, IllegalTransition, transition
 
 pytestmark = pytest.mark.stack
@@ -100,3 +100,12 @@ def test_an_intermediate_status_that_is_not_a_silent_step_is_refused(db, scratch
         transition(db, report, "forwarded", Actor(kind="system", id="test"),
                    via=("verified", datetime.now(UTC)))
     assert db.reports.find_one({"_id": report["_id"]})["history"] == []
+
+
+def test_start_up_drops_the_indexes_earlier_versions_made(db):
+    db.reports.create_index([("geo", "2dsphere")], name="geo_2dsphere")
+    ensure_indexes(db)
+    names = {index["name"] for index in db.reports.list_indexes()}
+    assert "geo_2dsphere" not in names
+    assert "city_1_location.lat_1_location.lon_1" in names
+    ensure_indexes(db)  # nothing left to drop: harmless

@@ -63,6 +63,10 @@ def test_public_list_filters_and_pages(api, reports):
     around = requests.get(f"{api}/reports", params={"bbox": "100.39,-0.99,100.42,-0.96"},
                           timeout=10)
     assert reports["public_waste"]["code"] in _codes(around)
+    for beside in ("100.39,-0.99,100.405,-0.96", "100.406,-0.99,100.42,-0.96",
+                   "100.39,-0.99,100.42,-0.973", "100.39,-0.972,100.42,-0.96"):
+        near_miss = requests.get(f"{api}/reports", params={"bbox": beside}, timeout=10)
+        assert reports["public_waste"]["code"] not in _codes(near_miss), beside
     future = requests.get(f"{api}/reports", params={"from": "2099-01-01"}, timeout=10)
     assert _codes(future) == set()
     first = requests.get(f"{api}/reports", params={"page_size": 1, "page": 1}, timeout=10)

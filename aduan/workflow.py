@@ -214,11 +214,11 @@ def transition(
     # A plain update rather than find-and-modify: the filter pins the version that was read, so
     # the result is known without reading it back (and SecantusDB's find-and-modify scans the
     # whole collection).
+    updated = after_image(report, update)  # before the write: an unknown shape writes nothing
     result = db[COLLECTION].update_one(
         {"_id": report["_id"], "status": report["status"], **_version_filter(report)}, update)
     if result.matched_count == 0:
         return None, []
-    updated = after_image(report, update)
     if via is not None:
         observe_transition({**updated, "history": updated["history"][:-1]}, via[0], via[1])
     observe_transition(updated, target, now)
@@ -228,14 +228,20 @@ def transition(
 def after_image(report: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
     """`report` as a `$set` (dotted paths too), `$push` (with `$each`) and `$inc` update leaves
     it: the document a matching conditional update wrote, times at BSON's millisecond
-    precision."""
+    precision. Fields other writers change without a version bump (outbox removals, SLA
+    breaches, comments, ratings) are as they were read. Other update shapes are refused."""
+    if set(update) - {"$set", "$push", "$inc"}:
+        raise ValueError(f"after_image does not know {sorted(update)}")
     after = copy.deepcopy(report)
     for path, value in update.get("$set", {}).items():
         parent, name = _parent(after, path)
         parent[name] = _as_stored(value)
     for path, value in update.get("$push", {}).items():
         parent, name = _parent(after, path)
-        items = value["$each"] if isinstance(value, dict) and "$each" in value else [value]
+        modifiers = isinstance(value, dict) and any(key.startswith("$") for key in value)
+        if modifiers and set(value) != {"$each"}:
+            raise ValueError(f"after_image does not know $push modifiers {sorted(value)}")
+        items = value["$each"] if modifiers else [value]
         parent[name] = [*parent.get(name, []), *_as_stored(items)]
     for path, value in update.get("$inc", {}).items():
         parent, name = _parent(after, path)
@@ -255,9 +261,12 @@ def _as_stored(value: Any) -> Any:
 
 def _parent(document: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:
     *parents, name = path.split(".")
+    for part in [*parents, name]:
+        if part.isdigit() or part.startswith("$"):
+            raise ValueError(f"after_image does not follow array positions: {path}")
     for part in parents:
-        child = document.get(part)
-        if not isinstance(child, dict):
-            child = document[part] = {}
+        child = document.setdefault(part, {})
+        if not isinstance(child, dict):  # MongoDB refuses such a write: no image to give
+            raise ValueError(f"{path}: {part} is not a document")
         document = child
     return document, name

@@ -1,10 +1,12 @@
 import itertools
+from datetime import UTC, datetime
 
 import pytest
 
 from aduan.workflow import (
     TRANSITIONS,
     Actor,
+    after_image,
     can_move_assignment,
     can_transition,
     event_key,
@@ -81,3 +83,35 @@ def test_assignment_moves():
     assert not can_move_assignment("forwarded", "resolved")
     assert not can_move_assignment("handed_back", "accepted")
     assert not can_move_assignment("resolved", "in_progress")
+
+
+def test_the_after_image_applies_set_push_and_inc_as_mongodb_does():
+    at = datetime(2026, 11, 23, 6, 0, 0, 123456, tzinfo=UTC)
+    report = {"_id": "r", "status": "verifying", "verification": {"verdict": None, "x": 1},
+              "history": [{"to": "submitted"}], "photos": ()}
+    after = after_image(report, {
+        "$set": {"status": "verified", "verification.verdict": "verified", "due": at,
+                 "new.deep": (1, 2)},
+        "$push": {"history": {"$each": [{"to": "verifying"}, {"to": "verified", "at": at}]},
+                  "outbox": {"id": 1}},
+        "$inc": {"version": 1},
+    })
+    assert after == {
+        "_id": "r", "status": "verified", "verification": {"verdict": "verified", "x": 1},
+        "history": [{"to": "submitted"}, {"to": "verifying"},
+                    {"to": "verified", "at": at.replace(microsecond=123000)}],
+        "photos": (), "outbox": [{"id": 1}], "version": 1,
+        "due": at.replace(microsecond=123000), "new": {"deep": [1, 2]},
+    }
+    assert report["history"] == [{"to": "submitted"}]  # the read document is left as it was
+
+
+@pytest.mark.parametrize("update", [
+    {"$unset": {"x": ""}},
+    {"$set": {"agencies.0.status": "accepted"}},
+    {"$set": {"status.inner": 1}},
+    {"$push": {"history": {"$each": [], "$slice": -5}}},
+])
+def test_the_after_image_refuses_shapes_it_does_not_reproduce(update):
+    with pytest.raises(ValueError):
+        after_image({"_id": "r", "status": "verified"}, update)

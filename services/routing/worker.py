@@ -62,10 +62,15 @@ class Router:
         return facts
 
     def _save(self, report: dict[str, Any], facts: dict[str, Any]) -> None:
-        if facts:
-            self.db.reports.update_one(
-                {"_id": report["_id"], **{name: {"$exists": False} for name in facts}},
-                {"$set": facts})
+        """Each fact only where it is still missing (an operator may have set a deadline)."""
+        if not facts:
+            return
+        done = self.db.reports.update_one({"_id": report["_id"], **_missing(facts)},
+                                          {"$set": facts})
+        if done.matched_count == 0 and len(facts) > 1:
+            for name, value in facts.items():
+                self.db.reports.update_one({"_id": report["_id"], **_missing({name: value})},
+                                           {"$set": {name: value}})
 
     def _route(self, report: dict[str, Any], category: dict[str, Any] | None,
                facts: dict[str, Any], correlation_id: str | None) -> None:
@@ -87,13 +92,20 @@ class Router:
             log.info("report %s changed while routing; left as it is", report["_id"])
 
     def _triage(self, report: dict[str, Any], reason: str, facts: dict[str, Any]) -> None:
+        flag = {"triage": True, "triage_reason": reason}
         left = self.db.reports.update_one(
-            {"_id": report["_id"], "status": "verified"},
-            {"$set": {"triage": True, "triage_reason": reason, **facts}},
+            {"_id": report["_id"], "status": "verified", **_missing(facts)},
+            {"$set": {**flag, **facts}},
         )
-        if left.matched_count == 0:
+        if left.matched_count == 0 and facts:
+            self.db.reports.update_one({"_id": report["_id"], "status": "verified"},
+                                       {"$set": flag})
             self._save(report, facts)
         log.info("report %s left to operator triage (%s)", report["_id"], reason)
+
+
+def _missing(facts: dict[str, Any]) -> dict[str, Any]:
+    return {name: {"$exists": False} for name in facts}
 
 
 def main() -> None:

@@ -107,10 +107,8 @@ def create_app() -> Flask:
                            {"category": payload.category})
         photos = uploads.photos(settings, required=True)
         accepted = intake.submit(payload, photos, key, current_request_id(), filed_by)
-        response = jsonify(accepted.receipt)
-        # Stored with its event: the client need not wait for the publish.
-        response.call_on_close(lambda: intake.announce(accepted))
-        return response, 202
+        intake.announce_later(accepted)  # stored with its event: no need to wait for it
+        return jsonify(accepted.receipt), 202
 
     @app.get("/reports")
     def list_public_reports():

@@ -1,4 +1,5 @@
-"""Accepting a report: photos stored, report stored with its event in the outbox, event sent."""
+"""Accepting a report: photos stored, report stored with its event in the outbox; the event
+is published beside the answer (or, should that fail, by the outbox relay)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import hashlib
 import json
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -70,6 +72,8 @@ class Intake:
         self.db = db
         self.store = store
         self.publisher = publisher
+        # Publishing happens beside the answer, not before it: the event is stored already.
+        self._announcer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="announce")
 
     def submit(
         self,
@@ -146,6 +150,10 @@ class Intake:
             return Accepted(earlier, report_id, [])
         metrics.reports_submitted.labels(city, payload.channel).inc()
         return Accepted(receipt(report, self.settings), report_id, [event])
+
+    def announce_later(self, accepted: Accepted) -> None:
+        if accepted.events:
+            self._announcer.submit(self.announce, accepted)
 
     def announce(self, accepted: Accepted) -> None:
         """Publishes the accepted report's event. The event is in the report's outbox already,

@@ -77,11 +77,14 @@ class _CommandMetrics(monitoring.CommandListener):
     database for what, and how often per report."""
 
     def __init__(self) -> None:
-        self._collections: dict[int, str] = {}
+        self._collections: dict[tuple[Any, int], str] = {}
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         target = event.command.get(event.command_name)
-        self._collections[event.request_id] = target if isinstance(target, str) else ""
+        if event.command_name == "getMore":
+            target = event.command.get("collection")
+        self._collections[(event.connection_id, event.request_id)] = (
+            target if isinstance(target, str) else "")
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         self._observe(event)
@@ -91,7 +94,7 @@ class _CommandMetrics(monitoring.CommandListener):
 
     def _observe(self, event: monitoring.CommandSucceededEvent | monitoring.CommandFailedEvent
                  ) -> None:
-        collection = self._collections.pop(event.request_id, "")
+        collection = self._collections.pop((event.connection_id, event.request_id), "")
         metrics.database_commands.labels(event.command_name, collection).observe(
             event.duration_micros / 1e6)
 
@@ -146,9 +149,8 @@ OBSOLETE_INDEXES: dict[str, list[str]] = {
 
 
 def ensure_indexes(db: Database) -> None:
-    """Creates the indexes that do not exist yet (by name) and drops obsolete ones. Asking
-    again for an existing 2dsphere index is refused by SecantusDB as a conflict, so existing
-    ones are skipped."""
+    """Creates the indexes that do not exist yet (by name) and drops obsolete ones. Existing
+    ones are skipped, not asked for again: SecantusDB refuses that for some kinds (2dsphere)."""
     for collection, indexes in INDEXES.items():
         existing = {index["name"] for index in db[collection].list_indexes()}
         for name in OBSOLETE_INDEXES.get(collection, []):

@@ -27,7 +27,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("agencies.code", ASCENDING), ("created_at", DESCENDING)]),
         IndexModel([("keywords", ASCENDING)]),
         # Map boxes. Not a 2dsphere index: SecantusDB recomputes its cells on every update of
-        # a report (2.2 ms of a 3.2 ms update), and a box needs none.
+        # a report (the costliest index by far, bench/database_ops.py), and a box needs none.
         IndexModel([("city", ASCENDING), ("location.lat", ASCENDING),
                     ("location.lon", ASCENDING)]),
         # The leaders' digest: every report one agency of a city was given.

@@ -23,19 +23,17 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("code", ASCENDING)], unique=True),
         IndexModel([("outbox.created_at", ASCENDING)]),
         IndexModel([("city", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)]),
+        # Lists by date either way and the leaders' stats by period.
         IndexModel([("city", ASCENDING), ("created_at", DESCENDING)]),
-        IndexModel([("agencies.code", ASCENDING), ("created_at", DESCENDING)]),
         IndexModel([("keywords", ASCENDING)]),
         # Map boxes. Not a 2dsphere index: SecantusDB recomputes its cells on every update of
         # a report (the costliest index by far, bench/database_ops.py), and a box needs none.
         IndexModel([("city", ASCENDING), ("location.lat", ASCENDING),
                     ("location.lon", ASCENDING)]),
-        # The leaders' digest: every report one agency of a city was given.
-        IndexModel([("city", ASCENDING), ("agencies.code", ASCENDING)]),
-        # Routing: stats by period, agency inboxes, and the SLA sweep's three deadlines.
-        IndexModel([("city", ASCENDING), ("created_at", ASCENDING)]),
+        # Agency inboxes and lists, and (by its prefix) the leaders' digest of one agency.
         IndexModel([("city", ASCENDING), ("agencies.code", ASCENDING),
                     ("created_at", DESCENDING)]),
+        # The SLA sweep's three deadlines.
         IndexModel([("forward_due_at", ASCENDING)]),
         IndexModel([("agencies.due_at", ASCENDING)]),
         IndexModel([("auto_close_at", ASCENDING)]),
@@ -141,10 +139,12 @@ def increment(collection: Collection, key: str, field: str = "n",
     raise RuntimeError(f"could not increment {collection.name}/{key}")
 
 
-# Indexes earlier versions made and nothing uses any more: dropped at start-up, since every
-# write would keep paying for them.
+# Indexes earlier versions made that nothing needs any more (the last three repeat another
+# index's prefix or direction): dropped at start-up, since every write would keep paying for
+# them.
 OBSOLETE_INDEXES: dict[str, list[str]] = {
-    "reports": ["geo_2dsphere", "idempotency_key_1"],
+    "reports": ["geo_2dsphere", "idempotency_key_1", "city_1_created_at_1",
+                "city_1_agencies.code_1", "agencies.code_1_created_at_-1"],
 }
 
 

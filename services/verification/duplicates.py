@@ -82,11 +82,15 @@ def find_duplicate(db: Database, city: str, value: int, reported_before: datetim
     if not informative(value):
         return None
     projection = {"hash": 1, "report_id": 1, "code": 1, "reported_at": 1}
-    earlier = {"reported_at": {"$lt": reported_before}, "report_id": {"$ne": exclude_report}}
     # The same photo sent again (the commonest duplicate) is found by one indexed look-up,
-    # however many copies there are: scanning them all would grow with every copy.
-    exact = db[COLLECTION].find_one({"city": city, "hash": to_int64(value), **earlier},
-                                    projection, sort=[("reported_at", 1)])
+    # however many copies there are: scanning them all would grow with every copy. The report
+    # itself is skipped here, not in the query: with a `$ne` in it, SecantusDB leaves the index
+    # and scans the collection (660 ms at 20,000 hashes, against 0.4 ms).
+    copies = db[COLLECTION].find(
+        {"city": city, "hash": to_int64(value), "reported_at": {"$lt": reported_before}},
+        projection, sort=[("reported_at", 1)], batch_size=8)
+    exact = next((doc for doc in copies if doc["report_id"] != exclude_report), None)
+    copies.close()
     if exact is not None:
         return DuplicateMatch(exact["report_id"], exact["code"], exact["_id"], 0)
     candidates = db[COLLECTION].find(

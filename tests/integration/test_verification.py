@@ -136,6 +136,11 @@ def test_the_lookup_never_returns_the_report_itself_a_later_one_or_another_city(
     assert find_duplicate(db, city, value, at, "r2", 3) is None
     assert find_duplicate(db, "elsewhere", value, now, "r2", 3) is None
     assert find_duplicate(db, city, value, now, "r2", 3).code == "C-1"
+    # The report's own copy comes first in time: the look-up passes it for the next one.
+    db.photo_hashes.insert_one(hash_document(
+        city, {"_id": "r0", "code": "C-0", "created_at": at + timedelta(minutes=1)}, "p0",
+        value))
+    assert find_duplicate(db, city, value, now, "r1", 3).code == "C-0"
 
 
 # ---- operator verdict override ---------------------------------------------------------------

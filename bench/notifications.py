@@ -80,9 +80,10 @@ def bench_webhooks(settings: Settings, db, count: int, concurrency: int) -> dict
             "events": ["report.submitted"], "city": None, "agency": None, "owner": "city",
             "active": True, "created_at": datetime.now(UTC)})
         report = _report(0)
+        subscriptions = webhooks.subscribed(db, "report.submitted")
         for _ in range(count):
             webhooks.schedule(db, uuid.uuid4().hex, "report.submitted", {"status": "submitted"},
-                              report)
+                              report, subscriptions)
         started = time.perf_counter()
         dispatcher = Dispatcher(replace(settings, webhook_concurrency=concurrency), db)
         while dispatcher.run_once():

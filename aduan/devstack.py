@@ -317,12 +317,17 @@ class Stack:
 
     # ---- whole stack -----------------------------------------------------------------------
 
+    def clear_data(self) -> None:
+        """Removes what the local servers stored (database, objects, mail); run while they
+        are stopped."""
+        for folder in ("mongo", "weed", "mail"):
+            shutil.rmtree(self.run_dir / folder, ignore_errors=True)
+
     def up(self) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(self.run_dir / "metrics", ignore_errors=True)
         if self.profile.throwaway_data:
-            for folder in ("mongo", "weed", "mail"):
-                shutil.rmtree(self.run_dir / folder, ignore_errors=True)
+            self.clear_data()
         self.ensure_rabbitmq()
         self.start_mongo()
         self.start_s3()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import sys
 import time
@@ -118,7 +117,7 @@ def main() -> None:
     profile = test_profile(int(os.environ.get("ADUAN_TEST_SLOT", "0")))
     stack = Stack(replace(profile, name=f"bench{profile.name}"), ROOT / ".run" / "bench")
     stack.down()
-    shutil.rmtree(stack.maildir, ignore_errors=True)
+    stack.clear_data()  # a run stopped half-way leaves its reports and mail behind
     stack.run_dir.mkdir(parents=True, exist_ok=True)
     stack.start_mongo()
     stack.start_smtp()

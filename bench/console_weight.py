@@ -10,9 +10,10 @@ Writes bench/results/console_weight.json.
 from __future__ import annotations
 
 import gzip
-import json
 import re
 from pathlib import Path
+
+from common import write_result
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
@@ -50,9 +51,7 @@ def main() -> None:
           + ", ".join(f"{c} {b:,d}" for c, b in result["boundaries_gzip_bytes"].items()))
     print(f"goal <= {GOAL_GZIP_BYTES:,d} gzip bytes incl. the largest boundary: "
           f"{'met' if result['meets_goal'] else 'MISSED'}")
-    out = ROOT / "bench" / "results" / "console_weight.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
+    write_result("console_weight", result)
 
 
 if __name__ == "__main__":

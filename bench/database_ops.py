@@ -18,10 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import signal
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -34,7 +31,7 @@ from pymongo.database import Database
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from duplicate_lookup import start_secantusdb  # noqa: E402
+from common import throwaway_mongo, write_result  # noqa: E402
 
 from aduan.db import INDEXES  # noqa: E402
 
@@ -64,17 +61,12 @@ def mean_ms(operation: Callable[[int], object], count: int) -> float:
     return round((time.perf_counter() - started) / count * 1000, 3)
 
 
-class Server:
-    """A fresh database for each measurement: a throwaway SecantusDB, or a new database on
-    the server given."""
-
-    def __init__(self, url: str | None) -> None:
-        self.url = url
-
-    def run(self, measure: Callable[[Database], dict], indexes: list[IndexModel]) -> dict:
-        folder = tempfile.mkdtemp(prefix="aduan-dbops-")
-        server, url = (None, self.url) if self.url else start_secantusdb(folder)
-        client = MongoClient(url, tz_aware=True)
+def fresh_database(url: str | None, measure: Callable[[Database], dict],
+                   indexes: list[IndexModel]) -> dict:
+    """Runs `measure` on a new database with these indexes: on a throwaway SecantusDB of its
+    own, or on the server given."""
+    with throwaway_mongo(url) as address:
+        client = MongoClient(address, tz_aware=True)
         db = client[f"aduan_dbops_{uuid.uuid4().hex[:8]}"]
         try:
             if indexes:
@@ -83,10 +75,6 @@ class Server:
         finally:
             client.drop_database(db.name)
             client.close()
-            if server is not None:
-                os.killpg(server.pid, signal.SIGTERM)
-                server.wait(timeout=30)
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 def fill(db: Database, count: int) -> list[dict]:
@@ -112,17 +100,20 @@ def command_costs(docs: int) -> Callable[[Database], dict]:
 def lookups(db: Database, stored: list[dict], round_name: str) -> dict:
     """`round_name` makes every write of a round change the document (an update that sets
     what is there already may cost less)."""
+    def nth(n: int) -> dict:
+        return stored[n % len(stored)]
+
     return {
-        "find_by_id": mean_ms(lambda n: db.reports.find_one({"_id": stored[n]["_id"]}), 300),
+        "find_by_id": mean_ms(lambda n: db.reports.find_one({"_id": nth(n)["_id"]}), 300),
         "update_by_id": mean_ms(lambda n: db.reports.update_one(
-            {"_id": stored[n]["_id"]}, {"$set": {"seen": f"{round_name}-update"}}), 300),
+            {"_id": nth(n)["_id"]}, {"$set": {"seen": f"{round_name}-update"}}), 300),
         "find_and_modify_by_id": mean_ms(lambda n: db.reports.find_one_and_update(
-            {"_id": stored[n]["_id"]}, {"$set": {"seen": f"{round_name}-modify"}}), 100),
+            {"_id": nth(n)["_id"]}, {"$set": {"seen": f"{round_name}-modify"}}), 100),
         "find_by_indexed_code": mean_ms(
-            lambda n: db.reports.find_one({"code": stored[n]["code"]}), 300),
+            lambda n: db.reports.find_one({"code": nth(n)["code"]}), 300),
         # The partial unique index earlier versions kept for Idempotency-Key look-ups.
         "find_by_partial_index": mean_ms(lambda n: db.reports.find_one(
-            {"idempotency_key": stored[n]["idempotency_key"]}), 100),
+            {"idempotency_key": nth(n)["idempotency_key"]}), 100),
     }
 
 
@@ -139,20 +130,23 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=500)
     parser.add_argument("--mongo-url", default=os.environ.get("ADUAN_MONGO_URL"))
     args = parser.parse_args()
-    server = Server(args.mongo_url)
     indexes = INDEXES["reports"]
 
     partial = IndexModel([("idempotency_key", 1)], unique=True,
                          partialFilterExpression={"idempotency_key": {"$type": "string"}})
     earlier = [partial, IndexModel([("geo", "2dsphere")])]  # what earlier versions kept
-    per_size = server.run(command_costs(args.docs), [*indexes, partial])
+    per_size = fresh_database(args.mongo_url, command_costs(args.docs), [*indexes, partial])
     print(json.dumps({"with the product's indexes (ms)": per_size}, indent=2), flush=True)
-    per_index = {"no secondary index": server.run(update_cost(args.docs), [])["update_by_id"]}
+
+    def update_ms(only: list[IndexModel]) -> float:
+        return fresh_database(args.mongo_url, update_cost(args.docs), only)["update_by_id"]
+
+    per_index = {"no secondary index": update_ms([])}
     for index in [*indexes, *earlier]:
         name = index.document["name"]
-        per_index[name] = server.run(update_cost(args.docs), [index])["update_by_id"]
+        per_index[name] = update_ms([index])
         print(f"update by _id with only {name}: {per_index[name]} ms", flush=True)
-    per_index["all"] = server.run(update_cost(args.docs), indexes)["update_by_id"]
+    per_index["all"] = update_ms(indexes)
     print(f"update by _id, no secondary index: {per_index['no secondary index']} ms; "
           f"all {len(indexes)}: {per_index['all']} ms")
 
@@ -162,10 +156,8 @@ def main() -> None:
         "command_ms_by_collection_size": per_size,
         "update_by_id_ms_by_index": per_index,
     }
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "database_ops.json").write_text(json.dumps(result, indent=2))
-    print("written to bench/results/database_ops.json")
+    path = write_result("database_ops", result)
+    print(f"written to {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -14,15 +14,11 @@ Goal: median <= 5 ms. Writes bench/results/duplicate_lookup.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -33,6 +29,8 @@ from pymongo import MongoClient
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import throwaway_mongo, write_result  # noqa: E402
+
 from aduan.db import INDEXES  # noqa: E402
 from services.verification.duplicates import (  # noqa: E402
     COLLECTION,
@@ -41,31 +39,7 @@ from services.verification.duplicates import (  # noqa: E402
     informative,
 )
 
-RESULTS = ROOT / "bench" / "results"
 CITY = "padang"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_secantusdb(folder: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "secantusd-py"), "--host", "127.0.0.1",
-         "--port", str(port), "--storage-path", folder, "--log-level", "WARNING"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return server, f"mongodb://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("secantusd-py did not start")
 
 
 def fill(collection, count: int, rng: random.Random) -> tuple[list[int], float]:
@@ -99,12 +73,12 @@ def main() -> None:
     parser.add_argument("--mongo-url", default=os.environ.get("ADUAN_MONGO_URL"))
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # still stop the server we started
+    with throwaway_mongo(args.mongo_url) as url:
+        measure(args, url)
+
+
+def measure(args: argparse.Namespace, url: str) -> None:
     rng = random.Random(2026)
-    server = None
-    folder = tempfile.mkdtemp(prefix="aduan-bench-")
-    url = args.mongo_url
-    if url is None:
-        server, url = start_secantusdb(folder)
     database = f"aduan_bench_{uuid.uuid4().hex[:8]}"
     client = MongoClient(url, tz_aware=True)
     try:
@@ -134,7 +108,7 @@ def main() -> None:
         result = {
             "bench": "duplicate_lookup",
             "at": datetime.now(UTC).isoformat(),
-            "server": "secantusdb (local, on disk)" if server else url.split("@")[-1],
+            "server": url.split("@")[-1] if args.mongo_url else "secantusdb (local, on disk)",
             "stored_hashes": args.hashes,
             "insert_hashes_per_s": round(rate),
             "index_build_s": round(index_s, 1),
@@ -156,15 +130,10 @@ def main() -> None:
         print(f"  hits: median {result['hit_median_ms']:.3f} ms, found {result['hits_found']};"
               f" misses: median {result['miss_median_ms']:.3f} ms, found "
               f"{result['misses_found']}")
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "duplicate_lookup.json").write_text(json.dumps(result, indent=2))
+        write_result("duplicate_lookup", result)
     finally:
         client.drop_database(database)
         client.close()
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        subprocess.run(["rm", "-rf", folder], check=False)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from common import percentile, write_result  # noqa: E402
 from photo_factory import fresh_padang_photo, varied_padang_photos  # noqa: E402
 
 from aduan.config import Settings  # noqa: E402
@@ -53,14 +54,6 @@ PRODUCTION_TIMINGS = {
                  "DELIVERY_LEASE_S")
 }
 FINAL = {"forwarded", "rejected", "needs_review"}
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def peak_rss_mib(pids: list[int]) -> dict[str, float]:
@@ -391,10 +384,7 @@ def main() -> None:
         "peak_rss_mib": rss,
         "peak_rss_total_mib": round(sum(rss.values()), 1),
     }
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"load-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    path.write_text(json.dumps(result, indent=2, default=str))
+    path = write_result("load", result, stamped=True)
     summary = {k: v for k, v in result.items() if k != "peak_rss_mib"}
     summary["database_commands_per_report"] = {
         k: v for k, v in commands.items() if k != "by_command"}

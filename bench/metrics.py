@@ -26,16 +26,12 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from common import percentile, write_result  # noqa: E402
 from photo_factory import fresh_padang_photo  # noqa: E402
 from stack_client import submit, wait_for_status  # noqa: E402
 
 from aduan.devstack import HTTP_SERVICES, Stack, test_profile  # noqa: E402
 from aduan.report_metrics import observe_transition  # noqa: E402
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def scrape_costs(stack: Stack, scrapes: int) -> dict[str, dict[str, float]]:
@@ -103,10 +99,7 @@ def main() -> None:
         "metrics_endpoint": costs,
         "observe_transition_us": transition_cost(20_000),
     }
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"metrics-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    path.write_text(json.dumps(result, indent=2))
+    path = write_result("metrics", result, stamped=True)
     print(json.dumps(result, indent=2))
     print(f"written to {path.relative_to(ROOT)}")
 

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from common import write_result  # noqa: E402
 from http_receiver import Receiver  # noqa: E402
 
 from aduan.config import Settings  # noqa: E402
@@ -138,9 +139,7 @@ def main() -> None:
     finally:
         stack.down()
     print(json.dumps(results, indent=2))
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "notifications.json").write_text(json.dumps(results, indent=2))
+    write_result("notifications", results)
 
 
 if __name__ == "__main__":

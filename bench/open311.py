@@ -13,14 +13,11 @@ Goal: median <= 100 ms for a page of 50 in either format. Writes bench/results/o
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -30,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from duplicate_lookup import start_secantusdb  # noqa: E402
+from common import throwaway_mongo, write_result  # noqa: E402
 
 STATUSES = ["verified", "forwarded", "accepted", "in_progress", "resolved", "closed",
             "referred", "submitted", "rejected"]
@@ -107,8 +104,11 @@ def main() -> None:
     if args.repeat < 2:
         parser.error("--repeat must be at least 2")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # still stop the server we started
-    folder = tempfile.mkdtemp(prefix="aduan-bench-")
-    server, url = (None, args.mongo_url) if args.mongo_url else start_secantusdb(folder)
+    with throwaway_mongo(args.mongo_url) as url:
+        measure(args, url)
+
+
+def measure(args: argparse.Namespace, url: str) -> None:
     database = f"aduan_bench_{uuid.uuid4().hex[:8]}"
     os.environ.update({"ADUAN_MONGO_URL": url, "ADUAN_MONGO_DB": database,
                        "ADUAN_RATE_LIMIT_PER_IP": "100000000"})
@@ -140,7 +140,7 @@ def main() -> None:
             "one_request_xml": (f"{base}/{codes[1]}.xml", padang),
         }
         result: dict = {"bench": "open311", "at": datetime.now(UTC).isoformat(),
-                        "server": "secantusdb (local, on disk)" if server else url,
+                        "server": url if args.mongo_url else "secantusdb (local, on disk)",
                         "reports": args.reports, "repeat": args.repeat, "cases": {}}
         for name, (path, params) in cases.items():
             result["cases"][name] = figures = timed(client, path, params, args.repeat)
@@ -155,14 +155,9 @@ def main() -> None:
                                  for name in ("page_of_50_json", "page_of_50_xml"))
         print(f"goal (page of 50, median <= {GOAL_MEDIAN_MS} ms): "
               f"{'met' if result['goal_met'] else 'NOT met'}")
-        (ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
-        (ROOT / "bench" / "results" / "open311.json").write_text(json.dumps(result, indent=2))
+        write_result("open311", result)
     finally:
         db.client.drop_database(database)
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        subprocess.run(["rm", "-rf", folder], check=False)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ range: this measures a year of a large city's reports, far beyond the ~5 a day t
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import sys
@@ -20,6 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from common import write_result  # noqa: E402
 
 from aduan.config import Settings  # noqa: E402
 from services.routing.calendar import WorkCalendar  # noqa: E402
@@ -88,9 +89,7 @@ def main() -> None:
     }
     for key, value in result.items():
         print(f"{key}: {value}")
-    out = ROOT / "bench" / "results" / "routing_stats.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    out = write_result("routing_stats", result)
     print(f"written to {out.relative_to(ROOT)}")
 
 

@@ -24,6 +24,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from common import write_result  # noqa: E402
 from photo_factory import varied_padang_photos  # noqa: E402
 
 from aduan.config import Settings  # noqa: E402
@@ -144,10 +145,7 @@ def main() -> None:
         "repeated_transitions": repeated_transitions,
         "reports_with_other_than_two_emails": sum(1 for rid in accepted if emails[rid] != 2),
     }
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"soak-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    path.write_text(json.dumps(result, indent=2))
+    path = write_result("soak", result, stamped=True)
     print(json.dumps(result, indent=2))
     print(f"written to {path.relative_to(ROOT)}")
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import json
 import multiprocessing
 import os
 import platform
@@ -35,13 +34,13 @@ from PIL import Image, ImageChops
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from common import write_result  # noqa: E402
 from photo_factory import INSIDE, PHOTOS, camera_photo  # noqa: E402
 
 from services.verification.images import enable_heif  # noqa: E402
 from services.verification.judge import examine_photo  # noqa: E402
 from services.verification.policy import Policy  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results"
 SUBMITTED_AT = datetime.now(UTC)
 
 
@@ -160,8 +159,7 @@ def main() -> None:
           f"{result['ratio_cpu']:.3f}   (machine load average {os.getloadavg()[0]:.2f})")
     print(f"  peak RSS: verifying only {memory['peak_mb']:.1f} MB; with the full decodes "
           f"{peak_rss_mb:.1f} MB")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "verify_photo.json").write_text(json.dumps(result, indent=2))
+    write_result("verify_photo", result)
 
 
 if __name__ == "__main__":

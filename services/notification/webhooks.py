@@ -241,8 +241,12 @@ class Dispatcher:
             update["sent_at"] = now
         if retry_at is not None:
             update["next_attempt_at"] = retry_at
+        # A delivery cancelled while its attempt was in flight stays cancelled, unless the
+        # receiver did get it: then "sent" is the truth.
+        still = [PENDING, CANCELLED] if result == SENT else [PENDING]
         self.db.deliveries.update_one(
-            {"_id": delivery["_id"], "lease_token": delivery["lease_token"]}, {"$set": update})
+            {"_id": delivery["_id"], "lease_token": delivery["lease_token"],
+             "result": {"$in": still}}, {"$set": update})
         metrics.notifications_sent.labels(
             "webhook", "failed" if result == PENDING else result).inc()
         log.info("webhook delivery %s attempt %d: %s (%s)", delivery["_id"],
@@ -262,11 +266,11 @@ def redeliver(db: Database, delivery_id: str, by: str) -> dict[str, Any] | None:
     current = db.deliveries.find_one({"_id": delivery_id, "channel": "webhook"})
     if current is None:
         return None
-    if current["result"] not in (PARKED, CANCELLED):
-        raise NotRedeliverable("not_parked")
     if db.webhook_subscriptions.find_one({"_id": current["subscription_id"], "active": True},
                                          {"_id": 1}) is None:
         raise NotRedeliverable("webhook_deleted")
+    if current["result"] not in (PARKED, CANCELLED):
+        raise NotRedeliverable("not_parked")
     now = datetime.now(UTC)
     updated = db.deliveries.find_one_and_update(
         {"_id": delivery_id, "result": current["result"]},

@@ -4,12 +4,10 @@ set up here never touch the Padang reports of other tests), mail in the sink, st
 from __future__ import annotations
 
 import email
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from email import policy
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from photo_factory import INSIDE, WIB, camera_photo
 from stack_client import REPORT, submit
@@ -17,8 +15,6 @@ from stack_client import REPORT, submit
 from aduan.auth import Principal, issue_access_token
 from aduan.config import Settings
 from aduan.messaging import CONSUMERS, connect, queue_name
-
-T = TypeVar("T")
 
 
 def depok_report(**changes: Any) -> dict[str, Any]:
@@ -32,17 +28,6 @@ def submit_depok(api: str, **changes: Any) -> dict[str, Any]:
     response = submit(api, photo, depok_report(**changes))
     assert response.status_code == 202, response.text
     return response.json()
-
-
-def wait_for(probe: Callable[[], T], timeout_s: float = 30, what: str = "condition",
-             every_s: float = 0.1) -> T:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(every_s)
-    raise AssertionError(f"{what} not met within {timeout_s:.0f}s")
 
 
 def mails(maildir: Path, to: str | None = None, contains: str | None = None

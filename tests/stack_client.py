@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import requests
+from photo_factory import fresh_padang_photo
+from pymongo.database import Database
+from waiting import eventually
 
 from aduan.storage import ObjectStore
 
@@ -33,16 +35,30 @@ def submit(api: str, photo: bytes | None, report: dict[str, Any] | str | None = 
 
 def wait_for_status(api: str, code: str, statuses: set[str], timeout_s: float = 30,
                     token: str | None = None) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
     headers = {"X-Reporter-Token": token} if token else {}
-    view: dict[str, Any] = {}
-    while time.monotonic() < deadline:
+
+    def view_in_status() -> dict[str, Any] | None:
         view = requests.get(f"{api}/reports/{code}", headers=headers, timeout=10).json()
-        if view.get("status") in statuses:
-            return view
-        time.sleep(0.2)
-    raise AssertionError(f"{code} stayed {view.get('status')!r}, wanted {statuses}")
+        return view if view.get("status") in statuses else None
+
+    return eventually(view_in_status, timeout_s, f"{code} in one of {sorted(statuses)}",
+                      every_s=0.2)
 
 
 def raw_object_count(store: ObjectStore) -> int:
     return len(store.keys(store.raw_bucket))
+
+
+def pipeline_settled(api: str, db: Database, timeout_s: float = 60) -> dict[str, Any]:
+    """Files a sentinel report and waits until it is forwarded and both its emails (received,
+    forwarded) are sent. Each consumer handles its queue in order, and the sentinel's events
+    enter every queue (verification, routing, notification) after whatever was published
+    before this call, so once the sentinel is through, so is all of that: a test can then
+    assert that something did *not* happen without guessing a sleep."""
+    response = submit(api, fresh_padang_photo())
+    assert response.status_code == 202, response.text
+    receipt = response.json()
+    eventually(lambda: db.deliveries.count_documents(
+        {"report_id": receipt["id"], "event": "report.forwarded", "result": "sent"}),
+        timeout_s, "the sentinel report forwarded and its email sent")
+    return receipt

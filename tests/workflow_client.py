@@ -14,7 +14,7 @@ from pymongo.database import Database
 
 from aduan.auth import Principal, issue_access_token
 from aduan.config import Settings
-from aduan.messaging import connect, exchange_name
+from aduan.messaging import Event, Publisher, connect, exchange_name
 from aduan.tokens import reporter_token
 
 
@@ -84,6 +84,8 @@ class EventTap:
         self.channel = self.connection.channel()
         self.queue = self.channel.queue_declare("", exclusive=True).method.queue
         self.channel.queue_bind(self.queue, exchange_name(settings), routing_key="report.#")
+        # Markers (see `caught_up`) use a key no service listens to.
+        self.channel.queue_bind(self.queue, exchange_name(settings), routing_key="tap.#")
         self.seen: list[tuple[str, dict[str, Any]]] = []
         self.message_ids: set[str] = set()
 
@@ -112,6 +114,13 @@ class EventTap:
             time.sleep(0.1)
         raise AssertionError(f"{count} {key} event(s) for {report_id} not seen: "
                              f"{self.events(report_id)}")
+
+    def caught_up(self, publisher: Publisher) -> None:
+        """Returns once the tap holds everything `publisher` published before this call: a
+        marker published after it arrives after it (one channel, one queue, in order)."""
+        marker = uuid.uuid4().hex
+        publisher.publish(Event("tap.marker", {"report_id": marker}))
+        self.wait(marker, "tap.marker")
 
     def close(self) -> None:
         if self.connection.is_open:

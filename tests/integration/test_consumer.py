@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pika
 import pytest
+from waiting import eventually
 
 from aduan.messaging import (
     ATTEMPTS_HEADER,
@@ -26,6 +27,7 @@ from aduan.messaging import (
     exchange_name,
     parking_queue_name,
     queue_name,
+    retry_queue_name,
 )
 
 pytestmark = pytest.mark.stack
@@ -60,15 +62,6 @@ def _get_one(settings, name: str):
         connection.close()
 
 
-def _wait(predicate, timeout_s: float = 15) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
-
-
 class Running:
     def __init__(self, settings, handler):
         self.consumer = Consumer(settings, "verification", handler)
@@ -94,7 +87,7 @@ def test_a_message_that_always_fails_is_parked_after_n_attempts(msg_settings):
     event = Event("report.submitted", {"report_id": "r1"}, correlation_id="req-1")
     Publisher(msg_settings).publish(event)
     parking = parking_queue_name(msg_settings, "verification")
-    _wait(lambda: _queue_depth(msg_settings, parking) == 1)
+    eventually(lambda: _queue_depth(msg_settings, parking) == 1, 15, "one parked message")
     running.stop()
     assert attempts_seen == [0, 1, 2]
     properties, body = _get_one(msg_settings, parking)
@@ -107,20 +100,41 @@ def test_a_message_that_always_fails_is_parked_after_n_attempts(msg_settings):
 
 
 def test_a_transient_failure_is_retried_with_the_original_routing_key(msg_settings):
-    seen: list[tuple[int, str]] = []
+    seen: list[tuple[int, str, str]] = []
 
     def fails_twice(delivery: Delivery) -> None:
-        seen.append((delivery.attempts, delivery.routing_key))
+        seen.append((delivery.attempts, delivery.routing_key, delivery.body["report_id"]))
         if len(seen) < 3:
             raise ConnectionError("database blinked")
 
     running = Running(msg_settings, fails_twice)
-    Publisher(msg_settings).publish(Event("report.submitted", {"report_id": "r2"}))
-    _wait(lambda: len(seen) == 3)
-    time.sleep(0.5)
+    publisher = Publisher(msg_settings)
+    publisher.publish(Event("report.submitted", {"report_id": "r2"}))
+    eventually(lambda: len(seen) == 3, 15, "three attempts")
+    # Nothing more of r2: one marker handled after the third attempt was settled (one handler
+    # thread), then one sent through the longest delay queue, behind any retry it made.
+    publisher.publish(Event("report.submitted", {"report_id": "after-third"}))
+    eventually(lambda: len(seen) == 4, 15, "the first marker")
+    _through_longest_delay_queue(msg_settings, "through-delay")
+    eventually(lambda: len(seen) == 5, 15, "the marker through the delay queue")
     running.stop()
-    assert seen == [(0, "report.submitted"), (1, "report.submitted"), (2, "report.submitted")]
+    publisher.close()
+    assert seen == [(0, "report.submitted", "r2"), (1, "report.submitted", "r2"),
+                    (2, "report.submitted", "r2"), (0, "report.submitted", "after-third"),
+                    (0, "report.submitted", "through-delay")]
     assert _queue_depth(msg_settings, parking_queue_name(msg_settings, "verification")) == 0
+
+
+def _through_longest_delay_queue(settings, report_id: str) -> None:
+    connection = connect(settings)
+    try:
+        longest = retry_queue_name(settings, "verification", len(settings.retry_delays_ms) - 1)
+        connection.channel().basic_publish(
+            "", longest, json.dumps({"report_id": report_id}).encode(),
+            properties=pika.BasicProperties(delivery_mode=2, message_id=uuid.uuid4().hex,
+                                            headers={"x-aduan-routing-key": "report.submitted"}))
+    finally:
+        connection.close()
 
 
 def test_a_body_that_is_not_json_is_parked_at_once(msg_settings):
@@ -132,7 +146,7 @@ def test_a_body_that_is_not_json_is_parked_at_once(msg_settings):
                           properties=pika.BasicProperties(delivery_mode=2, message_id="bad"))
     connection.close()
     parking = parking_queue_name(msg_settings, "verification")
-    _wait(lambda: _queue_depth(msg_settings, parking) == 1)
+    eventually(lambda: _queue_depth(msg_settings, parking) == 1, 15, "one parked message")
     running.stop()
     assert calls == []
     properties, _ = _get_one(msg_settings, parking)
@@ -140,8 +154,10 @@ def test_a_body_that_is_not_json_is_parked_at_once(msg_settings):
 
 
 def test_a_consumer_stops_promptly_when_asked(msg_settings):
-    running = Running(msg_settings, lambda delivery: None)
-    time.sleep(0.5)
+    handled: list[Delivery] = []
+    running = Running(msg_settings, handled.append)
+    Publisher(msg_settings).publish(Event("report.submitted", {"report_id": "r3"}))
+    eventually(lambda: handled, 15, "the consumer under way")
     assert running.stop() < 3
 
 
@@ -158,12 +174,14 @@ def test_a_crash_before_the_ack_redelivers_the_message_without_a_second_effect(
     assert crashing.returncode == 137, crashing.stderr.decode()[-2000:]
     assert db.consumer_calls.find_one({"_id": event.message_id})["n"] == 1
     main_queue = queue_name(msg_settings, "verification")
-    _wait(lambda: _queue_depth(msg_settings, main_queue) == 1)  # not lost: back in the queue
+    eventually(lambda: _queue_depth(msg_settings, main_queue) == 1, 15,
+               "not lost: back in the queue")
 
     survivor = subprocess.Popen([sys.executable, str(script)], env=env)
     try:
-        _wait(lambda: db.consumer_calls.find_one({"_id": event.message_id})["n"] == 2)
-        _wait(lambda: _queue_depth(msg_settings, main_queue) == 0)
+        eventually(lambda: db.consumer_calls.find_one({"_id": event.message_id})["n"] == 2,
+                   15, "the second call")
+        eventually(lambda: _queue_depth(msg_settings, main_queue) == 0, 15, "queue empty")
     finally:
         survivor.terminate()
         assert survivor.wait(timeout=20) == 0  # SIGTERM is a clean stop

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import pytest
-from notification_helpers import queues_drained
 from photo_factory import fresh_padang_photo
-from stack_client import REPORT, submit, wait_for_status
+from stack_client import REPORT, pipeline_settled, submit, wait_for_status
+from waiting import eventually
 
 from aduan.messaging import Event, Publisher
 from aduan.photos import Photo, sniff_image_type
@@ -23,20 +22,11 @@ def _mail_count(stack, code: str) -> int:
     return sum(code.encode() in path.read_bytes() for path in stack.maildir.glob("*.eml"))
 
 
-def _wait_for(predicate, timeout_s: float = 20) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
-
-
 def test_redelivered_events_have_no_second_effect(api, stack, db, store, settings):
     receipt = submit(api, fresh_padang_photo()).json()
     wait_for_status(api, receipt["code"], {"forwarded"})
-    _wait_for(lambda: db.deliveries.count_documents(
-        {"report_id": receipt["id"], "result": "sent"}) == 2)
+    eventually(lambda: db.deliveries.count_documents(
+        {"report_id": receipt["id"], "result": "sent"}) == 2, what="both emails sent")
     before = db.reports.find_one({"_id": receipt["id"]})
     mails_before = _mail_count(stack, receipt["code"])
     public_before = store.keys(store.public_bucket, f"padang/{receipt['id']}/")
@@ -51,9 +41,7 @@ def test_redelivered_events_have_no_second_effect(api, stack, db, store, setting
                                                     "status": status}, message_id=message_id))
     publisher.publish(Event("report.verified", {"report_id": receipt["id"]}))
     publisher.close()
-    time.sleep(1)
-    _wait_for(lambda: queues_drained(settings))
-    time.sleep(1)
+    pipeline_settled(api, db)  # every consumer has handled the repeats by now
 
     after = db.reports.find_one({"_id": receipt["id"]})
     assert after["history"] == before["history"]

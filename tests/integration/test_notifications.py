@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -16,13 +15,12 @@ from notification_helpers import (
     html_of,
     logs_text,
     mails,
-    queues_drained,
     staff_headers,
     submit_depok,
     text_of,
-    wait_for,
 )
-from stack_client import wait_for_status
+from stack_client import pipeline_settled, wait_for_status
+from waiting import eventually
 
 from aduan.devstack import ROOT
 from aduan.messaging import Event, Publisher
@@ -58,17 +56,11 @@ def depok_staff(db):
     db.staff_contacts.delete_many({"_id": {"$in": STAFF_IDS}})
 
 
-def _drained(settings) -> None:
-    time.sleep(0.5)
-    wait_for(lambda: queues_drained(settings), what="queues drained")
-    time.sleep(0.5)
-
-
 def test_an_english_speaking_reporter_hears_each_step_in_english(api, stack):
     address = "jane.reporter@example.org"
     receipt = submit_depok(api, reporter={"name": "Jane", "email": address, "language": "en"})
     code = receipt["code"]
-    wait_for(lambda: mails(stack.maildir, address, f"{code}: forwarded"), what="forwarded mail")
+    eventually(lambda: mails(stack.maildir, address, f"{code}: forwarded"), what="forwarded mail")
     subjects = sorted(m["Subject"] for m in mails(stack.maildir, address))
     assert subjects == [f"Report {code}: forwarded to the agency", f"Report {code}: received"]
     forwarded = mails(stack.maildir, address, "forwarded")[0]
@@ -87,9 +79,9 @@ def test_liaisons_hear_of_a_forwarded_report_but_never_who_reported_it_anonymous
     anonymous = submit_depok(api, privacy="anonymous", reporter=hidden)
     public = submit_depok(api, reporter={"name": "Budi Terbuka", "email": "budi@example.id"})
     for receipt in (anonymous, public):
-        wait_for(lambda r=receipt: mails(stack.maildir, LIAISON, r["code"]),
+        eventually(lambda r=receipt: mails(stack.maildir, LIAISON, r["code"]),
                  what="liaison mail")
-        wait_for(lambda r=receipt: mails(stack.maildir, ADMIN, r["code"]), what="admin mail")
+        eventually(lambda r=receipt: mails(stack.maildir, ADMIN, r["code"]), what="admin mail")
 
     [to_liaison] = mails(stack.maildir, LIAISON, anonymous["code"])
     assert to_liaison["Subject"] == \
@@ -129,7 +121,7 @@ def test_an_sla_breach_reaches_head_and_leaders_once(api, stack, db, settings):
     publisher.publish(event)
     code = receipt["code"]
     for address in (HEAD, LEADER_EN, LEADER_DLH):
-        wait_for(lambda a=address: mails(stack.maildir, a, code), what=f"mail to {address}")
+        eventually(lambda a=address: mails(stack.maildir, a, code), what=f"mail to {address}")
 
     [to_head] = mails(stack.maildir, HEAD, code)
     assert to_head["Subject"] == f"Batas waktu terlewati: laporan {code} (Dinas Lingkungan Hidup)"
@@ -144,7 +136,7 @@ def test_an_sla_breach_reaches_head_and_leaders_once(api, stack, db, settings):
 
     publisher.publish(event)  # the broker hands the same event over again
     publisher.close()
-    _drained(settings)
+    pipeline_settled(api, db)  # whatever a repeat would have sent is sent by now
     for address in (HEAD, LEADER_EN, LEADER_DLH):
         assert len(mails(stack.maildir, address, code)) == 1
 
@@ -153,7 +145,7 @@ def test_the_delivery_log_of_a_report_is_readable_by_its_city_s_operators(
         api, stack, settings):
     receipt = submit_depok(api)
     code = receipt["code"]
-    wait_for(lambda: mails(stack.maildir, "warga@example.id", f"{code}: diteruskan"),
+    eventually(lambda: mails(stack.maildir, "warga@example.id", f"{code}: diteruskan"),
              what="forwarded mail")
     url = f"{api}/reports/{code}/deliveries"
     operator = staff_headers(settings, "operator")
@@ -162,7 +154,7 @@ def test_the_delivery_log_of_a_report_is_readable_by_its_city_s_operators(
         log = requests.get(url, headers=operator, timeout=10).json()["deliveries"]
         return log if sum(d["result"] == "sent" for d in log) >= 4 else None
 
-    log = wait_for(sent_log, what="four deliveries sent")
+    log = eventually(sent_log, what="four deliveries sent")
     to_reporter = [d for d in log if d["audience"] == "reporter"]
     assert {d["event"] for d in to_reporter} == {"report.submitted", "report.forwarded"}
     for delivery in to_reporter:
@@ -246,7 +238,7 @@ def test_reporters_hear_by_sms_through_the_http_provider_once(api, stack, db, se
                                                                sms_provider):
     receipt = submit_depok(api, reporter={"phone": "0812-7777-6666", "language": "id"})
     code = receipt["code"]
-    sent = wait_for(lambda: list(db.deliveries.find(
+    sent = eventually(lambda: list(db.deliveries.find(
         {"report_id": receipt["id"], "channel": "sms", "result": "sent"})) if db.deliveries.
         count_documents({"report_id": receipt["id"], "channel": "sms", "result": "sent"}) == 2
         else None, what="two SMS sent")
@@ -271,7 +263,7 @@ def test_reporters_hear_by_sms_through_the_http_provider_once(api, stack, db, se
                                                  "status": "submitted"},
                             message_id=first["message_id"]))
     publisher.close()
-    _drained(settings)
+    pipeline_settled(api, db)  # whatever a repeat would have sent is sent by now
     assert len(sms_provider.received) == 3
     logs = logs_text(stack.run_dir)
     assert "81277776666" not in logs and "0812-7777-6666" not in logs

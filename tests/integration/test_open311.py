@@ -11,9 +11,10 @@ from xml.etree import ElementTree
 
 import pytest
 import requests
-from notification_helpers import mails, text_of, wait_for
+from notification_helpers import mails, text_of
 from photo_factory import INSIDE, WIB, camera_photo, fresh_padang_photo
 from stack_client import REPORT, submit, wait_for_status
+from waiting import eventually
 
 from gateway import api_keys
 
@@ -176,7 +177,7 @@ def test_a_report_filed_through_open311_reaches_its_agency_and_the_reporter_hear
 
     wait_for_status(api, code, {"forwarded", "rejected", "needs_review"})
     assert db.reports.find_one({"code": code})["status"] == "forwarded"
-    [forwarded] = wait_for(lambda: mails(stack.maildir, to="open311.warga@example.id",
+    [forwarded] = eventually(lambda: mails(stack.maildir, to="open311.warga@example.id",
                                          contains=f"{code}: diteruskan"), what="an email")
     assert "Dinas Lingkungan Hidup" in text_of(forwarded)
 

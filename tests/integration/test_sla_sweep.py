@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 import stats_fixture as fx
+from waiting import eventually
 from workflow_client import assignment, bearer, place_report
 
 from aduan.messaging import Publisher
@@ -35,11 +35,25 @@ def test_the_running_sweep_emits_a_forward_breach_once(db, tap):
                      "escalate_to": [{"role": "leader", "agency": None}]}
     assert datetime.fromisoformat(event["due_at"]) == due.replace(microsecond=due.microsecond
                                                                   // 1000 * 1000)
-    time.sleep(2.0)  # four more passes of the sweep
+    _later_sweep_passes(db, tap)
     assert len(tap.events(report["_id"], "report.sla_breached")) == 1
     stored = db.reports.find_one({"_id": report["_id"]})
     assert [b["kind"] for b in stored["sla_breaches"]] == ["forward"]
     assert stored["outbox"] == []
+
+
+def _later_sweep_passes(db, tap) -> None:
+    """Returns once the running sweep has made at least one whole pass after the ones already
+    seen: late sentinel reports placed one after another, each breach awaited before the
+    next is placed. The third one's pass started after the second's finished, which started
+    after the first one's was under way."""
+    placed = []
+    for _ in range(3):
+        sentinel = place_report(db, "verified",
+                                forward_due_at=datetime.now(UTC) - timedelta(minutes=5))
+        placed.append(sentinel["_id"])
+        tap.wait(sentinel["_id"], "report.sla_breached")
+    db.reports.delete_many({"_id": {"$in": placed}})
 
 
 def test_a_late_agency_breaches_once_and_escalates_to_its_head(db, settings, workflow, tap):
@@ -58,7 +72,7 @@ def test_a_late_agency_breaches_once_and_escalates_to_its_head(db, settings, wor
     assert event["kind"] == "follow_up" and event["agency"] == "DLH"
     assert event["escalate_to"] == [{"role": "head_of_agency", "agency": "DLH"},
                                     {"role": "leader", "agency": None}]
-    time.sleep(0.5)
+    tap.caught_up(workflow.publisher)
     assert len(tap.events(report["_id"], "report.sla_breached")) == 1
     breaches = db.reports.find_one({"_id": report["_id"]})["sla_breaches"]
     assert [(b["kind"], b["agency"]) for b in breaches] == [("follow_up", "DLH")]
@@ -78,7 +92,7 @@ def test_an_agency_that_answered_in_time_never_breaches(db, workflow, tap):
     report = place_report(db, "accepted", agencies=[
         assignment("DLH", "accepted", due_at=None, responded_at=now)])
     sweep_once(db, workflow.publisher, workflow, now + timedelta(days=30))
-    time.sleep(0.3)
+    tap.caught_up(workflow.publisher)
     assert tap.events(report["_id"], "report.sla_breached") == []
 
 
@@ -89,12 +103,9 @@ def test_resolved_reports_close_themselves_when_the_reporter_stays_silent(db, wo
     referred = place_report(db, "referred", auto_close_at=past)
     waiting = place_report(db, "resolved", agencies=[assignment("DLH", "resolved")],
                            auto_close_at=datetime.now(UTC) + timedelta(days=10))
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        statuses = [db.reports.find_one({"_id": r["_id"]})["status"] for r in (silent, referred)]
-        if statuses == ["closed", "closed"]:
-            break
-        time.sleep(0.2)
+    eventually(lambda: [db.reports.find_one({"_id": r["_id"]})["status"]
+                        for r in (silent, referred)] == ["closed", "closed"],
+               10, "both reports closed by the sweep")
     closed = db.reports.find_one({"_id": silent["_id"]})
     assert closed["status"] == "closed"
     assert closed["history"][-1]["action"] == "auto_close"

@@ -1,7 +1,7 @@
 # Aduan: `make up` runs the whole platform locally, `make test` runs the test suite.
 PY := .venv/bin/python
 
-.PHONY: bootstrap up down demo test lint bench
+.PHONY: bootstrap up down demo test test-repeat lint bench
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -18,6 +18,10 @@ demo: bootstrap
 test: bootstrap
 	@$(PY) -m ruff check .
 	@$(PY) -m pytest
+
+# N runs of the whole suite, each on a fresh clone of HEAD; HOG=K busy processes beside them.
+test-repeat:
+	@HOG=$(or $(HOG),0) scripts/test_repeat.sh $(or $(N),5)
 
 lint: bootstrap
 	@$(PY) -m ruff check .

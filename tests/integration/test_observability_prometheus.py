@@ -15,8 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ import yaml
 from photo_factory import fresh_padang_photo
 from promql import RULES_FILE, for_prometheus
 from stack_client import REPORT, submit, wait_for_status
+from waiting import eventually
 
 from aduan.devstack import HTTP_SERVICES, ROOT, Stack
 
@@ -39,17 +39,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _wait(predicate: Callable[[], Any], timeout_s: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout_s
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(0.25)
-    raise AssertionError(f"{what} not seen within {timeout_s:.0f}s (last: {last!r})")
 
 
 class Prometheus:
@@ -75,7 +64,7 @@ class Prometheus:
 
         for _ in range(count):
             before = last_scrapes()
-            _wait(lambda before=before: all(
+            eventually(lambda before=before: all(
                 scraped != before.get(url) for url, scraped in last_scrapes().items()),
                 15, "a fresh scrape of every target")
 
@@ -94,7 +83,8 @@ def worker_metrics(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> It
                                env=env, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
     try:
-        _wait(lambda: _answers(f"http://127.0.0.1:{port}/metrics"), 30, "the worker's /metrics")
+        eventually(lambda: _answers(f"http://127.0.0.1:{port}/metrics"), 30,
+                   "the worker's /metrics")
         yield port
     finally:
         process.send_signal(signal.SIGTERM)
@@ -141,7 +131,7 @@ def prometheus(stack: Stack, worker_metrics: int,
                     "prometheus).", pytrace=False)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait(lambda: process.poll() is not None or _answers(f"{url}/-/ready"), 60,
+        eventually(lambda: process.poll() is not None or _answers(f"{url}/-/ready"), 60,
               "Prometheus ready")
         assert process.poll() is None, (folder / "prometheus.log").read_text()
         yield Prometheus(url)
@@ -162,7 +152,7 @@ def test_every_target_is_up(prometheus: Prometheus) -> None:
         up = {r["metric"]["job"]: float(r["value"][1]) for r in prometheus.query("up")}
         return up if set(up) == expected and all(v == 1 for v in up.values()) else {}
 
-    _wait(all_up, 30, "every target up")
+    eventually(all_up, 30, "every target up")
 
 
 def test_submitted_reports_counter_counts_exactly_the_reports_submitted(
@@ -181,9 +171,9 @@ def test_submitted_reports_counter_counts_exactly_the_reports_submitted(
     for code in codes:
         wait_for_status(api, code, {"forwarded"})
 
-    _wait(lambda: prometheus.scalar(total) == before[total] + REPORTS, 30,
+    eventually(lambda: prometheus.scalar(total) == before[total] + REPORTS, 30,
           f"{total} = {before[total]} + {REPORTS}")
-    _wait(lambda: prometheus.scalar(forwarded) == before[forwarded] + REPORTS, 30,
+    eventually(lambda: prometheus.scalar(forwarded) == before[forwarded] + REPORTS, 30,
           "submit_to_forward observed once per report")
     prometheus.wait_scrapes()
     assert prometheus.scalar(total) == before[total] + REPORTS  # and not one more
@@ -216,7 +206,7 @@ def test_alert_rules_evaluate_on_live_data(prometheus: Prometheus) -> None:
         done = rules and all(not rule["lastEvaluation"].startswith("0001") for rule in rules)
         return rules if done else []
 
-    rules = _wait(evaluated, 30, "every rule evaluated")
+    rules = eventually(evaluated, 30, "every rule evaluated")
     expected = yaml.safe_load(RULES_FILE.read_text())["groups"]
     assert len(rules) == sum(len(group["rules"]) for group in expected)
     broken = {rule["name"]: rule.get("lastError") for rule in rules if rule["health"] != "ok"}

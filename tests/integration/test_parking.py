@@ -10,6 +10,7 @@ import requests
 from photo_factory import fresh_padang_photo
 from stack_client import submit, wait_for_status
 from staff_accounts import make_staff
+from waiting import eventually
 
 from aduan.messaging import connect, exchange_name
 
@@ -39,13 +40,10 @@ def _of_report(items: list[dict], report_id: str) -> list[dict]:
 
 
 def _wait_parked(api, headers, consumer: str, message_id: str, timeout_s: float = 20) -> dict:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        found = [m for m in _parked(api, headers, consumer) if m["message_id"] == message_id]
-        if found:
-            return found[0]
-        time.sleep(0.3)
-    raise AssertionError(f"{message_id} was not parked by {consumer}")
+    [found] = eventually(lambda: [m for m in _parked(api, headers, consumer)
+                                  if m["message_id"] == message_id],
+                         timeout_s, f"{message_id} parked by {consumer}", every_s=0.3)
+    return found
 
 
 def test_a_poison_message_is_parked_listed_and_stays_listed(api, db, settings):

@@ -10,6 +10,7 @@ import requests
 from photo_factory import fresh_padang_photo
 from PIL import Image
 from stack_client import REPORT, submit, wait_for_status
+from waiting import eventually
 from workflow_client import act, bearer, reporter, workflow
 
 pytestmark = pytest.mark.stack
@@ -144,15 +145,10 @@ def test_no_rule_goes_to_triage_and_an_operator_forwards_to_several(api, db, set
 
 
 def time_waited_for_triage(db, report_id: str, timeout_s: float = 10):
-    import time
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        report = db.reports.find_one({"_id": report_id})
-        if report.get("triage") and report.get("forward_due_at"):
-            return report["forward_due_at"]
-        time.sleep(0.1)
-    raise AssertionError("report never reached the triage queue")
+    report = eventually(lambda: (r := db.reports.find_one({"_id": report_id})).get("triage")
+                        and r.get("forward_due_at") and r, timeout_s,
+                        "the report in the triage queue")
+    return report["forward_due_at"]
 
 
 def test_reroute_when_not_our_authority(api, db, settings, tap):

@@ -25,7 +25,10 @@ AGENCY_ADMIN = "agency_admin"
 OFFICER = "officer"
 LEADER = "leader"
 SYSADMIN = "sysadmin"
-ROLES = (OPERATOR, AGENCY_ADMIN, OFFICER, LEADER, SYSADMIN)
+ROLES = (OPERATOR, AGENCY_ADMIN, OFFICER, LEADER, SYSADMIN)  # a city's staff: the API grants these
+# Administers every city. No API grants it: only `python -m gateway.admin_cli` on the server.
+PLATFORM_ADMIN = "platform_admin"
+TOKEN_ROLES = (*ROLES, PLATFORM_ADMIN)
 AGENCY_ROLES = (AGENCY_ADMIN, OFFICER)
 
 ALGORITHM = "HS256"
@@ -72,7 +75,7 @@ def decode_access_token(settings: Settings, token: str) -> Principal:
         raise ApiError(401, "token_expired", "The access token has expired.") from err
     except jwt.PyJWTError as err:
         raise ApiError(401, "invalid_token", "The access token is not valid.") from err
-    if claims.get("role") not in ROLES:
+    if claims.get("role") not in TOKEN_ROLES:
         raise ApiError(401, "invalid_token", "The access token is not valid.")
     return Principal(user_id=claims["sub"], role=claims["role"], city=claims.get("city", ""),
                      agency=claims.get("agency"))
@@ -98,7 +101,7 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 def require_roles(*roles: str) -> Callable[[View], View]:
     """Refuses the request with 401 without a valid token and 403 for any other role."""
-    unknown = set(roles) - set(ROLES)
+    unknown = set(roles) - set(TOKEN_ROLES)
     if unknown:
         raise ValueError(f"unknown roles {unknown}")
 

@@ -3,6 +3,10 @@
 Listing takes messages without acking them and closes the channel, so the broker puts every
 one back; replaying publishes a copy to the consumer's queue (confirmed) before acking the
 parked one, so a message is never lost on the way.
+
+The parking queue is shared by every city: a city's staff see and replay only messages whose
+event names their city (`aduan.scope`); the rest (another city's, or no readable city) are
+left for the platform admin.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ import pika
 from flask import Blueprint, jsonify, request
 from pydantic import Field
 
-from aduan.auth import OPERATOR, SYSADMIN, require_roles
+from aduan.auth import OPERATOR, PLATFORM_ADMIN, SYSADMIN, current_principal, require_roles
 from aduan.config import Settings
 from aduan.messaging import ATTEMPTS_HEADER, ERROR_HEADER, connect, parking_queue_name, queue_name
+from aduan.scope import city_scope
 from aduan.validation import Strict, parse_json_object, validate
 
 MAX_LISTED = 200
@@ -44,7 +49,22 @@ def _describe(properties: pika.BasicProperties, body: bytes) -> dict[str, Any]:
     }
 
 
-def list_parked(settings: Settings, consumer: str, limit: int = MAX_LISTED) -> list[dict]:
+def _city_of(body: bytes) -> str | None:
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    city = payload.get("city") if isinstance(payload, dict) else None
+    return city if isinstance(city, str) else None
+
+
+def _visible(body: bytes, city: str | None) -> bool:
+    """`city` None: every message (the platform admin)."""
+    return city is None or _city_of(body) == city
+
+
+def list_parked(settings: Settings, consumer: str, city: str | None,
+                limit: int = MAX_LISTED) -> list[dict]:
     connection = connect(settings)
     try:
         channel = connection.channel()
@@ -53,13 +73,15 @@ def list_parked(settings: Settings, consumer: str, limit: int = MAX_LISTED) -> l
             method, properties, body = channel.basic_get(parking_queue_name(settings, consumer))
             if method is None:
                 break
-            parked.append(_describe(properties, body))
+            if _visible(body, city):
+                parked.append(_describe(properties, body))
         return parked  # closing the channel unacked returns every message to the queue
     finally:
         connection.close()
 
 
-def replay_parked(settings: Settings, consumer: str, message_ids: set[str] | None) -> int:
+def replay_parked(settings: Settings, consumer: str, message_ids: set[str] | None,
+                  city: str | None) -> int:
     connection = connect(settings)
     replayed = 0
     try:
@@ -69,7 +91,8 @@ def replay_parked(settings: Settings, consumer: str, message_ids: set[str] | Non
             method, properties, body = channel.basic_get(parking_queue_name(settings, consumer))
             if method is None:
                 break
-            if message_ids is not None and properties.message_id not in message_ids:
+            if not _visible(body, city) or (
+                    message_ids is not None and properties.message_id not in message_ids):
                 continue  # left unacked: back to the parking queue when the channel closes
             headers = dict(properties.headers or {})
             headers[ATTEMPTS_HEADER] = 0
@@ -87,17 +110,23 @@ def replay_parked(settings: Settings, consumer: str, message_ids: set[str] | Non
 def parking_blueprint(settings: Settings, consumer: str) -> Blueprint:
     blueprint = Blueprint(f"parking_{consumer}", __name__)
 
+    def _city() -> str | None:
+        principal = current_principal()
+        assert principal is not None  # require_roles refused the request otherwise
+        return city_scope(principal)
+
     @blueprint.get("/ops/parked")
-    @require_roles(OPERATOR, SYSADMIN)
+    @require_roles(OPERATOR, SYSADMIN, PLATFORM_ADMIN)
     def parked():
-        items = list_parked(settings, consumer)
+        items = list_parked(settings, consumer, _city())
         return jsonify({"consumer": consumer, "items": items, "count": len(items)})
 
     @blueprint.post("/ops/parked/replay")
-    @require_roles(OPERATOR, SYSADMIN)
+    @require_roles(OPERATOR, SYSADMIN, PLATFORM_ADMIN)
     def replay():
         body = validate(ReplayIn, parse_json_object(request.get_data() or b"{}", "The body"))
         ids = set(body.message_ids) if body.message_ids else None
-        return jsonify({"consumer": consumer, "replayed": replay_parked(settings, consumer, ids)})
+        return jsonify({"consumer": consumer, "replayed": replay_parked(settings, consumer, ids,
+                                                                           _city())})
 
     return blueprint

@@ -77,7 +77,7 @@ def bench_webhooks(settings: Settings, db, count: int, concurrency: int) -> dict
     with Receiver() as receiver:
         db.webhook_subscriptions.insert_one({
             "_id": "bench", "url": receiver.url, "secret": "bench-secret-0123456789",
-            "events": ["report.submitted"], "city": None, "agency": None, "owner": "city",
+            "events": ["report.submitted"], "city": "padang", "agency": None, "owner": "city",
             "active": True, "created_at": datetime.now(UTC)})
         report = _report(0)
         subscriptions = webhooks.subscribed(db, "report.submitted")

@@ -25,7 +25,9 @@ class ClientApp:
     rate_limit: int | None
 
 
-def create(db: Database, name: str, created_by: str, rate_limit: int | None) -> tuple[dict, str]:
+def create(db: Database, name: str, created_by: str, rate_limit: int | None,
+           city: str | None = None) -> tuple[dict, str]:
+    """`city`: the city whose sysadmins manage the key (None: only the platform admin)."""
     key_id = uuid.uuid4().hex[:16]
     secret = secrets.token_urlsafe(32)
     document = {
@@ -34,6 +36,7 @@ def create(db: Database, name: str, created_by: str, rate_limit: int | None) -> 
         "secret_sha256": hashlib.sha256(secret.encode()).hexdigest(),
         "rate_limit": rate_limit,
         "created_by": created_by,
+        "city": city,
         "created_at": datetime.now(UTC),
         "revoked_at": None,
     }
@@ -53,8 +56,10 @@ def verify(db: Database, presented: str) -> ClientApp:
     return ClientApp(key_id=key_id, name=record["name"], rate_limit=record.get("rate_limit"))
 
 
-def revoke(db: Database, key_id: str) -> bool:
-    result = db.api_keys.update_one({"_id": key_id, "revoked_at": None},
+def revoke(db: Database, key_id: str, city: str | None = None) -> bool:
+    """Revokes the key if it is active and of `city` (None: of any city)."""
+    query = {"_id": key_id, "revoked_at": None, **({"city": city} if city is not None else {})}
+    result = db.api_keys.update_one(query,
                                     {"$set": {"revoked_at": datetime.now(UTC)}})
     return result.modified_count == 1
 
@@ -64,6 +69,7 @@ def public_key(record: dict[str, Any]) -> dict[str, Any]:
         "id": record["_id"],
         "name": record["name"],
         "rate_limit": record.get("rate_limit"),
+        "city": record.get("city"),
         "created_at": record["created_at"].isoformat(),
         "revoked_at": record["revoked_at"].isoformat() if record.get("revoked_at") else None,
     }

@@ -7,9 +7,17 @@ from datetime import timedelta
 from flask import Blueprint, jsonify, request
 from pymongo.database import Database
 
-from aduan.auth import SYSADMIN, current_principal, issue_access_token, require_roles
+from aduan.auth import (
+    PLATFORM_ADMIN,
+    SYSADMIN,
+    Principal,
+    current_principal,
+    issue_access_token,
+    require_roles,
+)
 from aduan.config import Settings
 from aduan.errors import ApiError
+from aduan.scope import city_scope, require_city, scoped
 from aduan.validation import parse_json_object, validate
 from gateway import api_keys, refresh_tokens
 from gateway.schemas import ApiKeyIn, LoginIn, RefreshIn, UserChangeIn, UserIn
@@ -27,6 +35,15 @@ def _json_body() -> dict:
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "Send a JSON body (application/json).")
     return parse_json_object(request.get_data(), "The request body")
+
+
+def _admin() -> Principal:
+    principal = current_principal()
+    assert principal is not None  # require_roles refused the request otherwise
+    return principal
+
+
+ADMINS = (SYSADMIN, PLATFORM_ADMIN)
 
 
 def staff_blueprint(db: Database, settings: Settings) -> Blueprint:
@@ -75,23 +92,25 @@ def staff_blueprint(db: Database, settings: Settings) -> Blueprint:
         return jsonify(public_user(user))
 
     @blueprint.post("/users")
-    @require_roles(SYSADMIN)
+    @require_roles(*ADMINS)
     def add_user():
         body = validate(UserIn, _json_body())
+        require_city(_admin(), body.city)
         user = create_user(db, NewUser(**body.model_dump()))
         return jsonify(public_user(user)), 201
 
     @blueprint.get("/users")
-    @require_roles(SYSADMIN)
+    @require_roles(*ADMINS)
     def list_users():
-        users = db.users.find({}).sort("username", 1).limit(1000)
+        users = db.users.find(scoped(_admin(), {})).sort("username", 1).limit(1000)
         return jsonify({"items": [public_user(u) for u in users]})
 
     @blueprint.patch("/users/<user_id>")
-    @require_roles(SYSADMIN)
+    @require_roles(*ADMINS)
     def change_user(user_id: str):
         body = validate(UserChangeIn, _json_body())
-        user = db.users.find_one({"_id": user_id})
+        # Another city's user is not found: its existence is not confirmed either.
+        user = db.users.find_one(scoped(_admin(), {"_id": user_id}))
         if user is None:
             raise ApiError(404, "user_not_found", "No such user.")
         changes = body.model_dump(exclude_none=True, exclude={"password"})
@@ -109,24 +128,24 @@ def staff_blueprint(db: Database, settings: Settings) -> Blueprint:
         return jsonify(public_user(db.users.find_one({"_id": user_id})))
 
     @blueprint.post("/api-keys")
-    @require_roles(SYSADMIN)
+    @require_roles(*ADMINS)
     def add_api_key():
         body = validate(ApiKeyIn, _json_body())
-        principal = current_principal()
-        record, key = api_keys.create(db, body.name, principal.user_id if principal else "",
-                                      body.rate_limit)
+        principal = _admin()
+        record, key = api_keys.create(db, body.name, principal.user_id, body.rate_limit,
+                                      city_scope(principal))
         return jsonify({**api_keys.public_key(record), "key": key}), 201
 
     @blueprint.get("/api-keys")
-    @require_roles(SYSADMIN)
+    @require_roles(*ADMINS)
     def list_api_keys():
-        records = db.api_keys.find({}).sort("created_at", -1).limit(1000)
+        records = db.api_keys.find(scoped(_admin(), {})).sort("created_at", -1).limit(1000)
         return jsonify({"items": [api_keys.public_key(r) for r in records]})
 
     @blueprint.delete("/api-keys/<key_id>")
-    @require_roles(SYSADMIN)
+    @require_roles(*ADMINS)
     def revoke_api_key(key_id: str):
-        if not api_keys.revoke(db, key_id):
+        if not api_keys.revoke(db, key_id, city_scope(_admin())):
             raise ApiError(404, "api_key_not_found", "No active API key with this id.")
         return "", 204
 

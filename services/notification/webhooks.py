@@ -1,12 +1,12 @@
 """Webhooks: subscriptions, one scheduled delivery per (event, subscription), and one attempt.
 
 A subscription (`webhook_subscriptions`):
-    {_id, url, secret, events: ["report.forwarded", ...], city: null | "padang",
+    {_id, url, secret, events: ["report.forwarded", ...], city: "padang",
      agency: null | "DLH", owner: "city" | "agency" | "client", description, active,
      created_at, created_by}
-`city` and `agency` narrow what it hears: an agency filter matches reports given to that
-agency (and SLA breaches of it). The secret is stored because every delivery is signed with
-it; it is never shown again after creation.
+`city` is always set (the creating sysadmin's city); `agency` narrows what it hears: an
+agency filter matches reports given to that agency (and SLA breaches of it). The secret is
+stored because every delivery is signed with it; it is never shown again after creation.
 
 The consumer only *schedules* deliveries (a `deliveries` document with channel "webhook",
 the exact JSON body, result "pending" and `next_attempt_at`); the dispatcher process
@@ -102,7 +102,9 @@ def matches(subscription: dict[str, Any], event_key: str, body: dict[str, Any],
             report: dict[str, Any]) -> bool:
     if event_key not in subscription.get("events", ()):
         return False
-    if subscription.get("city") and subscription["city"] != report["city"]:
+    # A subscription hears one city; one stored without a city (before every webhook had to
+    # name one) hears nothing rather than every city.
+    if subscription.get("city") != report["city"]:
         return False
     if subscription.get("agency") and subscription["agency"] not in event_agencies(body, report):
         return False

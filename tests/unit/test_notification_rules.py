@@ -166,7 +166,7 @@ def test_a_confidential_description_goes_only_to_the_city_s_own_webhooks():
 # ---- webhook subscriptions -------------------------------------------------------------------
 
 def _subscription(**fields):
-    return {"events": ["report.forwarded"], "city": None, "agency": None, "owner": "client",
+    return {"events": ["report.forwarded"], "city": "depok", "agency": None, "owner": "client",
             **fields}
 
 
@@ -174,8 +174,9 @@ def test_subscription_filters():
     report = {**REPORT, "privacy": "public"}
     assert webhooks.matches(_subscription(), "report.forwarded", {}, report)
     assert not webhooks.matches(_subscription(), "report.submitted", {}, report)
-    assert webhooks.matches(_subscription(city="depok"), "report.forwarded", {}, report)
     assert not webhooks.matches(_subscription(city="padang"), "report.forwarded", {}, report)
+    # One stored before every subscription had to name its city hears nothing, not every city.
+    assert not webhooks.matches(_subscription(city=None), "report.forwarded", {}, report)
     assert webhooks.matches(_subscription(agency="DLH"), "report.forwarded", {}, report)
     assert not webhooks.matches(_subscription(agency="PUPR"), "report.forwarded", {}, report)
     sla = {"agency": "PUPR"}

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from aduan.codes import CODE_PATTERN
 from aduan.parking import ReplayIn
 from gateway.open311.openapi import open311_paths
 from gateway.schemas import ApiKeyIn, LoginIn, RefreshIn, UserChangeIn, UserIn
@@ -80,7 +81,7 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
     components: dict[str, Any] = {"Error": _ERROR_SCHEMA}
     report_in = _schema_of(ReportIn, components)
     comment_in = _schema_of(CommentIn, components)
-    code = _path_parameter("code", r"^[A-Z]{2,5}-[0-9]{4}-[0-9]{6}$")
+    code = _path_parameter("code", rf"^{CODE_PATTERN}$")
     reporter_token = {"name": "X-Reporter-Token", "in": "header", "required": False,
                       "schema": {"type": "string", "maxLength": 100}}
     paths: dict[str, Any] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aduan.codes import CODE_PATTERN
 from gateway.open311.queries import RequestsQuery
 
 CLIENT = [{}, {"apiKey": []}]
@@ -94,7 +95,7 @@ def open311_paths() -> dict[str, Any]:
         f"{base}/requests/{{service_request_id}}.{{fmt}}": {"get": {
             "summary": "Open311: one service request by its id (the tracking code)",
             "security": CLIENT,
-            "parameters": [_path("service_request_id", r"^[A-Z]{2,5}-[0-9]{4}-[0-9]{6}$"),
+            "parameters": [_path("service_request_id", rf"^{CODE_PATTERN}$"),
                            _FORMAT, _JURISDICTION, _LOCALE],
             "responses": _answer(_ROWS, "The request"),
         }},

@@ -1,8 +1,9 @@
 """GET requests: its parameters, the 90-day rule and the MongoDB filter they become.
 
 Every value is checked into a plain type first, so no query operator can be smuggled in; the
-filter keeps the public list's rules (services.intake.queries): no confidential report, and
-only reports that staff have verified, unless asked for by their service_request_id.
+filter keeps the public list's rule (aduan.visibility): no confidential report, and only
+reports that staff or the photo checks have let through, also when asked for by their
+service_request_id.
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from aduan.codes import CODE_PATTERN
 from aduan.errors import ApiError
+from aduan.visibility import PUBLIC_STATUSES, public_conditions
 from gateway.open311.mapping import statuses_for
-from services.intake.queries import PUBLIC_STATUSES
 
 MAX_SPAN = timedelta(days=90)
-CODE_PATTERN = r"[A-Z]{2,5}-[0-9]{4}-[0-9]{6}"
-PUBLIC_PRIVACY = ("public", "anonymous")
 
 
 class RequestsQuery(BaseModel):
@@ -92,9 +92,9 @@ def date_range(query: RequestsQuery, city_zone: tzinfo, now: datetime
 
 def requests_filter(query: RequestsQuery, city: str, city_zone: tzinfo, now: datetime
                     ) -> dict[str, Any]:
-    conditions: dict[str, Any] = {"city": city, "privacy": {"$in": list(PUBLIC_PRIVACY)}}
+    conditions: dict[str, Any] = {"city": city, **public_conditions()}
     if query.service_request_id:
-        # The spec: other parameters are ignored when ids are given.
+        # The spec: other parameters are ignored when ids are given (not the public rule).
         conditions["code"] = {"$in": query.service_request_id.split(",")}
         return conditions
     start, end = date_range(query, city_zone, now)

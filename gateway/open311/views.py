@@ -15,9 +15,11 @@ from pymongo.database import Database
 from werkzeug.exceptions import HTTPException
 
 from aduan.catalogue import cities
+from aduan.codes import well_formed
 from aduan.config import Settings
 from aduan.errors import ApiError
 from aduan.storage import ObjectStore
+from aduan.visibility import public_conditions
 from aduan.web import REQUEST_ID_HEADER, current_request_id
 from gateway.open311 import mapping, queries
 from gateway.open311.formats import FORMATS, render, render_errors
@@ -193,10 +195,10 @@ def open311_blueprint(name: str, db: Database, settings: Settings) -> Blueprint:
     def get_request(service_request_id: str, fmt: str):
         _check_format(fmt)
         city = _city()
+        # A report the public may not see is the same read and the same 404 as a missing one.
         report = db.reports.find_one(
-            {"code": service_request_id, "city": city,
-             "privacy": {"$in": list(queries.PUBLIC_PRIVACY)}},
-            {"history": 0, "outbox": 0, "reporter": 0}) if len(service_request_id) <= 40 \
+            {"code": service_request_id, "city": city, **public_conditions()},
+            {"history": 0, "outbox": 0, "reporter": 0}) if well_formed(service_request_id) \
             else None
         if report is None:
             raise ApiError(404, "unknown_request", "No request has this service_request_id.")

@@ -11,6 +11,7 @@ from flask import Flask, jsonify, request
 
 from aduan.auth import ROLES, Principal, current_principal, require_roles
 from aduan.catalogue import CategoryCache, cities, ensure_seeded
+from aduan.codes import normalise, well_formed
 from aduan.config import Settings
 from aduan.db import ensure_indexes, get_db, ping
 from aduan.errors import ApiError
@@ -18,6 +19,7 @@ from aduan.messaging import Publisher
 from aduan.storage import ObjectStore
 from aduan.tokens import token_matches
 from aduan.validation import parse_json_object, validate
+from aduan.visibility import NOT_FOUND_MESSAGE, is_public
 from aduan.web import create_app as create_service_app
 from aduan.web import current_request_id
 from services.intake import uploads
@@ -29,7 +31,7 @@ from services.intake.queries import (
 )
 from services.intake.schemas import CommentIn, ReportIn
 from services.intake.submission import Intake
-from services.intake.views import as_geojson, report_view, staff_view, summary, visible_publicly
+from services.intake.views import as_geojson, report_view, staff_view, summary
 
 REPORTER_TOKEN_HEADER = "X-Reporter-Token"
 # Open311 GeoReport v2 clients submit for residents through the gateway.
@@ -65,10 +67,27 @@ def create_app() -> Flask:
         return ZoneInfo(cities()[city]["timezone"])
 
     def find_report(code: str) -> dict[str, Any]:
-        report = db.reports.find_one({"code": code}) if len(code) <= 40 else None
+        report = lookup(code)
         if report is None:
-            raise ApiError(404, "report_not_found", "No report has this tracking code.")
+            raise not_found()
         return report
+
+    def lookup(code: str) -> dict[str, Any] | None:
+        code = normalise(code)
+        return db.reports.find_one({"code": code}) if well_formed(code) else None
+
+    def not_found() -> ApiError:
+        return ApiError(404, "report_not_found", NOT_FOUND_MESSAGE)
+
+    def visible_report(code: str) -> tuple[dict[str, Any], bool]:
+        """The report as the caller may see it, and whether the caller is its reporter. A
+        report the public may not see is answered exactly as a missing one (the same read,
+        the same token check, the same 404)."""
+        report = lookup(code)
+        as_reporter = is_reporter(report or {"_id": ""})
+        if report is None or not (as_reporter or is_public(report)):
+            raise not_found()
+        return report, as_reporter
 
     def is_reporter(report: dict[str, Any]) -> bool:
         return token_matches(settings.token_secret, report["_id"],
@@ -133,21 +152,21 @@ def create_app() -> Flask:
 
     @app.get("/reports/<code>")
     def get_report(code: str):
-        report = find_report(code)
-        as_reporter = is_reporter(report)
-        if not as_reporter and not visible_publicly(report):
-            raise ApiError(404, "report_not_found", "No report has this tracking code.")
+        report, as_reporter = visible_report(code)
         return jsonify(report_view(report, store, as_reporter=as_reporter))
 
     @app.post("/reports/<code>/comments")
     def add_comment(code: str):
-        report = find_report(code)
+        report = lookup(code)
         principal = current_principal()
-        if is_reporter(report):
+        if report is not None and is_reporter(report):
             author, author_id = "reporter", None
-        elif principal is not None and staff_may_see(report, principal) and \
+        elif report is not None and principal is not None and \
+                staff_may_see(report, principal) and \
                 principal.role in ("operator", "agency_admin", "officer"):
             author, author_id = principal.role, principal.user_id
+        elif report is None or not is_public(report):
+            raise not_found()
         else:
             raise ApiError(403, "not_allowed",
                            "Only the reporter (with their token) or staff handling the report "

@@ -9,13 +9,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aduan.auth import Principal
+from aduan.codes import CODE_PATTERN
 from aduan.keywords import keywords
 from aduan.stages import KINIKO_STAGES, statuses_in_kiniko_stage
+from aduan.visibility import PUBLIC_PRIVACY, PUBLIC_STATUSES
 from aduan.workflow import overdue_filter
 
-# Statuses a report must have reached before anyone outside the city hall may see it.
-PUBLIC_STATUSES = ("verified", "forwarded", "referred", "accepted", "in_progress", "resolved",
-                   "closed", "reopened")
 SORTS = {"created_at": ("created_at", 1), "-created_at": ("created_at", -1),
          "updated_at": ("updated_at", 1), "-updated_at": ("updated_at", -1)}
 CSV = Annotated[str, Field(pattern=r"^[a-z_]+(,[a-z_]+)*$", max_length=300)]
@@ -58,7 +57,7 @@ class StaffListQuery(ListQuery):
     agency: Annotated[str, Field(pattern=r"^[A-Z0-9_.-]{2,40}$")] | None = None
     channel: CSV | None = None
     text: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    code: Annotated[str, Field(pattern=r"^[A-Z]{2,5}-[0-9]{4}-[0-9]{6}$")] | None = None
+    code: Annotated[str, Field(pattern=rf"^{CODE_PATTERN}$")] | None = None
     stage: Literal[tuple(KINIKO_STAGES)] | None = None  # type: ignore[valid-type]
     overdue: Literal["true", "false"] | None = None
 
@@ -102,7 +101,7 @@ def public_filter(query: PublicListQuery, city: str, city_zone: tzinfo) -> dict[
     conditions = _common_filter(query, city_zone)
     wanted = set(query.status.split(",")) if query.status else set(PUBLIC_STATUSES)
     conditions["status"] = {"$in": sorted(wanted & set(PUBLIC_STATUSES))}
-    conditions["privacy"] = {"$in": ["public", "anonymous"]}
+    conditions["privacy"] = {"$in": list(PUBLIC_PRIVACY)}
     conditions["city"] = city
     return conditions
 

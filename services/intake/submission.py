@@ -17,8 +17,8 @@ from pymongo.errors import DuplicateKeyError
 
 from aduan import metrics
 from aduan.catalogue import cities
+from aduan.codes import new_code
 from aduan.config import Settings
-from aduan.db import increment
 from aduan.errors import ApiError
 from aduan.keywords import keywords
 from aduan.messaging import Event, Publisher
@@ -38,10 +38,12 @@ def fingerprint(payload: ReportIn, photos: list[Photo]) -> str:
     return digest.hexdigest()
 
 
-def next_tracking_code(db: Database, city: str, now: datetime) -> str:
-    prefix = cities()[city]["code_prefix"]
-    counter = increment(db.counters, f"{city}:{now.year}", field="seq")
-    return f"{prefix}-{now.year}-{counter['seq']:06d}"
+# Draws of a tracking code before giving up; two in a row colliding is already ~1e-26.
+CODE_DRAWS = 5
+
+
+def tracking_code(city: str, now: datetime) -> str:
+    return new_code(cities()[city]["code_prefix"], now.year)
 
 
 def receipt(report: dict[str, Any], settings: Settings) -> dict[str, Any]:
@@ -97,7 +99,7 @@ class Intake:
         stored_photos = self._store_photos(city, report_id, photos)
         report: dict[str, Any] = {
             "_id": report_id,
-            "code": next_tracking_code(self.db, city, now),
+            "code": tracking_code(city, now),
             "city": city,
             "category": payload.category,
             "description": payload.description,
@@ -139,15 +141,25 @@ class Intake:
             correlation_id=request_id,
         )
         report["outbox"] = [outbox_entry(event)]
-        try:
-            self.db.reports.insert_one(report)
-        except DuplicateKeyError:
-            # A concurrent retry with the same key won the race: answer as it did.
-            self._delete_photos(stored_photos)
-            earlier = self._replay(report_id, request_print) if idempotency_key else None
-            if earlier is None:
-                raise
-            return Accepted(earlier, report_id, [])
+        for draw in range(CODE_DRAWS):
+            try:
+                self.db.reports.insert_one(report)
+                break
+            except DuplicateKeyError:
+                if self.db.reports.find_one({"_id": report_id}, {"_id": 1}) is not None:
+                    # A concurrent retry with the same key won the race: answer as it did.
+                    self._delete_photos(stored_photos)
+                    earlier = self._replay(report_id, request_print) if idempotency_key \
+                        else None
+                    if earlier is None:
+                        raise
+                    return Accepted(earlier, report_id, [])
+                if draw == CODE_DRAWS - 1:
+                    self._delete_photos(stored_photos)
+                    raise
+                # Another report holds this random code: draw a new one.
+                report["code"] = event.body["code"] = tracking_code(city, now)
+                report["outbox"] = [outbox_entry(event)]
         metrics.reports_submitted.labels(city, payload.channel).inc()
         return Accepted(receipt(report, self.settings), report_id, [event])
 

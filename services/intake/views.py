@@ -149,7 +149,3 @@ def as_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
             for row in rows
         ],
     }
-
-
-def visible_publicly(report: dict[str, Any]) -> bool:
-    return report["privacy"] != "confidential"

@@ -9,12 +9,13 @@ from flask import request
 from pymongo.database import Database
 
 from aduan.auth import Principal, current_principal, require_roles
+from aduan.codes import normalise, well_formed
 from aduan.config import Settings
 from aduan.errors import ApiError
 from aduan.tokens import token_matches
+from aduan.visibility import is_public
 
 REPORTER_TOKEN_HEADER = "X-Reporter-Token"
-MAX_CODE_LENGTH = 40
 
 
 def signed_in(*roles: str) -> Principal:
@@ -29,7 +30,8 @@ def _not_found() -> ApiError:
 
 
 def find_report(db: Database, code: str) -> dict[str, Any]:
-    report = db.reports.find_one({"code": code}) if len(code) <= MAX_CODE_LENGTH else None
+    code = normalise(code)
+    report = db.reports.find_one({"code": code}) if well_formed(code) else None
     if report is None:
         raise _not_found()
     return report
@@ -49,11 +51,11 @@ def staff_report(db: Database, code: str, principal: Principal) -> dict[str, Any
 def reporter_report(db: Database, settings: Settings, code: str) -> dict[str, Any]:
     report = find_report(db, code)
     token = request.headers.get(REPORTER_TOKEN_HEADER)
+    if token and token_matches(settings.token_secret, report["_id"], token):
+        return report
+    if not is_public(report):
+        raise _not_found()  # the existence of a report the public may not see is not confirmed
     if not token:
         raise ApiError(401, "reporter_token_required",
                        f"Send the report's tracking token in the {REPORTER_TOKEN_HEADER} header.")
-    if not token_matches(settings.token_secret, report["_id"], token):
-        if report.get("privacy") == "confidential":
-            raise _not_found()  # a confidential report's existence is not confirmed
-        raise ApiError(403, "invalid_reporter_token", "This tracking token is not valid.")
-    return report
+    raise ApiError(403, "invalid_reporter_token", "This tracking token is not valid.")

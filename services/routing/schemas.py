@@ -6,12 +6,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
+from aduan.codes import CODE_PATTERN
 from aduan.validation import Strict
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 Note = Annotated[Text, Field(min_length=1, max_length=2000)]
 AgencyCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9-]{1,29}$")]
-ReportCode = Annotated[str, Field(pattern=r"^[A-Z]{2,5}-[0-9]{4}-[0-9]{1,9}$")]
+ReportCode = Annotated[str, Field(pattern=rf"^{CODE_PATTERN}$")]
 CategoryCode = Annotated[str, Field(pattern=r"^[a-z_]{2,40}$")]
 
 

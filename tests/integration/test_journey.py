@@ -13,6 +13,8 @@ from photo_factory import fresh_padang_photo
 from PIL import Image
 from stack_client import REPORT, submit, wait_for_status
 
+from aduan.codes import well_formed
+
 pytestmark = pytest.mark.stack
 
 
@@ -37,7 +39,7 @@ def test_a_fresh_local_photo_reaches_the_right_agency_and_the_reporter_hears(
     assert response.status_code == 202, response.text
     receipt = response.json()
     assert receipt["status"] == "submitted"
-    assert receipt["code"].startswith("PDG-2026-") or receipt["code"].startswith("PDG-")
+    assert well_formed(receipt["code"]) and receipt["code"].startswith("PDG-")
     assert response.headers["X-Request-Id"]
 
     view = wait_for_status(api, receipt["code"], {"forwarded", "rejected", "needs_review"},

@@ -305,7 +305,7 @@ def test_an_iphone_heic_is_decoded_and_published_as_a_plain_jpeg(api, db, store)
                       photo_name="IMG_0001.HEIC", photo_type="image/heic")
     assert response.status_code == 202, response.text
     code = response.json()["code"]
-    wait_for_status(api, code, JUDGED)
+    wait_for_status(api, code, JUDGED, token=response.json()["token"])
     report = db.reports.find_one({"code": code})
     assert report["status"] == "needs_review"
     assert report["verification"]["reasons"] == ["gps_missing", "stale_photo"]

@@ -10,9 +10,9 @@ import pytest
 
 from aduan.catalogue import cities
 from aduan.errors import ApiError
+from aduan.visibility import PUBLIC_STATUSES
 from gateway.open311 import mapping, queries
 from gateway.open311.formats import to_xml
-from services.intake.queries import PUBLIC_STATUSES
 
 WIB = ZoneInfo("Asia/Jakarta")
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -73,7 +73,7 @@ def test_a_service_names_its_agencies_in_the_chosen_language():
 
 def _report(**changes):
     created = NOW - timedelta(days=2)
-    return {"code": "PDG-2026-000001", "category": "waste", "description": "Sampah menumpuk",
+    return {"code": "PDG-2026-7KQ-4M9-X2A", "category": "waste", "description": "Sampah menumpuk",
             "status": "forwarded", "privacy": "anonymous", "created_at": created,
             "updated_at": created, "location": {"lat": -0.97, "lon": 100.4, "address": "Jl. A"},
             "reporter": {"name": "Rahasia", "email": "rahasia@example.id",
@@ -176,7 +176,8 @@ def test_the_filter_never_lets_a_confidential_report_through():
     assert conditions["status"] == {"$in": ["closed", "referred", "resolved"]}
     assert conditions["category"] == {"$in": ["waste", "flood"]}
     by_id = queries.requests_filter(
-        queries.parse({"service_request_id": "PDG-2026-000001,PDG-2026-000002"}),
+        queries.parse({"service_request_id": "PDG-2026-7KQ-4M9-X2A,PDG-2026-000002"}),
         "padang", WIB, NOW)
     assert by_id == {"city": "padang", "privacy": {"$in": ["public", "anonymous"]},
-                     "code": {"$in": ["PDG-2026-000001", "PDG-2026-000002"]}}
+                     "status": {"$in": list(PUBLIC_STATUSES)},
+                     "code": {"$in": ["PDG-2026-7KQ-4M9-X2A", "PDG-2026-000002"]}}

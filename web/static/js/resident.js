@@ -183,7 +183,7 @@ function reporterActions(code, view, reload) {
 
 export async function trackPage(code) {
   const input = h("input", { type: "text", name: "code", value: code || "",
-    autocapitalize: "characters", placeholder: "PDG-2026-000001" });
+    autocapitalize: "characters", placeholder: "PDG-2026-7KQ-4M9-X2A" });
   const form = h("form", { class: "card", id: "track-form" }, h("h1", {}, t("track_title")),
     field(t("code"), input), h("button", { type: "submit" }, t("show")));
   form.addEventListener("submit", (e) => {

@@ -163,7 +163,7 @@ function actionPanel(code, report, workflow, reload) {
     }).catch(showError);
   }
   const duplicateOf = h("input", { type: "text", id: "duplicate-of",
-    placeholder: "PDG-2026-000001" });
+    placeholder: "PDG-2026-7KQ-4M9-X2A" });
   if (names.includes("duplicate")) controls.push(field(t("duplicate_of"), duplicateOf));
   const evidence = h("input", { type: "file", accept: "image/*", capture: "environment",
     id: "evidence", multiple: true });

@@ -45,6 +45,10 @@ class Settings:
     # Comma-separated hosts webhooks may be sent to; empty means any. Test stacks allow only
     # this machine, so no generated subscription ever sends traffic elsewhere.
     webhook_allowed_hosts: str = ""
+    # Comma-separated hosts (as written in the URL) that may resolve to loopback or private
+    # addresses; every other webhook must reach public addresses only. Empty in production
+    # (services/notification/webhook_targets.py has the whole rule).
+    webhook_private_hosts: str = ""
     webhook_retry_delays_ms: tuple[int, ...] = (10_000, 60_000, 300_000, 1_800_000, 7_200_000)
     webhook_timeout_s: float = 5.0
     webhook_poll_interval_s: float = 1.0

@@ -30,6 +30,7 @@ from aduan.errors import ApiError
 from aduan.scope import city_scope, require_city, scoped
 from aduan.validation import parse_json_object, validate
 from services.notification import deliveries, webhooks
+from services.notification.webhook_targets import TargetRefused, resolve_target
 
 RESULTS = ("pending", "sent", "parked", "cancelled")
 MAX_LIMIT = 200
@@ -69,9 +70,10 @@ def create_blueprint(db: Database, settings: Settings) -> Blueprint:
                            {"field": "city"})
         require_city(principal, city)
         data = data.model_copy(update={"city": city})
-        if not webhooks.host_allowed(settings, data.url):
-            raise ApiError(422, "webhook_host_not_allowed",
-                           "Webhooks may not be sent to this host.", {"url": data.url})
+        try:
+            resolve_target(settings, data.url)
+        except TargetRefused as refused:
+            raise ApiError(422, refused.code, refused.message, {"url": data.url}) from None
         if data.city not in cities():
             raise ApiError(422, "unknown_city", "This city is not served.", {"city": data.city})
         if data.owner == "agency" and not data.agency:

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-import requests
+import urllib3
 from pydantic import Field, StringConstraints
 from pymongo import ReturnDocument
 from pymongo.database import Database
@@ -34,9 +33,10 @@ from pymongo.errors import DuplicateKeyError
 from aduan import metrics
 from aduan.config import Settings
 from aduan.validation import Strict
-from services.notification import signing
+from services.notification import pinned_http, signing
 from services.notification.deliveries import CANCELLED, PARKED, PENDING, SENT
 from services.notification.privacy import OWNERS, webhook_may_receive, webhook_payload
+from services.notification.webhook_targets import TargetRefused, resolve_target
 
 log = logging.getLogger(__name__)
 
@@ -54,17 +54,6 @@ class SubscriptionIn(Strict):
     owner: Literal[OWNERS] = "client"  # type: ignore[valid-type]
     description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None \
         = None
-
-
-def host_allowed(settings: Settings, url: str) -> bool:
-    allowed = {h.strip().lower() for h in settings.webhook_allowed_hosts.split(",") if h.strip()}
-    if not allowed:
-        return True
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:  # e.g. a malformed IPv6 literal: no host we could allow
-        return False
-    return host.lower() in allowed
 
 
 def new_subscription(data: SubscriptionIn, created_by: str) -> dict[str, Any]:
@@ -161,16 +150,9 @@ class Dispatcher:
         self.db = db
         self.concurrency = max(1, settings.webhook_concurrency)
         self._executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix="webhook")
-        self._local = threading.local()
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
-
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-        return session
 
     def claim_due(self, limit: int) -> list[dict[str, Any]]:
         now = datetime.now(UTC)
@@ -201,8 +183,12 @@ class Dispatcher:
             {"_id": delivery["subscription_id"], "active": True})
         if subscription is None:
             return self._finish(delivery, CANCELLED, None, "subscription deleted")
-        if not host_allowed(self.settings, subscription["url"]):
-            return self._finish(delivery, PARKED, None, "host not allowed")
+        try:  # checked again at every attempt: the name may resolve elsewhere by now
+            target = resolve_target(self.settings, subscription["url"])
+        except TargetRefused as refused:
+            if refused.code == "webhook_host_unresolvable":  # DNS may answer again later
+                return self._failed(delivery, None, "host unresolvable")
+            return self._finish(delivery, PARKED, None, refused.code.removeprefix("webhook_"))
         body = delivery["payload"].encode()
         headers = {
             "Content-Type": "application/json",
@@ -215,19 +201,20 @@ class Dispatcher:
         status: str | None = None
         error: str | None = None
         try:
-            response = self._session().post(subscription["url"], data=body, headers=headers,
-                                         timeout=self.settings.webhook_timeout_s,
-                                         allow_redirects=False)
-            status = f"HTTP {response.status_code}"
-            ok = 200 <= response.status_code < 300
-            response.close()
-        except requests.RequestException as err:
+            answer = pinned_http.post(target, subscription["url"], body, headers,
+                                      self.settings.webhook_timeout_s)
+            status = f"HTTP {answer.status}"
+            ok = 200 <= answer.status < 300
+        except urllib3.exceptions.HTTPError as err:
             ok, error = False, type(err).__name__
         metrics.notification_send_duration.labels("webhook").observe(
             (datetime.now(UTC) - started).total_seconds())
         if ok:
             return self._finish(delivery, SENT, status, None)
-        error = error or status
+        return self._failed(delivery, status, error or status)
+
+    def _failed(self, delivery: dict[str, Any], status: str | None, error: str | None) -> str:
+        """Another attempt later, or parked once the attempts are used up."""
         if delivery["attempts"] >= self.settings.webhook_max_attempts:
             return self._finish(delivery, PARKED, status, error)
         return self._finish(delivery, PENDING, status, error,

@@ -81,6 +81,9 @@ class Settings:
     verification_policies: str = ""
     outbox_relay_after_s: float = 5.0
     upstream_timeout_s: float = 10.0
+    # "production" makes every process refuse to start with a missing, shipped or short secret
+    # (aduan/secret_policy.py); anything else is a developer's machine.
+    env: str = "development"
     # Signs reporter tracking tokens; production must set its own secret.
     token_secret: str = "dev-only-token-secret"
     # Signs staff access tokens (HS256, shared by every service that checks roles).

@@ -22,6 +22,7 @@ from aduan.logs import request_id_var, setup_logging
 from aduan.messaging import CONSUMERS
 from aduan.parking import parking_blueprint
 from aduan.queue_metrics import QueueStatsCollector
+from aduan.security_headers import add_security_headers
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,7 @@ def create_app(
     @app.after_request
     def _finish(response: Response) -> Response:
         response.headers[REQUEST_ID_HEADER] = current_request_id() or ""
+        add_security_headers(response, production=settings.env == "production")
         started = g.pop("started", None)
         if started is not None:
             metrics.http_requests_in_flight.labels(service).dec()

@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, send_from_directory
 
 from aduan.errors import ApiError
 from aduan.geo import BOUNDARIES
+from aduan.security_headers import CONSOLE_POLICY
 
 HERE = Path(__file__).resolve().parent
 
@@ -26,9 +27,7 @@ def _console_blueprint() -> Blueprint:
     @blueprint.get("/")
     def index():
         response = send_from_directory(HERE, "index.html")
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; img-src 'self' data: blob: http: https:; "
-            "style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'")
+        response.headers["Content-Security-Policy"] = CONSOLE_POLICY
         return response
 
     @blueprint.get("/geo/<name>.geojson")

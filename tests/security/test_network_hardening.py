@@ -129,3 +129,40 @@ def test_attacker_webhook_whose_host_resolves_to_loopback_at_send_time_is_never_
             requests.delete(f"{api}/webhooks/{subscription}", headers=admin, timeout=10)
     assert parked["error"] == "address_not_allowed" and parked["attempts"] == 1
     assert receiver.received == []
+
+
+# ---- 4. headers on every page and answer ------------------------------------------------
+
+def _answers(stack) -> list[requests.Response]:
+    """The console page, a console asset, API answers and errors of the gateway, and health
+    and error answers of every service behind it."""
+    gateway = f"http://127.0.0.1:{stack.profile.http_ports['gateway']}"
+    urls = [f"{gateway}/", f"{gateway}/static/js/app.js", f"{gateway}/api/v1/categories",
+            f"{gateway}/api/v1/reports/PDG-0000-000", f"{gateway}/no-such-page",
+            f"{gateway}/open311/v2/services.xml?jurisdiction_id=padang"]
+    for service, port in stack.profile.http_ports.items():
+        if service != "gateway":
+            urls += [f"http://127.0.0.1:{port}/healthz", f"http://127.0.0.1:{port}/nope"]
+    return [requests.get(url, timeout=10) for url in urls]
+
+
+def test_attacker_frames_a_page_or_answer_in_another_site_is_refused_by_every_service(stack):
+    for answer in _answers(stack):
+        policy = answer.headers.get("Content-Security-Policy", "")
+        assert "frame-ancestors 'none'" in policy, answer.url
+        assert answer.headers.get("X-Frame-Options") == "DENY", answer.url
+
+
+def test_attacker_gets_an_answer_sniffed_as_a_script_or_page_is_refused(stack):
+    for answer in _answers(stack):
+        assert answer.headers.get("X-Content-Type-Options") == "nosniff", answer.url
+        if not answer.url.endswith("/"):  # only the console page may load anything at all
+            assert answer.headers["Content-Security-Policy"].startswith(
+                "default-src 'none'"), answer.url
+
+
+def test_attacker_site_linked_from_a_page_learns_no_tracking_url_from_the_referrer(stack):
+    for answer in _answers(stack):
+        assert answer.headers.get("Referrer-Policy") == "no-referrer", answer.url
+        # A development stack speaks plain HTTP: it must not pin browsers to HTTPS.
+        assert "Strict-Transport-Security" not in answer.headers, answer.url

@@ -23,3 +23,15 @@ def is_public(report: dict[str, Any]) -> bool:
 
 
 NOT_FOUND_MESSAGE = "No report has this tracking code."
+
+
+def shown_texts(entry: dict[str, Any], *, staff: bool, reporter: bool = False
+                ) -> dict[str, Any]:
+    """The texts of a history entry an audience may read. Staff's `note` is internal: only
+    staff read it. What the reporter and the public read of an answer is the entry's
+    `public_response`; the reporter also reads their own words (a reopening's reason)."""
+    shown: dict[str, Any] = {"public_response": entry.get("public_response")}
+    own_words = reporter and (entry.get("actor") or {}).get("kind") == "reporter"
+    if staff or own_words:
+        shown["note"] = entry.get("note")
+    return shown

@@ -13,11 +13,13 @@ from typing import Any
 from aduan.auth import OPERATOR, Principal
 from aduan.stages import kiniko_stage
 from aduan.storage import ObjectStore
+from aduan.visibility import shown_texts
 
 PHOTO_URL_TTL = timedelta(minutes=15)
 
 
-def _history(report: dict[str, Any], with_actors: bool) -> list[dict[str, Any]]:
+def _history(report: dict[str, Any], with_actors: bool, as_reporter: bool = False
+             ) -> list[dict[str, Any]]:
     entries = []
     for entry in report.get("history", []):
         item = {
@@ -25,7 +27,7 @@ def _history(report: dict[str, Any], with_actors: bool) -> list[dict[str, Any]]:
             "from": entry["from"],
             "to": entry["to"],
             "by": entry["actor"]["kind"],
-            "note": entry.get("note"),
+            **shown_texts(entry, staff=with_actors, reporter=as_reporter),
         }
         if with_actors:
             item["actor"] = {"id": entry["actor"].get("id"), "role": entry["actor"].get("role")}
@@ -87,7 +89,7 @@ def report_view(
 ) -> dict[str, Any]:
     """The public view, or the reporter's own view (with their contact and the verdict)."""
     view = _base(report, store)
-    view["history"] = _history(report, with_actors=False)
+    view["history"] = _history(report, with_actors=False, as_reporter=as_reporter)
     view["comments"] = _comments(report, store, with_authors=False)
     if as_reporter:
         view["reporter"] = report.get("reporter")

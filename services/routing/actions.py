@@ -313,8 +313,9 @@ class Workflow:
 
     def plan_auto_close(self, report: dict[str, Any], now: datetime) -> Plan:
         check_allowed(report, "auto_close")
-        return Plan("closed", "Ditutup otomatis: tidak ada tanggapan pelapor.",
-                    set={"auto_close_at": None}, details={"action": "auto_close"})
+        closing = "Ditutup otomatis: tidak ada tanggapan pelapor."
+        return Plan("closed", closing, set={"auto_close_at": None},
+                    details={"action": "auto_close", "public_response": closing})
 
     def rate(self, report: dict[str, Any], score: int, comment: str | None,
              now: datetime) -> dict[str, Any]:

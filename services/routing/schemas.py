@@ -24,23 +24,38 @@ class RequiredNote(Strict):
     note: Note
 
 
+class Answered(Strict):
+    """Staff actions: `note` is internal (staff only); `public_response` is the answer the
+    reporter and the public read."""
+
+    public_response: Note | None = None
+
+
+class StaffOptionalNote(OptionalNote, Answered):
+    pass
+
+
+class StaffRequiredNote(RequiredNote, Answered):
+    pass
+
+
 def _unique(codes: list[str]) -> list[str]:
     if len(set(codes)) != len(codes):
         raise ValueError("agency codes must be unique")
     return codes
 
 
-class ForwardIn(OptionalNote):
+class ForwardIn(StaffOptionalNote):
     agencies: Annotated[list[AgencyCode], Field(min_length=1, max_length=10)]
     _unique = field_validator("agencies")(_unique)
 
 
-class RerouteIn(RequiredNote):
+class RerouteIn(StaffRequiredNote):
     agencies: Annotated[list[AgencyCode], Field(min_length=1, max_length=10)]
     _unique = field_validator("agencies")(_unique)
 
 
-class DuplicateIn(OptionalNote):
+class DuplicateIn(StaffOptionalNote):
     of: ReportCode
 
 

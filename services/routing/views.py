@@ -7,6 +7,7 @@ from typing import Any
 
 from aduan.stages import stages
 from aduan.storage import ObjectStore
+from aduan.visibility import shown_texts
 
 PHOTO_URL_TTL = timedelta(minutes=15)
 
@@ -31,7 +32,8 @@ def _photos(photos: list[dict[str, Any]], store: ObjectStore) -> list[dict[str, 
 
 def _history_entry(entry: dict[str, Any], store: ObjectStore, *, staff: bool) -> dict[str, Any]:
     actor = entry.get("actor") or {}
-    shown = {k: v for k, v in entry.items() if k not in ("actor", "photos")}
+    shown = {k: v for k, v in entry.items() if k not in ("actor", "photos", "note")}
+    shown.update(shown_texts(entry, staff=staff, reporter=not staff))
     shown["by"] = {"kind": actor.get("kind"), "role": actor.get("role"),
                    "agency": actor.get("agency")}
     if staff:

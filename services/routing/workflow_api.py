@@ -3,6 +3,7 @@ reporters, the workflow view of a report, the operators' triage queue and an age
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from aduan.validation import parse_json_object, validate
 from aduan.web import current_request_id
 from aduan.workflow import Actor
 from services.routing.access import reporter_report, signed_in, staff_report
-from services.routing.actions import Planner, Workflow
+from services.routing.actions import Plan, Planner, Workflow
 from services.routing.evidence import (
     delete_evidence,
     evidence_keys,
@@ -34,6 +35,8 @@ from services.routing.schemas import (
     RateIn,
     RequiredNote,
     RerouteIn,
+    StaffOptionalNote,
+    StaffRequiredNote,
 )
 from services.routing.views import workflow_view
 
@@ -41,10 +44,11 @@ OPERATOR_ACTIONS = ("verify", "reject", "postpone", "forward", "reroute", "dupli
 AGENCY_ACTIONS = ("accept", "start", "resolve", "hand_back")
 REPORTER_ACTIONS = ("confirm", "reopen", "rate")
 MODELS: dict[str, type[BaseModel]] = {
-    "verify": OptionalNote, "reject": RequiredNote, "postpone": RequiredNote, "forward": ForwardIn,
-    "reroute": RerouteIn, "duplicate": DuplicateIn, "archive": RequiredNote,
-    "accept": OptionalNote, "start": OptionalNote, "resolve": RequiredNote,
-    "hand_back": RequiredNote, "confirm": OptionalNote, "reopen": RequiredNote, "rate": RateIn,
+    "verify": StaffOptionalNote, "reject": StaffRequiredNote, "postpone": StaffRequiredNote,
+    "forward": ForwardIn, "reroute": RerouteIn, "duplicate": DuplicateIn,
+    "archive": StaffRequiredNote, "accept": StaffOptionalNote, "start": StaffOptionalNote,
+    "resolve": StaffRequiredNote, "hand_back": StaffRequiredNote, "confirm": OptionalNote,
+    "reopen": RequiredNote, "rate": RateIn,
 }
 QUEUE_STATUSES = ("needs_review", "verified", "postponed")
 LIST_LIMIT = 200
@@ -64,8 +68,26 @@ def read_body() -> dict[str, Any]:
     return parse_json_object(raw_body, "The request body")
 
 
+def _answering(planner: Planner, public_response: str | None) -> Planner:
+    """The staff's public response goes into the history entry beside the internal note."""
+    if not public_response:
+        return planner
+
+    def answered(report: dict[str, Any], now: datetime) -> Plan:
+        plan = planner(report, now)
+        return replace(plan, details={**plan.details, "public_response": public_response})
+
+    return answered
+
+
 def _planner(workflow: Workflow, action: str, payload: Any, principal: Principal | None,
              photos: list[dict[str, Any]]) -> Planner:
+    return _answering(_action_planner(workflow, action, payload, principal, photos),
+                      getattr(payload, "public_response", None))
+
+
+def _action_planner(workflow: Workflow, action: str, payload: Any, principal: Principal | None,
+                    photos: list[dict[str, Any]]) -> Planner:
     note = getattr(payload, "note", None)
     simple = {
         "verify": workflow.plan_verify, "reject": workflow.plan_reject,

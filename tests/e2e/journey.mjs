@@ -160,7 +160,9 @@ try {
   await statusIs(agency, "in_progress");
   await agency.locator("#act-resolve").click();  // no note: refused in the page
   await agency.locator("#status.error").waitFor();
-  await agency.getByLabel("Catatan").fill("Sampah sudah diangkut");
+  await agency.getByLabel("Catatan internal").fill("Truk DLH nomor 7, sopir lembur");
+  await agency.getByLabel("Tanggapan publik").fill("Sampah sudah diangkut, terima kasih");
+  seen.agency_labels = await agency.locator("#actions").textContent();
   await agency.getByLabel("Foto bukti penyelesaian").setInputFiles(cfg.evidence);
   await agency.locator("#act-resolve").click();
   await statusIs(agency, "resolved");

@@ -82,6 +82,11 @@ def test_a_report_goes_from_a_phone_to_done_and_into_the_leaders_chart(base_url,
     assert seen["unlabelled"] == {"submit": [], "operator_report": [], "agency_report": [],
                                   "leader": []}
     assert "Petugas kebersihan menuju lokasi" in seen["resident_responses"]
+    # The agency's public response reaches the resident; its internal note does not.
+    assert "Sampah sudah diangkut, terima kasih" in seen["resident_responses"]
+    assert "Truk DLH" not in seen["resident_responses"]
+    assert "Catatan internal (tidak terlihat publik)" in seen["agency_labels"]
+    assert "Tanggapan publik" in seen["agency_labels"]
     assert seen["agency_sla_summary"].startswith("DLH: Menunggu respons")
     assert seen["csv_name"].startswith("aduan-padang-agencies-")
 

@@ -87,7 +87,8 @@ def store_endpoint(stack) -> str:
 
 def test_the_public_view_hides_the_reporter_and_the_reporter_view_shows_it(api):
     receipt = submit(api, fresh_padang_photo()).json()
-    public = requests.get(f"{api}/reports/{receipt['code']}", timeout=10).json()
+    # The public sees a report once it is verified (the reporter from the start).
+    public = wait_for_status(api, receipt["code"], {"forwarded"})
     assert "reporter" not in public and "verification" not in public
     own = requests.get(f"{api}/reports/{receipt['code']}",
                        headers={"X-Reporter-Token": receipt["token"]}, timeout=10).json()

@@ -17,6 +17,7 @@ import requests
 from photo_factory import INSIDE, WIB, camera_photo
 from PIL import Image
 from stack_client import REPORT, submit, wait_for_status
+from workflow_client import reporter
 
 from aduan.auth import Principal, issue_access_token
 from aduan.messaging import connect, exchange_name
@@ -270,9 +271,11 @@ def test_operator_rejects_a_report_in_review_and_its_photos_are_withdrawn(
                          _token(settings))
     assert response.status_code == 200, response.text
     tap.wait_for(code, "report.rejected")
-    view = requests.get(f"{api}/reports/{code}", timeout=10).json()
+    assert requests.get(f"{api}/reports/{code}", timeout=10).status_code == 404  # not public
+    view = requests.get(f"{api}/reports/{code}", headers=reporter(settings, in_review["_id"]),
+                        timeout=10).json()
     assert view["status"] == "rejected" and view["photos"] == []
-    assert view["history"][-1]["note"] == "Foto dari internet."
+    assert "note" not in view["history"][-1]  # the operator's note is internal
     assert not store.exists(store.public_bucket, public_key)
     _error(_override(api, code, {"verdict": "rejected", "note": "x"}, _token(settings)),
            409, "verdict_not_overridable")

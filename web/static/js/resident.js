@@ -137,7 +137,8 @@ function historyList(entries) {
   return h("ol", { class: "history" }, ...entries.map((e) => h("li", {},
     h("strong", {}, term("st", e.to)), " · ", h("span", { class: "muted" }, when(e.at)),
     e.by && e.by.agency ? ` · ${e.by.agency}` : "",
-    e.note ? h("div", {}, e.note) : null,
+    e.public_response ? h("div", {}, e.public_response) : null,
+    e.note ? h("div", { class: "muted" }, e.note) : null,
     photoStrip(e.photos, t("evidence")))));
 }
 
@@ -212,8 +213,9 @@ export async function trackPage(code) {
     const history = workflow ? workflow.history : view.history;
     const evidence = (workflow ? workflow.history : []).flatMap((e) => e.photos || []);
     const responses = [
-      ...history.filter((e) => e.note && e.by && (e.by.kind === "staff" || e.by === "staff"))
-        .map((e) => ({ at: e.at, text: e.note, by: (e.by && e.by.agency) || (e.by && e.by.role) })),
+      ...history.filter((e) => e.public_response)
+        .map((e) => ({ at: e.at, text: e.public_response,
+          by: (e.by && e.by.agency) || (e.by && e.by.role) || "" })),
       ...(view.comments || []).filter((c) => c.by !== "reporter")
         .map((c) => ({ at: c.at, text: c.text, by: c.by })),
     ];

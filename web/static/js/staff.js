@@ -149,7 +149,11 @@ function actionPanel(code, report, workflow, reload) {
   if (!names.length && !verdicts.length) return null;
 
   const note = h("textarea", { id: "action-note", maxlength: "2000" });
+  // The internal note stays with staff; the public response is what the reporter and the
+  // public read (the server keeps them apart; the labels say so).
+  const answer = h("textarea", { id: "action-public-response", maxlength: "2000" });
   const controls = [field(t("note"), note)];
+  if (names.length) controls.push(field(t("public_response"), answer));
   const agencyBoxes = h("fieldset", {}, h("legend", {}, t("choose_agency")));
   if (names.includes("forward") || names.includes("reroute")) {
     controls.push(agencyBoxes);
@@ -174,6 +178,7 @@ function actionPanel(code, report, workflow, reload) {
     const text = note.value.trim();
     if (NOTE_REQUIRED.includes(action) && !text) throw new Error(t("note_required"));
     const body = text ? { note: text } : {};
+    if (answer.value.trim()) body.public_response = answer.value.trim();
     if (action === "forward" || action === "reroute") {
       body.agencies = [...agencyBoxes.querySelectorAll("input:checked")].map((b) => b.value);
     }
@@ -282,7 +287,11 @@ export async function staffReportPage(code) {
         h("ol", {}, ...workflow.history.map((e) => h("li", {},
           h("strong", {}, term("st", e.to)), " · ", when(e.at), " · ",
           [e.by.role, e.by.agency].filter(Boolean).join(" "),
-          e.note ? h("div", {}, e.note) : null)))),
+          e.note ? h("div", { class: "internal-note" },
+            h("span", { class: "muted" }, `${t("note")}: `), e.note) : null,
+          e.public_response ? h("div", { class: "public-response" },
+            h("span", { class: "muted" }, `${t("public_response")}: `), e.public_response)
+            : null)))),
     );
     const map = await cityMap(mapBox, report.city, t("location"));
     point(map, report.location.lat, report.location.lon);

@@ -61,6 +61,21 @@ INACTIVE_ASSIGNMENTS = frozenset({"handed_back", "withdrawn"})
 AWAITING_FORWARD = ("needs_review", "verified")
 
 
+def agency_holds(report: dict[str, Any], agency: str | None) -> bool:
+    """Whether `agency` is working on the report now. Only then may its staff read the report
+    and comment or act on it: from the moment it is withdrawn (re-routed, marked duplicate) or
+    hands the report back, the report is no longer theirs."""
+    return agency is not None and any(
+        a["code"] == agency and a["status"] not in INACTIVE_ASSIGNMENTS
+        for a in report.get("agencies") or [])
+
+
+def agency_holds_filter(agency: str) -> dict[str, Any]:
+    """`agency_holds` as a query on reports."""
+    return {"agencies": {"$elemMatch": {"code": agency,
+                                        "status": {"$nin": sorted(INACTIVE_ASSIGNMENTS)}}}}
+
+
 def overdue_filter(now: datetime, agency: str | None = None) -> dict[str, Any]:
     """Reports past a deadline now: not forwarded in time, or an active agency (`agency`, or
     any) that has not responded in time. The SLA sweep and the staff lists share it."""

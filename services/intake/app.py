@@ -22,6 +22,7 @@ from aduan.validation import parse_json_object, validate
 from aduan.visibility import NOT_FOUND_MESSAGE, is_public
 from aduan.web import create_app as create_service_app
 from aduan.web import current_request_id
+from aduan.workflow import agency_holds
 from services.intake import uploads
 from services.intake.queries import (
     PublicListQuery,
@@ -97,7 +98,7 @@ def create_app() -> Flask:
         if report["city"] != principal.city:
             return False
         if principal.is_agency:
-            return any(a["code"] == principal.agency for a in report.get("agencies", []))
+            return agency_holds(report, principal.agency)
         return True
 
     @app.post("/reports")

@@ -13,7 +13,7 @@ from aduan.codes import CODE_PATTERN
 from aduan.keywords import keywords
 from aduan.stages import KINIKO_STAGES, statuses_in_kiniko_stage
 from aduan.visibility import PUBLIC_PRIVACY, PUBLIC_STATUSES
-from aduan.workflow import overdue_filter
+from aduan.workflow import agency_holds_filter, overdue_filter
 
 SORTS = {"created_at": ("created_at", 1), "-created_at": ("created_at", -1),
          "updated_at": ("updated_at", 1), "-updated_at": ("updated_at", -1)}
@@ -111,7 +111,7 @@ def staff_filter(query: StaffListQuery, principal: Principal, city_zone: tzinfo,
     conditions = _common_filter(query, city_zone)
     conditions["city"] = principal.city
     if principal.is_agency:
-        conditions["agencies.code"] = principal.agency
+        conditions.update(agency_holds_filter(principal.agency))
     elif query.agency:
         conditions["agencies.code"] = query.agency
     if query.channel:

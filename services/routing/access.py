@@ -1,5 +1,6 @@
 """Who may see and act on which report: staff of the report's city (agency staff only on reports
-assigned to their agency), and the reporter holding the report's tracking token."""
+their agency holds now: not once withdrawn or handed back), and the reporter holding the
+report's tracking token."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from aduan.config import Settings
 from aduan.errors import ApiError
 from aduan.tokens import token_matches
 from aduan.visibility import is_public
+from aduan.workflow import agency_holds
 
 REPORTER_TOKEN_HEADER = "X-Reporter-Token"
 
@@ -41,8 +43,7 @@ def staff_report(db: Database, code: str, principal: Principal) -> dict[str, Any
     report = find_report(db, code)
     if report["city"] != principal.city:
         raise _not_found()
-    if principal.is_agency and not any(
-            a["code"] == principal.agency for a in report.get("agencies", [])):
+    if principal.is_agency and not agency_holds(report, principal.agency):
         raise ApiError(403, "not_assigned", "This report is not assigned to your agency.",
                        {"agency": principal.agency})
     return report

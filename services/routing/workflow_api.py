@@ -19,7 +19,7 @@ from aduan.stages import kiniko_stage_for_agency, stages
 from aduan.storage import ObjectStore
 from aduan.validation import parse_json_object, validate
 from aduan.web import current_request_id
-from aduan.workflow import Actor
+from aduan.workflow import INACTIVE_ASSIGNMENTS, Actor, agency_holds_filter
 from services.routing.access import reporter_report, signed_in, staff_report
 from services.routing.actions import Plan, Planner, Workflow
 from services.routing.evidence import (
@@ -188,11 +188,12 @@ def register(app: Flask, settings: Settings, db: Database, store: ObjectStore,
         if not principal.agency:
             raise ApiError(403, "not_assigned", "Your account belongs to no agency.")
         reports = db.reports.find(
-            {"city": principal.city, "agencies.code": principal.agency},
+            {"city": principal.city, **agency_holds_filter(principal.agency)},
         ).sort("created_at", -1).limit(LIST_LIMIT)
         items = []
         for report in reports:
-            mine = [a for a in report["agencies"] if a["code"] == principal.agency][-1]
+            mine = [a for a in report["agencies"] if a["code"] == principal.agency
+                    and a["status"] not in INACTIVE_ASSIGNMENTS][-1]
             items.append({
                 "code": report["code"], "status": report["status"], "stages": stages(report),
                 "category": report["category"], "assignment_status": mine["status"],

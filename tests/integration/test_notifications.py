@@ -163,7 +163,7 @@ def test_the_delivery_log_of_a_report_is_readable_by_its_city_s_operators(
         assert delivery["provider_status"].startswith("250")
     assert {d["recipient"] for d in log if d["audience"] == "agency_admin"} == \
         {"l***@depok.example.go.id", "a***@depok.example.go.id"}
-    raw = requests.get(url, headers=staff_headers(settings, "sysadmin", "padang"), timeout=10)
+    raw = requests.get(url, headers=staff_headers(settings, "sysadmin", "depok"), timeout=10)
     assert raw.status_code == 200
     assert "warga@example.id" not in raw.text and LIAISON not in raw.text
 

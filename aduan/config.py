@@ -95,6 +95,13 @@ class Settings:
     rate_limit_per_api_key: int = 1200
     submit_limit_per_ip: int = 30
     login_limit_per_ip: int = 10
+    # Comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed; the client
+    # is the right-most address in it that is not one of them. Empty: the peer's address.
+    trusted_proxies: str = ""
+    # Failed sign-ins to one account (from any address) before each further attempt must
+    # wait 2, 4, 8 ... seconds (capped); a successful sign-in starts again from zero.
+    login_failures_before_backoff: int = 5
+    login_backoff_max_s: int = 900
     # When true, submitting a report needs a client app's API key (X-Api-Key).
     require_api_key: bool = False
     log_level: str = "INFO"

@@ -9,6 +9,7 @@ from pymongo.database import Database
 from aduan.config import Settings
 from aduan.errors import ApiError
 from gateway import api_keys, rate_limit
+from gateway.client_address import client_address
 
 API_KEY_HEADER = "X-Api-Key"
 # Endpoints that file a report (the gateway's own and Open311's), rate-limited per address.
@@ -29,7 +30,9 @@ def identify_and_limit(db: Database, settings: Settings) -> None:
     presented = _presented_key()
     client = api_keys.verify(db, presented) if presented else None
     g.client_app = client
-    address = request.remote_addr or "unknown"
+    address = g.client_address = client_address(
+        request.remote_addr, request.headers.getlist("X-Forwarded-For"),
+        settings.trusted_proxies)
     if client is not None:
         rate_limit.hit(db, f"key:{client.key_id}",
                        client.rate_limit or settings.rate_limit_per_api_key)

@@ -19,7 +19,7 @@ from aduan.config import Settings
 from aduan.errors import ApiError
 from aduan.scope import city_scope, require_city, scoped
 from aduan.validation import parse_json_object, validate
-from gateway import api_keys, refresh_tokens
+from gateway import api_keys, login_throttle, refresh_tokens
 from gateway.schemas import ApiKeyIn, LoginIn, RefreshIn, UserChangeIn, UserIn
 from gateway.users import (
     NewUser,
@@ -62,7 +62,14 @@ def staff_blueprint(db: Database, settings: Settings) -> Blueprint:
     @blueprint.post("/auth/login")
     def login():
         body = validate(LoginIn, _json_body())
-        user = authenticate(db, body.username, body.password)
+        login_throttle.check(db, body.username)
+        try:
+            user = authenticate(db, body.username, body.password)
+        except ApiError as refused:
+            if refused.code == "invalid_credentials":
+                login_throttle.record_failure(db, settings, body.username)
+            raise
+        login_throttle.record_success(db, body.username)
         return jsonify(_token_pair(user, refresh_tokens.issue(db, user["_id"], refresh_ttl)))
 
     @blueprint.post("/auth/refresh")

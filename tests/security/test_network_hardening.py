@@ -6,6 +6,7 @@ before anything is sent, or loopback receivers of this suite that must never be 
 from __future__ import annotations
 
 import sys
+import uuid
 
 import pytest
 import requests
@@ -166,3 +167,101 @@ def test_attacker_site_linked_from_a_page_learns_no_tracking_url_from_the_referr
         assert answer.headers.get("Referrer-Policy") == "no-referrer", answer.url
         # A development stack speaks plain HTTP: it must not pin browsers to HTTPS.
         assert "Strict-Transport-Security" not in answer.headers, answer.url
+
+
+# ---- 3. client address and sign-in -------------------------------------------------------
+
+PASSWORD = "kata-sandi-yang-benar-123"
+RATE_LIMIT = 5
+
+
+def _new_operator(api: str, settings) -> str:
+    username = f"op-{uuid.uuid4().hex[:10]}"
+    created = requests.post(f"{api}/users", headers=staff_headers(settings, "sysadmin", "padang"),
+                            json={"username": username, "password": PASSWORD,
+                                  "role": "operator", "city": "padang"}, timeout=10)
+    assert created.status_code == 201, created.text
+    return username
+
+
+def _login(api: str, username: str, password: str, forwarded_for: str | None = None
+           ) -> requests.Response:
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    return requests.post(f"{api}/auth/login", json={"username": username, "password": password},
+                         headers=headers, timeout=10)
+
+
+def _code(response: requests.Response) -> str:
+    return response.json()["error"]["code"]
+
+
+def test_attacker_guessing_one_accounts_password_must_wait_longer_after_each_failure(
+        api, settings):
+    """The threshold is the default (5) in the test stack, whose per-address limits are off."""
+    username = _new_operator(api, settings)
+    for _ in range(settings.login_failures_before_backoff):
+        assert _code(_login(api, username, "salah-tebak-123")) == "invalid_credentials"
+    # Even the right password is not checked while the account waits.
+    throttled = _login(api, username, PASSWORD)
+    assert throttled.status_code == 429 and _code(throttled) == "login_throttled"
+    assert 1 <= int(throttled.headers["Retry-After"]) <= 2
+    # Once the wait is over the owner gets in, and that starts the account from zero.
+    eventually(lambda: _login(api, username, PASSWORD).status_code == 200, timeout_s=10,
+               what="sign-in after the wait", every_s=0.5)
+    assert _code(_login(api, username, "salah-tebak-123")) == "invalid_credentials"
+
+
+@pytest.fixture(scope="module")
+def gateway_behind_proxy(stack):
+    """A gateway beside the stack that trusts 127.0.0.1 as its load balancer, with a small
+    per-address limit (its counters are keyed by addresses only these tests write)."""
+    with extra_http_service(stack, "gateway", free_port(), {
+            "TRUSTED_PROXIES": "127.0.0.1", "RATE_LIMIT_PER_IP": str(RATE_LIMIT)}) as url:
+        yield f"{url}/api/v1"
+
+
+@pytest.fixture(scope="module")
+def gateway_without_proxy(stack, settings, db):
+    """The same, but no proxy is trusted: callers reach it directly."""
+    database = f"{settings.mongo_db}_xff_{uuid.uuid4().hex[:6]}"
+    with extra_http_service(stack, "gateway", free_port(), {
+            "RATE_LIMIT_PER_IP": str(RATE_LIMIT), "MONGO_DB": database}) as url:
+        yield f"{url}/api/v1"
+    db.client.drop_database(database)
+
+
+def test_attacker_spreading_guesses_over_many_addresses_is_slowed_down_all_the_same(
+        api, settings, gateway_behind_proxy):
+    """Through a gateway that believes its proxy, every guess comes from another client
+    address; the account still makes each of them wait."""
+    username = _new_operator(api, settings)
+    for n in range(settings.login_failures_before_backoff):
+        refused = _login(gateway_behind_proxy, username, "salah-tebak-123", f"198.51.100.{n}")
+        assert _code(refused) == "invalid_credentials"
+    throttled = _login(gateway_behind_proxy, username, PASSWORD, "198.51.100.200")
+    assert throttled.status_code == 429 and _code(throttled) == "login_throttled"
+
+
+def _codes(url: str, forwarded_for: list[str]) -> list[int]:
+    return [requests.get(url, headers={"X-Forwarded-For": f}, timeout=10).status_code
+            for f in forwarded_for]
+
+
+def test_attacker_rotating_x_forwarded_for_to_dodge_the_address_limit_is_limited(
+        gateway_without_proxy):
+    """2N+1 requests: however a minute's window falls, one window holds more than N."""
+    statuses = _codes(f"{gateway_without_proxy}/categories",
+                      [f"198.51.100.{n}" for n in range(2 * RATE_LIMIT + 1)])
+    assert 429 in statuses
+
+
+def test_attacker_behind_the_trusted_proxy_prepending_fake_addresses_is_limited_by_the_real_one(
+        gateway_behind_proxy):
+    """The proxy appends the address it saw (203.0.113.7); what the attacker wrote before it
+    changes nothing. Another client behind the same proxy is not limited."""
+    real = f"203.0.113.{uuid.uuid4().int % 200}"
+    other = f"192.0.2.{uuid.uuid4().int % 200}"
+    statuses = _codes(f"{gateway_behind_proxy}/categories",
+                      [f"198.51.100.{n}, {real}" for n in range(2 * RATE_LIMIT + 1)])
+    assert 429 in statuses
+    assert _codes(f"{gateway_behind_proxy}/categories", [other]) == [200]

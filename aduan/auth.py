@@ -18,7 +18,10 @@ import jwt
 from flask import current_app, g, request
 
 from aduan.config import Settings
+from aduan.db import get_db
 from aduan.errors import ApiError
+from aduan.keyring import jwt_keys
+from aduan.revocations import Revocations
 
 OPERATOR = "operator"
 AGENCY_ADMIN = "agency_admin"
@@ -49,36 +52,51 @@ class Principal:
         return self.role in AGENCY_ROLES
 
 
+@dataclass(frozen=True)
+class AccessToken:
+    principal: Principal
+    issued_at: float  # epoch seconds, to the microsecond: revocations compare against it
+
+
 def issue_access_token(settings: Settings, principal: Principal, now: float | None = None
                        ) -> str:
-    issued = int(now if now is not None else time.time())
+    issued = now if now is not None else time.time()
     claims: dict[str, Any] = {
         "iss": ISSUER,
         "sub": principal.user_id,
         "role": principal.role,
         "city": principal.city,
         "agency": principal.agency,
-        "iat": issued,
-        "exp": issued + settings.access_token_ttl_s,
+        "iat": int(issued),
+        "iat_us": int(issued * 1_000_000),
+        "exp": int(issued) + settings.access_token_ttl_s,
         "jti": uuid.uuid4().hex,
     }
-    return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)
+    key = jwt_keys(settings).current
+    return jwt.encode(claims, key.secret, algorithm=ALGORITHM, headers={"kid": key.id})
 
 
-def decode_access_token(settings: Settings, token: str) -> Principal:
+def decode_access_token(settings: Settings, token: str) -> AccessToken:
+    invalid = ApiError(401, "invalid_token", "The access token is not valid.")
     try:
+        key = jwt_keys(settings).find(jwt.get_unverified_header(token).get("kid"))
+        if key is None:  # signed by a key this deployment does not (or no longer) trust
+            raise invalid
         claims = jwt.decode(
-            token, settings.jwt_secret, algorithms=[ALGORITHM], issuer=ISSUER,
+            token, key.secret, algorithms=[ALGORITHM], issuer=ISSUER,
             options={"require": ["exp", "iat", "sub", "iss"]},
         )
     except jwt.ExpiredSignatureError as err:
         raise ApiError(401, "token_expired", "The access token has expired.") from err
     except jwt.PyJWTError as err:
-        raise ApiError(401, "invalid_token", "The access token is not valid.") from err
+        raise invalid from err
     if claims.get("role") not in TOKEN_ROLES:
-        raise ApiError(401, "invalid_token", "The access token is not valid.")
-    return Principal(user_id=claims["sub"], role=claims["role"], city=claims.get("city", ""),
-                     agency=claims.get("agency"))
+        raise invalid
+    principal = Principal(user_id=claims["sub"], role=claims["role"],
+                          city=claims.get("city", ""), agency=claims.get("agency"))
+    issued_us = claims.get("iat_us")
+    issued_at = issued_us / 1_000_000 if isinstance(issued_us, int) else float(claims["iat"])
+    return AccessToken(principal, issued_at)
 
 
 def bearer_token() -> str | None:
@@ -91,9 +109,23 @@ def current_principal() -> Principal | None:
     """The staff member of this request, or None when no token was sent."""
     if "principal" not in g:
         token = bearer_token()
-        settings: Settings = current_app.config["SETTINGS"]
-        g.principal = decode_access_token(settings, token) if token else None
+        g.principal = _still_valid(decode_access_token(_settings(), token)) if token else None
     return g.principal
+
+
+def _settings() -> Settings:
+    return current_app.config["SETTINGS"]
+
+
+def _still_valid(token: AccessToken) -> Principal:
+    settings = _settings()
+    revocations = current_app.extensions.get("aduan_revocations")
+    if revocations is None:
+        revocations = current_app.extensions["aduan_revocations"] = Revocations(settings)
+    if revocations.revoked(get_db(settings), token.principal.user_id, token.issued_at):
+        raise ApiError(401, "token_revoked",
+                       "This sign-in is no longer valid (account changed): sign in again.")
+    return token.principal
 
 
 View = TypeVar("View", bound=Callable[..., Any])

@@ -84,7 +84,7 @@ class Settings:
     # "production" makes every process refuse to start with a missing, shipped or short secret
     # (aduan/secret_policy.py); anything else is a developer's machine.
     env: str = "development"
-    # Signs reporter tracking tokens; production must set its own secret.
+    # Signs reporter tracking tokens; production must set its own secret (>= 32 bytes).
     token_secret: str = "dev-only-token-secret"
     # Signs staff access tokens (HS256, shared by every service that checks roles).
     jwt_secret: str = "dev-only-jwt-secret-change-me-in-production"
@@ -95,7 +95,14 @@ class Settings:
     rate_limit_per_api_key: int = 1200
     submit_limit_per_ip: int = 30
     login_limit_per_ip: int = 10
+    # Comma-separated keys replaced by a rotation: tokens they signed are still accepted
+    # (aduan/keyring.py); new tokens are always signed with the current key.
+    token_previous_secrets: str = ""
+    jwt_previous_secrets: str = ""
     # Comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed; the client
+    # How often each process re-reads which users must sign in again (disabled, new role or
+    # password): a change takes effect everywhere within this time.
+    revocation_refresh_s: float = 30.0
     # is the right-most address in it that is not one of them. Empty: the peer's address.
     trusted_proxies: str = ""
     # Failed sign-ins to one account (from any address) before each further attempt must
@@ -126,7 +133,11 @@ class Settings:
             if raw is None:
                 continue
             values[field.name] = _parse(raw, field.default)
-        return cls(**values)
+        settings = cls(**values)
+        from aduan.secret_policy import refuse_insecure_start  # it reads Settings itself
+
+        refuse_insecure_start(settings)
+        return settings
 
 
 def _parse(raw: str, default: Any) -> Any:

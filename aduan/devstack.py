@@ -15,6 +15,7 @@ import argparse
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -103,6 +104,26 @@ def test_profile(slot: int) -> Profile:
     shift = 10 * slot
     return replace(
         TEST,
+def local_secrets(run_root: Path = ROOT / ".run") -> dict[str, str]:
+    """This checkout's own keys for the local stacks, generated once and kept in
+    `.run/secrets.json` (never committed): no local stack runs with a key the repository
+    ships, and restarting one keeps reporters' tokens valid."""
+    path = run_root / "secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    run_root.mkdir(parents=True, exist_ok=True)
+    generated = {name: secrets.token_hex(32) for name in ("JWT_SECRET", "TOKEN_SECRET")}
+    draft = run_root / f"secrets.json.{os.getpid()}"
+    draft.write_text(json.dumps(generated))
+    draft.chmod(0o600)
+    # Linking the whole file into place fails if another run got there first: both then use
+    # the keys that were there first, never half-written ones.
+    with contextlib.suppress(FileExistsError):
+        os.link(draft, path)
+    draft.unlink()
+    return json.loads(path.read_text())
+
+
         name=f"test{slot}",
         namespace=f"aduantest{slot}",
         http_ports={k: v + shift for k, v in TEST.http_ports.items()},
@@ -184,6 +205,7 @@ class Stack:
             # Tests submit far faster than a person; limits are tested per API key instead.
             for limit in ("RATE_LIMIT_PER_IP", "SUBMIT_LIMIT_PER_IP", "LOGIN_LIMIT_PER_IP"):
                 values[limit] = "1000000"
+            **local_secrets(),
             values["WEBHOOK_RETRY_DELAYS_MS"] = "200,400,800"
             values["WEBHOOK_MAX_ATTEMPTS"] = "5"
             values["WEBHOOK_POLL_INTERVAL_S"] = "0.2"
@@ -205,6 +227,7 @@ class Stack:
         logs = self.run_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("ADUAN_")}
+            values["REVOCATION_REFRESH_S"] = "1"
         env = {**inherited, **self.env(), **(extra_env or {})}
         env["PYTHONPATH"] = str(ROOT)
         with open(logs / f"{name}.log", "ab") as log_file:

@@ -2,6 +2,7 @@
 
 import os
 
+from aduan.config import Settings
 from aduan.metrics import mark_process_dead
 
 workers = int(os.environ.get("ADUAN_WEB_WORKERS", "2"))
@@ -16,3 +17,9 @@ loglevel = "warning"
 
 def child_exit(server, worker) -> None:
     mark_process_dead(worker.pid)
+
+
+def on_starting(server) -> None:
+    # In the master, before any worker forks: a refused start ends gunicorn itself (a worker
+    # that exits is only replaced by the next one).
+    Settings.from_env()

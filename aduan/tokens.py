@@ -7,10 +7,17 @@ import base64
 import hashlib
 import hmac
 
+from aduan.keyring import Keyring
 
-def reporter_token(secret: str, report_id: str) -> str:
+
+def _mac(secret: str, report_id: str) -> str:
     digest = hmac.new(secret.encode(), f"reporter:{report_id}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
+
+
+def reporter_token(keys: Keyring, report_id: str) -> str:
+    """`{key id}.{mac}`: the id names the key that signed it, so the key can be rotated."""
+    return f"{keys.current.id}.{_mac(keys.current.secret, report_id)}"
 
 
 def idempotent_report_id(secret: str, idempotency_key: str) -> str:
@@ -20,5 +27,11 @@ def idempotent_report_id(secret: str, idempotency_key: str) -> str:
                     hashlib.sha256).hexdigest()[:32]
 
 
-def token_matches(secret: str, report_id: str, token: str | None) -> bool:
-    return bool(token) and hmac.compare_digest(reporter_token(secret, report_id), token or "")
+def token_matches(keys: Keyring, report_id: str, token: str | None) -> bool:
+    if not token:
+        return False
+    wanted, dot, mac = token.rpartition(".")
+    # Tokens handed out before keys had ids carry no id: any configured key may have signed them.
+    candidates = (keys.find(wanted),) if dot else keys.keys
+    return any(key is not None and hmac.compare_digest(_mac(key.secret, report_id), mac)
+               for key in candidates)

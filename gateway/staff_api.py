@@ -17,6 +17,7 @@ from aduan.auth import (
 )
 from aduan.config import Settings
 from aduan.errors import ApiError
+from aduan.revocations import revoke_access
 from aduan.scope import city_scope, require_city, scoped
 from aduan.validation import parse_json_object, validate
 from gateway import api_keys, login_throttle, refresh_tokens
@@ -132,6 +133,7 @@ def staff_blueprint(db: Database, settings: Settings) -> Blueprint:
             set_password(db, user_id, body.password)
         if body.password or body.disabled or "role" in changes:
             refresh_tokens.revoke_all(db, user_id)
+            revoke_access(db, user_id)  # its access tokens too, in every service
         return jsonify(public_user(db.users.find_one({"_id": user_id})))
 
     @blueprint.post("/api-keys")

@@ -43,7 +43,26 @@ def empty_env_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+# What an operator must provide; the values only have to be there for `config` to render.
+REQUIRED_SECRETS = {
+    "ADUAN_JWT_SECRET": "jwt-" + "a1" * 20,
+    "ADUAN_TOKEN_SECRET": "token-" + "b2" * 20,
+    "MONGO_PASSWORD": "c3" * 16,
+    "RABBITMQ_PASSWORD": "d4" * 16,
+    "MINIO_ROOT_PASSWORD": "e5" * 16,
+    "GRAFANA_ADMIN_PASSWORD": "f6" * 16,
+}
+
+
 def run_compose(env_file: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    result = compose(env_file, *args, env={**REQUIRED_SECRETS, **(env or {})})
+    assert result.returncode == 0, (
+        f"`docker-compose {' '.join(args)}` failed ({result.returncode}):\n{result.stderr}"
+    )
+    return result.stdout
+
+
+def compose(env_file: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     executable = shutil.which("docker-compose")
     if executable is None:
         pytest.fail(
@@ -55,16 +74,12 @@ def run_compose(env_file: Path, *args: str, env: dict[str, str] | None = None) -
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(Path.home()),
         "LANG": "C.UTF-8",
-        **(env or {}),
+        **env,
     }
-    result = subprocess.run(
+    return subprocess.run(
         [executable, "-f", str(COMPOSE_FILE), "--env-file", str(env_file), *args],
         cwd=ROOT, env=bare_env, capture_output=True, text=True, timeout=120, check=False,
     )
-    assert result.returncode == 0, (
-        f"`docker-compose {' '.join(args)}` failed ({result.returncode}):\n{result.stderr}"
-    )
-    return result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -180,14 +195,28 @@ def test_aduan_services_share_one_environment(services: dict[str, str]) -> None:
         assert environment(services[name]) == shared, f"{name} differs from the gateway"
     unknown = set(shared) - KNOWN_VARIABLES
     assert not unknown, f"not Aduan settings (typo?): {sorted(unknown)}"
-    assert shared["ADUAN_MONGO_URL"] == "mongodb://mongo:27017"
-    assert shared["ADUAN_AMQP_URL"] == "amqp://aduan:aduan-dev@rabbitmq:5672/%2F"
+    mongo_password, broker_password = (REQUIRED_SECRETS["MONGO_PASSWORD"],
+                                       REQUIRED_SECRETS["RABBITMQ_PASSWORD"])
+    assert shared["ADUAN_ENV"] == "production"
+    assert shared["ADUAN_MONGO_URL"] == (f"mongodb://aduan:{mongo_password}@mongo:27017/"
+                                         "?authSource=admin")
+    assert shared["ADUAN_AMQP_URL"] == f"amqp://aduan:{broker_password}@rabbitmq:5672/%2F"
     assert shared["ADUAN_S3_ENDPOINT"] == "minio:9000"
     assert shared["ADUAN_SMTP_HOST"] == "mailpit"
-    assert shared["ADUAN_TOKEN_SECRET"] == "change-me"
+    assert shared["ADUAN_TOKEN_SECRET"] == REQUIRED_SECRETS["ADUAN_TOKEN_SECRET"]
+    assert shared["ADUAN_JWT_SECRET"] == REQUIRED_SECRETS["ADUAN_JWT_SECRET"]
     for service in ("intake", "verification", "routing", "notification"):
         url = f"http://{service}:{DEV.http_ports[service]}"
         assert shared[f"ADUAN_{service.upper()}_URL"] == url
+
+@pytest.mark.parametrize("missing", sorted(REQUIRED_SECRETS))
+def test_a_deployment_without_a_secret_does_not_even_render(empty_env_file: Path,
+                                                            missing: str) -> None:
+    others = {k: v for k, v in REQUIRED_SECRETS.items() if k != missing}
+    refused = compose(empty_env_file, "config", "-q", env=others)
+    assert refused.returncode != 0
+    assert f"set {missing}" in refused.stderr
+
 
 
 def test_secrets_come_from_the_environment(empty_env_file: Path) -> None:

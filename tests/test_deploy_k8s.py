@@ -14,11 +14,13 @@ import pytest
 import yaml
 from cloudcoil.models.keda.v1alpha1 import ScaledObject
 
+from aduan import secret_policy
 from aduan.config import Settings
 from aduan.devstack import DEV, HTTP_SERVICES, ROOT, WORKERS
 from aduan.messaging import CONSUMERS
 
 K8S = ROOT / "deploy" / "k8s"
+SECRET_EXAMPLE = K8S / "examples" / "aduan-secrets.example.yaml"
 KUBERNETES_VERSION = "1.30"
 KNOWN_VARIABLES = {f"ADUAN_{f.name.upper()}" for f in fields(Settings)} | {
     "ADUAN_WEB_WORKERS", "ADUAN_WEB_THREADS"}
@@ -51,6 +53,12 @@ def _validate_keda(doc: dict[str, Any]) -> None:
     # The model ignores fields it does not know: a round trip that loses one shows a typo.
     assert model.model_dump(by_alias=True, exclude_unset=True, mode="json") == doc, (
         "fields unknown to KEDA's ScaledObject")
+
+
+def _example_secret() -> dict[str, str]:
+    (doc,) = [d for d in yaml.safe_load_all(SECRET_EXAMPLE.read_text()) if d]
+    assert (doc["kind"], doc["metadata"]["name"]) == ("Secret", "aduan-secrets")
+    return doc["stringData"]
 
 
 def test_kustomization_lists_every_manifest() -> None:
@@ -135,7 +143,7 @@ def test_http_services_have_a_service_probes_and_an_hpa() -> None:
 
 def test_every_consumer_scales_on_its_own_queue() -> None:
     config = _by_kind("ConfigMap")["aduan-config"]["data"]
-    secret = _by_kind("Secret")["aduan-secrets"]["stringData"]
+    secret = _example_secret()
     scaled = _by_kind("ScaledObject")
     # The queue consumers; the relay, the SLA sweep and the webhook dispatcher poll MongoDB.
     consumers = {name: service for name, (service, _) in WORKERS.items()
@@ -166,7 +174,7 @@ def test_workers_serve_metrics_on_the_configured_port() -> None:
 
 def test_settings_are_real_aduan_settings_and_secrets_are_placeholders() -> None:
     config = _by_kind("ConfigMap")["aduan-config"]["data"]
-    secret = _by_kind("Secret")["aduan-secrets"]["stringData"]
+    secret = _example_secret()
     assert not set(config) & set(secret)
     unknown = (set(config) | set(secret)) - KNOWN_VARIABLES
     assert not unknown, f"not Aduan settings (typo?): {sorted(unknown)}"
@@ -174,4 +182,22 @@ def test_settings_are_real_aduan_settings_and_secrets_are_placeholders() -> None
         assert value == "" or "CHANGE-ME" in value, f"{key} holds a value that looks real"
     assert {"ADUAN_TOKEN_SECRET", "ADUAN_JWT_SECRET", "ADUAN_MONGO_URL",
             "ADUAN_AMQP_URL"} <= set(secret)
+
+
+def test_applying_the_kustomization_never_overwrites_the_real_secret() -> None:
+    assert _by_kind("Secret") == {}
+    assert "aduan-secrets" in SECRET_EXAMPLE.read_text()
+
+
+def test_pods_run_in_production_mode_and_refuse_the_example_secret() -> None:
+    config = _by_kind("ConfigMap")["aduan-config"]["data"]
+    assert config["ADUAN_ENV"] == "production"
+    example = {**config, **_example_secret()}
+    settings = Settings(**{f.name: example[f"ADUAN_{f.name.upper()}"] for f in fields(Settings)
+                           if f"ADUAN_{f.name.upper()}" in example
+                           and isinstance(f.default, str)})
+    refused = "\n".join(secret_policy.problems(settings, example))
+    for variable in ("ADUAN_JWT_SECRET", "ADUAN_TOKEN_SECRET", "ADUAN_S3_SECRET_KEY",
+                     "ADUAN_AMQP_URL", "ADUAN_MONGO_URL"):
+        assert variable in refused
 

@@ -14,6 +14,7 @@ from pymongo.database import Database
 
 from aduan.auth import Principal, issue_access_token
 from aduan.config import Settings
+from aduan.keyring import reporter_token_keys
 from aduan.messaging import Event, Publisher, connect, exchange_name
 from aduan.tokens import reporter_token
 
@@ -26,7 +27,7 @@ def bearer(settings: Settings, role: str, city: str = "padang", agency: str | No
 
 
 def reporter(settings: Settings, report_id: str) -> dict[str, str]:
-    return {"X-Reporter-Token": reporter_token(settings.token_secret, report_id)}
+    return {"X-Reporter-Token": reporter_token(reporter_token_keys(settings), report_id)}
 
 
 def act(api: str, code: str, action: str, headers: dict[str, str],

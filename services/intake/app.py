@@ -15,6 +15,7 @@ from aduan.codes import normalise, well_formed
 from aduan.config import Settings
 from aduan.db import ensure_indexes, get_db, ping
 from aduan.errors import ApiError
+from aduan.keyring import reporter_token_keys
 from aduan.messaging import Publisher
 from aduan.storage import ObjectStore
 from aduan.tokens import token_matches
@@ -91,7 +92,7 @@ def create_app() -> Flask:
         return report, as_reporter
 
     def is_reporter(report: dict[str, Any]) -> bool:
-        return token_matches(settings.token_secret, report["_id"],
+        return token_matches(reporter_token_keys(settings), report["_id"],
                              request.headers.get(REPORTER_TOKEN_HEADER))
 
     def staff_may_see(report: dict[str, Any], principal: Principal) -> bool:

@@ -20,6 +20,7 @@ from aduan.catalogue import cities
 from aduan.codes import new_code
 from aduan.config import Settings
 from aduan.errors import ApiError
+from aduan.keyring import reporter_token_keys
 from aduan.keywords import keywords
 from aduan.messaging import Event, Publisher
 from aduan.outbox import flush, outbox_entry
@@ -51,7 +52,7 @@ def receipt(report: dict[str, Any], settings: Settings) -> dict[str, Any]:
         "id": report["_id"],
         "code": report["code"],
         "status": "submitted",
-        "token": reporter_token(settings.token_secret, report["_id"]),
+        "token": reporter_token(reporter_token_keys(settings), report["_id"]),
         "tracking_url": f"{settings.public_base_url}/api/v1/reports/{report['code']}",
     }
 

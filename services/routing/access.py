@@ -13,6 +13,7 @@ from aduan.auth import Principal, current_principal, require_roles
 from aduan.codes import normalise, well_formed
 from aduan.config import Settings
 from aduan.errors import ApiError
+from aduan.keyring import reporter_token_keys
 from aduan.tokens import token_matches
 from aduan.visibility import is_public
 from aduan.workflow import agency_holds
@@ -52,7 +53,7 @@ def staff_report(db: Database, code: str, principal: Principal) -> dict[str, Any
 def reporter_report(db: Database, settings: Settings, code: str) -> dict[str, Any]:
     report = find_report(db, code)
     token = request.headers.get(REPORTER_TOKEN_HEADER)
-    if token and token_matches(settings.token_secret, report["_id"], token):
+    if token and token_matches(reporter_token_keys(settings), report["_id"], token):
         return report
     if not is_public(report):
         raise _not_found()  # the existence of a report the public may not see is not confirmed

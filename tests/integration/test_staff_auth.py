@@ -30,7 +30,7 @@ def _error_code(response: requests.Response) -> str:
 
 def test_login_returns_a_short_lived_token_carrying_the_role(api, db, settings):
     staff = make_staff(db, api, "agency_admin", agency="DLH")
-    principal = decode_access_token(settings, staff.access_token)
+    principal = decode_access_token(settings, staff.access_token).principal
     assert (principal.role, principal.agency, principal.city) == ("agency_admin", "DLH",
                                                                   "padang")
     claims = jwt.decode(staff.access_token, options={"verify_signature": False})

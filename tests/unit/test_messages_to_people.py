@@ -1,5 +1,4 @@
 from aduan.logs import mask_email
-from aduan.tokens import reporter_token, token_matches
 from services.notification.templates import render_status_message
 
 
@@ -18,15 +17,6 @@ def test_indonesian_is_the_default_and_english_is_available():
 def test_html_is_escaped():
     rendered = render_status_message("en", "<b>X</b>", "submitted", "http://x", None)
     assert "<b>X</b>" not in rendered.html and "&lt;b&gt;" in rendered.html
-
-
-def test_tokens_are_bound_to_the_report_and_the_secret():
-    token = reporter_token("secret", "report-1")
-    assert token_matches("secret", "report-1", token)
-    assert not token_matches("secret", "report-2", token)
-    assert not token_matches("other", "report-1", token)
-    assert not token_matches("secret", "report-1", None)
-    assert not token_matches("secret", "report-1", "")
 
 
 def test_masked_email_cannot_be_used_to_contact_anyone():

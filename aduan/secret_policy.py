@@ -1,0 +1,130 @@
+"""Production refuses to start without real secrets.
+
+With ADUAN_ENV=production every process, before it does anything else, checks each secret it
+may use: set, not a value this repository ships (defaults, examples, placeholders, the dev
+stack's), and long enough for its use (HMAC keys at least 32 bytes). Each problem is one line on
+standard error naming the variable, then the process exits with status 2. Anywhere else (a
+developer's machine, the test suite) nothing is checked: `make up` generates its own keys.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlparse
+
+from aduan.keyring import previous_secrets
+
+if TYPE_CHECKING:
+    from aduan.config import Settings
+
+PRODUCTION = "production"
+HMAC_KEY_MIN_BYTES = 32
+EXIT_STATUS = 2
+
+# Every secret value that appears anywhere in this repository (code defaults, the dev and test
+# stacks, docs, compose and Kubernetes examples): a deployment using one of them is using a
+# public key. tests/test_secret_policy_shipped.py checks that each secret literal the repository
+# ships is refused.
+SHIPPED_VALUES = frozenset({
+    "dev-only-token-secret",
+    "dev-only-jwt-secret-change-me-in-production",
+    "change-me",
+    "changeme",
+    "aduan",
+    "aduan-dev",
+    "aduan-dev-secret",
+    "aduan-demo-2026",
+    "guest",
+    "admin",
+    "password",
+    "secret",
+    "minioadmin",
+})
+# Placeholders a person may type into an example file instead of a real value.
+PLACEHOLDER_MARKERS = ("change-me", "change_me", "changeme", "dev-only", "placeholder",
+                       "replace-me", "example", "your-secret", "xxxxxxxx")
+
+
+@dataclass(frozen=True)
+class SecretRule:
+    variable: str
+    min_length: int
+    values: Callable[[Settings], list[str]]  # empty: the secret is not in use here
+    required: Callable[[Settings], bool] = lambda _: True
+
+
+def _url_password(url: str) -> list[str]:
+    password = urlparse(url).password
+    return [unquote(password)] if password else []
+
+
+def _header_value(header: str) -> list[str]:
+    _, _, value = header.partition(":")
+    return [value.strip()] if value.strip() else []
+
+
+RULES: tuple[SecretRule, ...] = (
+    SecretRule("ADUAN_JWT_SECRET", HMAC_KEY_MIN_BYTES, lambda s: [s.jwt_secret]),
+    SecretRule("ADUAN_JWT_PREVIOUS_SECRETS", HMAC_KEY_MIN_BYTES,
+               lambda s: list(previous_secrets(s.jwt_previous_secrets)), lambda _: False),
+    SecretRule("ADUAN_TOKEN_SECRET", HMAC_KEY_MIN_BYTES, lambda s: [s.token_secret]),
+    SecretRule("ADUAN_TOKEN_PREVIOUS_SECRETS", HMAC_KEY_MIN_BYTES,
+               lambda s: list(previous_secrets(s.token_previous_secrets)), lambda _: False),
+    SecretRule("ADUAN_S3_SECRET_KEY", 16, lambda s: [s.s3_secret_key]),
+    # The broker's password lives in its URL; RabbitMQ's guest account only works locally.
+    SecretRule("ADUAN_AMQP_URL", 12, lambda s: _url_password(s.amqp_url)),
+    # A database without a password (a private network, certificate auth) is the city's call;
+    # a password, when there is one, must be real.
+    SecretRule("ADUAN_MONGO_URL", 12, lambda s: _url_password(s.mongo_url), lambda _: False),
+    SecretRule("ADUAN_SMTP_PASSWORD", 8, lambda s: [s.smtp_password] if s.smtp_password else [],
+               lambda s: bool(s.smtp_user)),
+    SecretRule("ADUAN_SMS_AUTH_HEADER", 8, lambda s: _header_value(s.sms_auth_header),
+               lambda s: bool(s.sms_url)),
+)
+
+
+def is_shipped(value: str) -> bool:
+    lowered = value.strip().lower()
+    return lowered in SHIPPED_VALUES or any(marker in lowered for marker in PLACEHOLDER_MARKERS)
+
+
+def problems(settings: Settings, environ: Mapping[str, str] | None = None) -> list[str]:
+    """One sentence per secret that production must not run with; empty when all are fine."""
+    environ = os.environ if environ is None else environ
+    return list(_problems(settings, environ))
+
+
+def _problems(settings: Settings, environ: Mapping[str, str]) -> Iterator[str]:
+    for rule in RULES:
+        values = rule.values(settings)
+        if not values:
+            if rule.required(settings):
+                yield f"{rule.variable} is not set (or holds no secret)"
+            continue
+        if rule.required(settings) and rule.variable not in environ:
+            yield f"{rule.variable} is not set"
+            continue
+        for value in values:
+            if is_shipped(value):
+                yield (f"{rule.variable} holds a value shipped with Aduan (a default, example or "
+                       f"placeholder): generate one, e.g. `openssl rand -hex 32`")
+            elif len(value.encode()) < rule.min_length:
+                yield (f"{rule.variable} is too short: {len(value.encode())} bytes, at least "
+                       f"{rule.min_length}")
+
+
+def refuse_insecure_start(settings: Settings) -> None:
+    """Exits the process (status 2) when production would run with an unsafe secret."""
+    if settings.env != PRODUCTION:
+        return
+    found = problems(settings)
+    if not found:
+        return
+    for problem in found:
+        print(f"aduan: refusing to start with ADUAN_ENV=production: {problem}", file=sys.stderr,
+              flush=True)
+    raise SystemExit(EXIT_STATUS)

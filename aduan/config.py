@@ -55,6 +55,9 @@ class Settings:
     webhook_concurrency: int = 4
     # A claimed email/SMS/webhook delivery is someone else's to retry once this has passed.
     delivery_lease_s: float = 60.0
+    # Keys the hash of each recipient address in the delivery log (HMAC-SHA-256), so the log
+    # cannot be turned back into phone numbers and emails; production must set its own.
+    delivery_hash_secret: str = "dev-only-delivery-hash-secret"
     # Leaders' daily digest: local hour it goes out, and when a forwarded report counts overdue
     # if routing gave it no deadline of its own.
     digest_hour: int = 7

@@ -1,7 +1,7 @@
 """The delivery log: one document per (event, channel, recipient), in `deliveries`.
 
-    {_id: "{message_id}:{channel}:{recipient key}", report_id, city, event, message_id,
-     channel: "email" | "sms" | "webhook", audience, recipient (masked), attempts,
+    {_id: "{message_id}:{channel}:{recipient key (keyed hash)}", report_id, city, event,
+     message_id, channel: "email" | "sms" | "webhook", audience, recipient (masked), attempts,
      result: "sending" | "sent" | "failed" | "rejected" | "pending" | "parked" | "cancelled",
      provider_status, error (contacts masked), created_at, updated_at, sent_at,
      lease_token, lease_until}
@@ -15,6 +15,7 @@ it can repeat one message; nothing is ever silently dropped).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -40,12 +41,17 @@ class DeliveryFailed(Exception):
     The message must not quote the recipient's address."""
 
 
-def recipient_key(address: str) -> str:
-    return hashlib.sha256(address.strip().lower().encode()).hexdigest()[:16]
+def recipient_key(secret: str, address: str) -> str:
+    """Names a recipient in the log without naming them: a keyed hash (ADUAN_DELIVERY_HASH_
+    SECRET). A plain hash beside the last digits would give the number back in a second
+    (Indonesia's mobile numbers are a few billion candidates); without the key, no candidate
+    can be tried."""
+    message = b"delivery-recipient:" + address.strip().lower().encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:16]
 
 
-def delivery_id(message_id: str, channel: str, address_or_key: str) -> str:
-    return f"{message_id}:{channel}:{recipient_key(address_or_key)}"
+def delivery_id(secret: str, message_id: str, channel: str, address: str) -> str:
+    return f"{message_id}:{channel}:{recipient_key(secret, address)}"
 
 
 class Claim(Enum):

@@ -181,7 +181,8 @@ def send_digests(settings: Settings, db: Database, city: str, now: datetime | No
             continue
         rows = [f.row(leader.language) for f in figures
                 if leader.agency is None or f.code == leader.agency]
-        did = f"digest:{city}:{day}:email:{recipient_key(leader.email)}"
+        did = f"digest:{city}:{day}:email:" \
+              f"{recipient_key(settings.delivery_hash_secret, leader.email)}"
         claimed = deliveries.claim(did, {"report_id": None, "city": city, "event": "digest",
                                          "message_id": f"digest:{city}:{day}", "channel": "email",
                                          "audience": "leader",

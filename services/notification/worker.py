@@ -72,7 +72,8 @@ class Notifier:
 
     def deliver(self, delivery: Delivery, report: dict[str, Any], notice: Notice) -> None:
         assert delivery.message_id
-        did = delivery_id(delivery.message_id, notice.channel, notice.address)
+        did = delivery_id(self.settings.delivery_hash_secret, delivery.message_id,
+                          notice.channel, notice.address)
         claimed = self.log.claim(did, {
             "report_id": report["_id"], "city": report["city"], "event": delivery.routing_key,
             "message_id": delivery.message_id, "channel": notice.channel,

@@ -1,0 +1,182 @@
+"""Who may talk to whom under deploy/k8s/network-policies.yaml: the policies' selectors are
+evaluated (as Kubernetes does for ingress) against the pods the Deployments make and the pods
+around them (Ingress controller, Prometheus, KEDA, the data stores, strangers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import yaml
+
+from aduan.devstack import DEV, HTTP_SERVICES, ROOT, WORKERS
+
+K8S = ROOT / "deploy" / "k8s"
+NAMESPACE = "aduan"
+HTTP_PORTS = {name: port for name, port in DEV.http_ports.items() if name != "gateway"}
+
+
+@dataclass(frozen=True)
+class Pod:
+    name: str
+    namespace: str
+    labels: dict[str, str]
+    ports: dict[str, int]  # named container ports
+
+
+def _documents() -> list[dict[str, Any]]:
+    return [doc for path in sorted(K8S.glob("*.yaml")) if path.name != "kustomization.yaml"
+            for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+POLICIES = [doc for doc in _documents() if doc["kind"] == "NetworkPolicy"]
+
+
+def _aduan_pods() -> dict[str, Pod]:
+    pods = {}
+    for doc in _documents():
+        if doc["kind"] != "Deployment":
+            continue
+        template = doc["spec"]["template"]
+        (container,) = template["spec"]["containers"]
+        ports = {p["name"]: p["containerPort"] for p in container.get("ports", [])}
+        pods[doc["metadata"]["name"]] = Pod(doc["metadata"]["name"], NAMESPACE,
+                                            template["metadata"]["labels"], ports)
+    return pods
+
+
+def _outside(name: str, namespace: str, **labels: str) -> Pod:
+    return Pod(name, namespace, labels, {})
+
+
+PODS = {
+    **_aduan_pods(),
+    # Where deploy/README.md says the neighbours are.
+    **{store: _outside(store, NAMESPACE, **{"app.kubernetes.io/name": store})
+       for store in ("mongodb", "rabbitmq", "minio")},
+    "ingress": _outside("ingress", "ingress-nginx", **{"app.kubernetes.io/name": "ingress-nginx"}),
+    "prometheus": _outside("prometheus", "monitoring", **{"app.kubernetes.io/name": "prometheus"}),
+    "keda": _outside("keda", "keda", **{"app": "keda-operator"}),
+    # Strangers: any pod of another namespace, and an unlabelled pod in Aduan's own.
+    "stranger": _outside("stranger", "default", app="curl"),
+    "squatter": _outside("squatter", NAMESPACE),
+    # A pod in the monitoring namespace that is not Prometheus (e.g. Grafana).
+    "grafana": _outside("grafana", "monitoring", **{"app.kubernetes.io/name": "grafana"}),
+}
+
+
+def _selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
+    if selector is None:
+        return True
+    if any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
+        return False
+    for expression in selector.get("matchExpressions") or []:
+        key, operator, values = expression["key"], expression["operator"], expression.get(
+            "values", [])
+        if operator == "In" and labels.get(key) not in values:
+            return False
+        if operator == "NotIn" and labels.get(key) in values:
+            return False
+        if operator == "Exists" and key not in labels:
+            return False
+        if operator == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def _peer_matches(peer: dict[str, Any], source: Pod) -> bool:
+    assert "ipBlock" not in peer, "address blocks are not evaluated here"
+    namespace_labels = {"kubernetes.io/metadata.name": source.namespace}
+    if "namespaceSelector" in peer:
+        if not _selects(peer["namespaceSelector"], namespace_labels):
+            return False
+    elif source.namespace != NAMESPACE:  # a podSelector alone means this namespace
+        return False
+    return _selects(peer.get("podSelector"), source.labels)
+
+
+def _port_matches(rule_port: dict[str, Any], destination: Pod, port: int) -> bool:
+    wanted = rule_port.get("port")
+    if wanted is None:
+        return True
+    if isinstance(wanted, str):
+        wanted = destination.ports.get(wanted)
+    return wanted <= port <= rule_port.get("endPort", wanted)
+
+
+def allowed(source: Pod, destination: Pod, port: int) -> bool:
+    """Kubernetes' ingress rule: a pod no policy selects takes anything; a selected pod takes
+    what at least one of its policies' rules allows (peer and port)."""
+    if destination.namespace != NAMESPACE:
+        return True  # not governed by these policies
+    selecting = [p for p in POLICIES if "Ingress" in p["spec"].get("policyTypes", ["Ingress"])
+                 and _selects(p["spec"]["podSelector"], destination.labels)]
+    if not selecting:
+        return True
+    for policy in selecting:
+        for rule in policy["spec"].get("ingress") or []:
+            peers = rule.get("from")
+            if peers and not any(_peer_matches(peer, source) for peer in peers):
+                continue
+            ports = rule.get("ports")
+            if not ports or any(_port_matches(p, destination, port) for p in ports):
+                return True
+    return False
+
+
+STORES = ("mongodb", "rabbitmq", "minio")
+DESTINATION_PORTS = {
+    "gateway": (8080, 9100), **{s: (p,) for s, p in HTTP_PORTS.items()},
+    **{w: (9100,) for w in WORKERS},
+    "mongodb": (27017,), "rabbitmq": (5672, 15692, 25672), "minio": (9000,),
+}
+# Every connection the platform needs, and nothing else: (source, destination, port).
+NEEDED = {
+    ("ingress", "gateway", 8080),
+    *{("gateway", service, port) for service, port in HTTP_PORTS.items()},
+    *{(process, store, port) for process in [*HTTP_SERVICES, *WORKERS]
+      for store, port in (("mongodb", 27017), ("rabbitmq", 5672), ("minio", 9000))},
+    ("keda", "rabbitmq", 5672),
+    *{("prometheus", process, 9100) for process in ["gateway", *WORKERS]},
+    *{("prometheus", service, port) for service, port in HTTP_PORTS.items()},
+    ("prometheus", "rabbitmq", 15692),
+    # A store's own peers (replica set, cluster, erasure set) on any of its ports.
+    *{(store, store, port) for store in STORES for port in DESTINATION_PORTS[store]},
+}
+
+
+def test_the_policies_are_applied() -> None:
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    assert "network-policies.yaml" in kustomization["resources"]
+    deny = [p for p in POLICIES if p["spec"]["podSelector"] == {}]
+    assert [p["metadata"]["name"] for p in deny] == ["default-deny-ingress"]
+    assert "ingress" not in deny[0]["spec"]
+
+
+def test_every_needed_connection_is_allowed() -> None:
+    refused = [(s, d, port) for s, d, port in sorted(NEEDED)
+               if not allowed(PODS[s], PODS[d], port)]
+    assert not refused
+
+
+@pytest.mark.parametrize("source", sorted(PODS))
+def test_nothing_else_is_allowed(source: str) -> None:
+    extra = [(destination, port) for destination, ports in sorted(DESTINATION_PORTS.items())
+             for port in ports if (source, destination, port) not in NEEDED
+             and allowed(PODS[source], PODS[destination], port)]
+    assert not extra, f"{source} may also reach {extra}"
+
+
+def test_the_evaluator_reads_selectors_as_kubernetes_does() -> None:
+    assert _selects({}, {"a": "b"})
+    assert not _selects({"matchLabels": {"a": "c"}}, {"a": "b"})
+    assert _selects({"matchExpressions": [{"key": "a", "operator": "In", "values": ["b"]}]},
+                    {"a": "b"})
+    assert not _selects({"matchExpressions": [{"key": "a", "operator": "Exists"}]}, {})
+    # A podSelector alone is this namespace's pods only.
+    outsider = _outside("x", "default", **{"app.kubernetes.io/name": "gateway"})
+    assert not _peer_matches({"podSelector": {"matchLabels": {
+        "app.kubernetes.io/name": "gateway"}}}, outsider)
+    # Without the default deny, a pod nothing selects would take anything.
+    assert allowed(PODS["stranger"], PODS["gateway"], 8080) is False

@@ -127,6 +127,9 @@ class Settings:
     # Kubernetes, where a worker shares no metrics folder with an HTTP service).
     worker_metrics_port: int = 0
     worker_metrics_host: str = "0.0.0.0"
+    # The gateway's second listener (gunicorn `-b` twice): /metrics and readiness details are
+    # answered only on this port, never on the public one.
+    internal_port: int = 9100
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -61,10 +61,16 @@ class Profile:
     throwaway_data: bool
     s3_access_key: str = "aduan"
     s3_secret_key: str = "aduan-dev-secret"  # local throwaway servers only
+    # The gateway's internal listener: /metrics and readiness details, never on the public port.
+    internal_ports: dict[str, int] = field(default_factory=dict)
 
     @property
     def s3_port(self) -> int:
         return self.weed_ports["s3"]
+
+    def metrics_port(self, service: str) -> int:
+        """Where Prometheus scrapes an HTTP service."""
+        return self.internal_ports.get(service, self.http_ports[service])
 
 
 DEV = Profile(
@@ -79,6 +85,7 @@ DEV = Profile(
                 "filer.port": 8888, "filer.port.grpc": 18888, "admin.port": 23646,
                 "admin.port.grpc": 33646},
     throwaway_data=False,
+    internal_ports={"gateway": 9180},
 )
 TEST = Profile(
     name="test",
@@ -92,18 +99,11 @@ TEST = Profile(
                 "filer.port": 18988, "filer.port.grpc": 28988, "admin.port": 23746,
                 "admin.port.grpc": 33746},
     throwaway_data=True,
+    internal_ports={"gateway": 19180},
 )
 PROFILES = {"dev": DEV, "test": TEST}
 
 
-def test_profile(slot: int) -> Profile:
-    """The test profile shifted to its own ports and queue namespace, so several test runs
-    (e.g. in separate work trees) can share one machine and one broker."""
-    if slot == 0:
-        return TEST
-    shift = 10 * slot
-    return replace(
-        TEST,
 def local_secrets(run_root: Path = ROOT / ".run") -> dict[str, str]:
     """This checkout's own keys for the local stacks, generated once and kept in
     `.run/secrets.json` (never committed): no local stack runs with a key the repository
@@ -124,12 +124,21 @@ def local_secrets(run_root: Path = ROOT / ".run") -> dict[str, str]:
     return json.loads(path.read_text())
 
 
+def test_profile(slot: int) -> Profile:
+    """The test profile shifted to its own ports and queue namespace, so several test runs
+    (e.g. in separate work trees) can share one machine and one broker."""
+    if slot == 0:
+        return TEST
+    shift = 10 * slot
+    return replace(
+        TEST,
         name=f"test{slot}",
         namespace=f"aduantest{slot}",
         http_ports={k: v + shift for k, v in TEST.http_ports.items()},
         mongo_port=TEST.mongo_port + shift,
         smtp_port=TEST.smtp_port + shift,
         weed_ports={k: v + shift for k, v in TEST.weed_ports.items()},
+        internal_ports={k: v + shift for k, v in TEST.internal_ports.items()},
     )
 
 
@@ -196,6 +205,7 @@ class Stack:
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(p.smtp_port),
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{p.http_ports['gateway']}",
+            **local_secrets(),
             **http,
         }
         if p.name.startswith("test"):
@@ -205,7 +215,6 @@ class Stack:
             # Tests submit far faster than a person; limits are tested per API key instead.
             for limit in ("RATE_LIMIT_PER_IP", "SUBMIT_LIMIT_PER_IP", "LOGIN_LIMIT_PER_IP"):
                 values[limit] = "1000000"
-            **local_secrets(),
             values["WEBHOOK_RETRY_DELAYS_MS"] = "200,400,800"
             values["WEBHOOK_MAX_ATTEMPTS"] = "5"
             values["WEBHOOK_POLL_INTERVAL_S"] = "0.2"
@@ -218,6 +227,7 @@ class Stack:
             # A delivery claimed by a killed worker is taken over quickly in fault tests.
             values["DELIVERY_LEASE_S"] = "0.5"  # shorter than the retry ladder above
             values["SLA_SWEEP_INTERVAL_S"] = "0.5"
+            values["REVOCATION_REFRESH_S"] = "1"
         return {f"ADUAN_{k}": v for k, v in {**values, **self.overrides}.items()}
 
     # ---- processes -------------------------------------------------------------------------
@@ -227,7 +237,6 @@ class Stack:
         logs = self.run_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         inherited = {k: v for k, v in os.environ.items() if not k.startswith("ADUAN_")}
-            values["REVOCATION_REFRESH_S"] = "1"
         env = {**inherited, **self.env(), **(extra_env or {})}
         env["PYTHONPATH"] = str(ROOT)
         with open(logs / f"{name}.log", "ab") as log_file:
@@ -258,11 +267,17 @@ class Stack:
 
     def start_http(self, service: str) -> None:
         port = self.profile.http_ports[service]
+        binds = ["-b", f"127.0.0.1:{port}"]
+        extra_env = {"PROMETHEUS_MULTIPROC_DIR": self._metrics_dir(service)}
+        internal = self.profile.internal_ports.get(service)
+        if internal:
+            binds += ["-b", f"127.0.0.1:{internal}"]
+            extra_env["ADUAN_INTERNAL_PORT"] = str(internal)
         self._spawn(
             service,
             [sys.executable, "-m", "gunicorn", "-c", "python:aduan.gunicorn_conf",
-             "-b", f"127.0.0.1:{port}", "--name", f"aduan-{service}", HTTP_SERVICES[service]],
-            {"PROMETHEUS_MULTIPROC_DIR": self._metrics_dir(service)},
+             *binds, "--name", f"aduan-{service}", HTTP_SERVICES[service]],
+            extra_env,
         )
 
     def start_worker(self, name: str, copy: int = 0) -> str:
@@ -476,8 +491,9 @@ def main() -> None:
             stack.down()
             raise
         gateway = f"http://127.0.0.1:{profile.http_ports['gateway']}"
-        print(f"Aduan is up. Gateway: {gateway}/api/v1  (health: {gateway}/healthz, "
-              f"metrics: {gateway}/metrics)")
+        internal = f"http://127.0.0.1:{profile.metrics_port('gateway')}"
+        print(f"Aduan is up. Gateway: {gateway}/api/v1  (health: {gateway}/healthz; "
+              f"metrics and readiness details on the internal port: {internal}/metrics)")
         for service, port in profile.http_ports.items():
             print(f"  {service:<13} http://127.0.0.1:{port}")
         print(f"  S3            http://127.0.0.1:{profile.s3_port}")

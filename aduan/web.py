@@ -13,7 +13,7 @@ import pika.exceptions
 import pymongo.errors
 import urllib3.exceptions
 from flask import Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from aduan import metrics
 from aduan.config import Settings
@@ -65,10 +65,15 @@ def create_app(
     settings: Settings,
     readiness: dict[str, ReadinessCheck] | None = None,
     startup: Callable[[], None] | None = None,
+    internal_port: int | None = None,
 ) -> Flask:
     """`startup` (indexes, buckets, seed data) runs before the first request a worker serves and
     again on later requests until it has succeeded once, so a service starts even while its
-    database is still coming up."""
+    database is still coming up.
+
+    `internal_port` (the public gateway's): /metrics and the readiness failures, which name
+    internal hosts, are answered only to requests that came in on that listener; the public
+    one answers /metrics 404 and /readyz with its status alone."""
     setup_logging(service, settings.log_level)
     app = Flask(service)
     app.config["SETTINGS"] = settings
@@ -142,6 +147,11 @@ def create_app(
     def _healthz() -> Response:
         return jsonify({"status": "ok", "service": service})
 
+    def _internal() -> bool:
+        # The listener the connection came in on (gunicorn sets SERVER_PORT from the bound
+        # socket, not from the Host header a client chooses).
+        return internal_port is None or request.environ.get("SERVER_PORT") == str(internal_port)
+
     @app.get("/readyz")
     def _readyz() -> tuple[Response, int]:
         failures = {}
@@ -150,11 +160,14 @@ def create_app(
                 check()
             except Exception as err:  # a readiness probe reports every failure, whatever it is
                 failures[name] = str(err)[:200]
-        body = {"status": "ok" if not failures else "unavailable", "failures": failures}
+        body = {"status": "ok" if not failures else "unavailable",
+                **({"failures": failures} if _internal() else {})}
         return jsonify(body), (200 if not failures else 503)
 
     @app.get("/metrics")
     def _metrics() -> Response:
+        if not _internal():
+            raise NotFound()
         payload, content_type = metrics.render()
         return Response(payload, content_type=content_type)
 

@@ -37,7 +37,7 @@ from aduan.report_metrics import observe_transition  # noqa: E402
 def scrape_costs(stack: Stack, scrapes: int) -> dict[str, dict[str, float]]:
     costs = {}
     for service in HTTP_SERVICES:
-        url = f"http://127.0.0.1:{stack.profile.http_ports[service]}/metrics"
+        url = f"http://127.0.0.1:{stack.profile.metrics_port(service)}/metrics"
         times, body = [], ""
         for _ in range(scrapes):
             started = time.perf_counter()

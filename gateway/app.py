@@ -52,6 +52,7 @@ def create_app() -> Flask:
         readiness={"mongo": lambda: ping(db)}
         | {name: upstream.check for name, upstream in upstreams.items()},
         startup=lambda: ensure_indexes(db),
+        internal_port=settings.internal_port,
     )
     # Five photos at the intake limit plus the form fields; intake checks each photo itself.
     app.config["MAX_CONTENT_LENGTH"] = 5 * settings.max_photo_bytes + 256 * 1024

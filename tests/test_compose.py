@@ -175,6 +175,9 @@ def test_http_service(services: dict[str, str], name: str) -> None:
     published = section(block, "ports")
     if name == "gateway":
         assert published is not None and "published: 8080" in published
+        # Its internal listener (metrics, readiness details) is bound but never published.
+        assert f"-b 0.0.0.0:{Settings().internal_port}" in command
+        assert str(Settings().internal_port) not in published
     else:
         assert published is None, f"{name} is internal and must publish no port"
 
@@ -275,7 +278,8 @@ def test_worker_serves_metrics_inside_the_network(normalized: dict, name: str) -
 def test_prometheus_scrapes_every_http_service_and_rabbitmq() -> None:
     config = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
-    for service, port in DEV.http_ports.items():
+    scraped = {**DEV.http_ports, "gateway": Settings().internal_port}  # never the public port
+    for service, port in scraped.items():
         assert jobs[service]["metrics_path"] == "/metrics"
         assert jobs[service]["dns_sd_configs"] == [
             {"names": [service], "type": "A", "port": port, "refresh_interval": "30s"}]

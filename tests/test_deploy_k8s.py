@@ -162,6 +162,19 @@ def test_every_consumer_scales_on_its_own_queue() -> None:
         assert metadata["hostFromEnv"] in secret
 
 
+def test_the_gateway_serves_metrics_on_its_internal_port_only() -> None:
+    deployment = _by_kind("Deployment")["gateway"]
+    container = _container(deployment)
+    internal = Settings().internal_port
+    assert ["-b", f"0.0.0.0:{internal}"] == container["command"][5:7]
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports["metrics"] == internal
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/port"] == str(internal)
+    service_ports = _by_kind("Service")["gateway"]["spec"]["ports"]
+    assert [p["targetPort"] for p in service_ports] == ["http"]  # the Ingress sees no metrics
+
+
 def test_workers_serve_metrics_on_the_configured_port() -> None:
     config = _by_kind("ConfigMap")["aduan-config"]["data"]
     port = int(config["ADUAN_WORKER_METRICS_PORT"])

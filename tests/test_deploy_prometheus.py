@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 from promql import RULES_FILE, known_metric_names, metric_names, run_promtool
 
+from aduan.config import Settings
 from aduan.devstack import DEV, HTTP_SERVICES, ROOT, WORKERS
 
 PROMETHEUS = ROOT / "deploy" / "prometheus"
@@ -105,7 +106,8 @@ def test_rule_expressions_read_only_exported_metrics() -> None:
 def test_every_service_and_worker_is_scraped() -> None:
     config = yaml.safe_load(CONFIG.read_text())
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
-    expected_ports = {**DEV.http_ports, **{name: WORKER_METRICS_PORT for name in WORKERS}}
+    expected_ports = {**DEV.http_ports, "gateway": Settings().internal_port,  # not the public
+                      **{name: WORKER_METRICS_PORT for name in WORKERS}}
     assert set(HTTP_SERVICES) | set(WORKERS) <= set(jobs)
     for name, port in expected_ports.items():
         (discovery,) = jobs[name]["dns_sd_configs"]

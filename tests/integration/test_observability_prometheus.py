@@ -108,7 +108,7 @@ def prometheus(stack: Stack, worker_metrics: int,
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prometheus]:
     folder = tmp_path_factory.mktemp("prometheus")
     jobs = [{"job_name": name,
-             "static_configs": [{"targets": [f"127.0.0.1:{stack.profile.http_ports[name]}"]}]}
+             "static_configs": [{"targets": [f"127.0.0.1:{stack.profile.metrics_port(name)}"]}]}
             for name in HTTP_SERVICES]
     jobs.append({"job_name": "routing-worker",
                  "static_configs": [{"targets": [f"127.0.0.1:{worker_metrics}"]}]})

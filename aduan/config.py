@@ -32,6 +32,10 @@ class Settings:
     smtp_port: int = 1025
     smtp_from: str = "Aduan <no-reply@aduan.local>"
     smtp_starttls: bool = False
+    # SMTPS: TLS from the first byte (usually port 465) instead of STARTTLS. Either way the
+    # server's certificate and host name are verified, against the system's CAs or this file.
+    smtp_ssl: bool = False
+    smtp_ca_file: str = ""
     smtp_user: str = ""
     smtp_password: str = ""
     # SMS through one generic HTTP provider; disabled while sms_url is empty.
@@ -91,21 +95,21 @@ class Settings:
     token_secret: str = "dev-only-token-secret"
     # Signs staff access tokens (HS256, shared by every service that checks roles).
     jwt_secret: str = "dev-only-jwt-secret-change-me-in-production"
+    # Comma-separated keys replaced by a rotation: tokens they signed are still accepted
+    # (aduan/keyring.py); new tokens are always signed with the current key.
+    token_previous_secrets: str = ""
+    jwt_previous_secrets: str = ""
     access_token_ttl_s: int = 900
+    # How often each process re-reads which users must sign in again (disabled, new role or
+    # password): a change takes effect everywhere within this time.
+    revocation_refresh_s: float = 30.0
     refresh_token_ttl_s: int = 7 * 24 * 3600
     # Requests per minute; client apps sending an API key get their key's own budget.
     rate_limit_per_ip: int = 300
     rate_limit_per_api_key: int = 1200
     submit_limit_per_ip: int = 30
     login_limit_per_ip: int = 10
-    # Comma-separated keys replaced by a rotation: tokens they signed are still accepted
-    # (aduan/keyring.py); new tokens are always signed with the current key.
-    token_previous_secrets: str = ""
-    jwt_previous_secrets: str = ""
     # Comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed; the client
-    # How often each process re-reads which users must sign in again (disabled, new role or
-    # password): a change takes effect everywhere within this time.
-    revocation_refresh_s: float = 30.0
     # is the right-most address in it that is not one of them. Empty: the peer's address.
     trusted_proxies: str = ""
     # Failed sign-ins to one account (from any address) before each further attempt must

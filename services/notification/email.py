@@ -1,8 +1,15 @@
-"""Email over SMTP (STARTTLS and credentials when configured)."""
+"""Email over SMTP: plain, STARTTLS or SMTPS, and credentials when configured.
+
+With TLS the server's certificate and host name are always verified (the system's CAs, or
+`smtp_ca_file` for a city's own mail server): the password and the reporters' addresses
+must never go to whoever answers on the mail server's address. STARTTLS is required once
+configured: a server that does not offer it gets nothing.
+"""
 
 from __future__ import annotations
 
 import smtplib
+import ssl
 from email import policy
 from email.message import EmailMessage
 
@@ -34,9 +41,7 @@ def send_email(settings: Settings, to: str, message: Rendered, message_id: str) 
     (5xx) and DeliveryFailed for anything that may pass; neither quotes the address."""
     email = build_email(settings, to, message, message_id)
     try:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
-            if settings.smtp_starttls:
-                smtp.starttls()
+        with _connect(settings) as smtp:
             if settings.smtp_user:
                 smtp.login(settings.smtp_user, settings.smtp_password)
             return _transmit(smtp, settings.smtp_from, to, email)
@@ -46,6 +51,25 @@ def send_email(settings: Settings, to: str, message: Rendered, message_id: str) 
         raise DeliveryFailed(f"SMTP {err.smtp_code}") from None
     except (smtplib.SMTPException, OSError) as err:
         raise DeliveryFailed(f"SMTP unreachable: {type(err).__name__}") from None
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext:
+    """Verifies the certificate chain and the host name (`create_default_context` does)."""
+    return ssl.create_default_context(cafile=settings.smtp_ca_file or None)
+
+
+def _connect(settings: Settings) -> smtplib.SMTP:
+    if settings.smtp_ssl:
+        return smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=10,
+                                context=tls_context(settings))
+    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10)
+    if settings.smtp_starttls:
+        try:
+            smtp.starttls(context=tls_context(settings))
+        except BaseException:
+            smtp.close()
+            raise
+    return smtp
 
 
 def _transmit(smtp: smtplib.SMTP, sender: str, to: str, email: EmailMessage) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from xml.etree import ElementTree
 
@@ -22,12 +23,17 @@ ITEM_NAMES = {
 }
 
 
+# Characters XML 1.0 cannot hold at all, escaped or not. Input refuses them now, but text an
+# earlier version stored may still hold some: they become U+FFFD, so every answer parses.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("\ufffd", str(value))
 
 
 def _fill(element: ElementTree.Element, value: Any) -> None:

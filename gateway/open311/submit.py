@@ -24,6 +24,7 @@ import requests
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from aduan.errors import ApiError
+from aduan.validation import CONTROL_CHARACTER, clean_text
 
 # Intake's field names as an Open311 client knows them.
 FIELD_NAMES = {
@@ -48,7 +49,11 @@ class Submission:
 
 
 def _text(form: MultiDict, name: str, max_length: int) -> str | None:
-    value = (form.get(name) or "").strip()
+    try:
+        value = clean_text(form.get(name) or "").strip()
+    except ValueError:  # 400 as every Open311 input error; the code names the reason
+        raise ApiError(400, CONTROL_CHARACTER, f"{name} holds a control character: text may "
+                       "hold line breaks and tabs only.") from None
     if len(value) > max_length:
         raise ApiError(400, "validation_failed", f"{name} is longer than {max_length} characters.")
     return value or None

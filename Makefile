@@ -1,7 +1,7 @@
 # Aduan: `make up` runs the whole platform locally, `make test` runs the test suite.
 PY := .venv/bin/python
 
-.PHONY: bootstrap up down demo test test-repeat lint bench
+.PHONY: bootstrap up down status demo test test-repeat lint bench
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -11,6 +11,10 @@ up: bootstrap
 
 down:
 	@[ -x $(PY) ] && $(PY) -m aduan.devstack down || true
+
+# Each process of `make up`: name, pid, up/down, restarts by the supervisor, port.
+status:
+	@$(PY) -m aduan.devstack status
 
 demo: bootstrap
 	@$(PY) scripts/demo.py

@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
@@ -249,11 +250,28 @@ class Stack:
         return process
 
     def _save_state(self, **extra: object) -> None:
+        def change(state: dict) -> None:
+            # Merged, not replaced: the supervisor (aduan/supervisor.py) records the processes
+            # it restarts in the same file.
+            state["processes"] = {**state.get("processes", {}),
+                                  **{n: p.pid for n, p in self.processes.items()}}
+            state.update(extra)
+
+        self.update_state(change)
+
+    def update_state(self, change: Callable[[dict], object]) -> None:
+        """Reads the state file, applies `change` and writes it back whole, so that another
+        process (the supervisor, `make status`) never reads it half-written."""
         state = self._load_state()
-        state["processes"] = {n: p.pid for n, p in self.processes.items()}
-        state.update(extra)
+        change(state)
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.state_file.write_text(json.dumps(state))
+        draft = self.state_file.with_name(f"{self.state_file.name}.{os.getpid()}")
+        draft.write_text(json.dumps(state))
+        os.replace(draft, self.state_file)
+
+    def recorded_processes(self) -> dict[str, int]:
+        """Every process of this stack by name, with its pid, as the state file has it."""
+        return dict(self._load_state().get("processes", {}))
 
     def _load_state(self) -> dict:
         if self.state_file.exists():
@@ -297,7 +315,7 @@ class Stack:
         except subprocess.TimeoutExpired:
             _signal_group(process.pid, signal.SIGKILL)
             process.wait(timeout=5)
-        self._save_state()
+        self.update_state(lambda state: state.get("processes", {}).pop(name, None))
 
     # ---- infrastructure --------------------------------------------------------------------
 
@@ -382,6 +400,13 @@ class Stack:
         self.wait_services()
 
     def down(self) -> None:
+        # The supervisor first, so that it restarts nothing that is being stopped.
+        supervisor = self._load_state().get("supervisor")
+        if supervisor:
+            _signal_group(supervisor, signal.SIGTERM)
+            with contextlib.suppress(TimeoutError):
+                wait_until(lambda: not _alive(supervisor), 10, "the supervisor to stop")
+            _signal_group(supervisor, signal.SIGKILL)
         state = self._load_state()
         pids = state.get("processes", {})
         for pid in pids.values():
@@ -474,8 +499,10 @@ def _alive(pid: int) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run Aduan locally.")
-    parser.add_argument("command", choices=["up", "down", "env"])
+    parser.add_argument("command", choices=["up", "down", "env", "status"])
     parser.add_argument("--profile", choices=sorted(PROFILES), default="dev")
+    parser.add_argument("--no-supervise", action="store_true",
+                        help="leave crashed processes down (no supervisor)")
     args = parser.parse_args()
     profile = PROFILES[args.profile]
     stack = Stack(profile, ROOT / ".run" / profile.name)
@@ -500,6 +527,15 @@ def main() -> None:
         print(f"  MongoDB       mongodb://127.0.0.1:{profile.mongo_port}")
         print(f"  mail sink     {stack.maildir}")
         print(f"  logs          {stack.run_dir / 'logs'}")
+        if not args.no_supervise:
+            from aduan import supervisor  # it imports this module
+
+            pid = supervisor.launch(stack)
+            print(f"  supervisor    pid {pid}: restarts a crashed process (make status)")
+    elif args.command == "status":
+        from aduan import supervisor
+
+        print("\n".join(supervisor.status_lines(stack)))
     else:
         stack.down()
         print("Aduan is down.")

@@ -21,6 +21,7 @@ from urllib3.exceptions import NewConnectionError
 from services.notification.webhook_targets import Target
 
 _local = threading.local()
+CA_FILE = certifi.where()  # the CAs a receiver's certificate must chain to
 MAX_POOLS = 64  # per thread; past it the oldest are closed (subscriptions come and go)
 
 
@@ -40,7 +41,7 @@ def _pool(target: Target, address: str, timeout_s: float) -> urllib3.HTTPConnect
             pools.pop(next(iter(pools))).close()
         timeout = urllib3.Timeout(connect=timeout_s, read=timeout_s)
         if target.scheme == "https":
-            context = ssl.create_default_context(cafile=certifi.where())
+            context = ssl.create_default_context(cafile=CA_FILE)
             pool = urllib3.HTTPSConnectionPool(
                 address, target.port, timeout=timeout, maxsize=1, retries=False,
                 ssl_context=context, server_hostname=target.host,

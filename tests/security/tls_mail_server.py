@@ -5,25 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import ssl
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from certificates import self_signed_certificate
 from http_receiver import free_port
-
-
-def self_signed_certificate(folder: Path, host_name: str) -> tuple[Path, Path]:
-    """(certificate, key) for `host_name` only; the certificate is its own CA."""
-    certificate, key = folder / "server.pem", folder / "server.key"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-keyout", str(key), "-out", str(certificate), "-subj", f"/CN={host_name}",
-         "-addext", f"subjectAltName=DNS:{host_name}",
-         "-addext", "basicConstraints=critical,CA:TRUE"],
-        check=True, capture_output=True)
-    return certificate, key
 
 
 @dataclass

@@ -6,10 +6,15 @@ anyone would fail."""
 from __future__ import annotations
 
 import socket
+import ssl
+import threading
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from certificates import self_signed_certificate
 from http_receiver import Receiver
+from urllib3.exceptions import SSLError
 
 from aduan.config import Settings
 from services.notification import pinned_http, webhook_targets
@@ -41,3 +46,55 @@ def test_the_attempt_goes_to_the_checked_address_with_the_name_as_host_header(
     assert request.path == "/hook?k=1"
     assert request.headers["Host"] == f"{NAME}:{receiver.port}"
     assert request.body == b'{"x":1}'
+
+
+class _Answer200(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def https_receiver(tmp_path):
+    """An HTTPS server on 127.0.0.1 whose certificate names NAME only; yields (port, CA file,
+    the server names clients asked for)."""
+    certificate, key = self_signed_certificate(tmp_path, NAME)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate, key)
+    asked: list[str | None] = []
+    context.sni_callback = lambda _socket, name, _context: asked.append(name)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Answer200)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], certificate, asked
+    server.shutdown()
+    server.server_close()
+
+
+def test_https_to_the_checked_address_verifies_the_certificate_for_the_name(
+        monkeypatch: pytest.MonkeyPatch, https_receiver) -> None:
+    port, ca_file, asked = https_receiver
+    monkeypatch.setattr(webhook_targets, "_lookup", lambda host, port: ["127.0.0.1"])
+    monkeypatch.setattr(pinned_http, "CA_FILE", str(ca_file))
+    settings = replace(Settings(), webhook_private_hosts=NAME)
+    url = f"https://{NAME}:{port}/hook"
+    answer = pinned_http.post(resolve_target(settings, url), url, b"{}", {}, timeout_s=5)
+    assert answer.status == 200
+    assert asked == [NAME]  # SNI carried the name, not the address
+
+
+def test_https_to_a_receiver_whose_certificate_names_another_host_fails(
+        monkeypatch: pytest.MonkeyPatch, https_receiver) -> None:
+    port, ca_file, _ = https_receiver
+    other = "other.rebinding.test"
+    monkeypatch.setattr(webhook_targets, "_lookup", lambda host, port: ["127.0.0.1"])
+    monkeypatch.setattr(pinned_http, "CA_FILE", str(ca_file))
+    settings = replace(Settings(), webhook_private_hosts=other)
+    url = f"https://{other}:{port}/hook"
+    with pytest.raises(SSLError):
+        pinned_http.post(resolve_target(settings, url), url, b"{}", {}, timeout_s=5)

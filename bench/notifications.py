@@ -128,7 +128,9 @@ def main() -> None:
         env = stack.env()
         settings = replace(Settings(), mongo_url=env["ADUAN_MONGO_URL"],
                            mongo_db="aduan_bench", smtp_port=profile.smtp_port,
-                           webhook_timeout_s=5.0)
+                           webhook_timeout_s=5.0,
+                           # the bench's receiver listens on this machine
+                           webhook_private_hosts="127.0.0.1")
         db = get_db(settings)
         ensure_indexes(db)
         results = {

@@ -172,21 +172,22 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
             "responses": _ok("200", _OBJECT, "The account"),
         }},
         "/users": {
-            "get": {"summary": "Staff accounts (sysadmin)", "security": STAFF,
+            "get": {"summary": "Staff accounts of your city (sysadmin)", "security": STAFF,
                     "responses": _ok("200", _LIST, "Accounts")},
-            "post": {"summary": "Create a staff account (sysadmin)", "security": STAFF,
+            "post": {"summary": "Create a staff account in your city (sysadmin)", "security": STAFF,
                      "requestBody": _json_body(_schema_of(UserIn, components)),
                      "responses": _ok("201", _OBJECT, "Created")},
         },
         "/users/{user_id}": {"patch": {
-            "summary": "Change role, agency, password or disable an account (sysadmin)",
+            "summary": ("Change role, agency, password or disable one of your city's accounts "
+                        "(sysadmin)"),
             "security": STAFF,
             "parameters": [_path_parameter("user_id")],
             "requestBody": _json_body(_schema_of(UserChangeIn, components)),
             "responses": _ok("200", _OBJECT, "Changed"),
         }},
         "/api-keys": {
-            "get": {"summary": "API keys of client apps (sysadmin)", "security": STAFF,
+            "get": {"summary": "API keys of your city's client apps (sysadmin)", "security": STAFF,
                     "responses": _ok("200", _LIST, "Keys, without their secrets")},
             "post": {"summary": "Create an API key; the key is shown only in this answer",
                      "security": STAFF,
@@ -194,7 +195,7 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
                      "responses": _ok("201", _OBJECT, "Created")},
         },
         "/api-keys/{key_id}": {"delete": {
-            "summary": "Revoke an API key (sysadmin)",
+            "summary": "Revoke an API key of your city (sysadmin)",
             "security": STAFF,
             "parameters": [_path_parameter("key_id")],
             "responses": _ok("204", None, "Revoked"),
@@ -203,15 +204,15 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
     limit = {"name": "limit", "in": "query", "required": False,
              "schema": {"type": "integer", "minimum": 1, "maximum": 200}}
     paths["/webhooks"] = {
-        "get": {"summary": "Webhook subscriptions (sysadmin)", "security": STAFF,
+        "get": {"summary": "Webhook subscriptions of your city (sysadmin)", "security": STAFF,
                 "responses": _ok("200", _OBJECT, "Subscriptions, without their secrets")},
-        "post": {"summary": "Subscribe a URL to events; deliveries are HMAC-signed",
+        "post": {"summary": "Subscribe a URL to your city's events; deliveries are HMAC-signed",
                  "security": STAFF,
                  "requestBody": _json_body(_schema_of(SubscriptionIn, components)),
                  "responses": _ok("201", _OBJECT, "Subscribed")},
     }
     paths["/webhooks/{subscription_id}"] = {"delete": {
-        "summary": "Remove a webhook subscription (sysadmin)", "security": STAFF,
+        "summary": "Remove a webhook subscription of your city (sysadmin)", "security": STAFF,
         "parameters": [_path_parameter("subscription_id")],
         "responses": _ok("204", None, "Removed"),
     }}

@@ -63,14 +63,9 @@ def staff_blueprint(db: Database, settings: Settings) -> Blueprint:
     @blueprint.post("/auth/login")
     def login():
         body = validate(LoginIn, _json_body())
-        login_throttle.check(db, body.username)
-        try:
-            user = authenticate(db, body.username, body.password)
-        except ApiError as refused:
-            if refused.code == "invalid_credentials":
-                login_throttle.record_failure(db, settings, body.username)
-            raise
-        login_throttle.record_success(db, body.username)
+        login_throttle.take_turn(db, settings, body.username)
+        user = authenticate(db, body.username, body.password)
+        login_throttle.succeeded(db, body.username)
         return jsonify(_token_pair(user, refresh_tokens.issue(db, user["_id"], refresh_ttl)))
 
     @blueprint.post("/auth/refresh")

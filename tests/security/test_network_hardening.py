@@ -5,8 +5,11 @@ before anything is sent, or loopback receivers of this suite that must never be 
 
 from __future__ import annotations
 
+import math
 import sys
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from xml.dom import minidom
 
@@ -218,6 +221,21 @@ def test_attacker_guessing_one_accounts_password_must_wait_longer_after_each_fai
     eventually(lambda: _login(api, username, PASSWORD).status_code == 200, timeout_s=10,
                what="sign-in after the wait", every_s=0.5)
     assert _code(_login(api, username, "salah-tebak-123")) == "invalid_credentials"
+
+
+def test_attacker_sending_a_burst_of_simultaneous_guesses_gets_no_more_turns(api, settings):
+    """Twenty guesses at once: only the first N are checked, plus at most one per wait that
+    has passed while the burst was answered (2 s, then 4 s more, ...)."""
+    username = _new_operator(api, settings)
+    started = time.monotonic()
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(lambda n: _login(api, username, f"tebakan-ke-{n}"), range(20)))
+    elapsed = time.monotonic() - started
+    codes = [_code(answer) for answer in answers]
+    assert set(codes) == {"invalid_credentials", "login_throttled"}
+    waits_passed = math.floor(math.log2(elapsed + 2)) - 1
+    assert codes.count("invalid_credentials") <= \
+        settings.login_failures_before_backoff + waits_passed, (codes, elapsed)
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from aduan.auth import (
     issue_access_token,
     require_roles,
 )
+from aduan.catalogue import cities
 from aduan.config import Settings
 from aduan.errors import ApiError
 from aduan.revocations import revoke_access
@@ -99,6 +100,8 @@ def staff_blueprint(db: Database, settings: Settings) -> Blueprint:
     def add_user():
         body = validate(UserIn, _json_body())
         require_city(_admin(), body.city)
+        if body.city not in cities():  # only the platform admin gets here with another city
+            raise ApiError(422, "unknown_city", "This city is not served.", {"city": body.city})
         user = create_user(db, NewUser(**body.model_dump()))
         return jsonify(public_user(user)), 201
 

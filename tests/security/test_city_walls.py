@@ -94,6 +94,8 @@ def test_sysadmin_of_padang_lists_users_and_sees_no_other_city(api, padang, depo
     assert platform.username not in {u["username"] for u in users}
     everyone = requests.get(f"{api}/users", headers=platform.headers, timeout=10).json()["items"]
     assert {"padang", "depok"} <= {u["city"] for u in everyone}
+    nowhere = _create_user(api, platform, "sysadmin", "atlantis")
+    assert nowhere.status_code == 422 and nowhere.json()["error"]["code"] == "unknown_city"
 
 
 def test_sysadmin_makes_someone_a_platform_admin_is_refused(api, padang):

@@ -127,6 +127,13 @@ class Settings:
     holiday_categories: str = "public,government"
     sla_sweep_interval_s: float = 60.0
     max_evidence_bytes: int = 10 * 1024 * 1024
+    # Comments on one report (all authors), and photos among them; then 422 comment_limit.
+    comments_per_report: int = 200
+    comment_photos_per_report: int = 30
+    # Comments (and photos among them) one author, a reporter or a staff member, may add to
+    # one report in 24 hours; then 429 comment_rate_limited with Retry-After.
+    comments_per_author_per_day: int = 20
+    comment_photos_per_author_per_day: int = 5
     # Consumer and relay processes serve /metrics on this port when it is not 0 (compose and
     # Kubernetes, where a worker shares no metrics folder with an HTTP service).
     worker_metrics_port: int = 0

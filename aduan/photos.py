@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import request
 
 from aduan.errors import ApiError
+from aduan.images import ImageRejected, Rendition, open_image, render
 
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b"heis"}
 
@@ -54,3 +55,19 @@ def read_uploaded_photos(*, max_bytes: int, limit: int, required: bool,
                            {"filename": (upload.filename or "")[:100]})
         photos.append(Photo(data=data, content_type=content_type))
     return photos
+
+
+def read_uploaded_renditions(*, max_bytes: int, max_pixels: int, limit: int,
+                             required: bool) -> list[Rendition]:
+    """Photos that staff and reporters attach (evidence, comments), never kept as sent: each
+    is decoded safely (pixel limit, truncation, bombs) and re-encoded without EXIF or XMP
+    (GPS, camera, owner), with a thumbnail. Only these copies are stored and served."""
+    renditions = []
+    for photo in read_uploaded_photos(max_bytes=max_bytes, limit=limit, required=required,
+                                      allowed=("image/jpeg", "image/png")):
+        try:
+            renditions.append(render(open_image(photo.data, max_pixels)))
+        except ImageRejected as err:
+            raise ApiError(422, "invalid_photo", "The photo cannot be used.",
+                           {"reason": err.reason}) from err
+    return renditions

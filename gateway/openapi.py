@@ -77,6 +77,42 @@ def _ok(status: str, schema: dict[str, Any] | None, description: str) -> dict[st
     return {status: response, "default": ERROR}
 
 
+def _photo(summary: str, parameters: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"get": {
+        "summary": summary,
+        "security": [{}, {"bearerAuth": []}, {"reporterToken": []}],
+        "parameters": parameters,
+        "responses": {
+            "200": {"description": "The EXIF-free JPEG (ETag, Cache-Control)",
+                    "headers": {"ETag": {"schema": {"type": "string"}},
+                                "Cache-Control": {"schema": {"type": "string"}}},
+                    "content": {"image/jpeg": {"schema": {"type": "string",
+                                                          "format": "binary"}}}},
+            "304": {"description": "Not modified (If-None-Match)"},
+            "default": ERROR,
+        },
+    }}
+
+
+def _photo_paths(code: dict[str, Any], reporter_token: dict[str, Any]) -> dict[str, Any]:
+    """Photos at stable addresses: anyone while the report is public, else its reporter and
+    staff who may see it (comment photos: staff only); 404 like a missing report otherwise."""
+    number = {"name": "number", "in": "path", "required": True,
+              "schema": {"type": "integer", "minimum": 1, "maximum": 100}}
+    photo_id = _path_parameter("photo_id", r"^[0-9a-f]{32}$")
+    comment_id = _path_parameter("comment_id", r"^[0-9a-f]{32}$")
+    paths: dict[str, Any] = {}
+    for base, what, extra in (
+            ("/reports/{code}/photos/{number}", "A report photo", number),
+            ("/reports/{code}/evidence/{photo_id}", "An agency's evidence photo", photo_id),
+            ("/reports/{code}/comments/{comment_id}/photo", "A comment's photo (staff)",
+             comment_id)):
+        parameters = [code, extra, reporter_token]
+        paths[base] = _photo(what, parameters)
+        paths[f"{base}/thumbnail"] = _photo(f"{what}: thumbnail", parameters)
+    return paths
+
+
 def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
     components: dict[str, Any] = {"Error": _ERROR_SCHEMA}
     report_in = _schema_of(ReportIn, components)
@@ -136,6 +172,7 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
             "requestBody": _json_body(comment_in),
             "responses": _ok("201", _OBJECT, "The comment was added"),
         }},
+        **_photo_paths(code, reporter_token),
         "/staff/reports": {"get": {
             "summary": "Reports for staff, scoped to their city and (agency roles) agency",
             "security": STAFF,

@@ -14,8 +14,9 @@ from aduan.web import REQUEST_ID_HEADER, current_request_id
 log = logging.getLogger(__name__)
 
 FORWARDED_REQUEST_HEADERS = ("Content-Type", "Idempotency-Key", "X-Reporter-Token", "Authorization",
-                             "Accept-Language")
-FORWARDED_RESPONSE_HEADERS = ("Content-Type", "Retry-After", "Location", "Content-Disposition")
+                             "Accept-Language", "If-None-Match")
+FORWARDED_RESPONSE_HEADERS = ("Content-Type", "Retry-After", "Location", "Content-Disposition",
+                              "ETag", "Cache-Control", "Vary")
 
 
 class Upstream:

@@ -22,6 +22,12 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/reports", "intake", "/reports"),
     Route("GET", "/reports/<code>", "intake", "/reports/<code>"),
     Route("POST", "/reports/<code>/comments", "intake", "/reports/<code>/comments"),
+    # Photos at stable addresses, answered under the report's visibility rules.
+    *(Route("GET", path.replace("<number>", "<int:number>"), "intake", path) for path in (
+        "/reports/<code>/photos/<number>", "/reports/<code>/photos/<number>/thumbnail",
+        "/reports/<code>/evidence/<photo_id>", "/reports/<code>/evidence/<photo_id>/thumbnail",
+        "/reports/<code>/comments/<comment_id>/photo",
+        "/reports/<code>/comments/<comment_id>/photo/thumbnail")),
     Route("GET", "/staff/reports", "intake", "/staff/reports"),
     Route("GET", "/staff/reports/<code>", "intake", "/staff/reports/<code>"),
     Route("GET", "/categories", "routing", "/categories"),

@@ -5,7 +5,7 @@ submissions go to the intake service over HTTP."""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,11 +14,11 @@ from flask import Blueprint, Response, g, request
 from pymongo.database import Database
 from werkzeug.exceptions import HTTPException
 
+from aduan import photo_urls
 from aduan.catalogue import cities
 from aduan.codes import well_formed
 from aduan.config import Settings
 from aduan.errors import ApiError
-from aduan.storage import ObjectStore
 from aduan.visibility import public_conditions
 from aduan.web import REQUEST_ID_HEADER, current_request_id
 from gateway.open311 import mapping, queries
@@ -28,7 +28,6 @@ from gateway.open311.submit import read_form, send_to_intake
 PREFIXES = ("/open311/v2", "/api/v1/open311/v2")
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-23 00:00"
-PHOTO_URL_TTL = timedelta(minutes=15)
 # Open311 says 403 for a bad api_key; the gateway's own answer is 401.
 _STATUS_OVERRIDES = {"invalid_api_key": 403, "api_key_revoked": 403}
 _NOTICE = {
@@ -74,7 +73,6 @@ def _city() -> str:
 
 def open311_blueprint(name: str, db: Database, settings: Settings) -> Blueprint:
     blueprint = Blueprint(name, __name__)
-    store = ObjectStore(settings)
     local = threading.local()
 
     def session() -> requests.Session:
@@ -103,10 +101,11 @@ def open311_blueprint(name: str, db: Database, settings: Settings) -> Blueprint:
             {"city": city}, {"_id": 0, "code": 1, "name_id": 1, "name_en": 1})}
 
     def media_url(report: dict[str, Any]) -> str | None:
-        for photo in report.get("photos", []):
+        """The first published photo at its stable gateway address (aggregators keep it)."""
+        for number, photo in enumerate(report.get("photos", []), start=1):
             if photo.get("public_key"):
-                return store.presigned_url(store.public_bucket, photo["public_key"],
-                                           PHOTO_URL_TTL)
+                return photo_urls.report_photo(settings.public_base_url, report["code"],
+                                               number)["url"]
         return None
 
     def rows(reports: list[dict[str, Any]], city: str) -> list[dict[str, Any]]:

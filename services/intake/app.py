@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +16,7 @@ from aduan.db import ensure_indexes, get_db, ping
 from aduan.errors import ApiError
 from aduan.keyring import reporter_token_keys
 from aduan.messaging import Publisher
+from aduan.photos import read_uploaded_renditions
 from aduan.storage import ObjectStore
 from aduan.tokens import token_matches
 from aduan.validation import parse_json_object, validate
@@ -24,7 +24,7 @@ from aduan.visibility import NOT_FOUND_MESSAGE, is_public
 from aduan.web import create_app as create_service_app
 from aduan.web import current_request_id
 from aduan.workflow import agency_holds
-from services.intake import uploads
+from services.intake import comments, photo_files, uploads
 from services.intake.queries import (
     PublicListQuery,
     StaffListQuery,
@@ -91,6 +91,23 @@ def create_app() -> Flask:
             raise not_found()
         return report, as_reporter
 
+    def photo_viewer(code: str) -> tuple[dict[str, Any], photo_files.Audience]:
+        """Who is asking for a report's photos: staff who may see it, its reporter, or anyone
+        while it is public; the report's 404 otherwise."""
+        report = lookup(code)
+        as_reporter = is_reporter(report or {"_id": ""})
+        principal = current_principal()
+        if report is not None:
+            if principal is not None and staff_may_see(report, principal):
+                return report, "staff"
+            if as_reporter:
+                return report, "reporter"
+            if is_public(report):
+                return report, "public"
+        raise not_found()
+
+    photo_files.register(app, store, photo_viewer)
+
     def is_reporter(report: dict[str, Any]) -> bool:
         return token_matches(reporter_token_keys(settings), report["_id"],
                              request.headers.get(REPORTER_TOKEN_HEADER))
@@ -155,7 +172,7 @@ def create_app() -> Flask:
     @app.get("/reports/<code>")
     def get_report(code: str):
         report, as_reporter = visible_report(code)
-        return jsonify(report_view(report, store, as_reporter=as_reporter))
+        return jsonify(report_view(report, settings.public_base_url, as_reporter=as_reporter))
 
     @app.post("/reports/<code>/comments")
     def add_comment(code: str):
@@ -175,19 +192,16 @@ def create_app() -> Flask:
                            "may comment.")
         if request.mimetype.startswith("multipart/form-data"):
             body = validate(CommentIn, uploads.json_part("comment"))
-            photos = uploads.photos(settings, required=False, limit=1)
+            photos = read_uploaded_renditions(max_bytes=settings.max_photo_bytes,
+                                              max_pixels=settings.max_image_pixels, limit=1,
+                                              required=False)
         else:
             if not request.is_json:
                 raise ApiError(415, "unsupported_media_type", "Send JSON or multipart.")
             body = validate(CommentIn, parse_json_object(request.get_data(), "The body"))
             photos = []
-        comment: dict[str, Any] = {"id": uuid.uuid4().hex, "at": datetime.now(UTC),
-                                   "by": author, "author_id": author_id, "text": body.text}
-        if photos:
-            key = f"{report['city']}/{report['_id']}/comments/{comment['id']}.jpg"
-            store.put(store.raw_bucket, key, photos[0].data, photos[0].content_type)
-            comment["photo_key"] = key
-        db.reports.update_one({"_id": report["_id"]}, {"$push": {"comments": comment}})
+        comment = comments.add_comment(settings, db, store, report, author, author_id,
+                                       body.text, photos[0] if photos else None)
         return jsonify({"id": comment["id"], "at": comment["at"].isoformat()}), 201
 
     @app.get("/staff/reports")
@@ -209,6 +223,6 @@ def create_app() -> Flask:
         report = find_report(code)
         if not staff_may_see(report, principal):
             raise ApiError(404, "report_not_found", "No report has this tracking code.")
-        return jsonify(staff_view(report, store, principal))
+        return jsonify(staff_view(report, settings.public_base_url, principal))
 
     return app

@@ -7,15 +7,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
+from aduan import photo_urls
 from aduan.auth import OPERATOR, Principal
 from aduan.stages import kiniko_stage
-from aduan.storage import ObjectStore
 from aduan.visibility import shown_texts
-
-PHOTO_URL_TTL = timedelta(minutes=15)
 
 
 def _history(report: dict[str, Any], with_actors: bool, as_reporter: bool = False
@@ -35,23 +32,14 @@ def _history(report: dict[str, Any], with_actors: bool, as_reporter: bool = Fals
     return entries
 
 
-def _photos(report: dict[str, Any], store: ObjectStore) -> list[dict[str, str]]:
-    photos = []
-    for photo in report.get("photos", []):
-        if photo.get("public_key"):
-            photos.append(
-                {
-                    "url": store.presigned_url(store.public_bucket, photo["public_key"],
-                                               PHOTO_URL_TTL),
-                    "thumbnail_url": store.presigned_url(
-                        store.public_bucket, photo["thumbnail_key"], PHOTO_URL_TTL
-                    ),
-                }
-            )
-    return photos
+def _photos(report: dict[str, Any], base_url: str) -> list[dict[str, str]]:
+    """The published (EXIF-free) copies, at the gateway's stable addresses."""
+    return [photo_urls.report_photo(base_url, report["code"], number)
+            for number, photo in enumerate(report.get("photos", []), start=1)
+            if photo.get("public_key")]
 
 
-def _comments(report: dict[str, Any], store: ObjectStore, with_authors: bool
+def _comments(report: dict[str, Any], base_url: str, with_authors: bool
               ) -> list[dict[str, Any]]:
     comments = []
     for comment in report.get("comments", []):
@@ -59,14 +47,15 @@ def _comments(report: dict[str, Any], store: ObjectStore, with_authors: bool
                                 "text": comment["text"]}
         if with_authors:
             item["author_id"] = comment.get("author_id")
-            if comment.get("photo_key"):
-                item["photo_url"] = store.presigned_url(store.raw_bucket, comment["photo_key"],
-                                                        PHOTO_URL_TTL)
+            if comment.get("photo"):  # only the stripped copy is ever served
+                urls = photo_urls.comment_photo(base_url, report["code"], comment["id"])
+                item["photo_url"], item["photo_thumbnail_url"] = urls["url"], \
+                    urls["thumbnail_url"]
         comments.append(item)
     return comments
 
 
-def _base(report: dict[str, Any], store: ObjectStore) -> dict[str, Any]:
+def _base(report: dict[str, Any], base_url: str) -> dict[str, Any]:
     return {
         "code": report["code"],
         "city": report["city"],
@@ -80,17 +69,17 @@ def _base(report: dict[str, Any], store: ObjectStore) -> dict[str, Any]:
         "agencies": [a["code"] for a in report.get("agencies", [])],
         "created_at": report["created_at"].isoformat(),
         "updated_at": report["updated_at"].isoformat(),
-        "photos": _photos(report, store),
+        "photos": _photos(report, base_url),
     }
 
 
 def report_view(
-    report: dict[str, Any], store: ObjectStore, *, as_reporter: bool
+    report: dict[str, Any], base_url: str, *, as_reporter: bool
 ) -> dict[str, Any]:
     """The public view, or the reporter's own view (with their contact and the verdict)."""
-    view = _base(report, store)
+    view = _base(report, base_url)
     view["history"] = _history(report, with_actors=False, as_reporter=as_reporter)
-    view["comments"] = _comments(report, store, with_authors=False)
+    view["comments"] = _comments(report, base_url, with_authors=False)
     if as_reporter:
         view["reporter"] = report.get("reporter")
         verification = report.get("verification") or {}
@@ -107,12 +96,12 @@ def reporter_visible_to(report: dict[str, Any], principal: Principal) -> bool:
     return report["privacy"] == "public"
 
 
-def staff_view(report: dict[str, Any], store: ObjectStore, principal: Principal
+def staff_view(report: dict[str, Any], base_url: str, principal: Principal
                ) -> dict[str, Any]:
-    view = _base(report, store)
+    view = _base(report, base_url)
     view["id"] = report["_id"]
     view["history"] = _history(report, with_actors=True)
-    view["comments"] = _comments(report, store, with_authors=True)
+    view["comments"] = _comments(report, base_url, with_authors=True)
     view["assignments"] = [
         {"code": a["code"], "name": a.get("name"), "status": a.get("status")}
         for a in report.get("agencies", [])

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from aduan.config import Settings
-from aduan.errors import ApiError
-from aduan.photos import read_uploaded_photos
+from aduan.images import Rendition
+from aduan.photos import read_uploaded_renditions
 from aduan.storage import ObjectStore
-from services.verification.images import ImageRejected, Rendition, open_image, render
 
 MAX_EVIDENCE_PHOTOS = 3
 
@@ -23,17 +22,9 @@ class Evidence:
 
 
 def read_evidence(settings: Settings) -> list[Evidence]:
-    evidence = []
-    for photo in read_uploaded_photos(max_bytes=settings.max_evidence_bytes,
-                                      limit=MAX_EVIDENCE_PHOTOS, required=False,
-                                      allowed=("image/jpeg", "image/png")):
-        try:
-            rendition = render(open_image(photo.data, settings.max_image_pixels))
-        except ImageRejected as err:
-            raise ApiError(422, "invalid_photo", "The photo cannot be used.",
-                           {"reason": err.reason}) from err
-        evidence.append(Evidence(uuid.uuid4().hex, rendition))
-    return evidence
+    return [Evidence(uuid.uuid4().hex, rendition) for rendition in read_uploaded_renditions(
+        max_bytes=settings.max_evidence_bytes, max_pixels=settings.max_image_pixels,
+        limit=MAX_EVIDENCE_PHOTOS, required=False)]
 
 
 def evidence_keys(city: str, report_id: str, photo_id: str) -> dict[str, str]:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from aduan import photo_urls
 from aduan.stages import stages
-from aduan.storage import ObjectStore
 from aduan.visibility import shown_texts
-
-PHOTO_URL_TTL = timedelta(minutes=15)
 
 
 def _iso(value: Any) -> Any:
@@ -22,15 +20,13 @@ def _iso(value: Any) -> Any:
     return value
 
 
-def _photos(photos: list[dict[str, Any]], store: ObjectStore) -> list[dict[str, str]]:
-    return [{"id": p["id"],
-             "url": store.presigned_url(store.public_bucket, p["key"], PHOTO_URL_TTL),
-             "thumbnail_url": store.presigned_url(store.public_bucket, p["thumbnail_key"],
-                                                  PHOTO_URL_TTL)}
+def _photos(code: str, photos: list[dict[str, Any]], base_url: str) -> list[dict[str, str]]:
+    return [{"id": p["id"], **photo_urls.evidence_photo(base_url, code, p["id"])}
             for p in photos]
 
 
-def _history_entry(entry: dict[str, Any], store: ObjectStore, *, staff: bool) -> dict[str, Any]:
+def _history_entry(entry: dict[str, Any], code: str, base_url: str, *, staff: bool
+                   ) -> dict[str, Any]:
     actor = entry.get("actor") or {}
     shown = {k: v for k, v in entry.items() if k not in ("actor", "photos", "note")}
     shown.update(shown_texts(entry, staff=staff, reporter=not staff))
@@ -39,11 +35,11 @@ def _history_entry(entry: dict[str, Any], store: ObjectStore, *, staff: bool) ->
     if staff:
         shown["by"]["id"] = actor.get("id")
     if entry.get("photos"):
-        shown["photos"] = _photos(entry["photos"], store)
+        shown["photos"] = _photos(code, entry["photos"], base_url)
     return _iso(shown)
 
 
-def workflow_view(report: dict[str, Any], store: ObjectStore, *, staff: bool
+def workflow_view(report: dict[str, Any], base_url: str, *, staff: bool
                   ) -> dict[str, Any]:
     view = {
         "code": report["code"],
@@ -59,7 +55,8 @@ def workflow_view(report: dict[str, Any], store: ObjectStore, *, staff: bool
         "forward_due_at": _iso(report.get("forward_due_at")),
         "auto_close_at": _iso(report.get("auto_close_at")),
         "rating": _iso(report.get("rating")),
-        "history": [_history_entry(e, store, staff=staff) for e in report.get("history", [])],
+        "history": [_history_entry(e, report["code"], base_url, staff=staff)
+                    for e in report.get("history", [])],
     }
     if staff:
         view["triage"] = bool(report.get("triage"))

@@ -155,16 +155,17 @@ def register(app: Flask, settings: Settings, db: Database, store: ObjectStore,
         except Exception:
             delete_evidence(store, stored)
             raise
-        return jsonify(workflow_view(updated, store, staff=actor.kind == "staff"))
+        return jsonify(workflow_view(updated, settings.public_base_url,
+                                     staff=actor.kind == "staff"))
 
     @app.get("/reports/<code>/workflow")
     def workflow_of(code: str):
         if request.headers.get("Authorization"):
             principal = signed_in(*ROLES)
             report = staff_report(db, code, principal)
-            return jsonify(workflow_view(report, store, staff=True))
+            return jsonify(workflow_view(report, settings.public_base_url, staff=True))
         report = reporter_report(db, settings, code)
-        return jsonify(workflow_view(report, store, staff=False))
+        return jsonify(workflow_view(report, settings.public_base_url, staff=False))
 
     @app.get("/queue")
     def triage_queue():

@@ -7,12 +7,12 @@ from flask import Flask, jsonify, request
 from aduan.auth import OPERATOR, current_principal, require_roles
 from aduan.config import Settings
 from aduan.db import ensure_indexes, get_db, ping
+from aduan.images import ALLOWED_FORMATS, enable_heif
 from aduan.messaging import Publisher
 from aduan.storage import ObjectStore
 from aduan.validation import parse_json_object, validate
 from aduan.web import create_app as create_service_app
 from aduan.web import current_request_id
-from services.verification.images import ALLOWED_FORMATS, enable_heif
 from services.verification.override import VerdictIn, VerdictOverride
 
 

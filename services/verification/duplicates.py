@@ -17,7 +17,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from services.verification.phash import (
+from aduan.phash import (
     BITS,
     CHUNK_BITS,
     chunks,

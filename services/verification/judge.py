@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.verification.checks import metadata_reasons
-from services.verification.exif import extract_metadata
-from services.verification.images import (
+from aduan.images import (
     ALLOWED_FORMATS,
     ORIGINAL_SIZE,
     ImageRejected,
@@ -16,6 +14,8 @@ from services.verification.images import (
     open_image,
     render,
 )
+from services.verification.checks import metadata_reasons
+from services.verification.exif import extract_metadata
 from services.verification.policy import Policy
 from services.verification.screenshot import looks_like_screenshot
 

@@ -19,13 +19,13 @@ from pymongo.database import Database
 from aduan import metrics
 from aduan.auth import Principal
 from aduan.errors import ApiError
+from aduan.images import ImageRejected, open_image, render
 from aduan.messaging import Publisher
 from aduan.outbox import flush
 from aduan.storage import ObjectStore
 from aduan.validation import Strict
 from aduan.workflow import Actor, can_transition, transition
 from services.verification.copies import delete_copies, publish_copies, unpublished
-from services.verification.images import ImageRejected, open_image, render
 
 log = logging.getLogger(__name__)
 OVERRIDABLE = frozenset({"needs_review", "rejected"})

@@ -11,13 +11,13 @@ from aduan import metrics
 from aduan.config import Settings
 from aduan.db import get_db
 from aduan.errors import PermanentError
+from aduan.images import ALLOWED_FORMATS, enable_heif
 from aduan.messaging import Delivery, Publisher, run_consumer_process
 from aduan.outbox import flush
 from aduan.storage import ObjectStore
 from aduan.workflow import Actor, transition
 from services.verification.copies import publish_copies
 from services.verification.duplicates import DuplicateMatch, find_duplicate, remember
-from services.verification.images import ALLOWED_FORMATS, enable_heif
 from services.verification.judge import PhotoFinding, examine_photo
 from services.verification.policy import Policy, load_policies
 

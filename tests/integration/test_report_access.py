@@ -189,7 +189,9 @@ def test_comments_from_the_reporter_and_the_handling_agency(api, people, reports
     assert all("photo_url" not in c and "author_id" not in c for c in public["comments"])
     staff = requests.get(f"{api}/staff/reports/{report['code']}", headers=people["dlh"].headers,
                          timeout=10).json()
-    assert requests.get(staff["comments"][1]["photo_url"], timeout=10).status_code == 200
+    photo_url = staff["comments"][1]["photo_url"]
+    assert requests.get(photo_url, headers=people["dlh"].headers, timeout=10).status_code == 200
+    assert requests.get(photo_url, timeout=10).status_code == 404  # staff only
 
 
 def test_staff_filter_by_kiniko_stage_and_overdue(api, db, people, reports):

@@ -21,8 +21,8 @@ from workflow_client import reporter
 
 from aduan.auth import Principal, issue_access_token
 from aduan.messaging import connect, exchange_name
+from aduan.phash import hamming
 from services.verification.duplicates import find_duplicate, hash_document
-from services.verification.phash import hamming
 
 pytestmark = pytest.mark.stack
 JUDGED = {"verified", "needs_review", "rejected", "forwarded"}

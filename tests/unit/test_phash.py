@@ -6,9 +6,9 @@ import pytest
 from photo_factory import PHOTOS
 from PIL import Image, ImageEnhance
 
+from aduan.images import open_image, render
+from aduan.phash import chunks, dhash, from_int64, hamming, to_int64
 from services.verification.duplicates import informative
-from services.verification.images import open_image, render
-from services.verification.phash import chunks, dhash, from_int64, hamming, to_int64
 
 
 def _hash_of(data: bytes) -> int:

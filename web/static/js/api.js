@@ -77,3 +77,12 @@ export async function call(path, options = {}, retried = false) {
 }
 
 export const staffCall = (path, options = {}) => call(path, { ...options, asStaff: true });
+
+// Photos are served by the gateway under the report's rules (a non-public report's photos
+// only to its reporter and staff), so the page fetches them with the same headers as any call
+// and shows the bytes; only the path of the address is used (same origin as the page).
+export async function photoSrc(url, options = {}) {
+  const path = new URL(url, window.location.href).pathname.replace(/^\/api\/v1/, "");
+  const response = await call(path, { ...options, raw: true });
+  return URL.createObjectURL(await response.blob());
+}

@@ -1,6 +1,7 @@
 // Residents: submit a report with a camera photo and the device's location; track it by code.
 import { call, myReports, rememberReport, reporterToken } from "./api.js";
 import { busy, field, flash, h, mount, showError } from "./dom.js";
+import { photoGallery } from "./photos.js";
 import { kinikoStages, language, t, term, when } from "./i18n.js";
 import { cityMap, point } from "./maps.js";
 
@@ -126,20 +127,13 @@ function stageBar(current) {
     }, term("s", stage))));
 }
 
-function photoStrip(photos, label) {
-  if (!photos || !photos.length) return null;
-  return h("div", { class: "photos" }, ...photos.map((p, i) => h("a", { href: p.url,
-    target: "_blank", rel: "noopener" }, h("img", { src: p.thumbnail_url || p.url,
-    alt: `${label} ${i + 1}` }))));
-}
-
-function historyList(entries) {
+function historyList(entries, options) {
   return h("ol", { class: "history" }, ...entries.map((e) => h("li", {},
     h("strong", {}, term("st", e.to)), " · ", h("span", { class: "muted" }, when(e.at)),
     e.by && e.by.agency ? ` · ${e.by.agency}` : "",
     e.public_response ? h("div", {}, e.public_response) : null,
     e.note ? h("div", { class: "muted" }, e.note) : null,
-    photoStrip(e.photos, t("evidence")))));
+    photoGallery(e.photos, t("evidence"), options))));
 }
 
 function reporterActions(code, view, reload) {
@@ -228,7 +222,7 @@ export async function trackPage(code) {
         workflow ? stageBar(workflow.stages.kiniko) : null,
         h("p", {}, view.description),
         view.agencies.length ? h("p", {}, `${t("agencies")}: ${view.agencies.join(", ")}`) : null,
-        photoStrip(view.photos, t("photos")),
+        photoGallery(view.photos, t("photos"), { reporter: view.code }),
         mapBox,
         h("button", { type: "button", class: "secondary", onclick: load }, t("refresh"))),
       responses.length ? h("section", { class: "card", id: "responses" },
@@ -236,8 +230,9 @@ export async function trackPage(code) {
         h("ul", {}, ...responses.map((r) => h("li", {}, h("span", { class: "muted" },
           `${when(r.at)} · ${r.by || ""}`), h("div", {}, r.text))))) : "",
       evidence.length ? h("section", { class: "card", id: "evidence" },
-        h("h2", {}, t("evidence")), photoStrip(evidence, t("evidence"))) : "",
-      h("section", { class: "card" }, h("h2", {}, t("history")), historyList(history)),
+        h("h2", {}, t("evidence")),
+        photoGallery(evidence, t("evidence"), { reporter: view.code })) : "",
+      h("section", { class: "card" }, h("h2", {}, t("history")), historyList(history, { reporter: view.code })),
       reporterActions(code, { ...view, rating: workflow && workflow.rating }, load) || "",
     );
     const map = await cityMap(mapBox, view.city, t("location"));

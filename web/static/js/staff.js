@@ -2,6 +2,7 @@
 // workflow action the signed-in role may take.
 import { call, setStaff, staff, staffCall } from "./api.js";
 import { busy, field, flash, h, mount, showError } from "./dom.js";
+import { photoGallery } from "./photos.js";
 import { t, term, when } from "./i18n.js";
 import { cityMap, point } from "./maps.js";
 import { categoryLabel, categoryNames } from "./resident.js";
@@ -126,13 +127,6 @@ export async function agencyPage() {
       }, when(r.due_at)) : "—" },
     ]));
   } catch (err) { showError(err); }
-}
-
-function photos(items, label) {
-  if (!items || !items.length) return null;
-  return h("div", { class: "photos" }, ...items.map((p, i) => h("a", { href: p.url,
-    target: "_blank", rel: "noopener" }, h("img", { src: p.thumbnail_url || p.url,
-    alt: `${label} ${i + 1}` }))));
 }
 
 function actionPanel(code, report, workflow, reload) {
@@ -260,7 +254,7 @@ export async function staffReportPage(code) {
         report.reporter ? h("p", { class: "muted" }, `${t("reporter")}: `,
           [report.reporter.name, report.reporter.email, report.reporter.phone]
             .filter(Boolean).join(" · ") || "—") : null,
-        photos(report.photos, t("photos")),
+        photoGallery(report.photos, t("photos"), { asStaff: true }),
         mapBox),
       h("section", { class: "card", id: "verification" }, h("h2", {}, t("verification")),
         h("p", {}, `${t("verdict")}: ${verification.verdict || "—"}`),
@@ -278,11 +272,14 @@ export async function staffReportPage(code) {
       actionPanel(code, report, workflow, load) || "",
       (report.comments || []).length ? h("section", { class: "card", id: "comments" },
         h("h2", {}, t("comments")), h("ul", {}, ...report.comments.map((c) => h("li", {},
-          h("span", { class: "muted" }, `${when(c.at)} · ${c.by}`), h("div", {}, c.text)))))
+          h("span", { class: "muted" }, `${when(c.at)} · ${c.by}`), h("div", {}, c.text),
+          c.photo_url ? photoGallery([{ url: c.photo_url, thumbnail_url: c.photo_thumbnail_url }],
+            t("photos"), { asStaff: true }) : null))))
         : "",
       responseForm(code, load) || "",
       evidence.length ? h("section", { class: "card", id: "evidence" },
-        h("h2", {}, t("evidence")), photos(evidence, t("evidence"))) : "",
+        h("h2", {}, t("evidence")),
+        photoGallery(evidence, t("evidence"), { asStaff: true })) : "",
       h("section", { class: "card" }, h("h2", {}, t("history")),
         h("ol", {}, ...workflow.history.map((e) => h("li", {},
           h("strong", {}, term("st", e.to)), " · ", when(e.at), " · ",

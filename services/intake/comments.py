@@ -1,0 +1,94 @@
+"""Comments on a report, by its reporter or the staff handling it, with at most one photo.
+
+A photo is never kept as sent: only its EXIF- and XMP-free copy and thumbnail are stored
+(public bucket, keys from server ids) and served, to staff only, through the gateway.
+Comments are capped per report and per author per 24 hours (Settings: comments_per_report,
+comment_photos_per_report, comments_per_author_per_day, comment_photos_per_author_per_day).
+The caps hold under concurrent posts: a comment is appended only if the report still has
+the comments that were counted (otherwise it counts again).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo.database import Database
+
+from aduan.config import Settings
+from aduan.errors import ApiError
+from aduan.images import Rendition
+from aduan.storage import ObjectStore
+
+DAY = timedelta(hours=24)
+ATTEMPTS = 5
+
+
+def _author_of(comment: dict[str, Any]) -> str:
+    return comment.get("author_id") or comment["by"]
+
+
+def _with_photo(comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [c for c in comments if c.get("photo") or c.get("photo_key")]
+
+
+def check_limits(settings: Settings, comments: list[dict[str, Any]], author: str,
+                 with_photo: bool, now: datetime) -> None:
+    if len(comments) >= settings.comments_per_report or (
+            with_photo and len(_with_photo(comments)) >= settings.comment_photos_per_report):
+        raise ApiError(422, "comment_limit", "This report takes no more comments (or photos).",
+                       {"comments": settings.comments_per_report,
+                        "photos": settings.comment_photos_per_report})
+    recent = [c for c in comments if _author_of(c) == author and c["at"] > now - DAY]
+    if len(recent) >= settings.comments_per_author_per_day:
+        counted = recent
+    elif with_photo and len(_with_photo(recent)) >= settings.comment_photos_per_author_per_day:
+        counted = _with_photo(recent)
+    else:
+        return
+    retry_after = max(1, int((min(c["at"] for c in counted) + DAY - now).total_seconds()))
+    raise ApiError(429, "comment_rate_limited",
+                   "Too many comments on this report today; try again later.",
+                   {"per_day": settings.comments_per_author_per_day,
+                    "photos_per_day": settings.comment_photos_per_author_per_day,
+                    "retry_after": retry_after})
+
+
+def photo_keys(report: dict[str, Any], comment_id: str) -> dict[str, str]:
+    base = f"{report['city']}/{report['_id']}/comments/{comment_id}"
+    return {"key": f"{base}.jpg", "thumbnail_key": f"{base}_thumb.jpg"}
+
+
+def add_comment(settings: Settings, db: Database, store: ObjectStore, report: dict[str, Any],
+                by: str, author_id: str | None, text: str,
+                photo: Rendition | None) -> dict[str, Any]:
+    comment: dict[str, Any] = {"id": uuid.uuid4().hex, "at": datetime.now(UTC), "by": by,
+                               "author_id": author_id, "text": text}
+    author = author_id or by
+    comments = report.get("comments", [])
+    check_limits(settings, comments, author, photo is not None, comment["at"])
+    if photo is not None:
+        comment["photo"] = photo_keys(report, comment["id"])
+        store.put(store.public_bucket, comment["photo"]["key"], photo.public_jpeg,
+                  "image/jpeg")
+        store.put(store.public_bucket, comment["photo"]["thumbnail_key"],
+                  photo.thumbnail_jpeg, "image/jpeg")
+    try:
+        for _ in range(ATTEMPTS):
+            appended = db.reports.update_one(
+                {"_id": report["_id"], f"comments.{len(comments)}": {"$exists": False}},
+                {"$push": {"comments": comment}})
+            if appended.matched_count:
+                return comment
+            # Someone commented meanwhile: count again with their comments.
+            comments = (db.reports.find_one({"_id": report["_id"]}, {"comments": 1}) or {}
+                        ).get("comments", [])
+            check_limits(settings, comments, author, photo is not None, comment["at"])
+        raise ApiError(409, "concurrent_update",
+                       "This report is taking many comments right now; retry.")
+    except Exception:
+        if photo is not None:
+            store.delete(store.public_bucket, comment["photo"]["key"])
+            store.delete(store.public_bucket, comment["photo"]["thumbnail_key"])
+        raise

@@ -1,0 +1,88 @@
+"""A report's photos served at stable addresses (aduan/photo_urls.py), under the report's
+visibility rules, instead of presigned URLs of the object store:
+
+- report photos and evidence photos: anyone while the report is public, else only its
+  reporter (X-Reporter-Token) and staff who may see it; otherwise the same 404 as a report
+  that does not exist;
+- comment photos: staff who may see the report (only the stripped copy exists).
+
+Answers carry an ETag (If-None-Match answers 304) and Cache-Control: `public` for what anyone
+may see, `private` otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any, Literal
+
+from flask import Flask, Response, request
+
+from aduan.errors import ApiError
+from aduan.storage import ObjectStore
+
+# A report may leave the public's view (archived, marked duplicate): shared caches keep a
+# photo a few minutes at most.
+MAX_AGE_S = 300
+Audience = Literal["public", "reporter", "staff"]
+# The report as the caller may see it and who the caller is; raises the report's 404.
+Viewer = Callable[[str], tuple[dict[str, Any], Audience]]
+
+
+def _not_found() -> ApiError:
+    return ApiError(404, "photo_not_found", "No photo at this address.")
+
+
+def _send(store: ObjectStore, key: str, audience: Audience) -> Response:
+    data = store.get(store.public_bucket, key)
+    response = Response(data, mimetype="image/jpeg")
+    response.set_etag(hashlib.sha256(data).hexdigest()[:32])
+    response.cache_control.max_age = MAX_AGE_S
+    if audience == "public":
+        response.cache_control.public = True
+    else:
+        response.cache_control.private = True
+    response.vary.update(("Authorization", "X-Reporter-Token"))
+    return response.make_conditional(request)
+
+
+def _pick(photo: dict[str, Any] | None, thumbnail: bool, key: str = "key") -> str:
+    if not photo or not photo.get(key):
+        raise _not_found()
+    return photo["thumbnail_key"] if thumbnail else photo[key]
+
+
+def register(app: Flask, store: ObjectStore, viewer: Viewer) -> None:
+    def report_photo(code: str, number: int, thumbnail: bool) -> Response:
+        report, audience = viewer(code)
+        photos = report.get("photos", [])
+        photo = photos[number - 1] if 1 <= number <= len(photos) else None
+        return _send(store, _pick(photo, thumbnail, "public_key"), audience)
+
+    def evidence(code: str, photo_id: str, thumbnail: bool) -> Response:
+        report, audience = viewer(code)
+        photo = next((p for entry in report.get("history", [])
+                      for p in entry.get("photos") or [] if p.get("id") == photo_id), None)
+        return _send(store, _pick(photo, thumbnail), audience)
+
+    def comment_photo(code: str, comment_id: str, thumbnail: bool) -> Response:
+        report, audience = viewer(code)
+        if audience != "staff":
+            raise _not_found()
+        comment = next((c for c in report.get("comments", []) if c.get("id") == comment_id),
+                       None)
+        return _send(store, _pick((comment or {}).get("photo"), thumbnail), audience)
+
+    app.add_url_rule("/reports/<code>/photos/<int:number>", "report_photo",
+                     lambda code, number: report_photo(code, number, False))
+    app.add_url_rule("/reports/<code>/photos/<int:number>/thumbnail", "report_thumbnail",
+                     lambda code, number: report_photo(code, number, True))
+    app.add_url_rule("/reports/<code>/evidence/<photo_id>", "evidence_photo",
+                     lambda code, photo_id: evidence(code, photo_id, False))
+    app.add_url_rule("/reports/<code>/evidence/<photo_id>/thumbnail", "evidence_thumbnail",
+                     lambda code, photo_id: evidence(code, photo_id, True))
+    app.add_url_rule("/reports/<code>/comments/<comment_id>/photo", "comment_photo",
+                     lambda code, comment_id: comment_photo(code, comment_id, False))
+    app.add_url_rule("/reports/<code>/comments/<comment_id>/photo/thumbnail",
+                     "comment_thumbnail",
+                     lambda code, comment_id: comment_photo(code, comment_id, True))

@@ -111,9 +111,13 @@ def local_secrets(run_root: Path = ROOT / ".run") -> dict[str, str]:
     ships, and restarting one keeps reporters' tokens valid."""
     path = run_root / "secrets.json"
     if path.exists():
-        return json.loads(path.read_text())
+        kept = json.loads(path.read_text())
+        if "DELIVERY_HASH_SECRET" in kept:  # else written before that key existed: make anew
+            return kept
+        path.unlink()
     run_root.mkdir(parents=True, exist_ok=True)
-    generated = {name: secrets.token_hex(32) for name in ("JWT_SECRET", "TOKEN_SECRET")}
+    generated = {name: secrets.token_hex(32)
+                 for name in ("JWT_SECRET", "TOKEN_SECRET", "DELIVERY_HASH_SECRET")}
     draft = run_root / f"secrets.json.{os.getpid()}"
     draft.write_text(json.dumps(generated))
     draft.chmod(0o600)

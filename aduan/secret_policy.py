@@ -32,6 +32,7 @@ EXIT_STATUS = 2
 SHIPPED_VALUES = frozenset({
     "dev-only-token-secret",
     "dev-only-jwt-secret-change-me-in-production",
+    "dev-only-delivery-hash-secret",
     "change-me",
     "changeme",
     "aduan",
@@ -74,6 +75,8 @@ RULES: tuple[SecretRule, ...] = (
     SecretRule("ADUAN_TOKEN_SECRET", HMAC_KEY_MIN_BYTES, lambda s: [s.token_secret]),
     SecretRule("ADUAN_TOKEN_PREVIOUS_SECRETS", HMAC_KEY_MIN_BYTES,
                lambda s: list(previous_secrets(s.token_previous_secrets)), lambda _: False),
+    SecretRule("ADUAN_DELIVERY_HASH_SECRET", HMAC_KEY_MIN_BYTES,
+               lambda s: [s.delivery_hash_secret]),
     SecretRule("ADUAN_S3_SECRET_KEY", 16, lambda s: [s.s3_secret_key]),
     # The broker's password lives in its URL; RabbitMQ's guest account only works locally.
     SecretRule("ADUAN_AMQP_URL", 12, lambda s: _url_password(s.amqp_url)),

@@ -47,6 +47,7 @@ def empty_env_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 REQUIRED_SECRETS = {
     "ADUAN_JWT_SECRET": "jwt-" + "a1" * 20,
     "ADUAN_TOKEN_SECRET": "token-" + "b2" * 20,
+    "ADUAN_DELIVERY_HASH_SECRET": "hash-" + "a7" * 20,
     "MONGO_PASSWORD": "c3" * 16,
     "RABBITMQ_PASSWORD": "d4" * 16,
     "MINIO_ROOT_PASSWORD": "e5" * 16,
@@ -212,6 +213,7 @@ def test_aduan_services_share_one_environment(services: dict[str, str]) -> None:
         url = f"http://{service}:{DEV.http_ports[service]}"
         assert shared[f"ADUAN_{service.upper()}_URL"] == url
 
+
 @pytest.mark.parametrize("missing", sorted(REQUIRED_SECRETS))
 def test_a_deployment_without_a_secret_does_not_even_render(empty_env_file: Path,
                                                             missing: str) -> None:
@@ -219,7 +221,6 @@ def test_a_deployment_without_a_secret_does_not_even_render(empty_env_file: Path
     refused = compose(empty_env_file, "config", "-q", env=others)
     assert refused.returncode != 0
     assert f"set {missing}" in refused.stderr
-
 
 
 def test_secrets_come_from_the_environment(empty_env_file: Path) -> None:

@@ -210,7 +210,8 @@ def test_pods_run_in_production_mode_and_refuse_the_example_secret() -> None:
                            if f"ADUAN_{f.name.upper()}" in example
                            and isinstance(f.default, str)})
     refused = "\n".join(secret_policy.problems(settings, example))
-    for variable in ("ADUAN_JWT_SECRET", "ADUAN_TOKEN_SECRET", "ADUAN_S3_SECRET_KEY",
+    for variable in ("ADUAN_JWT_SECRET", "ADUAN_TOKEN_SECRET", "ADUAN_DELIVERY_HASH_SECRET",
+                     "ADUAN_S3_SECRET_KEY",
                      "ADUAN_AMQP_URL", "ADUAN_MONGO_URL"):
         assert variable in refused
 

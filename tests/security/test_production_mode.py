@@ -16,6 +16,7 @@ from aduan.devstack import HTTP_SERVICES, ROOT, WORKERS
 GOOD_SECRETS = {
     "ADUAN_JWT_SECRET": "5a" * 32,
     "ADUAN_TOKEN_SECRET": "6b" * 32,
+    "ADUAN_DELIVERY_HASH_SECRET": "9f" * 32,
     "ADUAN_S3_SECRET_KEY": "7c" * 16,
     "ADUAN_AMQP_URL": f"amqp://aduan:{'8d' * 16}@127.0.0.1:1/%2F",
 }
@@ -41,8 +42,8 @@ def test_a_deployment_left_with_the_shipped_secrets_does_not_start(entry_point, 
     assert started.returncode != 0
     refusals = [line for line in started.stderr.splitlines() if "refusing to start" in line]
     named = {line.split(": ")[-1].split()[0] for line in refusals}
-    assert {"ADUAN_JWT_SECRET", "ADUAN_TOKEN_SECRET", "ADUAN_S3_SECRET_KEY",
-            "ADUAN_AMQP_URL"} <= named, started.stderr[-3000:]
+    assert {"ADUAN_JWT_SECRET", "ADUAN_TOKEN_SECRET", "ADUAN_DELIVERY_HASH_SECRET",
+            "ADUAN_S3_SECRET_KEY", "ADUAN_AMQP_URL"} <= named, started.stderr[-3000:]
 
 
 @pytest.mark.parametrize("entry_point", ["gateway", "notification-worker"])

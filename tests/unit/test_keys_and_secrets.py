@@ -21,7 +21,7 @@ ROOT = Path(__file__).parents[2]
 OLD, NEW, OTHER = "o" * 40, "n" * 40, "x" * 40
 GOOD = {
     "ADUAN_JWT_SECRET": "1f" * 32, "ADUAN_TOKEN_SECRET": "2e" * 32,
-    "ADUAN_S3_SECRET_KEY": "3d" * 16,
+    "ADUAN_S3_SECRET_KEY": "3d" * 16, "ADUAN_DELIVERY_HASH_SECRET": "5f" * 32,
     "ADUAN_AMQP_URL": f"amqp://aduan:{'4c' * 16}@rabbitmq:5672/%2F",
 }
 
@@ -31,6 +31,8 @@ def production(**environ: str) -> tuple[Settings, dict[str, str]]:
                                                                  Settings.jwt_secret),
                         token_secret=environ.get("ADUAN_TOKEN_SECRET", Settings.token_secret),
                         s3_secret_key=environ.get("ADUAN_S3_SECRET_KEY", Settings.s3_secret_key),
+                        delivery_hash_secret=environ.get("ADUAN_DELIVERY_HASH_SECRET",
+                                                         Settings.delivery_hash_secret),
                         amqp_url=environ.get("ADUAN_AMQP_URL", Settings.amqp_url),
                         mongo_url=environ.get("ADUAN_MONGO_URL", Settings.mongo_url),
                         jwt_previous_secrets=environ.get("ADUAN_JWT_PREVIOUS_SECRETS", ""))
@@ -119,7 +121,7 @@ def test_production_refuses_short_keys_and_weak_passwords_in_urls():
 def test_every_secret_value_the_repository_ships_is_refused():
     """Defaults, the dev stack's, examples: whatever a person could copy from this repo."""
     shipped = {Settings.jwt_secret, Settings.token_secret, Settings.s3_secret_key,
-               DEV.s3_secret_key}
+               Settings.delivery_hash_secret, DEV.s3_secret_key}
     demo = (ROOT / "scripts" / "demo.py").read_text()
     shipped |= set(re.findall(r'DEMO_PASSWORD = "([^"]+)"', demo))
     example = (ROOT / "deploy" / "k8s" / "examples" / "aduan-secrets.example.yaml").read_text()

@@ -16,10 +16,11 @@ from flask import Response
 
 # JSON answers and everything else that is not the console page: nothing may load or run.
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-# The console: its own scripts and styles (Leaflet and Chart.js set inline styles), photos by
-# presigned URL from the object store (another origin), API calls to its own origin only.
+# The console: its own scripts and styles (Leaflet and Chart.js set inline styles), photos
+# fetched from its own origin and shown as blobs (issue 15: no other origin serves a photo),
+# API calls to its own origin only.
 CONSOLE_POLICY = (
-    "default-src 'self'; img-src 'self' data: blob: http: https:; "
+    "default-src 'self'; img-src 'self' data: blob:; "
     "style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'")
 HSTS = "max-age=31536000; includeSubDomains"

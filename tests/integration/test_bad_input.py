@@ -84,7 +84,7 @@ def test_a_body_that_is_not_multipart(api, unchanged):
 
 def test_unknown_routes_and_methods_use_the_error_format(api):
     _assert_error(requests.get(f"{api}/nothing-here", timeout=10), 404, "not_found")
-    _assert_error(requests.delete(f"{api}/reports/PDG-2026-000001", timeout=10), 405,
+    _assert_error(requests.delete(f"{api}/reports/PDG-2026-7KQ-4M9-X2A", timeout=10), 405,
                   "method_not_allowed")
     _assert_error(requests.get(f"{api}/reports/NOPE-1", timeout=10), 404, "report_not_found")
 

@@ -18,7 +18,7 @@ from services.notification.audiences import REPORTER_STATUSES, Planner, local_ti
 from services.notification.contacts import normalize_phone
 from services.notification.digest import figures_for
 
-BODY = b'{"event":"report.forwarded","report":{"code":"PDG-2026-000001"}}'
+BODY = b'{"event":"report.forwarded","report":{"code":"PDG-2026-7KQ-4M9-X2A"}}'
 SECRET = "s3cret-s3cret-s3cret"
 
 
@@ -125,7 +125,7 @@ def test_deadlines_are_shown_in_the_city_time_zone():
 # ---- privacy ---------------------------------------------------------------------------------
 
 REPORT = {
-    "_id": "r1", "code": "DPK-2026-000001", "city": "depok", "category": "waste",
+    "_id": "r1", "code": "DPK-2026-3HW-6P2-Z9C", "city": "depok", "category": "waste",
     "description": "Sampah di depan rumah Bu Siti", "status": "forwarded",
     "location": {"lat": -6.3743, "lon": 106.823}, "kecamatan": {"code": "x", "name": "Beji"},
     "agencies": [{"code": "DLH"}], "created_at": datetime(2026, 11, 23, tzinfo=UTC),
@@ -305,7 +305,7 @@ def test_digest_figures_count_stages_overdue_and_response_times():
 def test_an_event_skipped_unread_is_one_the_planner_tells_no_one_of(event_key, status):
     planner = Planner(Settings(), None)  # type: ignore[arg-type]  # no database needed here
     body = {"status": status} if status else {}
-    report = {"_id": "r1", "code": "PDG-2026-000001", "city": "padang", "status": "verified",
+    report = {"_id": "r1", "code": "PDG-2026-7KQ-4M9-X2A", "city": "padang", "status": "verified",
               "reporter": {"email": "warga@example.id", "phone": "+6281234567890"}}
     if not planner.anyone_hears(event_key, body):
         assert planner.plan(event_key, body, report) == []

@@ -45,7 +45,7 @@ def test_event_keys():
 def test_every_pair_outside_the_table_is_refused_before_any_write():
     from aduan.workflow import IllegalTransition, transition
 
-    report = {"_id": "r", "code": "PDG-2026-000001", "city": "padang"}
+    report = {"_id": "r", "code": "PDG-2026-7KQ-4M9-X2A", "city": "padang"}
     actor = Actor(kind="staff", id="u", role="operator")
     for current in TRANSITIONS:
         for target in set(TRANSITIONS) - TRANSITIONS[current]:

@@ -19,11 +19,12 @@ from aduan.devstack import HTTP_SERVICES, ROOT, Stack
 @contextlib.contextmanager
 def extra_process(stack: Stack, name: str, argv: list[str], settings: dict[str, str]
                   ) -> Iterator[subprocess.Popen]:
-    """`settings` are ADUAN_* names without the prefix, laid over the stack's own."""
+    """`settings` are ADUAN_* names without the prefix, laid over the stack's own: those the
+    session put in this process's environment when it started the stack (asking the stack
+    again could give other keys, e.g. after its generated secrets were made anew)."""
     folder = stack.run_dir / "extra" / name
     (folder / "metrics").mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ADUAN_")}
-    env |= stack.env() | {f"ADUAN_{k}": v for k, v in settings.items()}
+    env = dict(os.environ) | {f"ADUAN_{k}": v for k, v in settings.items()}
     env |= {"PYTHONPATH": str(ROOT), "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics")}
     with open(folder / "process.log", "ab") as log:
         process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log,

@@ -103,29 +103,31 @@ TEST = Profile(
     internal_ports={"gateway": 19180},
 )
 PROFILES = {"dev": DEV, "test": TEST}
+LOCAL_SECRETS = ("JWT_SECRET", "TOKEN_SECRET", "DELIVERY_HASH_SECRET")
 
 
 def local_secrets(run_root: Path = ROOT / ".run") -> dict[str, str]:
     """This checkout's own keys for the local stacks, generated once and kept in
     `.run/secrets.json` (never committed): no local stack runs with a key the repository
-    ships, and restarting one keeps reporters' tokens valid."""
+    ships, and restarting one keeps reporters' tokens valid. A key added in a later version is
+    generated beside the kept ones."""
     path = run_root / "secrets.json"
-    if path.exists():
-        kept = json.loads(path.read_text())
-        if "DELIVERY_HASH_SECRET" in kept:  # else written before that key existed: make anew
-            return kept
-        path.unlink()
+    kept = json.loads(path.read_text()) if path.exists() else {}
+    if all(name in kept for name in LOCAL_SECRETS):
+        return kept
     run_root.mkdir(parents=True, exist_ok=True)
-    generated = {name: secrets.token_hex(32)
-                 for name in ("JWT_SECRET", "TOKEN_SECRET", "DELIVERY_HASH_SECRET")}
+    generated = {**{name: secrets.token_hex(32) for name in LOCAL_SECRETS}, **kept}
     draft = run_root / f"secrets.json.{os.getpid()}"
     draft.write_text(json.dumps(generated))
     draft.chmod(0o600)
-    # Linking the whole file into place fails if another run got there first: both then use
-    # the keys that were there first, never half-written ones.
-    with contextlib.suppress(FileExistsError):
-        os.link(draft, path)
-    draft.unlink()
+    if kept:
+        draft.replace(path)
+    else:
+        # Linking the whole file into place fails if another run got there first: both then
+        # use the keys that were there first, never half-written ones.
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+        draft.unlink()
     return json.loads(path.read_text())
 
 

@@ -26,18 +26,19 @@ from aduan.devstack import test_profile as profile_of_slot
 pytestmark = pytest.mark.stack
 
 FINAL = {"forwarded", "rejected", "needs_review"}
-# Clear of the slots test runs use, and one per run: two suites on one machine (ADUAN_TEST_SLOT)
-# must not start, restart and stop the same private broker node under each other.
+# Clear of the slots test runs use, and one per run: two suites on one machine (ADUAN_TEST_SLOT),
+# even in one checkout, must not start, restart and stop each other's broker node and stack.
 OWN_SLOT = 20 + int(os.environ.get("ADUAN_TEST_SLOT", "0") or 0)
 
 
 @pytest.fixture(scope="module")
 def broker_and_stack(stack):  # after the session's stack, which set up the environment
     broker = PrivateBroker(f"aduanfault{OWN_SLOT}", 5800 + OWN_SLOT,
-                           ROOT / ".run" / "fault-broker" / "rabbitmq")
+                           ROOT / ".run" / f"fault-broker{OWN_SLOT}" / "rabbitmq")
     broker.start(fresh=True)
     profile = profile_of_slot(OWN_SLOT)
-    own = Stack(profile, ROOT / ".run" / "fault-broker", overrides={"AMQP_URL": broker.amqp_url})
+    own = Stack(profile, ROOT / ".run" / f"fault-broker{OWN_SLOT}",
+                overrides={"AMQP_URL": broker.amqp_url})
     try:
         own.down()
         own.up()

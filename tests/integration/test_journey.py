@@ -127,7 +127,9 @@ def test_every_service_serves_health_readiness_and_metrics(stack):
         base = f"http://127.0.0.1:{port}"
         assert requests.get(f"{base}/healthz", timeout=5).json()["status"] == "ok", service
         assert requests.get(f"{base}/readyz", timeout=5).status_code == 200, service
-        metrics = requests.get(f"{base}/metrics", timeout=5)
+        # The gateway's on its internal listener only (tests/security/test_internal_endpoints.py).
+        metrics = requests.get(f"http://127.0.0.1:{stack.profile.metrics_port(service)}/metrics",
+                               timeout=5)
         assert metrics.status_code == 200, service
         assert "aduan_http_request_duration_seconds" in metrics.text, service
 

@@ -25,6 +25,9 @@ done
 failed_runs=0
 for run in $(seq 1 "$runs"); do
   clone="$(mktemp -d /tmp/aduan-repeat.XXXXXX)"
+  # mktemp makes it private; the broker-restart test's RabbitMQ node runs as the rabbitmq user
+  # and must reach its folder inside the clone, as it does in an ordinary checkout.
+  chmod 755 "$clone"
   git clone -q . "$clone"
   log="$logs/run-$run.log"
   started=$(date +%s)

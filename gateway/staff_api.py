@@ -129,7 +129,7 @@ def staff_blueprint(db: Database, settings: Settings) -> Blueprint:
             db.users.update_one({"_id": user_id}, {"$set": changes})
         if body.password:
             set_password(db, user_id, body.password)
-        if body.password or body.disabled or "role" in changes:
+        if body.password or body.disabled or "role" in changes or "agency" in changes:
             refresh_tokens.revoke_all(db, user_id)
             revoke_access(db, user_id)  # its access tokens too, in every service
         return jsonify(public_user(db.users.find_one({"_id": user_id})))

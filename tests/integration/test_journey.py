@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email
-import time
 from email import policy
 
 import piexif
@@ -12,6 +11,7 @@ import requests
 from photo_factory import fresh_padang_photo
 from PIL import Image
 from stack_client import REPORT, submit, wait_for_status
+from waiting import eventually
 
 from aduan.codes import well_formed
 
@@ -19,18 +19,15 @@ pytestmark = pytest.mark.stack
 
 
 def _emails_for(maildir, code: str, timeout_s: float = 20) -> list[email.message.EmailMessage]:
-    deadline = time.monotonic() + timeout_s
-    found: list = []
-    while time.monotonic() < deadline:
-        found = []
-        for path in maildir.glob("*.eml"):
-            message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-            if code in message["Subject"]:
-                found.append(message)
-        if any("diteruskan" in m["Subject"] for m in found):
-            return found
-        time.sleep(0.2)
-    return found
+    """The report's emails, once the forwarded one is among them."""
+    def found() -> list[email.message.EmailMessage]:
+        messages = [email.message_from_bytes(path.read_bytes(), policy=policy.default)
+                    for path in maildir.glob("*.eml")]
+        return [m for m in messages if code in m["Subject"]]
+
+    return eventually(lambda: (mine := found()) and any("diteruskan" in m["Subject"]
+                                                        for m in mine) and mine,
+                      timeout_s, f"the forwarded email of {code}", every_s=0.2)
 
 
 def test_a_fresh_local_photo_reaches_the_right_agency_and_the_reporter_hears(
@@ -68,8 +65,10 @@ def test_a_fresh_local_photo_reaches_the_right_agency_and_the_reporter_hears(
         f"http://{store_endpoint(stack)}/{store.raw_bucket}/{raw_key}", timeout=10)
     assert anonymous.status_code in (401, 403)
 
-    # Every event's outbox entry was published and cleared.
-    assert report["outbox"] == []
+    # Every event's outbox entry is published and cleared (the last one just after the
+    # status it announces was written).
+    eventually(lambda: db.reports.find_one({"_id": report["_id"]})["outbox"] == [], 20,
+               "the outbox cleared")
 
     messages = _emails_for(stack.maildir, receipt["code"])
     subjects = sorted(m["Subject"] for m in messages)

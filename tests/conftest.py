@@ -12,9 +12,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from pymongo.database import Database
+
 from aduan.config import Settings
+from aduan.db import get_db
 from aduan.devstack import ROOT, Stack, test_profile
 from aduan.messaging import delete_topology
+from aduan.storage import ObjectStore
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +37,23 @@ def stack() -> Iterator[Stack]:
         raise
     yield running
     running.down()
+
+
+@pytest.fixture(scope="session")
+def settings(stack: Stack) -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+def api(stack: Stack) -> str:
+    return f"http://127.0.0.1:{stack.profile.http_ports['gateway']}/api/v1"
+
+
+@pytest.fixture(scope="session")
+def db(settings: Settings) -> Database:
+    return get_db(settings)
+
+
+@pytest.fixture(scope="session")
+def store(settings: Settings) -> ObjectStore:
+    return ObjectStore(settings)

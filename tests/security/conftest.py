@@ -8,34 +8,8 @@ from typing import Any
 import pytest
 from attackers import file_report, settle
 from photo_factory import INSIDE, WIB, camera_photo, fresh_padang_photo
-from pymongo.database import Database
 from staff_accounts import make_staff
 from workflow_client import act
-
-from aduan.config import Settings
-from aduan.db import get_db
-from aduan.devstack import Stack
-from aduan.storage import ObjectStore
-
-
-@pytest.fixture(scope="session")
-def settings(stack: Stack) -> Settings:
-    return Settings.from_env()
-
-
-@pytest.fixture(scope="session")
-def api(stack: Stack) -> str:
-    return f"http://127.0.0.1:{stack.profile.http_ports['gateway']}/api/v1"
-
-
-@pytest.fixture(scope="session")
-def db(settings: Settings) -> Database:
-    return get_db(settings)
-
-
-@pytest.fixture(scope="session")
-def store(settings: Settings) -> ObjectStore:
-    return ObjectStore(settings)
 
 
 @pytest.fixture(scope="session")

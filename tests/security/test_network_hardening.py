@@ -42,6 +42,15 @@ def _subscription(url: str) -> dict:
 
 # ---- 1. webhooks: server-side request forgery -------------------------------------------
 
+def _registration_refused(base: str, settings, db, url: str) -> None:
+    """`base`: the gateway's API, or a notification service of its own."""
+    response = requests.post(f"{base}/webhooks", json=_subscription(url),
+                             headers=staff_headers(settings, "sysadmin"), timeout=10)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "webhook_address_not_allowed"
+    assert db.webhook_subscriptions.count_documents({"url": url}) == 0
+
+
 @pytest.mark.parametrize("url", [
     "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
     "http://[fd00:ec2::254]/latest/meta-data/",
@@ -49,12 +58,7 @@ def _subscription(url: str) -> dict:
 ])
 def test_attacker_registers_a_webhook_to_the_cloud_metadata_address_is_refused(
         api, settings, db, url):
-    before = db.webhook_subscriptions.count_documents({})
-    response = requests.post(f"{api}/webhooks", json=_subscription(url),
-                             headers=staff_headers(settings, "sysadmin"), timeout=10)
-    assert response.status_code == 422, response.text
-    assert response.json()["error"]["code"] == "webhook_address_not_allowed"
-    assert db.webhook_subscriptions.count_documents({}) == before
+    _registration_refused(api, settings, db, url)
 
 
 @pytest.mark.parametrize("url", [
@@ -65,12 +69,7 @@ def test_attacker_registers_a_webhook_to_the_cloud_metadata_address_is_refused(
 ])
 def test_attacker_registers_a_webhook_to_a_private_or_loopback_address_is_refused(
         api, settings, db, url):
-    before = db.webhook_subscriptions.count_documents({})
-    response = requests.post(f"{api}/webhooks", json=_subscription(url),
-                             headers=staff_headers(settings, "sysadmin"), timeout=10)
-    assert response.status_code == 422, response.text
-    assert response.json()["error"]["code"] == "webhook_address_not_allowed"
-    assert db.webhook_subscriptions.count_documents({}) == before
+    _registration_refused(api, settings, db, url)
 
 
 def test_attacker_registers_a_webhook_to_a_name_that_resolves_to_loopback_is_refused(
@@ -78,12 +77,7 @@ def test_attacker_registers_a_webhook_to_a_name_that_resolves_to_loopback_is_ref
     """The test stack lets its own receivers on 127.0.0.1 through, under that spelling only:
     `localhost` resolves to the very same address and is refused."""
     with Receiver() as receiver:
-        url = f"http://localhost:{receiver.port}/hook"
-        response = requests.post(f"{api}/webhooks", json=_subscription(url),
-                                 headers=staff_headers(settings, "sysadmin"), timeout=10)
-        assert response.status_code == 422, response.text
-        assert response.json()["error"]["code"] == "webhook_address_not_allowed"
-        assert db.webhook_subscriptions.count_documents({"url": url}) == 0
+        _registration_refused(api, settings, db, f"http://localhost:{receiver.port}/hook")
         submit_depok(api)
         pipeline_settled(api, db)
     assert receiver.received == []
@@ -97,12 +91,8 @@ def test_attacker_spells_loopback_as_a_number_the_resolver_accepts_is_refused(
     127.0.0.1 without asking any DNS server."""
     with Receiver() as receiver, extra_http_service(stack, "notification", free_port(),
                                                     PRODUCTION_WEBHOOKS) as notification:
-        url = f"http://{spelling}:{receiver.port}/hook"
-        response = requests.post(f"{notification}/webhooks", json=_subscription(url),
-                                 headers=staff_headers(settings, "sysadmin"), timeout=10)
-        assert response.status_code == 422, response.text
-        assert response.json()["error"]["code"] == "webhook_address_not_allowed"
-        assert db.webhook_subscriptions.count_documents({"url": url}) == 0
+        _registration_refused(notification, settings, db,
+                              f"http://{spelling}:{receiver.port}/hook")
     assert receiver.received == []
 
 

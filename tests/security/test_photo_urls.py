@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from attackers import file_report, settle
+from attackers import every_answer_about, file_report, settle
 from photo_factory import fresh_padang_photo
 from staff_accounts import make_staff
 from workflow_client import act
@@ -39,21 +39,12 @@ def test_aggregator_collects_every_answer_and_finds_no_store_address(api, db, se
                "photo": ("p.jpg", fresh_padang_photo(), "image/jpeg")})
     assert comment.status_code == 201, comment.text
 
-    reporter = {"X-Reporter-Token": receipt["token"]}
-    o311, where = f"{api}/open311/v2", {"jurisdiction_id": "padang"}
     answers = {
-        "public view": requests.get(f"{api}/reports/{code}", timeout=10),
-        "reporter view": requests.get(f"{api}/reports/{code}", headers=reporter, timeout=10),
-        "reporter workflow": requests.get(f"{api}/reports/{code}/workflow", headers=reporter,
-                                          timeout=10),
+        **every_answer_about(api, receipt),
         "staff view": requests.get(f"{api}/staff/reports/{code}", headers=operator, timeout=10),
         "staff workflow": requests.get(f"{api}/reports/{code}/workflow", headers=operator,
                                        timeout=10),
         "resolve answer": resolved,
-        "list": requests.get(f"{api}/reports", params={"page_size": 100}, timeout=10),
-        "open311 json": requests.get(f"{o311}/requests/{code}.json", params=where, timeout=10),
-        "open311 xml": requests.get(f"{o311}/requests/{code}.xml", params=where, timeout=10),
-        "open311 list": requests.get(f"{o311}/requests.json", params=where, timeout=10),
     }
     for name, answer in answers.items():
         assert answer.status_code == 200, (name, answer.text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from attackers import file_report, settle
+from attackers import every_answer_about, file_report, settle
 from photo_factory import fresh_padang_photo
 from staff_accounts import make_staff
 from workflow_client import act
@@ -30,21 +30,7 @@ def test_resident_and_public_read_every_answer_and_never_find_the_internal_note(
         done = act(api, code, action, dlh, body, photo=photo)
         assert done.status_code == 200, done.text
 
-    reporter = {"X-Reporter-Token": receipt["token"]}
-    o311, where = f"{api}/open311/v2", {"jurisdiction_id": "padang"}
-    answers = {
-        "public view": requests.get(f"{api}/reports/{code}", timeout=10),
-        "reporter view": requests.get(f"{api}/reports/{code}", headers=reporter, timeout=10),
-        "reporter workflow": requests.get(f"{api}/reports/{code}/workflow", headers=reporter,
-                                          timeout=10),
-        "public list": requests.get(f"{api}/reports", params={"page_size": 100}, timeout=10),
-        "public map": requests.get(f"{api}/reports", timeout=10,
-                                   params={"page_size": 100, "format": "geojson"}),
-        "open311 json": requests.get(f"{o311}/requests/{code}.json", params=where, timeout=10),
-        "open311 xml": requests.get(f"{o311}/requests/{code}.xml", params=where, timeout=10),
-        "open311 list": requests.get(f"{o311}/requests.json", params=where, timeout=10),
-        "open311 list xml": requests.get(f"{o311}/requests.xml", params=where, timeout=10),
-    }
+    answers = every_answer_about(api, receipt)
     for name, answer in answers.items():
         assert answer.status_code == 200, (name, answer.text)
         assert "KATA-RAHASIA" not in answer.text and "0812" not in answer.text, name

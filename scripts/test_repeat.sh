@@ -12,7 +12,6 @@ hogs="${HOG:-0}"
 slot="${ADUAN_TEST_SLOT:-7}"  # its own ports and queues: a `make test` beside it is left alone
 logs="$(pwd)/.run/test-repeat"
 mkdir -p "$logs"
-head="$(git rev-parse --short HEAD)"
 
 hog_pids=()
 stop_hogs() { [ ${#hog_pids[@]} -eq 0 ] || kill "${hog_pids[@]}" 2>/dev/null; hog_pids=(); }
@@ -29,6 +28,7 @@ for run in $(seq 1 "$runs"); do
   # and must reach its folder inside the clone, as it does in an ordinary checkout.
   chmod 755 "$clone"
   git clone -q . "$clone"
+  head="$(git -C "$clone" rev-parse --short HEAD)"
   log="$logs/run-$run.log"
   started=$(date +%s)
   (cd "$clone" && CI=true ADUAN_TEST_SLOT="$slot" make test) >"$log" 2>&1

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -68,21 +67,23 @@ def test_a_broker_restart_mid_burst_loses_nothing(broker_and_stack):
             responses.append(submit(api, photo))
 
     def restart_broker() -> None:
-        while len(responses) < 8:  # a burst is under way
-            time.sleep(0.05)
-        broker.stop()
-        down["from"] = datetime.now(UTC)
-        # Down until a few reports have come back accepted after it went: at most two requests
-        # (one per client) were in flight when it stopped, so at least two of these four were
-        # filed while it was gone, however slow the machine.
-        answered_at_stop = len(responses)
-        deadline = time.monotonic() + 60
-        while len(responses) < answered_at_stop + 4 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        down["to"] = datetime.now(UTC)
-        broker.start()
-        restarted.set()
-        stop_submitting.set()
+        try:
+            eventually(lambda: len(responses) >= 8, 60, "a burst under way", every_s=0.05)
+            broker.stop()
+            try:
+                down["from"] = datetime.now(UTC)
+                # Down until a few reports have come back accepted after it went: at most two
+                # requests (one per client) were in flight when it stopped, so at least two of
+                # these four were filed while it was gone, however slow the machine.
+                answered_at_stop = len(responses)
+                eventually(lambda: len(responses) >= answered_at_stop + 4, 60,
+                           "four answers while the broker is down", every_s=0.05)
+                down["to"] = datetime.now(UTC)
+            finally:
+                broker.start()
+            restarted.set()
+        finally:  # the clients stop whatever happened
+            stop_submitting.set()
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         chaos = pool.submit(restart_broker)

@@ -47,6 +47,9 @@ def _later_sweep_passes(db, tap) -> None:
     seen: late sentinel reports placed one after another, each breach awaited before the
     next is placed. The third one's pass started after the second's finished, which started
     after the first one's was under way."""
+    # Placed in the database: only a report whose forwarding deadline has already passed makes
+    # the sweep act now, and one filed through the API gets a deadline working days away; no
+    # API removes a report, so the sentinels are removed the same way.
     placed = []
     for _ in range(3):
         sentinel = place_report(db, "verified",

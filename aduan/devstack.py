@@ -107,6 +107,14 @@ PROFILES = {"dev": DEV, "test": TEST}
 LOCAL_SECRETS = ("JWT_SECRET", "TOKEN_SECRET", "DELIVERY_HASH_SECRET")
 
 
+def http_service_argv(service: str, *ports: int, name: str | None = None) -> list[str]:
+    """The command that runs an HTTP service under gunicorn, listening on each of `ports`
+    on this machine (as compose and Kubernetes run it, bound to their own addresses)."""
+    binds = [arg for port in ports for arg in ("-b", f"127.0.0.1:{port}")]
+    return [sys.executable, "-m", "gunicorn", "-c", "python:aduan.gunicorn_conf", *binds,
+            "--name", name or f"aduan-{service}", HTTP_SERVICES[service]]
+
+
 def local_secrets(run_root: Path = ROOT / ".run") -> dict[str, str]:
     """This checkout's own keys for the local stacks, generated once and kept in
     `.run/secrets.json` (never committed): no local stack runs with a key the repository
@@ -291,19 +299,13 @@ class Stack:
         return str(folder)
 
     def start_http(self, service: str) -> None:
-        port = self.profile.http_ports[service]
-        binds = ["-b", f"127.0.0.1:{port}"]
+        ports = [self.profile.http_ports[service]]
         extra_env = {"PROMETHEUS_MULTIPROC_DIR": self._metrics_dir(service)}
         internal = self.profile.internal_ports.get(service)
         if internal:
-            binds += ["-b", f"127.0.0.1:{internal}"]
+            ports.append(internal)
             extra_env["ADUAN_INTERNAL_PORT"] = str(internal)
-        self._spawn(
-            service,
-            [sys.executable, "-m", "gunicorn", "-c", "python:aduan.gunicorn_conf",
-             *binds, "--name", f"aduan-{service}", HTTP_SERVICES[service]],
-            extra_env,
-        )
+        self._spawn(service, http_service_argv(service, *ports), extra_env)
 
     def start_worker(self, name: str, copy: int = 0) -> str:
         service, module = WORKERS[name]

@@ -7,13 +7,12 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 
 import requests
 from waiting import eventually
 
-from aduan.devstack import HTTP_SERVICES, ROOT, Stack
+from aduan.devstack import ROOT, Stack, http_service_argv
 
 
 @contextlib.contextmanager
@@ -53,9 +52,7 @@ def _ready(url: str) -> bool:
 def extra_http_service(stack: Stack, service: str, port: int, settings: dict[str, str]
                        ) -> Iterator[str]:
     """One more copy of `service` on `port`, ready; yields its base URL."""
-    argv = [sys.executable, "-m", "gunicorn", "-c", "python:aduan.gunicorn_conf",
-            "-b", f"127.0.0.1:{port}", "--name", f"aduan-{service}-extra",
-            HTTP_SERVICES[service]]
+    argv = http_service_argv(service, port, name=f"aduan-{service}-extra")
     url = f"http://127.0.0.1:{port}"
     with extra_process(stack, f"{service}-{port}", argv, {"WEB_WORKERS": "1", **settings}):
         eventually(lambda: _ready(url), 60, f"the extra {service} service")

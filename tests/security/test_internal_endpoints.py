@@ -4,15 +4,13 @@ internal listener (`ADUAN_INTERNAL_PORT`, a second gunicorn bind)."""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 import requests
 from extra_process import extra_process
 from http_receiver import free_port
 from waiting import eventually
 
-from aduan.devstack import HTTP_SERVICES
+from aduan.devstack import http_service_argv
 
 pytestmark = pytest.mark.stack
 
@@ -53,9 +51,8 @@ def _answers(url: str) -> bool:
 def test_attacker_reads_readiness_of_a_failing_gateway_learns_no_internal_host(stack):
     """A gateway whose upstream is down: the details exist, but only on the internal port."""
     dead, public_port, internal_port = free_port(), free_port(), free_port()
-    argv = [sys.executable, "-m", "gunicorn", "-c", "python:aduan.gunicorn_conf",
-            "-b", f"127.0.0.1:{public_port}", "-b", f"127.0.0.1:{internal_port}",
-            "--name", "aduan-gateway-failing", HTTP_SERVICES["gateway"]]
+    argv = http_service_argv("gateway", public_port, internal_port,
+                             name="aduan-gateway-failing")
     settings = {"WEB_WORKERS": "1", "INTERNAL_PORT": str(internal_port),
                 "NOTIFICATION_URL": f"http://127.0.0.1:{dead}"}
     public, internal = f"http://127.0.0.1:{public_port}", f"http://127.0.0.1:{internal_port}"

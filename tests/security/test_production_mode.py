@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from aduan.devstack import HTTP_SERVICES, ROOT, WORKERS
+from aduan.devstack import HTTP_SERVICES, ROOT, WORKERS, http_service_argv
 
 GOOD_SECRETS = {
     "ADUAN_JWT_SECRET": "5a" * 32,
@@ -21,8 +21,7 @@ GOOD_SECRETS = {
     "ADUAN_AMQP_URL": f"amqp://aduan:{'8d' * 16}@127.0.0.1:1/%2F",
 }
 ENTRY_POINTS = {
-    **{service: [sys.executable, "-m", "gunicorn", "-c", "python:aduan.gunicorn_conf",
-                 "-b", "127.0.0.1:0", app] for service, app in HTTP_SERVICES.items()},
+    **{service: http_service_argv(service, 0) for service in HTTP_SERVICES},
     **{name: [sys.executable, "-m", module] for name, (_, module) in WORKERS.items()},
     "digest": [sys.executable, "-m", "services.notification.digest"],
 }

@@ -32,5 +32,5 @@ USER aduan:aduan
 # 8080: the gateway (the HTTP services use 8081-8084); 9100: a worker's metrics port, and the
 # gateway's internal listener (/metrics, readiness details: ADUAN_INTERNAL_PORT), never public.
 EXPOSE 8080 9100
-CMD ["gunicorn", "-c", "python:aduan.gunicorn_conf", "-b", "0.0.0.0:8080", "-b", "0.0.0.0:9100", \
+CMD ["gunicorn", "-c", "python:aduan.infra.gunicorn_conf", "-b", "0.0.0.0:8080", "-b", "0.0.0.0:9100", \
      "--name", "aduan-gateway", "gateway.app:create_app()"]

@@ -7,14 +7,14 @@ bootstrap:
 	@scripts/bootstrap.sh
 
 up: bootstrap
-	@$(PY) -m aduan.devstack up
+	@$(PY) -m tools.devstack up
 
 down:
-	@[ -x $(PY) ] && $(PY) -m aduan.devstack down || true
+	@[ -x $(PY) ] && $(PY) -m tools.devstack down || true
 
 # Each process of `make up`: name, pid, up/down, restarts by the supervisor, port.
 status:
-	@$(PY) -m aduan.devstack status
+	@$(PY) -m tools.devstack status
 
 demo: bootstrap
 	@$(PY) scripts/demo.py

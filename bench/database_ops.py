@@ -4,7 +4,7 @@ Starts a throwaway SecantusDB per measurement (`secantusd-py`, on disk in a temp
 unless `--mongo-url` (or ADUAN_MONGO_URL) names a server, fills `reports` with report-like
 documents and times, from one client:
 - insert, find by `_id`, update by `_id`, find-and-modify by `_id` and an equality look-up on
-  an indexed field, with the product's indexes (`aduan.db.INDEXES`), at two collection sizes
+  an indexed field, with the product's indexes (`aduan.infra.db.INDEXES`), at two collection sizes
   (a cost that grows with the size is a scan);
 - an update by `_id` with no secondary index, with each index alone, and with all of them.
 
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from common import throwaway_mongo, write_result  # noqa: E402
 
-from aduan.db import INDEXES  # noqa: E402
+from aduan.infra.db import INDEXES  # noqa: E402
 
 
 def report_document() -> dict:

@@ -2,7 +2,7 @@
 
 Starts a throwaway SecantusDB (`secantusd-py`, on disk in a temporary folder) unless
 `--mongo-url` (or ADUAN_MONGO_URL) names a server, creates the product's indexes
-(`aduan.db.INDEXES`), stores N random 64-bit hashes for one city (plus 5% in another city),
+(`aduan.infra.db.INDEXES`), stores N random 64-bit hashes for one city (plus 5% in another city),
 then times `find_duplicate` - the worker's own code - for look-ups that hit (a stored hash
 with 0-3 bits flipped) and that miss (a fresh random hash).
 
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from common import throwaway_mongo, write_result  # noqa: E402
 
-from aduan.db import INDEXES  # noqa: E402
+from aduan.infra.db import INDEXES  # noqa: E402
 from services.verification.duplicates import (  # noqa: E402
     COLLECTION,
     find_duplicate,

@@ -34,10 +34,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 from common import percentile, write_result  # noqa: E402
 from photo_factory import fresh_padang_photo, varied_padang_photos  # noqa: E402
 
-from aduan.config import Settings  # noqa: E402
-from aduan.db import get_db  # noqa: E402
-from aduan.devstack import WORKERS, Stack, test_profile  # noqa: E402
-from aduan.messaging import (  # noqa: E402
+from aduan.infra.config import Settings  # noqa: E402
+from aduan.infra.db import get_db  # noqa: E402
+from aduan.infra.messaging import (  # noqa: E402
     Event,
     Publisher,
     connect,
@@ -45,7 +44,8 @@ from aduan.messaging import (  # noqa: E402
     delete_topology,
     queue_name,
 )
-from aduan.storage import ObjectStore  # noqa: E402
+from aduan.infra.storage import ObjectStore  # noqa: E402
+from tools.devstack import WORKERS, Stack, test_profile  # noqa: E402
 
 BENCH_SLOT = 9
 PRODUCTION_TIMINGS = {

@@ -30,8 +30,8 @@ from common import percentile, write_result  # noqa: E402
 from photo_factory import fresh_padang_photo  # noqa: E402
 from stack_client import submit, wait_for_status  # noqa: E402
 
-from aduan.devstack import HTTP_SERVICES, Stack, test_profile  # noqa: E402
-from aduan.report_metrics import observe_transition  # noqa: E402
+from aduan.infra.report_metrics import observe_transition  # noqa: E402
+from tools.devstack import HTTP_SERVICES, Stack, test_profile  # noqa: E402
 
 
 def scrape_costs(stack: Stack, scrapes: int) -> dict[str, dict[str, float]]:

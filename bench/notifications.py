@@ -27,13 +27,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 from common import write_result  # noqa: E402
 from http_receiver import Receiver  # noqa: E402
 
-from aduan.config import Settings  # noqa: E402
-from aduan.db import ensure_indexes, get_db  # noqa: E402
-from aduan.devstack import Stack, port_open, test_profile, wait_until  # noqa: E402
-from aduan.messaging import Delivery  # noqa: E402
+from aduan.infra.config import Settings  # noqa: E402
+from aduan.infra.db import ensure_indexes, get_db  # noqa: E402
+from aduan.infra.messaging import Delivery  # noqa: E402
 from services.notification import signing, webhooks  # noqa: E402
 from services.notification.webhooks import Dispatcher  # noqa: E402
 from services.notification.worker import Notifier  # noqa: E402
+from tools.devstack import Stack, port_open, test_profile, wait_until  # noqa: E402
 
 
 def _report(i: int) -> dict:

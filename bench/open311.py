@@ -112,9 +112,9 @@ def measure(args: argparse.Namespace, url: str) -> None:
     database = f"aduan_bench_{uuid.uuid4().hex[:8]}"
     os.environ.update({"ADUAN_MONGO_URL": url, "ADUAN_MONGO_DB": database,
                        "ADUAN_RATE_LIMIT_PER_IP": "100000000"})
-    from aduan.catalogue import ensure_seeded
-    from aduan.config import Settings
-    from aduan.db import ensure_indexes, get_db
+    from aduan.infra.catalogue import ensure_seeded
+    from aduan.infra.config import Settings
+    from aduan.infra.db import ensure_indexes, get_db
     from gateway.app import create_app
 
     db = get_db(Settings.from_env())

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from common import write_result  # noqa: E402
 
-from aduan.config import Settings  # noqa: E402
+from aduan.infra.config import Settings  # noqa: E402
 from services.routing.calendar import WorkCalendar  # noqa: E402
 from services.routing.sla import Deadlines  # noqa: E402
 from services.routing.stats import Statistician  # noqa: E402

@@ -27,10 +27,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 from common import write_result  # noqa: E402
 from photo_factory import varied_padang_photos  # noqa: E402
 
-from aduan.config import Settings  # noqa: E402
-from aduan.db import get_db  # noqa: E402
-from aduan.devstack import Stack, test_profile  # noqa: E402
-from aduan.messaging import delete_topology  # noqa: E402
+from aduan.infra.config import Settings  # noqa: E402
+from aduan.infra.db import get_db  # noqa: E402
+from aduan.infra.messaging import delete_topology  # noqa: E402
+from tools.devstack import Stack, test_profile  # noqa: E402
 
 SOAK_SLOT = 8
 FINAL = {"forwarded", "rejected", "needs_review"}

@@ -37,7 +37,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from common import write_result  # noqa: E402
 from photo_factory import INSIDE, PHOTOS, camera_photo  # noqa: E402
 
-from aduan.images import enable_heif  # noqa: E402
+from aduan.infra.images import enable_heif  # noqa: E402
 from services.verification.judge import examine_photo  # noqa: E402
 from services.verification.policy import Policy  # noqa: E402
 

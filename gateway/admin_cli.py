@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from aduan.auth import PLATFORM_ADMIN
-from aduan.config import Settings
-from aduan.db import ensure_indexes, get_db
-from aduan.errors import ApiError
-from aduan.validation import Strict, validate
+from aduan.infra.config import Settings
+from aduan.infra.db import ensure_indexes, get_db
+from aduan.web.auth import PLATFORM_ADMIN
+from aduan.web.errors import ApiError
+from aduan.web.validation import Strict, validate
 from gateway.schemas import Password, Username
 from gateway.users import NewUser, create_user
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from aduan.errors import ApiError
+from aduan.web.errors import ApiError
 
 PREFIX = "adn"
 

@@ -7,9 +7,9 @@ from urllib.parse import quote
 
 from flask import Flask, jsonify, request
 
-from aduan.config import Settings
-from aduan.db import ensure_indexes, get_db, ping
-from aduan.web import create_app as create_service_app
+from aduan.infra.config import Settings
+from aduan.infra.db import ensure_indexes, get_db, ping
+from aduan.web.app import create_app as create_service_app
 from gateway.clients import identify_and_limit
 from gateway.open311.views import PREFIXES as OPEN311_PREFIXES
 from gateway.open311.views import open311_blueprint

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import g, request
 from pymongo.database import Database
 
-from aduan.config import Settings
-from aduan.errors import ApiError
+from aduan.infra.config import Settings
+from aduan.web.errors import ApiError
 from gateway import api_keys, rate_limit
 from gateway.client_address import client_address
 

@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from aduan.config import Settings
-from aduan.errors import ApiError
+from aduan.infra.config import Settings
+from aduan.web.errors import ApiError
 
 # A record is forgotten this long after its last attempt's wait is over.
 KEEP = timedelta(days=1)

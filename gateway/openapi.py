@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from aduan.codes import CODE_PATTERN
-from aduan.parking import ReplayIn
+from aduan.domain.codes import CODE_PATTERN
+from aduan.web.parking import ReplayIn
 from gateway.open311.openapi import open311_paths
 from gateway.schemas import ApiKeyIn, LoginIn, RefreshIn, UserChangeIn, UserIn
 from services.intake.queries import PublicListQuery, StaffListQuery

@@ -8,8 +8,8 @@ import threading
 import requests
 from flask import Response, request
 
-from aduan.errors import ApiError
-from aduan.web import REQUEST_ID_HEADER, current_request_id
+from aduan.web.app import REQUEST_ID_HEADER, current_request_id
+from aduan.web.errors import ApiError
 
 log = logging.getLogger(__name__)
 

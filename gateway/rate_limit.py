@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from pymongo.database import Database
 
-from aduan.db import increment
-from aduan.errors import ApiError
+from aduan.infra.db import increment
+from aduan.web.errors import ApiError
 
 WINDOW_S = 60
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pymongo import ReturnDocument
 from pymongo.database import Database
 
-from aduan.errors import ApiError
+from aduan.web.errors import ApiError
 
 
 def _digest(token: str) -> str:

@@ -7,7 +7,10 @@ from datetime import timedelta
 from flask import Blueprint, jsonify, request
 from pymongo.database import Database
 
-from aduan.auth import (
+from aduan.infra.catalogue import cities
+from aduan.infra.config import Settings
+from aduan.infra.revocations import revoke_access
+from aduan.web.auth import (
     PLATFORM_ADMIN,
     SYSADMIN,
     Principal,
@@ -15,12 +18,9 @@ from aduan.auth import (
     issue_access_token,
     require_roles,
 )
-from aduan.catalogue import cities
-from aduan.config import Settings
-from aduan.errors import ApiError
-from aduan.revocations import revoke_access
-from aduan.scope import city_scope, require_city, scoped
-from aduan.validation import parse_json_object, validate
+from aduan.web.errors import ApiError
+from aduan.web.scope import city_scope, require_city, scoped
+from aduan.web.validation import parse_json_object, validate
 from gateway import api_keys, login_throttle, refresh_tokens
 from gateway.schemas import ApiKeyIn, LoginIn, RefreshIn, UserChangeIn, UserIn
 from gateway.users import (

@@ -12,8 +12,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from aduan.auth import AGENCY_ROLES, Principal
-from aduan.errors import ApiError
+from aduan.web.auth import AGENCY_ROLES, Principal
+from aduan.web.errors import ApiError
 
 _hasher = PasswordHasher()
 # Verifying against this when the user does not exist keeps the answer time the same.

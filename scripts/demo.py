@@ -15,10 +15,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from photo_factory import INSIDE, WIB, camera_photo
 
-from aduan.config import Settings
-from aduan.db import get_db
-from aduan.devstack import DEV, ROOT, Stack
+from aduan.infra.config import Settings
+from aduan.infra.db import get_db
 from gateway.users import NewUser, create_user
+from tools.devstack import DEV, ROOT, Stack
 
 GATEWAY = "http://127.0.0.1:8080/api/v1"
 SAMPLES = [

@@ -14,11 +14,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from pymongo.database import Database
 
-from aduan.config import Settings
-from aduan.db import get_db
-from aduan.devstack import ROOT, Stack, test_profile
-from aduan.messaging import delete_topology
-from aduan.storage import ObjectStore
+from aduan.infra.config import Settings
+from aduan.infra.db import get_db
+from aduan.infra.messaging import delete_topology
+from aduan.infra.storage import ObjectStore
+from tools.devstack import ROOT, Stack, test_profile
 
 
 @pytest.fixture(scope="session")

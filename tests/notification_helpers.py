@@ -12,9 +12,9 @@ from typing import Any
 from photo_factory import INSIDE, WIB, camera_photo
 from stack_client import REPORT, submit
 
-from aduan.auth import Principal, issue_access_token
-from aduan.config import Settings
-from aduan.messaging import CONSUMERS, connect, queue_name
+from aduan.infra.config import Settings
+from aduan.infra.messaging import CONSUMERS, connect, queue_name
+from aduan.web.auth import Principal, issue_access_token
 
 
 def depok_report(**changes: Any) -> dict[str, Any]:

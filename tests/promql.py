@@ -12,10 +12,10 @@ import pytest
 import yaml
 from prometheus_client.metrics import MetricWrapperBase
 
-from aduan import metrics
-from aduan.config import Settings
-from aduan.devstack import ROOT
-from aduan.queue_metrics import QueueStatsCollector
+from aduan.infra import metrics
+from aduan.infra.config import Settings
+from aduan.infra.queue_metrics import QueueStatsCollector
+from tools.devstack import ROOT
 
 RULES_FILE = ROOT / "deploy" / "prometheus" / "rules" / "aduan.yml"
 
@@ -41,7 +41,7 @@ GRAFANA_VALUES = {"$__rate_interval": "1m", "$__interval": "15s", "$__range": "1
 
 
 def exported_metric_names() -> set[str]:
-    """Every sample name the Aduan processes can expose (aduan/metrics.py and the collectors)."""
+    """Every sample name the Aduan processes can expose (aduan/infra/metrics.py, collectors)."""
     names = set()
     for value in vars(metrics).values():
         if isinstance(value, MetricWrapperBase):

@@ -10,7 +10,7 @@ from photo_factory import fresh_padang_photo
 from pymongo.database import Database
 from waiting import eventually
 
-from aduan.storage import ObjectStore
+from aduan.infra.storage import ObjectStore
 
 REPORT = {
     "category": "waste",

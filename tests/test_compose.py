@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aduan.config import Settings
-from aduan.devstack import DEV, HTTP_SERVICES, ROOT, WORKERS
+from aduan.infra.config import Settings
+from tools.devstack import DEV, HTTP_SERVICES, ROOT, WORKERS
 
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 PROMETHEUS_CONFIG = ROOT / "deploy" / "prometheus" / "prometheus.yml"
@@ -31,7 +31,7 @@ EXPECTED_SERVICES = INFRASTRUCTURE | {
 }
 ADUAN_SERVICES = EXPECTED_SERVICES - INFRASTRUCTURE
 EXPECTED_VOLUMES = {"mongo-data", "minio-data", "rabbitmq-data", "prometheus-data", "grafana-data"}
-# Read by aduan/gunicorn_conf.py, not by Settings.
+# Read by aduan/infra/gunicorn_conf.py, not by Settings.
 GUNICORN_VARIABLES = {"ADUAN_WEB_WORKERS", "ADUAN_WEB_THREADS"}
 KNOWN_VARIABLES = {f"ADUAN_{f.name.upper()}" for f in fields(Settings)} | GUNICORN_VARIABLES
 
@@ -167,7 +167,7 @@ def test_http_service(services: dict[str, str], name: str) -> None:
     block = services[name]
     port = DEV.http_ports[name]
     command = section(block, "command") or ""
-    assert command.startswith("gunicorn -c python:aduan.gunicorn_conf"), command
+    assert command.startswith("gunicorn -c python:aduan.infra.gunicorn_conf"), command
     assert f"-b 0.0.0.0:{port}" in command
     assert f"'{HTTP_SERVICES[name]}'" in command
     assert f"http://127.0.0.1:{port}/readyz" in (section(block, "healthcheck") or "")

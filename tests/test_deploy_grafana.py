@@ -1,5 +1,5 @@
 """deploy/grafana: provisioning, and dashboards whose every expression parses and reads only
-metrics the platform exports (aduan/metrics.py, the queue collector, Prometheus, RabbitMQ)."""
+metrics the platform exports (aduan/infra/metrics.py, the queue collector, Prometheus, RabbitMQ)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 import yaml
 from promql import check_expressions_parse, known_metric_names, metric_names
 
-from aduan import metrics
-from aduan.devstack import ROOT
+from aduan.infra import metrics
+from tools.devstack import ROOT
 
 GRAFANA = ROOT / "deploy" / "grafana"
 DASHBOARDS = GRAFANA / "dashboards"

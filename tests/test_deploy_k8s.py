@@ -14,10 +14,10 @@ import pytest
 import yaml
 from cloudcoil.models.keda.v1alpha1 import ScaledObject
 
-from aduan import secret_policy
-from aduan.config import Settings
-from aduan.devstack import DEV, HTTP_SERVICES, ROOT, WORKERS
-from aduan.messaging import CONSUMERS
+from aduan.infra import secret_policy
+from aduan.infra.config import Settings
+from aduan.infra.messaging import CONSUMERS
+from tools.devstack import DEV, HTTP_SERVICES, ROOT, WORKERS
 
 K8S = ROOT / "deploy" / "k8s"
 SECRET_EXAMPLE = K8S / "examples" / "aduan-secrets.example.yaml"
@@ -103,7 +103,7 @@ def test_every_process_has_a_deployment_running_the_same_command() -> None:
     assert set(deployments) == set(HTTP_SERVICES) | set(WORKERS)
     for name, app in HTTP_SERVICES.items():
         command = _container(deployments[name])["command"]
-        assert command[:3] == ["gunicorn", "-c", "python:aduan.gunicorn_conf"]
+        assert command[:3] == ["gunicorn", "-c", "python:aduan.infra.gunicorn_conf"]
         assert command[-1] == app
         assert f"0.0.0.0:{DEV.http_ports[name]}" in command
     for name, (_, module) in WORKERS.items():

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from aduan.devstack import DEV, HTTP_SERVICES, ROOT, WORKERS
+from tools.devstack import DEV, HTTP_SERVICES, ROOT, WORKERS
 
 K8S = ROOT / "deploy" / "k8s"
 NAMESPACE = "aduan"

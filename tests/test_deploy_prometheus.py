@@ -9,8 +9,8 @@ from pathlib import Path
 import yaml
 from promql import RULES_FILE, known_metric_names, metric_names, run_promtool
 
-from aduan.config import Settings
-from aduan.devstack import DEV, HTTP_SERVICES, ROOT, WORKERS
+from aduan.infra.config import Settings
+from tools.devstack import DEV, HTTP_SERVICES, ROOT, WORKERS
 
 PROMETHEUS = ROOT / "deploy" / "prometheus"
 CONFIG = PROMETHEUS / "prometheus.yml"

@@ -12,11 +12,11 @@ from typing import Any
 import requests
 from pymongo.database import Database
 
-from aduan.auth import Principal, issue_access_token
-from aduan.config import Settings
-from aduan.keyring import reporter_token_keys
-from aduan.messaging import Event, Publisher, connect, exchange_name
-from aduan.tokens import reporter_token
+from aduan.infra.config import Settings
+from aduan.infra.keyring import reporter_token_keys
+from aduan.infra.messaging import Event, Publisher, connect, exchange_name
+from aduan.infra.tokens import reporter_token
+from aduan.web.auth import Principal, issue_access_token
 
 
 def bearer(settings: Settings, role: str, city: str = "padang", agency: str | None = None,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, send_from_directory
 
-from aduan.errors import ApiError
-from aduan.geo import BOUNDARIES
-from aduan.security_headers import CONSOLE_POLICY
+from aduan.domain.geo import BOUNDARIES
+from aduan.web.errors import ApiError
+from aduan.web.security_headers import CONSOLE_POLICY
 
 HERE = Path(__file__).resolve().parent
 

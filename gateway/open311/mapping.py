@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aduan.catalogue import KECAMATAN, rule_agencies
+from aduan.infra.catalogue import KECAMATAN, rule_agencies
 from services.notification.templates import STATUS_EXPLANATIONS, STATUS_NAMES
 
 LANGUAGES = ("id", "en")

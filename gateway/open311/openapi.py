@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aduan.codes import CODE_PATTERN
+from aduan.domain.codes import CODE_PATTERN
 from gateway.open311.queries import RequestsQuery
 
 CLIENT = [{}, {"apiKey": []}]

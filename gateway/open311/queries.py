@@ -1,7 +1,7 @@
 """GET requests: its parameters, the 90-day rule and the MongoDB filter they become.
 
 Every value is checked into a plain type first, so no query operator can be smuggled in; the
-filter keeps the public list's rule (aduan.visibility): no confidential report, and only
+filter keeps the public list's rule (aduan.domain.visibility): no confidential report, and only
 reports that staff or the photo checks have let through, also when asked for by their
 service_request_id.
 """
@@ -13,9 +13,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from aduan.codes import CODE_PATTERN
-from aduan.errors import ApiError
-from aduan.visibility import PUBLIC_STATUSES, public_conditions
+from aduan.domain.codes import CODE_PATTERN
+from aduan.domain.visibility import PUBLIC_STATUSES, public_conditions
+from aduan.web.errors import ApiError
 from gateway.open311.mapping import statuses_for
 
 MAX_SPAN = timedelta(days=90)

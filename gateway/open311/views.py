@@ -14,13 +14,12 @@ from flask import Blueprint, Response, g, request
 from pymongo.database import Database
 from werkzeug.exceptions import HTTPException
 
-from aduan import photo_urls
-from aduan.catalogue import cities
-from aduan.codes import well_formed
-from aduan.config import Settings
-from aduan.errors import ApiError
-from aduan.visibility import public_conditions
-from aduan.web import REQUEST_ID_HEADER, current_request_id
+from aduan.domain.codes import well_formed
+from aduan.domain.visibility import public_conditions
+from aduan.infra.catalogue import cities
+from aduan.infra.config import Settings
+from aduan.web.app import REQUEST_ID_HEADER, current_request_id, photo_urls
+from aduan.web.errors import ApiError
 from gateway.open311 import mapping, queries
 from gateway.open311.formats import FORMATS, render, render_errors
 from gateway.open311.submit import read_form, send_to_intake

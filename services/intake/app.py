@@ -8,22 +8,22 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, jsonify, request
 
-from aduan.auth import ROLES, Principal, current_principal, require_roles
-from aduan.catalogue import CategoryCache, cities, ensure_seeded
-from aduan.codes import normalise, well_formed
-from aduan.config import Settings
-from aduan.db import ensure_indexes, get_db, ping
-from aduan.errors import ApiError
-from aduan.keyring import reporter_token_keys
-from aduan.messaging import Publisher
-from aduan.photos import read_uploaded_renditions
-from aduan.storage import ObjectStore
-from aduan.tokens import token_matches
-from aduan.validation import parse_json_object, validate
-from aduan.visibility import NOT_FOUND_MESSAGE, is_public
-from aduan.web import create_app as create_service_app
-from aduan.web import current_request_id
-from aduan.workflow import agency_holds
+from aduan.domain.codes import normalise, well_formed
+from aduan.domain.lifecycle import agency_holds
+from aduan.domain.visibility import NOT_FOUND_MESSAGE, is_public
+from aduan.infra.catalogue import CategoryCache, cities, ensure_seeded
+from aduan.infra.config import Settings
+from aduan.infra.db import ensure_indexes, get_db, ping
+from aduan.infra.keyring import reporter_token_keys
+from aduan.infra.messaging import Publisher
+from aduan.infra.storage import ObjectStore
+from aduan.infra.tokens import token_matches
+from aduan.web.app import create_app as create_service_app
+from aduan.web.app import current_request_id
+from aduan.web.auth import ROLES, Principal, current_principal, require_roles
+from aduan.web.errors import ApiError
+from aduan.web.photos import read_uploaded_renditions
+from aduan.web.validation import parse_json_object, validate
 from services.intake import comments, photo_files, uploads
 from services.intake.queries import (
     PublicListQuery,

@@ -16,10 +16,10 @@ from typing import Any
 
 from pymongo.database import Database
 
-from aduan.config import Settings
-from aduan.errors import ApiError
-from aduan.images import Rendition
-from aduan.storage import ObjectStore
+from aduan.infra.config import Settings
+from aduan.infra.images import Rendition
+from aduan.infra.storage import ObjectStore
+from aduan.web.errors import ApiError
 
 DAY = timedelta(hours=24)
 ATTEMPTS = 5

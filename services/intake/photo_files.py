@@ -1,4 +1,4 @@
-"""A report's photos served at stable addresses (aduan/photo_urls.py), under the report's
+"""A report's photos served at stable addresses (aduan/web/photo_urls.py), under the report's
 visibility rules, instead of presigned URLs of the object store:
 
 - report photos and evidence photos: anyone while the report is public, else only its
@@ -18,8 +18,8 @@ from typing import Any, Literal
 
 from flask import Flask, Response, request
 
-from aduan.errors import ApiError
-from aduan.storage import ObjectStore
+from aduan.infra.storage import ObjectStore
+from aduan.web.errors import ApiError
 
 # A report may leave the public's view (archived, marked duplicate): shared caches keep a
 # photo a few minutes at most.

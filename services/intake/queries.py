@@ -8,12 +8,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from aduan.auth import Principal
-from aduan.codes import CODE_PATTERN
-from aduan.keywords import keywords
-from aduan.stages import KINIKO_STAGES, statuses_in_kiniko_stage
-from aduan.visibility import PUBLIC_PRIVACY, PUBLIC_STATUSES
-from aduan.workflow import agency_holds_filter, overdue_filter
+from aduan.domain.codes import CODE_PATTERN
+from aduan.domain.keywords import keywords
+from aduan.domain.lifecycle import agency_holds_filter, overdue_filter
+from aduan.domain.stages import KINIKO_STAGES, statuses_in_kiniko_stage
+from aduan.domain.visibility import PUBLIC_PRIVACY, PUBLIC_STATUSES
+from aduan.web.auth import Principal
 
 SORTS = {"created_at": ("created_at", 1), "-created_at": ("created_at", -1),
          "updated_at": ("updated_at", 1), "-updated_at": ("updated_at", -1)}

@@ -15,18 +15,18 @@ from typing import Any
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from aduan import metrics
-from aduan.catalogue import cities
-from aduan.codes import new_code
-from aduan.config import Settings
-from aduan.errors import ApiError
-from aduan.keyring import reporter_token_keys
-from aduan.keywords import keywords
-from aduan.messaging import Event, Publisher
-from aduan.outbox import flush, outbox_entry
-from aduan.photos import EXTENSIONS, Photo
-from aduan.storage import ObjectStore
-from aduan.tokens import idempotent_report_id, reporter_token
+from aduan.domain.codes import new_code
+from aduan.domain.keywords import keywords
+from aduan.infra import metrics
+from aduan.infra.catalogue import cities
+from aduan.infra.config import Settings
+from aduan.infra.keyring import reporter_token_keys
+from aduan.infra.messaging import Event, Publisher
+from aduan.infra.outbox import flush, outbox_entry
+from aduan.infra.storage import ObjectStore
+from aduan.infra.tokens import idempotent_report_id, reporter_token
+from aduan.web.errors import ApiError
+from aduan.web.photos import EXTENSIONS, Photo
 from services.intake.schemas import ReportIn
 
 log = logging.getLogger(__name__)

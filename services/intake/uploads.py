@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import request
 
-from aduan.config import Settings
-from aduan.errors import ApiError
-from aduan.photos import Photo, read_uploaded_photos
-from aduan.validation import parse_json_object
+from aduan.infra.config import Settings
+from aduan.web.errors import ApiError
+from aduan.web.photos import Photo, read_uploaded_photos
+from aduan.web.validation import parse_json_object
 
 MAX_PHOTOS = 5
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aduan import photo_urls
-from aduan.auth import OPERATOR, Principal
-from aduan.stages import kiniko_stage
-from aduan.visibility import shown_texts
+from aduan.domain.stages import kiniko_stage
+from aduan.domain.visibility import shown_texts
+from aduan.web import photo_urls
+from aduan.web.auth import OPERATOR, Principal
 
 
 def _history(report: dict[str, Any], with_actors: bool, as_reporter: bool = False

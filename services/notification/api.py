@@ -8,7 +8,7 @@
 - `GET /reports/<code>/deliveries`: the delivery log of one report (operators and sysadmins of
   its city), recipients masked.
 
-The platform admin (`aduan.scope`) sees and manages every city's.
+The platform admin (`aduan.web.scope`) sees and manages every city's.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 from pymongo.database import Database
 
-from aduan.auth import (
+from aduan.infra.catalogue import cities
+from aduan.infra.config import Settings
+from aduan.web.auth import (
     OPERATOR,
     PLATFORM_ADMIN,
     SYSADMIN,
@@ -24,11 +26,9 @@ from aduan.auth import (
     current_principal,
     require_roles,
 )
-from aduan.catalogue import cities
-from aduan.config import Settings
-from aduan.errors import ApiError
-from aduan.scope import city_scope, require_city, scoped
-from aduan.validation import parse_json_object, validate
+from aduan.web.errors import ApiError
+from aduan.web.scope import city_scope, require_city, scoped
+from aduan.web.validation import parse_json_object, validate
 from services.notification import deliveries, webhooks
 from services.notification.webhook_targets import TargetRefused, resolve_target
 

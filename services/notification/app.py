@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from aduan.config import Settings
-from aduan.db import ensure_indexes, get_db, ping
-from aduan.web import create_app as create_service_app
+from aduan.infra.config import Settings
+from aduan.infra.db import ensure_indexes, get_db, ping
+from aduan.web.app import create_app as create_service_app
 from services.notification.api import create_blueprint
 
 

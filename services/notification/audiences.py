@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 from pymongo.database import Database
 
-from aduan.catalogue import cities
-from aduan.config import Settings
+from aduan.infra.catalogue import cities
+from aduan.infra.config import Settings
 from services.notification import contacts, privacy, templates
 from services.notification.contacts import Contact, normalize_phone
 from services.notification.sms import sms_enabled

@@ -35,10 +35,10 @@ from zoneinfo import ZoneInfo
 
 from pymongo.database import Database
 
-from aduan.catalogue import cities
-from aduan.config import Settings
-from aduan.db import get_db
-from aduan.logs import mask_email, setup_logging
+from aduan.infra.catalogue import cities
+from aduan.infra.config import Settings
+from aduan.infra.db import get_db
+from aduan.infra.logs import mask_email, setup_logging
 from services.notification import contacts, templates
 from services.notification.deliveries import (
     FAILED,

@@ -13,10 +13,10 @@ import logging
 import signal
 import threading
 
-from aduan import metrics
-from aduan.config import Settings
-from aduan.db import get_db
-from aduan.logs import setup_logging
+from aduan.infra import metrics
+from aduan.infra.config import Settings
+from aduan.infra.db import get_db
+from aduan.infra.logs import setup_logging
 from services.notification.webhooks import Dispatcher
 
 log = logging.getLogger(__name__)

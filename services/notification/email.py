@@ -13,7 +13,7 @@ import ssl
 from email import policy
 from email.message import EmailMessage
 
-from aduan.config import Settings
+from aduan.infra.config import Settings
 from services.notification.deliveries import DeliveryFailed, DeliveryRejected
 from services.notification.templates import Rendered
 

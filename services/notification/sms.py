@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from aduan.config import Settings
+from aduan.infra.config import Settings
 from services.notification.deliveries import DeliveryFailed, DeliveryRejected
 
 PLACEHOLDERS = ("to", "text", "sender")

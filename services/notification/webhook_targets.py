@@ -30,7 +30,7 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from aduan.config import Settings
+from aduan.infra.config import Settings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 

@@ -30,9 +30,9 @@ from pymongo import ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from aduan import metrics
-from aduan.config import Settings
-from aduan.validation import Strict
+from aduan.infra import metrics
+from aduan.infra.config import Settings
+from aduan.web.validation import Strict
 from services.notification import pinned_http, signing
 from services.notification.deliveries import CANCELLED, PARKED, PENDING, SENT
 from services.notification.privacy import OWNERS, webhook_may_receive, webhook_payload

@@ -8,12 +8,12 @@ import logging
 import time
 from typing import Any
 
-from aduan import metrics
-from aduan.config import Settings
-from aduan.db import get_db
-from aduan.errors import PermanentError
-from aduan.logs import mask_email, mask_phone, redact_contacts
-from aduan.messaging import Delivery, run_consumer_process
+from aduan.infra import metrics
+from aduan.infra.config import Settings
+from aduan.infra.db import get_db
+from aduan.infra.logs import mask_email, mask_phone, redact_contacts
+from aduan.infra.messaging import Delivery, run_consumer_process
+from aduan.web.errors import PermanentError
 from services.notification import sms, webhooks
 from services.notification.audiences import Notice, Planner
 from services.notification.deliveries import (

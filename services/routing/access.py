@@ -9,14 +9,14 @@ from typing import Any
 from flask import request
 from pymongo.database import Database
 
-from aduan.auth import Principal, current_principal, require_roles
-from aduan.codes import normalise, well_formed
-from aduan.config import Settings
-from aduan.errors import ApiError
-from aduan.keyring import reporter_token_keys
-from aduan.tokens import token_matches
-from aduan.visibility import is_public
-from aduan.workflow import agency_holds
+from aduan.domain.codes import normalise, well_formed
+from aduan.domain.lifecycle import agency_holds
+from aduan.domain.visibility import is_public
+from aduan.infra.config import Settings
+from aduan.infra.keyring import reporter_token_keys
+from aduan.infra.tokens import token_matches
+from aduan.web.auth import Principal, current_principal, require_roles
+from aduan.web.errors import ApiError
 
 REPORTER_TOKEN_HEADER = "X-Reporter-Token"
 

@@ -2,7 +2,7 @@
 
 A planner looks at the report as read and returns a `Plan` (target status, fields to set, the
 history details) or refuses with an ApiError. `Workflow.perform` applies the plan with the
-conditional update of `aduan.workflow.transition`; when someone else changed the report in
+conditional update of `aduan.domain.lifecycle.transition`; when someone else changed the report in
 between, it reads it again and re-plans, so an action that is still valid goes through (two
 agencies accepting at once), and one that no longer is (two operators forwarding at once) is
 refused with 409 `concurrent_update`.
@@ -17,11 +17,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from aduan.config import Settings
-from aduan.errors import ApiError
-from aduan.messaging import Publisher
-from aduan.outbox import flush
-from aduan.workflow import (
+from aduan.domain.lifecycle import (
     INACTIVE_ASSIGNMENTS,
     Actor,
     can_move_assignment,
@@ -29,6 +25,10 @@ from aduan.workflow import (
     overall_status,
     transition,
 )
+from aduan.infra.config import Settings
+from aduan.infra.messaging import Publisher
+from aduan.infra.outbox import flush
+from aduan.web.errors import ApiError
 from services.routing.sla import Deadlines
 
 MAX_ATTEMPTS = 5

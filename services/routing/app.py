@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from aduan.catalogue import ensure_seeded
-from aduan.config import Settings
-from aduan.db import ensure_indexes, get_db, ping
-from aduan.messaging import Publisher
-from aduan.storage import ObjectStore
-from aduan.web import create_app as create_service_app
+from aduan.infra.catalogue import ensure_seeded
+from aduan.infra.config import Settings
+from aduan.infra.db import ensure_indexes, get_db, ping
+from aduan.infra.messaging import Publisher
+from aduan.infra.storage import ObjectStore
+from aduan.web.app import create_app as create_service_app
 from services.routing import catalogue_api, stats_api, workflow_api
 from services.routing.actions import Workflow
 from services.routing.calendar import calendar_from_setting

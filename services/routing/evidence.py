@@ -7,10 +7,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from aduan.config import Settings
-from aduan.images import Rendition
-from aduan.photos import read_uploaded_renditions
-from aduan.storage import ObjectStore
+from aduan.infra.config import Settings
+from aduan.infra.images import Rendition
+from aduan.infra.storage import ObjectStore
+from aduan.web.photos import read_uploaded_renditions
 
 MAX_EVIDENCE_PHOTOS = 3
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from pymongo.database import Database
 
-from aduan.catalogue import KECAMATAN, kecamatan_agency_code, rule_agencies
-from aduan.geo import kecamatan_of
+from aduan.domain.geo import kecamatan_of
+from aduan.infra.catalogue import KECAMATAN, kecamatan_agency_code, rule_agencies
 
 KECAMATAN_MARGIN_M = 500.0
 

@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from aduan.codes import CODE_PATTERN
-from aduan.validation import Strict
+from aduan.domain.codes import CODE_PATTERN
+from aduan.web.validation import Strict
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 Note = Annotated[Text, Field(min_length=1, max_length=2000)]

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from aduan.catalogue import cities
-from aduan.config import Settings
+from aduan.infra.catalogue import cities
+from aduan.infra.config import Settings
 from services.routing.calendar import WorkCalendar
 
 

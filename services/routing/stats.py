@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aduan.stages import KINIKO_STAGES, SIGAP_STAGES, kiniko_stage, sigap_stage
+from aduan.domain.stages import KINIKO_STAGES, SIGAP_STAGES, kiniko_stage, sigap_stage
 from services.routing.sla import Deadlines
 
 FORWARD_DECISIONS = frozenset({"forwarded", "referred", "archived", "duplicate", "rejected"})

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from flask import Flask, Response, jsonify, request
 from pymongo.database import Database
 
-from aduan.auth import LEADER, OPERATOR, SYSADMIN
-from aduan.catalogue import cities
-from aduan.errors import ApiError
+from aduan.infra.catalogue import cities
+from aduan.web.auth import LEADER, OPERATOR, SYSADMIN
+from aduan.web.errors import ApiError
 from services.routing.access import signed_in
 from services.routing.sla import Deadlines
 from services.routing.stats import PERIODS, Statistician, agencies_csv, counts_csv

@@ -23,13 +23,13 @@ from typing import Any
 
 from pymongo.database import Database
 
-from aduan import metrics
-from aduan.config import Settings
-from aduan.db import get_db
-from aduan.logs import setup_logging
-from aduan.messaging import Event, Publisher
-from aduan.outbox import flush, outbox_entry
-from aduan.workflow import AWAITING_FORWARD, INACTIVE_ASSIGNMENTS, Actor
+from aduan.domain.lifecycle import AWAITING_FORWARD, INACTIVE_ASSIGNMENTS, Actor
+from aduan.infra import metrics
+from aduan.infra.config import Settings
+from aduan.infra.db import get_db
+from aduan.infra.logs import setup_logging
+from aduan.infra.messaging import Event, Publisher
+from aduan.infra.outbox import flush, outbox_entry
 from services.routing.actions import Workflow
 from services.routing.calendar import calendar_from_setting
 from services.routing.sla import Deadlines

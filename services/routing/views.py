@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from aduan import photo_urls
-from aduan.stages import stages
-from aduan.visibility import shown_texts
+from aduan.domain.stages import stages
+from aduan.domain.visibility import shown_texts
+from aduan.web import photo_urls
 
 
 def _iso(value: Any) -> Any:

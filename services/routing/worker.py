@@ -9,11 +9,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from aduan.config import Settings
-from aduan.db import get_db
-from aduan.errors import PermanentError
-from aduan.messaging import Delivery, Publisher, run_consumer_process
-from aduan.workflow import Actor
+from aduan.domain.lifecycle import Actor
+from aduan.infra.config import Settings
+from aduan.infra.db import get_db
+from aduan.infra.messaging import Delivery, Publisher, run_consumer_process
+from aduan.web.errors import PermanentError
 from services.routing.actions import Workflow
 from services.routing.calendar import calendar_from_setting
 from services.routing.rules import decide, kecamatan_of_report

@@ -11,15 +11,15 @@ from flask import Flask, jsonify, request
 from pydantic import BaseModel
 from pymongo.database import Database
 
-from aduan import metrics
-from aduan.auth import AGENCY_ROLES, LEADER, OPERATOR, ROLES, SYSADMIN, Principal
-from aduan.config import Settings
-from aduan.errors import ApiError
-from aduan.stages import kiniko_stage_for_agency, stages
-from aduan.storage import ObjectStore
-from aduan.validation import parse_json_object, validate
-from aduan.web import current_request_id
-from aduan.workflow import INACTIVE_ASSIGNMENTS, Actor, agency_holds_filter
+from aduan.domain.lifecycle import INACTIVE_ASSIGNMENTS, Actor, agency_holds_filter
+from aduan.domain.stages import kiniko_stage_for_agency, stages
+from aduan.infra import metrics
+from aduan.infra.config import Settings
+from aduan.infra.storage import ObjectStore
+from aduan.web.app import current_request_id
+from aduan.web.auth import AGENCY_ROLES, LEADER, OPERATOR, ROLES, SYSADMIN, Principal
+from aduan.web.errors import ApiError
+from aduan.web.validation import parse_json_object, validate
 from services.routing.access import reporter_report, signed_in, staff_report
 from services.routing.actions import Plan, Planner, Workflow
 from services.routing.evidence import (

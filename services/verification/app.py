@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, request
 
-from aduan.auth import OPERATOR, current_principal, require_roles
-from aduan.config import Settings
-from aduan.db import ensure_indexes, get_db, ping
-from aduan.images import ALLOWED_FORMATS, enable_heif
-from aduan.messaging import Publisher
-from aduan.storage import ObjectStore
-from aduan.validation import parse_json_object, validate
-from aduan.web import create_app as create_service_app
-from aduan.web import current_request_id
+from aduan.infra.config import Settings
+from aduan.infra.db import ensure_indexes, get_db, ping
+from aduan.infra.images import ALLOWED_FORMATS, enable_heif
+from aduan.infra.messaging import Publisher
+from aduan.infra.storage import ObjectStore
+from aduan.web.app import create_app as create_service_app
+from aduan.web.app import current_request_id
+from aduan.web.auth import OPERATOR, current_principal, require_roles
+from aduan.web.validation import parse_json_object, validate
 from services.verification.override import VerdictIn, VerdictOverride
 
 

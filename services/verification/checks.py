@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from math import asin, cos, radians, sin, sqrt
 
-from aduan.geo import EARTH_RADIUS_M, city_area
+from aduan.domain.geo import EARTH_RADIUS_M, city_area
 from services.verification.exif import PhotoMetadata
 from services.verification.policy import Policy
 

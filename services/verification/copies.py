@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aduan.images import Rendition
-from aduan.storage import ObjectStore
+from aduan.infra.images import Rendition
+from aduan.infra.storage import ObjectStore
 
 PUBLIC_FIELDS = ("public_key", "thumbnail_key", "public_size")
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from aduan.phash import (
+from aduan.domain.phash import (
     BITS,
     CHUNK_BITS,
     chunks,

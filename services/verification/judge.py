@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aduan.images import (
+from aduan.infra.images import (
     ALLOWED_FORMATS,
     ORIGINAL_SIZE,
     ImageRejected,

@@ -16,15 +16,15 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 from pymongo.database import Database
 
-from aduan import metrics
-from aduan.auth import Principal
-from aduan.errors import ApiError
-from aduan.images import ImageRejected, open_image, render
-from aduan.messaging import Publisher
-from aduan.outbox import flush
-from aduan.storage import ObjectStore
-from aduan.validation import Strict
-from aduan.workflow import Actor, can_transition, transition
+from aduan.domain.lifecycle import Actor, can_transition, transition
+from aduan.infra import metrics
+from aduan.infra.images import ImageRejected, open_image, render
+from aduan.infra.messaging import Publisher
+from aduan.infra.outbox import flush
+from aduan.infra.storage import ObjectStore
+from aduan.web.auth import Principal
+from aduan.web.errors import ApiError
+from aduan.web.validation import Strict
 from services.verification.copies import delete_copies, publish_copies, unpublished
 
 log = logging.getLogger(__name__)

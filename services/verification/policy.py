@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from aduan.catalogue import cities
-from aduan.config import Settings
+from aduan.infra.catalogue import cities
+from aduan.infra.config import Settings
 
 REJECT, REVIEW, FLAG, OFF = "reject", "review", "flag", "off"
 Action = Literal["reject", "review", "flag", "off"]

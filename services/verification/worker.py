@@ -7,15 +7,15 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from aduan import metrics
-from aduan.config import Settings
-from aduan.db import get_db
-from aduan.errors import PermanentError
-from aduan.images import ALLOWED_FORMATS, enable_heif
-from aduan.messaging import Delivery, Publisher, run_consumer_process
-from aduan.outbox import flush
-from aduan.storage import ObjectStore
-from aduan.workflow import Actor, transition
+from aduan.domain.lifecycle import Actor, transition
+from aduan.infra import metrics
+from aduan.infra.config import Settings
+from aduan.infra.db import get_db
+from aduan.infra.images import ALLOWED_FORMATS, enable_heif
+from aduan.infra.messaging import Delivery, Publisher, run_consumer_process
+from aduan.infra.outbox import flush
+from aduan.infra.storage import ObjectStore
+from aduan.web.errors import PermanentError
 from services.verification.copies import publish_copies
 from services.verification.duplicates import DuplicateMatch, find_duplicate, remember
 from services.verification.judge import PhotoFinding, examine_photo

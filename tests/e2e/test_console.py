@@ -17,9 +17,9 @@ from photo_factory import INSIDE, WIB, camera_photo, fresh_padang_photo
 from stack_client import submit, wait_for_status
 from staff_accounts import PASSWORD, make_staff
 
-from aduan.config import Settings
-from aduan.db import get_db
-from aduan.devstack import Stack
+from aduan.infra.config import Settings
+from aduan.infra.db import get_db
+from tools.devstack import Stack
 
 pytestmark = pytest.mark.stack
 HERE = Path(__file__).parent

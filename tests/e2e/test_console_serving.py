@@ -7,7 +7,7 @@ import re
 import pytest
 import requests
 
-from aduan.devstack import Stack
+from tools.devstack import Stack
 
 pytestmark = pytest.mark.stack
 
@@ -58,5 +58,5 @@ def test_an_unknown_boundary_is_a_clear_404(base_url, name):
 
 def test_a_missing_asset_is_a_404(base_url):
     assert requests.get(f"{base_url}/static/js/nope.js", timeout=10).status_code == 404
-    assert requests.get(f"{base_url}/static/../../aduan/config.py",
+    assert requests.get(f"{base_url}/static/../../aduan/infra/config.py",
                         timeout=10).status_code == 404

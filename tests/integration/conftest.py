@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aduan.config import Settings
+from aduan.infra.config import Settings
 
 
 @pytest.fixture()

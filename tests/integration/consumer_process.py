@@ -8,9 +8,9 @@ from dataclasses import replace
 
 from pymongo import ReturnDocument
 
-from aduan.config import Settings
-from aduan.db import get_db
-from aduan.messaging import Consumer, Delivery
+from aduan.infra.config import Settings
+from aduan.infra.db import get_db
+from aduan.infra.messaging import Consumer, Delivery
 
 
 def main() -> None:

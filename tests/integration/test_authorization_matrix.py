@@ -14,7 +14,7 @@ from photo_factory import fresh_padang_photo
 from stack_client import submit, wait_for_status
 from staff_accounts import make_platform_admin, make_staff
 
-from aduan.auth import PLATFORM_ADMIN, ROLES, TOKEN_ROLES, Principal, issue_access_token
+from aduan.web.auth import PLATFORM_ADMIN, ROLES, TOKEN_ROLES, Principal, issue_access_token
 
 pytestmark = pytest.mark.stack
 

@@ -18,10 +18,10 @@ from photo_factory import fresh_padang_photo
 from stack_client import submit
 from waiting import eventually
 
-from aduan.config import Settings
-from aduan.db import get_db
-from aduan.devstack import ROOT, PrivateBroker, Stack
-from aduan.devstack import test_profile as profile_of_slot
+from aduan.infra.config import Settings
+from aduan.infra.db import get_db
+from tools.devstack import ROOT, PrivateBroker, Stack
+from tools.devstack import test_profile as profile_of_slot
 
 pytestmark = pytest.mark.stack
 

@@ -15,7 +15,7 @@ import pika
 import pytest
 from waiting import eventually
 
-from aduan.messaging import (
+from aduan.infra.messaging import (
     ATTEMPTS_HEADER,
     Consumer,
     Delivery,

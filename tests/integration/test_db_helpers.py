@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from aduan.catalogue import ensure_seeded
-from aduan.db import ensure_indexes, increment
-from aduan.workflow import Actor, IllegalTransition, transition
+from aduan.domain.lifecycle import Actor, IllegalTransition, transition
+from aduan.infra.catalogue import ensure_seeded
+from aduan.infra.db import ensure_indexes, increment
 
 pytestmark = pytest.mark.stack
 

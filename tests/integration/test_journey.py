@@ -13,7 +13,7 @@ from PIL import Image
 from stack_client import REPORT, submit, wait_for_status
 from waiting import eventually
 
-from aduan.codes import well_formed
+from aduan.domain.codes import well_formed
 
 pytestmark = pytest.mark.stack
 

@@ -22,9 +22,9 @@ from notification_helpers import (
 from stack_client import pipeline_settled, wait_for_status
 from waiting import eventually
 
-from aduan.devstack import ROOT
-from aduan.messaging import Event, Publisher
+from aduan.infra.messaging import Event, Publisher
 from services.notification.digest import send_digests
+from tools.devstack import ROOT
 
 pytestmark = pytest.mark.stack
 

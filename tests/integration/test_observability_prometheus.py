@@ -27,7 +27,7 @@ from promql import RULES_FILE, for_prometheus
 from stack_client import REPORT, submit, wait_for_status
 from waiting import eventually
 
-from aduan.devstack import HTTP_SERVICES, ROOT, Stack
+from tools.devstack import HTTP_SERVICES, ROOT, Stack
 
 pytestmark = pytest.mark.stack
 

@@ -10,9 +10,9 @@ from dataclasses import replace
 import pika
 import pytest
 
-from aduan.config import Settings
-from aduan.messaging import connect, declare_topology, delete_topology, queue_name
-from aduan.queue_metrics import QueueStatsCollector
+from aduan.infra.config import Settings
+from aduan.infra.messaging import connect, declare_topology, delete_topology, queue_name
+from aduan.infra.queue_metrics import QueueStatsCollector
 
 pytestmark = pytest.mark.stack
 

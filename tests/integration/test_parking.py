@@ -12,7 +12,7 @@ from stack_client import submit, wait_for_status
 from staff_accounts import make_platform_admin, make_staff
 from waiting import eventually
 
-from aduan.messaging import connect, exchange_name
+from aduan.infra.messaging import connect, exchange_name
 
 pytestmark = pytest.mark.stack
 

@@ -10,7 +10,7 @@ import stats_fixture as fx
 from waiting import eventually
 from workflow_client import assignment, bearer, place_report
 
-from aduan.messaging import Publisher
+from aduan.infra.messaging import Publisher
 from services.routing.actions import Workflow
 from services.routing.calendar import WorkCalendar
 from services.routing.sla import Deadlines

@@ -12,8 +12,8 @@ from photo_factory import fresh_padang_photo
 from stack_client import submit
 from staff_accounts import PASSWORD, make_staff
 
-from aduan.auth import Principal, decode_access_token, issue_access_token
-from aduan.errors import ApiError
+from aduan.web.auth import Principal, decode_access_token, issue_access_token
+from aduan.web.errors import ApiError
 from gateway import rate_limit
 
 pytestmark = pytest.mark.stack

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 import pytest
 from waiting import eventually
 
-from aduan import supervisor
-from aduan.devstack import Stack, _alive
+from tools import supervisor
+from tools.devstack import Stack, _alive
 
 pytestmark = pytest.mark.stack
 

@@ -19,9 +19,9 @@ from PIL import Image
 from stack_client import REPORT, submit, wait_for_status
 from workflow_client import reporter
 
-from aduan.auth import Principal, issue_access_token
-from aduan.messaging import connect, exchange_name
-from aduan.phash import hamming
+from aduan.domain.phash import hamming
+from aduan.infra.messaging import connect, exchange_name
+from aduan.web.auth import Principal, issue_access_token
 from services.verification.duplicates import find_duplicate, hash_document
 
 pytestmark = pytest.mark.stack

@@ -12,7 +12,7 @@ from notification_helpers import staff_headers, submit_depok
 from stack_client import pipeline_settled
 from waiting import eventually
 
-from aduan.messaging import Event, Publisher
+from aduan.infra.messaging import Event, Publisher
 from services.notification.signing import verify_signature
 
 pytestmark = pytest.mark.stack

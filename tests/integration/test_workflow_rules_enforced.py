@@ -10,7 +10,7 @@ import pytest
 from photo_factory import fresh_padang_photo
 from workflow_client import act, assignment, bearer, place_report, reporter
 
-from aduan.workflow import STATUSES, Actor
+from aduan.domain.lifecycle import STATUSES, Actor
 from services.routing.actions import AGENCY_MOVES, ALLOWED_FROM
 
 pytestmark = pytest.mark.stack
@@ -122,7 +122,7 @@ def test_two_operators_forwarding_at_once_exactly_one_wins(api, db, settings, at
 
 
 def test_a_write_based_on_a_stale_read_matches_nothing(db, settings):
-    from aduan.messaging import Publisher
+    from aduan.infra.messaging import Publisher
     from services.routing.actions import Workflow
     from services.routing.calendar import WorkCalendar
     from services.routing.sla import Deadlines

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import requests
 from waiting import eventually
 
-from aduan.devstack import ROOT, Stack, http_service_argv
+from tools.devstack import ROOT, Stack, http_service_argv
 
 
 @contextlib.contextmanager

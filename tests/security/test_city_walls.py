@@ -18,7 +18,7 @@ from stack_client import pipeline_settled, submit
 from staff_accounts import PASSWORD, Staff, make_platform_admin, sign_in
 from waiting import eventually
 
-from aduan.messaging import connect, exchange_name
+from aduan.infra.messaging import connect, exchange_name
 
 pytestmark = pytest.mark.stack
 

@@ -10,7 +10,7 @@ from extra_process import extra_process
 from http_receiver import free_port
 from waiting import eventually
 
-from aduan.devstack import http_service_argv
+from tools.devstack import http_service_argv
 
 pytestmark = pytest.mark.stack
 

@@ -23,7 +23,7 @@ from stack_client import REPORT, pipeline_settled, submit, wait_for_status
 from tls_mail_server import tls_mail_server
 from waiting import eventually
 
-from aduan.config import Settings
+from aduan.infra.config import Settings
 from services.notification.deliveries import DeliveryFailed
 from services.notification.email import send_email
 from services.notification.templates import Rendered

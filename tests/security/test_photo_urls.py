@@ -11,7 +11,7 @@ from photo_factory import fresh_padang_photo
 from staff_accounts import make_staff
 from workflow_client import act
 
-from aduan.codes import new_code
+from aduan.domain.codes import new_code
 
 pytestmark = pytest.mark.stack
 

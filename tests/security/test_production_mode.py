@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from aduan.devstack import HTTP_SERVICES, ROOT, WORKERS, http_service_argv
+from tools.devstack import HTTP_SERVICES, ROOT, WORKERS, http_service_argv
 
 GOOD_SECRETS = {
     "ADUAN_JWT_SECRET": "5a" * 32,

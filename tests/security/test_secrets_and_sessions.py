@@ -14,10 +14,10 @@ from photo_factory import fresh_padang_photo
 from staff_accounts import PASSWORD, make_staff, sign_in
 from waiting import eventually
 
-from aduan.auth import Principal, issue_access_token
-from aduan.config import Settings
-from aduan.keyring import Keyring
-from aduan.tokens import _mac, reporter_token
+from aduan.infra.config import Settings
+from aduan.infra.keyring import Keyring
+from aduan.infra.tokens import _mac, reporter_token
+from aduan.web.auth import Principal, issue_access_token
 
 pytestmark = pytest.mark.stack
 

@@ -12,7 +12,7 @@ import requests
 from attackers import file_report, settle
 from photo_factory import fresh_padang_photo
 
-from aduan.codes import ALPHABET, new_code, well_formed
+from aduan.domain.codes import ALPHABET, new_code, well_formed
 
 pytestmark = pytest.mark.stack
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from aduan.config import Settings
+from aduan.infra.config import Settings
 from gateway.client_address import client_address
 from gateway.login_throttle import backoff_s
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from aduan.codes import ALPHABET, CODE_PATTERN, MAX_LENGTH, new_code, normalise, well_formed
+from aduan.domain.codes import ALPHABET, CODE_PATTERN, MAX_LENGTH, new_code, normalise, well_formed
 
 
 def test_a_code_is_the_prefix_the_year_and_three_groups_of_readable_symbols():

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from aduan.config import Settings
-from aduan.errors import ApiError
+from aduan.infra.config import Settings
+from aduan.web.errors import ApiError
 from services.intake.comments import check_limits
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)

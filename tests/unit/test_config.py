@@ -1,4 +1,4 @@
-from aduan.config import Settings
+from aduan.infra.config import Settings
 
 
 def test_defaults_without_environment(monkeypatch):

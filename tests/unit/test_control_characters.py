@@ -1,5 +1,5 @@
 """Free text refuses control characters other than line breaks and tabs
-(aduan/validation.py), and Open311 XML stays well-formed whatever text is stored."""
+(aduan/web/validation.py), and Open311 XML stays well-formed whatever text is stored."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from xml.dom import minidom
 
 import pytest
 
-from aduan.errors import ApiError
-from aduan.validation import clean_text, validate
+from aduan.web.errors import ApiError
+from aduan.web.validation import clean_text, validate
 from gateway.open311.formats import to_xml
 from services.intake.schemas import CommentIn, ReportIn
 

@@ -1,7 +1,7 @@
 import pytest
 from photo_factory import INSIDE
 
-from aduan.geo import city_area, kecamatan_of
+from aduan.domain.geo import city_area, kecamatan_of
 
 CITIES = ["padang", "depok", "jambi", "kotamobagu"]
 

@@ -5,7 +5,7 @@ import pytest
 from photo_factory import PHOTOS, camera_photo
 from PIL import Image
 
-from aduan.images import (
+from aduan.infra.images import (
     ORIGINAL_SIZE,
     ImageRejected,
     draft_scale,

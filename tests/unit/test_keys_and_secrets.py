@@ -9,13 +9,13 @@ from pathlib import Path
 import jwt
 import pytest
 
-from aduan import secret_policy
-from aduan.auth import Principal, decode_access_token, issue_access_token
-from aduan.config import Settings
-from aduan.devstack import DEV, local_secrets
-from aduan.errors import ApiError
-from aduan.keyring import Keyring, key_id
-from aduan.tokens import _mac, reporter_token, token_matches
+from aduan.infra import secret_policy
+from aduan.infra.config import Settings
+from aduan.infra.keyring import Keyring, key_id
+from aduan.infra.tokens import _mac, reporter_token, token_matches
+from aduan.web.auth import Principal, decode_access_token, issue_access_token
+from aduan.web.errors import ApiError
+from tools.devstack import DEV, local_secrets
 
 ROOT = Path(__file__).parents[2]
 OLD, NEW, OTHER = "o" * 40, "n" * 40, "x" * 40

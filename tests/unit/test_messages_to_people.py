@@ -1,4 +1,4 @@
-from aduan.logs import mask_email
+from aduan.infra.logs import mask_email
 from services.notification.templates import render_status_message
 
 CODE = "PDG-2026-7KQ-4M9-X2A"

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from aduan.config import Settings
-from aduan.errors import ApiError
-from aduan.logs import mask_phone, redact_contacts
-from aduan.validation import validate
-from aduan.workflow import TRANSITIONS
+from aduan.domain.lifecycle import TRANSITIONS
+from aduan.infra.config import Settings
+from aduan.infra.logs import mask_phone, redact_contacts
+from aduan.web.errors import ApiError
+from aduan.web.validation import validate
 from services.notification import privacy, signing, sms, templates, webhooks
 from services.notification.audiences import REPORTER_STATUSES, Planner, local_time
 from services.notification.contacts import normalize_phone

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from prometheus_client import REGISTRY
 
-from aduan import metrics
-from aduan.report_metrics import (
+from aduan.infra import metrics
+from aduan.infra.report_metrics import (
     NO_AGENCY,
     OTHER_AGENCY,
     agency_label,
@@ -108,7 +108,7 @@ def test_sla_breaches_metric_is_defined_for_the_routing_service() -> None:
 
 def test_an_empty_sample_file_left_by_a_killed_process_does_not_break_scrapes(tmp_path,
                                                                                monkeypatch):
-    from aduan import metrics
+    from aduan.infra import metrics
 
     (tmp_path / "counter_4242.db").write_bytes(b"")  # SIGKILLed right after creating it
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from aduan.catalogue import cities
-from aduan.errors import ApiError
-from aduan.visibility import PUBLIC_STATUSES
+from aduan.domain.visibility import PUBLIC_STATUSES
+from aduan.infra.catalogue import cities
+from aduan.web.errors import ApiError
 from gateway.open311 import mapping, queries
 from gateway.open311.formats import to_xml
 

@@ -16,7 +16,7 @@ from certificates import self_signed_certificate
 from http_receiver import Receiver
 from urllib3.exceptions import SSLError
 
-from aduan.config import Settings
+from aduan.infra.config import Settings
 from services.notification import pinned_http, webhook_targets
 from services.notification.webhook_targets import resolve_target
 

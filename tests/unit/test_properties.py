@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from photo_factory import INSIDE
 from PIL import Image
 
-from aduan.config import Settings
-from aduan.workflow import TRANSITIONS, active_assignments, overall_status
+from aduan.domain.lifecycle import TRANSITIONS, active_assignments, overall_status
+from aduan.infra.config import Settings
 from services.verification.judge import examine_photo
 from services.verification.policy import load_policies
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from photo_factory import INSIDE, PHOTOS
 
-from aduan.images import ALLOWED_FORMATS, enable_heif
+from aduan.infra.images import ALLOWED_FORMATS, enable_heif
 from services.verification.judge import examine_photo
 from services.verification.policy import Policy
 

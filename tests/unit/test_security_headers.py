@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from aduan.config import Settings
-from aduan.security_headers import API_POLICY, HSTS
-from aduan.web import create_app
+from aduan.infra.config import Settings
+from aduan.web.app import create_app
+from aduan.web.security_headers import API_POLICY, HSTS
 
 
 def _headers(env: str) -> dict[str, str]:

@@ -1,6 +1,7 @@
 import pytest
 
-from aduan.stages import (
+from aduan.domain.lifecycle import ASSIGNMENT_TRANSITIONS, STATUSES
+from aduan.domain.stages import (
     KINIKO_STAGES,
     SIGAP_STAGES,
     kiniko_stage,
@@ -8,7 +9,6 @@ from aduan.stages import (
     sigap_stage,
     stages,
 )
-from aduan.workflow import ASSIGNMENT_TRANSITIONS, STATUSES
 
 EXPECTED = {  # status: (Kiniko stage, Sigap stage)
     "submitted": ("not_forwarded", None),

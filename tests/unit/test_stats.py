@@ -1,6 +1,6 @@
 import stats_fixture as fx
 
-from aduan.config import Settings
+from aduan.infra.config import Settings
 from services.routing.calendar import WorkCalendar
 from services.routing.sla import Deadlines
 from services.routing.stats import Statistician, agencies_csv, counts_csv, percentile

@@ -9,8 +9,8 @@ import piexif
 import pytest
 from photo_factory import INSIDE, camera_photo
 
-from aduan.config import Settings
-from aduan.geo import city_area
+from aduan.domain.geo import city_area
+from aduan.infra.config import Settings
 from services.verification.judge import examine_photo
 from services.verification.policy import load_policies
 

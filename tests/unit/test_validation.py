@@ -1,8 +1,8 @@
 import pytest
 
-from aduan.errors import ApiError
-from aduan.photos import sniff_image_type
-from aduan.validation import find_operator_key, parse_json_object, validate
+from aduan.web.errors import ApiError
+from aduan.web.photos import sniff_image_type
+from aduan.web.validation import find_operator_key, parse_json_object, validate
 from services.intake.schemas import ReportIn
 
 VALID = {

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from aduan.config import Settings
+from aduan.infra.config import Settings
 from services.verification.policy import (
     DEFAULT_ACTIONS,
     PolicyError,

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from aduan.config import Settings
+from aduan.infra.config import Settings
 from services.notification import webhook_targets
 from services.notification.webhook_targets import TargetRefused, is_public, resolve_target
 

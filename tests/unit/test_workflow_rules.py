@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from aduan.workflow import (
+from aduan.domain.lifecycle import (
     TRANSITIONS,
     Actor,
     after_image,
@@ -43,7 +43,7 @@ def test_event_keys():
 
 
 def test_every_pair_outside_the_table_is_refused_before_any_write():
-    from aduan.workflow import IllegalTransition, transition
+    from aduan.domain.lifecycle import IllegalTransition, transition
 
     report = {"_id": "r", "code": "PDG-2026-7KQ-4M9-X2A", "city": "padang"}
     actor = Actor(kind="staff", id="u", role="operator")

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from aduan.config import Settings
+from aduan.infra.config import Settings
 from services.routing.calendar import WorkCalendar, calendar_from_setting
 from services.routing.sla import Deadlines
 

@@ -17,9 +17,9 @@ from typing import Any
 
 from pymongo.database import Database
 
-from aduan.messaging import Event
-from aduan.outbox import COLLECTION, outbox_entry
-from aduan.report_metrics import observe_transition
+from aduan.infra.messaging import Event
+from aduan.infra.outbox import COLLECTION, outbox_entry
+from aduan.infra.report_metrics import observe_transition
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "submitted": frozenset({"verifying"}),

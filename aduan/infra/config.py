@@ -89,14 +89,14 @@ class Settings:
     outbox_relay_after_s: float = 5.0
     upstream_timeout_s: float = 10.0
     # "production" makes every process refuse to start with a missing, shipped or short secret
-    # (aduan/secret_policy.py); anything else is a developer's machine.
+    # (aduan/infra/secret_policy.py); anything else is a developer's machine.
     env: str = "development"
     # Signs reporter tracking tokens; production must set its own secret (>= 32 bytes).
     token_secret: str = "dev-only-token-secret"
     # Signs staff access tokens (HS256, shared by every service that checks roles).
     jwt_secret: str = "dev-only-jwt-secret-change-me-in-production"
     # Comma-separated keys replaced by a rotation: tokens they signed are still accepted
-    # (aduan/keyring.py); new tokens are always signed with the current key.
+    # (aduan/infra/keyring.py); new tokens are always signed with the current key.
     token_previous_secrets: str = ""
     jwt_previous_secrets: str = ""
     access_token_ttl_s: int = 900
@@ -151,7 +151,7 @@ class Settings:
                 continue
             values[field.name] = _parse(raw, field.default)
         settings = cls(**values)
-        from aduan.secret_policy import refuse_insecure_start  # it reads Settings itself
+        from aduan.infra.secret_policy import refuse_insecure_start  # it reads Settings itself
 
         refuse_insecure_start(settings)
         return settings

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-BOUNDARIES = Path(__file__).parent / "data" / "boundaries"
+BOUNDARIES = Path(__file__).parent.parent / "data" / "boundaries"
 EARTH_RADIUS_M = 6_371_008.8
 
 Ring = list[tuple[float, float]]  # (lon, lat)

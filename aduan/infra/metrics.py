@@ -138,7 +138,7 @@ def mark_process_dead(pid: int) -> None:
         multiprocess.mark_process_dead(pid)
 
 
-# ---- report workflow (observed in aduan.workflow.transition via aduan.report_metrics) ---------
+# ---- report workflow (observed through aduan.infra.report_metrics) ----
 
 # Stages last minutes to weeks: SP4N-LAPOR! allows 3 working days to forward, 5 to follow up.
 STAGE_BUCKETS = (

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from pymongo.database import Database
 
-from aduan.config import Settings
+from aduan.infra.config import Settings
 
 
 def revoke_access(db: Database, user_id: str, now: datetime | None = None) -> None:

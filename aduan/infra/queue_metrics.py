@@ -18,8 +18,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
-from aduan.config import Settings
-from aduan.messaging import connect, parking_queue_name, queue_name, retry_queue_name
+from aduan.infra.config import Settings
+from aduan.infra.messaging import connect, parking_queue_name, queue_name, retry_queue_name
 
 log = logging.getLogger(__name__)
 

@@ -45,7 +45,7 @@ WORKERS = {
     "routing-sweep": ("routing", "services.routing.sweep"),
     "notification-worker": ("notification", "services.notification.worker"),
     "webhook-dispatcher": ("notification", "services.notification.dispatcher"),
-    "outbox-relay": ("intake", "aduan.outbox"),
+    "outbox-relay": ("intake", "aduan.infra.outbox"),
 }
 
 
@@ -111,7 +111,7 @@ def http_service_argv(service: str, *ports: int, name: str | None = None) -> lis
     """The command that runs an HTTP service under gunicorn, listening on each of `ports`
     on this machine (as compose and Kubernetes run it, bound to their own addresses)."""
     binds = [arg for port in ports for arg in ("-b", f"127.0.0.1:{port}")]
-    return [sys.executable, "-m", "gunicorn", "-c", "python:aduan.gunicorn_conf", *binds,
+    return [sys.executable, "-m", "gunicorn", "-c", "python:aduan.infra.gunicorn_conf", *binds,
             "--name", name or f"aduan-{service}", HTTP_SERVICES[service]]
 
 
@@ -266,7 +266,7 @@ class Stack:
 
     def _save_state(self, **extra: object) -> None:
         def change(state: dict) -> None:
-            # Merged, not replaced: the supervisor (aduan/supervisor.py) records the processes
+            # Merged, not replaced: the supervisor (tools/supervisor.py) records the processes
             # it restarts in the same file.
             state["processes"] = {**state.get("processes", {}),
                                   **{n: p.pid for n, p in self.processes.items()}}
@@ -368,7 +368,7 @@ class Stack:
         ])
 
     def start_smtp(self) -> None:
-        self._spawn("smtp", [sys.executable, "-m", "aduan.devsmtp", "--port",
+        self._spawn("smtp", [sys.executable, "-m", "tools.devsmtp", "--port",
                              str(self.profile.smtp_port), "--maildir", str(self.maildir)])
 
     def wait_infrastructure(self) -> None:
@@ -537,12 +537,12 @@ def main() -> None:
         print(f"  mail sink     {stack.maildir}")
         print(f"  logs          {stack.run_dir / 'logs'}")
         if not args.no_supervise:
-            from aduan import supervisor  # it imports this module
+            from tools import supervisor  # it imports this module
 
             pid = supervisor.launch(stack)
             print(f"  supervisor    pid {pid}: restarts a crashed process (make status)")
     elif args.command == "status":
-        from aduan import supervisor
+        from tools import supervisor
 
         print("\n".join(supervisor.status_lines(stack)))
     else:

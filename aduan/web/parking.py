@@ -5,7 +5,7 @@ one back; replaying publishes a copy to the consumer's queue (confirmed) before 
 parked one, so a message is never lost on the way.
 
 The parking queue is shared by every city: a city's staff see and replay only messages whose
-event names their city (`aduan.scope`); the rest (another city's, or no readable city) are
+event names their city (`aduan.web.scope`); the rest (another city's, or no readable city) are
 left for the platform admin.
 """
 
@@ -18,11 +18,17 @@ import pika
 from flask import Blueprint, jsonify, request
 from pydantic import Field
 
-from aduan.auth import OPERATOR, PLATFORM_ADMIN, SYSADMIN, current_principal, require_roles
-from aduan.config import Settings
-from aduan.messaging import ATTEMPTS_HEADER, ERROR_HEADER, connect, parking_queue_name, queue_name
-from aduan.scope import city_scope
-from aduan.validation import Strict, parse_json_object, validate
+from aduan.infra.config import Settings
+from aduan.infra.messaging import (
+    ATTEMPTS_HEADER,
+    ERROR_HEADER,
+    connect,
+    parking_queue_name,
+    queue_name,
+)
+from aduan.web.auth import OPERATOR, PLATFORM_ADMIN, SYSADMIN, current_principal, require_roles
+from aduan.web.scope import city_scope
+from aduan.web.validation import Strict, parse_json_object, validate
 
 MAX_LISTED = 200
 

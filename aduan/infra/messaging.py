@@ -29,10 +29,10 @@ import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 
-from aduan import metrics
-from aduan.config import Settings
-from aduan.errors import PermanentError
-from aduan.logs import request_id_var, setup_logging
+from aduan.infra import metrics
+from aduan.infra.config import Settings
+from aduan.infra.logs import request_id_var, setup_logging
+from aduan.web.errors import PermanentError
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from pymongo import UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
-from aduan.geo import kecamatan_areas
+from aduan.domain.geo import kecamatan_areas
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data"
 DUPLICATE_KEY = 11000
 KECAMATAN = "@kecamatan"
 AGENCY_KINDS = ("opd", "kecamatan", "vertical")

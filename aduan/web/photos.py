@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from flask import request
 
-from aduan.errors import ApiError
-from aduan.images import ImageRejected, Rendition, open_image, render
+from aduan.infra.images import ImageRejected, Rendition, open_image, render
+from aduan.web.errors import ApiError
 
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b"heis"}
 

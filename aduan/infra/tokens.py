@@ -7,7 +7,7 @@ import base64
 import hashlib
 import hmac
 
-from aduan.keyring import Keyring
+from aduan.infra.keyring import Keyring
 
 
 def _mac(secret: str, report_id: str) -> str:

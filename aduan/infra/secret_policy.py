@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
-from aduan.keyring import previous_secrets
+from aduan.infra.keyring import previous_secrets
 
 if TYPE_CHECKING:
-    from aduan.config import Settings
+    from aduan.infra.config import Settings
 
 PRODUCTION = "production"
 HMAC_KEY_MIN_BYTES = 32

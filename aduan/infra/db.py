@@ -12,8 +12,8 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from aduan import metrics
-from aduan.config import Settings
+from aduan.infra import metrics
+from aduan.infra.config import Settings
 
 _clients: dict[tuple[int, str], MongoClient] = {}
 _lock = threading.Lock()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from aduan.config import Settings
+from aduan.infra.config import Settings
 
 
 def key_id(secret: str) -> str:

@@ -18,11 +18,11 @@ from typing import Any
 import pika.exceptions
 from pymongo.database import Database
 
-from aduan import metrics
-from aduan.config import Settings
-from aduan.db import get_db
-from aduan.logs import setup_logging
-from aduan.messaging import Event, Publisher
+from aduan.infra import metrics
+from aduan.infra.config import Settings
+from aduan.infra.db import get_db
+from aduan.infra.logs import setup_logging
+from aduan.infra.messaging import Event, Publisher
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ not supervised: fault tests kill processes on purpose and restart them themselve
 (`Stack.stop_process`, `start_worker`), and a supervisor would race them. A test that wants one
 starts it on a stack of its own with `launch`.
 
-    python -m aduan.supervisor --profile dev     # what `make up` starts
+    python -m tools.supervisor --profile dev     # what `make up` starts
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aduan.devstack import (
+from tools.devstack import (
     DEV,
     HTTP_SERVICES,
     ROOT,
@@ -36,7 +36,7 @@ from aduan.devstack import (
     test_profile,
 )
 
-log = logging.getLogger("aduan.supervisor")
+log = logging.getLogger("tools.supervisor")
 
 FIRST_DELAY_S = 1.0
 MAX_DELAY_S = 30.0
@@ -136,7 +136,7 @@ def launch(stack: Stack) -> int:
     logs.mkdir(parents=True, exist_ok=True)
     with open(logs / "supervisor.log", "ab") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "aduan.supervisor", "--profile", stack.profile.name,
+            [sys.executable, "-m", "tools.supervisor", "--profile", stack.profile.name,
              "--run-dir", str(stack.run_dir)],
             cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from minio import Minio
 from minio.error import S3Error
 
-from aduan.config import Settings
+from aduan.infra.config import Settings
 
 
 class ObjectStore:

@@ -1,9 +1,9 @@
-"""Gunicorn settings shared by every HTTP service (`gunicorn -c python:aduan.gunicorn_conf`)."""
+"""Gunicorn settings of every HTTP service (`gunicorn -c python:aduan.infra.gunicorn_conf`)."""
 
 import os
 
-from aduan.config import Settings
-from aduan.metrics import mark_process_dead
+from aduan.infra.config import Settings
+from aduan.infra.metrics import mark_process_dead
 
 workers = int(os.environ.get("ADUAN_WEB_WORKERS", "2"))
 threads = int(os.environ.get("ADUAN_WEB_THREADS", "4"))

@@ -1,5 +1,5 @@
 """Report stage durations and status counts, observed where every status change happens
-(`aduan.workflow.transition`), labelled by agency code.
+(`aduan.domain.lifecycle.transition`), labelled by agency code.
 
 Stages (SP4N-LAPOR!'s and Padang Kiniko's): submit_to_forward (report created → forwarded),
 forward_to_accept (forwarded → accepted by the agency), accept_to_resolve (accepted →
@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from aduan import metrics
-from aduan.catalogue import seed
+from aduan.infra import metrics
+from aduan.infra.catalogue import seed
 
 # Stage completed by reaching a status: (stage, status that started it; None = submission).
 STAGES: dict[str, tuple[str, str | None]] = {

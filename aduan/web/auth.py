@@ -17,11 +17,11 @@ from typing import Any, TypeVar
 import jwt
 from flask import current_app, g, request
 
-from aduan.config import Settings
-from aduan.db import get_db
-from aduan.errors import ApiError
-from aduan.keyring import jwt_keys
-from aduan.revocations import Revocations
+from aduan.infra.config import Settings
+from aduan.infra.db import get_db
+from aduan.infra.keyring import jwt_keys
+from aduan.infra.revocations import Revocations
+from aduan.web.errors import ApiError
 
 OPERATOR = "operator"
 AGENCY_ADMIN = "agency_admin"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aduan.auth import PLATFORM_ADMIN, Principal
-from aduan.errors import ApiError
+from aduan.web.auth import PLATFORM_ADMIN, Principal
+from aduan.web.errors import ApiError
 
 
 def city_scope(principal: Principal) -> str | None:

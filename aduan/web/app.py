@@ -15,14 +15,14 @@ import urllib3.exceptions
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, NotFound
 
-from aduan import metrics
-from aduan.config import Settings
-from aduan.errors import ApiError, error_body
-from aduan.logs import request_id_var, setup_logging
-from aduan.messaging import CONSUMERS
-from aduan.parking import parking_blueprint
-from aduan.queue_metrics import QueueStatsCollector
-from aduan.security_headers import add_security_headers
+from aduan.infra import metrics
+from aduan.infra.config import Settings
+from aduan.infra.logs import request_id_var, setup_logging
+from aduan.infra.messaging import CONSUMERS
+from aduan.infra.queue_metrics import QueueStatsCollector
+from aduan.web.errors import ApiError, error_body
+from aduan.web.parking import parking_blueprint
+from aduan.web.security_headers import add_security_headers
 
 log = logging.getLogger(__name__)
 

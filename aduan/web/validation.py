@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from aduan.errors import ApiError
+from aduan.web.errors import ApiError
 
 Model = TypeVar("Model", bound=BaseModel)
 

@@ -1,0 +1,1 @@
+"""Development tools: the local stack runner, its supervisor and the mail sink (not shipped)."""

@@ -8,19 +8,21 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import pika.exceptions
 import pymongo.errors
 import urllib3.exceptions
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, NotFound
 
+from aduan.domain.errors import DomainError
 from aduan.infra import metrics
 from aduan.infra.config import Settings
 from aduan.infra.logs import request_id_var, setup_logging
 from aduan.infra.messaging import CONSUMERS
 from aduan.infra.queue_metrics import QueueStatsCollector
-from aduan.web.errors import ApiError, error_body
+from aduan.web.errors import ApiError, error_body, from_domain
 from aduan.web.parking import parking_blueprint
 from aduan.web.security_headers import add_security_headers
 
@@ -52,6 +54,17 @@ _HTTP_ERROR_CODES = {
 
 def current_request_id() -> str | None:
     return request_id_var.get()
+
+
+def provide(app: Flask, collaborators: object) -> None:
+    """Gives a service's blueprints what they work with (settings, database, store, publisher,
+    handlers): its factory builds one object holding them, the routes read it with
+    `collaborators()`. Blueprints stay module-level and tests can hand an app fakes."""
+    app.extensions["aduan"] = collaborators
+
+
+def collaborators() -> Any:
+    return current_app.extensions["aduan"]
 
 
 def error_response(status: int, code: str, message: str, details=None) -> Response:
@@ -126,6 +139,10 @@ def create_app(
         if err.status == 429 and isinstance(err.details, dict) and "retry_after" in err.details:
             response.headers["Retry-After"] = str(err.details["retry_after"])
         return response
+
+    @app.errorhandler(DomainError)
+    def _domain_error(err: DomainError) -> Response:
+        return _api_error(from_domain(err))
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> Response:

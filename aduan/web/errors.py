@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from aduan.domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+
 
 class ApiError(Exception):
     """An error a client can act on; `code` is stable and documented, `message` is for people."""
@@ -16,6 +18,16 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.details = details
+
+
+# How the domain's refusals are answered over HTTP: the one place that maps them.
+DOMAIN_STATUS: dict[type[DomainError], int] = {Conflict: 409, Invalid: 422, NotFound: 404,
+                                               Forbidden: 403}
+
+
+def from_domain(err: DomainError) -> ApiError:
+    status = next(code for kind, code in DOMAIN_STATUS.items() if isinstance(err, kind))
+    return ApiError(status, err.code, err.message, err.details)
 
 
 def error_body(code: str, message: str, details: Any | None, request_id: str | None) -> dict:

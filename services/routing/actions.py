@@ -23,13 +23,13 @@ from aduan.domain.lifecycle import (
     can_move_assignment,
     can_transition,
     overall_status,
-    transition,
 )
 from aduan.infra.config import Settings
+from aduan.infra.deadlines import Deadlines
 from aduan.infra.messaging import Publisher
 from aduan.infra.outbox import flush
+from aduan.infra.reports import transition
 from aduan.web.errors import ApiError
-from services.routing.sla import Deadlines
 
 MAX_ATTEMPTS = 5
 

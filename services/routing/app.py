@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from flask import Flask
 
+from aduan.infra.calendar import calendar_from_setting
 from aduan.infra.catalogue import ensure_seeded
 from aduan.infra.config import Settings
 from aduan.infra.db import ensure_indexes, get_db, ping
+from aduan.infra.deadlines import Deadlines
 from aduan.infra.messaging import Publisher
 from aduan.infra.storage import ObjectStore
 from aduan.web.app import create_app as create_service_app
 from services.routing import catalogue_api, stats_api, workflow_api
 from services.routing.actions import Workflow
-from services.routing.calendar import calendar_from_setting
-from services.routing.sla import Deadlines
 
 
 def create_app() -> Flask:

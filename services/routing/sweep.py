@@ -25,14 +25,14 @@ from pymongo.database import Database
 
 from aduan.domain.lifecycle import AWAITING_FORWARD, INACTIVE_ASSIGNMENTS, Actor
 from aduan.infra import metrics
+from aduan.infra.calendar import calendar_from_setting
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
+from aduan.infra.deadlines import Deadlines
 from aduan.infra.logs import setup_logging
 from aduan.infra.messaging import Event, Publisher
 from aduan.infra.outbox import flush, outbox_entry
 from services.routing.actions import Workflow
-from services.routing.calendar import calendar_from_setting
-from services.routing.sla import Deadlines
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor(kind="system", id="routing-sweep")

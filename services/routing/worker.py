@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aduan.domain.lifecycle import Actor
+from aduan.infra.calendar import calendar_from_setting
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
+from aduan.infra.deadlines import Deadlines
 from aduan.infra.messaging import Delivery, Publisher, run_consumer_process
 from aduan.web.errors import PermanentError
 from services.routing.actions import Workflow
-from services.routing.calendar import calendar_from_setting
 from services.routing.rules import decide, kecamatan_of_report
-from services.routing.sla import Deadlines
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor(kind="system", id="routing")

@@ -7,13 +7,14 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from aduan.domain.lifecycle import Actor, transition
+from aduan.domain.lifecycle import Actor
 from aduan.infra import metrics
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.images import ALLOWED_FORMATS, enable_heif
 from aduan.infra.messaging import Delivery, Publisher, run_consumer_process
 from aduan.infra.outbox import flush
+from aduan.infra.reports import transition
 from aduan.infra.storage import ObjectStore
 from aduan.web.errors import PermanentError
 from services.verification.copies import publish_copies

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from aduan.domain.lifecycle import Actor, IllegalTransition, transition
+from aduan.domain.lifecycle import Actor
 from aduan.infra.catalogue import ensure_seeded
 from aduan.infra.db import ensure_indexes, increment
+from aduan.infra.reports import IllegalTransition, transition
 
 pytestmark = pytest.mark.stack
 

@@ -10,10 +10,10 @@ import stats_fixture as fx
 from waiting import eventually
 from workflow_client import assignment, bearer, place_report
 
+from aduan.infra.calendar import WorkCalendar
+from aduan.infra.deadlines import Deadlines
 from aduan.infra.messaging import Publisher
 from services.routing.actions import Workflow
-from services.routing.calendar import WorkCalendar
-from services.routing.sla import Deadlines
 from services.routing.sweep import sweep_once
 
 pytestmark = pytest.mark.stack

@@ -122,10 +122,10 @@ def test_two_operators_forwarding_at_once_exactly_one_wins(api, db, settings, at
 
 
 def test_a_write_based_on_a_stale_read_matches_nothing(db, settings):
+    from aduan.infra.calendar import WorkCalendar
+    from aduan.infra.deadlines import Deadlines
     from aduan.infra.messaging import Publisher
     from services.routing.actions import Workflow
-    from services.routing.calendar import WorkCalendar
-    from services.routing.sla import Deadlines
 
     workflow = Workflow(settings, db, Publisher(settings), Deadlines(settings, WorkCalendar()))
     stale = place_report(db, "verified")

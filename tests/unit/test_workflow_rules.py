@@ -6,12 +6,12 @@ import pytest
 from aduan.domain.lifecycle import (
     TRANSITIONS,
     Actor,
-    after_image,
     can_move_assignment,
     can_transition,
     event_key,
     overall_status,
 )
+from aduan.infra.reports import after_image
 
 
 def test_the_happy_path_is_allowed_step_by_step():
@@ -43,7 +43,7 @@ def test_event_keys():
 
 
 def test_every_pair_outside_the_table_is_refused_before_any_write():
-    from aduan.domain.lifecycle import IllegalTransition, transition
+    from aduan.infra.reports import IllegalTransition, transition
 
     report = {"_id": "r", "code": "PDG-2026-7KQ-4M9-X2A", "city": "padang"}
     actor = Actor(kind="staff", id="u", role="operator")

@@ -4,9 +4,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from aduan.infra.calendar import WorkCalendar, calendar_from_setting
 from aduan.infra.config import Settings
-from services.routing.calendar import WorkCalendar, calendar_from_setting
-from services.routing.sla import Deadlines
+from aduan.infra.deadlines import Deadlines
 
 CALENDAR = WorkCalendar()
 WIB = "Asia/Jakarta"

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from aduan.infra.calendar import WorkCalendar
 from aduan.infra.catalogue import cities
 from aduan.infra.config import Settings
-from services.routing.calendar import WorkCalendar
 
 
 class Deadlines:

@@ -431,9 +431,13 @@ def plan_judgement(report: dict[str, Any], outcome: str, started_at: datetime, *
     )
 
 
+# A photo's fields that point at its public copies.
+PUBLIC_PHOTO_FIELDS = ("public_key", "thumbnail_key", "public_size")
+
+
 def unpublished(photo: dict[str, Any]) -> dict[str, Any]:
     """A photo without its public copies (the report no longer points at them)."""
-    return {k: v for k, v in photo.items() if k not in ("public_key", "thumbnail_key")}
+    return {k: v for k, v in photo.items() if k not in PUBLIC_PHOTO_FIELDS}
 
 
 def _override(report: dict[str, Any], verdict: str, note: str | None, actor: Actor,

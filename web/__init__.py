@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Flask, send_from_directory
+from flask import Blueprint, Flask, Response, jsonify, send_from_directory
 
 from aduan.domain.geo import BOUNDARIES
+from aduan.domain.status_names import console_names
 from aduan.web.errors import ApiError
 from aduan.web.security_headers import CONSOLE_POLICY
 
@@ -16,7 +17,8 @@ HERE = Path(__file__).resolve().parent
 
 def install_console(app: Flask) -> None:
     """`/` the console, `/static/...` its assets (the app's own static route, pointed here),
-    `/geo/<city>[_kecamatan].geojson` the map's base layer."""
+    `/names.json` the names of statuses and stages, `/geo/<city>[_kecamatan].geojson` the
+    map's base layer."""
     app.static_folder = str(HERE / "static")
     app.register_blueprint(_console_blueprint())
 
@@ -28,6 +30,15 @@ def _console_blueprint() -> Blueprint:
     def index():
         response = send_from_directory(HERE, "index.html")
         response.headers["Content-Security-Policy"] = CONSOLE_POLICY
+        return response
+
+    @blueprint.get("/names.json")
+    def names() -> Response:
+        """Statuses and stages in both languages, from `aduan.domain.status_names` (the console
+        keeps no copy)."""
+        response = jsonify(console_names())
+        response.cache_control.public = True
+        response.cache_control.max_age = 300
         return response
 
     @blueprint.get("/geo/<name>.geojson")

@@ -19,12 +19,13 @@ from zoneinfo import ZoneInfo
 
 from pymongo.database import Database
 
+from aduan.domain.status_names import language_of
 from aduan.infra.catalogue import cities
 from aduan.infra.config import Settings
 from services.notification import contacts, privacy, templates
 from services.notification.contacts import Contact, normalize_phone
 from services.notification.sms import sms_enabled
-from services.notification.templates import Rendered, language_of
+from services.notification.templates import Rendered
 
 REPORTER_STATUSES = frozenset({
     "submitted", "needs_review", "rejected", "forwarded", "referred", "accepted",

@@ -18,7 +18,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from services.notification.templates import language_of
+from aduan.domain.status_names import language_of
 
 HEAD_ROLES = frozenset({"head", "head_of_agency", "agency_head"})
 

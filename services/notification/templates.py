@@ -1,4 +1,5 @@
-"""Every message Aduan sends to people, in Bahasa Indonesia (default) and English.
+"""Every message Aduan sends to people, in Bahasa Indonesia (default) and English (status
+names: `aduan.domain.status_names`).
 
 Each message is built as plain paragraphs (and, for the digest, one table); `_render` turns
 them into the text part and an HTML part in which every value is escaped. SMS texts are short
@@ -11,63 +12,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-LANGUAGES = ("id", "en")
-
-STATUS_NAMES = {
-    "id": {
-        "submitted": "diterima", "verified": "terverifikasi", "needs_review": "diperiksa petugas",
-        "rejected": "ditolak", "forwarded": "diteruskan ke instansi", "referred": "dirujuk",
-        "accepted": "diterima instansi", "in_progress": "sedang dikerjakan",
-        "resolved": "selesai ditangani", "closed": "ditutup", "reopened": "dibuka kembali",
-        "archived": "diarsipkan",
-    },
-    "en": {
-        "submitted": "received", "verified": "verified", "needs_review": "under review",
-        "rejected": "rejected", "forwarded": "forwarded to the agency", "referred": "referred",
-        "accepted": "accepted by the agency", "in_progress": "in progress",
-        "resolved": "resolved", "closed": "closed", "reopened": "reopened",
-        "archived": "archived",
-    },
-}
-
-STATUS_EXPLANATIONS = {
-    "id": {
-        "submitted": "Laporan Anda sudah kami terima dan sedang diperiksa.",
-        "needs_review": "Petugas kami akan memeriksa laporan Anda secara langsung.",
-        "verified": "Laporan Anda sudah diverifikasi dan akan diteruskan ke instansi yang "
-                    "berwenang.",
-        "rejected": "Laporan Anda tidak dapat diproses. Alasannya tercantum di halaman laporan.",
-        "forwarded": "Laporan Anda sudah diteruskan ke instansi yang berwenang untuk "
-                     "ditindaklanjuti.",
-        "referred": "Masalah ini di luar kewenangan pemerintah kota; laporan Anda sudah dirujuk "
-                    "ke instansi vertikal yang berwenang.",
-        "accepted": "Instansi sudah menerima laporan Anda dan akan menindaklanjutinya.",
-        "in_progress": "Instansi sedang menangani laporan Anda.",
-        "resolved": "Instansi menyatakan masalah ini sudah selesai ditangani. Jika belum, Anda "
-                    "dapat membuka kembali laporan ini.",
-        "closed": "Laporan ini sudah ditutup. Terima kasih atas partisipasi Anda.",
-        "reopened": "Laporan Anda dibuka kembali dan akan ditangani lagi.",
-        "archived": "Laporan ini diarsipkan oleh petugas.",
-    },
-    "en": {
-        "submitted": "We have received your report and are checking it.",
-        "needs_review": "One of our officers will check your report in person.",
-        "verified": "Your report has been verified and will be forwarded to the responsible "
-                    "agency.",
-        "rejected": "Your report could not be accepted. The reasons are shown on the report's "
-                    "page.",
-        "forwarded": "Your report has been forwarded to the responsible agency for follow-up.",
-        "referred": "This matter is outside the city's authority; your report has been referred "
-                    "to the responsible national body.",
-        "accepted": "The agency has accepted your report and will follow it up.",
-        "in_progress": "The agency is working on your report.",
-        "resolved": "The agency says the problem has been resolved. If it has not, you can "
-                    "reopen the report.",
-        "closed": "This report is closed. Thank you for taking part.",
-        "reopened": "Your report has been reopened and will be handled again.",
-        "archived": "This report has been archived by an officer.",
-    },
-}
+from aduan.domain.status_names import explanation, language_of, status_name
 
 FOOTER = {"id": "Pesan ini dikirim otomatis oleh Aduan.",
           "en": "This message was sent automatically by Aduan."}
@@ -79,14 +24,6 @@ WITHHELD = {
                      "en": "withheld (confidential report)"},
 }
 UNNAMED = {"id": "tanpa nama", "en": "not given"}
-
-
-def language_of(value: str | None) -> str:
-    return value if value in LANGUAGES else "id"
-
-
-def status_name(language: str, status: str) -> str:
-    return STATUS_NAMES[language_of(language)].get(status, status)
 
 
 @dataclass(frozen=True)
@@ -161,9 +98,9 @@ def render_status_message(
                 "en": f"\nHandled by: {agency}."}[lang]
     thanks = {"id": "Terima kasih atas laporan Anda.", "en": "Thank you for your report."}[lang]
     paragraphs = [thanks, now]
-    explanation = STATUS_EXPLANATIONS[lang].get(status)
-    if explanation:
-        paragraphs.append(explanation)
+    meaning = explanation(lang, status)
+    if meaning:
+        paragraphs.append(meaning)
     subject = {"id": f"Laporan {code}: {name}", "en": f"Report {code}: {name}"}[lang]
     return _render(lang, subject, paragraphs, (LINK_LABEL[lang], link))
 

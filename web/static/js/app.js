@@ -2,7 +2,7 @@
 // #/agency, #/leader, #/staff/report/<code>.
 import { call, setStaff, staff } from "./api.js";
 import { flash, h, mount } from "./dom.js";
-import { language, t, toggleLanguage } from "./i18n.js";
+import { language, loadNames, t, toggleLanguage } from "./i18n.js";
 import { leaderPage } from "./leader.js";
 import { submitPage, trackPage } from "./resident.js";
 import { AGENCY_ROLES, agencyPage, homeOf, loginPage, operatorPage, staffReportPage }
@@ -59,5 +59,6 @@ async function route() {
 
 window.addEventListener("hashchange", () => { flash(""); route(); });
 document.getElementById("lang").addEventListener("click", () => { toggleLanguage(); route(); });
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", route);
-else route();
+const start = () => loadNames().then(route);
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+else start();

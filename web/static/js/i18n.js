@@ -113,20 +113,6 @@ const TEXTS = {
   back: ["Kembali", "Back"],
   reporter: ["Pelapor", "Reporter"],
   none: ["—", "—"],
-  s_not_forwarded: ["Belum diteruskan admin", "Not yet forwarded by the admin"],
-  s_not_accepted: ["Belum diterima OPD/camat", "Not yet accepted by the agency"],
-  s_accepted: ["Diterima", "Accepted"],
-  s_done: ["Selesai", "Done"],
-  s_none: ["Di luar alur", "Outside the pipeline"],
-  st_submitted: ["Terkirim", "Submitted"], st_verifying: ["Diperiksa", "Verifying"],
-  st_needs_review: ["Perlu ditinjau", "Needs review"], st_verified: ["Terverifikasi", "Verified"],
-  st_postponed: ["Ditunda", "Postponed"], st_forwarded: ["Diteruskan", "Forwarded"],
-  st_accepted: ["Diterima", "Accepted"], st_in_progress: ["Dikerjakan", "In progress"],
-  st_reopened: ["Dibuka lagi", "Reopened"], st_resolved: ["Diselesaikan", "Resolved"],
-  st_closed: ["Ditutup", "Closed"], st_referred: ["Dirujuk", "Referred"],
-  st_rejected: ["Ditolak", "Rejected"], st_archived: ["Diarsipkan", "Archived"],
-  st_duplicate: ["Duplikat", "Duplicate"], st_handed_back: ["Dikembalikan", "Handed back"],
-  st_withdrawn: ["Ditarik", "Withdrawn"],
   r_outside_city: ["Di luar kota", "Outside the city"],
   r_stale_photo: ["Foto lama", "Old photo"],
   r_gps_missing: ["Tanpa GPS", "No GPS"],
@@ -138,7 +124,23 @@ const TEXTS = {
   r_capture_time_missing: ["Tanpa waktu foto", "No capture time"],
   r_future_capture_time: ["Waktu foto di masa depan", "Capture time in the future"],
 };
-const STAGES = ["not_forwarded", "not_accepted", "accepted", "done"];
+// Statuses and Kiniko stages are named by the server (aduan/domain/status_names.py, served at
+// /names.json): loadNames() fetches them once, before the first page is drawn.
+const NAMES = { st: {}, s: {} };
+let stageOrder = [];
+
+export async function loadNames() {
+  try {
+    const response = await fetch("/names.json");
+    if (!response.ok) return;
+    const served = await response.json();
+    NAMES.st = served.statuses;
+    NAMES.s = Object.fromEntries(served.stages.kiniko.map((stage) => [stage.code, stage]));
+    stageOrder = served.stages.kiniko.map((stage) => stage.code).filter((code) => code !== "none");
+  } catch {
+    // Without them the codes themselves are shown.
+  }
+}
 
 let lang = localStorage.getItem("aduan.lang") === "en" ? "en" : "id";
 
@@ -147,8 +149,12 @@ export function t(key) {
   return pair ? pair[lang === "en" ? 1 : 0] : key;
 }
 
-// A status, stage or reason code in words, falling back to the code itself.
+// A status (st), Kiniko stage (s) or reason (r) code in words, falling back to the code itself.
 export function term(prefix, code) {
+  if (NAMES[prefix]) {
+    const names = NAMES[prefix][code];
+    return names ? names[lang === "en" ? "en" : "id"] : code;
+  }
   const key = `${prefix}_${code}`;
   return TEXTS[key] ? t(key) : code;
 }
@@ -161,7 +167,8 @@ export function toggleLanguage() {
   document.documentElement.lang = lang;
 }
 
-export function kinikoStages() { return STAGES; }
+// The Kiniko stages in order (without "none", a report outside the pipeline).
+export function kinikoStages() { return stageOrder; }
 
 export function when(iso) {
   if (!iso) return "—";

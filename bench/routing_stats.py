@@ -22,10 +22,10 @@ sys.path.insert(0, str(ROOT))
 
 from common import write_result  # noqa: E402
 
+from aduan.domain.figures import Statistician  # noqa: E402
+from aduan.infra.calendar import WorkCalendar  # noqa: E402
 from aduan.infra.config import Settings  # noqa: E402
-from services.routing.calendar import WorkCalendar  # noqa: E402
-from services.routing.sla import Deadlines  # noqa: E402
-from services.routing.stats import Statistician  # noqa: E402
+from aduan.infra.deadlines import Deadlines  # noqa: E402
 
 AGENCIES = ["DLH", "PUPR", "DISHUB", "SATPOLPP", "DINKES", "DISDIK", "KEC-137106"]
 

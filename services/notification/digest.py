@@ -9,14 +9,11 @@ Every city-wide leader (staff_contacts, role "leader", agency null) gets one ema
 per agency of the city; a leader tied to an agency gets that agency's row. A digest goes out
 once per (city, local day, leader): running the command again sends nothing twice.
 
-The figures are deliberately simple (the routing service owns the SLA rules):
-- stage of a report for an agency: the agency's assignment status when it has moved past
-  "forwarded", else the report's status; not accepted = forwarded; accepted / in progress =
-  accepted, in_progress, reopened; done = resolved, closed;
-- overdue: not done, and the assignment's `due_at` has passed, or, without one, it was
-  forwarded more than ADUAN_DIGEST_OVERDUE_AFTER_DAYS (calendar) days ago;
-- response time: forwarded → accepted (assignment `accepted_at`, else the first "accepted"
-  history entry), over reports forwarded in the last 30 days.
+The figures are `aduan.domain.figures.agency_digest`'s (the same stages and overdue rule as
+the statistics API, the staff lists and the SLA sweep): the agency's own stage (not yet
+accepted; accepted or in progress; done), reports new in the last 24 hours, reports whose
+follow-up deadline has passed without a response, and the response time (forwarded →
+accepted by the agency) over the reports forwarded in the last 30 days.
 """
 
 from __future__ import annotations
@@ -25,16 +22,16 @@ import argparse
 import json
 import logging
 import signal
-import statistics
 import sys
 import threading
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from pymongo.database import Database
 
+from aduan.domain.figures import AgencyDigest, agency_digest
+from aduan.infra import figures as queries
 from aduan.infra.catalogue import cities
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
@@ -50,105 +47,21 @@ from services.notification.deliveries import (
     DeliveryRejected,
     recipient_key,
 )
-from services.notification.email import send_email
+from services.notification.senders import EmailSender, SmtpSender
 
 log = logging.getLogger(__name__)
 
-STAGES = {"forwarded": "not_accepted", "accepted": "in_work", "in_progress": "in_work",
-          "reopened": "in_work", "resolved": "done", "closed": "done"}
-RESPONSE_WINDOW = timedelta(days=30)
 
-
-@dataclass(frozen=True)
-class AgencyFigures:
-    code: str
-    name_id: str
-    name_en: str
-    not_accepted: int
-    in_work: int
-    done: int
-    new_24h: int
-    overdue: int
-    mean_response_h: float | None
-    median_response_h: float | None
-    responses: int
-
-    def row(self, language: str) -> list[str]:
-        name = self.name_en if language == "en" else self.name_id
-        return [f"{name} ({self.code})", str(self.not_accepted), str(self.in_work),
-                str(self.done), str(self.new_24h), str(self.overdue),
-                _hours(self.mean_response_h), _hours(self.median_response_h)]
+def row(figures: AgencyDigest, language: str) -> list[str]:
+    """One agency's row, in the columns of `templates.DIGEST_HEADER`."""
+    name = figures.name_en if language == "en" else figures.name_id
+    return [f"{name} ({figures.code})", str(figures.not_accepted), str(figures.in_work),
+            str(figures.done), str(figures.new_24h), str(figures.overdue),
+            _hours(figures.mean_response_h), _hours(figures.median_response_h)]
 
 
 def _hours(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
-
-
-def _aware(value: Any) -> datetime | None:
-    if not isinstance(value, datetime):
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _accepted_at(report: dict[str, Any], assignment: dict[str, Any],
-                 forwarded_at: datetime) -> datetime | None:
-    if _aware(assignment.get("accepted_at")):
-        return _aware(assignment["accepted_at"])
-    for entry in report.get("history") or []:
-        at = _aware(entry.get("at"))
-        if entry.get("to") == "accepted" and at and at >= forwarded_at:
-            return at
-    return None
-
-
-def figures_for(agency: dict[str, Any], reports: list[dict[str, Any]], now: datetime,
-                overdue_after: timedelta) -> AgencyFigures:
-    """The digest row of one agency from the reports it was given (pure: no database)."""
-    counts = {"not_accepted": 0, "in_work": 0, "done": 0}
-    new_24h = overdue = 0
-    response_hours: list[float] = []
-    for report in reports:
-        assignment = next((a for a in report.get("agencies") or []
-                           if a.get("code") == agency["code"]), None)
-        if assignment is None:
-            continue
-        own = assignment.get("status")
-        stage = STAGES.get(own) if own and own != "forwarded" else None
-        stage = stage or STAGES.get(report.get("status", ""))
-        if stage is None:
-            continue
-        counts[stage] += 1
-        forwarded_at = _aware(assignment.get("forwarded_at"))
-        if forwarded_at is None:
-            continue
-        if now - forwarded_at <= timedelta(hours=24):
-            new_24h += 1
-        due = _aware(assignment.get("due_at")) or forwarded_at + overdue_after
-        if stage != "done" and due < now:
-            overdue += 1
-        accepted = _accepted_at(report, assignment, forwarded_at)
-        if accepted and now - forwarded_at <= RESPONSE_WINDOW:
-            response_hours.append((accepted - forwarded_at).total_seconds() / 3600)
-    return AgencyFigures(
-        code=agency["code"], name_id=agency.get("name_id", agency["code"]),
-        name_en=agency.get("name_en") or agency.get("name_id", agency["code"]),
-        **counts, new_24h=new_24h, overdue=overdue,
-        mean_response_h=statistics.fmean(response_hours) if response_hours else None,
-        median_response_h=statistics.median(response_hours) if response_hours else None,
-        responses=len(response_hours),
-    )
-
-
-PROJECTION = {"status": 1, "agencies": 1, "history.to": 1, "history.at": 1}
-
-
-def compose(db: Database, settings: Settings, city: str, now: datetime) -> list[AgencyFigures]:
-    overdue_after = timedelta(days=settings.digest_overdue_after_days)
-    return [
-        figures_for(agency, list(db.reports.find({"city": city, "agencies.code": agency["code"]},
-                                                 PROJECTION)), now, overdue_after)
-        for agency in db.agencies.find({"city": city}).sort("code", 1)
-    ]
 
 
 def local_day(city: str, now: datetime) -> str:
@@ -165,49 +78,62 @@ class DigestRun:
     failed: int = 0
 
 
-def send_digests(settings: Settings, db: Database, city: str, now: datetime | None = None
-                 ) -> DigestRun:
-    moment = now or datetime.now(UTC)
-    day = local_day(city, moment)
-    run = DigestRun(city, day)
-    leaders = contacts.staff(db, city, "leader")
-    if not leaders:
+class Digest:
+    """Composes a city's digest and sends it to its leaders, once per local day."""
+
+    def __init__(self, settings: Settings, db: Database, email: EmailSender) -> None:
+        self.settings = settings
+        self.db = db
+        self.email = email
+        self.deliveries = DeliveryLog(db, settings.delivery_lease_s)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Digest:
+        return cls(settings, get_db(settings), SmtpSender(settings))
+
+    def compose(self, city: str, now: datetime) -> list[AgencyDigest]:
+        return [agency_digest(agency, queries.reports_given_to(self.db, city, agency["code"]),
+                              now)
+                for agency in queries.city_agencies(self.db, city)]
+
+    def send(self, city: str, now: datetime | None = None) -> DigestRun:
+        moment = now or datetime.now(UTC)
+        day = local_day(city, moment)
+        run = DigestRun(city, day)
+        leaders = contacts.staff(self.db, city, "leader")
+        if not leaders:
+            return run
+        figures = self.compose(city, moment)
+        city_name = cities()[city]["name"]
+        for leader in leaders:
+            if not leader.email:
+                continue
+            rows = [row(f, leader.language) for f in figures
+                    if leader.agency is None or f.code == leader.agency]
+            did = f"digest:{city}:{day}:email:" \
+                  f"{recipient_key(self.settings.delivery_hash_secret, leader.email)}"
+            claimed = self.deliveries.claim(did, {
+                "report_id": None, "city": city, "event": "digest",
+                "message_id": f"digest:{city}:{day}", "channel": "email", "audience": "leader",
+                "recipient": mask_email(leader.email)})
+            if claimed.outcome is not Claim.MINE or claimed.token is None:
+                run.skipped += 1
+                continue
+            message = templates.render_digest(leader.language, city_name, day, rows)
+            try:
+                status = self.email.send(leader.email, message, did.replace(":", "."))
+            except (DeliveryRejected, DeliveryFailed) as err:
+                result = REJECTED if isinstance(err, DeliveryRejected) else FAILED
+                self.deliveries.finish(did, claimed.token, result, None, str(err))
+                run.failed += 1
+                continue
+            self.deliveries.finish(did, claimed.token, SENT, status)
+            run.sent += 1
+            log.info("digest %s %s sent to %s", city, day, mask_email(leader.email))
         return run
-    figures = compose(db, settings, city, moment)
-    city_name = cities()[city]["name"]
-    deliveries = DeliveryLog(db, settings.delivery_lease_s)
-    for leader in leaders:
-        if not leader.email:
-            continue
-        rows = [f.row(leader.language) for f in figures
-                if leader.agency is None or f.code == leader.agency]
-        did = f"digest:{city}:{day}:email:" \
-              f"{recipient_key(settings.delivery_hash_secret, leader.email)}"
-        claimed = deliveries.claim(did, {"report_id": None, "city": city, "event": "digest",
-                                         "message_id": f"digest:{city}:{day}", "channel": "email",
-                                         "audience": "leader",
-                                         "recipient": mask_email(leader.email)})
-        if claimed.outcome is not Claim.MINE or claimed.token is None:
-            run.skipped += 1
-            continue
-        message = templates.render_digest(leader.language, city_name, day, rows)
-        try:
-            status = send_email(settings, leader.email, message, did.replace(":", "."))
-        except DeliveryRejected as err:
-            deliveries.finish(did, claimed.token, REJECTED, None, str(err))
-            run.failed += 1
-            continue
-        except DeliveryFailed as err:
-            deliveries.finish(did, claimed.token, FAILED, None, str(err))
-            run.failed += 1
-            continue
-        deliveries.finish(did, claimed.token, SENT, status)
-        run.sent += 1
-        log.info("digest %s %s sent to %s", city, day, mask_email(leader.email))
-    return run
 
 
-def _loop(settings: Settings, db: Database, targets: list[str]) -> None:
+def _loop(digest: Digest, targets: list[str]) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -215,9 +141,9 @@ def _loop(settings: Settings, db: Database, targets: list[str]) -> None:
         now = datetime.now(UTC)
         for city in targets:
             zone = ZoneInfo(cities()[city].get("timezone", "Asia/Jakarta"))
-            if now.astimezone(zone).hour >= settings.digest_hour:
+            if now.astimezone(zone).hour >= digest.settings.digest_hour:
                 try:
-                    send_digests(settings, db, city, now)
+                    digest.send(city, now)
                 except Exception:  # the next pass tries again; sent digests are not repeated
                     log.exception("digest of %s failed", city)
         stop.wait(60)
@@ -235,18 +161,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.city != "all" and args.city not in cities():
         parser.error(f"unknown city {args.city!r}; known: {', '.join(sorted(cities()))}")
     targets = sorted(cities()) if args.city == "all" else [args.city]
-    db = get_db(settings)
+    digest = Digest.from_settings(settings)
     if args.loop:
-        _loop(settings, db, targets)
+        _loop(digest, targets)
         return 0
     now = datetime.now(UTC)
     if args.dry_run:
-        print(json.dumps({city: [asdict(f) for f in compose(db, settings, city, now)]
+        print(json.dumps({city: [asdict(f) for f in digest.compose(city, now)]
                           for city in targets}, indent=2))
         return 0
     failed = 0
     for city in targets:
-        run = send_digests(settings, db, city, now)
+        run = digest.send(city, now)
         print(json.dumps(asdict(run)))
         failed += run.failed
     return 1 if failed else 0

@@ -1,5 +1,6 @@
 """Leaders' figures over HTTP: `GET /stats` (JSON) and `GET /stats.csv` for the caller's city
-and a range of days (`from`, `to`: local dates, both included; the last 30 days by default)."""
+and a range of days (`from`, `to`: local dates, both included; the last 30 days by default).
+The figures are `aduan.domain.figures`'."""
 
 from __future__ import annotations
 
@@ -9,16 +10,17 @@ from zoneinfo import ZoneInfo
 from flask import Flask, Response, jsonify, request
 from pymongo.database import Database
 
+from aduan.domain.figures import PERIODS, Statistician
+from aduan.domain.lifecycle import Deadlines
+from aduan.infra import figures as queries
 from aduan.infra.catalogue import cities
 from aduan.web.auth import LEADER, OPERATOR, SYSADMIN
 from aduan.web.errors import ApiError
 from services.routing.access import signed_in
-from services.routing.sla import Deadlines
-from services.routing.stats import PERIODS, Statistician, agencies_csv, counts_csv
+from services.routing.stats import agencies_csv, counts_csv
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366 * 3
-FIELDS = {"photos": 0, "outbox": 0, "reporter": 0, "description": 0}
 
 
 def _day(name: str, default: date) -> date:
@@ -53,11 +55,10 @@ def register(app: Flask, db: Database, deadlines: Deadlines) -> None:
             raise ApiError(422, "invalid_period", "Unknown period.", {"periods": list(PERIODS)})
         start = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
         end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
-        categories = {c["code"]: c for c in db.categories.find({"city": city})}
-        reports = db.reports.find({"city": city, "created_at": {"$gte": start, "$lt": end}},
-                                  FIELDS)
-        result = Statistician(deadlines, categories, cities()[city]["timezone"]).compute(
-            reports, now, period)
+        statistician = Statistician(deadlines, queries.categories_by_code(db, city),
+                                    cities()[city]["timezone"])
+        result = statistician.compute(queries.reports_created(db, city, start, end), now,
+                                      period)
         return {"city": city, "from": first.isoformat(), "to": last.isoformat(),
                 "period": period, "computed_at": now.isoformat(), **result}
 

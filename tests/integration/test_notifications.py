@@ -23,7 +23,8 @@ from stack_client import pipeline_settled, wait_for_status
 from waiting import eventually
 
 from aduan.infra.messaging import Event, Publisher
-from services.notification.digest import send_digests
+from services.notification.digest import Digest
+from services.notification.senders import SmtpSender
 from tools.devstack import ROOT
 
 pytestmark = pytest.mark.stack
@@ -191,7 +192,8 @@ def test_leaders_get_a_daily_digest_per_agency_once_a_day(api, stack, db, settin
     assert figures["DLH"]["not_accepted"] >= 1 and figures["DLH"]["new_24h"] >= 1
     assert not mails(stack.maildir, LEADER_EN, "digest")
 
-    first = send_digests(settings, db, "depok")
+    digest = Digest(settings, db, SmtpSender(settings))
+    first = digest.send("depok")
     assert (first.sent, first.failed) == (2, 0)
     [to_mayor] = mails(stack.maildir, LEADER_EN, "digest")
     assert to_mayor["Subject"] == f"Aduan daily digest for Kota Depok, {first.day}"
@@ -203,7 +205,7 @@ def test_leaders_get_a_daily_digest_per_agency_once_a_day(api, stack, db, settin
     [to_assistant] = mails(stack.maildir, LEADER_DLH, "Ringkasan harian")
     assert "(DLH)" in text_of(to_assistant) and "(PUPR)" not in text_of(to_assistant)
 
-    again = send_digests(settings, db, "depok")
+    again = digest.send("depok")
     assert (again.sent, again.skipped) == (0, 2)
     assert len(mails(stack.maildir, LEADER_EN, "digest")) == 1
 

@@ -1,13 +1,15 @@
-"""Notification logic that needs no server: signatures, texts, privacy, SMS bodies, filters,
-digest figures."""
+"""Notification logic that needs no server: signatures, texts, privacy, SMS bodies, filters
+(the digest's figures: tests/unit/test_figures.py)."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
+from aduan.contracts.webhooks import EVENTS
+from aduan.domain import status_names
 from aduan.domain.lifecycle import TRANSITIONS
 from aduan.infra.config import Settings
 from aduan.infra.logs import mask_phone, redact_contacts
@@ -16,7 +18,6 @@ from aduan.web.validation import validate
 from services.notification import privacy, signing, sms, templates, webhooks
 from services.notification.audiences import REPORTER_STATUSES, Planner, local_time
 from services.notification.contacts import normalize_phone
-from services.notification.digest import figures_for
 
 BODY = b'{"event":"report.forwarded","report":{"code":"PDG-2026-7KQ-4M9-X2A"}}'
 SECRET = "s3cret-s3cret-s3cret"
@@ -58,9 +59,9 @@ def test_any_of_several_v1_values_may_match_during_secret_rotation():
 def test_every_reporter_step_has_a_named_status_and_explanation(status, language):
     rendered = templates.render_status_message(language, "DPK-2026-000007", status,
                                                "http://x/track", None)
-    name = templates.STATUS_NAMES[language][status]
+    name = status_names.STATUS_NAMES[language][status]
     assert name in rendered.subject and "DPK-2026-000007" in rendered.subject
-    assert templates.STATUS_EXPLANATIONS[language][status] in rendered.text
+    assert status_names.STATUS_EXPLANATIONS[language][status] in rendered.text
     assert "http://x/track" in rendered.text
     assert '<a href="http://x/track">' in rendered.html
     assert f'<html lang="{language}">' in rendered.html
@@ -258,49 +259,9 @@ def test_contacts_are_redacted_from_free_text_but_dates_and_counts_stay():
     assert mask_phone("+62 812-3456-7890") == "***890"
 
 
-# ---- digest figures --------------------------------------------------------------------------
-
-NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
-
-
-def _assigned(status: str, forwarded_hours_ago: float, accepted_after_h: float | None = None,
-              due_in_h: float | None = None, own: str = "forwarded") -> dict:
-    forwarded = NOW - timedelta(hours=forwarded_hours_ago)
-    history = [{"to": "forwarded", "at": forwarded}]
-    if accepted_after_h is not None:
-        history.append({"to": "accepted", "at": forwarded + timedelta(hours=accepted_after_h)})
-    assignment = {"code": "DLH", "status": own, "forwarded_at": forwarded}
-    if due_in_h is not None:
-        assignment["due_at"] = NOW + timedelta(hours=due_in_h)
-    return {"status": status, "agencies": [assignment], "history": history}
-
-
-def test_digest_figures_count_stages_overdue_and_response_times():
-    reports = [
-        _assigned("forwarded", 2),                     # new, not accepted
-        _assigned("forwarded", 24 * 7),                # not accepted for a week: overdue
-        _assigned("forwarded", 10, due_in_h=-1),        # its own deadline passed: overdue
-        _assigned("accepted", 30, accepted_after_h=4),
-        _assigned("in_progress", 50, accepted_after_h=8),
-        _assigned("closed", 24 * 8, accepted_after_h=2),  # done: never overdue
-        _assigned("forwarded", 5, own="accepted"),      # the agency's own status is further on
-        {"status": "rejected", "agencies": [{"code": "DLH"}], "history": []},
-        {"status": "forwarded", "agencies": [{"code": "PUPR", "forwarded_at": NOW}]},
-    ]
-    figures = figures_for({"code": "DLH", "name_id": "Dinas Lingkungan Hidup"}, reports, NOW,
-                          timedelta(days=5))
-    assert (figures.not_accepted, figures.in_work, figures.done) == (3, 3, 1)
-    assert figures.new_24h == 3
-    assert figures.overdue == 2
-    assert figures.responses == 3
-    assert figures.mean_response_h == pytest.approx(14 / 3)
-    assert figures.median_response_h == pytest.approx(4.0)
-    assert figures.row("en")[0] == "Dinas Lingkungan Hidup (DLH)"
-
-
 # ---- events no one hears of -------------------------------------------------------------------
 
-@pytest.mark.parametrize("event_key", webhooks.EVENTS)
+@pytest.mark.parametrize("event_key", EVENTS)
 @pytest.mark.parametrize("status", [None, *sorted(TRANSITIONS)])
 def test_an_event_skipped_unread_is_one_the_planner_tells_no_one_of(event_key, status):
     planner = Planner(Settings(), None)  # type: ignore[arg-type]  # no database needed here

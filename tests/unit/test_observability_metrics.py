@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from prometheus_client import REGISTRY
 
+from aduan.domain.figures import stage_started_at
 from aduan.infra import metrics
 from aduan.infra.report_metrics import (
     NO_AGENCY,
@@ -14,7 +15,6 @@ from aduan.infra.report_metrics import (
     agency_label,
     agency_labels,
     observe_transition,
-    stage_started_at,
 )
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)

@@ -1,9 +1,10 @@
 import stats_fixture as fx
 
+from aduan.domain.figures import Statistician, percentile
+from aduan.infra.calendar import WorkCalendar
 from aduan.infra.config import Settings
-from services.routing.calendar import WorkCalendar
-from services.routing.sla import Deadlines
-from services.routing.stats import Statistician, agencies_csv, counts_csv, percentile
+from aduan.infra.deadlines import Deadlines
+from services.routing.stats import agencies_csv, counts_csv
 
 
 def figures(period: str = "week") -> dict:

@@ -1,0 +1,393 @@
+"""Leaders' figures, computed one way from report documents: the statistics API (`GET /stats`),
+the leaders' daily digest and the stage-duration metrics all come from here. Pure: no
+database (`aduan.infra.figures` fetches what they need).
+
+The rules they share:
+- a report's stage: `aduan.domain.stages` (Kiniko, Sigap); one agency's stage is its own latest
+  assignment's (`kiniko_stage_for_agency`);
+- overdue now: `aduan.domain.lifecycle.late_deadlines`, as the SLA sweep and staff lists see it
+  (an active agency whose `due_at` passed before it responded; a report not forwarded by its
+  `forward_due_at`);
+- a deadline is met when it is answered before it is due, missed once it has passed.
+
+The statistics API, exactly from each report's history (no estimate, no sampling):
+- counts of reports (by the day they came in) by stage, status, agency, kecamatan, category,
+  channel and period;
+- per agency: time to forward (submission to the report reaching that agency), time to first
+  response (forward to the agency's first action) and time to resolve (forward to the agency
+  resolving), as median and p90 (nearest rank) in hours;
+- SLA compliance: every deadline a report met or missed. A forwarding clock runs from
+  submission (or from when a postponed or handed-back report was taken up again) to the
+  operators' decision; a follow-up clock runs from each forward (or reopening) of an agency to
+  its first action. A deadline still running counts as pending; one cancelled before it was due
+  (postponed, withdrawn) does not count; one passed without a response counts as missed.
+
+The digest, per agency: reports by its stage (not yet accepted / accepted or in progress /
+done), new in the last 24 hours, overdue now, and the response time (forwarded → accepted by
+the agency) over the reports forwarded in the last 30 days.
+
+The metrics: how long the stage a status change completes took (submit_to_forward,
+forward_to_accept, accept_to_resolve), from the latest entry into its start status, so a
+re-routed or reopened report is timed from when the current round began.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aduan.domain.lifecycle import Deadlines, late_deadlines
+from aduan.domain.stages import (
+    KINIKO_STAGES,
+    SIGAP_STAGES,
+    kiniko_stage,
+    kiniko_stage_for_agency,
+    sigap_stage,
+)
+
+PERIODS = ("day", "week", "month")
+# The operators' decisions that end a forwarding clock.
+FORWARD_DECISIONS = frozenset({"forwarded", "referred", "archived", "duplicate", "rejected"})
+# The actions that hand a report to agencies (and start their follow-up clocks).
+SENDING_ACTIONS = frozenset({"route", "forward", "reroute"})
+
+
+def aware(value: Any) -> datetime | None:
+    """A stored time as an aware UTC datetime (a client that is not tz-aware reads naive
+    ones); None for anything else."""
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def entered_at(report: dict[str, Any], status: str, *, after: datetime | None = None,
+               latest: bool = False) -> datetime | None:
+    """When the report's status became `status`: the first time (at or after `after`), or the
+    latest time."""
+    history = report.get("history") or []
+    for entry in reversed(history) if latest else history:
+        at = aware(entry.get("at"))
+        if entry.get("to") == status and at is not None and (after is None or at >= after):
+            return at
+    return None
+
+
+# ---- deadlines -------------------------------------------------------------------------------
+
+@dataclass
+class Clock:
+    """One deadline a report had: when it started, was due and was answered (or cancelled)."""
+
+    start: datetime
+    due: datetime
+    ended: datetime | None = None
+    cancelled: bool = False
+
+    def outcome(self, now: datetime) -> str | None:
+        """met | missed | pending, or None when cancelled before it was due."""
+        if self.ended is not None:
+            if self.cancelled:
+                return None if self.ended < self.due else "missed"
+            return "met" if self.ended < self.due else "missed"
+        # Passed as `late_deadlines` has it (the sweep and the staff lists).
+        return "missed" if self.due < now else "pending"
+
+
+def forward_clocks(report: dict[str, Any], deadlines: Deadlines,
+                   category: dict[str, Any] | None) -> list[Clock]:
+    clocks: list[Clock] = []
+    running: Clock | None = None
+    for entry in report.get("history", []):
+        to, at = entry["to"], entry["at"]
+        if running is None and (
+                (to in ("needs_review", "verified") and not clocks and entry["from"]
+                 in ("verifying", None))
+                or (to == "verified" and entry["from"] in ("postponed", "forwarded",
+                                                           "accepted", "in_progress",
+                                                           "reopened"))):
+            start = report["created_at"] if not clocks else at
+            running = Clock(start, deadlines.forward_due(report["city"], category, start))
+            clocks.append(running)
+        elif running is not None and to in FORWARD_DECISIONS:
+            running.ended = at
+            running = None
+        elif running is not None and to == "postponed":
+            running.ended, running.cancelled = at, True
+            running = None
+    return clocks
+
+
+def follow_up_clocks(report: dict[str, Any], deadlines: Deadlines,
+                     category: dict[str, Any] | None) -> list[tuple[str, Clock]]:
+    clocks: list[tuple[str, Clock]] = []
+    running: dict[str, Clock] = {}
+    for entry in report.get("history", []):
+        at, action = entry["at"], entry.get("action")
+        agency = entry.get("agency")
+        if agency in running:
+            running.pop(agency).ended = at
+        for code in entry.get("withdrawn", []):
+            if code in running:
+                clock = running.pop(code)
+                clock.ended, clock.cancelled = at, True
+        starts = (action in SENDING_ACTIONS and entry["to"] == "forwarded") \
+            or action == "reopen"
+        if starts:
+            for code in entry.get("agencies", []):
+                clock = Clock(at, deadlines.follow_up_due(report["city"], category, at))
+                running[code] = clock
+                clocks.append((code, clock))
+    return clocks
+
+
+def overdue_for(report: dict[str, Any], agency: str, now: datetime) -> bool:
+    """Whether `agency` is late with the report now (its follow-up deadline passed)."""
+    return any(kind == "follow_up" and code == agency
+               for kind, code, _ in late_deadlines(report, now))
+
+
+# ---- the statistics API ----------------------------------------------------------------------
+
+@dataclass
+class AgencyTimes:
+    reports: set[str] = field(default_factory=set)
+    to_forward: list[float] = field(default_factory=list)
+    to_first_response: list[float] = field(default_factory=list)
+    to_resolve: list[float] = field(default_factory=list)
+    sla: Counter = field(default_factory=Counter)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least `fraction` of them at or
+    below it."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def mean(values: list[float]) -> float:
+    return math.fsum(values) / len(values)
+
+
+def summary(seconds: list[float]) -> dict[str, Any]:
+    if not seconds:
+        return {"count": 0, "median_hours": None, "p90_hours": None}
+    return {"count": len(seconds),
+            "median_hours": round(median(seconds) / 3600, 2),
+            "p90_hours": round(percentile(seconds, 0.9) / 3600, 2)}
+
+
+def compliance(counter: Counter) -> dict[str, Any]:
+    decided = counter["met"] + counter["missed"]
+    return {"met": counter["met"], "missed": counter["missed"], "pending": counter["pending"],
+            "compliance_pct": round(100 * counter["met"] / decided, 1) if decided else None}
+
+
+def period_of(moment: datetime, zone: ZoneInfo, period: str) -> str:
+    local = moment.astimezone(zone)
+    if period == "day":
+        return local.date().isoformat()
+    if period == "week":
+        year, week, _ = local.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{local.year}-{local.month:02d}"
+
+
+def agency_times(report: dict[str, Any], agencies: dict[str, AgencyTimes]) -> None:
+    """Per agency, from its first forward: when it got the report, first acted, resolved."""
+    forwarded_at: dict[str, datetime] = {}
+    responded: set[str] = set()
+    resolved: set[str] = set()
+    for entry in report.get("history", []):
+        if entry.get("action") in SENDING_ACTIONS and entry["to"] == "forwarded":
+            for code in entry.get("agencies", []):
+                if code not in forwarded_at:
+                    forwarded_at[code] = entry["at"]
+                    times = agencies.setdefault(code, AgencyTimes())
+                    times.reports.add(report["_id"])
+                    times.to_forward.append((entry["at"] - report["created_at"]).total_seconds())
+        code = entry.get("agency")
+        if code in forwarded_at:
+            elapsed = (entry["at"] - forwarded_at[code]).total_seconds()
+            if code not in responded:
+                responded.add(code)
+                agencies[code].to_first_response.append(elapsed)
+            if entry.get("agency_to") == "resolved" and code not in resolved:
+                resolved.add(code)
+                agencies[code].to_resolve.append(elapsed)
+
+
+class Statistician:
+    """The figures of `GET /stats` for one city's reports."""
+
+    def __init__(self, deadlines: Deadlines, categories: dict[str, dict[str, Any]],
+                 timezone: str) -> None:
+        self.deadlines = deadlines
+        self.categories = categories
+        self.zone = ZoneInfo(timezone)
+
+    def forward_clocks(self, report: dict[str, Any]) -> list[Clock]:
+        return forward_clocks(report, self.deadlines, self.categories.get(report["category"]))
+
+    def follow_up_clocks(self, report: dict[str, Any]) -> list[tuple[str, Clock]]:
+        return follow_up_clocks(report, self.deadlines,
+                                self.categories.get(report["category"]))
+
+    def compute(self, reports: Iterable[dict[str, Any]], now: datetime, period: str
+                ) -> dict[str, Any]:
+        counts: dict[str, Counter] = {name: Counter() for name in (
+            "kiniko", "sigap", "status", "agency", "kecamatan", "category", "channel", "period")}
+        agencies: dict[str, AgencyTimes] = {}
+        sla = {"forward": Counter(), "follow_up": Counter()}
+        total = 0
+        for report in reports:
+            total += 1
+            counts["kiniko"][kiniko_stage(report) or "none"] += 1
+            counts["sigap"][sigap_stage(report) or "none"] += 1
+            counts["status"][report["status"]] += 1
+            counts["kecamatan"][(report.get("kecamatan") or {}).get("name") or "unknown"] += 1
+            counts["category"][report["category"]] += 1
+            counts["channel"][report.get("channel") or "app"] += 1
+            counts["period"][period_of(report["created_at"], self.zone, period)] += 1
+            for code in {a["code"] for a in report.get("agencies", [])}:
+                counts["agency"][code] += 1
+            agency_times(report, agencies)
+            for clock in self.forward_clocks(report):
+                outcome = clock.outcome(now)
+                if outcome:
+                    sla["forward"][outcome] += 1
+            for code, clock in self.follow_up_clocks(report):
+                outcome = clock.outcome(now)
+                if outcome:
+                    sla["follow_up"][outcome] += 1
+                    agencies.setdefault(code, AgencyTimes()).sla[outcome] += 1
+        overall = sla["forward"] + sla["follow_up"]
+        return {
+            "total": total,
+            "by_stage": {
+                "kiniko": {s: counts["kiniko"][s] for s in (*KINIKO_STAGES, "none")},
+                "sigap": {s: counts["sigap"][s] for s in (*SIGAP_STAGES, "none")},
+            },
+            "by_status": dict(sorted(counts["status"].items())),
+            "by_agency": dict(sorted(counts["agency"].items())),
+            "by_kecamatan": dict(sorted(counts["kecamatan"].items())),
+            "by_category": dict(sorted(counts["category"].items())),
+            "by_channel": dict(sorted(counts["channel"].items())),
+            "by_period": dict(sorted(counts["period"].items())),
+            "agencies": [
+                {"agency": code, "reports": len(times.reports),
+                 "time_to_forward": summary(times.to_forward),
+                 "time_to_first_response": summary(times.to_first_response),
+                 "time_to_resolve": summary(times.to_resolve),
+                 "sla": compliance(times.sla)}
+                for code, times in sorted(agencies.items())
+            ],
+            "sla": {"forward": compliance(sla["forward"]),
+                    "follow_up": compliance(sla["follow_up"]),
+                    "overall": compliance(overall)},
+        }
+
+
+# ---- the leaders' daily digest ---------------------------------------------------------------
+
+# An agency's Kiniko stage → the digest's column.
+DIGEST_STAGES = {"not_accepted": "not_accepted", "accepted": "in_work", "done": "done"}
+RESPONSE_WINDOW = timedelta(days=30)
+NEW_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class AgencyDigest:
+    code: str
+    name_id: str
+    name_en: str
+    not_accepted: int
+    in_work: int
+    done: int
+    new_24h: int
+    overdue: int
+    mean_response_h: float | None
+    median_response_h: float | None
+    responses: int
+
+
+def accepted_at(report: dict[str, Any], assignment: dict[str, Any],
+                forwarded_at: datetime) -> datetime | None:
+    """When the agency accepted: its assignment's `accepted_at`, else the first acceptance in
+    the history since it was forwarded."""
+    return aware(assignment.get("accepted_at")) or entered_at(report, "accepted",
+                                                             after=forwarded_at)
+
+
+def agency_digest(agency: dict[str, Any], reports: Iterable[dict[str, Any]],
+                  now: datetime) -> AgencyDigest:
+    """The digest row of one agency from the reports it was given."""
+    counts = {"not_accepted": 0, "in_work": 0, "done": 0}
+    new = overdue = 0
+    response_hours: list[float] = []
+    for report in reports:
+        column = DIGEST_STAGES.get(kiniko_stage_for_agency(report, agency["code"]) or "")
+        if column is None:  # not given to it, handed back or withdrawn
+            continue
+        counts[column] += 1
+        if overdue_for(report, agency["code"], now):
+            overdue += 1
+        assignment = [a for a in report["agencies"] if a["code"] == agency["code"]][-1]
+        forwarded_at = aware(assignment.get("forwarded_at"))
+        if forwarded_at is None:
+            continue
+        if now - forwarded_at <= NEW_WINDOW:
+            new += 1
+        accepted = accepted_at(report, assignment, forwarded_at)
+        if accepted and now - forwarded_at <= RESPONSE_WINDOW:
+            response_hours.append((accepted - forwarded_at).total_seconds() / 3600)
+    return AgencyDigest(
+        code=agency["code"], name_id=agency.get("name_id", agency["code"]),
+        name_en=agency.get("name_en") or agency.get("name_id", agency["code"]),
+        **counts, new_24h=new, overdue=overdue,
+        mean_response_h=mean(response_hours) if response_hours else None,
+        median_response_h=median(response_hours) if response_hours else None,
+        responses=len(response_hours),
+    )
+
+
+# ---- stage durations (metrics) ---------------------------------------------------------------
+
+# Stage completed by reaching a status: (stage, status that started it; None = submission).
+METRIC_STAGES: dict[str, tuple[str, str | None]] = {
+    "forwarded": ("submit_to_forward", None),
+    "accepted": ("forward_to_accept", "forwarded"),
+    "resolved": ("accept_to_resolve", "accepted"),
+}
+
+
+def stage_started_at(report: dict[str, Any], start_status: str | None) -> datetime | None:
+    """The latest entry into `start_status` (None: the report's submission)."""
+    if start_status is None:
+        return aware(report.get("created_at"))
+    return entered_at(report, start_status, latest=True)
+
+
+def completed_stage(updated: dict[str, Any], target: str, now: datetime
+                    ) -> tuple[str, float] | None:
+    """The stage that reaching `target` at `now` completes and how long it took (seconds), or
+    None. `updated` is the report after the change: its history ends with this transition."""
+    stage = METRIC_STAGES.get(target)
+    if stage is None:
+        return None
+    name, start_status = stage
+    earlier = {**updated, "history": (updated.get("history") or [])[:-1]}
+    started = stage_started_at(earlier, start_status)
+    if started is None:
+        return None
+    return name, max(0.0, (now - started).total_seconds())

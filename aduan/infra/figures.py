@@ -1,0 +1,35 @@
+"""What the leaders' figures (`aduan.domain.figures`) read from the database: one place for
+the queries of the statistics API and the digest, each with only the fields it needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from pymongo.database import Database
+
+# The statistics API reads the whole report but its photos, outbox and reporter.
+STATS_EXCLUDED = {"photos": 0, "outbox": 0, "reporter": 0, "description": 0}
+# The digest needs the stages, deadlines and acceptance times.
+DIGEST_FIELDS = {"status": 1, "agencies": 1, "history.to": 1, "history.at": 1}
+
+
+def reports_created(db: Database, city: str, start: datetime, end: datetime
+                    ) -> Iterator[dict[str, Any]]:
+    """The city's reports that came in from `start` (included) to `end` (excluded)."""
+    return db.reports.find({"city": city, "created_at": {"$gte": start, "$lt": end}},
+                           STATS_EXCLUDED)
+
+
+def categories_by_code(db: Database, city: str) -> dict[str, dict[str, Any]]:
+    return {c["code"]: c for c in db.categories.find({"city": city})}
+
+
+def city_agencies(db: Database, city: str) -> list[dict[str, Any]]:
+    return list(db.agencies.find({"city": city}).sort("code", 1))
+
+
+def reports_given_to(db: Database, city: str, agency: str) -> list[dict[str, Any]]:
+    """Every report of the city ever forwarded to `agency`."""
+    return list(db.reports.find({"city": city, "agencies.code": agency}, DIGEST_FIELDS))

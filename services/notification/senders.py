@@ -1,0 +1,76 @@
+"""How messages leave: email over SMTP, SMS through the HTTP provider, webhooks over pinned
+HTTP. The notifier, the dispatcher and the digest are given a `Senders`; unit tests give them
+in-memory ones (tests/fakes.py) that keep what they were asked to send.
+
+Each sender raises `DeliveryRejected` (refused for good) or `DeliveryFailed` (may pass) and
+never quotes the recipient's address in either; a webhook sender raises `TargetRefused` for an
+address the rule refuses and urllib3's `HTTPError` when no answer came.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from aduan.infra.config import Settings
+from services.notification import pinned_http
+from services.notification.email import send_email
+from services.notification.sms import send_sms
+from services.notification.templates import Rendered
+from services.notification.webhook_targets import resolve_target
+
+
+class EmailSender(Protocol):
+    def send(self, to: str, message: Rendered, message_id: str) -> str:
+        """Sends one email; returns the server's reply to it."""
+        ...
+
+
+class SmsSender(Protocol):
+    def send(self, to: str, text: str) -> str:
+        """Sends one SMS; returns the provider's status."""
+        ...
+
+
+class WebhookSender(Protocol):
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """POSTs to `url` (checked against the address rule at every attempt); returns the
+        HTTP status."""
+        ...
+
+
+class SmtpSender:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def send(self, to: str, message: Rendered, message_id: str) -> str:
+        return send_email(self.settings, to, message, message_id)
+
+
+class HttpSmsSender:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def send(self, to: str, text: str) -> str:
+        return send_sms(self.settings, to, text)
+
+
+class PinnedWebhookSender:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        # Resolved again at every attempt: the name may point elsewhere by now.
+        target = resolve_target(self.settings, url)
+        return pinned_http.post(target, url, body, headers, self.settings.webhook_timeout_s).status
+
+
+@dataclass(frozen=True)
+class Senders:
+    email: EmailSender
+    sms: SmsSender
+    webhook: WebhookSender
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Senders:
+        return cls(SmtpSender(settings), HttpSmsSender(settings), PinnedWebhookSender(settings))

@@ -55,7 +55,7 @@ def _event(report: dict, message_id: str) -> Delivery:
 
 
 def bench_email(settings: Settings, db, stack: Stack, events: int) -> dict:
-    notifier = Notifier(settings)
+    notifier = Notifier.from_settings(settings)
     reports = [_report(i) for i in range(events)]
     db.reports.insert_many(reports)
     deliveries = [_event(r, uuid.uuid4().hex) for r in reports]
@@ -85,7 +85,7 @@ def bench_webhooks(settings: Settings, db, count: int, concurrency: int) -> dict
             webhooks.schedule(db, uuid.uuid4().hex, "report.submitted", {"status": "submitted"},
                               report, subscriptions)
         started = time.perf_counter()
-        dispatcher = Dispatcher(replace(settings, webhook_concurrency=concurrency), db)
+        dispatcher = Dispatcher.from_settings(replace(settings, webhook_concurrency=concurrency))
         while dispatcher.run_once():
             pass
         dispatcher.close()

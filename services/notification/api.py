@@ -13,11 +13,15 @@ The platform admin (`aduan.web.scope`) sees and manages every city's.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, Response, jsonify, request
 from pymongo.database import Database
 
+from aduan.contracts.webhooks import SubscriptionIn
 from aduan.infra.catalogue import cities
 from aduan.infra.config import Settings
+from aduan.web.app import collaborators
 from aduan.web.auth import (
     OPERATOR,
     PLATFORM_ADMIN,
@@ -54,93 +58,111 @@ def _limit() -> int:
     return int(raw)
 
 
-def create_blueprint(db: Database, settings: Settings) -> Blueprint:
-    api = Blueprint("notification_api", __name__)
+@dataclass(frozen=True)
+class Context:
+    """What the routes work with (`aduan.web.app.provide`)."""
 
-    @api.post("/webhooks")
-    @require_roles(*ADMINS)
-    def create_webhook() -> tuple[Response, int, dict[str, str]]:
-        data = validate(webhooks.SubscriptionIn,
-                        parse_json_object(request.get_data(), "The request body"))
-        principal = _principal()
-        # Never city-less: such a subscription would hear every city's reports.
-        city = data.city or city_scope(principal)
-        if city is None:
-            raise ApiError(422, "city_required", "Name the city this webhook is for.",
-                           {"field": "city"})
-        require_city(principal, city)
-        data = data.model_copy(update={"city": city})
-        try:
-            resolve_target(settings, data.url)
-        except TargetRefused as refused:
-            raise ApiError(422, refused.code, refused.message, {"url": data.url}) from None
-        if data.city not in cities():
-            raise ApiError(422, "unknown_city", "This city is not served.", {"city": data.city})
-        if data.owner == "agency" and not data.agency:
-            raise ApiError(422, "agency_required",
-                           "A subscription owned by an agency must name that agency.",
-                           {"field": "agency"})
-        if data.agency:
-            query = {"code": data.agency, "city": data.city}
-            if db.agencies.find_one(query, {"_id": 1}) is None:
-                raise ApiError(422, "unknown_agency", "No such agency.", {"agency": data.agency})
-        subscription = webhooks.new_subscription(data, principal.user_id)
-        db.webhook_subscriptions.insert_one(subscription)
-        view = webhooks.subscription_view(subscription)
-        return jsonify(view), 201, {"Location": f"/api/v1/webhooks/{view['id']}"}
+    settings: Settings
+    db: Database
 
-    @api.get("/webhooks")
-    @require_roles(*ADMINS)
-    def list_webhooks() -> Response:
-        found = db.webhook_subscriptions.find(scoped(_principal(), {"active": True})) \
-            .sort("created_at", 1)
-        return jsonify({"webhooks": [webhooks.subscription_view(s) for s in found]})
 
-    @api.delete("/webhooks/<subscription_id>")
-    @require_roles(*ADMINS)
-    def delete_webhook(subscription_id: str) -> tuple[str, int]:
-        query = scoped(_principal(), {"_id": subscription_id})
-        if db.webhook_subscriptions.delete_one(query).deleted_count == 0:
-            raise ApiError(404, "webhook_not_found", "No webhook subscription has this id.")
-        webhooks.cancel_pending(db, subscription_id)
-        return "", 204
+def _context() -> Context:
+    return collaborators()
 
-    @api.get("/webhook-deliveries")
-    @require_roles(*CITY_STAFF)
-    def list_webhook_deliveries() -> Response:
-        result = request.args.get("result", "parked")
-        if result not in RESULTS:
-            raise ApiError(400, "invalid_parameter", f"result must be one of {', '.join(RESULTS)}.",
-                           {"parameter": "result"})
-        query = scoped(_principal(), {"channel": "webhook", "result": result})
-        found = db.deliveries.find(query).sort("created_at", -1).limit(_limit())
-        return jsonify({"deliveries": [deliveries.public_view(d) for d in found]})
 
-    @api.post("/webhook-deliveries/<delivery_id>/redeliver")
-    @require_roles(*CITY_STAFF)
-    def redeliver(delivery_id: str) -> tuple[Response, int]:
-        principal = _principal()
-        existing = db.deliveries.find_one(
-            scoped(principal, {"_id": delivery_id, "channel": "webhook"}), {"city": 1})
-        if existing is None:
-            raise ApiError(404, "delivery_not_found", "No webhook delivery has this id.")
-        try:
-            updated = webhooks.redeliver(db, delivery_id, principal.user_id)
-        except webhooks.NotRedeliverable as err:
-            code = str(err)
-            message = ("Only a parked delivery can be redelivered." if code == "not_parked"
-                       else "Its webhook subscription has been deleted.")
-            raise ApiError(409, code, message) from None
-        if updated is None:
-            raise ApiError(404, "delivery_not_found", "No webhook delivery has this id.")
-        return jsonify(deliveries.public_view(updated)), 202
+blueprint = Blueprint("notification_api", __name__)
 
-    @api.get("/reports/<code>/deliveries")
-    @require_roles(*CITY_STAFF)
-    def report_deliveries(code: str) -> Response:
-        report = db.reports.find_one(scoped(_principal(), {"code": code}), {"city": 1, "code": 1})
-        if report is None:
-            raise ApiError(404, "report_not_found", "No report has this tracking code.")
-        return jsonify({"code": code, "deliveries": deliveries.for_report(db, report["_id"])})
 
-    return api
+@blueprint.post("/webhooks")
+@require_roles(*ADMINS)
+def create_webhook() -> tuple[Response, int, dict[str, str]]:
+    context = _context()
+    data = validate(SubscriptionIn, parse_json_object(request.get_data(), "The request body"))
+    principal = _principal()
+    # Never city-less: such a subscription would hear every city's reports.
+    city = data.city or city_scope(principal)
+    if city is None:
+        raise ApiError(422, "city_required", "Name the city this webhook is for.",
+                       {"field": "city"})
+    require_city(principal, city)
+    data = data.model_copy(update={"city": city})
+    try:
+        resolve_target(context.settings, data.url)
+    except TargetRefused as refused:
+        raise ApiError(422, refused.code, refused.message, {"url": data.url}) from None
+    if data.city not in cities():
+        raise ApiError(422, "unknown_city", "This city is not served.", {"city": data.city})
+    if data.owner == "agency" and not data.agency:
+        raise ApiError(422, "agency_required",
+                       "A subscription owned by an agency must name that agency.",
+                       {"field": "agency"})
+    if data.agency:
+        query = {"code": data.agency, "city": data.city}
+        if context.db.agencies.find_one(query, {"_id": 1}) is None:
+            raise ApiError(422, "unknown_agency", "No such agency.", {"agency": data.agency})
+    subscription = webhooks.new_subscription(data, principal.user_id)
+    context.db.webhook_subscriptions.insert_one(subscription)
+    view = webhooks.subscription_view(subscription)
+    return jsonify(view), 201, {"Location": f"/api/v1/webhooks/{view['id']}"}
+
+
+@blueprint.get("/webhooks")
+@require_roles(*ADMINS)
+def list_webhooks() -> Response:
+    found = _context().db.webhook_subscriptions.find(scoped(_principal(), {"active": True})) \
+        .sort("created_at", 1)
+    return jsonify({"webhooks": [webhooks.subscription_view(s) for s in found]})
+
+
+@blueprint.delete("/webhooks/<subscription_id>")
+@require_roles(*ADMINS)
+def delete_webhook(subscription_id: str) -> tuple[str, int]:
+    db = _context().db
+    query = scoped(_principal(), {"_id": subscription_id})
+    if db.webhook_subscriptions.delete_one(query).deleted_count == 0:
+        raise ApiError(404, "webhook_not_found", "No webhook subscription has this id.")
+    webhooks.cancel_pending(db, subscription_id)
+    return "", 204
+
+
+@blueprint.get("/webhook-deliveries")
+@require_roles(*CITY_STAFF)
+def list_webhook_deliveries() -> Response:
+    result = request.args.get("result", "parked")
+    if result not in RESULTS:
+        raise ApiError(400, "invalid_parameter", f"result must be one of {', '.join(RESULTS)}.",
+                       {"parameter": "result"})
+    query = scoped(_principal(), {"channel": "webhook", "result": result})
+    found = _context().db.deliveries.find(query).sort("created_at", -1).limit(_limit())
+    return jsonify({"deliveries": [deliveries.public_view(d) for d in found]})
+
+
+@blueprint.post("/webhook-deliveries/<delivery_id>/redeliver")
+@require_roles(*CITY_STAFF)
+def redeliver(delivery_id: str) -> tuple[Response, int]:
+    db = _context().db
+    principal = _principal()
+    existing = db.deliveries.find_one(
+        scoped(principal, {"_id": delivery_id, "channel": "webhook"}), {"city": 1})
+    if existing is None:
+        raise ApiError(404, "delivery_not_found", "No webhook delivery has this id.")
+    try:
+        updated = webhooks.redeliver(db, delivery_id, principal.user_id)
+    except webhooks.NotRedeliverable as err:
+        code = str(err)
+        message = ("Only a parked delivery can be redelivered." if code == "not_parked"
+                   else "Its webhook subscription has been deleted.")
+        raise ApiError(409, code, message) from None
+    if updated is None:
+        raise ApiError(404, "delivery_not_found", "No webhook delivery has this id.")
+    return jsonify(deliveries.public_view(updated)), 202
+
+
+@blueprint.get("/reports/<code>/deliveries")
+@require_roles(*CITY_STAFF)
+def report_deliveries(code: str) -> Response:
+    db = _context().db
+    report = db.reports.find_one(scoped(_principal(), {"code": code}), {"city": 1, "code": 1})
+    if report is None:
+        raise ApiError(404, "report_not_found", "No report has this tracking code.")
+    return jsonify({"code": code, "deliveries": deliveries.for_report(db, report["_id"])})

@@ -15,15 +15,13 @@ import threading
 
 from aduan.infra import metrics
 from aduan.infra.config import Settings
-from aduan.infra.db import get_db
 from aduan.infra.logs import setup_logging
 from services.notification.webhooks import Dispatcher
 
 log = logging.getLogger(__name__)
 
 
-def run(settings: Settings, stop: threading.Event) -> None:
-    dispatcher = Dispatcher(settings, get_db(settings))
+def run(dispatcher: Dispatcher, stop: threading.Event) -> None:
     log.info("webhook dispatcher running (%d at once)", dispatcher.concurrency)
     while not stop.is_set():
         try:
@@ -32,7 +30,7 @@ def run(settings: Settings, stop: threading.Event) -> None:
             log.exception("dispatch pass failed")
             attempted = []
         if not attempted:
-            stop.wait(settings.webhook_poll_interval_s)
+            stop.wait(dispatcher.settings.webhook_poll_interval_s)
     dispatcher.close()
     log.info("webhook dispatcher stopped")
 
@@ -44,7 +42,7 @@ def main() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    run(settings, stop)
+    run(Dispatcher.from_settings(settings), stop)
 
 
 if __name__ == "__main__":

@@ -21,39 +21,25 @@ import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 import urllib3
-from pydantic import Field, StringConstraints
 from pymongo import ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from aduan.contracts.webhooks import SubscriptionIn
 from aduan.infra import metrics
 from aduan.infra.config import Settings
-from aduan.web.validation import Strict
-from services.notification import pinned_http, signing
+from aduan.infra.db import get_db
+from services.notification import signing
 from services.notification.deliveries import CANCELLED, PARKED, PENDING, SENT
-from services.notification.privacy import OWNERS, webhook_may_receive, webhook_payload
-from services.notification.webhook_targets import TargetRefused, resolve_target
+from services.notification.privacy import webhook_may_receive, webhook_payload
+from services.notification.senders import PinnedWebhookSender, WebhookSender
+from services.notification.webhook_targets import TargetRefused
 
 log = logging.getLogger(__name__)
-
-EVENTS = ("report.submitted", "report.verified", "report.needs_review", "report.rejected",
-          "report.forwarded", "report.referred", "report.status_changed", "report.sla_breached")
-
-
-class SubscriptionIn(Strict):
-    url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000,
-                                          pattern=r"^https?://[^\s/?#@]+(/[^\s]*)?$")]
-    secret: Annotated[str, Field(min_length=16, max_length=256)]
-    events: Annotated[list[Literal[EVENTS]], Field(min_length=1, max_length=len(EVENTS))]  # type: ignore[valid-type]
-    city: Annotated[str, Field(pattern=r"^[a-z]{2,30}$")] | None = None
-    agency: Annotated[str, Field(pattern=r"^[A-Z0-9_]{2,20}$")] | None = None
-    owner: Literal[OWNERS] = "client"  # type: ignore[valid-type]
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None \
-        = None
 
 
 def new_subscription(data: SubscriptionIn, created_by: str) -> dict[str, Any]:
@@ -145,11 +131,16 @@ class Dispatcher:
     and makes the attempts in parallel. A claim is a lease: if this copy dies mid-attempt,
     the delivery is due again once `delivery_lease_s` has passed."""
 
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(self, settings: Settings, db: Database, sender: WebhookSender) -> None:
         self.settings = settings
         self.db = db
+        self.sender = sender
         self.concurrency = max(1, settings.webhook_concurrency)
         self._executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix="webhook")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Dispatcher:
+        return cls(settings, get_db(settings), PinnedWebhookSender(settings))
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
@@ -183,12 +174,6 @@ class Dispatcher:
             {"_id": delivery["subscription_id"], "active": True})
         if subscription is None:
             return self._finish(delivery, CANCELLED, None, "subscription deleted")
-        try:  # checked again at every attempt: the name may resolve elsewhere by now
-            target = resolve_target(self.settings, subscription["url"])
-        except TargetRefused as refused:
-            if refused.code == "webhook_host_unresolvable":  # DNS may answer again later
-                return self._failed(delivery, None, "host unresolvable")
-            return self._finish(delivery, PARKED, None, refused.code.removeprefix("webhook_"))
         body = delivery["payload"].encode()
         headers = {
             "Content-Type": "application/json",
@@ -200,11 +185,14 @@ class Dispatcher:
         started = datetime.now(UTC)
         status: str | None = None
         error: str | None = None
-        try:
-            answer = pinned_http.post(target, subscription["url"], body, headers,
-                                      self.settings.webhook_timeout_s)
-            status = f"HTTP {answer.status}"
-            ok = 200 <= answer.status < 300
+        try:  # the sender checks the address again: the name may resolve elsewhere by now
+            answer = self.sender.post(subscription["url"], body, headers)
+            status = f"HTTP {answer}"
+            ok = 200 <= answer < 300
+        except TargetRefused as refused:
+            if refused.code == "webhook_host_unresolvable":  # DNS may answer again later
+                return self._failed(delivery, None, "host unresolvable")
+            return self._finish(delivery, PARKED, None, refused.code.removeprefix("webhook_"))
         except urllib3.exceptions.HTTPError as err:
             ok, error = False, type(err).__name__
         metrics.notification_send_duration.labels("webhook").observe(

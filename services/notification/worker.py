@@ -8,6 +8,9 @@ import logging
 import time
 from typing import Any
 
+from pymongo.database import Database
+
+from aduan.contracts.webhooks import EVENTS
 from aduan.infra import metrics
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
@@ -26,7 +29,7 @@ from services.notification.deliveries import (
     DeliveryRejected,
     delivery_id,
 )
-from services.notification.email import send_email
+from services.notification.senders import Senders
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +39,19 @@ def masked(notice: Notice) -> str:
 
 
 class Notifier:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, db: Database, senders: Senders) -> None:
         self.settings = settings
-        self.db = get_db(settings)
-        self.planner = Planner(settings, self.db)
-        self.log = DeliveryLog(self.db, settings.delivery_lease_s)
+        self.db = db
+        self.senders = senders
+        self.planner = Planner(settings, db)
+        self.log = DeliveryLog(db, settings.delivery_lease_s)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Notifier:
+        return cls(settings, get_db(settings), Senders.from_settings(settings))
 
     def handle(self, delivery: Delivery) -> None:
-        if delivery.routing_key not in webhooks.EVENTS:
+        if delivery.routing_key not in EVENTS:
             return
         if not delivery.message_id:
             raise PermanentError("event without message_id: cannot be delivered only once")
@@ -110,15 +118,15 @@ class Notifier:
 
     def _send(self, notice: Notice, did: str) -> str:
         if notice.channel == "email" and notice.email is not None:
-            return send_email(self.settings, notice.address, notice.email, did.replace(":", "."))
+            return self.senders.email.send(notice.address, notice.email, did.replace(":", "."))
         if notice.channel == "sms" and notice.sms is not None:
-            return sms.send_sms(self.settings, notice.address, notice.sms)
+            return self.senders.sms.send(notice.address, notice.sms)
         raise DeliveryRejected(f"nothing to send over {notice.channel}")
 
 
 def _notifier(settings: Settings):
     sms.check_configuration(settings)
-    return Notifier(settings).handle
+    return Notifier.from_settings(settings).handle
 
 
 def main() -> None:

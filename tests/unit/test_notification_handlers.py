@@ -1,0 +1,268 @@
+"""The notification handlers over in-memory collaborators (tests/fakes.py): the notifier tells
+each person once, the dispatcher makes webhook attempts, the digest goes out once a day, and
+the HTTP service is built from its settings and a database. The integration tests prove the
+same against the real broker, SMTP sink and HTTP receivers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import urllib3
+from fakes import FakeEmail, FakeSms, FakeWebhooks, fake_db
+
+from aduan.infra.config import Settings
+from aduan.infra.messaging import Delivery
+from aduan.web.errors import PermanentError
+from services.notification import signing
+from services.notification.app import create_app
+from services.notification.deliveries import DeliveryFailed, DeliveryRejected
+from services.notification.digest import Digest
+from services.notification.senders import Senders
+from services.notification.webhook_targets import TargetRefused
+from services.notification.webhooks import Dispatcher
+from services.notification.worker import Notifier
+
+SETTINGS = Settings(sms_url="http://sms.invalid/send", public_base_url="https://aduan.example",
+                    webhook_retry_delays_ms=(0,), webhook_max_attempts=2)
+NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
+REPORTER = "warga@example.id"
+LIAISON = "liaison.dlh@depok.example.go.id"
+
+
+def _report(**fields) -> dict:
+    return {
+        "_id": "r1", "code": "DPK-2026-3HW-6P2-Z9C", "city": "depok", "category": "waste",
+        "description": "Sampah menumpuk", "status": "submitted", "privacy": "public",
+        "location": {"lat": -6.3743, "lon": 106.823}, "kecamatan": {"code": "x", "name": "Beji"},
+        "agencies": [], "created_at": NOW, "updated_at": NOW,
+        "reporter": {"name": "Siti", "email": REPORTER, "phone": "081234567890",
+                     "language": "id"},
+        **fields,
+    }
+
+
+def _event(key: str, message_id: str = "m1", **body) -> Delivery:
+    return Delivery(routing_key=key, body={"report_id": "r1", **body}, message_id=message_id,
+                    correlation_id=None, type=None, attempts=1)
+
+
+@pytest.fixture
+def db():
+    database = fake_db()
+    database.agencies.insert_one({"_id": "depok:DLH", "city": "depok", "code": "DLH",
+                                  "name_id": "Dinas Lingkungan Hidup",
+                                  "name_en": "Environment Agency",
+                                  "liaison_emails": [LIAISON]})
+    database.categories.insert_one({"_id": "depok:waste", "city": "depok", "code": "waste",
+                                    "name_id": "Sampah", "name_en": "Waste"})
+    return database
+
+
+def _notifier(db, email=None, sms=None) -> Notifier:
+    return Notifier(SETTINGS, db, Senders(email or FakeEmail(), sms or FakeSms(),
+                                          FakeWebhooks()))
+
+
+# ---- the notifier ----------------------------------------------------------------------------
+
+def test_the_reporter_hears_of_a_step_by_email_and_sms_once(db):
+    db.reports.insert_one(_report())
+    email, sms = FakeEmail(), FakeSms()
+    notifier = _notifier(db, email, sms)
+    notifier.handle(_event("report.submitted", status="submitted"))
+    [(to, message, message_id)] = email.sent
+    assert to == REPORTER
+    assert message.subject == "Laporan DPK-2026-3HW-6P2-Z9C: diterima"
+    assert "https://aduan.example/api/v1/reports/DPK-2026-3HW-6P2-Z9C" in message.text
+    assert message_id.startswith("m1.email.")
+    assert sms.sent == [("+6281234567890", "Aduan: laporan DPK-2026-3HW-6P2-Z9C diterima. "
+                         "Lihat https://aduan.example/api/v1/reports/DPK-2026-3HW-6P2-Z9C")]
+    logged = {d["channel"]: d for d in db.deliveries.find()}
+    assert {d["result"] for d in logged.values()} == {"sent"}
+    assert logged["email"]["recipient"] == "w***@example.id"
+
+    notifier.handle(_event("report.submitted", status="submitted"))  # the broker's redelivery
+    assert len(email.sent) == 1 and len(sms.sent) == 1
+
+
+def test_a_failed_send_retries_the_event_without_repeating_what_was_sent(db):
+    db.reports.insert_one(_report())
+    email, sms = FakeEmail(), FakeSms(DeliveryFailed("HTTP 503"))
+    notifier = _notifier(db, email, sms)
+    with pytest.raises(DeliveryFailed):
+        notifier.handle(_event("report.submitted", status="submitted"))
+    assert db.deliveries.find_one({"channel": "sms"})["result"] == "failed"
+    notifier.handle(_event("report.submitted", status="submitted"))
+    assert len(email.sent) == 1 and len(sms.sent) == 1
+    sms_log = db.deliveries.find_one({"channel": "sms"})
+    assert (sms_log["result"], sms_log["attempts"]) == ("sent", 2)
+
+
+def test_a_refused_recipient_is_logged_and_not_retried(db):
+    db.reports.insert_one(_report(reporter={"email": REPORTER}))
+    email = FakeEmail(DeliveryRejected("SMTP RCPT 550"))
+    _notifier(db, email).handle(_event("report.submitted", status="submitted"))
+    logged = db.deliveries.find_one({"channel": "email"})
+    assert (logged["result"], logged["error"]) == ("rejected", "SMTP RCPT 550")
+    assert email.sent == []
+
+
+def test_liaisons_hear_of_a_forward_without_an_anonymous_reporter(db):
+    db.reports.insert_one(_report(status="forwarded", privacy="anonymous",
+                                  agencies=[{"code": "DLH", "status": "forwarded"}]))
+    email = FakeEmail()
+    _notifier(db, email).handle(_event("report.forwarded", status="forwarded",
+                                       agencies=["DLH"]))
+    [to_liaison] = email.to(LIAISON)
+    assert to_liaison.subject == \
+        "Laporan baru untuk Dinas Lingkungan Hidup: DPK-2026-3HW-6P2-Z9C"
+    assert "Pelapor: dirahasiakan (laporan anonim)" in to_liaison.text
+    assert "Siti" not in to_liaison.text
+    [to_reporter] = email.to(REPORTER)
+    assert "Instansi yang menangani: Dinas Lingkungan Hidup." in to_reporter.text
+
+
+def test_events_that_cannot_be_delivered_once_are_refused(db):
+    notifier = _notifier(db)
+    without_id = Delivery(routing_key="report.submitted", body={"report_id": "r1"},
+                          message_id=None, correlation_id=None, type=None, attempts=1)
+    with pytest.raises(PermanentError):
+        notifier.handle(without_id)
+    with pytest.raises(PermanentError):
+        notifier.handle(_event("report.submitted", status="submitted"))  # no such report
+    notifier.handle(_event("report.deleted"))  # not an event the service hears
+    notifier.handle(_event("report.verified", status="verified"))  # news to no one
+    assert db.deliveries.count_documents({}) == 0
+
+
+def _subscribe(db, **fields) -> None:
+    db.webhook_subscriptions.insert_one({
+        "_id": "s1", "url": "https://hooks.example/aduan", "secret": "s3cret-s3cret-s3cret",
+        "events": ["report.forwarded"], "city": "depok", "agency": None, "owner": "city",
+        "active": True, "created_at": NOW, **fields})
+
+
+def test_a_subscribed_event_schedules_one_webhook_delivery(db):
+    db.reports.insert_one(_report(status="forwarded",
+                                  agencies=[{"code": "DLH", "status": "forwarded"}]))
+    _subscribe(db)
+    notifier = _notifier(db)
+    for _ in range(2):  # the broker's redelivery adds nothing
+        notifier.handle(_event("report.forwarded", status="forwarded", agencies=["DLH"]))
+    [scheduled] = db.deliveries.find({"channel": "webhook"})
+    assert (scheduled["_id"], scheduled["result"]) == ("m1:webhook:s1", "pending")
+    assert scheduled["recipient"] == "https://hooks.example/…"
+
+
+# ---- the webhook dispatcher ------------------------------------------------------------------
+
+def _dispatcher(db, webhooks: FakeWebhooks) -> Dispatcher:
+    db.reports.insert_one(_report(status="forwarded",
+                                  agencies=[{"code": "DLH", "status": "forwarded"}]))
+    _subscribe(db)
+    _notifier(db).handle(_event("report.forwarded", status="forwarded", agencies=["DLH"]))
+    return Dispatcher(SETTINGS, db, webhooks)
+
+
+def test_the_dispatcher_posts_a_signed_delivery_once(db):
+    webhooks = FakeWebhooks(200)
+    dispatcher = _dispatcher(db, webhooks)
+    try:
+        assert dispatcher.run_once() == ["sent"]
+        assert dispatcher.run_once() == []  # nothing due any more
+    finally:
+        dispatcher.close()
+    [(url, body, headers)] = webhooks.requests
+    assert url == "https://hooks.example/aduan"
+    assert headers[signing.DELIVERY_HEADER] == "m1:webhook:s1"
+    assert signing.verify_signature("s3cret-s3cret-s3cret", headers[signing.SIGNATURE_HEADER],
+                                    body)
+    assert db.deliveries.find_one({"_id": "m1:webhook:s1"})["provider_status"] == "HTTP 200"
+
+
+def test_a_failing_receiver_is_retried_then_parked(db):
+    webhooks = FakeWebhooks(503, urllib3.exceptions.ReadTimeoutError(None, "/", "timed out"))
+    dispatcher = _dispatcher(db, webhooks)
+    try:
+        assert dispatcher.run_once() == ["pending"]
+        assert dispatcher.run_once() == ["parked"]  # webhook_max_attempts = 2
+    finally:
+        dispatcher.close()
+    parked = db.deliveries.find_one({"_id": "m1:webhook:s1"})
+    assert (parked["attempts"], parked["error"]) == (2, "ReadTimeoutError")
+
+
+def test_a_refused_address_parks_and_an_unresolvable_one_is_retried(db):
+    webhooks = FakeWebhooks(TargetRefused("webhook_host_unresolvable", "no DNS answer"),
+                            TargetRefused("webhook_host_not_allowed", "a private address"))
+    dispatcher = _dispatcher(db, webhooks)
+    try:
+        assert dispatcher.run_once() == ["pending"]
+        assert dispatcher.run_once() == ["parked"]
+    finally:
+        dispatcher.close()
+    assert db.deliveries.find_one({"_id": "m1:webhook:s1"})["error"] == "host_not_allowed"
+    assert webhooks.requests == []
+
+
+def test_a_deleted_subscription_cancels_its_delivery(db):
+    dispatcher = _dispatcher(db, FakeWebhooks())
+    db.webhook_subscriptions.update_one({"_id": "s1"}, {"$set": {"active": False}})
+    try:
+        assert dispatcher.run_once() == ["cancelled"]
+    finally:
+        dispatcher.close()
+
+
+# ---- the digest ------------------------------------------------------------------------------
+
+def test_the_digest_goes_to_each_leader_once_a_day(db):
+    db.staff_contacts.insert_many([
+        {"_id": "l1", "city": "depok", "role": "leader", "agency": None,
+         "email": "walikota@depok.example.go.id", "language": "en"},
+        {"_id": "l2", "city": "depok", "role": "leader", "agency": "PUPR",
+         "email": "asisten@depok.example.go.id", "language": "id"},
+    ])
+    db.reports.insert_one(_report(status="forwarded", agencies=[
+        {"code": "DLH", "status": "forwarded", "forwarded_at": NOW - timedelta(hours=2),
+         "due_at": NOW - timedelta(hours=1)}]))
+    email = FakeEmail()
+    digest = Digest(SETTINGS, db, email)
+    run = digest.send("depok", NOW)
+    assert (run.sent, run.skipped, run.failed) == (2, 0, 0)
+    [to_mayor] = email.to("walikota@depok.example.go.id")
+    assert to_mayor.subject == f"Aduan daily digest for Kota Depok, {run.day}"
+    assert "Environment Agency (DLH)\nNot yet accepted: 1\nAccepted / in progress: 0" \
+        in to_mayor.text
+    assert "Overdue: 1" in to_mayor.text
+    [to_assistant] = email.to("asisten@depok.example.go.id")
+    assert "(DLH)" not in to_assistant.text
+    again = digest.send("depok", NOW + timedelta(minutes=5))
+    assert (again.sent, again.skipped) == (0, 2)
+    assert len(email.sent) == 2
+
+
+def test_a_digest_that_failed_is_sent_on_the_next_run(db):
+    db.staff_contacts.insert_one({"_id": "l1", "city": "depok", "role": "leader",
+                                  "agency": None, "email": "walikota@depok.example.go.id"})
+    email = FakeEmail(DeliveryFailed("SMTP unreachable: ConnectionRefusedError"))
+    digest = Digest(SETTINGS, db, email)
+    assert digest.send("depok", NOW).failed == 1
+    assert digest.send("depok", NOW).sent == 1
+    assert "Belum ada laporan" not in email.sent[0][1].text  # DLH is listed, with zeros
+    assert "Dinas Lingkungan Hidup (DLH)" in email.sent[0][1].text
+
+
+# ---- the HTTP service ------------------------------------------------------------------------
+
+def test_the_service_is_built_from_its_settings_and_database(db):
+    app = create_app(SETTINGS, db)
+    client = app.test_client()
+    assert client.get("/healthz").get_json() == {"status": "ok", "service": "notification"}
+    refused = client.get("/webhooks")
+    assert refused.status_code == 401
+    assert refused.get_json()["error"]["code"] == "authentication_required"
+    assert {rule.rule for rule in app.url_map.iter_rules()} >= {
+        "/webhooks", "/webhooks/<subscription_id>", "/webhook-deliveries",
+        "/webhook-deliveries/<delivery_id>/redeliver", "/reports/<code>/deliveries"}

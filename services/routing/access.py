@@ -1,6 +1,8 @@
-"""Who may see and act on which report: staff of the report's city (agency staff only on reports
-their agency holds now: not once withdrawn or handed back), and the reporter holding the
-report's tracking token."""
+"""Who may see and act on which report, for routing's doors: the one look-up
+(aduan.web.report_access) with the visibility policy (aduan.domain.visibility). Staff of the
+report's city (agency staff only on reports their agency holds now: not once withdrawn or
+handed back), and the reporter holding the report's tracking token. Anyone else is answered
+as for a report that does not exist."""
 
 from __future__ import annotations
 
@@ -9,16 +11,12 @@ from typing import Any
 from flask import request
 from pymongo.database import Database
 
-from aduan.domain.codes import normalise, well_formed
-from aduan.domain.lifecycle import agency_holds
-from aduan.domain.visibility import is_public
 from aduan.infra.config import Settings
-from aduan.infra.keyring import reporter_token_keys
-from aduan.infra.tokens import token_matches
 from aduan.web.auth import Principal, current_principal, require_roles
 from aduan.web.errors import ApiError
+from aduan.web.report_access import REPORTER_TOKEN_HEADER, find_for_request, staff_report
 
-REPORTER_TOKEN_HEADER = "X-Reporter-Token"
+__all__ = ["reporter_report", "signed_in", "staff_report"]
 
 
 def signed_in(*roles: str) -> Principal:
@@ -28,36 +26,14 @@ def signed_in(*roles: str) -> Principal:
     return principal
 
 
-def _not_found() -> ApiError:
-    return ApiError(404, "report_not_found", "No report has this tracking code.")
-
-
-def find_report(db: Database, code: str) -> dict[str, Any]:
-    code = normalise(code)
-    report = db.reports.find_one({"code": code}) if well_formed(code) else None
-    if report is None:
-        raise _not_found()
-    return report
-
-
-def staff_report(db: Database, code: str, principal: Principal) -> dict[str, Any]:
-    report = find_report(db, code)
-    if report["city"] != principal.city:
-        raise _not_found()
-    if principal.is_agency and not agency_holds(report, principal.agency):
-        raise ApiError(403, "not_assigned", "This report is not assigned to your agency.",
-                       {"agency": principal.agency})
-    return report
-
-
 def reporter_report(db: Database, settings: Settings, code: str) -> dict[str, Any]:
-    report = find_report(db, code)
-    token = request.headers.get(REPORTER_TOKEN_HEADER)
-    if token and token_matches(reporter_token_keys(settings), report["_id"], token):
-        return report
-    if not is_public(report):
-        raise _not_found()  # the existence of a report the public may not see is not confirmed
-    if not token:
+    """A report for its reporter's actions. A public report tells a caller without its token
+    why they are refused; any other is a 404, as a missing one."""
+    found = find_for_request(db, settings, code, ("reporter", "public"))
+    if found.audience == "reporter":
+        return found.report
+    if not request.headers.get(REPORTER_TOKEN_HEADER):
         raise ApiError(401, "reporter_token_required",
                        f"Send the report's tracking token in the {REPORTER_TOKEN_HEADER} header.")
     raise ApiError(403, "invalid_reporter_token", "This tracking token is not valid.")
+

@@ -30,12 +30,14 @@ def test_no_token_is_401_and_a_wrong_role_403(api, db, settings):
 
 
 def test_other_agency_and_other_city_cannot_act(api, db, settings):
+    # A report the caller may not see is, to them, a report that does not exist (issue 16: an
+    # agency that does not hold it was answered 403 not_assigned here, 404 by intake).
     report = place_report(db, "forwarded", agencies=[assignment("DLH", "forwarded")])
     other = act(api, report["code"], "accept", bearer(settings, "officer", agency="PUPR"))
-    assert other.status_code == 403 and other.json()["error"]["code"] == "not_assigned"
+    assert other.status_code == 404 and other.json()["error"]["code"] == "report_not_found"
     seen = requests.get(f"{api}/reports/{report['code']}/workflow",
                         headers=bearer(settings, "officer", agency="PUPR"), timeout=10)
-    assert seen.status_code == 403
+    assert seen.status_code == 404
     depok = act(api, report["code"], "accept", bearer(settings, "officer", city="depok",
                                                       agency="DLH"))
     assert depok.status_code == 404 and depok.json()["error"]["code"] == "report_not_found"

@@ -169,8 +169,8 @@ def test_reroute_when_not_our_authority(api, db, settings, tap):
     assert view["history"][-1]["withdrawn"] == ["DLH"]
     forwards = tap.wait(report["_id"], "report.forwarded", count=2)
     assert forwards[-1]["agencies"] == ["PUPR"]
-    gone = act(api, report["code"], "start", dlh)
-    assert gone.status_code == 403 and gone.json()["error"]["code"] == "not_assigned"
+    gone = act(api, report["code"], "start", dlh)  # no longer DLH's: as if it did not exist
+    assert gone.status_code == 404 and gone.json()["error"]["code"] == "report_not_found"
 
 
 def test_hand_back_by_the_only_agency_returns_the_report_to_triage(api, db, settings, tap):

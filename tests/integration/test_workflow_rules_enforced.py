@@ -10,8 +10,7 @@ import pytest
 from photo_factory import fresh_padang_photo
 from workflow_client import act, assignment, bearer, place_report, reporter
 
-from aduan.domain.lifecycle import STATUSES, Actor
-from services.routing.actions import AGENCY_MOVES, ALLOWED_FROM
+from aduan.domain.lifecycle import ACTIONS, AGENCY, STATUSES, Actor
 
 pytestmark = pytest.mark.stack
 
@@ -25,9 +24,8 @@ BODIES = {
     "archive": {"note": "n"}, "accept": {}, "start": {}, "resolve": {"note": "n"},
     "hand_back": {"note": "n"}, "confirm": {}, "reopen": {"note": "n"}, "rate": {"score": 4},
 }
-ALLOWED = {**ALLOWED_FROM, "rate": frozenset({"resolved", "closed"})}
 CASES = [(action, status) for action in BODIES for status in STATUSES
-         if status not in ALLOWED[action]]
+         if status not in ACTIONS[action].starts]
 
 
 @pytest.fixture(scope="module")
@@ -39,13 +37,13 @@ def original(db):
 def test_an_action_from_a_status_it_may_not_start_from_is_refused(
         api, db, settings, original, action, status):
     # Where no agency would hold the report, DLH holds it anyway: one withdrawn or that handed
-    # it back cannot reach it at all (403 not_assigned, tests/security/test_withdrawn_agency.py),
+    # it back cannot reach it at all (404, tests/security/test_withdrawn_agency.py),
     # and what must refuse the action here is the state machine.
     sub = SUB_STATUS.get(status, "forwarded")
     report = place_report(db, status, agencies=[assignment("DLH", sub)], version=7)
     if action in ("confirm", "reopen", "rate"):
         headers = reporter(settings, report["_id"])
-    elif action in AGENCY_MOVES:
+    elif ACTIONS[action].by == AGENCY:
         headers = bearer(settings, "officer", agency="DLH")
     else:
         headers = bearer(settings, "operator")
@@ -122,21 +120,24 @@ def test_two_operators_forwarding_at_once_exactly_one_wins(api, db, settings, at
 
 
 def test_a_write_based_on_a_stale_read_matches_nothing(db, settings):
+    from aduan.domain.lifecycle import plan_archive, plan_send
     from aduan.infra.calendar import WorkCalendar
     from aduan.infra.deadlines import Deadlines
     from aduan.infra.messaging import Publisher
-    from services.routing.actions import Workflow
+    from aduan.infra.reports import Reports
 
-    workflow = Workflow(settings, db, Publisher(settings), Deadlines(settings, WorkCalendar()))
+    reports = Reports(db, Publisher(settings))
     stale = place_report(db, "verified")
     now = datetime.now(UTC)
     operator = Actor(kind="staff", id="op", role="operator")
-    plan = workflow.plan_forward(stale, now, ["DLH"], None)
-    assert workflow.apply(stale, plan, operator, now, None) is not None
-    again = workflow.plan_archive({**stale}, now, "n")  # planned on the stale copy: still valid
-    assert workflow.apply(stale, again, operator, now, None) is None
+    dlh = list(db.agencies.find({"city": "padang", "code": "DLH"}))
+    plan = plan_send(stale, dlh, now, action="forward", note=None,
+                     deadlines=Deadlines(settings, WorkCalendar()), category=None)
+    assert reports.commit(stale, plan, operator, now, None) is not None
+    again = plan_archive({**stale}, now, "n")  # planned on the stale copy: still valid
+    assert reports.commit(stale, again, operator, now, None) is None
     assert db.reports.find_one({"_id": stale["_id"]})["status"] == "forwarded"
-    workflow.publisher.close()
+    reports.publisher.close()
 
 
 def test_two_agencies_accepting_at_once_both_succeed(api, db, settings):

@@ -41,10 +41,10 @@ def _doors(api: str, staff: Staff, code: str) -> dict[str, int]:
 
 
 OPEN = {"read": 200, "workflow": 200, "comment": 201, "listed": 1, "inbox": 1}
-# Each door's own "not yours": intake hides the report (404) and refuses the comment (403
-# not_allowed, or 404 where the report is not public either, e.g. a duplicate); routing
-# answers 403 not_assigned, as for any agency the report never had.
-SHUT = {"read": {404}, "workflow": {403}, "comment": {403, 404}, "listed": {0}, "inbox": {0}}
+# "Not yours" is "no such report" (404), as for any agency the report never had; a comment is
+# refused with 403 not_allowed where the report is public (anyone may know it exists), 404
+# where it is not (e.g. a duplicate).
+SHUT = {"read": {404}, "workflow": {404}, "comment": {403, 404}, "listed": {0}, "inbox": {0}}
 
 
 def _shut(doors: dict[str, int]) -> bool:

@@ -2,40 +2,40 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request
 
+from aduan.contracts.verdicts import VerdictIn
 from aduan.infra.config import Settings
-from aduan.infra.db import ensure_indexes, get_db, ping
-from aduan.infra.images import ALLOWED_FORMATS, enable_heif
-from aduan.infra.messaging import Publisher
-from aduan.infra.storage import ObjectStore
+from aduan.infra.db import ensure_indexes, ping
+from aduan.web.app import collaborators, current_request_id, provide
 from aduan.web.app import create_app as create_service_app
-from aduan.web.app import current_request_id
 from aduan.web.auth import OPERATOR, current_principal, require_roles
 from aduan.web.validation import parse_json_object, validate
-from services.verification.override import VerdictIn, VerdictOverride
+from services.verification.override import VerdictOverride
+
+blueprint = Blueprint("verification", __name__)
 
 
-def create_app() -> Flask:
-    settings = Settings.from_env()
-    db = get_db(settings)
-    store = ObjectStore(settings)
-    overrides = VerdictOverride(
-        db=db, store=store, publisher=Publisher(settings),
-        max_pixels=settings.max_image_pixels,
-        formats=enable_heif() if settings.heif_enabled else ALLOWED_FORMATS,
-    )
+def _overrides() -> VerdictOverride:
+    return collaborators()
+
+
+@blueprint.post("/reports/<code>/verdict")
+@require_roles(OPERATOR)
+def override_verdict(code: str) -> Response:
+    change = validate(VerdictIn, parse_json_object(request.get_data(), "The request body"))
+    principal = current_principal()
+    assert principal is not None  # require_roles refused the request otherwise
+    return jsonify(_overrides().apply(code, change, principal, current_request_id()))
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
     app = create_service_app(
-        "verification", settings, readiness={"mongo": lambda: ping(db), "s3": store.ping},
-        startup=lambda: ensure_indexes(db),
+        "verification", settings,
+        readiness={"mongo": lambda: ping(_overrides().db), "s3": lambda: _overrides().store.ping()},
+        startup=lambda: ensure_indexes(_overrides().db),
     )
-
-    @app.post("/reports/<code>/verdict")
-    @require_roles(OPERATOR)
-    def override_verdict(code: str):
-        change = validate(VerdictIn, parse_json_object(request.get_data(), "The request body"))
-        principal = current_principal()
-        assert principal is not None  # require_roles refused the request otherwise
-        return jsonify(overrides.apply(code, change, principal, current_request_id()))
-
+    provide(app, VerdictOverride.from_settings(settings))
+    app.register_blueprint(blueprint)
     return app

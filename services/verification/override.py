@@ -1,116 +1,98 @@
-"""An operator overrides the verdict on a report's photos, with a note.
+"""An operator overrides the verdict on a report's photos, with a note: the same decision as
+the workflow's `verify` and `reject` actions (`aduan.domain.lifecycle`), with the same effects.
 
 needs_review → verified | rejected, and rejected → verified (an automatic rejection that was
 wrong, e.g. a GPS fix just outside a simplified boundary). Publishing follows the verdict: a
-report made verified gets its public copies (rendered now if the worker never made them); a
-report made rejected has them withdrawn.
+report made verified gets its public copies (rendered now if the worker never made them or
+they were withdrawn); a report made rejected has them withdrawn.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field, field_validator
 from pymongo.database import Database
 
-from aduan.domain.lifecycle import Actor, can_transition, transition
+from aduan.contracts.verdicts import VerdictIn
+from aduan.domain.errors import Conflict
+from aduan.domain.lifecycle import Actor, Plan, plan_reject, plan_verify
 from aduan.infra import metrics
-from aduan.infra.images import ImageRejected, open_image, render
+from aduan.infra.calendar import calendar_from_setting
+from aduan.infra.config import Settings
+from aduan.infra.db import get_db
+from aduan.infra.deadlines import Deadlines
+from aduan.infra.images import ALLOWED_FORMATS, enable_heif
 from aduan.infra.messaging import Publisher
-from aduan.infra.outbox import flush
+from aduan.infra.photo_copies import publish_missing, withdraw_copies
+from aduan.infra.reports import Reports
 from aduan.infra.storage import ObjectStore
 from aduan.web.auth import Principal
 from aduan.web.errors import ApiError
-from aduan.web.validation import Strict
-from services.verification.copies import delete_copies, publish_copies, unpublished
+from aduan.web.report_access import staff_report
 
-log = logging.getLogger(__name__)
+# What this endpoint overturns: the photo checks' verdicts a person may still change.
 OVERRIDABLE = frozenset({"needs_review", "rejected"})
 
 
-class VerdictIn(Strict):
-    verdict: Literal["verified", "rejected"]
-    note: str = Field(min_length=1, max_length=2000)
-
-    @field_validator("note")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("a note is required")
-        return value
-
-
-def _not_overridable(report: dict[str, Any], target: str) -> ApiError:
+def _not_overridable(status: str, target: str) -> ApiError:
     return ApiError(409, "verdict_not_overridable",
-                    f"A report that is {report['status']} cannot be made {target}.",
-                    {"status": report["status"], "verdict": target})
+                    f"A report that is {status} cannot be made {target}.",
+                    {"status": status, "verdict": target})
 
 
 @dataclass
 class VerdictOverride:
+    settings: Settings
     db: Database
     store: ObjectStore
-    publisher: Publisher
-    max_pixels: int
-    formats: frozenset[str]
+    publisher: Publisher | None
+    deadlines: Deadlines
+    formats: frozenset[str] = ALLOWED_FORMATS
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> VerdictOverride:
+        return cls(settings, get_db(settings), ObjectStore(settings), Publisher(settings),
+                   Deadlines(settings, calendar_from_setting(settings.holiday_categories)),
+                   enable_heif() if settings.heif_enabled else ALLOWED_FORMATS)
 
     def apply(self, code: str, change: VerdictIn, principal: Principal,
               correlation_id: str | None) -> dict[str, Any]:
-        report = self.db.reports.find_one({"code": code}) if len(code) <= 40 else None
-        if report is None:
-            raise ApiError(404, "report_not_found", "No report has this tracking code.")
-        if principal.city != report["city"]:
-            raise ApiError(403, "other_city", "This report belongs to another city.",
-                           {"city": report["city"]})
+        report = staff_report(self.db, code, principal)
         target = change.verdict
-        if report["status"] not in OVERRIDABLE or not can_transition(report["status"], target):
-            raise _not_overridable(report, target)
-        photos = self._photos_for(report, target)
+        if report["status"] not in OVERRIDABLE:
+            raise _not_overridable(report["status"], target)
+        actor = Actor(kind="staff", id=principal.user_id, role=principal.role,
+                      agency=principal.agency)
         now = datetime.now(UTC)
-        override = {"verdict": target, "from": report["status"], "note": change.note,
-                    "by": principal.user_id, "at": now}
-        updated, events = transition(
-            self.db, report, target,
-            Actor(kind="staff", id=principal.user_id, role=principal.role),
-            note=change.note,
-            extra_set={"photos": photos, "verification.verdict": target,
-                       "verification.override": override},
-            correlation_id=correlation_id,
-        )
+        try:
+            plan = self._plan(report, target, change.note, actor, now)
+        except Conflict as refused:  # e.g. rejecting a rejected report
+            raise _not_overridable(report["status"], target) from refused
+        updated = Reports(self.db, self.publisher).commit(report, plan, actor, now,
+                                                          correlation_id)
         if updated is None:  # someone moved the report since it was read
             current = self.db.reports.find_one({"_id": report["_id"]}, {"status": 1}) or report
-            raise _not_overridable({**report, "status": current["status"]}, target)
+            raise _not_overridable(current["status"], target)
         metrics.verification_overrides.labels(target).inc()
-        flush(self.db, report["_id"], events, self.publisher)
-        if target == "rejected":
-            self._withdraw(report["photos"])
+        if "withdraw_copies" in plan.effects:
+            # The report no longer points at them: a failure only leaves an orphan copy.
+            withdraw_copies(self.store, report.get("photos", []))
+        verification = dict(updated.get("verification", {}))
+        override = dict(verification.get("override") or {})
+        if isinstance(override.get("at"), datetime):
+            override["at"] = override["at"].isoformat()
         return {"code": updated["code"], "status": updated["status"],
-                "verification": {**updated.get("verification", {}),
-                                 "override": {**override, "at": now.isoformat()}}}
+                "verification": {**verification, "override": override}}
 
-    def _withdraw(self, photos: list[dict[str, Any]]) -> None:
-        # The report no longer points at the copies, so a failure here only leaves an orphan.
-        for photo in photos:
-            try:
-                delete_copies(self.store, photo)
-            except Exception as err:  # any S3 failure: log it, the verdict already stands
-                log.warning("copies of photo %s not deleted: %s", photo.get("id"), err)
-
-    def _photos_for(self, report: dict[str, Any], target: str) -> list[dict[str, Any]]:
+    def _plan(self, report: dict[str, Any], target: str, note: str, actor: Actor,
+              now: datetime) -> Plan:
         if target == "rejected":
-            return [unpublished(photo) for photo in report["photos"]]
-        return [photo if photo.get("public_key") else self._publish(report, photo)
-                for photo in report["photos"]]
-
-    def _publish(self, report: dict[str, Any], photo: dict[str, Any]) -> dict[str, Any]:
-        data = self.store.get(self.store.raw_bucket, photo["raw_key"])
-        try:
-            rendition = render(open_image(data, self.max_pixels, self.formats))
-        except ImageRejected as rejected:
-            log.info("photo %s stays unpublished: %s", photo["id"], rejected.reason)
-            return photo
-        return publish_copies(self.store, report["city"], report["_id"], photo, rendition)
+            return plan_reject(report, now, note, actor)
+        category = self.db.categories.find_one({"city": report["city"],
+                                                "code": report.get("category")})
+        photos = publish_missing(self.store, report, self.settings.max_image_pixels,
+                                 self.formats)
+        return plan_verify(report, now, note, actor, deadlines=self.deadlines,
+                           category=category, photos=photos)

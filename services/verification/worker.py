@@ -1,4 +1,5 @@
-"""Verification consumer: judges a submitted report's photos and stores publishable copies."""
+"""Verification consumer: judges a submitted report's photos, stores publishable copies and
+commits the verdict through the lifecycle (`plan_judgement`)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,18 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from aduan.domain.lifecycle import Actor
+from pymongo.database import Database
+
+from aduan.domain.lifecycle import ACTIONS, Actor, plan_judgement
 from aduan.infra import metrics
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.images import ALLOWED_FORMATS, enable_heif
 from aduan.infra.messaging import Delivery, Publisher, run_consumer_process
-from aduan.infra.outbox import flush
-from aduan.infra.reports import transition
+from aduan.infra.photo_copies import publish_copies
+from aduan.infra.reports import Reports
 from aduan.infra.storage import ObjectStore
 from aduan.web.errors import PermanentError
-from services.verification.copies import publish_copies
 from services.verification.duplicates import DuplicateMatch, find_duplicate, remember
 from services.verification.judge import PhotoFinding, examine_photo
 from services.verification.policy import Policy, load_policies
@@ -34,22 +36,29 @@ def _union(lists: list[list[str]]) -> list[str]:
 
 
 class Verifier:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, db: Database, store: ObjectStore,
+                 publisher: Publisher | None, policies: dict[str, Policy] | None = None
+                 ) -> None:
         self.settings = settings
-        self.policies = load_policies(settings)  # a bad policy stops the worker at start
+        # A bad policy stops the worker at start.
+        self.policies = policies if policies is not None else load_policies(settings)
         self.formats = enable_heif() if settings.heif_enabled else ALLOWED_FORMATS
-        self.db = get_db(settings)
-        self.store = ObjectStore(settings)
-        self.publisher = Publisher(settings)
+        self.db = db
+        self.store = store
+        self.reports = Reports(db, publisher)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Verifier:
+        return cls(settings, get_db(settings), ObjectStore(settings), Publisher(settings))
 
     def handle(self, delivery: Delivery) -> None:
         report_id = delivery.body.get("report_id")
-        report = self.db.reports.find_one({"_id": report_id}) if report_id else None
+        report = self.reports.get(report_id) if isinstance(report_id, str) else None
         if report is None:
             raise PermanentError(f"no report {report_id!r}")
-        # `verifying` is recorded with the verdict, in the same write; a report left in it by
-        # an earlier version of this worker is judged all the same.
-        if report["status"] not in ("submitted", "verifying"):
+        # A report left in `verifying` by an earlier version of this worker is judged all the
+        # same; one judged already (a redelivery) is left as it is.
+        if report["status"] not in ACTIONS["judge"].starts:
             log.info("report %s already judged; nothing to do", report_id)
             return
         self._judge(report, delivery.correlation_id)
@@ -99,17 +108,11 @@ class Verifier:
                 if rendition is not None else photo
                 for photo, rendition in zip(photos, renditions, strict=True)
             ]
-        updated, events = transition(
-            self.db, report, outcome, SYSTEM,
-            note=", ".join(all_reasons) or None,
-            extra_set={
-                "photos": photos,
-                "verification": {"verdict": outcome, "reasons": all_reasons, "flags": all_flags},
-                "possible_duplicate_of": duplicate.as_doc() if duplicate else None,
-            },
-            correlation_id=correlation_id,
-            via=("verifying", started_at) if report["status"] == "submitted" else None,
-        )
+        plan = plan_judgement(report, outcome, started_at, reasons=all_reasons, flags=all_flags,
+                              photos=photos,
+                              duplicate=duplicate.as_doc() if duplicate else None)
+        updated, events = self.reports.write(report, plan, SYSTEM, datetime.now(UTC),
+                                             correlation_id)
         if updated is None:
             log.info("report %s was judged concurrently", report["_id"])
             return
@@ -118,11 +121,15 @@ class Verifier:
             metrics.verification_reasons.labels(reason).inc()
         if duplicate is not None:
             metrics.verification_duplicates.inc()
-        flush(self.db, report["_id"], events, self.publisher)
+        self.reports.publish(report["_id"], events)
+
+
+def _verifier(settings: Settings):
+    return Verifier.from_settings(settings).handle
 
 
 def main() -> None:
-    run_consumer_process("verification", lambda settings: Verifier(settings).handle)
+    run_consumer_process("verification", _verifier)
 
 
 if __name__ == "__main__":

@@ -12,11 +12,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from aduan.contracts.base import Strict
 from aduan.infra.config import Settings
 from aduan.infra.db import ensure_indexes, get_db
 from aduan.web.auth import PLATFORM_ADMIN
 from aduan.web.errors import ApiError
-from aduan.web.validation import Strict, validate
+from aduan.web.validation import validate
 from gateway.schemas import Password, Username
 from gateway.users import NewUser, create_user
 

@@ -11,16 +11,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from aduan.contracts.actions import MODELS as ACTION_MODELS
+from aduan.contracts.catalogue import AgencyIn, AgencyPatch, CategoryIn, CategoryPatch
+from aduan.contracts.parking import ReplayIn
+from aduan.contracts.queries import PublicListQuery, StaffListQuery
+from aduan.contracts.reports import CommentIn, ReportIn
+from aduan.contracts.verdicts import VerdictIn
+from aduan.contracts.webhooks import SubscriptionIn
 from aduan.domain.codes import CODE_PATTERN
-from aduan.web.parking import ReplayIn
 from gateway.open311.openapi import open311_paths
 from gateway.schemas import ApiKeyIn, LoginIn, RefreshIn, UserChangeIn, UserIn
-from services.intake.queries import PublicListQuery, StaffListQuery
-from services.intake.schemas import CommentIn, ReportIn
-from services.notification.webhooks import SubscriptionIn
-from services.routing.schemas import AgencyIn, AgencyPatch, CategoryIn, CategoryPatch
-from services.routing.workflow_api import MODELS as ACTION_MODELS
-from services.verification.override import VerdictIn
 
 ERROR = {"$ref": "#/components/responses/Error"}
 STAFF = [{"bearerAuth": []}]

@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from aduan.contracts.base import Strict
 from aduan.web.auth import ROLES
-from aduan.web.validation import Strict
 
 Username = Annotated[str, Field(pattern=r"^[a-z0-9._-]{3,40}$")]
 Password = Annotated[str, Field(min_length=10, max_length=200)]

@@ -12,12 +12,12 @@ left for the platform admin.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
 import pika
 from flask import Blueprint, jsonify, request
-from pydantic import Field
 
+from aduan.contracts.parking import MAX_LISTED, ReplayIn
 from aduan.infra.config import Settings
 from aduan.infra.messaging import (
     ATTEMPTS_HEADER,
@@ -28,14 +28,7 @@ from aduan.infra.messaging import (
 )
 from aduan.web.auth import OPERATOR, PLATFORM_ADMIN, SYSADMIN, current_principal, require_roles
 from aduan.web.scope import city_scope
-from aduan.web.validation import Strict, parse_json_object, validate
-
-MAX_LISTED = 200
-
-
-class ReplayIn(Strict):
-    message_ids: Annotated[list[Annotated[str, Field(max_length=100)]],
-                           Field(min_length=1, max_length=MAX_LISTED)] | None = None
+from aduan.web.validation import parse_json_object, validate
 
 
 def _describe(properties: pika.BasicProperties, body: bytes) -> dict[str, Any]:

@@ -23,8 +23,8 @@ from typing import Any
 import requests
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from aduan.contracts.base import CONTROL_CHARACTER, clean_text
 from aduan.web.errors import ApiError
-from aduan.web.validation import CONTROL_CHARACTER, clean_text
 
 # Intake's field names as an Open311 client knows them.
 FIELD_NAMES = {

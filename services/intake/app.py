@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, jsonify, request
 
+from aduan.contracts.queries import PublicListQuery, StaffListQuery
+from aduan.contracts.reports import CommentIn, ReportIn
 from aduan.domain.codes import normalise, well_formed
 from aduan.domain.lifecycle import agency_holds
 from aduan.domain.visibility import NOT_FOUND_MESSAGE, is_public
@@ -25,13 +27,7 @@ from aduan.web.errors import ApiError
 from aduan.web.photos import read_uploaded_renditions
 from aduan.web.validation import parse_json_object, validate
 from services.intake import comments, photo_files, uploads
-from services.intake.queries import (
-    PublicListQuery,
-    StaffListQuery,
-    public_filter,
-    staff_filter,
-)
-from services.intake.schemas import CommentIn, ReportIn
+from services.intake.queries import public_filter, staff_filter
 from services.intake.submission import Intake
 from services.intake.views import as_geojson, report_view, staff_view, summary
 

@@ -4,62 +4,14 @@ Every value is validated into a plain type first, so no query operator can be sm
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from aduan.domain.codes import CODE_PATTERN
+from aduan.contracts.queries import ListQuery, PublicListQuery, StaffListQuery
 from aduan.domain.keywords import keywords
 from aduan.domain.lifecycle import agency_holds_filter, overdue_filter
-from aduan.domain.stages import KINIKO_STAGES, statuses_in_kiniko_stage
+from aduan.domain.stages import statuses_in_kiniko_stage
 from aduan.domain.visibility import PUBLIC_PRIVACY, PUBLIC_STATUSES
 from aduan.web.auth import Principal
-
-SORTS = {"created_at": ("created_at", 1), "-created_at": ("created_at", -1),
-         "updated_at": ("updated_at", 1), "-updated_at": ("updated_at", -1)}
-CSV = Annotated[str, Field(pattern=r"^[a-z_]+(,[a-z_]+)*$", max_length=300)]
-
-
-class ListQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    status: CSV | None = None
-    category: CSV | None = None
-    kecamatan: Annotated[str, Field(pattern=r"^[0-9.]{2,20}$")] | None = None
-    bbox: str | None = None
-    date_from: date | None = Field(default=None, alias="from")
-    date_to: date | None = Field(default=None, alias="to")
-    page: Annotated[int, Field(ge=1, le=10_000)] = 1
-    page_size: Annotated[int, Field(ge=1, le=100)] = 20
-    sort: Literal[tuple(SORTS)] = "-created_at"  # type: ignore[valid-type]
-
-    @field_validator("bbox")
-    @classmethod
-    def _bbox(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parts = value.split(",")
-        try:
-            min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
-        except ValueError as err:
-            raise ValueError("bbox is min_lon,min_lat,max_lon,max_lat") from err
-        if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
-            raise ValueError("bbox corners are out of range or not in order")
-        return value
-
-
-class PublicListQuery(ListQuery):
-    city: Annotated[str, Field(pattern=r"^[a-z]{2,30}$")] | None = None
-    format: Literal["json", "geojson"] = "json"
-
-
-class StaffListQuery(ListQuery):
-    agency: Annotated[str, Field(pattern=r"^[A-Z0-9_.-]{2,40}$")] | None = None
-    channel: CSV | None = None
-    text: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    code: Annotated[str, Field(pattern=rf"^{CODE_PATTERN}$")] | None = None
-    stage: Literal[tuple(KINIKO_STAGES)] | None = None  # type: ignore[valid-type]
-    overdue: Literal["true", "false"] | None = None
 
 
 def _common_filter(query: ListQuery, city_zone: tzinfo) -> dict[str, Any]:

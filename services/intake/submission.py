@@ -15,6 +15,7 @@ from typing import Any
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from aduan.contracts.reports import ReportIn
 from aduan.domain.codes import new_code
 from aduan.domain.keywords import keywords
 from aduan.infra import metrics
@@ -27,7 +28,6 @@ from aduan.infra.storage import ObjectStore
 from aduan.infra.tokens import idempotent_report_id, reporter_token
 from aduan.web.errors import ApiError
 from aduan.web.photos import EXTENSIONS, Photo
-from services.intake.schemas import ReportIn
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from aduan.contracts.webhooks import OWNERS
 from services.notification.templates import ReportSummary
 
-CITY, AGENCY, CLIENT = "city", "agency", "client"
-OWNERS = (CITY, AGENCY, CLIENT)
+CITY, AGENCY, CLIENT = OWNERS
 
 
 def reporter_shown_to_staff(report: dict[str, Any]) -> str | None:

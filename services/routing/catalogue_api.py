@@ -11,12 +11,12 @@ from flask import Flask, jsonify, request
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from aduan.contracts.catalogue import AgencyIn, AgencyPatch, CategoryIn, CategoryPatch
 from aduan.infra.catalogue import AGENCY_KINDS, KECAMATAN, cities, rule_agencies
 from aduan.web.auth import ROLES, SYSADMIN, Principal
 from aduan.web.errors import ApiError
 from aduan.web.validation import parse_json_object, validate
 from services.routing.access import signed_in
-from services.routing.schemas import AgencyIn, AgencyPatch, CategoryIn, CategoryPatch
 
 
 def _json_body() -> dict[str, Any]:

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, jsonify, request
-from pydantic import BaseModel
 from pymongo.database import Database
 
+from aduan.contracts.actions import MODELS, OPERATOR_ACTIONS, REPORTER_ACTIONS
 from aduan.domain.lifecycle import INACTIVE_ASSIGNMENTS, Actor, agency_holds_filter
 from aduan.domain.stages import kiniko_stage_for_agency, stages
 from aduan.infra import metrics
@@ -28,28 +28,8 @@ from services.routing.evidence import (
     read_evidence,
     store_evidence,
 )
-from services.routing.schemas import (
-    DuplicateIn,
-    ForwardIn,
-    OptionalNote,
-    RateIn,
-    RequiredNote,
-    RerouteIn,
-    StaffOptionalNote,
-    StaffRequiredNote,
-)
 from services.routing.views import workflow_view
 
-OPERATOR_ACTIONS = ("verify", "reject", "postpone", "forward", "reroute", "duplicate", "archive")
-AGENCY_ACTIONS = ("accept", "start", "resolve", "hand_back")
-REPORTER_ACTIONS = ("confirm", "reopen", "rate")
-MODELS: dict[str, type[BaseModel]] = {
-    "verify": StaffOptionalNote, "reject": StaffRequiredNote, "postpone": StaffRequiredNote,
-    "forward": ForwardIn, "reroute": RerouteIn, "duplicate": DuplicateIn,
-    "archive": StaffRequiredNote, "accept": StaffOptionalNote, "start": StaffOptionalNote,
-    "resolve": StaffRequiredNote, "hand_back": StaffRequiredNote, "confirm": OptionalNote,
-    "reopen": RequiredNote, "rate": RateIn,
-}
 QUEUE_STATUSES = ("needs_review", "verified", "postponed")
 LIST_LIMIT = 200
 

@@ -9,10 +9,10 @@ from photo_factory import fresh_padang_photo
 from stack_client import REPORT, pipeline_settled, submit, wait_for_status
 from waiting import eventually
 
+from aduan.contracts.reports import ReportIn
 from aduan.infra.messaging import Event, Publisher
 from aduan.web.photos import Photo, sniff_image_type
 from aduan.web.validation import validate
-from services.intake.schemas import ReportIn
 from services.intake.submission import Intake
 
 pytestmark = pytest.mark.stack

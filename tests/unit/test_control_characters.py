@@ -7,10 +7,11 @@ from xml.dom import minidom
 
 import pytest
 
+from aduan.contracts.base import clean_text
+from aduan.contracts.reports import CommentIn, ReportIn
 from aduan.web.errors import ApiError
-from aduan.web.validation import clean_text, validate
+from aduan.web.validation import validate
 from gateway.open311.formats import to_xml
-from services.intake.schemas import CommentIn, ReportIn
 
 REFUSED = ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1b[2J", "\x7f", "\x85", "\x9b",
            "\ud800", "\ufffe", "\uffff"]

@@ -1,9 +1,9 @@
 import pytest
 
+from aduan.contracts.reports import ReportIn
 from aduan.web.errors import ApiError
 from aduan.web.photos import sniff_image_type
 from aduan.web.validation import find_operator_key, parse_json_object, validate
-from services.intake.schemas import ReportIn
 
 VALID = {
     "category": "waste",

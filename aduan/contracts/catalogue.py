@@ -1,0 +1,64 @@
+"""What sysadmins may send when adding or changing an agency or a category."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from aduan.contracts.base import Strict
+from aduan.contracts.fields import EMAIL_PATTERN, AgencyCode, CategoryCode, Text
+
+Email = Annotated[Text, Field(max_length=254, pattern=EMAIL_PATTERN)]
+Phone = Annotated[Text, Field(pattern=r"^\+?[0-9][0-9 -]{2,19}$")]
+
+
+class Person(Strict):
+    title: Annotated[Text, Field(max_length=200)] | None = None
+    name: Annotated[Text, Field(max_length=200)] | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+
+
+class Contact(Strict):
+    email: Email | None = None
+    phone: Phone | None = None
+    address: Annotated[Text, Field(max_length=300)] | None = None
+    website: Annotated[Text, Field(max_length=300, pattern=r"^https?://\S+$")] | None = None
+
+
+class AgencyPatch(Strict):
+    name_id: Annotated[Text, Field(min_length=2, max_length=200)] | None = None
+    name_en: Annotated[Text, Field(min_length=2, max_length=200)] | None = None
+    contact: Contact | None = None
+    head: Person | None = None
+    liaisons: Annotated[list[Person], Field(max_length=20)] | None = None
+    active: bool | None = None
+
+
+class AgencyIn(AgencyPatch):
+    code: AgencyCode
+    kind: Literal["opd", "vertical"]
+    name_id: Annotated[Text, Field(min_length=2, max_length=200)]
+    name_en: Annotated[Text, Field(min_length=2, max_length=200)]
+
+
+class SlaOverride(Strict):
+    forward_days: Annotated[int, Field(ge=0, le=60)] | None = None
+    follow_up_days: Annotated[int, Field(ge=0, le=60)] | None = None
+
+
+class CategoryPatch(Strict):
+    name_id: Annotated[Text, Field(min_length=2, max_length=100)] | None = None
+    name_en: Annotated[Text, Field(min_length=2, max_length=100)] | None = None
+    # Agency codes, or "@kecamatan" for the office of the report's kecamatan.
+    agencies: Annotated[list[Annotated[str, Field(pattern=r"^(@kecamatan|[A-Z][A-Z0-9-]{1,29})$")]],
+                        Field(max_length=10)] | None = None
+    refer_to: AgencyCode | None = None
+    sla: SlaOverride | None = None
+
+
+class CategoryIn(CategoryPatch):
+    code: CategoryCode
+    name_id: Annotated[Text, Field(min_length=2, max_length=100)]
+    name_en: Annotated[Text, Field(min_length=2, max_length=100)]

@@ -1,0 +1,16 @@
+"""Field types several contracts share."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from aduan.domain.codes import CODE_PATTERN
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+CityCode = Annotated[str, Field(pattern=r"^[a-z]{2,30}$")]
+CategoryCode = Annotated[str, Field(pattern=r"^[a-z_]{2,40}$")]
+AgencyCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9-]{1,29}$")]
+ReportCode = Annotated[str, Field(pattern=rf"^{CODE_PATTERN}$")]
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"

@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, jsonify, request
-from pymongo.database import Database
 
 from aduan.infra.catalogue import cities
-from aduan.infra.config import Settings
 from aduan.infra.revocations import revoke_access
 from aduan.web.auth import (
     PLATFORM_ADMIN,
@@ -22,6 +20,7 @@ from aduan.web.errors import ApiError
 from aduan.web.scope import city_scope, require_city, scoped
 from aduan.web.validation import parse_json_object, validate
 from gateway import api_keys, login_throttle, refresh_tokens
+from gateway.context import gateway
 from gateway.schemas import ApiKeyIn, LoginIn, RefreshIn, UserChangeIn, UserIn
 from gateway.users import (
     NewUser,
@@ -48,112 +47,128 @@ def _admin() -> Principal:
 ADMINS = (SYSADMIN, PLATFORM_ADMIN)
 
 
-def staff_blueprint(db: Database, settings: Settings) -> Blueprint:
-    blueprint = Blueprint("staff", __name__)
-    refresh_ttl = timedelta(seconds=settings.refresh_token_ttl_s)
+staff = Blueprint("staff", __name__)
 
-    def _token_pair(user: dict, refresh_token: str) -> dict:
-        return {
-            "access_token": issue_access_token(settings, principal_of(user)),
-            "token_type": "Bearer",
-            "expires_in": settings.access_token_ttl_s,
-            "refresh_token": refresh_token,
-            "user": public_user(user),
-        }
 
-    @blueprint.post("/auth/login")
-    def login():
-        body = validate(LoginIn, _json_body())
-        login_throttle.take_turn(db, settings, body.username)
-        user = authenticate(db, body.username, body.password)
-        login_throttle.succeeded(db, body.username)
-        return jsonify(_token_pair(user, refresh_tokens.issue(db, user["_id"], refresh_ttl)))
+def _refresh_ttl() -> timedelta:
+    return timedelta(seconds=gateway().settings.refresh_token_ttl_s)
 
-    @blueprint.post("/auth/refresh")
-    def refresh():
-        body = validate(RefreshIn, _json_body())
-        user_id, new_token = refresh_tokens.rotate(db, body.refresh_token, refresh_ttl)
-        user = db.users.find_one({"_id": user_id})
-        if user is None or user.get("disabled"):
-            refresh_tokens.revoke(db, new_token)
-            raise ApiError(401, "invalid_refresh_token", "This refresh token is not valid.")
-        return jsonify(_token_pair(user, new_token))
 
-    @blueprint.post("/auth/logout")
-    def logout():
-        body = validate(RefreshIn, _json_body())
-        refresh_tokens.revoke(db, body.refresh_token)
-        return "", 204
+def _token_pair(user: dict, refresh_token: str) -> dict:
+    settings = gateway().settings
+    return {
+        "access_token": issue_access_token(settings, principal_of(user)),
+        "token_type": "Bearer",
+        "expires_in": settings.access_token_ttl_s,
+        "refresh_token": refresh_token,
+        "user": public_user(user),
+    }
 
-    @blueprint.get("/auth/me")
-    def me():
-        principal = current_principal()
-        if principal is None:
-            raise ApiError(401, "authentication_required", "Sign in to do this.")
-        user = db.users.find_one({"_id": principal.user_id})
-        if user is None:
-            raise ApiError(401, "invalid_token", "The access token is not valid.")
-        return jsonify(public_user(user))
 
-    @blueprint.post("/users")
-    @require_roles(*ADMINS)
-    def add_user():
-        body = validate(UserIn, _json_body())
-        require_city(_admin(), body.city)
-        if body.city not in cities():  # only the platform admin gets here with another city
-            raise ApiError(422, "unknown_city", "This city is not served.", {"city": body.city})
-        user = create_user(db, NewUser(**body.model_dump()))
-        return jsonify(public_user(user)), 201
+@staff.post("/auth/login")
+def login():
+    body = validate(LoginIn, _json_body())
+    db, settings = gateway().db, gateway().settings
+    login_throttle.take_turn(db, settings, body.username)
+    user = authenticate(db, body.username, body.password)
+    login_throttle.succeeded(db, body.username)
+    return jsonify(_token_pair(user, refresh_tokens.issue(db, user["_id"], _refresh_ttl())))
 
-    @blueprint.get("/users")
-    @require_roles(*ADMINS)
-    def list_users():
-        users = db.users.find(scoped(_admin(), {})).sort("username", 1).limit(1000)
-        return jsonify({"items": [public_user(u) for u in users]})
 
-    @blueprint.patch("/users/<user_id>")
-    @require_roles(*ADMINS)
-    def change_user(user_id: str):
-        body = validate(UserChangeIn, _json_body())
-        # Another city's user is not found: its existence is not confirmed either.
-        user = db.users.find_one(scoped(_admin(), {"_id": user_id}))
-        if user is None:
-            raise ApiError(404, "user_not_found", "No such user.")
-        changes = body.model_dump(exclude_none=True, exclude={"password"})
-        role = changes.get("role", user["role"])
-        agency = changes.get("agency", user.get("agency"))
-        if (role in ("agency_admin", "officer")) != bool(agency):
-            raise ApiError(422, "agency_mismatch",
-                           "Agency roles need an agency; other roles must not have one.")
-        if changes:
-            db.users.update_one({"_id": user_id}, {"$set": changes})
-        if body.password:
-            set_password(db, user_id, body.password)
-        if body.password or body.disabled or "role" in changes or "agency" in changes:
-            refresh_tokens.revoke_all(db, user_id)
-            revoke_access(db, user_id)  # its access tokens too, in every service
-        return jsonify(public_user(db.users.find_one({"_id": user_id})))
+@staff.post("/auth/refresh")
+def refresh():
+    body = validate(RefreshIn, _json_body())
+    db = gateway().db
+    user_id, new_token = refresh_tokens.rotate(db, body.refresh_token, _refresh_ttl())
+    user = db.users.find_one({"_id": user_id})
+    if user is None or user.get("disabled"):
+        refresh_tokens.revoke(db, new_token)
+        raise ApiError(401, "invalid_refresh_token", "This refresh token is not valid.")
+    return jsonify(_token_pair(user, new_token))
 
-    @blueprint.post("/api-keys")
-    @require_roles(*ADMINS)
-    def add_api_key():
-        body = validate(ApiKeyIn, _json_body())
-        principal = _admin()
-        record, key = api_keys.create(db, body.name, principal.user_id, body.rate_limit,
-                                      city_scope(principal))
-        return jsonify({**api_keys.public_key(record), "key": key}), 201
 
-    @blueprint.get("/api-keys")
-    @require_roles(*ADMINS)
-    def list_api_keys():
-        records = db.api_keys.find(scoped(_admin(), {})).sort("created_at", -1).limit(1000)
-        return jsonify({"items": [api_keys.public_key(r) for r in records]})
+@staff.post("/auth/logout")
+def logout():
+    body = validate(RefreshIn, _json_body())
+    refresh_tokens.revoke(gateway().db, body.refresh_token)
+    return "", 204
 
-    @blueprint.delete("/api-keys/<key_id>")
-    @require_roles(*ADMINS)
-    def revoke_api_key(key_id: str):
-        if not api_keys.revoke(db, key_id, city_scope(_admin())):
-            raise ApiError(404, "api_key_not_found", "No active API key with this id.")
-        return "", 204
 
-    return blueprint
+@staff.get("/auth/me")
+def me():
+    principal = current_principal()
+    if principal is None:
+        raise ApiError(401, "authentication_required", "Sign in to do this.")
+    user = gateway().db.users.find_one({"_id": principal.user_id})
+    if user is None:
+        raise ApiError(401, "invalid_token", "The access token is not valid.")
+    return jsonify(public_user(user))
+
+
+@staff.post("/users")
+@require_roles(*ADMINS)
+def add_user():
+    body = validate(UserIn, _json_body())
+    require_city(_admin(), body.city)
+    if body.city not in cities():  # only the platform admin gets here with another city
+        raise ApiError(422, "unknown_city", "This city is not served.", {"city": body.city})
+    user = create_user(gateway().db, NewUser(**body.model_dump()))
+    return jsonify(public_user(user)), 201
+
+
+@staff.get("/users")
+@require_roles(*ADMINS)
+def list_users():
+    users = gateway().db.users.find(scoped(_admin(), {})).sort("username", 1).limit(1000)
+    return jsonify({"items": [public_user(u) for u in users]})
+
+
+@staff.patch("/users/<user_id>")
+@require_roles(*ADMINS)
+def change_user(user_id: str):
+    body = validate(UserChangeIn, _json_body())
+    db = gateway().db
+    # Another city's user is not found: its existence is not confirmed either.
+    user = db.users.find_one(scoped(_admin(), {"_id": user_id}))
+    if user is None:
+        raise ApiError(404, "user_not_found", "No such user.")
+    changes = body.model_dump(exclude_none=True, exclude={"password"})
+    role = changes.get("role", user["role"])
+    agency = changes.get("agency", user.get("agency"))
+    if (role in ("agency_admin", "officer")) != bool(agency):
+        raise ApiError(422, "agency_mismatch",
+                       "Agency roles need an agency; other roles must not have one.")
+    if changes:
+        db.users.update_one({"_id": user_id}, {"$set": changes})
+    if body.password:
+        set_password(db, user_id, body.password)
+    if body.password or body.disabled or "role" in changes or "agency" in changes:
+        refresh_tokens.revoke_all(db, user_id)
+        revoke_access(db, user_id)  # its access tokens too, in every service
+    return jsonify(public_user(db.users.find_one({"_id": user_id})))
+
+
+@staff.post("/api-keys")
+@require_roles(*ADMINS)
+def add_api_key():
+    body = validate(ApiKeyIn, _json_body())
+    principal = _admin()
+    record, key = api_keys.create(gateway().db, body.name, principal.user_id, body.rate_limit,
+                                  city_scope(principal))
+    return jsonify({**api_keys.public_key(record), "key": key}), 201
+
+
+@staff.get("/api-keys")
+@require_roles(*ADMINS)
+def list_api_keys():
+    records = gateway().db.api_keys.find(scoped(_admin(), {})).sort("created_at", -1).limit(1000)
+    return jsonify({"items": [api_keys.public_key(r) for r in records]})
+
+
+@staff.delete("/api-keys/<key_id>")
+@require_roles(*ADMINS)
+def revoke_api_key(key_id: str):
+    if not api_keys.revoke(gateway().db, key_id, city_scope(_admin())):
+        raise ApiError(404, "api_key_not_found", "No active API key with this id.")
+    return "", 204
+

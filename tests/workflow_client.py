@@ -4,13 +4,13 @@ given status, and a tap on the event exchange."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import requests
 from pymongo.database import Database
+from waiting import eventually
 
 from aduan.infra.config import Settings
 from aduan.infra.keyring import reporter_token_keys
@@ -107,14 +107,14 @@ class EventTap:
 
     def wait(self, report_id: str, key: str, count: int = 1, timeout_s: float = 15
              ) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
+        def enough() -> list[dict[str, Any]] | None:
             found = self.events(report_id, key)
-            if len(found) >= count:
-                return found
-            time.sleep(0.1)
-        raise AssertionError(f"{count} {key} event(s) for {report_id} not seen: "
-                             f"{self.events(report_id)}")
+            return found if len(found) >= count else None
+
+        def wanted() -> str:
+            return f"{count} {key} event(s) of {report_id} (seen: {self.events(report_id)})"
+
+        return eventually(enough, timeout_s, wanted)
 
     def caught_up(self, publisher: Publisher) -> None:
         """Returns once the tap holds everything `publisher` published before this call: a

@@ -48,6 +48,8 @@ def test_consumers_killed_mid_burst_lose_nothing_and_repeat_nothing(api, db, sta
         futures = [pool.submit(submit, api, photo) for _ in range(40)]
         rng = random.Random(7)
         for _ in range(3):
+            # Not a wait for anything: the pause spreads the kills over the burst at seeded
+            # random moments, so that some land mid-message (there is no fact to wait for).
             time.sleep(rng.uniform(0.2, 0.6))
             for worker in WORKERS:
                 name = next(n for n in stack.processes if n.startswith(worker))

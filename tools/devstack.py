@@ -277,7 +277,7 @@ class Stack:
     def update_state(self, change: Callable[[dict], object]) -> None:
         """Reads the state file, applies `change` and writes it back whole, so that another
         process (the supervisor, `make status`) never reads it half-written."""
-        state = self._load_state()
+        state = self.read_state()
         change(state)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         draft = self.state_file.with_name(f"{self.state_file.name}.{os.getpid()}")
@@ -286,9 +286,12 @@ class Stack:
 
     def recorded_processes(self) -> dict[str, int]:
         """Every process of this stack by name, with its pid, as the state file has it."""
-        return dict(self._load_state().get("processes", {}))
+        return dict(self.read_state().get("processes", {}))
 
-    def _load_state(self) -> dict:
+    def read_state(self) -> dict:
+        """The state file as a dict ({} when the stack is down): the one reader of it, for the
+        stack, the supervisor and `make status`. Keys: processes (name -> pid), supervisor
+        (pid), restarts (name -> count), rabbitmq_started."""
         if self.state_file.exists():
             return json.loads(self.state_file.read_text())
         return {}
@@ -410,13 +413,13 @@ class Stack:
 
     def down(self) -> None:
         # The supervisor first, so that it restarts nothing that is being stopped.
-        supervisor = self._load_state().get("supervisor")
+        supervisor = self.read_state().get("supervisor")
         if supervisor:
             _signal_group(supervisor, signal.SIGTERM)
             with contextlib.suppress(TimeoutError):
                 wait_until(lambda: not _alive(supervisor), 10, "the supervisor to stop")
             _signal_group(supervisor, signal.SIGKILL)
-        state = self._load_state()
+        state = self.read_state()
         pids = state.get("processes", {})
         for pid in pids.values():
             _signal_group(pid, signal.SIGTERM)

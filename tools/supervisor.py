@@ -14,7 +14,6 @@ starts it on a stack of its own with `launch`.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import signal
 import subprocess
@@ -154,7 +153,7 @@ def _port(stack: Stack, name: str) -> str:
 
 
 def status_lines(stack: Stack) -> list[str]:
-    state = json.loads(stack.state_file.read_text()) if stack.state_file.exists() else {}
+    state = stack.read_state()
     restarts = state.get("restarts", {})
     lines = [f"{'process':<24} {'pid':>8}  {'state':<5} {'restarts':>8}  port"]
     for name, pid in sorted(state.get("processes", {}).items()):

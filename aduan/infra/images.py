@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from aduan.domain.phash import dhash
+from aduan.infra.phash import dhash
 
 PUBLIC_MAX_SIDE = 2048
 # A large JPEG is decoded at a reduced DCT scale (1/2, 1/4, 1/8) as long as its longest side

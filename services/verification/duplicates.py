@@ -17,7 +17,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from aduan.domain.phash import (
+from aduan.infra.phash import (
     BITS,
     CHUNK_BITS,
     chunks,

@@ -18,7 +18,7 @@ from PIL import Image
 from stack_client import REPORT, submit, wait_for_status
 from workflow_client import reporter
 
-from aduan.domain.phash import hamming
+from aduan.infra.phash import hamming
 from aduan.web.auth import Principal, issue_access_token
 from services.verification.duplicates import find_duplicate, hash_document
 

@@ -36,11 +36,6 @@ IO_LIBRARIES = frozenset({
 })
 CONTRACTS_ALLOWED = DOMAIN_STDLIB | {"pydantic", "pydantic_core"}
 
-# TEMPORARY, being moved while issue 16 lands; delete an entry as soon as its module is clean.
-DOMAIN_EXCEPTIONS: dict[str, set[str]] = {
-    # perceptual hashes decode images with Pillow: belongs beside aduan/infra/images.py
-    "aduan/domain/phash.py": {"PIL"},
-}
 
 
 def _modules(folder: str) -> Iterator[Path]:
@@ -105,18 +100,11 @@ def test_the_shared_library_imports_no_deployable_and_no_dev_tool() -> None:
 def _domain_refuses(path: Path, module: str) -> bool:
     if _under(module, "aduan"):
         return not _under(module, "aduan.domain")
-    return _top(module) not in DOMAIN_STDLIB | DOMAIN_EXCEPTIONS.get(_rel(path), set())
+    return _top(module) not in DOMAIN_STDLIB
 
 
 def test_the_domain_imports_the_standard_library_and_itself_only() -> None:
     assert _violations("aduan/domain", _domain_refuses) == []
-
-
-def test_the_domain_exceptions_are_still_needed() -> None:
-    """An exception whose module no longer imports the library is stale: delete it."""
-    for name, allowed in DOMAIN_EXCEPTIONS.items():
-        used = {_top(module) for module in imports_of(ROOT / name)}
-        assert allowed <= used, f"{name} no longer imports {allowed - used}: drop the exception"
 
 
 def test_the_domain_allow_list_holds_no_io_library() -> None:

@@ -6,8 +6,8 @@ import pytest
 from photo_factory import PHOTOS
 from PIL import Image, ImageEnhance
 
-from aduan.domain.phash import chunks, dhash, from_int64, hamming, to_int64
 from aduan.infra.images import open_image, render
+from aduan.infra.phash import chunks, dhash, from_int64, hamming, to_int64
 from services.verification.duplicates import informative
 
 

@@ -4,8 +4,9 @@ A photo is never kept as sent: only its EXIF- and XMP-free copy and thumbnail ar
 (public bucket, keys from server ids) and served, to staff only, through the gateway.
 Comments are capped per report and per author per 24 hours (Settings: comments_per_report,
 comment_photos_per_report, comments_per_author_per_day, comment_photos_per_author_per_day).
-The caps hold under concurrent posts: a comment is appended only if the report still has
-the comments that were counted (otherwise it counts again).
+The caps hold under concurrent posts: a comment is appended (`plan_comment`, committed by
+`Reports`) only if the report still has the comments that were counted (otherwise it counts
+again).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from typing import Any
 
 from pymongo.database import Database
 
+from aduan.domain.lifecycle import Actor, plan_comment
 from aduan.infra.config import Settings
 from aduan.infra.images import Rendition
+from aduan.infra.reports import Reports
 from aduan.infra.storage import ObjectStore
 from aduan.web.errors import ApiError
 
@@ -74,12 +77,14 @@ def add_comment(settings: Settings, db: Database, store: ObjectStore, report: di
                   "image/jpeg")
         store.put(store.public_bucket, comment["photo"]["thumbnail_key"],
                   photo.thumbnail_jpeg, "image/jpeg")
+    actor = Actor(kind="reporter", id=None) if by == "reporter" else \
+        Actor(kind="staff", id=author_id, role=by)
+    reports = Reports(db, None)  # a comment sends no event
     try:
         for _ in range(ATTEMPTS):
-            appended = db.reports.update_one(
-                {"_id": report["_id"], f"comments.{len(comments)}": {"$exists": False}},
-                {"$push": {"comments": comment}})
-            if appended.matched_count:
+            counted = {**report, "comments": comments}
+            if reports.commit(counted, plan_comment(counted, comment), actor, comment["at"],
+                              None) is not None:
                 return comment
             # Someone commented meanwhile: count again with their comments.
             comments = (db.reports.find_one({"_id": report["_id"]}, {"comments": 1}) or {}

@@ -1,5 +1,6 @@
-"""Accepting a report: photos stored, report stored with its event in the outbox; the event
-is published beside the answer (or, should that fail, by the outbox relay)."""
+"""Accepting a report: photos stored, the report created (`aduan.domain.lifecycle.new_report`)
+and stored with its event in the outbox (`Reports.create`); the event is published beside the
+answer (or, should that fail, by the outbox relay)."""
 
 from __future__ import annotations
 
@@ -18,18 +19,21 @@ from pymongo.errors import DuplicateKeyError
 from aduan.contracts.reports import ReportIn
 from aduan.domain.codes import new_code
 from aduan.domain.keywords import keywords
+from aduan.domain.lifecycle import Actor, new_report
 from aduan.infra import metrics
 from aduan.infra.catalogue import cities
 from aduan.infra.config import Settings
+from aduan.infra.db import get_db
 from aduan.infra.keyring import reporter_token_keys
 from aduan.infra.messaging import Event, Publisher
-from aduan.infra.outbox import flush, outbox_entry
+from aduan.infra.reports import Reports
 from aduan.infra.storage import ObjectStore
 from aduan.infra.tokens import idempotent_report_id, reporter_token
 from aduan.web.errors import ApiError
 from aduan.web.photos import EXTENSIONS, Photo
 
 log = logging.getLogger(__name__)
+REPORTER = Actor(kind="reporter", id=None)
 
 
 def fingerprint(payload: ReportIn, photos: list[Photo]) -> str:
@@ -68,15 +72,18 @@ class Accepted:
 
 
 class Intake:
-    def __init__(
-        self, settings: Settings, db: Database, store: ObjectStore, publisher: Publisher
-    ) -> None:
+    def __init__(self, settings: Settings, db: Database, store: ObjectStore,
+                 publisher: Publisher | None) -> None:
         self.settings = settings
         self.db = db
         self.store = store
-        self.publisher = publisher
+        self.reports = Reports(db, publisher)
         # Publishing happens beside the answer, not before it: the event is stored already.
         self._announcer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="announce")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Intake:
+        return cls(settings, get_db(settings), ObjectStore(settings), Publisher(settings))
 
     def submit(
         self,
@@ -98,7 +105,7 @@ class Intake:
 
         now = datetime.now(UTC)
         stored_photos = self._store_photos(city, report_id, photos)
-        report: dict[str, Any] = {
+        fields: dict[str, Any] = {
             "_id": report_id,
             "code": tracking_code(city, now),
             "city": city,
@@ -111,40 +118,17 @@ class Intake:
             "privacy": payload.privacy,
             "reporter": payload.reporter.model_dump() if payload.reporter else None,
             "photos": stored_photos,
-            "status": "submitted",
-            "created_at": now,
-            "updated_at": now,
             "request_id": request_id,
             "fingerprint": request_print,
             "keywords": keywords(payload.description, payload.location.address),
             "filed_by": filed_by,
-            "history": [
-                {
-                    "at": now,
-                    "from": None,
-                    "to": "submitted",
-                    "actor": {"kind": "reporter", "id": None, "role": None},
-                    "note": None,
-                }
-            ],
         }
         if idempotency_key:
-            report["idempotency_key"] = idempotency_key
-        event = Event(
-            routing_key="report.submitted",
-            body={
-                "report_id": report_id,
-                "code": report["code"],
-                "city": city,
-                "status": "submitted",
-                "occurred_at": now.isoformat(),
-            },
-            correlation_id=request_id,
-        )
-        report["outbox"] = [outbox_entry(event)]
+            fields["idempotency_key"] = idempotency_key
         for draw in range(CODE_DRAWS):
+            report, event = new_report(fields, REPORTER, now)
             try:
-                self.db.reports.insert_one(report)
+                message = self.reports.create(report, event, request_id)
                 break
             except DuplicateKeyError:
                 if self.db.reports.find_one({"_id": report_id}, {"_id": 1}) is not None:
@@ -159,10 +143,9 @@ class Intake:
                     self._delete_photos(stored_photos)
                     raise
                 # Another report holds this random code: draw a new one.
-                report["code"] = event.body["code"] = tracking_code(city, now)
-                report["outbox"] = [outbox_entry(event)]
+                fields["code"] = tracking_code(city, now)
         metrics.reports_submitted.labels(city, payload.channel).inc()
-        return Accepted(receipt(report, self.settings), report_id, [event])
+        return Accepted(receipt(report, self.settings), report_id, [message])
 
     def announce_later(self, accepted: Accepted) -> None:
         if accepted.events:
@@ -174,7 +157,7 @@ class Intake:
         if not accepted.events:
             return
         try:
-            flush(self.db, accepted.report_id, accepted.events, self.publisher)
+            self.reports.publish(accepted.report_id, accepted.events)
         except Exception:  # the outbox relay publishes it later
             log.exception("event of report %s left to the relay", accepted.report_id)
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from pymongo.database import Database
 
+from aduan.domain.lifecycle import EVENT_KEYS
 from aduan.domain.status_names import language_of
 from aduan.infra.catalogue import cities
 from aduan.infra.config import Settings
@@ -31,11 +32,9 @@ REPORTER_STATUSES = frozenset({
     "submitted", "needs_review", "rejected", "forwarded", "referred", "accepted",
     "in_progress", "resolved", "closed", "reopened", "archived",
 })
-KEY_STATUS = {
-    "report.submitted": "submitted", "report.verified": "verified",
-    "report.needs_review": "needs_review", "report.rejected": "rejected",
-    "report.forwarded": "forwarded", "report.referred": "referred",
-}
+# The status an event stands for when its body does not name one.
+KEY_STATUS = {"report.submitted": "submitted",
+              **{key: status for status, key in EVENT_KEYS.items()}}
 ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 
 

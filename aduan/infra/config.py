@@ -62,10 +62,8 @@ class Settings:
     # Keys the hash of each recipient address in the delivery log (HMAC-SHA-256), so the log
     # cannot be turned back into phone numbers and emails; production must set its own.
     delivery_hash_secret: str = "dev-only-delivery-hash-secret"
-    # Leaders' daily digest: local hour it goes out, and when a forwarded report counts overdue
-    # if routing gave it no deadline of its own.
+    # Leaders' daily digest: the local hour it goes out.
     digest_hour: int = 7
-    digest_overdue_after_days: float = 5.0
     intake_url: str = "http://127.0.0.1:8081"
     verification_url: str = "http://127.0.0.1:8082"
     routing_url: str = "http://127.0.0.1:8083"

@@ -48,6 +48,12 @@ def can_move_assignment(current: str, target: str) -> bool:
     return target in ASSIGNMENT_TRANSITIONS.get(current, frozenset())
 
 
+def agency_may_move(current: str, target: str) -> bool:
+    """A step an agency takes on its own assignment: a resolved one goes back to work only
+    when the reporter reopens the report, not by the agency accepting it again."""
+    return current != "resolved" and can_move_assignment(current, target)
+
+
 def active_assignments(assignments: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [a for a in assignments if a["status"] not in INACTIVE_ASSIGNMENTS]
 
@@ -154,7 +160,7 @@ def _agency_results(status: str, action: Action) -> set[str]:
             if overall_status([{"status": s} for s in mix]) != shown_as:
                 continue
             for index, current in enumerate(mix):
-                if can_move_assignment(current, action.assignment_to or ""):
+                if agency_may_move(current, action.assignment_to or ""):
                     moved = [*mix[:index], action.assignment_to, *mix[index + 1:]]
                     results.add(overall_status([{"status": s} for s in moved]))
     return results & action.ends
@@ -271,7 +277,7 @@ def allowed_actions(report: dict[str, Any], actor: Actor) -> list[str]:
             continue
         if action.by == AGENCY:
             mine = _own_assignment(report, actor.agency)
-            if mine is None or not can_move_assignment(mine["status"], action.assignment_to
+            if mine is None or not agency_may_move(mine["status"], action.assignment_to
                                                        or ""):
                 continue
         if name == "rate" and report.get("rating") is not None:
@@ -577,7 +583,7 @@ def plan_agency(report: dict[str, Any], now: datetime, action: str, agency: str,
         raise Conflict("not_assigned", "This report is not assigned to your agency.",
                        {"agency": agency})
     previous = mine["status"]
-    if not can_move_assignment(previous, target):
+    if not agency_may_move(previous, target):
         raise illegal(report, action, assignment_status=previous)
     mine["status"] = target
     mine[ASSIGNMENT_TIMES[target]] = now

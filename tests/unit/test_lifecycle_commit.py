@@ -1,0 +1,150 @@
+"""Committing a lifecycle plan (aduan/infra/reports.py) over an in-memory database and broker:
+one conditional write with history and outbox, the events published and pulled from the
+outbox (left there while the broker is down), and re-planning when someone else changed the
+report in between."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fakes import FakePublisher, fake_db
+
+from aduan.domain.errors import Conflict, NotFound
+from aduan.domain.lifecycle import Actor, Plan, plan_archive, plan_postpone, plan_rate
+from aduan.infra.reports import Reports
+
+NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
+OPERATOR = Actor(kind="staff", id="op-1", role="operator")
+
+
+def _report(status: str = "verified", **fields: Any) -> dict[str, Any]:
+    return {"_id": "r1", "code": "PDG-2026-7KQ-4M9-X2A", "city": "padang", "category": "waste",
+            "status": status, "created_at": NOW - timedelta(days=1), "version": 3,
+            "history": [], "outbox": [], "agencies": [], "photos": [], **fields}
+
+
+@pytest.fixture
+def db():
+    database = fake_db()
+    database.reports.insert_one(_report())
+    return database
+
+
+def _stored(db) -> dict[str, Any]:
+    return db.reports.find_one({"_id": "r1"})
+
+
+def test_a_status_change_is_one_write_with_history_and_its_event_published(db):
+    publisher = FakePublisher()
+    plan = plan_postpone(_stored(db), NOW, "waiting for a photo")
+    updated = Reports(db, publisher).commit(_stored(db), plan, OPERATOR, NOW, "req-1")
+    stored = _stored(db)
+    assert updated is not None and updated["status"] == stored["status"] == "postponed"
+    assert stored["version"] == 4 and stored["forward_due_at"] is None
+    [entry] = stored["history"]
+    assert (entry["from"], entry["to"], entry["note"], entry["action"]) == (
+        "verified", "postponed", "waiting for a photo", "postpone")
+    assert entry["actor"] == {"kind": "staff", "id": "op-1", "role": "operator", "agency": None}
+    [event] = publisher.published
+    assert event.routing_key == "report.status_changed" and event.correlation_id == "req-1"
+    assert event.body == {"report_id": "r1", "code": "PDG-2026-7KQ-4M9-X2A", "city": "padang",
+                          "from": "verified", "status": "postponed", "actor_role": "operator",
+                          "occurred_at": NOW.isoformat()}
+    assert stored["outbox"] == []  # published: pulled from the outbox
+
+
+def test_a_plan_made_on_a_stale_read_writes_nothing(db):
+    publisher = FakePublisher()
+    stale = _stored(db)
+    reports = Reports(db, publisher)
+    assert reports.commit(stale, plan_postpone(stale, NOW, "n"), OPERATOR, NOW, None)
+    again = plan_archive(stale, NOW, "n")  # still valid on the stale copy
+    assert reports.commit(stale, again, OPERATOR, NOW, None) is None
+    assert _stored(db)["status"] == "postponed" and len(publisher.published) == 1
+
+
+def test_with_the_broker_down_the_event_waits_in_the_outbox(db):
+    publisher = FakePublisher()
+    publisher.down = True
+    updated = Reports(db, publisher).commit(_stored(db), plan_postpone(_stored(db), NOW, "n"),
+                                            OPERATOR, NOW, None)
+    assert updated is not None and publisher.published == []
+    [waiting] = _stored(db)["outbox"]
+    assert waiting["routing_key"] == "report.status_changed"
+    assert updated["outbox"] == [waiting]  # what the write stored, exactly
+
+
+def test_a_plan_without_a_status_change_is_written_where_its_conditions_hold(db):
+    db.reports.update_one({"_id": "r1"}, {"$set": {"status": "closed"}})
+    reports = Reports(db, FakePublisher())
+    plan = plan_rate(_stored(db), NOW, 5, None)
+    rated = reports.commit(_stored(db), plan, OPERATOR, NOW, None)
+    assert rated is not None and _stored(db)["rating"]["score"] == 5
+    assert _stored(db)["version"] == 3 and _stored(db)["history"] == []
+    assert reports.commit(_stored(db), plan, OPERATOR, NOW, None) is None  # rated already
+
+
+def test_an_illegal_status_change_is_refused_before_any_write(db):
+    with pytest.raises(Conflict) as refused:
+        Reports(db, FakePublisher()).commit(_stored(db), Plan("verify", "closed"), OPERATOR,
+                                            NOW, None)
+    assert refused.value.code == "illegal_transition"
+    assert _stored(db)["status"] == "verified"
+
+
+def _another_writer_first(db, change: dict[str, Any], planner):
+    """A planner that, the first time, lets someone else change the report before it plans."""
+    calls: list[str] = []
+
+    def planning(report: dict[str, Any], now: datetime) -> Plan:
+        if not calls:
+            db.reports.update_one({"_id": "r1"}, {"$set": change, "$inc": {"version": 1}})
+        calls.append(report["status"])
+        return planner(report, now)
+
+    return planning, calls
+
+
+def test_perform_plans_again_when_the_report_changed_and_the_action_still_holds(db):
+    planner, calls = _another_writer_first(db, {"triage": True},
+                                           lambda r, now: plan_postpone(r, now, "n"))
+    updated = Reports(db, FakePublisher()).perform("r1", planner, OPERATOR, None)
+    assert updated["status"] == "postponed" and updated["triage"] is True
+    assert calls == ["verified", "verified"]
+
+
+def test_perform_refuses_what_someone_else_made_impossible_meanwhile(db):
+    planner, calls = _another_writer_first(db, {"status": "archived"},
+                                           lambda r, now: plan_postpone(r, now, "n"))
+    with pytest.raises(Conflict) as refused:
+        Reports(db, FakePublisher()).perform("r1", planner, OPERATOR, None)
+    assert refused.value.code == "concurrent_update"
+    assert refused.value.details == {"status": "archived", "refused": "illegal_transition"}
+    assert calls == ["verified", "archived"]
+
+
+def test_perform_refuses_at_once_what_was_never_possible(db):
+    db.reports.update_one({"_id": "r1"}, {"$set": {"status": "closed"}})
+    with pytest.raises(Conflict) as refused:
+        Reports(db, FakePublisher()).perform("r1", lambda r, now: plan_postpone(r, now, "n"),
+                                             OPERATOR, None)
+    assert refused.value.code == "illegal_transition"
+
+
+def test_perform_gives_up_on_a_report_that_keeps_changing(db):
+    def planner(report: dict[str, Any], now: datetime) -> Plan:
+        db.reports.update_one({"_id": "r1"}, {"$inc": {"version": 1}})
+        return plan_postpone(report, now, "n")
+
+    with pytest.raises(Conflict) as refused:
+        Reports(db, FakePublisher()).perform("r1", planner, OPERATOR, None)
+    assert refused.value.code == "concurrent_update"
+    assert _stored(db)["status"] == "verified"
+
+
+def test_perform_on_a_missing_report(db):
+    with pytest.raises(NotFound):
+        Reports(db, FakePublisher()).perform("nope", lambda r, now: plan_postpone(r, now, "n"),
+                                             OPERATOR, None)

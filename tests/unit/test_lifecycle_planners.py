@@ -1,0 +1,407 @@
+"""The lifecycle's planners (aduan/domain/lifecycle.py), pure: each one's plan on the happy
+path and each of its refusals, and which actions each kind of caller is offered in each
+status."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from aduan.domain import lifecycle as lc
+from aduan.domain.errors import Conflict, Invalid
+from aduan.domain.lifecycle import Actor
+
+NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
+CREATED = NOW - timedelta(days=1)
+OPERATOR = Actor(kind="staff", id="op-1", role="operator")
+REPORTER = Actor(kind="reporter", id=None, role="reporter")
+
+
+class FixedDeadlines:
+    """Deadlines in plain days, so that each one is known exactly."""
+
+    def forward_due(self, city: str, category: dict[str, Any] | None, start: datetime
+                    ) -> datetime:
+        return start + timedelta(days=(category or {}).get("forward_days", 3))
+
+    def follow_up_due(self, city: str, category: dict[str, Any] | None, start: datetime
+                      ) -> datetime:
+        return start + timedelta(days=5)
+
+    def auto_close_at(self, city: str, start: datetime) -> datetime:
+        return start + timedelta(days=10)
+
+
+DEADLINES = FixedDeadlines()
+DLH = {"code": "DLH", "name_id": "Dinas Lingkungan Hidup", "kind": "opd"}
+PUPR = {"code": "PUPR", "name_id": "Dinas PUPR", "kind": "opd"}
+PDAM = {"code": "PDAM", "name_id": "Perumda Air Minum", "name_en": "Water utility",
+        "kind": "vertical", "contact": {"phone": "0751-1"}}
+
+
+def report(status: str, **fields: Any) -> dict[str, Any]:
+    return {"_id": "r1", "code": "PDG-2026-7KQ-4M9-X2A", "city": "padang", "category": "waste",
+            "status": status, "created_at": CREATED, "agencies": [], "photos": [],
+            **fields}
+
+
+def assignment(code: str, status: str, **fields: Any) -> dict[str, Any]:
+    return {"code": code, "name": code, "kind": "opd", "status": status,
+            "forwarded_at": CREATED, "due_at": CREATED + timedelta(days=5),
+            "responded_at": None, **fields}
+
+
+def refused(error: type[Exception], code: str, call, *args: Any, **kwargs: Any
+            ) -> dict[str, Any]:
+    with pytest.raises(error) as caught:
+        call(*args, **kwargs)
+    assert caught.value.code == code
+    return caught.value.details or {}
+
+
+# ---- creation and the photo checks' verdict ------------------------------------------------
+
+def test_a_new_report_starts_submitted_with_its_first_event():
+    created, event = lc.new_report({"_id": "r1", "code": "C", "city": "padang"}, REPORTER, NOW)
+    assert created["status"] == "submitted" and created["created_at"] == NOW
+    assert [(h["from"], h["to"]) for h in created["history"]] == [(None, "submitted")]
+    assert (event.key, event.report_id, event.data) == ("report.submitted", "r1",
+                                                        {"status": "submitted"})
+    assert event.body()["occurred_at"] == NOW.isoformat()
+
+
+def test_a_judgement_passes_through_verifying_in_the_same_write():
+    started = NOW - timedelta(seconds=3)
+    plan = lc.plan_judgement(report("submitted"), "needs_review", started, reasons=["stale"],
+                             flags=["f"], photos=[{"id": "p"}], duplicate=None)
+    assert (plan.target, plan.through, plan.note) == ("needs_review", ("verifying", started),
+                                                      "stale")
+    assert plan.set["verification"] == {"verdict": "needs_review", "reasons": ["stale"],
+                                        "flags": ["f"]}
+    again = lc.plan_judgement(report("verifying"), "verified", started, reasons=[], flags=[],
+                              photos=[], duplicate=None)
+    assert again.through is None and again.note is None
+
+
+def test_a_judgement_is_refused_once_judged_or_unknown():
+    kwargs = {"reasons": [], "flags": [], "photos": [], "duplicate": None}
+    refused(Conflict, "illegal_transition", lc.plan_judgement, report("verified"), "verified",
+            NOW, **kwargs)
+    refused(Invalid, "unknown_verdict", lc.plan_judgement, report("verifying"), "maybe", NOW,
+            **kwargs)
+
+
+# ---- operators -----------------------------------------------------------------------------
+
+def test_verify_keeps_a_waiting_reports_deadline_and_records_the_override():
+    due = CREATED + timedelta(days=2)
+    plan = lc.plan_verify(report("needs_review", forward_due_at=due), NOW, "ok", OPERATOR,
+                          deadlines=DEADLINES, category=None)
+    assert plan.target == "verified" and plan.set["forward_due_at"] == due
+    assert plan.set["verification.override"] == {"verdict": "verified", "from": "needs_review",
+                                                 "note": "ok", "by": "op-1", "at": NOW}
+    assert "photos" not in plan.set and plan.effects == ("publish_copies",)
+
+
+def test_verify_of_a_postponed_report_starts_its_clock_again():
+    plan = lc.plan_verify(report("postponed"), NOW, None, OPERATOR, deadlines=DEADLINES,
+                          category={"forward_days": 1})
+    assert plan.set["forward_due_at"] == NOW + timedelta(days=1)
+    assert "verification.override" not in plan.set  # not a verdict of the photo checks
+
+
+def test_verify_overturns_a_rejection_with_the_photos_published_again():
+    photos = [{"id": "p", "public_key": "k.jpg"}]
+    plan = lc.plan_verify(report("rejected"), NOW, "GPS just outside", OPERATOR,
+                          deadlines=DEADLINES, category=None, photos=photos)
+    assert plan.set["photos"] == photos
+    assert plan.set["forward_due_at"] == CREATED + timedelta(days=3)
+    assert plan.set["verification.override"]["from"] == "rejected"
+
+
+def test_reject_unpublishes_the_photos_and_records_the_override():
+    photo = {"id": "p", "raw_key": "raw", "public_key": "k", "thumbnail_key": "t",
+             "public_size": [1, 2]}
+    plan = lc.plan_reject(report("needs_review", photos=[photo]), NOW, "fake", OPERATOR)
+    assert plan.target == "rejected" and plan.effects == ("withdraw_copies",)
+    assert plan.set["photos"] == [{"id": "p", "raw_key": "raw"}]
+    assert plan.set["forward_due_at"] is None
+    assert plan.set["verification.verdict"] == "rejected"
+    postponed = lc.plan_reject(report("postponed"), NOW, "fake", OPERATOR)
+    assert "verification.override" not in postponed.set
+
+
+@pytest.mark.parametrize("planner, start", [
+    (lambda r: lc.plan_verify(r, NOW, None, OPERATOR, deadlines=DEADLINES, category=None),
+     "verified"),
+    (lambda r: lc.plan_reject(r, NOW, "n", OPERATOR), "rejected"),
+    (lambda r: lc.plan_postpone(r, NOW, "n"), "forwarded"),
+    (lambda r: lc.plan_archive(r, NOW, "n"), "forwarded"),
+    (lambda r: lc.plan_confirm(r, NOW, None), "in_progress"),
+    (lambda r: lc.plan_auto_close(r, NOW), "closed"),
+    (lambda r: lc.plan_reopen(r, NOW, "n", deadlines=DEADLINES, category=None), "closed"),
+    (lambda r: lc.plan_duplicate(r, NOW, None, "X", None), "closed"),
+])
+def test_an_action_from_a_status_it_may_not_start_from_is_refused(planner, start):
+    details = refused(Conflict, "illegal_transition", planner, report(start))
+    assert details["status"] == start and start not in details["allowed_from"]
+
+
+def test_postpone_and_archive():
+    postponed = lc.plan_postpone(report("verified"), NOW, "waiting for a photo")
+    assert (postponed.target, postponed.set) == ("postponed", {"forward_due_at": None})
+    archived = lc.plan_archive(report("needs_review"), NOW, "not a complaint")
+    assert (archived.target, archived.details) == ("archived", {"action": "archive"})
+
+
+# ---- forwarding, referring, re-routing ---------------------------------------------------
+
+def test_forward_gives_each_agency_its_own_assignment_and_deadline():
+    plan = lc.plan_send(report("verified"), [DLH, PUPR], NOW, action="forward", note=None,
+                        deadlines=DEADLINES, category=None)
+    assert plan.target == "forwarded" and plan.event_body == {"agencies": ["DLH", "PUPR"]}
+    assert [(a["code"], a["status"], a["due_at"]) for a in plan.set["agencies"]] == [
+        ("DLH", "forwarded", NOW + timedelta(days=5)),
+        ("PUPR", "forwarded", NOW + timedelta(days=5))]
+    assert plan.set["triage"] is False
+
+
+def test_a_vertical_body_is_referred_to_alone():
+    plan = lc.plan_send(report("verified"), [PDAM], NOW, action="route", note=None,
+                        deadlines=DEADLINES, category=None)
+    assert plan.target == "referred"
+    assert plan.set["referral"] == {"code": "PDAM", "name_id": "Perumda Air Minum",
+                                    "name_en": "Water utility", "contact": {"phone": "0751-1"}}
+    assert plan.set["auto_close_at"] == NOW + timedelta(days=10)
+    refused(Invalid, "referral_not_alone", lc.plan_send, report("verified"), [PDAM, DLH], NOW,
+            action="forward", note=None, deadlines=DEADLINES, category=None)
+
+
+def test_reroute_withdraws_the_agencies_holding_the_report():
+    current = report("accepted", agencies=[assignment("DLH", "accepted"),
+                                           assignment("DISHUB", "handed_back")])
+    plan = lc.plan_send(current, [PUPR], NOW, action="reroute", note="drainage",
+                        deadlines=DEADLINES, category=None)
+    assert [(a["code"], a["status"]) for a in plan.set["agencies"]] == [
+        ("DLH", "withdrawn"), ("DISHUB", "handed_back"), ("PUPR", "forwarded")]
+    assert plan.details == {"action": "reroute", "agencies": ["PUPR"], "withdrawn": ["DLH"],
+                            "reason": "not_our_authority"}
+    assert current["agencies"][0]["status"] == "accepted"  # the read report is left as it was
+
+
+def test_sending_is_refused_where_its_action_may_not_start():
+    refused(Conflict, "illegal_transition", lc.plan_send, report("forwarded"), [DLH], NOW,
+            action="forward", note=None, deadlines=DEADLINES, category=None)
+    refused(Conflict, "illegal_transition", lc.plan_send, report("verified"), [DLH], NOW,
+            action="reroute", note="n", deadlines=DEADLINES, category=None)
+    refused(Conflict, "illegal_transition", lc.plan_send, report("needs_review"), [DLH], NOW,
+            action="route", note=None, deadlines=DEADLINES, category=None)
+
+
+# ---- duplicates ------------------------------------------------------------------------------
+
+def test_a_duplicate_links_its_original_and_withdraws_its_agencies():
+    original = {"_id": "o1", "code": "PDG-2026-AAA-BBB-CCC", "city": "padang",
+                "status": "forwarded"}
+    current = report("forwarded", agencies=[assignment("DLH", "forwarded")])
+    plan = lc.plan_duplicate(current, NOW, original, original["code"], None)
+    assert plan.set["duplicate_of"] == {"code": original["code"], "report_id": "o1"}
+    assert plan.set["agencies"][0]["status"] == "withdrawn"
+    assert plan.event_body == {"duplicate_of": original["code"]}
+
+
+@pytest.mark.parametrize("original, code", [
+    (None, "unknown_report"),
+    ({"_id": "o", "code": "X", "city": "depok", "status": "verified"}, "unknown_report"),
+    ({"_id": "r1", "code": "X", "city": "padang", "status": "verified"}, "duplicate_of_itself"),
+    ({"_id": "o", "code": "X", "city": "padang", "status": "duplicate"},
+     "duplicate_of_duplicate"),
+])
+def test_a_duplicate_of_what_cannot_be_its_original_is_refused(original, code):
+    refused(Invalid, code, lc.plan_duplicate, report("verified"), NOW, original, "X", None)
+
+
+# ---- agencies ------------------------------------------------------------------------------
+
+def agency_plan(current: dict[str, Any], action: str, agency: str = "DLH", **kwargs: Any
+                ) -> lc.Plan:
+    return lc.plan_agency(current, NOW, action, agency, kwargs.pop("note", None),
+                          deadlines=DEADLINES, category=None, **kwargs)
+
+
+def test_an_agencys_first_response_ends_its_clock():
+    plan = agency_plan(report("forwarded", agencies=[assignment("DLH", "forwarded")]), "accept")
+    [mine] = plan.set["agencies"]
+    assert (plan.target, mine["status"], mine["due_at"]) == ("accepted", "accepted", None)
+    assert mine["responded_at"] == NOW and mine["accepted_at"] == NOW
+    assert plan.routing_key is None
+    assert plan.event_body == {"agency": "DLH", "agency_status": "accepted"}
+
+
+def test_another_agency_acting_changes_nothing_a_reporter_sees():
+    current = report("accepted", agencies=[assignment("DLH", "accepted"),
+                                           assignment("PUPR", "forwarded")])
+    plan = agency_plan(current, "accept", "PUPR")
+    assert plan.target == "accepted" and plan.routing_key == ""
+
+
+def test_the_last_agency_resolving_resolves_the_report_and_starts_auto_closing():
+    current = report("in_progress", agencies=[assignment("DLH", "in_progress"),
+                                              assignment("PUPR", "resolved")])
+    plan = agency_plan(current, "resolve", note="done", photos=[{"id": "e1"}])
+    assert plan.target == "resolved" and plan.set["auto_close_at"] == NOW + timedelta(days=10)
+    assert plan.details["photos"] == [{"id": "e1"}] and plan.effects == ("store_evidence",)
+
+
+def test_the_only_agency_handing_back_returns_the_report_to_triage():
+    plan = agency_plan(report("forwarded", agencies=[assignment("DLH", "forwarded")]),
+                       "hand_back", note="not ours")
+    assert plan.target == "verified" and plan.set["triage"] is True
+    assert plan.set["forward_due_at"] == NOW + timedelta(days=3)
+    assert plan.routing_key == "report.status_changed"  # not report.verified: no re-routing
+    assert plan.details["reason"] == "not_our_authority"
+
+
+def test_agency_refusals():
+    forwarded = report("forwarded", agencies=[assignment("DLH", "forwarded")])
+    refused(Conflict, "not_assigned", agency_plan, forwarded, "accept", "PUPR")
+    details = refused(Conflict, "illegal_transition", agency_plan, forwarded, "resolve")
+    assert details["assignment_status"] == "forwarded"
+    refused(Invalid, "unknown_action", agency_plan, forwarded, "reroute")
+    refused(Conflict, "illegal_transition", agency_plan, report("resolved"), "accept")
+    resolved = report("in_progress", agencies=[assignment("DLH", "resolved"),
+                                               assignment("PUPR", "in_progress")])
+    details = refused(Conflict, "illegal_transition", agency_plan, resolved, "accept")
+    assert details["assignment_status"] == "resolved"
+
+
+# ---- reporters and the system ------------------------------------------------------------
+
+def test_confirm_and_auto_close_end_the_report():
+    confirmed = lc.plan_confirm(report("referred"), NOW, None)
+    assert (confirmed.target, confirmed.set) == ("closed", {"auto_close_at": None})
+    closed = lc.plan_auto_close(report("resolved"), NOW)
+    assert closed.target == "closed" and closed.note == lc.AUTO_CLOSE_NOTE
+    assert closed.details["public_response"] == lc.AUTO_CLOSE_NOTE
+
+
+def test_reopen_sends_the_report_back_to_the_agencies_that_resolved_it():
+    current = report("resolved", auto_close_at=NOW + timedelta(days=2), agencies=[
+        assignment("DLH", "resolved"), assignment("PUPR", "handed_back")])
+    plan = lc.plan_reopen(current, NOW, "still there", deadlines=DEADLINES, category=None)
+    assert plan.target == "reopened" and plan.event_body == {"agencies": ["DLH"]}
+    dlh = plan.set["agencies"][0]
+    assert (dlh["status"], dlh["due_at"], dlh["reopened_at"]) == (
+        "accepted", NOW + timedelta(days=5), NOW)
+    late = {**current, "auto_close_at": NOW}
+    refused(Conflict, "reopen_window_closed", lc.plan_reopen, late, NOW, "n",
+            deadlines=DEADLINES, category=None)
+
+
+def test_a_rating_is_recorded_once_on_a_resolved_or_closed_report():
+    plan = lc.plan_rate(report("closed"), NOW, 4, "good")
+    assert plan.target is None and plan.set == {"rating": {"score": 4, "comment": "good",
+                                                           "at": NOW}}
+    assert plan.conditions == {"rating": {"$exists": False},
+                               "status": {"$in": ["closed", "resolved"]}}
+    refused(Conflict, "already_rated", lc.plan_rate, report("closed", rating={"score": 1}),
+            NOW, 4, None)
+    refused(Conflict, "illegal_transition", lc.plan_rate, report("forwarded"), NOW, 4, None)
+
+
+def test_a_comment_is_appended_where_the_counted_comments_still_are():
+    plan = lc.plan_comment(report("forwarded", comments=[{}, {}]), {"text": "hi"})
+    assert plan.push == {"comments": {"text": "hi"}}
+    assert plan.conditions == {"comments.2": {"$exists": False}}
+
+
+def test_triage_flags_the_report_where_its_status_still_is():
+    plan = lc.plan_triage(report("verified"), "no_rule")
+    assert plan.set == {"triage": True, "triage_reason": "no_rule"}
+    assert plan.conditions == {"status": "verified"} and lc.plan_key(plan) == ""
+
+
+def test_deadlines_passed():
+    due = NOW - timedelta(hours=1)
+    current = report("needs_review", forward_due_at=due, agencies=[
+        assignment("DLH", "forwarded", due_at=due),
+        assignment("PUPR", "handed_back", due_at=due),
+        assignment("DISHUB", "forwarded", due_at=NOW + timedelta(hours=1))])
+    assert lc.late_deadlines(current, NOW) == [("forward", None, due), ("follow_up", "DLH", due)]
+    assert lc.late_deadlines({**current, "status": "postponed"}, NOW)[0][0] == "follow_up"
+
+
+def test_a_breach_is_planned_once_with_its_escalation():
+    due = NOW - timedelta(hours=1)
+    plan = lc.plan_breach(report("forwarded"), "follow_up", "DLH", due, NOW)
+    assert plan is not None and lc.plan_key(plan) == "report.sla_breached"
+    assert plan.event_body["escalate_to"] == [{"role": "head_of_agency", "agency": "DLH"},
+                                              {"role": "leader", "agency": None}]
+    key = lc.breach_key("follow_up", "DLH", due)
+    assert plan.conditions == {"sla_breaches.key": {"$ne": key}}
+    assert lc.plan_breach(report("forwarded", sla_breaches=[{"key": key}]), "follow_up", "DLH",
+                          due, NOW) is None
+    forward = lc.plan_breach(report("verified"), "forward", None, due, NOW)
+    assert forward is not None
+    assert forward.push["sla_breaches"]["escalate_to"] == [{"role": "leader", "agency": None}]
+
+
+# ---- who is offered what -----------------------------------------------------------------
+
+def officer(agency: str = "DLH") -> Actor:
+    return Actor(kind="staff", id="o", role="officer", agency=agency)
+
+
+@pytest.mark.parametrize("current, actor, expected", [
+    (report("needs_review"), OPERATOR,
+     ["verify", "reject", "postpone", "forward", "duplicate", "archive"]),
+    (report("rejected"), OPERATOR, ["verify"]),
+    (report("verified"), OPERATOR, ["postpone", "forward", "duplicate", "archive"]),
+    (report("accepted", agencies=[assignment("DLH", "accepted")]), OPERATOR,
+     ["reroute", "duplicate"]),
+    (report("closed"), OPERATOR, []),
+    # An agency takes its own steps one by one.
+    (report("forwarded", agencies=[assignment("DLH", "forwarded")]), officer(),
+     ["accept", "hand_back"]),
+    (report("accepted", agencies=[assignment("DLH", "accepted")]), officer(),
+     ["start", "hand_back"]),
+    (report("in_progress", agencies=[assignment("DLH", "in_progress")]), officer(),
+     ["resolve", "hand_back"]),
+    # Resolved: nothing more until the reporter reopens.
+    (report("in_progress", agencies=[assignment("DLH", "resolved"),
+                                     assignment("PUPR", "in_progress")]), officer(), []),
+    (report("forwarded", agencies=[assignment("DLH", "withdrawn"),
+                                   assignment("PUPR", "forwarded")]), officer(), []),
+    (report("resolved"), REPORTER, ["confirm", "reopen", "rate"]),
+    (report("closed", rating={"score": 5}), REPORTER, []),
+    (report("referred"), REPORTER, ["confirm"]),
+    (report("needs_review"), Actor(kind="staff", id="l", role="leader"), []),
+])
+def test_the_actions_each_caller_is_offered(current, actor, expected):
+    assert lc.allowed_actions(current, actor) == expected
+
+
+def test_an_operator_acts_as_an_operator_even_with_an_agency():
+    assert Actor(kind="staff", id="o", role="operator", agency="DLH").acts_as == "operator"
+    assert officer().acts_as == "agency"
+
+
+def test_action_forms_say_what_each_action_needs():
+    assert lc.action_forms(["reject", "forward", "resolve", "duplicate"]) == [
+        {"name": "reject", "note": "required", "inputs": [], "final": True},
+        {"name": "forward", "note": "optional", "inputs": ["agencies"], "final": False},
+        {"name": "resolve", "note": "required", "inputs": ["photos"], "final": False},
+        {"name": "duplicate", "note": "optional", "inputs": ["of"], "final": True},
+    ]
+
+
+def test_every_status_change_an_action_makes_is_in_the_state_machine():
+    assert lc.can_transition("rejected", "verified")  # an operator overturns a rejection
+    assert lc.can_transition("forwarded", "verified")  # every agency handed it back
+    assert not lc.can_transition("forwarded", "resolved")  # no agency skips its own steps
+    for action in lc.ACTIONS.values():
+        if action.assignment_to is None and action.through is None:
+            for start in action.starts:
+                assert action.ends <= lc.TRANSITIONS[start]

@@ -1,137 +1,73 @@
-"""What each workflow action does to a report, and the one way actions are carried out.
+"""The workflow's service layer: what an operator, an agency or a reporter asks for is planned by
+the lifecycle (`aduan.domain.lifecycle`, which decides and refuses), committed by
+`aduan.infra.reports.Reports` (one conditional write, re-planned when the report changed in
+between) and surrounded by the side effects the action table names: the public copies a
+verified report needs (`publish_copies`), the evidence a resolution stores (`store_evidence`)
+and the copies a rejection withdraws (`withdraw_copies`).
 
-A planner looks at the report as read and returns a `Plan` (target status, fields to set, the
-history details) or refuses with an ApiError. `Workflow.perform` applies the plan with the
-conditional update of `aduan.domain.lifecycle.transition`; when someone else changed the report in
-between, it reads it again and re-plans, so an action that is still valid goes through (two
-agencies accepting at once), and one that no longer is (two operators forwarding at once) is
-refused with 409 `concurrent_update`.
+This layer only loads what a planner needs and the planner cannot read itself: the report's
+category, the agencies named (active ones of the report's city), the original of a duplicate.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.database import Database
 
-from aduan.domain.lifecycle import (
-    INACTIVE_ASSIGNMENTS,
-    Actor,
-    can_move_assignment,
-    can_transition,
-    overall_status,
-)
+from aduan.domain import lifecycle
+from aduan.domain.errors import Conflict, Forbidden, Invalid
+from aduan.domain.lifecycle import ACTIONS, AGENCY, Actor, Plan
+from aduan.infra.calendar import calendar_from_setting
 from aduan.infra.config import Settings
+from aduan.infra.db import get_db
 from aduan.infra.deadlines import Deadlines
+from aduan.infra.images import ALLOWED_FORMATS, enable_heif
 from aduan.infra.messaging import Publisher
-from aduan.infra.outbox import flush
-from aduan.infra.reports import transition
-from aduan.web.errors import ApiError
-
-MAX_ATTEMPTS = 5
-
-# The report statuses each action may start from (agency actions also check the sub-status of
-# the agency's own assignment).
-ALLOWED_FROM: dict[str, frozenset[str]] = {
-    "verify": frozenset({"needs_review", "postponed"}),
-    "reject": frozenset({"needs_review", "postponed"}),
-    "postpone": frozenset({"needs_review", "verified"}),
-    "forward": frozenset({"needs_review", "verified", "postponed"}),
-    "reroute": frozenset({"forwarded", "accepted", "in_progress", "reopened"}),
-    "duplicate": frozenset({"needs_review", "verified", "postponed", "forwarded", "accepted"}),
-    "archive": frozenset({"needs_review", "verified", "postponed"}),
-    "accept": frozenset({"forwarded", "accepted", "in_progress", "reopened"}),
-    "start": frozenset({"forwarded", "accepted", "in_progress", "reopened"}),
-    "resolve": frozenset({"forwarded", "accepted", "in_progress", "reopened"}),
-    "hand_back": frozenset({"forwarded", "accepted", "in_progress", "reopened"}),
-    "confirm": frozenset({"resolved", "referred"}),
-    "reopen": frozenset({"resolved"}),
-    "auto_close": frozenset({"resolved", "referred"}),
-}
-AGENCY_MOVES = {"accept": "accepted", "start": "in_progress", "resolve": "resolved",
-                "hand_back": "handed_back"}
-SUB_STATUS_TIMES = {"accepted": "accepted_at", "in_progress": "started_at",
-                    "resolved": "resolved_at", "handed_back": "handed_back_at"}
+from aduan.infra.photo_copies import publish_missing, withdraw_copies
+from aduan.infra.reports import Planner, Reports
+from aduan.infra.storage import ObjectStore
+from services.routing.evidence import Evidence, delete_evidence, evidence_keys, store_evidence
 
 
 @dataclass(frozen=True)
-class Plan:
-    target: str
+class Request:
+    """What a person sent with an action (already validated at the edge)."""
+
     note: str | None = None
-    set: dict[str, Any] = field(default_factory=dict)
-    details: dict[str, Any] = field(default_factory=dict)
-    event_body: dict[str, Any] = field(default_factory=dict)
-    routing_key: str | None = None  # None: the target status's usual event; "": no event
-
-
-Planner = Callable[[dict[str, Any], datetime], Plan]
-
-
-def illegal(report: dict[str, Any], action: str, **details: Any) -> ApiError:
-    return ApiError(
-        409, "illegal_transition",
-        f"The action '{action}' is not possible while the report is {report['status']}.",
-        {"status": report["status"], "action": action, **details},
-    )
-
-
-def check_allowed(report: dict[str, Any], action: str) -> None:
-    if report["status"] not in ALLOWED_FROM[action]:
-        raise illegal(report, action, allowed_from=sorted(ALLOWED_FROM[action]))
-
-
-def _referral(body: dict[str, Any]) -> dict[str, Any]:
-    return {"code": body["code"], "name_id": body["name_id"], "name_en": body.get("name_en"),
-            "contact": body.get("contact") or {}}
+    public_response: str | None = None  # staff's answer to the reporter and the public
+    agencies: tuple[str, ...] = ()  # forward, reroute
+    of: str | None = None  # duplicate: the original's tracking code
 
 
 class Workflow:
-    def __init__(self, settings: Settings, db: Database, publisher: Publisher,
-                 deadlines: Deadlines) -> None:
+    def __init__(self, settings: Settings, db: Database, store: ObjectStore,
+                 publisher: Publisher | None, deadlines: Deadlines,
+                 formats: frozenset[str] = ALLOWED_FORMATS) -> None:
         self.settings = settings
         self.db = db
+        self.store = store
         self.publisher = publisher
         self.deadlines = deadlines
+        self.formats = formats  # the photo formats a raw photo may be rendered from
+        self.reports = Reports(db, publisher)
 
-    # ---- carrying out ----------------------------------------------------------------------
+    @classmethod
+    def of(cls, settings: Settings, db: Database, store: ObjectStore,
+           publisher: Publisher | None) -> Workflow:
+        """With the settings' deadlines (working days of its holiday calendar) and formats."""
+        return cls(settings, db, store, publisher,
+                   Deadlines(settings, calendar_from_setting(settings.holiday_categories)),
+                   enable_heif() if settings.heif_enabled else ALLOWED_FORMATS)
 
-    def apply(self, report: dict[str, Any], plan: Plan, actor: Actor, now: datetime,
-              correlation_id: str | None) -> dict[str, Any] | None:
-        """One conditional write; None when the report changed since it was read."""
-        updated, events = transition(
-            self.db, report, plan.target, actor, note=plan.note, extra_set=plan.set,
-            correlation_id=correlation_id, details=plan.details, event_body=plan.event_body,
-            routing_key=plan.routing_key, now=now,
-        )
-        if updated is not None:
-            flush(self.db, report["_id"], events, self.publisher)
-        return updated
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Workflow:
+        return cls.of(settings, get_db(settings), ObjectStore(settings), Publisher(settings))
 
-    def perform(self, report_id: str, planner: Planner, actor: Actor,
-                correlation_id: str | None) -> dict[str, Any]:
-        for attempt in range(MAX_ATTEMPTS):
-            report = self.db.reports.find_one({"_id": report_id})
-            if report is None:
-                raise ApiError(404, "report_not_found", "No report has this tracking code.")
-            now = datetime.now(UTC)
-            try:
-                plan = planner(report, now)
-            except ApiError as err:
-                if attempt > 0 and err.status == 409:
-                    raise ApiError(409, "concurrent_update",
-                                   "Someone else changed this report while you acted; reload it.",
-                                   {"status": report["status"], "refused": err.code}) from err
-                raise
-            updated = self.apply(report, plan, actor, now, correlation_id)
-            if updated is not None:
-                return updated
-        raise ApiError(409, "concurrent_update",
-                       "This report is changing too often right now; reload it and retry.")
-
-    # ---- building blocks -------------------------------------------------------------------
+    # ---- what planners need --------------------------------------------------------------
 
     def category_of(self, report: dict[str, Any]) -> dict[str, Any] | None:
         return self.db.categories.find_one({"city": report["city"], "code": report["category"]})
@@ -141,193 +77,99 @@ class Workflow:
             {"city": city, "code": {"$in": codes}, "active": {"$ne": False}})}
         missing = [code for code in codes if code not in found]
         if missing:
-            raise ApiError(422, "unknown_agency", "No active agency of this city has this code.",
-                           {"agencies": missing})
+            raise Invalid("unknown_agency", "No active agency of this city has this code.",
+                          {"agencies": missing})
         return [found[code] for code in codes]
 
-    def send_plan(self, report: dict[str, Any], agencies: list[dict[str, Any]], now: datetime,
-                  *, action: str, note: str | None, withdraw: bool = False,
-                  category: dict[str, Any] | None = None) -> Plan:
-        """Forwarding to city agencies (each its own assignment), or referring to one vertical
-        body; `withdraw` (re-routing) takes the report away from the agencies holding it.
-        `category`: the report's category document, if the caller has read it already."""
-        city = report["city"]
-        assignments = [dict(a) for a in report.get("agencies", [])]
-        withdrawn = []
-        if withdraw:
-            for assignment in assignments:
-                if assignment["status"] not in INACTIVE_ASSIGNMENTS:
-                    assignment.update(status="withdrawn", withdrawn_at=now, due_at=None)
-                    withdrawn.append(assignment["code"])
-        codes = [a["code"] for a in agencies]
-        details: dict[str, Any] = {"action": action, "agencies": codes}
-        if withdraw:
-            details.update(withdrawn=withdrawn, reason="not_our_authority")
-        if any(a["kind"] == "vertical" for a in agencies):
-            if len(agencies) != 1:
-                raise ApiError(422, "referral_not_alone",
-                               "A vertical body is referred to on its own, not with agencies.",
-                               {"agencies": codes})
-            referral = _referral(agencies[0])
-            return Plan("referred", note, details=details, event_body={"referral": referral},
-                        set={"agencies": assignments, "referral": referral, "triage": False,
-                             "auto_close_at": self.deadlines.auto_close_at(city, now)})
-        due = self.deadlines.follow_up_due(city, category or self.category_of(report), now)
-        assignments += [
-            {"code": agency["code"], "name": agency["name_id"], "kind": agency["kind"],
-             "status": "forwarded", "forwarded_at": now, "due_at": due, "responded_at": None}
-            for agency in agencies
-        ]
-        return Plan("forwarded", note, details=details, event_body={"agencies": codes},
-                    set={"agencies": assignments, "triage": False})
+    def planner(self, report: dict[str, Any], action: str, actor: Actor, sent: Request,
+                photos: list[dict[str, Any]] | None = None) -> Planner:
+        """The planner of `action` for `report`, with what it needs loaded once (none of it
+        changes when the report is read again). `photos`: the evidence of a resolution, or
+        the report's photos with their public copies for `verify`."""
+        planner = self._planner(report, action, actor, sent, photos)
+        if not sent.public_response:
+            return planner
 
-    # ---- operators -------------------------------------------------------------------------
+        def answered(current: dict[str, Any], now: datetime) -> Plan:
+            plan = planner(current, now)
+            return replace(plan, details={**plan.details, "public_response": sent.public_response})
 
-    def plan_verify(self, report: dict[str, Any], now: datetime, note: str | None) -> Plan:
-        check_allowed(report, "verify")
-        # A postponed report's clock starts again when it is taken up.
-        start = now if report["status"] == "postponed" else report["created_at"]
-        due = self.deadlines.forward_due(report["city"], self.category_of(report), start)
-        if report["status"] == "needs_review" and report.get("forward_due_at"):
-            due = report["forward_due_at"]
-        return Plan("verified", note, set={"forward_due_at": due},
-                    details={"action": "verify"})
+        return answered
 
-    def plan_reject(self, report: dict[str, Any], now: datetime, note: str) -> Plan:
-        check_allowed(report, "reject")
-        return Plan("rejected", note, set={"forward_due_at": None},
-                    details={"action": "reject"})
+    def _planner(self, report: dict[str, Any], action: str, actor: Actor, sent: Request,
+                 photos: list[dict[str, Any]] | None) -> Planner:
+        note, deadlines = sent.note, self.deadlines
+        simple: dict[str, Callable[[dict[str, Any], datetime, str | None], Plan]] = {
+            "reject": lambda r, now, n: lifecycle.plan_reject(r, now, n, actor),
+            "postpone": lifecycle.plan_postpone, "archive": lifecycle.plan_archive,
+            "confirm": lifecycle.plan_confirm,
+        }
+        if action in simple:
+            return lambda current, now: simple[action](current, now, note)
+        if action == "duplicate":
+            original = self.reports.by_code(sent.of or "", {"city": 1, "code": 1, "status": 1})
+            return lambda current, now: lifecycle.plan_duplicate(current, now, original,
+                                                                 sent.of or "", note)
+        category = self.category_of(report)
+        if action == "verify":
+            return lambda current, now: lifecycle.plan_verify(
+                current, now, note, actor, deadlines=deadlines, category=category, photos=photos)
+        if action == "reopen":
+            return lambda current, now: lifecycle.plan_reopen(
+                current, now, note, deadlines=deadlines, category=category)
+        if action in ("forward", "reroute"):
+            agencies = self.agencies_by_code(report["city"], list(sent.agencies))
+            return lambda current, now: lifecycle.plan_send(
+                current, agencies, now, action=action, note=note, deadlines=deadlines,
+                category=category)
+        if action not in ACTIONS or ACTIONS[action].by != AGENCY:
+            raise Invalid("unknown_action", f"'{action}' is not a workflow action.")
+        agency = actor.agency
+        if not agency:
+            raise Forbidden("not_assigned", "Your account belongs to no agency.")
+        return lambda current, now: lifecycle.plan_agency(
+            current, now, action, agency, note, deadlines=deadlines, category=category,
+            photos=photos)
 
-    def plan_postpone(self, report: dict[str, Any], now: datetime, note: str) -> Plan:
-        check_allowed(report, "postpone")
-        return Plan("postponed", note, set={"forward_due_at": None},
-                    details={"action": "postpone"})
+    # ---- carrying an action out ----------------------------------------------------------
 
-    def plan_forward(self, report: dict[str, Any], now: datetime, codes: list[str],
-                     note: str | None) -> Plan:
-        check_allowed(report, "forward")
-        agencies = self.agencies_by_code(report["city"], codes)
-        return self.send_plan(report, agencies, now, action="forward", note=note)
+    def act(self, report: dict[str, Any], action: str, actor: Actor, sent: Request,
+            evidence: list[Evidence], correlation_id: str | None) -> dict[str, Any]:
+        """Plans `action` on `report` (as the caller was allowed to read it), carries out its
+        side effects and commits it; the report as it now is."""
+        effects = ACTIONS[action].effects if action in ACTIONS else ()
+        photos = [evidence_keys(report["city"], report["_id"], e.id) for e in evidence]
+        planner = self.planner(report, action, actor, sent, photos or None)
+        planner(report, datetime.now(UTC))  # refused here: no side effect is left behind
+        if "publish_copies" in effects:
+            published = publish_missing(self.store, report, self.settings.max_image_pixels,
+                                        self.formats)
+            if published != report.get("photos", []):
+                planner = self.planner(report, action, actor, sent, published)
+        stored = store_evidence(self.store, report["city"], report["_id"], evidence) \
+            if "store_evidence" in effects else []
+        planned: list[dict[str, Any]] = []  # the report as read for each plan
 
-    def plan_reroute(self, report: dict[str, Any], now: datetime, codes: list[str],
-                     note: str) -> Plan:
-        check_allowed(report, "reroute")
-        agencies = self.agencies_by_code(report["city"], codes)
-        return self.send_plan(report, agencies, now, action="reroute", note=note, withdraw=True)
+        def tracked(current: dict[str, Any], now: datetime) -> Plan:
+            planned.append(current)
+            return planner(current, now)
 
-    def plan_duplicate(self, report: dict[str, Any], now: datetime, of: str,
-                       note: str | None) -> Plan:
-        check_allowed(report, "duplicate")
-        original = self.db.reports.find_one({"code": of}, {"city": 1, "code": 1, "status": 1})
-        if original is None or original["city"] != report["city"]:
-            raise ApiError(422, "unknown_report", "No report of this city has this code.",
-                           {"of": of})
-        if original["_id"] == report["_id"]:
-            raise ApiError(422, "duplicate_of_itself", "A report cannot duplicate itself.")
-        if original["status"] == "duplicate":
-            raise ApiError(422, "duplicate_of_duplicate",
-                           "Mark it as a duplicate of the original report instead.", {"of": of})
-        assignments = [dict(a) for a in report.get("agencies", [])]
-        withdrawn = []
-        for assignment in assignments:
-            if assignment["status"] not in INACTIVE_ASSIGNMENTS:
-                assignment.update(status="withdrawn", withdrawn_at=now, due_at=None)
-                withdrawn.append(assignment["code"])
-        link = {"code": original["code"], "report_id": original["_id"]}
-        return Plan("duplicate", note, set={"duplicate_of": link, "agencies": assignments},
-                    details={"action": "duplicate", "duplicate_of": original["code"],
-                             "withdrawn": withdrawn},
-                    event_body={"duplicate_of": original["code"]})
+        try:
+            updated = self.reports.perform(report["_id"], tracked, actor, correlation_id)
+        except Exception:
+            delete_evidence(self.store, stored)
+            raise
+        if "withdraw_copies" in effects:
+            # The report no longer points at them: a failure only leaves an orphan copy.
+            withdraw_copies(self.store, planned[-1].get("photos", []))
+        return updated
 
-    def plan_archive(self, report: dict[str, Any], now: datetime, note: str) -> Plan:
-        check_allowed(report, "archive")
-        return Plan("archived", note, details={"action": "archive"})
-
-    # ---- agencies --------------------------------------------------------------------------
-
-    def plan_agency(self, report: dict[str, Any], now: datetime, action: str, agency: str,
-                    note: str | None, photos: list[dict[str, Any]] | None = None) -> Plan:
-        check_allowed(report, action)
-        assignments = [dict(a) for a in report.get("agencies", [])]
-        mine = next((a for a in assignments
-                     if a["code"] == agency and a["status"] not in INACTIVE_ASSIGNMENTS), None)
-        if mine is None:
-            raise ApiError(403, "not_assigned", "This report is not assigned to your agency.",
-                           {"agency": agency})
-        target = AGENCY_MOVES[action]
-        previous = mine["status"]
-        if not can_move_assignment(previous, target):
-            raise illegal(report, action, assignment_status=previous)
-        mine["status"] = target
-        mine[SUB_STATUS_TIMES[target]] = now
-        if mine.get("due_at") is not None:  # the agency's first response ends its SLA clock
-            mine["due_at"] = None
-            mine["responded_at"] = mine.get("responded_at") or now
-        overall = overall_status(assignments)
-        if not can_transition(report["status"], overall):
-            raise illegal(report, action, assignment_status=previous)
-        details: dict[str, Any] = {"action": action, "agency": agency,
-                                   "agency_from": previous, "agency_to": target}
-        if action == "hand_back":
-            details["reason"] = "not_our_authority"
-        if photos:
-            details["photos"] = photos
-        changes: dict[str, Any] = {"agencies": assignments}
-        # Another agency of the same report acting changes nothing a reporter would see.
-        routing_key = "" if overall == report["status"] else None
-        if overall == "resolved":
-            changes["auto_close_at"] = self.deadlines.auto_close_at(report["city"], now)
-        if overall == "verified":  # every agency handed it back: the operators decide again
-            changes["triage"] = True
-            changes["forward_due_at"] = self.deadlines.forward_due(
-                report["city"], self.category_of(report), now)
-            routing_key = "report.status_changed"  # not report.verified: no automatic routing
-        return Plan(overall, note, set=changes, details=details, routing_key=routing_key,
-                    event_body={"agency": agency, "agency_status": target})
-
-    # ---- reporters and the system ----------------------------------------------------------
-
-    def plan_confirm(self, report: dict[str, Any], now: datetime, note: str | None) -> Plan:
-        check_allowed(report, "confirm")
-        return Plan("closed", note, set={"auto_close_at": None},
-                    details={"action": "confirm"})
-
-    def plan_reopen(self, report: dict[str, Any], now: datetime, note: str) -> Plan:
-        check_allowed(report, "reopen")
-        closes_at = report.get("auto_close_at")
-        if closes_at is not None and now >= closes_at:
-            raise ApiError(409, "reopen_window_closed",
-                           "The time to reopen this report has passed.",
-                           {"closed_at": closes_at.isoformat()})
-        due = self.deadlines.follow_up_due(report["city"], self.category_of(report), now)
-        assignments = [dict(a) for a in report.get("agencies", [])]
-        reopened = []
-        for assignment in assignments:
-            if assignment["status"] == "resolved":
-                assignment.update(status="accepted", reopened_at=now, due_at=due,
-                                  responded_at=None)
-                reopened.append(assignment["code"])
-        return Plan("reopened", note, set={"agencies": assignments, "auto_close_at": None},
-                    details={"action": "reopen", "agencies": reopened},
-                    event_body={"agencies": reopened})
-
-    def plan_auto_close(self, report: dict[str, Any], now: datetime) -> Plan:
-        check_allowed(report, "auto_close")
-        closing = "Ditutup otomatis: tidak ada tanggapan pelapor."
-        return Plan("closed", closing, set={"auto_close_at": None},
-                    details={"action": "auto_close", "public_response": closing})
-
-    def rate(self, report: dict[str, Any], score: int, comment: str | None,
-             now: datetime) -> dict[str, Any]:
-        """A rating is not a status change: it is recorded once, by a conditional update."""
-        if report["status"] not in ("resolved", "closed"):
-            raise illegal(report, "rate", allowed_from=["closed", "resolved"])
-        rating = {"score": score, "comment": comment, "at": now}
-        done = self.db.reports.update_one(
-            {"_id": report["_id"], "rating": {"$exists": False},
-             "status": {"$in": ["resolved", "closed"]}},
-            {"$set": {"rating": rating}},
-        )
-        if done.matched_count == 0:
-            raise ApiError(409, "already_rated", "This report has already been rated.")
-        return rating
+    def rate(self, report: dict[str, Any], actor: Actor, score: int, comment: str | None,
+             correlation_id: str | None) -> dict[str, Any]:
+        """The reporter's rating, recorded once; the rating as stored."""
+        now = datetime.now(UTC)
+        plan = lifecycle.plan_rate(report, now, score, comment)
+        updated = self.reports.commit(report, plan, actor, now, correlation_id)
+        if updated is None:  # rated (or reopened) since it was read
+            raise Conflict("already_rated", "This report has already been rated.")
+        return updated["rating"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from dataclasses import dataclass
 
-from aduan.infra.calendar import calendar_from_setting
+from flask import Flask
+from pymongo.database import Database
+
 from aduan.infra.catalogue import ensure_seeded
 from aduan.infra.config import Settings
 from aduan.infra.db import ensure_indexes, get_db, ping
@@ -12,17 +14,42 @@ from aduan.infra.deadlines import Deadlines
 from aduan.infra.messaging import Publisher
 from aduan.infra.storage import ObjectStore
 from aduan.web.app import create_app as create_service_app
+from aduan.web.app import provide
 from services.routing import catalogue_api, stats_api, workflow_api
 from services.routing.actions import Workflow
 
 
-def create_app() -> Flask:
-    settings = Settings.from_env()
-    db = get_db(settings)
-    store = ObjectStore(settings)
-    publisher = Publisher(settings)
-    deadlines = Deadlines(settings, calendar_from_setting(settings.holiday_categories))
-    workflow = Workflow(settings, db, publisher, deadlines)
+@dataclass(frozen=True)
+class Routing:
+    """What the routing service's routes work with (`aduan.web.app.collaborators()`)."""
+
+    workflow: Workflow
+
+    @property
+    def settings(self) -> Settings:
+        return self.workflow.settings
+
+    @property
+    def db(self) -> Database:
+        return self.workflow.db
+
+    @property
+    def store(self) -> ObjectStore:
+        return self.workflow.store
+
+    @property
+    def deadlines(self) -> Deadlines:
+        return self.workflow.deadlines
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None,
+               store: ObjectStore | None = None, publisher: Publisher | None = None) -> Flask:
+    """`db`, `store`, `publisher`: what to use instead of the settings' (tests give fakes)."""
+    settings = settings or Settings.from_env()
+    db = db if db is not None else get_db(settings)
+    store = store if store is not None else ObjectStore(settings)
+    publisher = publisher if publisher is not None else Publisher(settings)
+    routing = Routing(Workflow.of(settings, db, store, publisher))
 
     def startup() -> None:
         ensure_indexes(db)
@@ -35,7 +62,8 @@ def create_app() -> Flask:
     )
     # Three evidence photos at the limit plus the form fields.
     app.config["MAX_CONTENT_LENGTH"] = 3 * settings.max_evidence_bytes + 256 * 1024
-    catalogue_api.register(app, db)
-    workflow_api.register(app, settings, db, store, workflow)
-    stats_api.register(app, db, deadlines)
+    provide(app, routing)
+    app.register_blueprint(catalogue_api.blueprint)
+    app.register_blueprint(workflow_api.blueprint)
+    stats_api.register(app, db, routing.deadlines)
     return app

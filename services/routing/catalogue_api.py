@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Blueprint, jsonify, request
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from aduan.contracts.catalogue import AgencyIn, AgencyPatch, CategoryIn, CategoryPatch
 from aduan.infra.catalogue import AGENCY_KINDS, KECAMATAN, cities, rule_agencies
+from aduan.web.app import collaborators
 from aduan.web.auth import ROLES, SYSADMIN, Principal
 from aduan.web.errors import ApiError
 from aduan.web.validation import parse_json_object, validate
@@ -64,118 +65,136 @@ def _audit(principal: Principal) -> dict[str, Any]:
     return {"updated_at": datetime.now(UTC), "updated_by": principal.user_id}
 
 
-def register(app: Flask, db: Database) -> None:
+blueprint = Blueprint("catalogue", __name__)
 
-    @app.get("/categories")
-    def list_categories():
-        city = request.args.get("city", "")
-        city = city or app.config["SETTINGS"].default_city
-        if city not in cities():
-            raise ApiError(422, "unknown_city", "This city is not served.", {"city": city})
-        items = db.categories.find({"city": city}, {"_id": 0, "updated_by": 0}).sort("code", 1)
-        return jsonify({"city": city, "categories": [
-            {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in c.items()}
-            for c in items]})
 
-    @app.get("/agencies")
-    def list_agencies():
-        principal = signed_in(*ROLES)
-        query: dict[str, Any] = {"city": principal.city}
-        kind = request.args.get("kind")
-        if kind:
-            if kind not in AGENCY_KINDS:
-                raise ApiError(422, "unknown_kind", "No such kind of agency.",
-                               {"kind": kind, "kinds": list(AGENCY_KINDS)})
-            query["kind"] = kind
-        categories = list(db.categories.find({"city": principal.city}))
-        agencies = db.agencies.find(query).sort("code", 1)
-        return jsonify({"city": principal.city,
-                        "agencies": [_agency_view(a, categories) for a in agencies]})
+@blueprint.get("/categories")
+def list_categories():
+    routing = collaborators()
+    db = routing.db
+    city = request.args.get("city", "") or routing.settings.default_city
+    if city not in cities():
+        raise ApiError(422, "unknown_city", "This city is not served.", {"city": city})
+    items = db.categories.find({"city": city}, {"_id": 0, "updated_by": 0}).sort("code", 1)
+    return jsonify({"city": city, "categories": [
+        {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in c.items()}
+        for c in items]})
 
-    def _agency(city: str, code: str) -> dict[str, Any]:
-        agency = db.agencies.find_one({"city": city, "code": code}) if len(code) <= 30 else None
-        if agency is None:
-            raise ApiError(404, "agency_not_found", "No agency of this city has this code.")
-        return agency
 
-    @app.get("/agencies/<code>")
-    def get_agency(code: str):
-        principal = signed_in(*ROLES)
-        categories = list(db.categories.find({"city": principal.city}))
-        return jsonify(_agency_view(_agency(principal.city, code), categories))
+@blueprint.get("/agencies")
+def list_agencies():
+    db = collaborators().db
+    principal = signed_in(*ROLES)
+    query: dict[str, Any] = {"city": principal.city}
+    kind = request.args.get("kind")
+    if kind:
+        if kind not in AGENCY_KINDS:
+            raise ApiError(422, "unknown_kind", "No such kind of agency.",
+                           {"kind": kind, "kinds": list(AGENCY_KINDS)})
+        query["kind"] = kind
+    categories = list(db.categories.find({"city": principal.city}))
+    agencies = db.agencies.find(query).sort("code", 1)
+    return jsonify({"city": principal.city,
+                    "agencies": [_agency_view(a, categories) for a in agencies]})
 
-    @app.post("/agencies")
-    def create_agency():
-        principal = signed_in(SYSADMIN)
-        agency = validate(AgencyIn, _json_body()).model_dump()
-        doc = {**agency, "active": agency["active"] is not False, "city": principal.city,
-               "_id": f"{principal.city}:{agency['code']}", "contact": agency["contact"] or {},
-               "liaisons": agency["liaisons"] or [], "created_at": datetime.now(UTC),
-               **_audit(principal)}
-        try:
-            db.agencies.insert_one(doc)
-        except DuplicateKeyError as err:
-            raise ApiError(409, "agency_exists", "An agency of this city has this code.",
-                           {"code": agency["code"]}) from err
-        return jsonify(_agency_view(doc, [])), 201
 
-    @app.patch("/agencies/<code>")
-    def update_agency(code: str):
-        principal = signed_in(SYSADMIN)
-        changes = validate(AgencyPatch, _json_body()).model_dump(exclude_unset=True)
-        if not changes:
-            raise ApiError(422, "empty_patch", "Send at least one field to change.")
-        agency = _agency(principal.city, code)
-        db.agencies.update_one({"_id": agency["_id"]},
-                               {"$set": {**changes, **_audit(principal)}})
-        categories = list(db.categories.find({"city": principal.city}))
-        return jsonify(_agency_view(_agency(principal.city, code), categories))
+def _agency(city: str, code: str) -> dict[str, Any]:
+    db = collaborators().db
+    agency = db.agencies.find_one({"city": city, "code": code}) if len(code) <= 30 else None
+    if agency is None:
+        raise ApiError(404, "agency_not_found", "No agency of this city has this code.")
+    return agency
 
-    def _category(city: str, code: str) -> dict[str, Any]:
-        category = db.categories.find_one({"city": city, "code": code}) if len(code) <= 40 \
-            else None
-        if category is None:
-            raise ApiError(404, "category_not_found", "No category of this city has this code.")
-        return category
 
-    @app.post("/categories")
-    def create_category():
-        principal = signed_in(SYSADMIN)
-        category = validate(CategoryIn, _json_body()).model_dump(exclude_none=True)
-        category.setdefault("agencies", [])
-        _check_rule(db, principal.city, category)
-        doc = {**category, "city": principal.city,
-               "_id": f"{principal.city}:{category['code']}", **_audit(principal)}
-        try:
-            db.categories.insert_one(doc)
-        except DuplicateKeyError as err:
-            raise ApiError(409, "category_exists", "A category of this city has this code.",
-                           {"code": category["code"]}) from err
-        doc.pop("_id")
-        doc.pop("updated_by")
-        return jsonify({**doc, "updated_at": doc["updated_at"].isoformat()}), 201
+@blueprint.get("/agencies/<code>")
+def get_agency(code: str):
+    db = collaborators().db
+    principal = signed_in(*ROLES)
+    categories = list(db.categories.find({"city": principal.city}))
+    return jsonify(_agency_view(_agency(principal.city, code), categories))
 
-    @app.patch("/categories/<code>")
-    def update_category(code: str):
-        principal = signed_in(SYSADMIN)
-        changes = validate(CategoryPatch, _json_body()).model_dump(exclude_unset=True)
-        if not changes:
-            raise ApiError(422, "empty_patch", "Send at least one field to change.")
-        category = _category(principal.city, code)
-        # Setting one kind of rule clears the other.
-        if changes.get("refer_to"):
-            changes.setdefault("agencies", [])
-        if changes.get("agencies"):
-            changes.setdefault("refer_to", None)
-        rule = {"agencies": changes.get("agencies", rule_agencies(category)),
-                "refer_to": changes.get("refer_to", category.get("refer_to"))}
-        _check_rule(db, principal.city, rule)
-        db.categories.update_one(
-            {"_id": category["_id"]},
-            # `agency` is the skeleton's single-agency rule, replaced by `agencies`.
-            {"$set": {**changes, **_audit(principal)}, "$unset": {"agency": ""}},
-        )
-        updated = _category(principal.city, code)
-        updated.pop("_id")
-        updated.pop("updated_by", None)
-        return jsonify({**updated, "updated_at": updated["updated_at"].isoformat()})
+
+@blueprint.post("/agencies")
+def create_agency():
+    db = collaborators().db
+    principal = signed_in(SYSADMIN)
+    agency = validate(AgencyIn, _json_body()).model_dump()
+    doc = {**agency, "active": agency["active"] is not False, "city": principal.city,
+           "_id": f"{principal.city}:{agency['code']}", "contact": agency["contact"] or {},
+           "liaisons": agency["liaisons"] or [], "created_at": datetime.now(UTC),
+           **_audit(principal)}
+    try:
+        db.agencies.insert_one(doc)
+    except DuplicateKeyError as err:
+        raise ApiError(409, "agency_exists", "An agency of this city has this code.",
+                       {"code": agency["code"]}) from err
+    return jsonify(_agency_view(doc, [])), 201
+
+
+@blueprint.patch("/agencies/<code>")
+def update_agency(code: str):
+    db = collaborators().db
+    principal = signed_in(SYSADMIN)
+    changes = validate(AgencyPatch, _json_body()).model_dump(exclude_unset=True)
+    if not changes:
+        raise ApiError(422, "empty_patch", "Send at least one field to change.")
+    agency = _agency(principal.city, code)
+    db.agencies.update_one({"_id": agency["_id"]},
+                           {"$set": {**changes, **_audit(principal)}})
+    categories = list(db.categories.find({"city": principal.city}))
+    return jsonify(_agency_view(_agency(principal.city, code), categories))
+
+
+def _category(city: str, code: str) -> dict[str, Any]:
+    db = collaborators().db
+    category = db.categories.find_one({"city": city, "code": code}) if len(code) <= 40 \
+        else None
+    if category is None:
+        raise ApiError(404, "category_not_found", "No category of this city has this code.")
+    return category
+
+
+@blueprint.post("/categories")
+def create_category():
+    db = collaborators().db
+    principal = signed_in(SYSADMIN)
+    category = validate(CategoryIn, _json_body()).model_dump(exclude_none=True)
+    category.setdefault("agencies", [])
+    _check_rule(db, principal.city, category)
+    doc = {**category, "city": principal.city,
+           "_id": f"{principal.city}:{category['code']}", **_audit(principal)}
+    try:
+        db.categories.insert_one(doc)
+    except DuplicateKeyError as err:
+        raise ApiError(409, "category_exists", "A category of this city has this code.",
+                       {"code": category["code"]}) from err
+    doc.pop("_id")
+    doc.pop("updated_by")
+    return jsonify({**doc, "updated_at": doc["updated_at"].isoformat()}), 201
+
+
+@blueprint.patch("/categories/<code>")
+def update_category(code: str):
+    db = collaborators().db
+    principal = signed_in(SYSADMIN)
+    changes = validate(CategoryPatch, _json_body()).model_dump(exclude_unset=True)
+    if not changes:
+        raise ApiError(422, "empty_patch", "Send at least one field to change.")
+    category = _category(principal.city, code)
+    # Setting one kind of rule clears the other.
+    if changes.get("refer_to"):
+        changes.setdefault("agencies", [])
+    if changes.get("agencies"):
+        changes.setdefault("refer_to", None)
+    rule = {"agencies": changes.get("agencies", rule_agencies(category)),
+            "refer_to": changes.get("refer_to", category.get("refer_to"))}
+    _check_rule(db, principal.city, rule)
+    db.categories.update_one(
+        {"_id": category["_id"]},
+        # `agency` is the skeleton's single-agency rule, replaced by `agencies`.
+        {"$set": {**changes, **_audit(principal)}, "$unset": {"agency": ""}},
+    )
+    updated = _category(principal.city, code)
+    updated.pop("_id")
+    updated.pop("updated_by", None)
+    return jsonify({**updated, "updated_at": updated["updated_at"].isoformat()})

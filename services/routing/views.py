@@ -1,10 +1,12 @@
-"""What staff and reporters see of a report's workflow."""
+"""What staff and reporters see of a report's workflow, with the actions the caller may take
+now (the console draws its buttons from them)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from aduan.domain.lifecycle import Actor, action_forms, allowed_actions
 from aduan.domain.stages import stages
 from aduan.domain.visibility import shown_texts
 from aduan.web import photo_urls
@@ -39,8 +41,9 @@ def _history_entry(entry: dict[str, Any], code: str, base_url: str, *, staff: bo
     return _iso(shown)
 
 
-def workflow_view(report: dict[str, Any], base_url: str, *, staff: bool
-                  ) -> dict[str, Any]:
+def workflow_view(report: dict[str, Any], base_url: str, actor: Actor) -> dict[str, Any]:
+    """`actor`: who asks (staff see internal notes, breaches and triage; a reporter does not)."""
+    staff = actor.kind == "staff"
     view = {
         "code": report["code"],
         "city": report["city"],
@@ -57,6 +60,7 @@ def workflow_view(report: dict[str, Any], base_url: str, *, staff: bool
         "rating": _iso(report.get("rating")),
         "history": [_history_entry(e, report["code"], base_url, staff=staff)
                     for e in report.get("history", [])],
+        "actions": action_forms(allowed_actions(report, actor)),
     }
     if staff:
         view["triage"] = bool(report.get("triage"))

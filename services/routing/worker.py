@@ -1,6 +1,7 @@
 """Routing consumer: applies the category's routing rule to each verified report (forward to
 its agencies, refer to a vertical body, or leave it to the operators' triage queue) and starts
-the forwarding SLA clock of reports waiting for an operator."""
+the forwarding SLA clock of reports waiting for an operator. What routing does to a report is
+the lifecycle's `route` and `triage` actions, committed through `aduan.infra.reports`."""
 
 from __future__ import annotations
 
@@ -9,39 +10,46 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from aduan.domain.lifecycle import Actor
+from pymongo.database import Database
+
+from aduan.domain.lifecycle import Actor, Plan, plan_send, plan_triage
 from aduan.infra.calendar import calendar_from_setting
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.deadlines import Deadlines
 from aduan.infra.messaging import Delivery, Publisher, run_consumer_process
+from aduan.infra.reports import Reports
 from aduan.web.errors import PermanentError
-from services.routing.actions import Workflow
 from services.routing.rules import decide, kecamatan_of_report
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor(kind="system", id="routing")
+ROUTED_NOTE = "Diteruskan otomatis menurut kategori laporan."
 
 
 class Router:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.db = get_db(settings)
-        self.publisher = Publisher(settings)
-        deadlines = Deadlines(settings, calendar_from_setting(settings.holiday_categories))
-        self.workflow = Workflow(settings, self.db, self.publisher, deadlines)
+    def __init__(self, db: Database, publisher: Publisher | None, deadlines: Deadlines) -> None:
+        self.db = db
+        self.reports = Reports(db, publisher)
+        self.deadlines = deadlines
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Router:
+        return cls(get_db(settings), Publisher(settings),
+                   Deadlines(settings, calendar_from_setting(settings.holiday_categories)))
 
     def handle(self, delivery: Delivery) -> None:
         if delivery.routing_key not in ("report.verified", "report.needs_review"):
             return  # rejections need nothing from routing
         report_id = delivery.body.get("report_id")
-        report = self.db.reports.find_one({"_id": report_id}) if report_id else None
+        report = self.reports.get(report_id) if report_id else None
         if report is None:
             raise PermanentError(f"no report {report_id!r}")
         if report["status"] not in ("verified", "needs_review"):
             log.info("report %s is %s; nothing to route", report_id, report["status"])
             return
-        category = self.workflow.category_of(report)
+        category = self.db.categories.find_one({"city": report["city"],
+                                                "code": report["category"]})
         facts = self._missing_facts(report, category)
         if report["status"] == "verified":
             self._route({**report, **facts}, category, facts, delivery.correlation_id)
@@ -57,20 +65,22 @@ class Router:
         if "kecamatan" not in report:
             facts["kecamatan"] = kecamatan_of_report(report)
         if "forward_due_at" not in report:
-            facts["forward_due_at"] = self.workflow.deadlines.forward_due(
+            facts["forward_due_at"] = self.deadlines.forward_due(
                 report["city"], category, report["created_at"])
         return facts
+
+    def _commit(self, report: dict[str, Any], plan: Plan,
+                correlation_id: str | None = None) -> bool:
+        now = datetime.now(UTC)
+        return self.reports.commit(report, plan, SYSTEM, now, correlation_id) is not None
 
     def _save(self, report: dict[str, Any], facts: dict[str, Any]) -> None:
         """Each fact only where it is still missing (an operator may have set a deadline)."""
         if not facts:
             return
-        done = self.db.reports.update_one({"_id": report["_id"], **_missing(facts)},
-                                          {"$set": facts})
-        if done.matched_count == 0 and len(facts) > 1:
+        if not self._commit(report, _facts_plan(facts)) and len(facts) > 1:
             for name, value in facts.items():
-                self.db.reports.update_one({"_id": report["_id"], **_missing({name: value})},
-                                           {"$set": {name: value}})
+                self._commit(report, _facts_plan({name: value}))
 
     def _route(self, report: dict[str, Any], category: dict[str, Any] | None,
                facts: dict[str, Any], correlation_id: str | None) -> None:
@@ -83,23 +93,19 @@ class Router:
             self._triage(report, decision.reason or "no_rule", facts)
             return
         now = datetime.now(UTC)
-        plan = self.workflow.send_plan(report, list(decision.agencies), now, action="route",
-                                       note="Diteruskan otomatis menurut kategori laporan.",
-                                       category=category)
+        plan = plan_send(report, list(decision.agencies), now, action="route", note=ROUTED_NOTE,
+                         deadlines=self.deadlines, category=category)
         plan = replace(plan, set={**facts, **plan.set})
-        if self.workflow.apply(report, plan, SYSTEM, now, correlation_id) is None:
+        if self.reports.commit(report, plan, SYSTEM, now, correlation_id) is None:
             self._save(report, facts)
             log.info("report %s changed while routing; left as it is", report["_id"])
 
     def _triage(self, report: dict[str, Any], reason: str, facts: dict[str, Any]) -> None:
-        flag = {"triage": True, "triage_reason": reason}
-        left = self.db.reports.update_one(
-            {"_id": report["_id"], "status": "verified", **_missing(facts)},
-            {"$set": {**flag, **facts}},
-        )
-        if left.matched_count == 0 and facts:
-            self.db.reports.update_one({"_id": report["_id"], "status": "verified"},
-                                       {"$set": flag})
+        flag = plan_triage(report, reason)
+        with_facts = replace(flag, set={**flag.set, **facts},
+                             conditions={**flag.conditions, **_missing(facts)})
+        if not self._commit(report, with_facts) and facts:
+            self._commit(report, flag)
             self._save(report, facts)
         log.info("report %s left to operator triage (%s)", report["_id"], reason)
 
@@ -108,8 +114,14 @@ def _missing(facts: dict[str, Any]) -> dict[str, Any]:
     return {name: {"$exists": False} for name in facts}
 
 
+def _facts_plan(facts: dict[str, Any]) -> Plan:
+    """Facts that follow from the report alone, each written only where still missing: part
+    of triaging a report that waits for the operators (no status change, no event)."""
+    return Plan("triage", None, set=facts, conditions=_missing(facts))
+
+
 def main() -> None:
-    run_consumer_process("routing", lambda settings: Router(settings).handle)
+    run_consumer_process("routing", lambda settings: Router.from_settings(settings).handle)
 
 
 if __name__ == "__main__":

@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from aduan.domain.lifecycle import Actor
+from aduan.domain.errors import Conflict
+from aduan.domain.lifecycle import Actor, Plan
 from aduan.infra.catalogue import ensure_seeded
 from aduan.infra.db import ensure_indexes, increment
-from aduan.infra.reports import IllegalTransition, transition
+from aduan.infra.reports import Reports
 
 pytestmark = pytest.mark.stack
 
@@ -56,28 +57,34 @@ def stored(db, report_id: str) -> dict:
     return document
 
 
-def test_a_transition_returns_exactly_what_the_server_stored(db, scratch):
+SYSTEM = Actor(kind="system", id="test")
+
+
+def write(db, report: dict, plan: Plan) -> tuple[dict | None, list]:
+    return Reports(db, None).write(report, plan, SYSTEM, datetime.now(UTC), None)
+
+
+def test_a_write_returns_exactly_what_the_server_stored(db, scratch):
     report = scratch()
-    updated, events = transition(
-        db, report, "verified", Actor(kind="system", id="test"), note="ok",
-        extra_set={"verification.verdict": "verified", "photos": [{"id": "p1", "x": 1}],
-                   # far ahead: the SLA sweep must not touch this report mid-test
-                   "forward_due_at": report["created_at"] + timedelta(days=3650)})
+    updated, events = write(db, report, Plan(
+        "judge", "verified", "ok",
+        set={"verification.verdict": "verified", "photos": [{"id": "p1", "x": 1}],
+             # far ahead: the SLA sweep must not touch this report mid-test
+             "forward_due_at": report["created_at"] + timedelta(days=3650)}))
     assert updated == stored(db, report["_id"])
     assert updated["version"] == 1 and updated["history"][-1]["to"] == "verified"
     assert [e["message_id"] for e in updated["outbox"]] == [e.message_id for e in events]
-    again, _ = transition(db, {**updated, "outbox": []}, "forwarded",
-                          Actor(kind="system", id="test"))
+    again, _ = write(db, {**updated, "outbox": []}, Plan("route", "forwarded"))
     assert again == stored(db, report["_id"])
     assert again["version"] == 2 and len(again["history"]) == 2
 
 
-def test_of_concurrent_transitions_from_one_read_exactly_one_wins(db, scratch):
+def test_of_concurrent_writes_from_one_read_exactly_one_wins(db, scratch):
     report = scratch()
     targets = ["verified", "rejected", "needs_review"] * 4
     with ThreadPoolExecutor(max_workers=6) as pool:
-        results = list(pool.map(lambda target: transition(
-            db, report, target, Actor(kind="system", id="test"))[0], targets))
+        results = list(pool.map(lambda target: write(db, report, Plan("judge", target))[0],
+                                targets))
     winners = [r for r in results if r is not None]
     assert len(winners) == 1
     assert stored(db, report["_id"]) == winners[0] and len(winners[0]["history"]) == 1
@@ -86,8 +93,8 @@ def test_of_concurrent_transitions_from_one_read_exactly_one_wins(db, scratch):
 def test_a_silent_intermediate_status_is_recorded_in_the_same_write(db, scratch):
     report = scratch("submitted")
     started = datetime.now(UTC).replace(microsecond=0)
-    updated, events = transition(db, report, "rejected", Actor(kind="system", id="test"),
-                                 via=("verifying", started))
+    updated, events = write(db, report, Plan("judge", "rejected",
+                                             through=("verifying", started)))
     document = stored(db, report["_id"])
     assert updated == document and document["version"] == 1
     assert [(h["from"], h["to"]) for h in document["history"]] == [
@@ -98,9 +105,8 @@ def test_a_silent_intermediate_status_is_recorded_in_the_same_write(db, scratch)
 
 def test_an_intermediate_status_that_is_not_a_silent_step_is_refused(db, scratch):
     report = scratch("submitted")
-    with pytest.raises(IllegalTransition):
-        transition(db, report, "forwarded", Actor(kind="system", id="test"),
-                   via=("verified", datetime.now(UTC)))
+    with pytest.raises(Conflict):
+        write(db, report, Plan("route", "forwarded", through=("verified", datetime.now(UTC))))
     assert db.reports.find_one({"_id": report["_id"]})["history"] == []
 
 

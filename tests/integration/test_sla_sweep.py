@@ -10,20 +10,17 @@ import stats_fixture as fx
 from waiting import eventually
 from workflow_client import assignment, bearer, place_report
 
-from aduan.infra.calendar import WorkCalendar
-from aduan.infra.deadlines import Deadlines
 from aduan.infra.messaging import Publisher
-from services.routing.actions import Workflow
-from services.routing.sweep import sweep_once
+from services.routing.sweep import Sweep
 
 pytestmark = pytest.mark.stack
 
 
 @pytest.fixture()
-def workflow(db, settings):
-    flow = Workflow(settings, db, Publisher(settings), Deadlines(settings, WorkCalendar()))
-    yield flow
-    flow.publisher.close()
+def sweep(db, settings):
+    passes = Sweep(db, Publisher(settings))
+    yield passes
+    passes.publisher.close()
 
 
 def test_the_running_sweep_emits_a_forward_breach_once(db, tap):
@@ -59,7 +56,7 @@ def _later_sweep_passes(db, tap) -> None:
     db.reports.delete_many({"_id": {"$in": placed}})
 
 
-def test_a_late_agency_breaches_once_and_escalates_to_its_head(db, settings, workflow, tap):
+def test_a_late_agency_breaches_once_and_escalates_to_its_head(db, settings, sweep, tap):
     now = datetime.now(UTC)
     later = now + timedelta(days=30)  # a pass run "in the future": deadlines below have passed
     report = place_report(db, "forwarded", agencies=[
@@ -67,15 +64,15 @@ def test_a_late_agency_breaches_once_and_escalates_to_its_head(db, settings, wor
         assignment("PUPR", "accepted", due_at=None),
         assignment("DISHUB", "handed_back", due_at=now + timedelta(days=7)),
     ])
-    first = sweep_once(db, workflow.publisher, workflow, later)
+    first = sweep.once(later)
     assert first["follow_up"] >= 1
-    second = sweep_once(db, workflow.publisher, workflow, later)
+    second = sweep.once(later)
     assert second["follow_up"] == 0 and second["forward"] == 0
     [event] = tap.wait(report["_id"], "report.sla_breached")
     assert event["kind"] == "follow_up" and event["agency"] == "DLH"
     assert event["escalate_to"] == [{"role": "head_of_agency", "agency": "DLH"},
                                     {"role": "leader", "agency": None}]
-    tap.caught_up(workflow.publisher)
+    tap.caught_up(sweep.publisher)
     assert len(tap.events(report["_id"], "report.sla_breached")) == 1
     breaches = db.reports.find_one({"_id": report["_id"]})["sla_breaches"]
     assert [(b["kind"], b["agency"]) for b in breaches] == [("follow_up", "DLH")]
@@ -90,16 +87,16 @@ def _routing_port() -> int:
     return int(os.environ["ADUAN_ROUTING_URL"].rsplit(":", 1)[1])
 
 
-def test_an_agency_that_answered_in_time_never_breaches(db, workflow, tap):
+def test_an_agency_that_answered_in_time_never_breaches(db, sweep, tap):
     now = datetime.now(UTC)
     report = place_report(db, "accepted", agencies=[
         assignment("DLH", "accepted", due_at=None, responded_at=now)])
-    sweep_once(db, workflow.publisher, workflow, now + timedelta(days=30))
-    tap.caught_up(workflow.publisher)
+    sweep.once(now + timedelta(days=30))
+    tap.caught_up(sweep.publisher)
     assert tap.events(report["_id"], "report.sla_breached") == []
 
 
-def test_resolved_reports_close_themselves_when_the_reporter_stays_silent(db, workflow, tap):
+def test_resolved_reports_close_themselves_when_the_reporter_stays_silent(db, tap):
     past = datetime.now(UTC) - timedelta(minutes=1)
     silent = place_report(db, "resolved", agencies=[assignment("DLH", "resolved")],
                           auto_close_at=past)

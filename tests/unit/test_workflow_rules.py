@@ -43,15 +43,19 @@ def test_event_keys():
 
 
 def test_every_pair_outside_the_table_is_refused_before_any_write():
-    from aduan.infra.reports import IllegalTransition, transition
+    from aduan.domain.errors import Conflict
+    from aduan.domain.lifecycle import Plan
+    from aduan.infra.reports import Reports
 
     report = {"_id": "r", "code": "PDG-2026-7KQ-4M9-X2A", "city": "padang"}
     actor = Actor(kind="staff", id="u", role="operator")
+    now = datetime.now(UTC)
     for current in TRANSITIONS:
         for target in set(TRANSITIONS) - TRANSITIONS[current]:
             # No database: an illegal pair must be refused before the update is even built.
-            with pytest.raises(IllegalTransition):
-                transition(None, {**report, "status": current}, target, actor)  # type: ignore[arg-type]
+            with pytest.raises(Conflict):
+                Reports(None, None).write(  # type: ignore[arg-type]
+                    {**report, "status": current}, Plan("verify", target), actor, now, None)
 
 
 def test_terminal_statuses():

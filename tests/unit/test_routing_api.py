@@ -1,0 +1,157 @@
+"""The routing service over HTTP (services/routing/app.py), built from its settings and fakes:
+the workflow view offers each caller the actions it may take now, actions answer with the
+view or with the lifecycle's refusal in the one error format, and the queue, inbox and
+catalogue read the same database."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from fakes import FakePublisher, FakeStore
+from photo_factory import fresh_padang_photo
+from routing_world import SETTINGS, assignment, place, seeded_db, stored
+
+from aduan.infra.keyring import reporter_token_keys
+from aduan.infra.tokens import reporter_token
+from aduan.web.auth import Principal, issue_access_token
+from services.routing.app import create_app
+
+
+class NothingRevoked:
+    def revoked(self, db, user_id: str, issued_at: float) -> bool:
+        return False
+
+
+@pytest.fixture
+def db():
+    return seeded_db()
+
+
+@pytest.fixture
+def client(monkeypatch, db):
+    monkeypatch.setattr("services.routing.app.ensure_seeded", lambda db: None)  # seeded_db()
+    app = create_app(SETTINGS, db, FakeStore(), FakePublisher())
+    app.extensions["aduan_revocations"] = NothingRevoked()
+    return app.test_client()
+
+
+def staff(role: str, agency: str | None = None, city: str = "padang") -> dict[str, str]:
+    principal = Principal(f"{role}-{agency or city}", role, city, agency)
+    return {"Authorization": f"Bearer {issue_access_token(SETTINGS, principal)}"}
+
+
+def reporter(report: dict[str, Any]) -> dict[str, str]:
+    return {"X-Reporter-Token": reporter_token(reporter_token_keys(SETTINGS), report["_id"])}
+
+
+def offered(client, report: dict[str, Any], headers: dict[str, str]) -> list[str]:
+    response = client.get(f"/reports/{report['code']}/workflow", headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return [action["name"] for action in response.get_json()["actions"]]
+
+
+def action(client, report: dict[str, Any], name: str, headers: dict[str, str],
+           body: dict[str, Any] | None = None):
+    return client.post(f"/reports/{report['code']}/actions/{name}", json=body or {},
+                       headers=headers)
+
+
+def error(response) -> tuple[int, str]:
+    return response.status_code, response.get_json()["error"]["code"]
+
+
+def test_the_view_offers_each_caller_what_it_may_do_now(client, db):
+    waiting = place(db, "needs_review")
+    assert offered(client, waiting, staff("operator")) == [
+        "verify", "reject", "postpone", "forward", "duplicate", "archive"]
+    assert offered(client, waiting, staff("leader")) == []
+    held = place(db, "accepted", agencies=[assignment("DLH", "accepted")])
+    assert offered(client, held, staff("officer", "DLH")) == ["start", "hand_back"]
+    done = place(db, "resolved", agencies=[assignment("DLH", "resolved")])
+    assert offered(client, done, reporter(done)) == ["confirm", "reopen", "rate"]
+    view = client.get(f"/reports/{done['code']}/workflow", headers=reporter(done)).get_json()
+    assert "triage" not in view and "sla_breaches" not in view
+    reject = client.get(f"/reports/{waiting['code']}/workflow",
+                        headers=staff("operator")).get_json()["actions"][1]
+    assert reject == {"name": "reject", "note": "required", "inputs": [], "final": True}
+
+
+def test_an_action_answers_with_the_view_after_it(client, db):
+    report = place(db, "verified")
+    response = action(client, report, "forward", staff("operator"),
+                      {"agencies": ["DLH"], "public_response": "Diteruskan"})
+    assert response.status_code == 200, response.get_json()
+    view = response.get_json()
+    assert view["status"] == "forwarded" and view["agencies"][0]["code"] == "DLH"
+    assert [a["name"] for a in view["actions"]] == ["reroute", "duplicate"]
+    assert view["history"][-1]["public_response"] == "Diteruskan"
+    assert stored(db, report)["status"] == "forwarded"
+
+
+def test_the_lifecycles_refusals_reach_the_client_in_the_one_error_format(client, db):
+    operator = staff("operator")
+    closed = place(db, "closed")
+    refused = action(client, closed, "archive", operator, {"note": "n"})
+    assert error(refused) == (409, "illegal_transition")
+    assert refused.get_json()["error"]["details"]["status"] == "closed"
+    assert refused.get_json()["request_id"]
+    verified = place(db, "verified")
+    assert error(action(client, verified, "forward", operator, {"agencies": ["NOPE"]})) == (
+        422, "unknown_agency")
+    assert error(action(client, verified, "reject", operator)) == (422, "validation_failed")
+    assert error(action(client, verified, "fly", operator)) == (404, "unknown_action")
+    assert error(action(client, verified, "accept", staff("officer", "DLH"))) == (
+        404, "report_not_found")  # an agency sees only what it holds
+    assert error(action(client, verified, "forward", staff("leader"),
+                        {"agencies": ["DLH"]}))[0] == 403
+    assert stored(db, verified)["status"] == "verified"
+
+
+def test_the_reporters_rating_is_taken_once(client, db):
+    report = place(db, "closed")
+    first = action(client, report, "rate", reporter(report), {"score": 5, "comment": "Cepat"})
+    assert first.status_code == 200 and first.get_json()["rating"]["score"] == 5
+    assert error(action(client, report, "rate", reporter(report), {"score": 1})) == (
+        409, "already_rated")
+    assert error(action(client, report, "rate", {}, {"score": 1})) == (
+        401, "reporter_token_required")
+
+
+def test_resolving_takes_evidence_photos(client, db):
+    report = place(db, "in_progress", agencies=[assignment("DLH", "in_progress")])
+    dlh = staff("officer", "DLH")
+    assert error(action(client, report, "resolve", dlh, {"note": "Selesai"})) == (
+        422, "evidence_required")
+    response = client.post(
+        f"/reports/{report['code']}/actions/resolve", headers=dlh,
+        data={"data": json.dumps({"note": "Selesai"}),
+              "photo": (io.BytesIO(fresh_padang_photo()), "evidence.jpg", "image/jpeg")},
+        content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_json()
+    view = response.get_json()
+    assert view["status"] == "resolved"
+    [photo] = view["history"][-1]["photos"]
+    assert photo["url"].startswith("https://aduan.example")
+
+
+def test_the_queue_and_the_inbox(client, db):
+    waiting = place(db, "needs_review")
+    held = place(db, "forwarded", agencies=[assignment("DLH", "forwarded")])
+    queue = client.get("/queue", headers=staff("operator")).get_json()["reports"]
+    assert [r["code"] for r in queue] == [waiting["code"]]
+    inbox = client.get("/inbox", headers=staff("officer", "DLH")).get_json()
+    assert [(r["code"], r["assignment_status"]) for r in inbox["reports"]] == [
+        (held["code"], "forwarded")]
+    assert client.get("/inbox", headers=staff("officer")).status_code == 403
+
+
+def test_the_catalogue(client):
+    categories = client.get("/categories").get_json()
+    assert categories["city"] == "padang"
+    assert "waste" in [c["code"] for c in categories["categories"]]
+    agencies = client.get("/agencies?kind=vertical", headers=staff("operator")).get_json()
+    assert {a["code"] for a in agencies["agencies"]} == {"PDAM", "PLN", "BPN", "POLRI"}
+    assert client.get("/agencies/NOPE", headers=staff("operator")).status_code == 404

@@ -138,7 +138,7 @@ try {
   await operator.locator("#verification").filter({ hasText: "Foto lama" }).waitFor();
   seen.doubtful_reasons = await operator.locator("#verification").textContent();
   await operator.getByLabel("Catatan").fill("Foto diambil di lokasi, hanya terlambat dikirim");
-  await operator.locator("#verdict-verified").click();
+  await operator.locator("#act-verify").click();
   await statusIs(operator, "verified");
   await shot(operator, "04b-operator-verdict-override");
 

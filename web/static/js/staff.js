@@ -7,22 +7,7 @@ import { t, term, when } from "./i18n.js";
 import { cityMap, point } from "./maps.js";
 import { categoryLabel, categoryNames } from "./resident.js";
 
-const OPERATOR_ACTIONS = {
-  verify: ["needs_review", "postponed"], reject: ["needs_review", "postponed"],
-  postpone: ["needs_review", "verified"], forward: ["needs_review", "verified", "postponed"],
-  reroute: ["forwarded", "accepted", "in_progress", "reopened"],
-  duplicate: ["needs_review", "verified", "postponed", "forwarded", "accepted"],
-  archive: ["needs_review", "verified", "postponed"],
-};
-// What an agency may still do, by its own assignment's sub-status.
-const AGENCY_ACTIONS = {
-  forwarded: ["accept", "start", "resolve", "hand_back"],
-  accepted: ["start", "resolve", "hand_back"],
-  in_progress: ["resolve", "hand_back"],
-};
 const AGENCY_OPEN = ["forwarded", "accepted", "in_progress", "reopened"];
-const NOTE_REQUIRED = ["reject", "postpone", "reroute", "archive", "resolve", "hand_back"];
-const VERDICT_FROM = ["needs_review", "rejected"];
 export const AGENCY_ROLES = ["agency_admin", "officer"];
 
 export function homeOf(user) {
@@ -129,27 +114,20 @@ export async function agencyPage() {
   } catch (err) { showError(err); }
 }
 
-function actionPanel(code, report, workflow, reload) {
-  const user = (staff() || {}).user || {};
-  const isOperator = user.role === "operator";
-  const isAgency = AGENCY_ROLES.includes(user.role);
-  const status = report.status;
-  const mine = (workflow.agencies || []).filter((a) => a.code === user.agency).pop();
-  const names = isOperator
-    ? Object.keys(OPERATOR_ACTIONS).filter((a) => OPERATOR_ACTIONS[a].includes(status))
-    : isAgency && mine && AGENCY_OPEN.includes(status) ? AGENCY_ACTIONS[mine.status] || [] : [];
-  const verdicts = isOperator && VERDICT_FROM.includes(status)
-    ? (status === "rejected" ? ["verified"] : ["verified", "rejected"]) : [];
-  if (!names.length && !verdicts.length) return null;
+// The buttons are the actions the server says the signed-in person may take now
+// (`workflow.actions`: each with its name, whether a note is required and the fields it takes).
+function actionPanel(code, workflow, reload) {
+  const actions = workflow.actions || [];
+  if (!actions.length) return null;
+  const takes = (input) => actions.some((a) => a.inputs.includes(input));
 
   const note = h("textarea", { id: "action-note", maxlength: "2000" });
   // The internal note stays with staff; the public response is what the reporter and the
   // public read (the server keeps them apart; the labels say so).
   const answer = h("textarea", { id: "action-public-response", maxlength: "2000" });
-  const controls = [field(t("note"), note)];
-  if (names.length) controls.push(field(t("public_response"), answer));
+  const controls = [field(t("note"), note), field(t("public_response"), answer)];
   const agencyBoxes = h("fieldset", {}, h("legend", {}, t("choose_agency")));
-  if (names.includes("forward") || names.includes("reroute")) {
+  if (takes("agencies")) {
     controls.push(agencyBoxes);
     staffCall("/agencies").then((catalogue) => {
       for (const agency of catalogue.agencies.filter((a) => a.active !== false)) {
@@ -162,52 +140,39 @@ function actionPanel(code, report, workflow, reload) {
   }
   const duplicateOf = h("input", { type: "text", id: "duplicate-of",
     placeholder: "PDG-2026-7KQ-4M9-X2A" });
-  if (names.includes("duplicate")) controls.push(field(t("duplicate_of"), duplicateOf));
+  if (takes("of")) controls.push(field(t("duplicate_of"), duplicateOf));
   const evidence = h("input", { type: "file", accept: "image/*", capture: "environment",
     id: "evidence", multiple: true });
-  if (names.includes("resolve")) controls.push(field(t("evidence_photo"), evidence));
+  if (takes("photos")) controls.push(field(t("evidence_photo"), evidence));
 
-  const path = (action) => `/reports/${encodeURIComponent(code)}/actions/${action}`;
+  const path = (name) => `/reports/${encodeURIComponent(code)}/actions/${name}`;
   async function perform(action) {
     const text = note.value.trim();
-    if (NOTE_REQUIRED.includes(action) && !text) throw new Error(t("note_required"));
-    const body = text ? { note: text } : {};
+    if (action.note === "required" && !text) throw new Error(t("note_required"));
+    const body = text && action.note !== "none" ? { note: text } : {};
     if (answer.value.trim()) body.public_response = answer.value.trim();
-    if (action === "forward" || action === "reroute") {
+    if (action.inputs.includes("agencies")) {
       body.agencies = [...agencyBoxes.querySelectorAll("input:checked")].map((b) => b.value);
     }
-    if (action === "duplicate") body.of = duplicateOf.value.trim().toUpperCase();
-    if (action === "resolve") {
+    if (action.inputs.includes("of")) body.of = duplicateOf.value.trim().toUpperCase();
+    if (action.inputs.includes("photos")) {
       const form = new FormData();
       form.append("data", JSON.stringify(body));
       for (const file of evidence.files) form.append("photo", file);
-      return staffCall(path(action), { method: "POST", form });
+      return staffCall(path(action.name), { method: "POST", form });
     }
-    return staffCall(path(action), { method: "POST", json: body });
+    return staffCall(path(action.name), { method: "POST", json: body });
   }
-  const buttons = names.map((action) => {
-    const button = h("button", { type: "button", id: `act-${action}`,
-      class: ["reject", "archive", "hand_back"].includes(action) ? "danger" : "" },
-    t(`a_${action}`));
+  const buttons = actions.map((action) => {
+    const button = h("button", { type: "button", id: `act-${action.name}`,
+      class: action.final ? "danger" : "" }, t(`a_${action.name}`));
     button.addEventListener("click", () => busy(button, async () => {
       await perform(action);
-      flash(`${t("done_action")}: ${t(`a_${action}`)}`);
+      flash(`${t("done_action")}: ${t(`a_${action.name}`)}`);
       reload();
     }));
     return button;
   });
-  for (const verdict of verdicts) {
-    const button = h("button", { type: "button", id: `verdict-${verdict}`, class: "secondary" },
-      t(`v_${verdict}`));
-    button.addEventListener("click", () => busy(button, async () => {
-      if (!note.value.trim()) throw new Error(t("note_required"));
-      await staffCall(`/reports/${encodeURIComponent(code)}/verdict`,
-        { method: "POST", json: { verdict, note: note.value.trim() } });
-      flash(`${t("done_action")}: ${t(`v_${verdict}`)}`);
-      reload();
-    }));
-    buttons.push(button);
-  }
   return h("section", { class: "card", "aria-labelledby": "actions-h", id: "actions" },
     h("h2", { id: "actions-h" }, t("actions")), ...controls, h("div", {}, ...buttons));
 }
@@ -269,7 +234,7 @@ export async function staffReportPage(code) {
           }, ` ${t("due")}: ${when(a.due_at)}`) : ""))) : h("p", {}, "—"),
         breaches.length ? h("p", { class: "badge late" }, `${t("sla_late")}: ${breaches.length}`)
           : null),
-      actionPanel(code, report, workflow, load) || "",
+      actionPanel(code, workflow, load) || "",
       (report.comments || []).length ? h("section", { class: "card", id: "comments" },
         h("h2", {}, t("comments")), h("ul", {}, ...report.comments.map((c) => h("li", {},
           h("span", { class: "muted" }, `${when(c.at)} · ${c.by}`), h("div", {}, c.text),

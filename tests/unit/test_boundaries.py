@@ -37,7 +37,6 @@ IO_LIBRARIES = frozenset({
 CONTRACTS_ALLOWED = DOMAIN_STDLIB | {"pydantic", "pydantic_core"}
 
 
-
 def _modules(folder: str) -> Iterator[Path]:
     yield from sorted((ROOT / folder).rglob("*.py"))
 
@@ -97,7 +96,7 @@ def test_the_shared_library_imports_no_deployable_and_no_dev_tool() -> None:
         _under(module, package) for package in ("services", "gateway", "tools", "web"))) == []
 
 
-def _domain_refuses(path: Path, module: str) -> bool:
+def _domain_refuses(_: Path, module: str) -> bool:
     if _under(module, "aduan"):
         return not _under(module, "aduan.domain")
     return _top(module) not in DOMAIN_STDLIB

@@ -4,10 +4,11 @@ people acting at once: exactly one wins."""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from photo_factory import fresh_padang_photo
+from photo_factory import INSIDE, WIB, camera_photo, fresh_padang_photo
+from stack_client import submit, wait_for_status
 from workflow_client import act, assignment, bearer, place_report, reporter
 
 from aduan.domain.lifecycle import ACTIONS, AGENCY, STATUSES, Actor
@@ -152,3 +153,32 @@ def test_two_agencies_accepting_at_once_both_succeed(api, db, settings):
     assert stored["status"] == "accepted"
     assert [a["status"] for a in stored["agencies"]] == ["accepted", "accepted"]
     assert len(stored["history"]) == 3
+
+
+def test_the_reject_action_withdraws_the_public_copies_as_the_verdict_does(api, db, settings,
+                                                                          store):
+    # One decision, one set of effects, whichever door an operator uses (/verdict is proved in
+    # tests/integration/test_verification.py): a three-day-old photo waits for review.
+    lat, lon = INSIDE["padang"]
+    photo = camera_photo(lat, lon, datetime.now(WIB) - timedelta(days=3))
+    response = submit(api, photo, {"city": "padang", "category": "other",
+                                   "description": "Lampu jalan mati sejak tiga hari lalu",
+                                   "location": {"lat": lat, "lon": lon}})
+    assert response.status_code == 202, response.text
+    receipt = response.json()
+    wait_for_status(api, receipt["code"], {"needs_review"}, token=receipt["token"])
+    public_key = db.reports.find_one({"code": receipt["code"]})["photos"][0]["public_key"]
+    assert store.exists(store.public_bucket, public_key)
+    operator = bearer(settings, "operator")
+    rejected = act(api, receipt["code"], "reject", operator, {"note": "Foto dari internet"})
+    assert rejected.status_code == 200, rejected.text
+    stored = db.reports.find_one({"code": receipt["code"]})
+    assert stored["status"] == "rejected" and "public_key" not in stored["photos"][0]
+    assert stored["verification"]["override"]["from"] == "needs_review"
+    assert not store.exists(store.public_bucket, public_key)
+    # The verify action overturns the rejection, as the verdict does: the copies come back.
+    verified = act(api, receipt["code"], "verify", operator, {"note": "Foto asli, terlambat"})
+    assert verified.status_code == 200, verified.text
+    stored = db.reports.find_one({"code": receipt["code"]})
+    assert stored["verification"]["override"]["from"] == "rejected"
+    assert store.exists(store.public_bucket, stored["photos"][0]["public_key"])

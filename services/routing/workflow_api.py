@@ -10,7 +10,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from aduan.contracts.actions import MODELS, OPERATOR_ACTIONS, REPORTER_ACTIONS
+from aduan.contracts.actions import MODELS
+from aduan.domain import lifecycle
 from aduan.domain.errors import DomainError
 from aduan.domain.lifecycle import ACTIONS, INACTIVE_ASSIGNMENTS, Actor, agency_holds_filter
 from aduan.domain.stages import kiniko_stage_for_agency, stages
@@ -68,11 +69,12 @@ def _act(code: str, action: str) -> Response:
     if action not in MODELS:
         raise ApiError(404, "unknown_action", "There is no such action.",
                        {"actions": sorted(MODELS)})
-    if action in REPORTER_ACTIONS:
+    by = ACTIONS[action].by  # who may take it: the lifecycle's action table
+    if by == lifecycle.REPORTER:
         report = reporter_report(routing.db, routing.settings, code)
         actor = REPORTER
     else:
-        principal = signed_in(*((OPERATOR,) if action in OPERATOR_ACTIONS else AGENCY_ROLES))
+        principal = signed_in(*((OPERATOR,) if by == lifecycle.OPERATOR else AGENCY_ROLES))
         report = staff_report(routing.db, code, principal)
         actor = staff_actor(principal)
     payload = validate(MODELS[action], read_body())

@@ -21,6 +21,7 @@ from pymongo.database import Database
 from aduan.domain import lifecycle
 from aduan.domain.errors import Conflict, Forbidden, Invalid
 from aduan.domain.lifecycle import ACTIONS, AGENCY, Actor, Plan
+from aduan.infra import metrics
 from aduan.infra.calendar import calendar_from_setting
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
@@ -148,20 +149,24 @@ class Workflow:
                 planner = self.planner(report, action, actor, sent, published)
         stored = store_evidence(self.store, report["city"], report["_id"], evidence) \
             if "store_evidence" in effects else []
-        planned: list[dict[str, Any]] = []  # the report as read for each plan
+        planned: list[tuple[dict[str, Any], Plan]] = []  # each plan and the report it read
 
         def tracked(current: dict[str, Any], now: datetime) -> Plan:
-            planned.append(current)
-            return planner(current, now)
+            plan = planner(current, now)
+            planned.append((current, plan))
+            return plan
 
         try:
             updated = self.reports.perform(report["_id"], tracked, actor, correlation_id)
         except Exception:
             delete_evidence(self.store, stored)
             raise
+        read, plan = planned[-1]
         if "withdraw_copies" in effects:
             # The report no longer points at them: a failure only leaves an orphan copy.
-            withdraw_copies(self.store, planned[-1].get("photos", []))
+            withdraw_copies(self.store, read.get("photos", []))
+        if "verification.override" in plan.set:  # the photo checks' verdict overturned
+            metrics.verification_overrides.labels(plan.target).inc()
         return updated
 
     def rate(self, report: dict[str, Any], actor: Actor, score: int, comment: str | None,

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fakes import FakePublisher
+from prometheus_client import REGISTRY
 from routing_world import DEADLINES, assignment, place, seeded_db, stored
 
 from aduan.infra.messaging import Delivery
@@ -123,8 +124,11 @@ def sweep() -> Sweep:
 def test_a_late_forward_breaches_once_and_escalates_to_the_leaders(sweep):
     due = NOW - timedelta(hours=1)
     report = place(sweep.db, "needs_review", forward_due_at=due)
+    counted = REGISTRY.get_sample_value("aduan_sla_breaches_total", {"kind": "forward"}) or 0
     assert sweep.once(NOW) == {"forward": 1, "follow_up": 0, "closed": 0}
     assert sweep.once(NOW) == {"forward": 0, "follow_up": 0, "closed": 0}
+    assert REGISTRY.get_sample_value("aduan_sla_breaches_total",
+                                     {"kind": "forward"}) == counted + 1
     [event] = sweep.publisher.published
     assert event.routing_key == "report.sla_breached"
     assert event.body == {**event.body, "report_id": report["_id"], "kind": "forward",

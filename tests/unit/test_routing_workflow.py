@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from photo_factory import fresh_padang_photo
+from prometheus_client import REGISTRY
 from routing_world import assignment, place, seeded_db, stored, workflow
 
 from aduan.domain.errors import Conflict, Forbidden, Invalid
@@ -101,12 +102,19 @@ def _published_photo(flow, report_id: str) -> dict[str, Any]:
     return photo
 
 
+def _overrides(verdict: str) -> float:
+    return REGISTRY.get_sample_value("aduan_verification_overrides_total",
+                                     {"verdict": verdict}) or 0.0
+
+
 def test_reject_withdraws_the_public_copies_and_records_the_override(flow):
     report = place(flow.db, "needs_review", verification={"verdict": "needs_review"})
     photo = _published_photo(flow, report["_id"])
     flow.db.reports.update_one({"_id": report["_id"]}, {"$set": {"photos": [photo]}})
     report = stored(flow.db, report)
+    before = _overrides("rejected")
     updated = act(flow, report, "reject", note="Foto hasil unduhan")
+    assert _overrides("rejected") == before + 1  # counted as the verdict's door counts it
     assert updated["status"] == "rejected"
     assert updated["photos"] == [{"id": "p1", "raw_key": photo["raw_key"]}]
     assert updated["verification"]["override"]["from"] == "needs_review"

@@ -143,6 +143,8 @@ class Workflow:
         planner = self.planner(report, action, actor, sent, photos or None)
         planner(report, datetime.now(UTC))  # refused here: no side effect is left behind
         if "publish_copies" in effects:
+            # Kept even if the write then fails: the keys are the photo's own, and a verify
+            # that won meanwhile points at the same ones.
             published = publish_missing(self.store, report, self.settings.max_image_pixels,
                                         self.formats)
             if published != report.get("photos", []):

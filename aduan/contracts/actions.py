@@ -60,9 +60,7 @@ class RateIn(Strict):
     comment: Annotated[Text, Field(max_length=1000)] | None = None
 
 
-OPERATOR_ACTIONS = ("verify", "reject", "postpone", "forward", "reroute", "duplicate", "archive")
-AGENCY_ACTIONS = ("accept", "start", "resolve", "hand_back")
-REPORTER_ACTIONS = ("confirm", "reopen", "rate")
+# The body of each workflow action (who may take it: aduan.domain.lifecycle.ACTIONS).
 MODELS: dict[str, type[BaseModel]] = {
     "verify": StaffOptionalNote, "reject": StaffRequiredNote, "postpone": StaffRequiredNote,
     "forward": ForwardIn, "reroute": RerouteIn, "duplicate": DuplicateIn,

@@ -18,7 +18,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from aduan.domain.errors import Conflict, DomainError, NotFound
+from aduan.domain.errors import Conflict, NotFound
 from aduan.domain.lifecycle import (
     Actor,
     Plan,
@@ -136,27 +136,6 @@ class Reports:
                 return updated
         raise Conflict("concurrent_update",
                        "This report is changing too often right now; reload it and retry.")
-
-
-class IllegalTransition(ValueError):
-    pass
-
-
-def transition(db: Database, report: dict[str, Any], target: str, actor: Actor, *,
-               note: str | None = None, extra_set: dict[str, Any] | None = None,
-               correlation_id: str | None = None, details: dict[str, Any] | None = None,
-               event_body: dict[str, Any] | None = None, routing_key: str | None = None,
-               now: datetime | None = None, via: tuple[str, datetime] | None = None,
-               ) -> tuple[dict[str, Any] | None, list[Event]]:
-    """The earlier interface of `Reports.write`, kept while callers move to plans."""
-    plan = Plan((details or {}).get("action", "transition"), target, note,
-                set=extra_set or {}, details=details or {}, event_body=event_body or {},
-                routing_key=routing_key, through=via)
-    try:
-        return Reports(db, None).write(report, plan, actor, now or datetime.now(UTC),
-                                       correlation_id)
-    except DomainError as err:
-        raise IllegalTransition(err.message) from err
 
 
 def _version_filter(report: dict[str, Any]) -> dict[str, Any]:

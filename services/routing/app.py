@@ -65,5 +65,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None,
     provide(app, routing)
     app.register_blueprint(catalogue_api.blueprint)
     app.register_blueprint(workflow_api.blueprint)
-    stats_api.register(app, db, routing.deadlines)
+    app.register_blueprint(stats_api.blueprint)
     return app

@@ -7,13 +7,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, jsonify, request
-from pymongo.database import Database
+from flask import Blueprint, Response, jsonify, request
 
 from aduan.domain.figures import PERIODS, Statistician
-from aduan.domain.lifecycle import Deadlines
 from aduan.infra import figures as queries
 from aduan.infra.catalogue import cities
+from aduan.web.app import collaborators
 from aduan.web.auth import LEADER, OPERATOR, SYSADMIN
 from aduan.web.errors import ApiError
 from services.routing.access import signed_in
@@ -21,6 +20,7 @@ from services.routing.stats import agencies_csv, counts_csv
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366 * 3
+blueprint = Blueprint("stats", __name__)
 
 
 def _day(name: str, default: date) -> date:
@@ -34,46 +34,48 @@ def _day(name: str, default: date) -> date:
                        {"field": name}) from err
 
 
-def register(app: Flask, db: Database, deadlines: Deadlines) -> None:
+def figures() -> dict:
+    """The figures of the caller's city for the request's days and period."""
+    principal = signed_in(LEADER, OPERATOR, SYSADMIN)
+    city = principal.city
+    if city not in cities():
+        raise ApiError(422, "unknown_city", "This city is not served.", {"city": city})
+    zone = ZoneInfo(cities()[city]["timezone"])
+    now = datetime.now(UTC)
+    today = now.astimezone(zone).date()
+    first = _day("from", today - timedelta(days=DEFAULT_DAYS - 1))
+    last = _day("to", today)
+    if first > last or (last - first).days >= MAX_DAYS:
+        raise ApiError(422, "invalid_range",
+                       f"'from' must not be after 'to', and the range at most {MAX_DAYS} "
+                       "days.")
+    period = request.args.get("period", "day")
+    if period not in PERIODS:
+        raise ApiError(422, "invalid_period", "Unknown period.", {"periods": list(PERIODS)})
+    start = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+    routing = collaborators()
+    statistician = Statistician(routing.deadlines, queries.categories_by_code(routing.db, city),
+                                cities()[city]["timezone"])
+    result = statistician.compute(queries.reports_created(routing.db, city, start, end), now,
+                                  period)
+    return {"city": city, "from": first.isoformat(), "to": last.isoformat(),
+            "period": period, "computed_at": now.isoformat(), **result}
 
-    def figures() -> dict:
-        principal = signed_in(LEADER, OPERATOR, SYSADMIN)
-        city = principal.city
-        if city not in cities():
-            raise ApiError(422, "unknown_city", "This city is not served.", {"city": city})
-        zone = ZoneInfo(cities()[city]["timezone"])
-        now = datetime.now(UTC)
-        today = now.astimezone(zone).date()
-        first = _day("from", today - timedelta(days=DEFAULT_DAYS - 1))
-        last = _day("to", today)
-        if first > last or (last - first).days >= MAX_DAYS:
-            raise ApiError(422, "invalid_range",
-                           f"'from' must not be after 'to', and the range at most {MAX_DAYS} "
-                           "days.")
-        period = request.args.get("period", "day")
-        if period not in PERIODS:
-            raise ApiError(422, "invalid_period", "Unknown period.", {"periods": list(PERIODS)})
-        start = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
-        end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
-        statistician = Statistician(deadlines, queries.categories_by_code(db, city),
-                                    cities()[city]["timezone"])
-        result = statistician.compute(queries.reports_created(db, city, start, end), now,
-                                      period)
-        return {"city": city, "from": first.isoformat(), "to": last.isoformat(),
-                "period": period, "computed_at": now.isoformat(), **result}
 
-    @app.get("/stats")
-    def stats():
-        return jsonify(figures())
+@blueprint.get("/stats")
+def stats():
+    return jsonify(figures())
 
-    @app.get("/stats.csv")
-    def stats_csv():
-        table = request.args.get("table", "agencies")
-        if table not in ("agencies", "counts"):
-            raise ApiError(422, "invalid_table", "Unknown table.",
-                           {"tables": ["agencies", "counts"]})
-        result = figures()
-        text = agencies_csv(result) if table == "agencies" else counts_csv(result)
-        filename = f"aduan-{result['city']}-{table}-{result['from']}-{result['to']}.csv"
-        return Response(text, content_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+@blueprint.get("/stats.csv")
+def stats_csv():
+    table = request.args.get("table", "agencies")
+    if table not in ("agencies", "counts"):
+        raise ApiError(422, "invalid_table", "Unknown table.",
+                       {"tables": ["agencies", "counts"]})
+    result = figures()
+    text = agencies_csv(result) if table == "agencies" else counts_csv(result)
+    filename = f"aduan-{result['city']}-{table}-{result['from']}-{result['to']}.csv"
+    return Response(text, content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -136,8 +136,11 @@ function historyList(entries, options) {
     photoGallery(e.photos, t("evidence"), options))));
 }
 
-function reporterActions(code, view, reload) {
-  const status = view.status;
+// The reporter's buttons are the actions the server offers them now (the workflow view's
+// `actions`), never a status list of this page's own.
+function reporterActions(code, workflow, reload) {
+  if (!workflow) return null;
+  const allowed = new Set((workflow.actions || []).map((a) => a.name));
   const box = h("section", { class: "card", "aria-labelledby": "actions-h" },
     h("h2", { id: "actions-h" }, t("actions")));
   const act = (action, json, button) => busy(button, async () => {
@@ -146,12 +149,12 @@ function reporterActions(code, view, reload) {
     flash(t("done_action"));
     reload();
   });
-  if (status === "resolved" || status === "referred") {
+  if (allowed.has("confirm")) {
     const confirm = h("button", { type: "button", id: "confirm" }, t("confirm"));
     confirm.addEventListener("click", () => act("confirm", {}, confirm));
     box.append(confirm);
   }
-  if (status === "resolved") {
+  if (allowed.has("reopen")) {
     const note = h("textarea", { maxlength: "2000", id: "reopen-note" });
     const reopen = h("button", { type: "button", class: "danger", id: "reopen" }, t("reopen"));
     reopen.addEventListener("click", () => {
@@ -160,18 +163,16 @@ function reporterActions(code, view, reload) {
     });
     box.append(field(t("reopen_note"), note), reopen);
   }
-  if ((status === "resolved" || status === "closed")) {
-    if (view.rating) {
-      box.append(h("p", {}, `${t("rated")}: ${view.rating.score}/5`));
-    } else {
-      const score = h("select", { id: "score" }, ...[5, 4, 3, 2, 1].map((n) =>
-        h("option", { value: String(n) }, String(n))));
-      const comment = h("input", { type: "text", maxlength: "1000", id: "rate-comment" });
-      const rate = h("button", { type: "button", id: "rate" }, t("rate"));
-      rate.addEventListener("click", () => act("rate", { score: Number(score.value),
-        ...(comment.value.trim() ? { comment: comment.value.trim() } : {}) }, rate));
-      box.append(field(t("score"), score), field(t("comment"), comment), rate);
-    }
+  if (workflow.rating) {
+    box.append(h("p", {}, `${t("rated")}: ${workflow.rating.score}/5`));
+  } else if (allowed.has("rate")) {
+    const score = h("select", { id: "score" }, ...[5, 4, 3, 2, 1].map((n) =>
+      h("option", { value: String(n) }, String(n))));
+    const comment = h("input", { type: "text", maxlength: "1000", id: "rate-comment" });
+    const rate = h("button", { type: "button", id: "rate" }, t("rate"));
+    rate.addEventListener("click", () => act("rate", { score: Number(score.value),
+      ...(comment.value.trim() ? { comment: comment.value.trim() } : {}) }, rate));
+    box.append(field(t("score"), score), field(t("comment"), comment), rate);
   }
   return box.childElementCount > 1 ? box : null;
 }
@@ -233,7 +234,7 @@ export async function trackPage(code) {
         h("h2", {}, t("evidence")),
         photoGallery(evidence, t("evidence"), { reporter: view.code })) : "",
       h("section", { class: "card" }, h("h2", {}, t("history")), historyList(history, { reporter: view.code })),
-      reporterActions(code, { ...view, rating: workflow && workflow.rating }, load) || "",
+      reporterActions(code, workflow, load) || "",
     );
     const map = await cityMap(mapBox, view.city, t("location"));
     point(map, view.location.lat, view.location.lon);

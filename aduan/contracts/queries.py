@@ -49,13 +49,15 @@ class PublicListQuery(ListQuery):
     format: Literal["json", "geojson"] = "json"
     # For clients that mirror the public list (Open311 at the gateway): reports by their codes
     # (up to 100) or by the id a submission's receipt gave, creation between two moments
-    # (inclusive), and `detail=full` rows (the public view without history and comments).
+    # (inclusive), `detail=full` rows (the public view without history and comments), and no
+    # count of all matches (`with_total=false`: `total` is null; counting costs a second query).
     code: Annotated[str, Field(pattern=rf"^{CODE_PATTERN}(,{CODE_PATTERN}){{0,99}}$")] | None \
         = None
     id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")] | None = None
     created_since: AwareDatetime | None = None
     created_until: AwareDatetime | None = None
     detail: Literal["summary", "full"] = "summary"
+    with_total: bool = True
 
 
 class StaffListQuery(ListQuery):

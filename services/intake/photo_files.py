@@ -13,20 +13,19 @@ may see, `private` otherwise.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
-from flask import Flask, Response, request
+from flask import Blueprint, Response, request
 
+from aduan.domain.visibility import Audience
 from aduan.infra.storage import ObjectStore
+from aduan.web.app import collaborators
 from aduan.web.errors import ApiError
+from aduan.web.report_access import find_for_request
 
 # A report may leave the public's view (archived, marked duplicate): shared caches keep a
 # photo a few minutes at most.
 MAX_AGE_S = 300
-Audience = Literal["public", "reporter", "staff"]
-# The report as the caller may see it and who the caller is; raises the report's 404.
-Viewer = Callable[[str], tuple[dict[str, Any], Audience]]
 
 
 def _not_found() -> ApiError:
@@ -52,37 +51,64 @@ def _pick(photo: dict[str, Any] | None, thumbnail: bool, key: str = "key") -> st
     return photo["thumbnail_key"] if thumbnail else photo[key]
 
 
-def register(app: Flask, store: ObjectStore, viewer: Viewer) -> None:
-    def report_photo(code: str, number: int, thumbnail: bool) -> Response:
-        report, audience = viewer(code)
-        photos = report.get("photos", [])
-        photo = photos[number - 1] if 1 <= number <= len(photos) else None
-        return _send(store, _pick(photo, thumbnail, "public_key"), audience)
+def _viewer(code: str) -> tuple[dict[str, Any], Audience, ObjectStore]:
+    """The report as the caller may see it, who the caller is (staff who may see it, its
+    reporter, anyone while it is public) and the store; the report's 404 otherwise."""
+    context = collaborators()
+    found = find_for_request(context.db, context.settings, code)
+    return found.report, found.audience, context.store
 
-    def evidence(code: str, photo_id: str, thumbnail: bool) -> Response:
-        report, audience = viewer(code)
-        photo = next((p for entry in report.get("history", [])
-                      for p in entry.get("photos") or [] if p.get("id") == photo_id), None)
-        return _send(store, _pick(photo, thumbnail), audience)
 
-    def comment_photo(code: str, comment_id: str, thumbnail: bool) -> Response:
-        report, audience = viewer(code)
-        if audience != "staff":
-            raise _not_found()
-        comment = next((c for c in report.get("comments", []) if c.get("id") == comment_id),
-                       None)
-        return _send(store, _pick((comment or {}).get("photo"), thumbnail), audience)
+def _report_photo(code: str, number: int, thumbnail: bool) -> Response:
+    report, audience, store = _viewer(code)
+    photos = report.get("photos", [])
+    photo = photos[number - 1] if 1 <= number <= len(photos) else None
+    return _send(store, _pick(photo, thumbnail, "public_key"), audience)
 
-    app.add_url_rule("/reports/<code>/photos/<int:number>", "report_photo",
-                     lambda code, number: report_photo(code, number, False))
-    app.add_url_rule("/reports/<code>/photos/<int:number>/thumbnail", "report_thumbnail",
-                     lambda code, number: report_photo(code, number, True))
-    app.add_url_rule("/reports/<code>/evidence/<photo_id>", "evidence_photo",
-                     lambda code, photo_id: evidence(code, photo_id, False))
-    app.add_url_rule("/reports/<code>/evidence/<photo_id>/thumbnail", "evidence_thumbnail",
-                     lambda code, photo_id: evidence(code, photo_id, True))
-    app.add_url_rule("/reports/<code>/comments/<comment_id>/photo", "comment_photo",
-                     lambda code, comment_id: comment_photo(code, comment_id, False))
-    app.add_url_rule("/reports/<code>/comments/<comment_id>/photo/thumbnail",
-                     "comment_thumbnail",
-                     lambda code, comment_id: comment_photo(code, comment_id, True))
+
+def _evidence(code: str, photo_id: str, thumbnail: bool) -> Response:
+    report, audience, store = _viewer(code)
+    photo = next((p for entry in report.get("history", [])
+                  for p in entry.get("photos") or [] if p.get("id") == photo_id), None)
+    return _send(store, _pick(photo, thumbnail), audience)
+
+
+def _comment_photo(code: str, comment_id: str, thumbnail: bool) -> Response:
+    report, audience, store = _viewer(code)
+    if audience != "staff":
+        raise _not_found()
+    comment = next((c for c in report.get("comments", []) if c.get("id") == comment_id), None)
+    return _send(store, _pick((comment or {}).get("photo"), thumbnail), audience)
+
+
+blueprint = Blueprint("intake_photos", __name__)
+
+
+@blueprint.get("/reports/<code>/photos/<int:number>")
+def report_photo(code: str, number: int) -> Response:
+    return _report_photo(code, number, False)
+
+
+@blueprint.get("/reports/<code>/photos/<int:number>/thumbnail")
+def report_thumbnail(code: str, number: int) -> Response:
+    return _report_photo(code, number, True)
+
+
+@blueprint.get("/reports/<code>/evidence/<photo_id>")
+def evidence_photo(code: str, photo_id: str) -> Response:
+    return _evidence(code, photo_id, False)
+
+
+@blueprint.get("/reports/<code>/evidence/<photo_id>/thumbnail")
+def evidence_thumbnail(code: str, photo_id: str) -> Response:
+    return _evidence(code, photo_id, True)
+
+
+@blueprint.get("/reports/<code>/comments/<comment_id>/photo")
+def comment_photo(code: str, comment_id: str) -> Response:
+    return _comment_photo(code, comment_id, False)
+
+
+@blueprint.get("/reports/<code>/comments/<comment_id>/photo/thumbnail")
+def comment_thumbnail(code: str, comment_id: str) -> Response:
+    return _comment_photo(code, comment_id, True)

@@ -8,9 +8,9 @@ from typing import Any
 
 from aduan.contracts.queries import ListQuery, PublicListQuery, StaffListQuery
 from aduan.domain.keywords import keywords
-from aduan.domain.lifecycle import agency_holds_filter, overdue_filter
+from aduan.domain.lifecycle import overdue_filter
 from aduan.domain.stages import statuses_in_kiniko_stage
-from aduan.domain.visibility import PUBLIC_PRIVACY, PUBLIC_STATUSES
+from aduan.domain.visibility import public_conditions, staff_conditions
 from aduan.web.auth import Principal
 
 
@@ -50,21 +50,38 @@ def _day_start_utc(day: date, days_later: int, city_zone: tzinfo) -> datetime | 
 
 
 def public_filter(query: PublicListQuery, city: str, city_zone: tzinfo) -> dict[str, Any]:
+    """What anyone may list (aduan.domain.visibility), narrowed by the query."""
     conditions = _common_filter(query, city_zone)
-    wanted = set(query.status.split(",")) if query.status else set(PUBLIC_STATUSES)
-    conditions["status"] = {"$in": sorted(wanted & set(PUBLIC_STATUSES))}
-    conditions["privacy"] = {"$in": list(PUBLIC_PRIVACY)}
+    conditions.update(public_conditions(set(query.status.split(",")) if query.status else None))
     conditions["city"] = city
+    if query.code:
+        codes = query.code.split(",")
+        conditions["code"] = codes[0] if len(codes) == 1 else {"$in": codes}
+    if query.id:
+        conditions["_id"] = query.id
+    created = conditions.get("created_at", {})
+    if query.created_since and (since := _utc(query.created_since)):
+        created["$gte"] = max(since, created.get("$gte", since))
+    if query.created_until and (until := _utc(query.created_until)):
+        created["$lte"] = until
+    if created:
+        conditions["created_at"] = created
     return conditions
+
+
+def _utc(moment: datetime) -> datetime | None:
+    """`moment` in UTC; None beyond what a datetime holds (such a bound excludes nothing)."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def staff_filter(query: StaffListQuery, principal: Principal, city_zone: tzinfo,
                  now: datetime) -> dict[str, Any]:
     conditions = _common_filter(query, city_zone)
-    conditions["city"] = principal.city
-    if principal.is_agency:
-        conditions.update(agency_holds_filter(principal.agency))
-    elif query.agency:
+    conditions.update(staff_conditions(principal))
+    if not principal.is_agency and query.agency:
         conditions["agencies.code"] = query.agency
     if query.channel:
         conditions["channel"] = {"$in": query.channel.split(",")}

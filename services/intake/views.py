@@ -1,18 +1,17 @@
-"""What each audience may see of a report. Privacy is enforced here, not left to the caller:
-- the public never sees a confidential report, nor any reporter's identity;
-- the reporter (with their token) sees their own report whole;
-- an operator sees every reporter, a confidential one included;
-- agency staff, leaders and sysadmins see the reporter of public reports only.
+"""What each audience may see of a report, as the visibility policy decides it
+(aduan.domain.visibility): the public view (also the reporter's, with their contact and the
+verdict), the staff view, and the rows of the lists.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from aduan.domain.stages import kiniko_stage
-from aduan.domain.visibility import shown_texts
+from aduan.domain.visibility import shown_texts, staff_see_reporter
 from aduan.web import photo_urls
-from aduan.web.auth import OPERATOR, Principal
+from aduan.web.auth import Principal
 
 
 def _history(report: dict[str, Any], with_actors: bool, as_reporter: bool = False
@@ -70,6 +69,7 @@ def _base(report: dict[str, Any], base_url: str) -> dict[str, Any]:
         "created_at": report["created_at"].isoformat(),
         "updated_at": report["updated_at"].isoformat(),
         "photos": _photos(report, base_url),
+        "expected_at": _iso(expected_at(report)),
     }
 
 
@@ -90,12 +90,6 @@ def report_view(
     return view
 
 
-def reporter_visible_to(report: dict[str, Any], principal: Principal) -> bool:
-    if principal.role == OPERATOR:
-        return True
-    return report["privacy"] == "public"
-
-
 def staff_view(report: dict[str, Any], base_url: str, principal: Principal
                ) -> dict[str, Any]:
     view = _base(report, base_url)
@@ -108,7 +102,8 @@ def staff_view(report: dict[str, Any], base_url: str, principal: Principal
     ]
     view["verification"] = report.get("verification")
     view["triage"] = bool(report.get("triage"))
-    view["reporter"] = report.get("reporter") if reporter_visible_to(report, principal) else None
+    view["reporter"] = report.get("reporter") if staff_see_reporter(report, principal.role) \
+        else None
     return view
 
 
@@ -125,6 +120,24 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
         "created_at": report["created_at"].isoformat(),
         "updated_at": report["updated_at"].isoformat(),
     }
+
+
+def expected_at(report: dict[str, Any]) -> datetime | None:
+    """The deadline running now: the agencies' answer, else the forwarding one."""
+    dues = [a["due_at"] for a in report.get("agencies", []) if a.get("due_at")]
+    if dues:
+        return max(dues)
+    return report.get("forward_due_at")
+
+
+def public_row(report: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """A list row in full (`detail=full`): the public view without history and comments, for
+    clients that mirror the list (Open311)."""
+    return _base(report, base_url)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def as_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:

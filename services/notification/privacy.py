@@ -1,7 +1,9 @@
-"""What may leave Aduan about a report, decided here and nowhere else.
+"""What may leave Aduan about a report, in mails to staff and in webhooks: the visibility
+policy's rules (aduan.domain.visibility) applied to the notification service's messages.
 
 - Staff (agency liaisons, heads, leaders) get the report's facts and description, but the
-  reporter's name only for a public report, and never a reporter's email or phone.
+  reporter's name only for a public report, and never a reporter's email or phone (the
+  visibility policy: aduan.domain.visibility.reporter_name_for_staff).
 - Webhooks never carry anything about the reporter. For a confidential report, a subscription
   owned by the city gets the whole report; one owned by an agency gets neither the description
   nor the exact location; a client app's subscription gets nothing at all.
@@ -12,17 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from aduan.contracts.webhooks import OWNERS
+from aduan.domain.visibility import reporter_name_for_staff, webhook_share
 from services.notification.templates import ReportSummary
 
 CITY, AGENCY, CLIENT = OWNERS
-
-
-def reporter_shown_to_staff(report: dict[str, Any]) -> str | None:
-    """The reporter's name as staff may see it: "" when a public report gave none, None when
-    it must be withheld."""
-    if report.get("privacy", "public") != "public":
-        return None
-    return ((report.get("reporter") or {}).get("name")) or ""
 
 
 def location_text(report: dict[str, Any]) -> str:
@@ -43,14 +38,14 @@ def staff_summary(report: dict[str, Any], category_name: str) -> ReportSummary:
         category=category_name,
         location=location_text(report),
         description=report.get("description"),
-        reporter=reporter_shown_to_staff(report),
+        reporter=reporter_name_for_staff(report),
         privacy=report.get("privacy", "public"),
         status=report["status"],
     )
 
 
 def webhook_may_receive(owner: str, report: dict[str, Any]) -> bool:
-    return not (report.get("privacy") == "confidential" and owner == CLIENT)
+    return webhook_share(owner, report) != "nothing"
 
 
 EVENT_DATA_FIELDS = ("from", "status", "agencies", "actor_role", "agency", "kind", "due_at",
@@ -59,8 +54,7 @@ EVENT_DATA_FIELDS = ("from", "status", "agencies", "actor_role", "agency", "kind
 
 def webhook_payload(delivery_id: str, event_key: str, body: dict[str, Any],
                     report: dict[str, Any], owner: str) -> dict[str, Any]:
-    confidential = report.get("privacy") == "confidential"
-    full = owner == CITY or not confidential
+    full = webhook_share(owner, report) == "whole"
     view: dict[str, Any] = {
         "code": report["code"],
         "city": report["city"],

@@ -3,7 +3,8 @@
 Starts a throwaway SecantusDB (unless `--mongo-url` or ADUAN_MONGO_URL names a server), seeds
 the catalogue, stores N Padang reports spread over the last 120 days (statuses and privacy
 mixed, 10% confidential, half with a public photo), then times whole requests through the
-gateway app (Flask test client: API-key/rate-limit hook, query, rows, JSON or XML).
+gateway app (Flask test client: API-key/rate-limit hook, then intake's public list over HTTP,
+served here by the intake app on a local port, then rows in JSON or XML).
 
     .venv/bin/python bench/open311.py [--reports 5000] [--repeat 20]
 
@@ -18,6 +19,7 @@ import random
 import signal
 import statistics
 import sys
+import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -112,11 +114,22 @@ def measure(args: argparse.Namespace, url: str) -> None:
     database = f"aduan_bench_{uuid.uuid4().hex[:8]}"
     os.environ.update({"ADUAN_MONGO_URL": url, "ADUAN_MONGO_DB": database,
                        "ADUAN_RATE_LIMIT_PER_IP": "100000000"})
+    from werkzeug.serving import make_server
+
     from aduan.infra.catalogue import ensure_seeded
     from aduan.infra.config import Settings
     from aduan.infra.db import ensure_indexes, get_db
     from gateway.app import create_app
+    from services.intake.app import create_app as create_intake
+    from tests.fakes import FakePublisher, FakeStore
 
+    # Open311 reads intake's public list over HTTP: a real intake on a local port (its photos
+    # and events are not part of what is measured).
+    intake = make_server("127.0.0.1", 0, create_intake(store=FakeStore(),
+                                                       publisher=FakePublisher()),
+                         threaded=True)
+    threading.Thread(target=intake.serve_forever, daemon=True).start()
+    os.environ["ADUAN_INTAKE_URL"] = f"http://127.0.0.1:{intake.server_port}"
     db = get_db(Settings.from_env())
     try:
         ensure_indexes(db)

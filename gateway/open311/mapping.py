@@ -1,5 +1,6 @@
 """From Aduan to Open311 and back: jurisdictions, services, statuses, datetimes and the
-request rows the public may see. Pure functions, no I/O."""
+request rows, made from the rows of intake's public list (what anyone may see of a report).
+Pure functions, no I/O."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aduan.domain.status_names import STATUS_EXPLANATIONS, STATUS_NAMES
 from aduan.infra.catalogue import KECAMATAN, rule_agencies
-from services.notification.templates import STATUS_EXPLANATIONS, STATUS_NAMES
 
 LANGUAGES = ("id", "en")
 # Statuses in which the city's part is over: Open311 "closed"; every other one is "open".
@@ -86,42 +87,39 @@ def service(category: dict[str, Any], agencies: dict[str, dict[str, Any]],
     }
 
 
-def expected_at(report: dict[str, Any]) -> datetime | None:
-    """The SLA deadline now running: the agencies' answer, else the forwarding one."""
-    dues = [a["due_at"] for a in report.get("agencies", []) if a.get("due_at")]
-    if dues:
-        return max(dues)
-    return report.get("forward_due_at")
+def _agency_name(code: str, agencies: dict[str, dict[str, Any]], language: str) -> str:
+    known = agencies.get(code)
+    return _name(known, language) if known else code
 
 
-def _agency_name(assignment: dict[str, Any], agencies: dict[str, dict[str, Any]],
-                 language: str) -> str:
-    known = agencies.get(assignment["code"])
-    return _name(known, language) if known else assignment.get("name") or assignment["code"]
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
-def request_row(report: dict[str, Any], category: dict[str, Any] | None,
-                agencies: dict[str, dict[str, Any]], timezone: str, language: str,
-                media_url: str | None) -> dict[str, Any]:
-    """A report as Open311 shows it to anyone: never the reporter, in any field."""
-    location = report["location"]
-    agencies_named = [_agency_name(a, agencies, language) for a in report.get("agencies", [])]
+def request_row(row: dict[str, Any], category: dict[str, Any] | None,
+                agencies: dict[str, dict[str, Any]], timezone: str, language: str
+                ) -> dict[str, Any]:
+    """A row of intake's public list (`detail=full`) as Open311 shows it: the first published
+    photo at its stable gateway address as `media_url`; the reporter is in no row."""
+    location = row["location"]
+    agencies_named = [_agency_name(code, agencies, language) for code in row.get("agencies", [])]
+    photos = row.get("photos") or []
     return {
-        "service_request_id": report["code"],
-        "status": open_or_closed(report["status"]),
-        "status_notes": status_note(report["status"], language),
-        "service_name": _name(category, language) if category else report["category"],
-        "service_code": report["category"],
-        "description": report["description"],
+        "service_request_id": row["code"],
+        "status": open_or_closed(row["status"]),
+        "status_notes": status_note(row["status"], language),
+        "service_name": _name(category, language) if category else row["category"],
+        "service_code": row["category"],
+        "description": row["description"],
         "agency_responsible": ", ".join(agencies_named) or None,
         "service_notice": None,
-        "requested_datetime": local_iso(report["created_at"], timezone),
-        "updated_datetime": local_iso(report["updated_at"], timezone),
-        "expected_datetime": local_iso(expected_at(report), timezone),
+        "requested_datetime": local_iso(_moment(row["created_at"]), timezone),
+        "updated_datetime": local_iso(_moment(row["updated_at"]), timezone),
+        "expected_datetime": local_iso(_moment(row.get("expected_at")), timezone),
         "address": location.get("address"),
         "address_id": None,
         "zipcode": None,
         "lat": location["lat"],
         "long": location["lon"],
-        "media_url": media_url,
+        "media_url": photos[0]["url"] if photos else None,
     }

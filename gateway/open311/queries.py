@@ -1,20 +1,21 @@
-"""GET requests: its parameters, the 90-day rule and the MongoDB filter they become.
+"""GET requests: its parameters, the 90-day rule and the query of intake's public list they
+become.
 
-Every value is checked into a plain type first, so no query operator can be smuggled in; the
-filter keeps the public list's rule (aduan.domain.visibility): no confidential report, and only
-reports that staff or the photo checks have let through, also when asked for by their
-service_request_id.
+Every value is checked into a plain type first, so nothing but these parameters reaches intake;
+intake's public list keeps the visibility rule (aduan.domain.visibility): no confidential
+report, and only reports that staff or the photo checks have let through, also when asked for
+by their service_request_id.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from aduan.domain.codes import CODE_PATTERN
-from aduan.domain.visibility import PUBLIC_STATUSES, public_conditions
+from aduan.domain.visibility import PUBLIC_STATUSES
 from aduan.web.errors import ApiError
 from gateway.open311.mapping import statuses_for
 
@@ -90,17 +91,17 @@ def date_range(query: RequestsQuery, city_zone: tzinfo, now: datetime
     return start, end
 
 
-def requests_filter(query: RequestsQuery, city: str, city_zone: tzinfo, now: datetime
-                    ) -> dict[str, Any]:
-    conditions: dict[str, Any] = {"city": city, **public_conditions()}
+def intake_params(query: RequestsQuery, city: str, city_zone: tzinfo, now: datetime
+                  ) -> dict[str, str]:
+    """The query of intake's public list (full rows) for these parameters."""
+    params = {"city": city, "detail": "full"}
     if query.service_request_id:
         # The spec: other parameters are ignored when ids are given (not the public rule).
-        conditions["code"] = {"$in": query.service_request_id.split(",")}
-        return conditions
+        return params | {"code": query.service_request_id}
     start, end = date_range(query, city_zone, now)
-    conditions["created_at"] = {"$gte": start, "$lte": end}
+    params |= {"created_since": start.isoformat(), "created_until": end.isoformat()}
     wanted = set(query.status.split(",")) if query.status else {"open", "closed"}
-    conditions["status"] = {"$in": statuses_for(wanted, PUBLIC_STATUSES)}
+    params["status"] = ",".join(statuses_for(wanted, PUBLIC_STATUSES))
     if query.service_code:
-        conditions["category"] = {"$in": query.service_code.split(",")}
-    return conditions
+        params["category"] = query.service_code
+    return params

@@ -1,9 +1,10 @@
 """The Open311 GeoReport v2 endpoints (one blueprint, mounted under /open311/v2 and
-/api/v1/open311/v2). Reads come straight from MongoDB under the public list's privacy rules;
-submissions go to the intake service over HTTP."""
+/api/v1/open311/v2). Requests are read from intake's public list and submitted to intake, both
+over HTTP, so Open311 meets the same rules as the API; services come from the catalogue."""
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime
 from typing import Any
@@ -15,13 +16,13 @@ from pymongo.database import Database
 from werkzeug.exceptions import HTTPException
 
 from aduan.domain.codes import well_formed
-from aduan.domain.visibility import public_conditions
 from aduan.infra.catalogue import cities
 from aduan.infra.config import Settings
-from aduan.web.app import REQUEST_ID_HEADER, current_request_id, photo_urls
+from aduan.web.app import REQUEST_ID_HEADER, current_request_id
 from aduan.web.errors import ApiError
 from gateway.open311 import mapping, queries
 from gateway.open311.formats import FORMATS, render, render_errors
+from gateway.open311.reads import PublicReports
 from gateway.open311.submit import read_form, send_to_intake
 
 PREFIXES = ("/open311/v2", "/api/v1/open311/v2")
@@ -35,6 +36,8 @@ _NOTICE = {
     "en": "Report {code} received; its photo will be checked and the report forwarded to the "
           "responsible agency.",
 }
+# A token is the report id a submission's receipt gave.
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
 def _format_of_path() -> str:
@@ -99,19 +102,15 @@ def open311_blueprint(name: str, db: Database, settings: Settings) -> Blueprint:
         return {a["code"]: a for a in db.agencies.find(
             {"city": city}, {"_id": 0, "code": 1, "name_id": 1, "name_en": 1})}
 
-    def media_url(report: dict[str, Any]) -> str | None:
-        """The first published photo at its stable gateway address (aggregators keep it)."""
-        for number, photo in enumerate(report.get("photos", []), start=1):
-            if photo.get("public_key"):
-                return photo_urls.report_photo(settings.public_base_url, report["code"],
-                                               number)["url"]
-        return None
+    def public_reports() -> PublicReports:
+        return PublicReports(session(), settings.intake_url, settings.upstream_timeout_s,
+                             {REQUEST_ID_HEADER: current_request_id() or ""})
 
-    def rows(reports: list[dict[str, Any]], city: str) -> list[dict[str, Any]]:
+    def rows(found: list[dict[str, Any]], city: str) -> list[dict[str, Any]]:
         by_code, known = categories(city), agencies(city)
         timezone, language = cities()[city]["timezone"], _language()
-        return [mapping.request_row(r, by_code.get(r["category"]), known, timezone, language,
-                                    media_url(r)) for r in reports]
+        return [mapping.request_row(r, by_code.get(r["category"]), known, timezone, language)
+                for r in found]
 
     @blueprint.get("/discovery.<fmt>")
     def discovery(fmt: str):
@@ -170,11 +169,12 @@ def open311_blueprint(name: str, db: Database, settings: Settings) -> Blueprint:
     def token(token: str, fmt: str):
         _check_format(fmt)
         city = _city()
-        report = db.reports.find_one({"_id": token, "city": city}, {"code": 1}) \
-            if len(token) <= 64 else None
-        if report is None:
+        # A report the public may not see is the same answer as a token never handed out.
+        found = public_reports().rows({"city": city, "id": token}, 0, 1) \
+            if _TOKEN.match(token) else []
+        if not found:
             raise ApiError(404, "unknown_token", "No request has this token.")
-        return render(fmt, "service_requests", [{"service_request_id": report["code"],
+        return render(fmt, "service_requests", [{"service_request_id": found[0]["code"],
                                                  "token": token}])
 
     @blueprint.get("/requests.<fmt>")
@@ -183,23 +183,20 @@ def open311_blueprint(name: str, db: Database, settings: Settings) -> Blueprint:
         city = _city()
         query = queries.parse(dict(request.args.items()))
         zone = ZoneInfo(cities()[city]["timezone"])
-        conditions = queries.requests_filter(query, city, zone, datetime.now(UTC))
-        found = list(db.reports.find(conditions, {"history": 0, "outbox": 0, "reporter": 0})
-                     .sort([("created_at", -1), ("_id", -1)])
-                     .skip((query.page - 1) * query.page_size).limit(query.page_size))
+        params = queries.intake_params(query, city, zone, datetime.now(UTC))
+        found = public_reports().rows(params, (query.page - 1) * query.page_size,
+                                      query.page_size)
         return render(fmt, "service_requests", rows(found, city))
 
     @blueprint.get("/requests/<service_request_id>.<fmt>")
     def get_request(service_request_id: str, fmt: str):
         _check_format(fmt)
         city = _city()
-        # A report the public may not see is the same read and the same 404 as a missing one.
-        report = db.reports.find_one(
-            {"code": service_request_id, "city": city, **public_conditions()},
-            {"history": 0, "outbox": 0, "reporter": 0}) if well_formed(service_request_id) \
-            else None
-        if report is None:
+        # A report the public may not see is the same answer as a missing one.
+        found = public_reports().one(service_request_id, city) \
+            if well_formed(service_request_id) else None
+        if found is None:
             raise ApiError(404, "unknown_request", "No request has this service_request_id.")
-        return render(fmt, "service_requests", rows([report], city))
+        return render(fmt, "service_requests", rows([found], city))
 
     return blueprint

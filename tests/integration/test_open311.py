@@ -314,6 +314,12 @@ def test_confidential_reports_never_show_and_no_reporter_ever_does(o311, api):
     assert secret["code"] not in {r["service_request_id"] for r in listed.json()}
     assert REPORT["reporter"]["email"] not in listed.text + by_ids.text
     assert "Warga" not in by_ids.text
+    # A token names the code of a public report only (issue 16: it named any report's).
+    _assert_error(requests.get(f"{o311}/tokens/{secret['id']}.json", params=params,
+                               timeout=10), 404)
+    assert requests.get(f"{o311}/tokens/{public['id']}.json", params=params,
+                        timeout=10).json() == [{"service_request_id": public["code"],
+                                                "token": public["id"]}]
 
 
 def test_the_90_day_rule(o311, api, db):

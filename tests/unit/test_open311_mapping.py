@@ -11,7 +11,7 @@ import pytest
 from aduan.domain.visibility import PUBLIC_STATUSES
 from aduan.infra.catalogue import cities
 from aduan.web.errors import ApiError
-from gateway.open311 import mapping, queries
+from gateway.open311 import mapping, queries, reads
 from gateway.open311.formats import to_xml
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -71,21 +71,22 @@ def test_a_service_names_its_agencies_in_the_chosen_language():
     assert referred["group"] == "Perumda Air Minum"
 
 
-def _report(**changes):
-    created = NOW - timedelta(days=2)
-    return {"code": "PDG-2026-7KQ-4M9-X2A", "category": "waste", "description": "Sampah menumpuk",
-            "status": "forwarded", "privacy": "anonymous", "created_at": created,
-            "updated_at": created, "location": {"lat": -0.97, "lon": 100.4, "address": "Jl. A"},
-            "reporter": {"name": "Rahasia", "email": "rahasia@example.id",
-                         "phone": "+62811111111"},
-            "agencies": [{"code": "DLH", "name": "Dinas Lingkungan Hidup",
-                          "due_at": NOW + timedelta(days=3)}],
-            "forward_due_at": NOW, **changes}
+def _row(**changes):
+    """A row of intake's public list with detail=full, as the gateway receives it."""
+    created = (NOW - timedelta(days=2)).isoformat()
+    return {"code": "PDG-2026-7KQ-4M9-X2A", "city": "padang", "category": "waste",
+            "description": "Sampah menumpuk", "status": "forwarded", "privacy": "anonymous",
+            "channel": "app", "created_at": created, "updated_at": created,
+            "location": {"lat": -0.97, "lon": 100.4, "address": "Jl. A"}, "kecamatan": None,
+            "agencies": ["DLH"], "expected_at": (NOW + timedelta(days=3)).isoformat(),
+            "photos": [{"url": "http://gw/api/v1/reports/PDG-2026-7KQ-4M9-X2A/photos/2",
+                        "thumbnail_url": "http://gw/t"}], **changes}
 
 
-def test_a_request_row_has_every_field_and_nothing_of_the_reporter():
-    row = mapping.request_row(_report(), {"code": "waste", "name_id": "Sampah"}, {},
-                              "Asia/Jakarta", "id", "http://s3/photo")
+def test_a_request_row_has_every_field():
+    agencies = {"DLH": {"code": "DLH", "name_id": "Dinas Lingkungan Hidup"}}
+    row = mapping.request_row(_row(), {"code": "waste", "name_id": "Sampah"}, agencies,
+                              "Asia/Jakarta", "id")
     fixture_fields = ["service_request_id", "status", "status_notes", "service_name",
                       "service_code", "description", "agency_responsible", "service_notice",
                       "requested_datetime", "updated_datetime", "expected_datetime", "address",
@@ -93,23 +94,24 @@ def test_a_request_row_has_every_field_and_nothing_of_the_reporter():
     assert list(row) == fixture_fields
     assert row["status"] == "open" and row["agency_responsible"] == "Dinas Lingkungan Hidup"
     assert row["expected_datetime"] == "2026-11-26T10:00:00+07:00"
+    assert row["requested_datetime"] == "2026-11-21T10:00:00+07:00"
     assert row["long"] == 100.4 and row["address"] == "Jl. A"
-    text = repr(row)
-    assert "Rahasia" not in text and "rahasia@" not in text and "62811111111" not in text
+    assert row["media_url"] == "http://gw/api/v1/reports/PDG-2026-7KQ-4M9-X2A/photos/2"
+
+
+def test_a_request_without_photo_deadline_or_known_agency():
+    row = mapping.request_row(_row(photos=[], expected_at=None, agencies=["GONE"]), None, {},
+                              "Asia/Jakarta", "id")
+    assert row["media_url"] is None and row["expected_datetime"] is None
+    assert row["agency_responsible"] == "GONE"
 
 
 def test_the_responsible_agency_is_named_in_the_chosen_language():
     agencies = {"DLH": {"code": "DLH", "name_id": "Dinas Lingkungan Hidup",
                         "name_en": "Environment Agency"}}
-    english = mapping.request_row(_report(), None, agencies, "Asia/Jakarta", "en", None)
+    english = mapping.request_row(_row(), None, agencies, "Asia/Jakarta", "en")
     assert english["agency_responsible"] == "Environment Agency"
     assert english["service_name"] == "waste"  # a category no longer in the catalogue
-
-
-def test_the_forwarding_deadline_is_expected_until_an_agency_has_one():
-    report = _report(agencies=[])
-    assert mapping.expected_at(report) == NOW
-    assert mapping.expected_at(_report(agencies=[], forward_due_at=None)) is None
 
 
 def test_xml_names_list_items_as_the_spec_does():
@@ -169,15 +171,26 @@ def test_dates_at_the_edge_of_the_calendar_are_a_400_not_a_crash():
     assert refused.value.status == 400
 
 
-def test_the_filter_never_lets_a_confidential_report_through():
+def test_the_query_asks_intake_s_public_list_for_public_statuses_only():
     query = queries.parse({"status": "closed", "service_code": "waste,flood"})
-    conditions = queries.requests_filter(query, "padang", WIB, NOW)
-    assert conditions["privacy"] == {"$in": ["public", "anonymous"]}
-    assert conditions["status"] == {"$in": ["closed", "referred", "resolved"]}
-    assert conditions["category"] == {"$in": ["waste", "flood"]}
-    by_id = queries.requests_filter(
-        queries.parse({"service_request_id": "PDG-2026-7KQ-4M9-X2A,PDG-2026-000002"}),
+    params = queries.intake_params(query, "padang", WIB, NOW)
+    assert params == {"city": "padang", "detail": "full", "status": "closed,referred,resolved",
+                      "category": "waste,flood",
+                      "created_since": (NOW - timedelta(days=90)).isoformat(),
+                      "created_until": NOW.isoformat()}
+    assert set(queries.intake_params(queries.parse({}), "padang", WIB, NOW)["status"]
+               .split(",")) == set(PUBLIC_STATUSES)
+    by_id = queries.intake_params(
+        queries.parse({"service_request_id": "PDG-2026-7KQ-4M9-X2A,PDG-2026-000002",
+                       "status": "open", "start_date": "2020-01-01"}),
         "padang", WIB, NOW)
-    assert by_id == {"city": "padang", "privacy": {"$in": ["public", "anonymous"]},
-                     "status": {"$in": list(PUBLIC_STATUSES)},
-                     "code": {"$in": ["PDG-2026-7KQ-4M9-X2A", "PDG-2026-000002"]}}
+    assert by_id == {"city": "padang", "detail": "full",
+                     "code": "PDG-2026-7KQ-4M9-X2A,PDG-2026-000002"}
+
+
+@pytest.mark.parametrize(("offset", "limit", "size", "pages"), [
+    (0, 50, 50, [1]), (100, 50, 50, [3]), (0, 200, 100, [1, 2]), (200, 200, 100, [3, 4]),
+    (150, 150, 100, [2, 3]), (150, 200, 100, [2, 3, 4]), (0, 150, 100, [1, 2]), (7, 7, 7, [2]),
+])
+def test_an_open311_page_is_read_from_intake_s_pages(offset, limit, size, pages):
+    assert reads._pages(offset, limit) == (size, pages)

@@ -12,7 +12,7 @@ from gateway.clients import identify_and_limit
 from gateway.context import Gateway, gateway
 from gateway.forwarding import API, forwarding
 from gateway.open311.views import PREFIXES as OPEN311_PREFIXES
-from gateway.open311.views import open311_blueprint
+from gateway.open311.views import blueprint as open311
 from gateway.staff_api import staff
 from web import install_console
 
@@ -44,8 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(_clients_and_limits)
     app.register_blueprint(staff, url_prefix=API)
     for number, prefix in enumerate(OPEN311_PREFIXES):
-        app.register_blueprint(open311_blueprint(f"open311_{number}", collaborators.db, settings),
-                               url_prefix=prefix)
+        app.register_blueprint(open311, url_prefix=prefix, name=f"open311_{number}")
     install_console(app)
     app.register_blueprint(forwarding, url_prefix=API)
     return app

@@ -1,6 +1,6 @@
-"""The Open311 GeoReport v2 endpoints (one blueprint, mounted under /open311/v2 and
-/api/v1/open311/v2). Requests are read from intake's public list and submitted to intake, both
-over HTTP, so Open311 meets the same rules as the API; services come from the catalogue."""
+"""The Open311 GeoReport v2 endpoints: one module-level blueprint, registered under /open311/v2
+and /api/v1/open311/v2. Requests are read from intake's public list and submitted to intake,
+both over HTTP, so Open311 meets the same rules as the API; services come from the catalogue."""
 
 from __future__ import annotations
 
@@ -12,14 +12,13 @@ from zoneinfo import ZoneInfo
 
 import requests
 from flask import Blueprint, Response, g, request
-from pymongo.database import Database
 from werkzeug.exceptions import HTTPException
 
 from aduan.domain.codes import well_formed
 from aduan.infra.catalogue import cities
-from aduan.infra.config import Settings
 from aduan.web.app import REQUEST_ID_HEADER, current_request_id
 from aduan.web.errors import ApiError
+from gateway.context import gateway
 from gateway.open311 import mapping, queries
 from gateway.open311.formats import FORMATS, render, render_errors
 from gateway.open311.reads import PublicReports
@@ -73,130 +72,146 @@ def _city() -> str:
     return city
 
 
-def open311_blueprint(name: str, db: Database, settings: Settings) -> Blueprint:
-    blueprint = Blueprint(name, __name__)
-    local = threading.local()
+_sessions = threading.local()
 
-    def session() -> requests.Session:
-        if getattr(local, "session", None) is None:
-            local.session = requests.Session()
-        return local.session
 
-    @blueprint.errorhandler(ApiError)
-    def _api_error(err: ApiError) -> Response:
-        status = _STATUS_OVERRIDES.get(err.code, err.status)
-        response = render_errors(_format_of_path(), status, err.message)
-        if err.status == 429 and isinstance(err.details, dict) and "retry_after" in err.details:
-            response.headers["Retry-After"] = str(err.details["retry_after"])
-        return response
+def _session() -> requests.Session:
+    if getattr(_sessions, "session", None) is None:
+        _sessions.session = requests.Session()
+    return _sessions.session
 
-    @blueprint.errorhandler(HTTPException)
-    def _http_error(err: HTTPException) -> Response:
-        return render_errors(_format_of_path(), err.code or 500, err.description or err.name)
 
-    def categories(city: str) -> dict[str, dict[str, Any]]:
-        return {c["code"]: c for c in db.categories.find(
-            {"city": city, "active": {"$ne": False}}, {"_id": 0})}
+def _categories(city: str) -> dict[str, dict[str, Any]]:
+    return {c["code"]: c for c in gateway().db.categories.find(
+        {"city": city, "active": {"$ne": False}}, {"_id": 0})}
 
-    def agencies(city: str) -> dict[str, dict[str, Any]]:
-        return {a["code"]: a for a in db.agencies.find(
-            {"city": city}, {"_id": 0, "code": 1, "name_id": 1, "name_en": 1})}
 
-    def public_reports() -> PublicReports:
-        return PublicReports(session(), settings.intake_url, settings.upstream_timeout_s,
-                             {REQUEST_ID_HEADER: current_request_id() or ""})
+def _agencies(city: str) -> dict[str, dict[str, Any]]:
+    return {a["code"]: a for a in gateway().db.agencies.find(
+        {"city": city}, {"_id": 0, "code": 1, "name_id": 1, "name_en": 1})}
 
-    def rows(found: list[dict[str, Any]], city: str) -> list[dict[str, Any]]:
-        by_code, known = categories(city), agencies(city)
-        timezone, language = cities()[city]["timezone"], _language()
-        return [mapping.request_row(r, by_code.get(r["category"]), known, timezone, language)
-                for r in found]
 
-    @blueprint.get("/discovery.<fmt>")
-    def discovery(fmt: str):
-        base = settings.public_base_url.rstrip("/")
-        return render(_check_format(fmt), "discovery", {
+def _public_reports() -> PublicReports:
+    settings = gateway().settings
+    return PublicReports(_session(), settings.intake_url, settings.upstream_timeout_s,
+                         {REQUEST_ID_HEADER: current_request_id() or ""})
+
+
+def _rows(found: list[dict[str, Any]], city: str) -> list[dict[str, Any]]:
+    by_code, known = _categories(city), _agencies(city)
+    timezone, language = cities()[city]["timezone"], _language()
+    return [mapping.request_row(r, by_code.get(r["category"]), known, timezone, language)
+            for r in found]
+
+
+# Registered once under each of PREFIXES (gateway/app.py names each registration).
+blueprint = Blueprint("open311", __name__)
+
+
+@blueprint.errorhandler(ApiError)
+def _api_error(err: ApiError) -> Response:
+    status = _STATUS_OVERRIDES.get(err.code, err.status)
+    response = render_errors(_format_of_path(), status, err.message)
+    if err.status == 429 and isinstance(err.details, dict) and "retry_after" in err.details:
+        response.headers["Retry-After"] = str(err.details["retry_after"])
+    return response
+
+
+@blueprint.errorhandler(HTTPException)
+def _http_error(err: HTTPException) -> Response:
+    return render_errors(_format_of_path(), err.code or 500, err.description or err.name)
+
+
+@blueprint.get("/discovery.<fmt>")
+def discovery(fmt: str):
+    base = gateway().settings.public_base_url.rstrip("/")
+    return render(_check_format(fmt), "discovery", {
+        "changeset": CHANGESET,
+        "contact": "Aduan: laporan warga untuk pemerintah kota / citizen reports for "
+                   "city governments",
+        "key_service": f"{base}/api/v1/api-keys (city sysadmins issue API keys)",
+        "endpoints": [{
+            "specification": SPECIFICATION,
+            "url": f"{base}/open311/v2",
             "changeset": CHANGESET,
-            "contact": "Aduan: laporan warga untuk pemerintah kota / citizen reports for "
-                       "city governments",
-            "key_service": f"{base}/api/v1/api-keys (city sysadmins issue API keys)",
-            "endpoints": [{
-                "specification": SPECIFICATION,
-                "url": f"{base}/open311/v2",
-                "changeset": CHANGESET,
-                "type": "production",
-                "formats": ["text/xml", "application/json"],
-            }],
-        })
+            "type": "production",
+            "formats": ["text/xml", "application/json"],
+        }],
+    })
 
-    @blueprint.get("/services.<fmt>")
-    def list_services(fmt: str):
-        _check_format(fmt)
-        city, language = _city(), _language()
-        known = agencies(city)
-        services = [mapping.service(c, known, language)
-                    for _, c in sorted(categories(city).items())]
-        return render(fmt, "services", services)
 
-    @blueprint.get("/services/<service_code>.<fmt>")
-    def service_definition(service_code: str, fmt: str):
-        _check_format(fmt)
-        if service_code not in categories(_city()):
-            raise ApiError(404, "unknown_service", "No such service_code.")
-        return render(fmt, "service_definition", {"service_code": service_code,
-                                                  "attributes": []})
+@blueprint.get("/services.<fmt>")
+def list_services(fmt: str):
+    _check_format(fmt)
+    city, language = _city(), _language()
+    known = _agencies(city)
+    services = [mapping.service(c, known, language)
+                for _, c in sorted(_categories(city).items())]
+    return render(fmt, "services", services)
 
-    @blueprint.post("/requests.<fmt>")
-    def create_request(fmt: str):
-        _check_format(fmt)
-        if g.get("client_app") is None:  # the key itself was checked by the gateway
-            raise ApiError(400, "api_key_required", "api_key is required to submit.")
-        city, language = _city(), _language()
-        submission = read_form(request.form, request.files, city, language)
-        headers = {REQUEST_ID_HEADER: current_request_id() or ""}
-        if "Idempotency-Key" in request.headers:
-            headers["Idempotency-Key"] = request.headers["Idempotency-Key"]
-        receipt = send_to_intake(session(), settings.intake_url, settings.upstream_timeout_s,
-                                 submission, headers)
-        return render(fmt, "service_requests", [{
-            "service_request_id": receipt["code"],
-            "token": receipt["id"],
-            "service_notice": _NOTICE[language].format(code=receipt["code"]),
-            "account_id": submission.account_id,
-        }])
 
-    @blueprint.get("/tokens/<token>.<fmt>")
-    def token(token: str, fmt: str):
-        _check_format(fmt)
-        city = _city()
-        # A report the public may not see is the same answer as a token never handed out.
-        found = public_reports().rows({"city": city, "id": token}, 0, 1) \
-            if _TOKEN.match(token) else []
-        if not found:
-            raise ApiError(404, "unknown_token", "No request has this token.")
-        return render(fmt, "service_requests", [{"service_request_id": found[0]["code"],
-                                                 "token": token}])
+@blueprint.get("/services/<service_code>.<fmt>")
+def service_definition(service_code: str, fmt: str):
+    _check_format(fmt)
+    if service_code not in _categories(_city()):
+        raise ApiError(404, "unknown_service", "No such service_code.")
+    return render(fmt, "service_definition", {"service_code": service_code,
+                                              "attributes": []})
 
-    @blueprint.get("/requests.<fmt>")
-    def list_requests(fmt: str):
-        _check_format(fmt)
-        city = _city()
-        query = queries.parse(dict(request.args.items()))
-        zone = ZoneInfo(cities()[city]["timezone"])
-        params = queries.intake_params(query, city, zone, datetime.now(UTC))
-        found = public_reports().rows(params, (query.page - 1) * query.page_size,
-                                      query.page_size)
-        return render(fmt, "service_requests", rows(found, city))
 
-    @blueprint.get("/requests/<service_request_id>.<fmt>")
-    def get_request(service_request_id: str, fmt: str):
-        _check_format(fmt)
-        city = _city()
-        # A report the public may not see is the same answer as a missing one.
-        found = public_reports().one(service_request_id, city) \
-            if well_formed(service_request_id) else None
-        if found is None:
-            raise ApiError(404, "unknown_request", "No request has this service_request_id.")
-        return render(fmt, "service_requests", rows([found], city))
+@blueprint.post("/requests.<fmt>")
+def create_request(fmt: str):
+    _check_format(fmt)
+    if g.get("client_app") is None:  # the key itself was checked by the gateway
+        raise ApiError(400, "api_key_required", "api_key is required to submit.")
+    city, language = _city(), _language()
+    submission = read_form(request.form, request.files, city, language)
+    headers = {REQUEST_ID_HEADER: current_request_id() or ""}
+    if "Idempotency-Key" in request.headers:
+        headers["Idempotency-Key"] = request.headers["Idempotency-Key"]
+    settings = gateway().settings
+    receipt = send_to_intake(_session(), settings.intake_url, settings.upstream_timeout_s,
+                             submission, headers)
+    return render(fmt, "service_requests", [{
+        "service_request_id": receipt["code"],
+        "token": receipt["id"],
+        "service_notice": _NOTICE[language].format(code=receipt["code"]),
+        "account_id": submission.account_id,
+    }])
 
-    return blueprint
+
+@blueprint.get("/tokens/<token>.<fmt>")
+def token(token: str, fmt: str):
+    _check_format(fmt)
+    city = _city()
+    # A report the public may not see is the same answer as a token never handed out.
+    found = _public_reports().rows({"city": city, "id": token}, 0, 1) \
+        if _TOKEN.match(token) else []
+    if not found:
+        raise ApiError(404, "unknown_token", "No request has this token.")
+    return render(fmt, "service_requests", [{"service_request_id": found[0]["code"],
+                                             "token": token}])
+
+
+@blueprint.get("/requests.<fmt>")
+def list_requests(fmt: str):
+    _check_format(fmt)
+    city = _city()
+    query = queries.parse(dict(request.args.items()))
+    zone = ZoneInfo(cities()[city]["timezone"])
+    params = queries.intake_params(query, city, zone, datetime.now(UTC))
+    found = _public_reports().rows(params, (query.page - 1) * query.page_size,
+                                   query.page_size)
+    return render(fmt, "service_requests", _rows(found, city))
+
+
+@blueprint.get("/requests/<service_request_id>.<fmt>")
+def get_request(service_request_id: str, fmt: str):
+    _check_format(fmt)
+    city = _city()
+    # A report the public may not see is the same answer as a missing one.
+    found = _public_reports().one(service_request_id, city) \
+        if well_formed(service_request_id) else None
+    if found is None:
+        raise ApiError(404, "unknown_request", "No request has this service_request_id.")
+    return render(fmt, "service_requests", _rows([found], city))

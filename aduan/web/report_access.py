@@ -20,6 +20,7 @@ from aduan.domain.codes import normalise, well_formed
 from aduan.domain.visibility import AUDIENCES, NOT_FOUND_MESSAGE, Audience, audience_of
 from aduan.infra.config import Settings
 from aduan.infra.keyring import Keyring, reporter_token_keys
+from aduan.infra.reports import Reports
 from aduan.infra.tokens import token_matches
 from aduan.web.auth import Principal, current_principal
 from aduan.web.errors import ApiError
@@ -34,7 +35,7 @@ def not_found() -> ApiError:
 def lookup(db: Database, code: str) -> dict[str, Any] | None:
     """The report of a code as typed, or None (also for what cannot be a code)."""
     code = normalise(code)
-    return db.reports.find_one({"code": code}) if well_formed(code) else None
+    return Reports(db, None).by_code(code) if well_formed(code) else None
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from flask import Blueprint, Response, jsonify, request
 from aduan.contracts.actions import MODELS
 from aduan.domain import lifecycle
 from aduan.domain.errors import DomainError
-from aduan.domain.lifecycle import ACTIONS, INACTIVE_ASSIGNMENTS, Actor, agency_holds_filter
+from aduan.domain.lifecycle import ACTIONS, INACTIVE_ASSIGNMENTS, Actor
 from aduan.domain.stages import kiniko_stage_for_agency, stages
+from aduan.domain.visibility import staff_conditions
 from aduan.infra import metrics
 from aduan.web.app import collaborators, current_request_id
 from aduan.web.auth import AGENCY_ROLES, LEADER, OPERATOR, ROLES, SYSADMIN, Principal
@@ -115,7 +116,7 @@ def workflow_of(code: str) -> Response:
 def triage_queue() -> Response:
     principal = signed_in(OPERATOR, LEADER, SYSADMIN)
     reports = collaborators().db.reports.find(
-        {"city": principal.city, "status": {"$in": list(QUEUE_STATUSES)}},
+        {**staff_conditions(principal), "status": {"$in": list(QUEUE_STATUSES)}},
         {"code": 1, "status": 1, "category": 1, "created_at": 1, "forward_due_at": 1,
          "triage": 1, "triage_reason": 1, "kecamatan": 1},
     ).sort("created_at", 1).limit(LIST_LIMIT)
@@ -133,9 +134,8 @@ def agency_inbox() -> Response:
     principal = signed_in(*AGENCY_ROLES)
     if not principal.agency:
         raise ApiError(403, "not_assigned", "Your account belongs to no agency.")
-    reports = collaborators().db.reports.find(
-        {"city": principal.city, **agency_holds_filter(principal.agency)},
-    ).sort("created_at", -1).limit(LIST_LIMIT)
+    reports = collaborators().db.reports.find(staff_conditions(principal)
+                                              ).sort("created_at", -1).limit(LIST_LIMIT)
     items = []
     for report in reports:
         mine = [a for a in report["agencies"] if a["code"] == principal.agency

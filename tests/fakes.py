@@ -21,6 +21,27 @@ from aduan.infra.db import ensure_indexes
 from aduan.infra.messaging import Event
 
 
+def _bulk_update_without_sort() -> None:
+    """pymongo 4.20's UpdateOne hands mongomock 4.3's bulk builder a `sort` (None unless asked
+    for) it does not know yet: accept the None, so the product's bulk upserts (the catalogue
+    seeding) run against the fake as they do against MongoDB."""
+    builder = mongomock.collection.BulkOperationBuilder
+    if getattr(builder.add_update, "accepts_sort", False):
+        return
+    add_update = builder.add_update
+
+    def accepting_sort(self, *args: Any, sort: Any = None, **kwargs: Any) -> Any:
+        if sort is not None:
+            raise NotImplementedError("the fake database does not sort bulk updates")
+        return add_update(self, *args, **kwargs)
+
+    accepting_sort.accepts_sort = True  # type: ignore[attr-defined]
+    builder.add_update = accepting_sort
+
+
+_bulk_update_without_sort()
+
+
 def fake_db(name: str = "aduan") -> Database:
     db = mongomock.MongoClient(tz_aware=True)[name]
     ensure_indexes(db)

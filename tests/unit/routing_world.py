@@ -12,7 +12,7 @@ from pymongo.database import Database
 
 from aduan.domain.codes import new_code
 from aduan.infra.calendar import WorkCalendar
-from aduan.infra.catalogue import seed_agencies, seed_categories
+from aduan.infra.catalogue import ensure_seeded
 from aduan.infra.config import Settings
 from aduan.infra.deadlines import Deadlines
 from services.routing.actions import Workflow
@@ -21,13 +21,10 @@ SETTINGS = Settings(public_base_url="https://aduan.example")
 DEADLINES = Deadlines(SETTINGS, WorkCalendar())
 
 
-def seeded_db(city: str = "padang") -> Database:
-    """The seed catalogue of `city` (mongomock cannot run the seeding's bulk upsert)."""
+def seeded_db() -> Database:
+    """A database with every city's seed catalogue, as the services seed it at start-up."""
     db = fake_db()
-    db.agencies.insert_many([{**a, "city": city, "_id": f"{city}:{a['code']}"}
-                             for a in seed_agencies(city)])
-    db.categories.insert_many([{**c, "city": city, "_id": f"{city}:{c['code']}"}
-                               for c in seed_categories(city)])
+    ensure_seeded(db)
     return db
 
 

@@ -40,10 +40,7 @@ def _report(report_id: str, code: str, privacy: str, agencies: list[dict]) -> di
 
 
 @pytest.fixture
-def client(monkeypatch):
-    # The catalogue is not read by these doors, and mongomock cannot run its seeding bulk write
-    # (pymongo's UpdateOne(sort=...)).
-    monkeypatch.setattr("services.intake.app.ensure_seeded", lambda db: None)
+def client():
     db, store = fake_db(), FakeStore()
     db.reports.insert_many([
         _report("a" * 32, PUBLIC, "anonymous", [{"code": "DLH", "status": "forwarded"}]),

@@ -58,7 +58,6 @@ def _report(n: int, status: str = "forwarded", privacy: str = "anonymous",
 
 @pytest.fixture
 def o311(monkeypatch):
-    monkeypatch.setattr("services.intake.app.ensure_seeded", lambda db: None)  # mongomock
     db = fake_db()
     db.categories.insert_one({"city": "padang", "code": "waste", "name_id": "Sampah",
                               "name_en": "Waste", "agencies": ["DLH"]})

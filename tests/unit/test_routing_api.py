@@ -31,8 +31,7 @@ def db():
 
 
 @pytest.fixture
-def client(monkeypatch, db):
-    monkeypatch.setattr("services.routing.app.ensure_seeded", lambda db: None)  # seeded_db()
+def client(db):
     app = create_app(SETTINGS, db, FakeStore(), FakePublisher())
     app.extensions["aduan_revocations"] = NothingRevoked()
     return app.test_client()

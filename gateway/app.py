@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 
+from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
 from aduan.infra.db import ensure_indexes, ping
 from aduan.web.app import create_app as create_service_app
@@ -28,9 +29,10 @@ def _upstream_check(name: str):
     return lambda: gateway().upstreams[name].check()
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, backends: Backends | None = None) -> Flask:
+    """`backends`: the servers to work with (tests hand in fakes); the settings' otherwise."""
     settings = settings or Settings.from_env()
-    collaborators = Gateway.from_settings(settings)
+    collaborators = Gateway.of(settings, backends or Backends(settings))
     app = create_service_app(
         "gateway", settings,
         readiness={"mongo": lambda: ping(gateway().db)}

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from pymongo.database import Database
 
+from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
-from aduan.infra.db import get_db
 from aduan.web.app import collaborators
 from gateway.proxy import Upstream
 
@@ -19,8 +19,9 @@ class Gateway:
     upstreams: dict[str, Upstream]  # service name -> where its requests are forwarded
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Gateway:
-        return cls(settings, get_db(settings), upstreams(settings))
+    def of(cls, settings: Settings, backends: Backends) -> Gateway:
+        """Forwarding to the services the settings name."""
+        return cls(settings, backends.db, upstreams(settings))
 
 
 def upstreams(settings: Settings) -> dict[str, Upstream]:

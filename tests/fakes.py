@@ -10,6 +10,7 @@ are tested in milliseconds (`tests/unit/`). The integration tests prove the real
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ import mongomock
 import pika.exceptions
 from pymongo.database import Database
 
+from aduan.infra.catalogue import ensure_seeded
 from aduan.infra.db import ensure_indexes
 from aduan.infra.messaging import Event
 
@@ -40,6 +42,22 @@ def _bulk_update_without_sort() -> None:
 
 
 _bulk_update_without_sort()
+
+
+_SEEDED: dict[str, list[dict[str, Any]]] = {}
+
+
+def seeded_fake_db() -> Database:
+    """`fake_db()` holding the catalogue every service seeds at start-up (agencies, categories
+    of every city): seeded once by `ensure_seeded` itself, then copied into each new database."""
+    if not _SEEDED:
+        template = fake_db()
+        ensure_seeded(template)
+        _SEEDED.update({name: list(template[name].find()) for name in ("agencies", "categories")})
+    db = fake_db()
+    for name, documents in _SEEDED.items():
+        db[name].insert_many(copy.deepcopy(documents))
+    return db
 
 
 def fake_db(name: str = "aduan") -> Database:

@@ -94,15 +94,13 @@ def seed_categories(city: str) -> list[dict[str, Any]]:
 def ensure_seeded(db: Database) -> None:
     """Inserts the seed catalogue for every city; never overwrites what sysadmins changed."""
     for collection, items in (("agencies", seed_agencies), ("categories", seed_categories)):
-        operations = [
-            UpdateOne(
-                {"_id": f"{city}:{item['code']}"},
-                {"$setOnInsert": {**item, "city": city}},
-                upsert=True,
-            )
-            for city in cities()
-            for item in items(city)
-        ]
+        seeds = {f"{city}:{item['code']}": {**item, "city": city}
+                 for city in cities() for item in items(city)}
+        # Every process seeds at start-up: once all are there, one count is all it costs.
+        if db[collection].count_documents({"_id": {"$in": list(seeds)}}) == len(seeds):
+            continue
+        operations = [UpdateOne({"_id": seed_id}, {"$setOnInsert": seed}, upsert=True)
+                      for seed_id, seed in seeds.items()]
         try:
             db[collection].bulk_write(operations, ordered=False)
         except BulkWriteError as err:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from aduan.infra.calendar import WorkCalendar
+from aduan.infra.calendar import WorkCalendar, calendar_from_setting
 from aduan.infra.catalogue import cities
 from aduan.infra.config import Settings
 
@@ -15,6 +15,11 @@ class Deadlines:
     def __init__(self, settings: Settings, calendar: WorkCalendar) -> None:
         self.settings = settings
         self.calendar = calendar
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Deadlines:
+        """In the working days of the settings' holiday calendar."""
+        return cls(settings, calendar_from_setting(settings.holiday_categories))
 
     def _days(self, category: dict[str, Any] | None, key: str, default: int) -> int:
         override = ((category or {}).get("sla") or {}).get(key)

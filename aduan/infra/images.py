@@ -33,6 +33,11 @@ def enable_heif() -> frozenset[str]:
     return ALLOWED_FORMATS | {HEIF_FORMAT}
 
 
+def accepted_formats(heif_enabled: bool) -> frozenset[str]:
+    """The formats a service decodes: with HEIF when the settings allow it."""
+    return enable_heif() if heif_enabled else ALLOWED_FORMATS
+
+
 class ImageRejected(Exception):
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}")

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from flask import Flask
-from pymongo.database import Database
 
+from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
-from aduan.infra.db import ensure_indexes, get_db, ping
+from aduan.infra.db import ensure_indexes, ping
 from aduan.web.app import create_app as create_service_app
 from aduan.web.app import provide
 from services.notification.api import Context, blueprint
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None) -> Flask:
-    """`db`: the database to use instead of the settings' (tests give an in-memory one)."""
+def create_app(settings: Settings | None = None, backends: Backends | None = None) -> Flask:
+    """`backends`: the servers to work with (tests hand in fakes); the settings' otherwise."""
     settings = settings or Settings.from_env()
-    db = db if db is not None else get_db(settings)
+    backends = backends or Backends(settings)
+    db = backends.db
     app = create_service_app("notification", settings, readiness={"mongo": lambda: ping(db)},
                              startup=lambda: ensure_indexes(db))
     provide(app, Context(settings, db))

@@ -22,11 +22,10 @@ from aduan.domain import lifecycle
 from aduan.domain.errors import Conflict, Forbidden, Invalid
 from aduan.domain.lifecycle import ACTIONS, AGENCY, Actor, Plan
 from aduan.infra import metrics
-from aduan.infra.calendar import calendar_from_setting
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.deadlines import Deadlines
-from aduan.infra.images import ALLOWED_FORMATS, enable_heif
+from aduan.infra.images import ALLOWED_FORMATS, accepted_formats
 from aduan.infra.messaging import Publisher
 from aduan.infra.photo_copies import publish_missing, withdraw_copies
 from aduan.infra.reports import Planner, Reports
@@ -61,8 +60,7 @@ class Workflow:
            publisher: Publisher | None) -> Workflow:
         """With the settings' deadlines (working days of its holiday calendar) and formats."""
         return cls(settings, db, store, publisher,
-                   Deadlines(settings, calendar_from_setting(settings.holiday_categories)),
-                   enable_heif() if settings.heif_enabled else ALLOWED_FORMATS)
+                   Deadlines.from_settings(settings), accepted_formats(settings.heif_enabled))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Workflow:

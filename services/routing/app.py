@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from flask import Flask
 from pymongo.database import Database
 
+from aduan.infra.backends import Backends
 from aduan.infra.catalogue import ensure_seeded
 from aduan.infra.config import Settings
-from aduan.infra.db import ensure_indexes, get_db, ping
+from aduan.infra.db import ensure_indexes, ping
 from aduan.infra.deadlines import Deadlines
-from aduan.infra.messaging import Publisher
 from aduan.infra.storage import ObjectStore
 from aduan.web.app import create_app as create_service_app
 from aduan.web.app import provide
@@ -42,14 +42,12 @@ class Routing:
         return self.workflow.deadlines
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None,
-               store: ObjectStore | None = None, publisher: Publisher | None = None) -> Flask:
-    """`db`, `store`, `publisher`: what to use instead of the settings' (tests give fakes)."""
+def create_app(settings: Settings | None = None, backends: Backends | None = None) -> Flask:
+    """`backends`: the servers to work with (tests hand in fakes); the settings' otherwise."""
     settings = settings or Settings.from_env()
-    db = db if db is not None else get_db(settings)
-    store = store if store is not None else ObjectStore(settings)
-    publisher = publisher if publisher is not None else Publisher(settings)
-    routing = Routing(Workflow.of(settings, db, store, publisher))
+    backends = backends or Backends(settings)
+    db, store = backends.db, backends.store
+    routing = Routing(Workflow.of(settings, db, store, backends.publisher))
 
     def startup() -> None:
         ensure_indexes(db)

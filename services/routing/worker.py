@@ -13,7 +13,6 @@ from typing import Any
 from pymongo.database import Database
 
 from aduan.domain.lifecycle import Actor, Plan, plan_send, plan_triage
-from aduan.infra.calendar import calendar_from_setting
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.deadlines import Deadlines
@@ -36,7 +35,7 @@ class Router:
     @classmethod
     def from_settings(cls, settings: Settings) -> Router:
         return cls(get_db(settings), Publisher(settings),
-                   Deadlines(settings, calendar_from_setting(settings.holiday_categories)))
+                   Deadlines.from_settings(settings))
 
     def handle(self, delivery: Delivery) -> None:
         if delivery.routing_key not in ("report.verified", "report.needs_review"):

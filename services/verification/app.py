@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, jsonify, request
 
 from aduan.contracts.verdicts import VerdictIn
+from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
 from aduan.infra.db import ensure_indexes, ping
 from aduan.web.app import collaborators, current_request_id, provide
@@ -29,13 +30,15 @@ def override_verdict(code: str) -> Response:
     return jsonify(_overrides().apply(code, change, principal, current_request_id()))
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, backends: Backends | None = None) -> Flask:
+    """`backends`: the servers to work with (tests hand in fakes); the settings' otherwise."""
     settings = settings or Settings.from_env()
+    backends = backends or Backends(settings)
     app = create_service_app(
         "verification", settings,
         readiness={"mongo": lambda: ping(_overrides().db), "s3": lambda: _overrides().store.ping()},
         startup=lambda: ensure_indexes(_overrides().db),
     )
-    provide(app, VerdictOverride.from_settings(settings))
+    provide(app, VerdictOverride.of(settings, backends))
     app.register_blueprint(blueprint)
     return app

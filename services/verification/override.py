@@ -19,11 +19,10 @@ from aduan.contracts.verdicts import VerdictIn
 from aduan.domain.errors import Conflict
 from aduan.domain.lifecycle import Actor, Plan, plan_reject, plan_verify
 from aduan.infra import metrics
-from aduan.infra.calendar import calendar_from_setting
+from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
-from aduan.infra.db import get_db
 from aduan.infra.deadlines import Deadlines
-from aduan.infra.images import ALLOWED_FORMATS, enable_heif
+from aduan.infra.images import ALLOWED_FORMATS, accepted_formats
 from aduan.infra.messaging import Publisher
 from aduan.infra.photo_copies import publish_missing, withdraw_copies
 from aduan.infra.reports import Reports
@@ -52,10 +51,9 @@ class VerdictOverride:
     formats: frozenset[str] = ALLOWED_FORMATS
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> VerdictOverride:
-        return cls(settings, get_db(settings), ObjectStore(settings), Publisher(settings),
-                   Deadlines(settings, calendar_from_setting(settings.holiday_categories)),
-                   enable_heif() if settings.heif_enabled else ALLOWED_FORMATS)
+    def of(cls, settings: Settings, backends: Backends) -> VerdictOverride:
+        return cls(settings, backends.db, backends.store, backends.publisher,
+                   Deadlines.from_settings(settings), accepted_formats(settings.heif_enabled))
 
     def apply(self, code: str, change: VerdictIn, principal: Principal,
               correlation_id: str | None) -> dict[str, Any]:

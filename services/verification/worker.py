@@ -14,7 +14,7 @@ from aduan.domain.lifecycle import ACTIONS, Actor, plan_judgement
 from aduan.infra import metrics
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
-from aduan.infra.images import ALLOWED_FORMATS, enable_heif
+from aduan.infra.images import accepted_formats
 from aduan.infra.messaging import Delivery, Publisher, run_consumer_process
 from aduan.infra.photo_copies import publish_copies
 from aduan.infra.reports import Reports
@@ -42,7 +42,7 @@ class Verifier:
         self.settings = settings
         # A bad policy stops the worker at start.
         self.policies = policies if policies is not None else load_policies(settings)
-        self.formats = enable_heif() if settings.heif_enabled else ALLOWED_FORMATS
+        self.formats = accepted_formats(settings.heif_enabled)
         self.db = db
         self.store = store
         self.reports = Reports(db, publisher)

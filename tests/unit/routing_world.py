@@ -7,12 +7,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fakes import FakePublisher, FakeStore, fake_db
+from fakes import FakePublisher, FakeStore, seeded_fake_db
 from pymongo.database import Database
 
 from aduan.domain.codes import new_code
 from aduan.infra.calendar import WorkCalendar
-from aduan.infra.catalogue import ensure_seeded
 from aduan.infra.config import Settings
 from aduan.infra.deadlines import Deadlines
 from services.routing.actions import Workflow
@@ -23,9 +22,7 @@ DEADLINES = Deadlines(SETTINGS, WorkCalendar())
 
 def seeded_db() -> Database:
     """A database with every city's seed catalogue, as the services seed it at start-up."""
-    db = fake_db()
-    ensure_seeded(db)
-    return db
+    return seeded_fake_db()
 
 
 def place(db: Database, status: str, *, category: str = "waste",

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from fakes import FakePublisher, FakeStore, fake_db
 
+from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
 from aduan.infra.keyring import reporter_token_keys
 from aduan.infra.tokens import reporter_token
@@ -49,7 +50,7 @@ def client():
     ])
     for report_id in ("a" * 32, "b" * 32):
         store.put(store.public_bucket, f"{report_id}/p1.jpg", b"jpeg bytes", "image/jpeg")
-    app = create_app(SETTINGS, db, store, FakePublisher())
+    app = create_app(SETTINGS, Backends(SETTINGS, db=db, store=store, publisher=FakePublisher()))
     app.extensions["aduan_revocations"] = NothingRevoked()
     return app.test_client()
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from fakes import fake_db
 
+from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
 from aduan.web.auth import Principal, issue_access_token
 from services.notification.app import create_app
@@ -37,7 +38,7 @@ def db():
 
 @pytest.fixture
 def client(db):
-    app = create_app(SETTINGS, db)
+    app = create_app(SETTINGS, Backends(SETTINGS, db=db))
     app.extensions["aduan_revocations"] = NothingRevoked()
     return app.test_client()
 

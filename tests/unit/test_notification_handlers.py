@@ -11,6 +11,7 @@ import pytest
 import urllib3
 from fakes import FakeEmail, FakeSms, FakeWebhooks, fake_db
 
+from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
 from aduan.infra.messaging import Delivery
 from aduan.web.errors import PermanentError
@@ -257,7 +258,7 @@ def test_a_digest_that_failed_is_sent_on_the_next_run(db):
 # ---- the HTTP service ------------------------------------------------------------------------
 
 def test_the_service_is_built_from_its_settings_and_database(db):
-    app = create_app(SETTINGS, db)
+    app = create_app(SETTINGS, Backends(SETTINGS, db=db))
     client = app.test_client()
     assert client.get("/healthz").get_json() == {"status": "ok", "service": "notification"}
     refused = client.get("/webhooks")

@@ -10,6 +10,7 @@ import pytest
 import requests
 from fakes import FakePublisher, FakeStore, fake_db
 
+from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
 from aduan.web.app import provide
 from gateway.app import create_app as create_gateway
@@ -67,7 +68,8 @@ def o311(monkeypatch):
         [_report(n) for n in range(1, 131)]  # 130 public reports
         + [_report(201, privacy="confidential"), _report(202, status="needs_review"),
            _report(203, days=100), _report(204, city="depok")])
-    intake = create_intake(SETTINGS, db, FakeStore(), FakePublisher()).test_client()
+    intake = create_intake(SETTINGS, Backends(SETTINGS, db=db, store=FakeStore(),
+                                                      publisher=FakePublisher())).test_client()
     session = requests.Session()
     session.mount("http://intake.test", WsgiAdapter(intake))
     monkeypatch.setattr(views, "_session", lambda: session)

@@ -92,7 +92,7 @@ assignment_statuses = st.sampled_from(["forwarded", "accepted", "in_progress", "
                                        "handed_back", "withdrawn"])
 
 
-@settings(max_examples=1000, deadline=None)
+@SETTINGS
 @given(st.lists(assignment_statuses, min_size=1, max_size=6), st.data())
 def test_the_report_status_follows_its_agencies(subs, data):
     assignments = [{"code": f"A{i}", "status": s} for i, s in enumerate(subs)]

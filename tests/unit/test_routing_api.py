@@ -14,6 +14,7 @@ from fakes import FakePublisher, FakeStore
 from photo_factory import fresh_padang_photo
 from routing_world import SETTINGS, assignment, place, seeded_db, stored
 
+from aduan.infra.backends import Backends
 from aduan.infra.keyring import reporter_token_keys
 from aduan.infra.tokens import reporter_token
 from aduan.web.auth import Principal, issue_access_token
@@ -32,7 +33,8 @@ def db():
 
 @pytest.fixture
 def client(db):
-    app = create_app(SETTINGS, db, FakeStore(), FakePublisher())
+    app = create_app(SETTINGS, Backends(SETTINGS, db=db, store=FakeStore(),
+                                              publisher=FakePublisher()))
     app.extensions["aduan_revocations"] = NothingRevoked()
     return app.test_client()
 

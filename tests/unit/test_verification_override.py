@@ -13,15 +13,12 @@ from photo_factory import INSIDE, camera_photo
 
 from aduan.domain.codes import new_code
 from aduan.domain.lifecycle import Actor, new_report
-from aduan.infra.calendar import calendar_from_setting
+from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
-from aduan.infra.deadlines import Deadlines
 from aduan.infra.messaging import Delivery
 from aduan.infra.reports import Reports
-from aduan.web.app import provide
 from aduan.web.auth import Principal, issue_access_token
 from services.verification.app import create_app
-from services.verification.override import VerdictOverride
 from services.verification.policy import load_policies
 from services.verification.worker import Verifier
 
@@ -42,10 +39,8 @@ class Platform:
         self.store = FakeStore()
         self.publisher = FakePublisher()
         self.verifier = Verifier(SETTINGS, self.db, self.store, FakePublisher(), POLICIES)
-        self.app = create_app(SETTINGS)
-        provide(self.app, VerdictOverride(
-            SETTINGS, self.db, self.store, self.publisher,
-            Deadlines(SETTINGS, calendar_from_setting(SETTINGS.holiday_categories))))
+        self.app = create_app(SETTINGS, Backends(SETTINGS, db=self.db, store=self.store,
+                                                 publisher=self.publisher))
         self.app.extensions["aduan_revocations"] = NoRevocations()
         self.client = self.app.test_client()
 

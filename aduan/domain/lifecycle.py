@@ -27,6 +27,9 @@ STATUSES = ("submitted", "verifying", "needs_review", "verified", "postponed", "
 TERMINAL = frozenset({"closed", "archived", "duplicate"})
 # Statuses in which the city still owes the report a forward (its forwarding clock runs).
 AWAITING_FORWARD = ("needs_review", "verified")
+# The photo checks' verdicts a person may still overturn (verify or reject, also through
+# verification's /verdict): the override is recorded on the report's verification.
+OVERTURNABLE = frozenset({"needs_review", "rejected"})
 # Statuses in which the report is with one or more agencies.
 WITH_AGENCIES = ("forwarded", "accepted", "in_progress", "reopened")
 
@@ -449,7 +452,7 @@ def unpublished(photo: dict[str, Any]) -> dict[str, Any]:
 def _override(report: dict[str, Any], verdict: str, note: str | None, actor: Actor,
               now: datetime) -> dict[str, Any]:
     """A person overturning the photo checks' verdict is recorded on the verification."""
-    if report["status"] not in ("needs_review", "rejected"):
+    if report["status"] not in OVERTURNABLE:
         return {}
     return {"verification.verdict": verdict,
             "verification.override": {"verdict": verdict, "from": report["status"],

@@ -17,7 +17,7 @@ from pymongo.database import Database
 
 from aduan.contracts.verdicts import VerdictIn
 from aduan.domain.errors import Conflict
-from aduan.domain.lifecycle import Actor, Plan, plan_reject, plan_verify
+from aduan.domain.lifecycle import OVERTURNABLE, Actor, Plan, plan_reject, plan_verify
 from aduan.infra import metrics
 from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
@@ -30,9 +30,6 @@ from aduan.infra.storage import ObjectStore
 from aduan.web.auth import Principal
 from aduan.web.errors import ApiError
 from aduan.web.report_access import staff_report
-
-# What this endpoint overturns: the photo checks' verdicts a person may still change.
-OVERRIDABLE = frozenset({"needs_review", "rejected"})
 
 
 def _not_overridable(status: str, target: str) -> ApiError:
@@ -59,7 +56,7 @@ class VerdictOverride:
               correlation_id: str | None) -> dict[str, Any]:
         report = staff_report(self.db, code, principal)
         target = change.verdict
-        if report["status"] not in OVERRIDABLE:
+        if report["status"] not in OVERTURNABLE:
             raise _not_overridable(report["status"], target)
         actor = Actor(kind="staff", id=principal.user_id, role=principal.role,
                       agency=principal.agency)

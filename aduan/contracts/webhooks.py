@@ -11,7 +11,7 @@ from aduan.contracts.fields import CityCode
 
 EVENTS = ("report.submitted", "report.verified", "report.needs_review", "report.rejected",
           "report.forwarded", "report.referred", "report.status_changed", "report.sla_breached")
-# Who a subscription belongs to decides what it may hear (services/notification/privacy.py).
+# Who a subscription belongs to decides what it may hear (aduan.domain.visibility.webhook_share).
 OWNERS = ("city", "agency", "client")
 
 

@@ -29,3 +29,8 @@ class NotFound(DomainError):
 
 class Forbidden(DomainError):
     """The caller may see the report but not do this."""
+
+
+def report_not_found() -> NotFound:
+    """The one answer for a report that does not exist and for one the caller may not see."""
+    return NotFound("report_not_found", "No report has this tracking code.")

@@ -41,7 +41,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aduan.domain.lifecycle import Deadlines, late_deadlines
+from aduan.domain.lifecycle import AWAITING_FORWARD, WITH_AGENCIES, Deadlines, late_deadlines
 from aduan.domain.stages import (
     KINIKO_STAGES,
     SIGAP_STAGES,
@@ -98,6 +98,11 @@ class Clock:
         return "missed" if self.due < now else "pending"
 
 
+# Back to `verified` from these, a report's forwarding clock starts again (taken up after a
+# postponement, or every agency handed it back).
+TAKEN_UP_AGAIN = frozenset({"postponed", *WITH_AGENCIES})
+
+
 def forward_clocks(report: dict[str, Any], deadlines: Deadlines,
                    category: dict[str, Any] | None) -> list[Clock]:
     clocks: list[Clock] = []
@@ -105,11 +110,8 @@ def forward_clocks(report: dict[str, Any], deadlines: Deadlines,
     for entry in report.get("history", []):
         to, at = entry["to"], entry["at"]
         if running is None and (
-                (to in ("needs_review", "verified") and not clocks and entry["from"]
-                 in ("verifying", None))
-                or (to == "verified" and entry["from"] in ("postponed", "forwarded",
-                                                           "accepted", "in_progress",
-                                                           "reopened"))):
+                (to in AWAITING_FORWARD and not clocks and entry["from"] in ("verifying", None))
+                or (to == "verified" and entry["from"] in TAKEN_UP_AGAIN)):
             start = report["created_at"] if not clocks else at
             running = Clock(start, deadlines.forward_due(report["city"], category, start))
             clocks.append(running)

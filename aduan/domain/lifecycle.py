@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from aduan.domain.errors import Conflict, Invalid
+from aduan.domain.errors import Conflict, Invalid, report_not_found
 
 # ---- statuses ----------------------------------------------------------------------------
 
@@ -147,9 +147,6 @@ ACTIONS: dict[str, Action] = {
                          note="none"),
     "breach": Action(SYSTEM, _ALL - TERMINAL, event="report.sla_breached", note="none"),
 }
-ACTIONS_BY = {who: tuple(name for name, a in ACTIONS.items() if a.by == who)
-              for who in (OPERATOR, AGENCY, REPORTER, SYSTEM, ANYONE)}
-
 
 def _agency_results(status: str, action: Action) -> set[str]:
     """What one agency's move can make of a report that is `status`: tried on every mix of
@@ -251,6 +248,13 @@ def late_deadlines(report: dict[str, Any], now: datetime
     return late
 
 
+def is_overdue(report: dict[str, Any], now: datetime, agency: str | None = None) -> bool:
+    """Past a deadline now; with `agency`, past that agency's own follow-up deadline. What the
+    consoles mark late, as the sweep and the figures see it."""
+    return any(agency is None or (kind == "follow_up" and late == agency)
+               for kind, late, _ in late_deadlines(report, now))
+
+
 # ---- who is acting -----------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -279,7 +283,7 @@ def allowed_actions(report: dict[str, Any], actor: Actor) -> list[str]:
         if action.by != actor.acts_as or report["status"] not in action.starts:
             continue
         if action.by == AGENCY:
-            mine = _own_assignment(report, actor.agency)
+            mine = own_assignment(report, actor.agency)
             if mine is None or not agency_may_move(mine["status"], action.assignment_to
                                                        or ""):
                 continue
@@ -566,7 +570,8 @@ def plan_duplicate(report: dict[str, Any], now: datetime, original: dict[str, An
                 event_body={"duplicate_of": original["code"]})
 
 
-def _own_assignment(report: dict[str, Any], agency: str | None) -> dict[str, Any] | None:
+def own_assignment(report: dict[str, Any], agency: str | None) -> dict[str, Any] | None:
+    """The assignment `agency` is working on in `report` (an agency has at most one active)."""
     return next((a for a in report.get("agencies") or []
                  if a["code"] == agency and a["status"] not in INACTIVE_ASSIGNMENTS), None)
 
@@ -580,11 +585,9 @@ def plan_agency(report: dict[str, Any], now: datetime, action: str, agency: str,
     if ACTIONS[action].by != AGENCY or target is None:
         raise Invalid("unknown_action", f"'{action}' is not an agency's action.")
     assignments = [dict(a) for a in report.get("agencies", [])]
-    mine = next((a for a in assignments
-                 if a["code"] == agency and a["status"] not in INACTIVE_ASSIGNMENTS), None)
-    if mine is None:
-        raise Conflict("not_assigned", "This report is not assigned to your agency.",
-                       {"agency": agency})
+    mine = own_assignment({"agencies": assignments}, agency)
+    if mine is None:  # taken from the agency since it was read: no longer theirs to see
+        raise report_not_found()
     previous = mine["status"]
     if not agency_may_move(previous, target):
         raise illegal(report, action, assignment_status=previous)
@@ -690,6 +693,7 @@ def breach_key(kind: str, agency: str | None, due_at: datetime) -> str:
 def plan_breach(report: dict[str, Any], kind: str, agency: str | None, due_at: datetime,
                 now: datetime) -> Plan | None:
     """A passed deadline, recorded once with its escalation; None when it was recorded."""
+    check_allowed(report, "breach")
     key = breach_key(kind, agency, due_at)
     if key in {b["key"] for b in report.get("sla_breaches", [])}:
         return None

@@ -28,7 +28,6 @@ PUBLIC_PRIVACY = ("public", "anonymous")
 # Staff who read every reporter's identity, a confidential one's included.
 SEE_EVERY_REPORTER = frozenset({"operator"})
 
-NOT_FOUND_MESSAGE = "No report has this tracking code."
 
 
 class Staff(Protocol):

@@ -111,6 +111,11 @@ def ensure_seeded(db: Database) -> None:
     db.agencies.update_many({"kind": {"$exists": False}}, {"$set": {"kind": "opd"}})
 
 
+def category_of(db: Database, report: dict[str, Any]) -> dict[str, Any] | None:
+    """The catalogue's document of the report's category (its names, routing rule, SLA)."""
+    return db.categories.find_one({"city": report["city"], "code": report.get("category")})
+
+
 def rule_agencies(category: dict[str, Any]) -> list[str]:
     """The agency codes (or `@kecamatan`) a category routes to; `agency` is the skeleton's
     single-agency form, still read for catalogues seeded before rules took lists."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from aduan.domain.errors import Conflict, NotFound
+from aduan.domain.errors import Conflict, report_not_found
 from aduan.domain.lifecycle import (
     Actor,
     Plan,
@@ -74,7 +74,8 @@ class Reports:
             update["$set"] = {"status": plan.target, "updated_at": now, **plan.set}
             push["history"] = {"$each": entries}
             update["$inc"] = {"version": 1}
-            condition = {"status": report["status"], **_version_filter(report)}
+            condition = {**plan.conditions, "status": report["status"],
+                         **_version_filter(report)}
         else:
             if plan.set:
                 update["$set"] = dict(plan.set)
@@ -120,7 +121,7 @@ class Reports:
         for attempt in range(MAX_ATTEMPTS):
             report = self.get(report_id)
             if report is None:
-                raise NotFound("report_not_found", "No report has this tracking code.")
+                raise report_not_found()
             now = datetime.now(UTC)
             try:
                 plan = planner(report, now)

@@ -17,19 +17,20 @@ from flask import request
 from pymongo.database import Database
 
 from aduan.domain.codes import normalise, well_formed
-from aduan.domain.visibility import AUDIENCES, NOT_FOUND_MESSAGE, Audience, audience_of
+from aduan.domain.errors import report_not_found
+from aduan.domain.visibility import AUDIENCES, Audience, audience_of
 from aduan.infra.config import Settings
 from aduan.infra.keyring import Keyring, reporter_token_keys
 from aduan.infra.reports import Reports
 from aduan.infra.tokens import token_matches
 from aduan.web.auth import Principal, current_principal
-from aduan.web.errors import ApiError
+from aduan.web.errors import ApiError, from_domain
 
 REPORTER_TOKEN_HEADER = "X-Reporter-Token"
 
 
 def not_found() -> ApiError:
-    return ApiError(404, "report_not_found", NOT_FOUND_MESSAGE)
+    return from_domain(report_not_found())
 
 
 def lookup(db: Database, code: str) -> dict[str, Any] | None:

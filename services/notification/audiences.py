@@ -21,7 +21,7 @@ from pymongo.database import Database
 
 from aduan.domain.lifecycle import EVENT_KEYS
 from aduan.domain.status_names import language_of
-from aduan.infra.catalogue import cities
+from aduan.infra.catalogue import category_of, cities
 from aduan.infra.config import Settings
 from services.notification import contacts, privacy, templates
 from services.notification.contacts import Contact, normalize_phone
@@ -98,8 +98,7 @@ class Planner:
         return agency.get(f"name_{language_of(language)}") or agency.get("name_id") or code
 
     def category_name(self, report: dict[str, Any], language: str) -> str:
-        category = self.db.categories.find_one(
-            {"_id": f"{report['city']}:{report.get('category')}"}) or {}
+        category = category_of(self.db, report) or {}
         return (category.get(f"name_{language_of(language)}") or category.get("name_id")
                 or str(report.get("category")))
 

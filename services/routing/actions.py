@@ -22,6 +22,7 @@ from aduan.domain import lifecycle
 from aduan.domain.errors import Conflict, Forbidden, Invalid
 from aduan.domain.lifecycle import ACTIONS, AGENCY, Actor, Plan
 from aduan.infra import metrics
+from aduan.infra.catalogue import category_of
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.deadlines import Deadlines
@@ -69,7 +70,7 @@ class Workflow:
     # ---- what planners need --------------------------------------------------------------
 
     def category_of(self, report: dict[str, Any]) -> dict[str, Any] | None:
-        return self.db.categories.find_one({"city": report["city"], "code": report["category"]})
+        return category_of(self.db, report)
 
     def agencies_by_code(self, city: str, codes: list[str]) -> list[dict[str, Any]]:
         found = {a["code"]: a for a in self.db.agencies.find(

@@ -9,7 +9,7 @@ from typing import Any
 from pymongo.database import Database
 
 from aduan.domain.geo import kecamatan_of
-from aduan.infra.catalogue import KECAMATAN, kecamatan_agency_code, rule_agencies
+from aduan.infra.catalogue import KECAMATAN, category_of, kecamatan_agency_code, rule_agencies
 
 KECAMATAN_MARGIN_M = 500.0
 
@@ -35,7 +35,7 @@ def decide(db: Database, report: dict[str, Any], kecamatan: dict[str, str] | Non
            category: dict[str, Any] | None = None) -> Decision:
     """`category`: the report's category document, if the caller has read it already."""
     city = report["city"]
-    category = category or db.categories.find_one({"city": city, "code": report["category"]})
+    category = category or category_of(db, report)
     if category is None:
         return Decision("triage", reason="unknown_category")
     if category.get("refer_to"):

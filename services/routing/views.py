@@ -3,10 +3,10 @@ now (the console draws its buttons from them)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from aduan.domain.lifecycle import Actor, action_forms, allowed_actions
+from aduan.domain.lifecycle import Actor, action_forms, allowed_actions, is_overdue
 from aduan.domain.stages import stages
 from aduan.domain.visibility import shown_texts
 from aduan.web import photo_urls
@@ -44,6 +44,7 @@ def _history_entry(entry: dict[str, Any], code: str, base_url: str, *, staff: bo
 def workflow_view(report: dict[str, Any], base_url: str, actor: Actor) -> dict[str, Any]:
     """`actor`: who asks (staff see internal notes, breaches and triage; a reporter does not)."""
     staff = actor.kind == "staff"
+    now = datetime.now(UTC)
     view = {
         "code": report["code"],
         "city": report["city"],
@@ -52,7 +53,8 @@ def workflow_view(report: dict[str, Any], base_url: str, actor: Actor) -> dict[s
         "status": report["status"],
         "stages": stages(report),
         "kecamatan": report.get("kecamatan"),
-        "agencies": _iso(report.get("agencies", [])),
+        "agencies": [{**_iso(a), "overdue": is_overdue(report, now, a["code"])}
+                     for a in report.get("agencies", [])],
         "referral": report.get("referral"),
         "duplicate_of": (report.get("duplicate_of") or {}).get("code"),
         "forward_due_at": _iso(report.get("forward_due_at")),

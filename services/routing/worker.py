@@ -12,7 +12,8 @@ from typing import Any
 
 from pymongo.database import Database
 
-from aduan.domain.lifecycle import Actor, Plan, plan_send, plan_triage
+from aduan.domain.lifecycle import ACTIONS, Actor, Plan, plan_send, plan_triage
+from aduan.infra.catalogue import category_of
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.deadlines import Deadlines
@@ -24,6 +25,8 @@ from services.routing.rules import decide, kecamatan_of_report
 log = logging.getLogger(__name__)
 SYSTEM = Actor(kind="system", id="routing")
 ROUTED_NOTE = "Diteruskan otomatis menurut kategori laporan."
+# What routing acts on: a verified report it sends, or one it leaves to the operators.
+ROUTABLE = ACTIONS["route"].starts | ACTIONS["triage"].starts
 
 
 class Router:
@@ -44,11 +47,10 @@ class Router:
         report = self.reports.get(report_id) if report_id else None
         if report is None:
             raise PermanentError(f"no report {report_id!r}")
-        if report["status"] not in ("verified", "needs_review"):
+        if report["status"] not in ROUTABLE:
             log.info("report %s is %s; nothing to route", report_id, report["status"])
             return
-        category = self.db.categories.find_one({"city": report["city"],
-                                                "code": report["category"]})
+        category = category_of(self.db, report)
         facts = self._missing_facts(report, category)
         if report["status"] == "verified":
             self._route({**report, **facts}, category, facts, delivery.correlation_id)

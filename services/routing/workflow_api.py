@@ -6,6 +6,7 @@ mapping of domain errors (`aduan.web.app`)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -13,7 +14,7 @@ from flask import Blueprint, Response, jsonify, request
 from aduan.contracts.actions import MODELS
 from aduan.domain import lifecycle
 from aduan.domain.errors import DomainError
-from aduan.domain.lifecycle import ACTIONS, INACTIVE_ASSIGNMENTS, Actor
+from aduan.domain.lifecycle import ACTIONS, Actor, is_overdue, own_assignment
 from aduan.domain.stages import kiniko_stage_for_agency, stages
 from aduan.domain.visibility import staff_conditions
 from aduan.infra import metrics
@@ -26,7 +27,8 @@ from services.routing.actions import Request
 from services.routing.evidence import read_evidence
 from services.routing.views import workflow_view
 
-QUEUE_STATUSES = ("needs_review", "verified", "postponed")
+# Waiting for an operator: what they may still forward.
+QUEUE_STATUSES = tuple(sorted(ACTIONS["forward"].starts))
 LIST_LIMIT = 200
 REPORTER = Actor(kind="reporter", id=None, role="reporter")
 
@@ -115,6 +117,7 @@ def workflow_of(code: str) -> Response:
 @blueprint.get("/queue")
 def triage_queue() -> Response:
     principal = signed_in(OPERATOR, LEADER, SYSADMIN)
+    now = datetime.now(UTC)
     reports = collaborators().db.reports.find(
         {**staff_conditions(principal), "status": {"$in": list(QUEUE_STATUSES)}},
         {"code": 1, "status": 1, "category": 1, "created_at": 1, "forward_due_at": 1,
@@ -125,7 +128,7 @@ def triage_queue() -> Response:
          "triage": bool(r.get("triage")), "triage_reason": r.get("triage_reason"),
          "kecamatan": r.get("kecamatan"), "created_at": r["created_at"].isoformat(),
          "forward_due_at": r["forward_due_at"].isoformat()
-         if r.get("forward_due_at") else None}
+         if r.get("forward_due_at") else None, "overdue": is_overdue(r, now)}
         for r in reports]})
 
 
@@ -137,14 +140,16 @@ def agency_inbox() -> Response:
     reports = collaborators().db.reports.find(staff_conditions(principal)
                                               ).sort("created_at", -1).limit(LIST_LIMIT)
     items = []
+    now = datetime.now(UTC)
     for report in reports:
-        mine = [a for a in report["agencies"] if a["code"] == principal.agency
-                and a["status"] not in INACTIVE_ASSIGNMENTS][-1]
+        mine = own_assignment(report, principal.agency)
+        assert mine is not None  # staff_conditions: the agency holds every report listed
         items.append({
             "code": report["code"], "status": report["status"], "stages": stages(report),
             "category": report["category"], "assignment_status": mine["status"],
             "stage": kiniko_stage_for_agency(report, principal.agency),
             "due_at": mine["due_at"].isoformat() if mine.get("due_at") else None,
+            "overdue": is_overdue(report, now, principal.agency),
             "created_at": report["created_at"].isoformat(),
         })
     return jsonify({"agency": principal.agency, "reports": items})

@@ -20,6 +20,7 @@ from aduan.domain.errors import Conflict
 from aduan.domain.lifecycle import OVERTURNABLE, Actor, Plan, plan_reject, plan_verify
 from aduan.infra import metrics
 from aduan.infra.backends import Backends
+from aduan.infra.catalogue import category_of
 from aduan.infra.config import Settings
 from aduan.infra.deadlines import Deadlines
 from aduan.infra.images import ALLOWED_FORMATS, accepted_formats
@@ -85,8 +86,7 @@ class VerdictOverride:
               now: datetime) -> Plan:
         if target == "rejected":
             return plan_reject(report, now, note, actor)
-        category = self.db.categories.find_one({"city": report["city"],
-                                                "code": report.get("category")})
+        category = category_of(self.db, report)
         photos = publish_missing(self.store, report, self.settings.max_image_pixels,
                                  self.formats)
         return plan_verify(report, now, note, actor, deadlines=self.deadlines,

@@ -33,3 +33,10 @@ def test_the_fields_an_action_takes_are_in_its_body(name: str) -> None:
     for field in ACTIONS[name].inputs:
         if field != "photos":  # evidence photos come as multipart files, beside the body
             assert field in fields, (name, field)
+
+
+def test_every_side_effect_an_action_names_is_one_the_edges_know() -> None:
+    from aduan.domain.lifecycle import EFFECTS
+
+    named = {effect for action in ACTIONS.values() for effect in action.effects}
+    assert named == set(EFFECTS)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from aduan.domain import lifecycle as lc
-from aduan.domain.errors import Conflict, Invalid
+from aduan.domain.errors import Conflict, Invalid, NotFound
 from aduan.domain.lifecycle import Actor
 
 NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
@@ -266,7 +266,8 @@ def test_the_only_agency_handing_back_returns_the_report_to_triage():
 
 def test_agency_refusals():
     forwarded = report("forwarded", agencies=[assignment("DLH", "forwarded")])
-    refused(Conflict, "not_assigned", agency_plan, forwarded, "accept", "PUPR")
+    # Not (or no longer) the agency's: answered as a report it may not see.
+    refused(NotFound, "report_not_found", agency_plan, forwarded, "accept", "PUPR")
     details = refused(Conflict, "illegal_transition", agency_plan, forwarded, "resolve")
     assert details["assignment_status"] == "forwarded"
     refused(Invalid, "unknown_action", agency_plan, forwarded, "reroute")
@@ -331,6 +332,17 @@ def test_deadlines_passed():
         assignment("DISHUB", "forwarded", due_at=NOW + timedelta(hours=1))])
     assert lc.late_deadlines(current, NOW) == [("forward", None, due), ("follow_up", "DLH", due)]
     assert lc.late_deadlines({**current, "status": "postponed"}, NOW)[0][0] == "follow_up"
+    # What the consoles mark late: the report, or one agency's own clock.
+    assert lc.is_overdue(current, NOW)
+    assert lc.is_overdue(current, NOW, "DLH")
+    assert not lc.is_overdue(current, NOW, "PUPR")  # handed back: its clock stopped
+    assert not lc.is_overdue(current, NOW, "DISHUB")  # not due yet
+    assert not lc.is_overdue(report("verified", forward_due_at=NOW + timedelta(hours=1)), NOW)
+
+
+def test_a_breach_is_checked_against_the_action_table():
+    refused(Conflict, "illegal_transition", lc.plan_breach, report("closed"), "forward", None,
+            NOW - timedelta(hours=1), NOW)
 
 
 def test_a_breach_is_planned_once_with_its_escalation():

@@ -12,7 +12,7 @@ from photo_factory import fresh_padang_photo
 from prometheus_client import REGISTRY
 from routing_world import assignment, place, seeded_db, stored, workflow
 
-from aduan.domain.errors import Conflict, Forbidden, Invalid
+from aduan.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from aduan.domain.lifecycle import Actor
 from aduan.infra.images import Rendition
 from services.routing.actions import Request
@@ -181,7 +181,7 @@ def test_evidence_is_removed_again_when_the_report_changed_meanwhile(flow):
     flow.db.reports.update_one({"_id": report["_id"]}, {"$set": {
         "agencies": [assignment("DLH", "withdrawn"), assignment("PUPR", "forwarded")],
         "status": "forwarded"}, "$inc": {"version": 1}})
-    with pytest.raises(Conflict):
+    with pytest.raises(NotFound):  # DLH lost the report meanwhile: no longer its to see
         act(flow, report, "resolve", officer(), _evidence(), note="n")  # read before the change
     assert flow.store.keys(flow.store.public_bucket) == []
 

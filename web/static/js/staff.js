@@ -7,7 +7,6 @@ import { t, term, when } from "./i18n.js";
 import { cityMap, point } from "./maps.js";
 import { categoryLabel, categoryNames } from "./resident.js";
 
-const AGENCY_OPEN = ["forwarded", "accepted", "in_progress", "reopened"];
 export const AGENCY_ROLES = ["agency_admin", "officer"];
 
 export function homeOf(user) {
@@ -50,7 +49,9 @@ function reportTable(rows, columns) {
 
 const codeLink = (row) => h("a", { href: `#/staff/report/${encodeURIComponent(row.code)}` },
   row.code);
-const late = (due, done) => due && !done && new Date(due) < new Date();
+// Late is the server's word (`overdue`: the SLA rule the sweep and the figures use).
+const dueBadge = (due, overdue) => h("span", { class: overdue ? "badge late" : "badge" },
+  when(due));
 
 function tabs(names, current, onPick) {
   return h("div", { class: "tabs", role: "tablist" }, ...names.map((name) => h("button", {
@@ -79,8 +80,8 @@ export async function operatorPage(queue = "needs_review") {
       { label: t("status"), value: (r) => term("st", r.status) },
       { label: t("category"), value: (r) => names.get(r.category) || r.category },
       { label: t("created"), value: (r) => when(r.created_at) },
-      { label: t("due"), value: (r) => r.forward_due_at ? h("span", {
-        class: late(r.forward_due_at) ? "badge late" : "badge" }, when(r.forward_due_at)) : "—" },
+      { label: t("due"), value: (r) => r.forward_due_at
+        ? dueBadge(r.forward_due_at, r.overdue) : "—" },
     ]));
   } catch (err) { showError(err); }
 }
@@ -96,7 +97,7 @@ export async function agencyPage() {
     // The agency's SLA clock runs until it responds (due_at is cleared then; a reopened
     // report starts it again).
     const waiting = inbox.reports.filter((r) => r.due_at);
-    const pastDue = waiting.filter((r) => late(r.due_at)).length;
+    const pastDue = waiting.filter((r) => r.overdue).length;
     const working = inbox.reports.filter((r) => !r.due_at && ["accepted", "in_progress"]
       .includes(r.assignment_status)).length;
     summary.replaceChildren(`${inbox.agency}: `,
@@ -107,9 +108,7 @@ export async function agencyPage() {
       { label: t("code"), value: codeLink },
       { label: t("status"), value: (r) => term("st", r.assignment_status) },
       { label: t("category"), value: (r) => names.get(r.category) || r.category },
-      { label: t("due"), value: (r) => r.due_at ? h("span", {
-        class: late(r.due_at, !AGENCY_OPEN.includes(r.assignment_status)) ? "badge late" : "badge",
-      }, when(r.due_at)) : "—" },
+      { label: t("due"), value: (r) => r.due_at ? dueBadge(r.due_at, r.overdue) : "—" },
     ]));
   } catch (err) { showError(err); }
 }
@@ -230,8 +229,8 @@ export async function staffReportPage(code) {
       h("section", { class: "card" }, h("h2", {}, t("agencies")),
         workflow.agencies.length ? h("ul", {}, ...workflow.agencies.map((a) => h("li", {},
           `${a.code} — ${term("st", a.status)}`, a.due_at ? h("span", {
-            class: late(a.due_at, !AGENCY_OPEN.includes(a.status)) ? "badge late" : "badge",
-          }, ` ${t("due")}: ${when(a.due_at)}`) : ""))) : h("p", {}, "—"),
+            class: a.overdue ? "badge late" : "badge" }, ` ${t("due")}: ${when(a.due_at)}`)
+            : ""))) : h("p", {}, "—"),
         breaches.length ? h("p", { class: "badge late" }, `${t("sla_late")}: ${breaches.length}`)
           : null),
       actionPanel(code, workflow, load) || "",

@@ -1,15 +1,16 @@
-"""Helpers for workflow tests: staff tokens, actions through the gateway, reports placed in a
-given status, and a tap on the event exchange."""
+"""Helpers for workflow tests: staff tokens, actions through the gateway, reports brought to a
+given status the way people bring them there (`bring_to`), and a tap on the event exchange."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
-from pymongo.database import Database
+from photo_factory import INSIDE, WIB, camera_photo, fresh_padang_photo
+from stack_client import REPORT, submit, wait_for_status
 from waiting import eventually
 
 from aduan.infra.config import Settings
@@ -46,31 +47,86 @@ def workflow(api: str, code: str, headers: dict[str, str]) -> dict[str, Any]:
     return response.json()
 
 
-def place_report(db: Database, status: str, *, city: str = "padang", category: str = "waste",
-                 agencies: list[dict[str, Any]] | None = None, **fields: Any
-                 ) -> dict[str, Any]:
-    """A report stored directly in `status` (as if it had got there), for tests that need many
-    statuses quickly."""
-    now = datetime.now(UTC)
-    report_id = uuid.uuid4().hex
-    code = f"PDG-2099-{int(uuid.uuid4().int % 10**9):09d}"
-    report = {
-        "_id": report_id, "code": code, "city": city, "category": category,
-        "description": "Laporan uji alur kerja", "location": {"lat": -0.9726, "lon": 100.4057},
-        "channel": "app", "privacy": "public", "reporter": None, "photos": [],
-        "status": status, "created_at": now, "updated_at": now, "outbox": [],
-        "history": [{"at": now, "from": None, "to": "submitted",
-                     "actor": {"kind": "reporter", "id": None, "role": None}, "note": None}],
-        "agencies": agencies or [], "kecamatan": {"code": "13.71.06", "name": "Lubuk Begalung"},
-        **fields,
-    }
-    db.reports.insert_one(report)
-    return report
+# How a report gets to each status, the way people get it there: the photo checks and routing
+# decide the first stop (a stale photo waits for review; "waste" is routed to DLH, "water"
+# referred to PDAM; a category without a rule waits verified in the operators' queue), then
+# the steps below, taken by an operator ("operator"), the agency holding the report ("agency")
+# or the reporter ("reporter"). Each step: (who, action, body).
+STEPS: dict[str, tuple[str, list[tuple[str, str, dict[str, Any]]]]] = {
+    "needs_review": ("needs_review", []),
+    "rejected": ("needs_review", [("operator", "reject", {"note": "Foto tidak meyakinkan"})]),
+    "verified": ("verified", []),
+    "postponed": ("verified", [("operator", "postpone", {"note": "Menunggu keterangan"})]),
+    "archived": ("verified", [("operator", "archive", {"note": "Bukan pengaduan"})]),
+    "duplicate": ("verified", [("operator", "duplicate", {})]),
+    "referred": ("referred", []),
+    "forwarded": ("forwarded", []),
+    "accepted": ("forwarded", [("agency", "accept", {})]),
+    "in_progress": ("forwarded", [("agency", "accept", {}), ("agency", "start", {})]),
+    "resolved": ("forwarded", [("agency", "accept", {}), ("agency", "start", {}),
+                               ("agency", "resolve", {"note": "Sudah ditangani"})]),
+    "reopened": ("forwarded", [("agency", "accept", {}), ("agency", "start", {}),
+                               ("agency", "resolve", {"note": "Sudah ditangani"}),
+                               ("reporter", "reopen", {"note": "Masalahnya muncul lagi"})]),
+    "closed": ("forwarded", [("agency", "accept", {}), ("agency", "start", {}),
+                             ("agency", "resolve", {"note": "Sudah ditangani"}),
+                             ("reporter", "confirm", {})]),
+}
+# The category that makes the first stop (routing's rules of the seeded Padang catalogue).
+CATEGORY = {"needs_review": "other", "verified": "other", "forwarded": "waste",
+            "referred": "water"}
 
 
-def assignment(code: str, status: str, **fields: Any) -> dict[str, Any]:
-    return {"code": code, "name": code, "kind": "opd", "status": status,
-            "forwarded_at": datetime.now(UTC), "due_at": None, "responded_at": None, **fields}
+def stale_padang_photo() -> bytes:
+    """A camera photo taken three days ago: Padang's policy sends it to review (stale_photo)."""
+    lat, lon = INSIDE["padang"]
+    return camera_photo(lat, lon, datetime.now(WIB) - timedelta(days=3))
+
+
+def bring_to(api: str, settings: Settings, status: str, *, agency: str | None = None,
+             original: str | None = None, **changes: Any) -> dict[str, Any]:
+    """A report of Padang brought to `status` through the gateway, as people do: submitted
+    with a camera photo taken inside the city, checked and routed by the running services,
+    then acted on by an operator, the agency holding it (`agency`, else the first it was sent
+    to) and its reporter. `changes` go into the submission (privacy, category, description);
+    `original`: the tracking code a duplicate points at (else a new verified report).
+
+    Returns the receipt's `_id`, `code` and reporter `token`, and the workflow as an operator
+    last saw it (`workflow`). Waits until the services are done with the report (one waiting
+    for an operator has its forwarding deadline), so that what a test then does meets no
+    background write."""
+    first, steps = STEPS[status]
+    body = {**REPORT, "category": CATEGORY[first], **changes}
+    photo = stale_padang_photo() if first == "needs_review" else fresh_padang_photo()
+    response = submit(api, photo, body)
+    assert response.status_code == 202, response.text
+    receipt = response.json()
+    code, token = receipt["code"], receipt["token"]
+    # Every status the photo checks and routing can leave a report in, so that a wrong first
+    # stop fails at once, naming what it was.
+    stops = {"needs_review", "rejected", "forwarded", "referred"} | (
+        {"verified"} if first == "verified" else set())
+    seen = wait_for_status(api, code, stops, token=token)
+    assert seen["status"] == first, f"{code} stopped at {seen['status']}, not {first}"
+    operator = bearer(settings, "operator")
+    if first in ("needs_review", "verified"):
+        # Routing then records its forwarding deadline (and puts a verified one in triage).
+        eventually(lambda: (view := workflow(api, code, operator))["forward_due_at"]
+                   and (first != "verified" or view["triage"]), 30,
+                   f"{code} waiting in the operators' queue")
+    view = workflow(api, code, operator)
+    holder = agency or (view["agencies"][0]["code"] if view["agencies"] else None)
+    headers = {"operator": operator, "reporter": {"X-Reporter-Token": token},
+               "agency": bearer(settings, "officer", agency=holder)}
+    for who, action, sent in steps:
+        if action == "duplicate":
+            sent = {"of": original or bring_to(api, settings, "verified")["code"]}
+        photo = fresh_padang_photo() if action == "resolve" else None
+        done = act(api, code, action, headers[who], sent, photo=photo)
+        assert done.status_code == 200, f"{action} on {code}: {done.text}"
+    view = workflow(api, code, operator)
+    assert view["status"] == status, f"{code} is {view['status']}, not {status}"
+    return {"_id": receipt["id"], "code": code, "token": token, "workflow": view}
 
 
 class EventTap:

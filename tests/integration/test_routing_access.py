@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 import requests
 from photo_factory import PHOTOS
-from workflow_client import act, assignment, bearer, place_report, reporter
+from workflow_client import act, bearer, bring_to, reporter
 
 pytestmark = pytest.mark.stack
 
 
 def test_no_token_is_401_and_a_wrong_role_403(api, db, settings):
-    report = place_report(db, "verified")
+    report = bring_to(api, settings, "verified")
     anonymous = act(api, report["code"], "forward", {}, {"agencies": ["DLH"]})
     assert anonymous.status_code == 401
     assert anonymous.json()["error"]["code"] == "authentication_required"
@@ -32,7 +32,7 @@ def test_no_token_is_401_and_a_wrong_role_403(api, db, settings):
 def test_other_agency_and_other_city_cannot_act(api, db, settings):
     # A report the caller may not see is, to them, a report that does not exist (issue 16: an
     # agency that does not hold it was answered 403 not_assigned here, 404 by intake).
-    report = place_report(db, "forwarded", agencies=[assignment("DLH", "forwarded")])
+    report = bring_to(api, settings, "forwarded")  # "waste": routed to DLH
     other = act(api, report["code"], "accept", bearer(settings, "officer", agency="PUPR"))
     assert other.status_code == 404 and other.json()["error"]["code"] == "report_not_found"
     seen = requests.get(f"{api}/reports/{report['code']}/workflow",
@@ -49,23 +49,23 @@ def test_other_agency_and_other_city_cannot_act(api, db, settings):
 
 
 def test_reporter_actions_need_the_report_s_own_token(api, db, settings):
-    report = place_report(db, "resolved", agencies=[assignment("DLH", "resolved")])
+    report = bring_to(api, settings, "resolved")
     missing = act(api, report["code"], "confirm", {})
     assert missing.status_code == 401
     assert missing.json()["error"]["code"] == "reporter_token_required"
-    other = place_report(db, "resolved")
+    other = bring_to(api, settings, "resolved")
     wrong = act(api, report["code"], "confirm", reporter(settings, other["_id"]))
     assert wrong.status_code == 403 and wrong.json()["error"]["code"] == "invalid_reporter_token"
     staff = act(api, report["code"], "confirm", bearer(settings, "operator"))
     assert staff.status_code == 401
-    secret = place_report(db, "resolved", privacy="confidential")
+    secret = bring_to(api, settings, "resolved", privacy="confidential")
     hidden = act(api, secret["code"], "confirm", reporter(settings, other["_id"]))
     assert hidden.status_code == 404
     assert db.reports.find_one({"_id": report["_id"]})["status"] == "resolved"
 
 
 def test_unknown_action_and_bad_bodies(api, db, settings):
-    report = place_report(db, "verified")
+    report = bring_to(api, settings, "verified")
     operator = bearer(settings, "operator")
     unknown = act(api, report["code"], "teleport", operator)
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "unknown_action"
@@ -88,7 +88,7 @@ def test_unknown_action_and_bad_bodies(api, db, settings):
 
 
 def test_a_bad_evidence_photo_is_refused(api, db, settings):
-    report = place_report(db, "in_progress", agencies=[assignment("DLH", "in_progress")])
+    report = bring_to(api, settings, "in_progress")  # "waste": DLH works on it
     officer = bearer(settings, "officer", agency="DLH")
     url = f"{api}/reports/{report['code']}/actions/resolve"
     text = requests.post(url, files={"photo": ("x.jpg", b"not an image", "image/jpeg")},
@@ -176,8 +176,8 @@ def test_sysadmin_changes_a_routing_rule_and_new_reports_follow_it(api, db, sett
     assert "street_light" in {c["code"] for c in public}
 
 
-def test_workflow_actions_are_counted_in_the_routing_metrics(api, db, settings, stack):
-    report = place_report(db, "verified")
+def test_workflow_actions_are_counted_in_the_routing_metrics(api, settings, stack):
+    report = bring_to(api, settings, "verified")
     act(api, report["code"], "archive", bearer(settings, "operator"), {"note": "uji metrik"})
     act(api, report["code"], "archive", bearer(settings, "operator"), {"note": "lagi"})
     port = stack.profile.http_ports["routing"]

@@ -148,6 +148,7 @@ ACTIONS: dict[str, Action] = {
     "breach": Action(SYSTEM, _ALL - TERMINAL, event="report.sla_breached", note="none"),
 }
 
+
 def _agency_results(status: str, action: Action) -> set[str]:
     """What one agency's move can make of a report that is `status`: tried on every mix of
     up to three agencies' sub-statuses that gives that status (a reopened report's agencies

@@ -1,6 +1,6 @@
 """The servers a service works with: its database, object store and event publisher. Each is
 made from the settings the first time it is used, unless it was handed in (tests hand in the
-fakes of tests/fakes.py). The one way every app factory and handler gets them."""
+fakes of tests/fakes.py). The one way every HTTP service's app factory gets them."""
 
 from __future__ import annotations
 

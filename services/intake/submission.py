@@ -23,7 +23,6 @@ from aduan.domain.lifecycle import Actor, new_report
 from aduan.infra import metrics
 from aduan.infra.catalogue import cities
 from aduan.infra.config import Settings
-from aduan.infra.db import get_db
 from aduan.infra.keyring import reporter_token_keys
 from aduan.infra.messaging import Event, Publisher
 from aduan.infra.reports import Reports
@@ -80,10 +79,6 @@ class Intake:
         self.reports = Reports(db, publisher)
         # Publishing happens beside the answer, not before it: the event is stored already.
         self._announcer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="announce")
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Intake:
-        return cls(settings, get_db(settings), ObjectStore(settings), Publisher(settings))
 
     def submit(
         self,

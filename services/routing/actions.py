@@ -24,7 +24,6 @@ from aduan.domain.lifecycle import ACTIONS, AGENCY, Actor, Plan
 from aduan.infra import metrics
 from aduan.infra.catalogue import category_of
 from aduan.infra.config import Settings
-from aduan.infra.db import get_db
 from aduan.infra.deadlines import Deadlines
 from aduan.infra.images import ALLOWED_FORMATS, accepted_formats
 from aduan.infra.messaging import Publisher
@@ -62,10 +61,6 @@ class Workflow:
         """With the settings' deadlines (working days of its holiday calendar) and formats."""
         return cls(settings, db, store, publisher,
                    Deadlines.from_settings(settings), accepted_formats(settings.heif_enabled))
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Workflow:
-        return cls.of(settings, get_db(settings), ObjectStore(settings), Publisher(settings))
 
     # ---- what planners need --------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, jsonify, request
+from pydantic import BaseModel
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -24,6 +25,14 @@ def _json_body() -> dict[str, Any]:
     if request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type", "Send application/json.")
     return parse_json_object(request.get_data(), "The request body")
+
+
+def _changes(model: type[BaseModel]) -> dict[str, Any]:
+    """The fields a PATCH sets; at least one."""
+    changes = validate(model, _json_body()).model_dump(exclude_unset=True)
+    if not changes:
+        raise ApiError(422, "empty_patch", "Send at least one field to change.")
+    return changes
 
 
 def _agency_view(agency: dict[str, Any], categories: list[dict[str, Any]]) -> dict[str, Any]:
@@ -135,9 +144,7 @@ def create_agency():
 def update_agency(code: str):
     db = collaborators().db
     principal = signed_in(SYSADMIN)
-    changes = validate(AgencyPatch, _json_body()).model_dump(exclude_unset=True)
-    if not changes:
-        raise ApiError(422, "empty_patch", "Send at least one field to change.")
+    changes = _changes(AgencyPatch)
     agency = _agency(principal.city, code)
     db.agencies.update_one({"_id": agency["_id"]},
                            {"$set": {**changes, **_audit(principal)}})
@@ -177,9 +184,7 @@ def create_category():
 def update_category(code: str):
     db = collaborators().db
     principal = signed_in(SYSADMIN)
-    changes = validate(CategoryPatch, _json_body()).model_dump(exclude_unset=True)
-    if not changes:
-        raise ApiError(422, "empty_patch", "Send at least one field to change.")
+    changes = _changes(CategoryPatch)
     category = _category(principal.city, code)
     # Setting one kind of rule clears the other.
     if changes.get("refer_to"):

@@ -66,10 +66,10 @@ class VerdictOverride:
             plan = self._plan(report, target, change.note, actor, now)
         except Conflict as refused:  # e.g. rejecting a rejected report
             raise _not_overridable(report["status"], target) from refused
-        updated = Reports(self.db, self.publisher).commit(report, plan, actor, now,
-                                                          correlation_id)
+        reports = Reports(self.db, self.publisher)
+        updated = reports.commit(report, plan, actor, now, correlation_id)
         if updated is None:  # someone moved the report since it was read
-            current = self.db.reports.find_one({"_id": report["_id"]}, {"status": 1}) or report
+            current = reports.get(report["_id"]) or report
             raise _not_overridable(current["status"], target)
         metrics.verification_overrides.labels(target).inc()
         if "withdraw_copies" in plan.effects:

@@ -56,6 +56,7 @@ def seeded_fake_db() -> Database:
         _SEEDED.update({name: list(template[name].find()) for name in ("agencies", "categories")})
     db = fake_db()
     for name, documents in _SEEDED.items():
+        # The seeding's own result, copied: what every service seeds at start-up.
         db[name].insert_many(copy.deepcopy(documents))
     return db
 

@@ -39,6 +39,7 @@ def place(db: Database, status: str, *, category: str = "waste",
                      "actor": {"kind": "reporter", "id": None, "role": None}, "note": None}],
         "agencies": agencies or [], **fields,
     }
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.reports.insert_one(report)
     return report
 

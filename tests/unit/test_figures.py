@@ -113,6 +113,7 @@ def _late_cases() -> list[dict]:
 
 def test_overdue_over_a_report_is_the_overdue_query():
     db = fake_db()
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.reports.insert_many(_late_cases())
     everyone = {r["_id"] for r in db.reports.find(overdue_filter(NOW))}
     assert everyone == {r["_id"] for r in _late_cases() if late_deadlines(r, NOW)}

@@ -31,6 +31,7 @@ DEPOK = Principal("depok", "operator", "depok")
 @pytest.fixture()
 def db():
     database = fake_db()
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     database.reports.insert_many([
         {"_id": "a" * 32, "code": CODE, "city": "padang", "status": "forwarded",
          "privacy": "confidential", "agencies": [{"code": "DLH", "status": "accepted"}]},

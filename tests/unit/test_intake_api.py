@@ -43,6 +43,7 @@ def _report(report_id: str, code: str, privacy: str, agencies: list[dict]) -> di
 @pytest.fixture
 def client():
     db, store = fake_db(), FakeStore()
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.reports.insert_many([
         _report("a" * 32, PUBLIC, "anonymous", [{"code": "DLH", "status": "forwarded"}]),
         _report("b" * 32, SECRET, "confidential",

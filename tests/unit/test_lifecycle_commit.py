@@ -28,6 +28,7 @@ def _report(status: str = "verified", **fields: Any) -> dict[str, Any]:
 @pytest.fixture
 def db():
     database = fake_db()
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     database.reports.insert_one(_report())
     return database
 
@@ -77,6 +78,7 @@ def test_with_the_broker_down_the_event_waits_in_the_outbox(db):
 
 
 def test_a_plan_without_a_status_change_is_written_where_its_conditions_hold(db):
+    # A closed report, placed: the conditions of the plan under test must fail on it.
     db.reports.update_one({"_id": "r1"}, {"$set": {"status": "closed"}})
     reports = Reports(db, FakePublisher())
     plan = plan_rate(_stored(db), NOW, 5, None)
@@ -100,6 +102,7 @@ def _another_writer_first(db, change: dict[str, Any], planner):
 
     def planning(report: dict[str, Any], now: datetime) -> Plan:
         if not calls:
+            # Someone else writes between this read and the write under test: the race itself.
             db.reports.update_one({"_id": "r1"}, {"$set": change, "$inc": {"version": 1}})
         calls.append(report["status"])
         return planner(report, now)
@@ -126,6 +129,7 @@ def test_perform_refuses_what_someone_else_made_impossible_meanwhile(db):
 
 
 def test_perform_refuses_at_once_what_was_never_possible(db):
+    # Closed before the action: a status no API door reaches for this test's report.
     db.reports.update_one({"_id": "r1"}, {"$set": {"status": "closed"}})
     with pytest.raises(Conflict) as refused:
         Reports(db, FakePublisher()).perform("r1", lambda r, now: plan_postpone(r, now, "n"),
@@ -135,6 +139,7 @@ def test_perform_refuses_at_once_what_was_never_possible(db):
 
 def test_perform_gives_up_on_a_report_that_keeps_changing(db):
     def planner(report: dict[str, Any], now: datetime) -> Plan:
+        # Someone else writes between this read and the write under test: the race itself.
         db.reports.update_one({"_id": "r1"}, {"$inc": {"version": 1}})
         return plan_postpone(report, now, "n")
 

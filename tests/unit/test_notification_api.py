@@ -28,7 +28,9 @@ class NothingRevoked:
 @pytest.fixture
 def db():
     database = fake_db()
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     database.agencies.insert_one({"_id": "depok:DLH", "city": "depok", "code": "DLH"})
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     database.reports.insert_many([
         {"_id": "r1", "code": "DPK-2026-3HW-6P2-Z9C", "city": "depok", "status": "forwarded"},
         {"_id": "r2", "code": "PDG-2026-7KQ-4M9-X2A", "city": "padang", "status": "forwarded"},
@@ -81,6 +83,7 @@ def test_a_subscription_that_cannot_work_is_refused(client, db, fields, status, 
 
 
 def _delivery(db, delivery_id: str, result: str, city: str = "depok") -> None:
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.deliveries.insert_one({
         "_id": delivery_id, "report_id": "r1", "city": city, "event": "report.forwarded",
         "message_id": "m1", "channel": "webhook", "audience": "city",
@@ -90,6 +93,7 @@ def _delivery(db, delivery_id: str, result: str, city: str = "depok") -> None:
 
 def test_deleting_a_subscription_cancels_its_pending_deliveries(client, db):
     subscription = _subscribe(client).get_json()["id"]
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.deliveries.insert_one({"_id": "d1", "channel": "webhook", "city": "depok",
                               "subscription_id": subscription, "result": "pending"})
     assert client.delete(f"/webhooks/{subscription}", headers=_as("sysadmin")).status_code == 204
@@ -99,6 +103,7 @@ def test_deleting_a_subscription_cancels_its_pending_deliveries(client, db):
 
 
 def test_a_parked_delivery_is_listed_and_redelivered_once(client, db):
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.webhook_subscriptions.insert_one({"_id": "s1", "active": True, "city": "depok"})
     _delivery(db, "d1", "parked")
     _delivery(db, "d2", "parked", city="padang")

@@ -51,10 +51,12 @@ def _event(key: str, message_id: str = "m1", **body) -> Delivery:
 @pytest.fixture
 def db():
     database = fake_db()
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     database.agencies.insert_one({"_id": "depok:DLH", "city": "depok", "code": "DLH",
                                   "name_id": "Dinas Lingkungan Hidup",
                                   "name_en": "Environment Agency",
                                   "liaison_emails": [LIAISON]})
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     database.categories.insert_one({"_id": "depok:waste", "city": "depok", "code": "waste",
                                     "name_id": "Sampah", "name_en": "Waste"})
     return database
@@ -68,6 +70,7 @@ def _notifier(db, email=None, sms=None) -> Notifier:
 # ---- the notifier ----------------------------------------------------------------------------
 
 def test_the_reporter_hears_of_a_step_by_email_and_sms_once(db):
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.reports.insert_one(_report())
     email, sms = FakeEmail(), FakeSms()
     notifier = _notifier(db, email, sms)
@@ -88,6 +91,7 @@ def test_the_reporter_hears_of_a_step_by_email_and_sms_once(db):
 
 
 def test_a_failed_send_retries_the_event_without_repeating_what_was_sent(db):
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.reports.insert_one(_report())
     email, sms = FakeEmail(), FakeSms(DeliveryFailed("HTTP 503"))
     notifier = _notifier(db, email, sms)
@@ -101,6 +105,7 @@ def test_a_failed_send_retries_the_event_without_repeating_what_was_sent(db):
 
 
 def test_a_refused_recipient_is_logged_and_not_retried(db):
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.reports.insert_one(_report(reporter={"email": REPORTER}))
     email = FakeEmail(DeliveryRejected("SMTP RCPT 550"))
     _notifier(db, email).handle(_event("report.submitted", status="submitted"))
@@ -110,6 +115,7 @@ def test_a_refused_recipient_is_logged_and_not_retried(db):
 
 
 def test_liaisons_hear_of_a_forward_without_an_anonymous_reporter(db):
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.reports.insert_one(_report(status="forwarded", privacy="anonymous",
                                   agencies=[{"code": "DLH", "status": "forwarded"}]))
     email = FakeEmail()
@@ -138,6 +144,7 @@ def test_events_that_cannot_be_delivered_once_are_refused(db):
 
 
 def _subscribe(db, **fields) -> None:
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.webhook_subscriptions.insert_one({
         "_id": "s1", "url": "https://hooks.example/aduan", "secret": "s3cret-s3cret-s3cret",
         "events": ["report.forwarded"], "city": "depok", "agency": None, "owner": "city",
@@ -145,6 +152,7 @@ def _subscribe(db, **fields) -> None:
 
 
 def test_a_subscribed_event_schedules_one_webhook_delivery(db):
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.reports.insert_one(_report(status="forwarded",
                                   agencies=[{"code": "DLH", "status": "forwarded"}]))
     _subscribe(db)
@@ -159,6 +167,7 @@ def test_a_subscribed_event_schedules_one_webhook_delivery(db):
 # ---- the webhook dispatcher ------------------------------------------------------------------
 
 def _dispatcher(db, webhooks: FakeWebhooks) -> Dispatcher:
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.reports.insert_one(_report(status="forwarded",
                                   agencies=[{"code": "DLH", "status": "forwarded"}]))
     _subscribe(db)
@@ -209,6 +218,7 @@ def test_a_refused_address_parks_and_an_unresolvable_one_is_retried(db):
 
 def test_a_deleted_subscription_cancels_its_delivery(db):
     dispatcher = _dispatcher(db, FakeWebhooks())
+    # As DELETE /webhooks leaves it: the dispatcher is tested alone, without the API.
     db.webhook_subscriptions.update_one({"_id": "s1"}, {"$set": {"active": False}})
     try:
         assert dispatcher.run_once() == ["cancelled"]
@@ -219,12 +229,14 @@ def test_a_deleted_subscription_cancels_its_delivery(db):
 # ---- the digest ------------------------------------------------------------------------------
 
 def test_the_digest_goes_to_each_leader_once_a_day(db):
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.staff_contacts.insert_many([
         {"_id": "l1", "city": "depok", "role": "leader", "agency": None,
          "email": "walikota@depok.example.go.id", "language": "en"},
         {"_id": "l2", "city": "depok", "role": "leader", "agency": "PUPR",
          "email": "asisten@depok.example.go.id", "language": "id"},
     ])
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.reports.insert_one(_report(status="forwarded", agencies=[
         {"code": "DLH", "status": "forwarded", "forwarded_at": NOW - timedelta(hours=2),
          "due_at": NOW - timedelta(hours=1)}]))
@@ -245,6 +257,7 @@ def test_the_digest_goes_to_each_leader_once_a_day(db):
 
 
 def test_a_digest_that_failed_is_sent_on_the_next_run(db):
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.staff_contacts.insert_one({"_id": "l1", "city": "depok", "role": "leader",
                                   "agency": None, "email": "walikota@depok.example.go.id"})
     email = FakeEmail(DeliveryFailed("SMTP unreachable: ConnectionRefusedError"))

@@ -60,10 +60,13 @@ def _report(n: int, status: str = "forwarded", privacy: str = "anonymous",
 @pytest.fixture
 def o311(monkeypatch):
     db = fake_db()
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.categories.insert_one({"city": "padang", "code": "waste", "name_id": "Sampah",
                               "name_en": "Waste", "agencies": ["DLH"]})
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.agencies.insert_one({"city": "padang", "code": "DLH", "name_id": "Dinas Lingkungan Hidup",
                             "name_en": "Environment Agency"})
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.reports.insert_many(
         [_report(n) for n in range(1, 131)]  # 130 public reports
         + [_report(201, privacy="confidential"), _report(202, status="needs_review"),

@@ -34,6 +34,7 @@ def _report(n: int, status: str = "forwarded", privacy: str = "public", **change
 @pytest.fixture()
 def db():
     database = fake_db()
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     database.reports.insert_many([
         _report(1), _report(2, privacy="anonymous"), _report(3, privacy="confidential"),
         _report(4, status="needs_review"), _report(5, status="resolved"),

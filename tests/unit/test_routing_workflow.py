@@ -59,6 +59,7 @@ def test_forward_sends_to_the_named_agencies_with_the_public_response(flow):
 
 def test_forward_to_an_unknown_or_inactive_agency_is_invalid(flow):
     report = place(flow.db, "verified")
+    # A sysadmin's deactivation (PATCH /agencies), placed: the Workflow is tested alone.
     flow.db.agencies.update_one({"city": "padang", "code": "PUPR"}, {"$set": {"active": False}})
     with pytest.raises(Invalid) as caught:
         act(flow, report, "forward", agencies=("DLH", "PUPR", "NOPE"))
@@ -110,6 +111,7 @@ def _overrides(verdict: str) -> float:
 def test_reject_withdraws_the_public_copies_and_records_the_override(flow):
     report = place(flow.db, "needs_review", verification={"verdict": "needs_review"})
     photo = _published_photo(flow, report["_id"])
+    # The verification worker's copies, as it stores them: this tests routing alone.
     flow.db.reports.update_one({"_id": report["_id"]}, {"$set": {"photos": [photo]}})
     report = stored(flow.db, report)
     before = _overrides("rejected")
@@ -125,6 +127,7 @@ def test_reject_withdraws_the_public_copies_and_records_the_override(flow):
 def test_a_refused_reject_withdraws_nothing(flow):
     report = place(flow.db, "verified")
     photo = _published_photo(flow, report["_id"])
+    # The verification worker's copies, as it stores them: this tests routing alone.
     flow.db.reports.update_one({"_id": report["_id"]}, {"$set": {"photos": [photo]}})
     refused(Conflict, "illegal_transition", act, flow, stored(flow.db, report), "reject",
             note="n")
@@ -136,6 +139,7 @@ def test_verify_overturning_a_rejection_publishes_the_photos_again(flow):
     photo = _published_photo(flow, report["_id"])
     flow.store.objects[flow.store.public_bucket].clear()
     raw_only = {"id": "p1", "raw_key": photo["raw_key"]}
+    # As the photo checks leave a rejected photo: raw only, no public copies.
     flow.db.reports.update_one({"_id": report["_id"]}, {"$set": {"photos": [raw_only]}})
     updated = act(flow, stored(flow.db, report), "verify", note="GPS di tepi batas kota")
     assert updated["status"] == "verified" and updated["forward_due_at"]
@@ -150,6 +154,7 @@ def test_verify_overturning_a_rejection_publishes_the_photos_again(flow):
 def test_verify_of_a_published_report_renders_nothing(flow):
     report = place(flow.db, "needs_review")
     photo = _published_photo(flow, report["_id"])
+    # The verification worker's copies, as it stores them: this tests routing alone.
     flow.db.reports.update_one({"_id": report["_id"]}, {"$set": {"photos": [photo]}})
     updated = act(flow, stored(flow.db, report), "verify")
     assert updated["photos"] == [photo] and updated["status"] == "verified"
@@ -178,6 +183,7 @@ def test_a_refused_resolve_leaves_no_evidence_behind(flow):
 
 def test_evidence_is_removed_again_when_the_report_changed_meanwhile(flow):
     report = place(flow.db, "in_progress", agencies=[assignment("DLH", "in_progress")])
+    # Someone else writes between this read and the write under test: the race itself.
     flow.db.reports.update_one({"_id": report["_id"]}, {"$set": {
         "agencies": [assignment("DLH", "withdrawn"), assignment("PUPR", "forwarded")],
         "status": "forwarded"}, "$inc": {"version": 1}})

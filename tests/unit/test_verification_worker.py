@@ -120,6 +120,7 @@ def test_a_redelivered_event_does_nothing_twice(verifier):
 
 def test_a_report_left_verifying_by_an_earlier_worker_is_judged(verifier):
     report = submitted(verifier, fresh(*INSIDE["padang"]))
+    # What an earlier worker version left: no API makes a report stop in `verifying`.
     verifier.db.reports.update_one({"_id": report["_id"]}, {"$set": {"status": "verifying"}})
     judged = deliver(verifier, report)
     assert judged["status"] == "verified"

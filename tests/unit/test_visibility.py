@@ -52,6 +52,7 @@ def test_the_public_conditions_select_what_is_public_and_nothing_else():
     db = fake_db()
     reports = [_report(s, p, n=i) for i, (s, p) in enumerate(
         (s, p) for s in ALL_STATUSES for p in PRIVACIES)]
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.reports.insert_many(reports)
     found = {r["_id"] for r in db.reports.find(public_conditions())}
     assert found == {r["_id"] for r in reports if is_public(r)}
@@ -77,6 +78,7 @@ def test_the_staff_conditions_are_the_same_rule_as_a_query():
     cases = [(agencies, city) for agencies in holdings for city in ("padang", "depok")]
     reports = [_report(agencies=agencies, city=city, n=i)
                for i, (agencies, city) in enumerate(cases)]
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.reports.insert_many(reports)
     for staff in (OPERATOR, LEADER, DLH, PUPR, DEPOK):
         found = {r["_id"] for r in db.reports.find(staff_conditions(staff))}

@@ -95,6 +95,7 @@ class Action:
     inputs: tuple[str, ...] = ()  # more fields it takes (agencies, of, photos, score, text)
     assignment_to: str | None = None  # an agency action: where its own assignment moves
     through: str | None = None  # a silent status it passes on its way, in the same write
+    roles: tuple[str, ...] = ()  # only these roles of the `by` column; empty: any of them
 
 
 EFFECTS = {
@@ -282,6 +283,8 @@ def allowed_actions(report: dict[str, Any], actor: Actor) -> list[str]:
     allowed = []
     for name, action in ACTIONS.items():
         if action.by != actor.acts_as or report["status"] not in action.starts:
+            continue
+        if action.roles and actor.role not in action.roles:
             continue
         if action.by == AGENCY:
             mine = own_assignment(report, actor.agency)

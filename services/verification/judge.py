@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from aduan.infra.exif import extract_metadata
 from aduan.infra.images import (
     ALLOWED_FORMATS,
     ORIGINAL_SIZE,
@@ -15,7 +16,6 @@ from aduan.infra.images import (
     render,
 )
 from services.verification.checks import metadata_reasons
-from services.verification.exif import extract_metadata
 from services.verification.policy import Policy
 from services.verification.screenshot import looks_like_screenshot
 

@@ -8,7 +8,7 @@ Some screenshot tools also name themselves in Software or UserComment (iOS write
 
 from __future__ import annotations
 
-from services.verification.exif import PhotoMetadata
+from aduan.domain.photo_checks import PhotoMetadata
 
 SCREENSHOT_TOOLS = ("screenshot", "screen shot", "screencapture", "snipping tool", "snip & sketch",
                     "greenshot", "flameshot", "lightshot", "sharex", "spectacle", "shottr",

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from photo_factory import INSIDE
 
+from aduan.domain.photo_checks import PhotoMetadata
 from services.verification.checks import metadata_reasons
-from services.verification.exif import PhotoMetadata
 from services.verification.policy import Policy
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)

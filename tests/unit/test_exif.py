@@ -7,7 +7,7 @@ from photo_factory import PHOTOS, camera_photo
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
-from services.verification.exif import RawExif, capture_time, extract_metadata, to_float
+from aduan.infra.exif import RawExif, capture_time, extract_metadata, to_float
 
 
 def _metadata(data: bytes, tz: str = "Asia/Jakarta"):

@@ -6,7 +6,7 @@ import pytest
 from photo_factory import INSIDE, PHOTOS, camera_photo
 from PIL import Image
 
-from services.verification.exif import PhotoMetadata
+from aduan.domain.photo_checks import PhotoMetadata
 from services.verification.judge import examine_photo
 from services.verification.policy import Policy
 from services.verification.screenshot import looks_like_screenshot

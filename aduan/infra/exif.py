@@ -1,4 +1,6 @@
-"""Reads what verification needs from a photo's EXIF: GPS, capture time, camera, software.
+"""Reads what the photo checks need from a photo's EXIF: GPS, capture time, camera, software
+(`aduan.domain.photo_checks`; used by verification for reports' photos and by routing for
+agencies' evidence).
 
 piexif is tried first; when it cannot parse the file (corrupt or unusual EXIF, PNG), Pillow's
 own reader is used, so one library's parser failure never fails the photo.
@@ -14,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 import piexif
 from PIL import Image
+
+from aduan.domain.photo_checks import PhotoMetadata
 
 log = logging.getLogger(__name__)
 
@@ -33,34 +37,6 @@ class RawExif:
     @property
     def empty(self) -> bool:
         return not (self.ifd0 or self.exif or self.gps)
-
-
-@dataclass(frozen=True)
-class PhotoMetadata:
-    has_exif: bool
-    lat: float | None
-    lon: float | None
-    captured_at: datetime | None
-    captured_at_source: str | None  # offset | gps | city_timezone
-    make: str | None
-    model: str | None
-    software: str | None
-    orientation: int | None
-    user_comment: str | None = None
-
-    def as_doc(self) -> dict[str, Any]:
-        return {
-            "has_exif": self.has_exif,
-            "lat": self.lat,
-            "lon": self.lon,
-            "captured_at": self.captured_at,
-            "captured_at_source": self.captured_at_source,
-            "make": self.make,
-            "model": self.model,
-            "software": self.software,
-            "orientation": self.orientation,
-            "user_comment": self.user_comment,
-        }
 
 
 def read_raw_exif(data: bytes, image: Image.Image) -> RawExif:

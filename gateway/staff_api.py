@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, request
 from aduan.infra.catalogue import cities
 from aduan.infra.revocations import revoke_access
 from aduan.web.auth import (
+    AGENCY_ROLES,
     PLATFORM_ADMIN,
     SYSADMIN,
     Principal,
@@ -21,10 +22,11 @@ from aduan.web.scope import city_scope, require_city, scoped
 from aduan.web.validation import parse_json_object, validate
 from gateway import api_keys, login_throttle, refresh_tokens
 from gateway.context import gateway
-from gateway.schemas import ApiKeyIn, LoginIn, RefreshIn, UserChangeIn, UserIn
+from gateway.schemas import ApiKeyIn, ContactIn, LoginIn, RefreshIn, UserChangeIn, UserIn
 from gateway.users import (
     NewUser,
     authenticate,
+    contact_fields,
     create_user,
     principal_of,
     public_user,
@@ -94,15 +96,39 @@ def logout():
     return "", 204
 
 
-@staff.get("/auth/me")
-def me():
+def _myself() -> dict:
     principal = current_principal()
     if principal is None:
         raise ApiError(401, "authentication_required", "Sign in to do this.")
     user = gateway().db.users.find_one({"_id": principal.user_id})
     if user is None:
         raise ApiError(401, "invalid_token", "The access token is not valid.")
-    return jsonify(public_user(user))
+    return user
+
+
+@staff.get("/auth/me")
+def me():
+    return jsonify(public_user(_myself()))
+
+
+@staff.patch("/auth/me")
+def change_me():
+    """Staff keep their own name, email, phone and language up to date (nothing else)."""
+    user = _myself()
+    body = validate(ContactIn, _json_body())
+    changes = contact_fields(body.model_dump(exclude_unset=True))
+    db = gateway().db
+    if changes:
+        db.users.update_one({"_id": user["_id"]}, {"$set": changes})
+    return jsonify(public_user(db.users.find_one({"_id": user["_id"]})))
+
+
+def _require_agency(city: str, agency: str | None) -> None:
+    """An agency role's agency must be one of its city's (see the catalogue API): a user bound
+    to a mistyped code would read nothing and hear nothing."""
+    if agency and gateway().db.agencies.find_one({"city": city, "code": agency}) is None:
+        raise ApiError(422, "unknown_agency", "This city has no such agency.",
+                       {"agency": agency, "city": city})
 
 
 @staff.post("/users")
@@ -112,7 +138,9 @@ def add_user():
     require_city(_admin(), body.city)
     if body.city not in cities():  # only the platform admin gets here with another city
         raise ApiError(422, "unknown_city", "This city is not served.", {"city": body.city})
-    user = create_user(gateway().db, NewUser(**body.model_dump()))
+    _require_agency(body.city, body.agency)
+    fields = body.model_dump(exclude_none=True)
+    user = create_user(gateway().db, NewUser(**fields))
     return jsonify(public_user(user)), 201
 
 
@@ -132,12 +160,18 @@ def change_user(user_id: str):
     user = db.users.find_one(scoped(_admin(), {"_id": user_id}))
     if user is None:
         raise ApiError(404, "user_not_found", "No such user.")
-    changes = body.model_dump(exclude_none=True, exclude={"password"})
+    given = body.model_dump(exclude_unset=True)
+    changes = {key: given[key] for key in ("role", "disabled") if given.get(key) is not None}
+    if "agency" in given:  # null takes a user out of its agency (e.g. to make them a leader)
+        changes["agency"] = given["agency"]
+    changes |= contact_fields(given)
     role = changes.get("role", user["role"])
     agency = changes.get("agency", user.get("agency"))
-    if (role in ("agency_admin", "officer")) != bool(agency):
+    if (role in AGENCY_ROLES) != bool(agency):
         raise ApiError(422, "agency_mismatch",
                        "Agency roles need an agency; other roles must not have one.")
+    if "agency" in changes:
+        _require_agency(user["city"], agency)
     if changes:
         db.users.update_one({"_id": user_id}, {"$set": changes})
     if body.password:

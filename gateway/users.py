@@ -1,4 +1,6 @@
-"""Staff accounts: argon2-hashed passwords, one role each, agency roles bound to one agency."""
+"""Staff accounts: argon2-hashed passwords, one role each, agency roles bound to one agency,
+and how each can be reached (name, email, phone, language): the one staff directory the
+notifier reads (services.notification.contacts)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from aduan.domain.contact_details import normalize_email, normalize_phone
 from aduan.web.auth import AGENCY_ROLES, Principal
 from aduan.web.errors import ApiError
 
@@ -28,6 +31,40 @@ class NewUser:
     city: str
     agency: str | None = None
     name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    language: str = "id"
+
+
+CONTACT_FIELDS = ("name", "email", "phone", "language")
+
+
+def contact_fields(given: dict[str, Any]) -> dict[str, Any]:
+    """The contact fields among `given`, checked and normalised: an email address trimmed with
+    its domain lower-cased, a phone number as "+62..."; "" or None clears one. Refused with
+    422 `invalid_email` / `invalid_phone`."""
+    fields: dict[str, Any] = {}
+    for key in CONTACT_FIELDS:
+        if key not in given:
+            continue
+        value = given[key]
+        if isinstance(value, str):
+            value = value.strip() or None
+        if key == "email" and value is not None:
+            value = normalize_email(value)
+            if value is None:
+                raise ApiError(422, "invalid_email", "This is not an email address.",
+                               {"field": "email"})
+        elif key == "phone" and value is not None:
+            value = normalize_phone(value)
+            if value is None:
+                raise ApiError(422, "invalid_phone",
+                               "This is not a phone number (e.g. 0812-3456-7890 or +62...).",
+                               {"field": "phone"})
+        elif key == "language" and value is None:
+            continue  # every user has a language; none given keeps the one stored
+        fields[key] = value
+    return fields
 
 
 def create_user(db: Database, user: NewUser) -> dict[str, Any]:
@@ -35,6 +72,8 @@ def create_user(db: Database, user: NewUser) -> dict[str, Any]:
         raise ApiError(422, "agency_required", "Agency roles must name their agency.")
     if user.role not in AGENCY_ROLES and user.agency:
         raise ApiError(422, "agency_not_allowed", "Only agency roles belong to an agency.")
+    contact = contact_fields({"name": user.name, "email": user.email, "phone": user.phone,
+                              "language": user.language})
     document = {
         "_id": uuid.uuid4().hex,
         "username": user.username,
@@ -42,7 +81,8 @@ def create_user(db: Database, user: NewUser) -> dict[str, Any]:
         "role": user.role,
         "city": user.city,
         "agency": user.agency,
-        "name": user.name,
+        "name": None, "email": None, "phone": None, "language": "id",
+        **contact,
         "disabled": False,
         "created_at": datetime.now(UTC),
     }
@@ -79,5 +119,6 @@ def principal_of(user: dict[str, Any]) -> Principal:
 
 
 def public_user(user: dict[str, Any]) -> dict[str, Any]:
-    return {key: user.get(key) for key in
-            ("username", "role", "city", "agency", "name", "disabled")} | {"id": user["_id"]}
+    shown = {key: user.get(key) for key in
+             ("username", "role", "city", "agency", "name", "email", "phone", "disabled")}
+    return shown | {"language": user.get("language") or "id", "id": user["_id"]}

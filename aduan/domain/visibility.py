@@ -5,9 +5,10 @@ lists and views, the photos, routing's workflow, Open311 through intake, the mai
   confidential one; never the reporter, never staff's internal notes.
 - The reporter, with their tracking token: their own report, whatever its status.
 - Staff of the report's city: every report of the city; agency staff only the reports their
-  agency holds now (not once withdrawn, marked duplicate or handed back). An operator sees
-  every reporter; other staff only the reporter of a public (not anonymous, not confidential)
-  report.
+  agency holds now (not once withdrawn, marked duplicate or handed back); the head of an
+  agency, who reads but does not act, every report its agency holds or ever held. An operator
+  sees every reporter; other staff only the reporter of a public (not anonymous, not
+  confidential) report.
 
 Anyone else is told what a stranger is told of a report that does not exist.
 """
@@ -27,6 +28,8 @@ PUBLIC_STATUSES = ("verified", "forwarded", "referred", "accepted", "in_progress
 PUBLIC_PRIVACY = ("public", "anonymous")
 # Staff who read every reporter's identity, a confidential one's included.
 SEE_EVERY_REPORTER = frozenset({"operator"})
+# The agency role that reads what its agency held too (aduan.web.auth.AGENCY_HEAD).
+AGENCY_HEAD = "agency_head"
 
 
 
@@ -58,13 +61,17 @@ def is_public(report: dict[str, Any]) -> bool:
 def staff_may_see(report: dict[str, Any], staff: Staff) -> bool:
     if report.get("city") != staff.city:
         return False
+    if staff.role == AGENCY_HEAD:
+        return any(a["code"] == staff.agency for a in report.get("agencies") or [])
     return agency_holds(report, staff.agency) if staff.is_agency else True
 
 
 def staff_conditions(staff: Staff) -> dict[str, Any]:
     """`staff_may_see` as MongoDB conditions, for staff's lists."""
     conditions: dict[str, Any] = {"city": staff.city}
-    if staff.is_agency:
+    if staff.role == AGENCY_HEAD:
+        conditions["agencies.code"] = staff.agency or ""
+    elif staff.is_agency:
         conditions.update(agency_holds_filter(staff.agency or ""))
     return conditions
 

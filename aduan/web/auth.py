@@ -26,13 +26,18 @@ from aduan.web.errors import ApiError
 OPERATOR = "operator"
 AGENCY_ADMIN = "agency_admin"
 OFFICER = "officer"
+AGENCY_HEAD = "agency_head"  # head of an agency: a leader scoped to it, reads but does not act
 LEADER = "leader"
 SYSADMIN = "sysadmin"
-ROLES = (OPERATOR, AGENCY_ADMIN, OFFICER, LEADER, SYSADMIN)  # a city's staff: the API grants these
+# A city's staff: the API grants these.
+ROLES = (OPERATOR, AGENCY_ADMIN, OFFICER, AGENCY_HEAD, LEADER, SYSADMIN)
 # Administers every city. No API grants it: only `python -m gateway.admin_cli` on the server.
 PLATFORM_ADMIN = "platform_admin"
 TOKEN_ROLES = (*ROLES, PLATFORM_ADMIN)
-AGENCY_ROLES = (AGENCY_ADMIN, OFFICER)
+# Bound to one agency, and reading only what it holds (or held, for its head).
+AGENCY_ROLES = (AGENCY_ADMIN, OFFICER, AGENCY_HEAD)
+# Of those, the ones that take the agency's moves on a report (lifecycle.Actor.acts_as).
+ACTING_AGENCY_ROLES = (AGENCY_ADMIN, OFFICER)
 
 ALGORITHM = "HS256"
 ISSUER = "aduan"

@@ -6,13 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from aduan.web.auth import PLATFORM_ADMIN, Principal
+from aduan.web.auth import AGENCY_ROLES, PLATFORM_ADMIN, Principal
 from aduan.web.errors import ApiError
 
 
 def city_scope(principal: Principal) -> str | None:
     """The one city this principal administers; None: every city (the platform admin)."""
     return None if principal.role == PLATFORM_ADMIN else principal.city
+
+
+def agency_scope(principal: Principal) -> str | None:
+    """The one agency whose reports, figures and escalations this principal reads (agency
+    admins, officers and the agency's head); None: the whole city (or every city)."""
+    return principal.agency if principal.role in AGENCY_ROLES else None
 
 
 def scoped(principal: Principal, query: dict[str, Any], field: str = "city") -> dict[str, Any]:

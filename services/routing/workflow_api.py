@@ -19,7 +19,7 @@ from aduan.domain.stages import kiniko_stage_for_agency, stages
 from aduan.domain.visibility import staff_conditions
 from aduan.infra import metrics
 from aduan.web.app import collaborators, current_request_id
-from aduan.web.auth import AGENCY_ROLES, LEADER, OPERATOR, ROLES, SYSADMIN, Principal
+from aduan.web.auth import ACTING_AGENCY_ROLES, LEADER, OPERATOR, ROLES, SYSADMIN, Principal
 from aduan.web.errors import ApiError, from_domain
 from aduan.web.validation import parse_json_object, validate
 from services.routing.access import reporter_report, signed_in, staff_report
@@ -77,9 +77,14 @@ def _act(code: str, action: str) -> Response:
         report = reporter_report(routing.db, routing.settings, code)
         actor = REPORTER
     else:
-        principal = signed_in(*((OPERATOR,) if by == lifecycle.OPERATOR else AGENCY_ROLES))
+        roles = {lifecycle.OPERATOR: (OPERATOR,), lifecycle.STAFF: (OPERATOR, *ACTING_AGENCY_ROLES)
+                 }.get(by, ACTING_AGENCY_ROLES)
+        principal = signed_in(*roles)
         report = staff_report(routing.db, code, principal)
         actor = staff_actor(principal)
+        if not lifecycle.may_take(action, actor):  # the action names fewer roles
+            raise ApiError(403, "not_your_action", "Your role may not take this action.",
+                           {"action": action, "role": principal.role})
     payload = validate(MODELS[action], read_body())
     if action == "rate":
         rating = routing.workflow.rate(report, actor, payload.score, payload.comment,
@@ -96,7 +101,8 @@ def _act(code: str, action: str) -> Response:
     sent = Request(note=getattr(payload, "note", None),
                    public_response=getattr(payload, "public_response", None),
                    agencies=tuple(getattr(payload, "agencies", ())),
-                   of=getattr(payload, "of", None))
+                   of=getattr(payload, "of", None), until=getattr(payload, "until", None),
+                   agency=getattr(payload, "agency", None))
     updated = routing.workflow.act(report, action, actor, sent, evidence, current_request_id())
     return jsonify(workflow_view(updated, routing.settings.public_base_url, actor))
 
@@ -134,7 +140,9 @@ def triage_queue() -> Response:
 
 @blueprint.get("/inbox")
 def agency_inbox() -> Response:
-    principal = signed_in(*AGENCY_ROLES)
+    # The reports the agency works on now; its head reads them (and those it held) in the
+    # staff lists instead.
+    principal = signed_in(*ACTING_AGENCY_ROLES)
     if not principal.agency:
         raise ApiError(403, "not_assigned", "Your account belongs to no agency.")
     reports = collaborators().db.reports.find(staff_conditions(principal)

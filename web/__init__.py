@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, Response, jsonify, send_from_directory
 
 from aduan.domain.geo import BOUNDARIES
 from aduan.domain.status_names import console_names
+from aduan.infra.stage_views import console_city_stages
 from aduan.web.errors import ApiError
 from aduan.web.security_headers import CONSOLE_POLICY
 
@@ -34,9 +35,9 @@ def _console_blueprint() -> Blueprint:
 
     @blueprint.get("/names.json")
     def names() -> Response:
-        """Statuses and stages in both languages, from `aduan.domain.status_names` (the console
-        keeps no copy)."""
-        response = jsonify(console_names())
+        """Statuses and stages in both languages, from `aduan.domain.status_names`, and the
+        stage view each city shows (`cities`; the console keeps no copy)."""
+        response = jsonify({**console_names(), "cities": console_city_stages()})
         response.cache_control.public = True
         response.cache_control.max_age = 300
         return response

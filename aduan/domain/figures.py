@@ -11,16 +11,26 @@ The rules they share:
 - a deadline is met when it is answered before it is due, missed once it has passed.
 
 The statistics API, exactly from each report's history (no estimate, no sampling):
-- counts of reports (by the day they came in) by stage, status, agency, kecamatan, category,
-  channel and period;
+- counts of reports (by the day they came in) by stage (Kiniko, Sigap and the city's own view,
+  `aduan.domain.stages.StageView`), status, agency, kecamatan, category, channel and period;
 - per agency: time to forward (submission to the report reaching that agency), time to first
-  response (forward to the agency's first action) and time to resolve (forward to the agency
-  resolving), as median and p90 (nearest rank) in hours;
+  response (forward to the agency's first action), time to follow-up (forward to its first
+  response the reporter can read: a `public_response` of the agency, or the assignment's
+  `responded_at`) and time to resolve (forward to the agency resolving), as median and p90
+  (nearest rank) in hours;
+- per field officer (an assignment's `officers`): time to first visit (assigned to first visit)
+  and time to resolve (assigned to resolved), median and p90 in hours;
+- ratings (1-5, the reporter's `rating`) per agency, category and month (the month the report
+  came in, as `by_period`): how many were rated, the average, the distribution 1..5 and the
+  share rated of the reports that could be rated (resolved or closed, or rated). A rating
+  counts for every agency that resolved the report (`none` when none did: a referral);
 - SLA compliance: every deadline a report met or missed. A forwarding clock runs from
   submission (or from when a postponed or handed-back report was taken up again) to the
   operators' decision; a follow-up clock runs from each forward (or reopening) of an agency to
-  its first action. A deadline still running counts as pending; one cancelled before it was due
-  (postponed, withdrawn) does not count; one passed without a response counts as missed.
+  its first response the reporter can read (a `public_response`; SP4N-LAPOR!'s follow-up), and
+  is cancelled when the agency hands the report back. A deadline still running counts as
+  pending; one cancelled before it was due (postponed, withdrawn, handed back) does not count;
+  one passed without a response counts as missed.
 
 The digest, per agency: reports by its stage (not yet accepted / accepted or in progress /
 done), new in the last 24 hours, overdue now, and the response time (forwarded → accepted by
@@ -41,10 +51,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aduan.domain.lifecycle import AWAITING_FORWARD, WITH_AGENCIES, Deadlines, late_deadlines
+from aduan.domain.lifecycle import (
+    AWAITING_FORWARD,
+    INACTIVE_ASSIGNMENTS,
+    WITH_AGENCIES,
+    Deadlines,
+    late_deadlines,
+)
 from aduan.domain.stages import (
+    DEFAULT_VIEW,
     KINIKO_STAGES,
     SIGAP_STAGES,
+    StageView,
     kiniko_stage,
     kiniko_stage_for_agency,
     sigap_stage,
@@ -131,8 +149,11 @@ def follow_up_clocks(report: dict[str, Any], deadlines: Deadlines,
     for entry in report.get("history", []):
         at, action = entry["at"], entry.get("action")
         agency = entry.get("agency")
-        if agency in running:
+        if agency in running and entry.get("public_response"):
             running.pop(agency).ended = at
+        elif agency in running and entry.get("agency_to") in INACTIVE_ASSIGNMENTS:
+            clock = running.pop(agency)
+            clock.ended, clock.cancelled = at, True
         for code in entry.get("withdrawn", []):
             if code in running:
                 clock = running.pop(code)
@@ -144,6 +165,13 @@ def follow_up_clocks(report: dict[str, Any], deadlines: Deadlines,
                 clock = Clock(at, deadlines.follow_up_due(report["city"], category, at))
                 running[code] = clock
                 clocks.append((code, clock))
+    # A public response outside the history (an agency's comment): the assignment's
+    # `responded_at` ends the clock that was running then.
+    for assignment in report.get("agencies") or []:
+        clock = running.get(assignment.get("code"))
+        responded = aware(assignment.get("responded_at"))
+        if clock is not None and responded is not None and responded >= aware(clock.start):
+            clock.ended = responded
     return clocks
 
 
@@ -160,6 +188,7 @@ class AgencyTimes:
     reports: set[str] = field(default_factory=set)
     to_forward: list[float] = field(default_factory=list)
     to_first_response: list[float] = field(default_factory=list)
+    to_follow_up: list[float] = field(default_factory=list)
     to_resolve: list[float] = field(default_factory=list)
     sla: Counter = field(default_factory=Counter)
 
@@ -206,9 +235,11 @@ def period_of(moment: datetime, zone: ZoneInfo, period: str) -> str:
 
 
 def agency_times(report: dict[str, Any], agencies: dict[str, AgencyTimes]) -> None:
-    """Per agency, from its first forward: when it got the report, first acted, resolved."""
+    """Per agency, from its first forward: when it got the report, first acted, first gave a
+    response the reporter can read, resolved."""
     forwarded_at: dict[str, datetime] = {}
     responded: set[str] = set()
+    followed_up: set[str] = set()
     resolved: set[str] = set()
     for entry in report.get("history", []):
         if entry.get("action") in SENDING_ACTIONS and entry["to"] == "forwarded":
@@ -224,19 +255,157 @@ def agency_times(report: dict[str, Any], agencies: dict[str, AgencyTimes]) -> No
             if code not in responded:
                 responded.add(code)
                 agencies[code].to_first_response.append(elapsed)
+            if entry.get("public_response") and code not in followed_up:
+                followed_up.add(code)
+                agencies[code].to_follow_up.append(elapsed)
             if entry.get("agency_to") == "resolved" and code not in resolved:
                 resolved.add(code)
                 agencies[code].to_resolve.append(elapsed)
+    # A public response outside the history (an agency's comment) ends the follow-up clock
+    # too: the assignment's `responded_at` says when.
+    for assignment in report.get("agencies") or []:
+        code, at = assignment.get("code"), aware(assignment.get("responded_at"))
+        if code in forwarded_at and code not in followed_up and at is not None:
+            followed_up.add(code)
+            agencies[code].to_follow_up.append(
+                max(0.0, (at - aware(forwarded_at[code])).total_seconds()))
+
+
+# ---- field officers --------------------------------------------------------------------------
+
+@dataclass
+class OfficerTimes:
+    agency: str
+    officer: str
+    name: str | None = None
+    assignments: int = 0
+    visited: int = 0
+    resolved: int = 0
+    to_first_visit: list[float] = field(default_factory=list)
+    to_resolve: list[float] = field(default_factory=list)
+
+
+def officer_times(report: dict[str, Any], officers: dict[tuple[str, str], OfficerTimes]
+                  ) -> None:
+    """Per (agency, officer), from each assignment's `officers` entries: assigned, first visit,
+    resolved. An officer taken off the report (`removed`) is not counted."""
+    for assignment in report.get("agencies") or []:
+        for entry in assignment.get("officers") or []:
+            if not isinstance(entry, dict) or not entry.get("id") or \
+                    entry.get("status") == "removed":
+                continue
+            key = (assignment["code"], str(entry["id"]))
+            times = officers.setdefault(key, OfficerTimes(*key))
+            times.name = entry.get("name") or times.name
+            times.assignments += 1
+            assigned = aware(entry.get("assigned_at"))
+            visited, done = aware(entry.get("first_visit_at")), aware(entry.get("resolved_at"))
+            if visited is not None:
+                times.visited += 1
+                if assigned is not None:
+                    times.to_first_visit.append(max(0.0, (visited - assigned).total_seconds()))
+            if done is not None:
+                times.resolved += 1
+                if assigned is not None:
+                    times.to_resolve.append(max(0.0, (done - assigned).total_seconds()))
+
+
+# ---- ratings ---------------------------------------------------------------------------------
+
+SCORES = (1, 2, 3, 4, 5)
+# A report the reporter could rate (plan_rate's statuses).
+RATEABLE = frozenset({"resolved", "closed"})
+NO_AGENCY = "none"
+
+
+@dataclass
+class Ratings:
+    rateable: int = 0
+    scores: Counter = field(default_factory=Counter)
+
+    def add(self, score: int | None) -> None:
+        self.rateable += 1
+        if score is not None:
+            self.scores[score] += 1
+
+    def figures(self) -> dict[str, Any]:
+        rated = sum(self.scores.values())
+        total = sum(score * count for score, count in self.scores.items())
+        return {"rated": rated, "rateable": self.rateable,
+                "share_rated_pct": round(100 * rated / self.rateable, 1)
+                if self.rateable else None,
+                "average": round(total / rated, 2) if rated else None,
+                "distribution": {str(score): self.scores[score] for score in SCORES}}
+
+
+def rating_score(report: dict[str, Any]) -> int | None:
+    score = (report.get("rating") or {}).get("score")
+    return score if isinstance(score, int) and score in SCORES else None
+
+
+def rated_agencies(report: dict[str, Any]) -> list[str]:
+    """The agencies a rating of the report is about: those whose latest assignment resolved
+    it (or, when none resolved, every agency still holding it); `none` without any."""
+    latest = {a["code"]: a.get("status") for a in report.get("agencies") or []}
+    resolved = sorted(code for code, status in latest.items() if status == "resolved")
+    if resolved:
+        return resolved
+    holding = sorted(code for code, status in latest.items()
+                     if status not in ("handed_back", "withdrawn"))
+    return holding or [NO_AGENCY]
+
+
+def could_be_rated(report: dict[str, Any]) -> bool:
+    return report["status"] in RATEABLE or rating_score(report) is not None
+
+
+class RatingTable:
+    """Ratings by agency, category and month, and their totals along each."""
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[str, str, str], Ratings] = {}
+
+    def add(self, report: dict[str, Any], month: str, agencies: Iterable[str]) -> None:
+        if not could_be_rated(report):
+            return
+        score = rating_score(report)
+        for agency in agencies:
+            key = (agency, report["category"], month)
+            self.cells.setdefault(key, Ratings()).add(score)
+
+    def _along(self, index: int | None) -> dict[str, Ratings]:
+        totals: dict[str, Ratings] = {}
+        for key, cell in self.cells.items():
+            name = "all" if index is None else key[index]
+            total = totals.setdefault(name, Ratings())
+            total.rateable += cell.rateable
+            total.scores.update(cell.scores)
+        return totals
+
+    def figures(self, overall: Ratings) -> dict[str, Any]:
+        def listed(index: int, name: str) -> list[dict[str, Any]]:
+            return [{name: key, **cell.figures()}
+                    for key, cell in sorted(self._along(index).items())]
+
+        return {
+            "overall": overall.figures(),
+            "by_agency": listed(0, "agency"),
+            "by_category": listed(1, "category"),
+            "by_month": listed(2, "month"),
+            "rows": [{"agency": a, "category": c, "month": m, **cell.figures()}
+                     for (a, c, m), cell in sorted(self.cells.items())],
+        }
 
 
 class Statistician:
     """The figures of `GET /stats` for one city's reports."""
 
     def __init__(self, deadlines: Deadlines, categories: dict[str, dict[str, Any]],
-                 timezone: str) -> None:
+                 timezone: str, view: StageView = DEFAULT_VIEW) -> None:
         self.deadlines = deadlines
         self.categories = categories
         self.zone = ZoneInfo(timezone)
+        self.view = view
 
     def forward_clocks(self, report: dict[str, Any]) -> list[Clock]:
         return forward_clocks(report, self.deadlines, self.categories.get(report["category"]))
@@ -245,17 +414,27 @@ class Statistician:
         return follow_up_clocks(report, self.deadlines,
                                 self.categories.get(report["category"]))
 
-    def compute(self, reports: Iterable[dict[str, Any]], now: datetime, period: str
-                ) -> dict[str, Any]:
+    def compute(self, reports: Iterable[dict[str, Any]], now: datetime, period: str,
+                agency: str | None = None) -> dict[str, Any]:
+        """The figures of `reports`; with `agency` (a head of agency's view), of the reports
+        ever given to it, its own times, officers and ratings only."""
         counts: dict[str, Counter] = {name: Counter() for name in (
-            "kiniko", "sigap", "status", "agency", "kecamatan", "category", "channel", "period")}
+            "kiniko", "sigap", "city", "status", "agency", "kecamatan", "category", "channel",
+            "period")}
         agencies: dict[str, AgencyTimes] = {}
+        officers: dict[tuple[str, str], OfficerTimes] = {}
+        ratings = RatingTable()
+        overall_ratings = Ratings()
         sla = {"forward": Counter(), "follow_up": Counter()}
         total = 0
         for report in reports:
+            if agency is not None and all(a["code"] != agency
+                                          for a in report.get("agencies") or []):
+                continue
             total += 1
             counts["kiniko"][kiniko_stage(report) or "none"] += 1
             counts["sigap"][sigap_stage(report) or "none"] += 1
+            counts["city"][self.view.stage(report) or "none"] += 1
             counts["status"][report["status"]] += 1
             counts["kecamatan"][(report.get("kecamatan") or {}).get("name") or "unknown"] += 1
             counts["category"][report["category"]] += 1
@@ -264,6 +443,11 @@ class Statistician:
             for code in {a["code"] for a in report.get("agencies", [])}:
                 counts["agency"][code] += 1
             agency_times(report, agencies)
+            officer_times(report, officers)
+            rated = [code for code in rated_agencies(report) if agency in (None, code)]
+            ratings.add(report, period_of(report["created_at"], self.zone, "month"), rated)
+            if could_be_rated(report) and rated:
+                overall_ratings.add(rating_score(report))
             for clock in self.forward_clocks(report):
                 outcome = clock.outcome(now)
                 if outcome:
@@ -271,14 +455,22 @@ class Statistician:
             for code, clock in self.follow_up_clocks(report):
                 outcome = clock.outcome(now)
                 if outcome:
-                    sla["follow_up"][outcome] += 1
+                    if agency in (None, code):
+                        sla["follow_up"][outcome] += 1
                     agencies.setdefault(code, AgencyTimes()).sla[outcome] += 1
         overall = sla["forward"] + sla["follow_up"]
+        if agency is not None:
+            agencies = {code: t for code, t in agencies.items() if code == agency}
+            officers = {key: t for key, t in officers.items() if key[0] == agency}
+            counts["agency"] = Counter({agency: counts["agency"][agency]})
         return {
             "total": total,
+            "agency": agency,
+            "stage_view": {"name": self.view.name, "stages": list(self.view.codes)},
             "by_stage": {
                 "kiniko": {s: counts["kiniko"][s] for s in (*KINIKO_STAGES, "none")},
                 "sigap": {s: counts["sigap"][s] for s in (*SIGAP_STAGES, "none")},
+                "city": {s: counts["city"][s] for s in (*self.view.codes, "none")},
             },
             "by_status": dict(sorted(counts["status"].items())),
             "by_agency": dict(sorted(counts["agency"].items())),
@@ -290,10 +482,20 @@ class Statistician:
                 {"agency": code, "reports": len(times.reports),
                  "time_to_forward": summary(times.to_forward),
                  "time_to_first_response": summary(times.to_first_response),
+                 "time_to_follow_up": summary(times.to_follow_up),
                  "time_to_resolve": summary(times.to_resolve),
                  "sla": compliance(times.sla)}
                 for code, times in sorted(agencies.items())
             ],
+            "officers": [
+                {"agency": times.agency, "officer": times.officer, "name": times.name,
+                 "assignments": times.assignments, "visited": times.visited,
+                 "resolved": times.resolved,
+                 "time_to_first_visit": summary(times.to_first_visit),
+                 "time_to_resolve": summary(times.to_resolve)}
+                for _, times in sorted(officers.items())
+            ],
+            "ratings": ratings.figures(overall_ratings),
             "sla": {"forward": compliance(sla["forward"]),
                     "follow_up": compliance(sla["follow_up"]),
                     "overall": compliance(overall)},

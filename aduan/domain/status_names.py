@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aduan.domain.stages import KINIKO_STAGES, SIGAP_STAGES
+from aduan.domain.stages import NO_STAGE as NO_STAGE
+from aduan.domain.stages import PRESETS
 
 LANGUAGES = ("id", "en")
 
@@ -40,9 +41,6 @@ LABELS: dict[str, dict[str, str]] = {
     "handed_back": {"id": "Dikembalikan", "en": "Handed back"},
     "withdrawn": {"id": "Ditarik", "en": "Withdrawn"},
 }
-
-# A report outside a stage view's pipeline (stage None).
-NO_STAGE = {"id": "Di luar alur", "en": "Outside the pipeline"}
 
 STATUS_NAMES: dict[str, dict[str, str]] = {
     "id": {
@@ -132,9 +130,7 @@ def label(language: str | None, status: str) -> str:
 
 def console_names() -> dict[str, Any]:
     """What the console needs to name statuses and stages in both languages; each stage view
-    as a list, in its order, ending with "none" (outside the pipeline)."""
-    def in_order(stages: dict[str, dict[str, str]]) -> list[dict[str, str]]:
-        return [{"code": code, **names} for code, names in {**stages, "none": NO_STAGE}.items()]
-
+    (Kiniko, Sigap and the other presets) as a list, in its order, ending with "none" (outside
+    the pipeline). Which view each city shows is served beside it (`web.install_console`)."""
     return {"statuses": LABELS,
-            "stages": {"kiniko": in_order(KINIKO_STAGES), "sigap": in_order(SIGAP_STAGES)}}
+            "stages": {name: view.names() for name, view in PRESETS.items()}}

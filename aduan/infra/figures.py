@@ -15,11 +15,14 @@ STATS_EXCLUDED = {"photos": 0, "outbox": 0, "reporter": 0, "description": 0}
 DIGEST_FIELDS = {"status": 1, "agencies": 1, "history.to": 1, "history.at": 1}
 
 
-def reports_created(db: Database, city: str, start: datetime, end: datetime
-                    ) -> Iterator[dict[str, Any]]:
-    """The city's reports that came in from `start` (included) to `end` (excluded)."""
-    return db.reports.find({"city": city, "created_at": {"$gte": start, "$lt": end}},
-                           STATS_EXCLUDED)
+def reports_created(db: Database, city: str, start: datetime, end: datetime,
+                    agency: str | None = None) -> Iterator[dict[str, Any]]:
+    """The city's reports that came in from `start` (included) to `end` (excluded); with
+    `agency`, those ever given to it."""
+    query: dict[str, Any] = {"city": city, "created_at": {"$gte": start, "$lt": end}}
+    if agency is not None:
+        query["agencies.code"] = agency
+    return db.reports.find(query, STATS_EXCLUDED)
 
 
 def categories_by_code(db: Database, city: str) -> dict[str, dict[str, Any]]:

@@ -1,6 +1,8 @@
 """Leaders' figures over HTTP: `GET /stats` (JSON) and `GET /stats.csv` for the caller's city
 and a range of days (`from`, `to`: local dates, both included; the last 30 days by default).
-The figures are `aduan.domain.figures`'."""
+The figures are `aduan.domain.figures`'; the counts by stage follow the city's own stage view
+(`aduan.infra.stage_views`). A head of agency (`agency_head`) gets its own agency's figures
+only: the reports ever given to it, its times, officers and ratings."""
 
 from __future__ import annotations
 
@@ -12,11 +14,12 @@ from flask import Blueprint, Response, jsonify, request
 from aduan.domain.figures import PERIODS, Statistician
 from aduan.infra import figures as queries
 from aduan.infra.catalogue import cities
+from aduan.infra.stage_views import city_stage_view
 from aduan.web.app import collaborators
-from aduan.web.auth import LEADER, OPERATOR, SYSADMIN
+from aduan.web.auth import AGENCY_HEAD, LEADER, OPERATOR, SYSADMIN, Principal
 from aduan.web.errors import ApiError
 from services.routing.access import signed_in
-from services.routing.stats import agencies_csv, counts_csv
+from services.routing.stats import TABLES
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366 * 3
@@ -34,9 +37,20 @@ def _day(name: str, default: date) -> date:
                        {"field": name}) from err
 
 
+def agency_scope(principal: Principal) -> str | None:
+    """The one agency whose figures the caller sees; None: the whole city."""
+    if principal.role != AGENCY_HEAD:
+        return None
+    if not principal.agency:
+        raise ApiError(403, "not_assigned", "Your account belongs to no agency.")
+    return principal.agency
+
+
 def figures() -> dict:
-    """The figures of the caller's city for the request's days and period."""
-    principal = signed_in(LEADER, OPERATOR, SYSADMIN)
+    """The figures of the caller's city (a head of agency: its agency's) for the request's days
+    and period."""
+    principal = signed_in(LEADER, OPERATOR, SYSADMIN, AGENCY_HEAD)
+    agency = agency_scope(principal)
     city = principal.city
     if city not in cities():
         raise ApiError(422, "unknown_city", "This city is not served.", {"city": city})
@@ -56,9 +70,9 @@ def figures() -> dict:
     end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
     routing = collaborators()
     statistician = Statistician(routing.deadlines, queries.categories_by_code(routing.db, city),
-                                cities()[city]["timezone"])
-    result = statistician.compute(queries.reports_created(routing.db, city, start, end), now,
-                                  period)
+                                cities()[city]["timezone"], city_stage_view(city))
+    result = statistician.compute(queries.reports_created(routing.db, city, start, end, agency),
+                                  now, period, agency)
     return {"city": city, "from": first.isoformat(), "to": last.isoformat(),
             "period": period, "computed_at": now.isoformat(), **result}
 
@@ -71,11 +85,11 @@ def stats():
 @blueprint.get("/stats.csv")
 def stats_csv():
     table = request.args.get("table", "agencies")
-    if table not in ("agencies", "counts"):
-        raise ApiError(422, "invalid_table", "Unknown table.",
-                       {"tables": ["agencies", "counts"]})
+    if table not in TABLES:
+        raise ApiError(422, "invalid_table", "Unknown table.", {"tables": list(TABLES)})
     result = figures()
-    text = agencies_csv(result) if table == "agencies" else counts_csv(result)
-    filename = f"aduan-{result['city']}-{table}-{result['from']}-{result['to']}.csv"
+    text = TABLES[table](result)
+    scope = f"-{result['agency']}" if result["agency"] else ""
+    filename = f"aduan-{result['city']}{scope}-{table}-{result['from']}-{result['to']}.csv"
     return Response(text, content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

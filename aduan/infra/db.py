@@ -33,10 +33,14 @@ INDEXES: dict[str, list[IndexModel]] = {
         # Agency inboxes and lists, and (by its prefix) the leaders' digest of one agency.
         IndexModel([("city", ASCENDING), ("agencies.code", ASCENDING),
                     ("created_at", DESCENDING)]),
-        # The SLA sweep's three deadlines.
+        # The SLA sweep's deadlines, and the day postponed reports come back.
         IndexModel([("forward_due_at", ASCENDING)]),
         IndexModel([("agencies.due_at", ASCENDING)]),
+        IndexModel([("agencies.resolution_due_at", ASCENDING)]),
         IndexModel([("auto_close_at", ASCENDING)]),
+        IndexModel([("postponed_until", ASCENDING)]),
+        # The escalations inbox: a city's escalated reports, or one agency's.
+        IndexModel([("city", ASCENDING), ("escalations.agency", ASCENDING)]),
     ],
     "agencies": [IndexModel([("city", ASCENDING), ("code", ASCENDING)], unique=True)],
     "categories": [IndexModel([("city", ASCENDING), ("code", ASCENDING)], unique=True)],
@@ -52,10 +56,11 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("subscription_id", ASCENDING), ("result", ASCENDING)]),
     ],
     "webhook_subscriptions": [IndexModel([("active", ASCENDING), ("created_at", ASCENDING)])],
-    "staff_contacts": [
+    "users": [
+        IndexModel([("username", ASCENDING)], unique=True),
+        # The notifier finds who hears what by role (services/notification/contacts.py).
         IndexModel([("city", ASCENDING), ("role", ASCENDING), ("agency", ASCENDING)]),
     ],
-    "users": [IndexModel([("username", ASCENDING)], unique=True)],
     "refresh_tokens": [
         IndexModel([("user_id", ASCENDING)]),
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),

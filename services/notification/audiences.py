@@ -1,9 +1,13 @@
-"""Who hears what, and in which words.
+"""Who hears what, and in which words (docs/NOTIFICATIONS.md has the table).
 
 - The reporter, if they left an email address or phone number, on every step that matters to
   them (REPORTER_STATUSES), in their language, with the tracking link.
-- The liaison admins of each agency a report is forwarded to.
-- On an SLA breach: the head of the agency, the leaders and whoever the escalation names.
+- Staff, found in the city's users by role (`contacts`), on the events of STAFF_EVENTS:
+  report.forwarded: the liaison admins of each agency it went to; report.sla_breached: for a
+  forward deadline the leaders and operators, for an agency's follow-up or resolution target
+  the agency's heads and the leaders (plus whoever the escalation names); report.escalated:
+  the agency's heads; report.dispatched: the officers named; report.evidence_flagged: the
+  agency's admins; report.returned: the operators.
 (The leaders' daily digest is `services.notification.digest`; webhooks are `webhooks`.)
 
 Staff get the report through `privacy.staff_summary`, which withholds the identity of an
@@ -12,6 +16,7 @@ anonymous or confidential reporter.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,7 +31,7 @@ from aduan.infra.config import Settings
 from services.notification import contacts, privacy, templates
 from services.notification.contacts import Contact, normalize_phone
 from services.notification.sms import sms_enabled
-from services.notification.templates import Rendered
+from services.notification.templates import Rendered, ReportSummary
 
 REPORTER_STATUSES = frozenset({
     "submitted", "needs_review", "rejected", "forwarded", "referred", "accepted",
@@ -36,6 +41,9 @@ REPORTER_STATUSES = frozenset({
 KEY_STATUS = {"report.submitted": "submitted",
               **{key: status for status, key in EVENT_KEYS.items()}}
 ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+# Events only staff hear of (the reporter is told of status changes, not of these).
+STAFF_EVENTS = frozenset({"report.sla_breached", "report.escalated", "report.dispatched",
+                          "report.evidence_flagged", "report.returned"})
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,7 @@ class Planner:
 
     def anyone_hears(self, event_key: str, body: dict[str, Any]) -> bool:
         """False when `plan` would tell no one of this event, whatever its report says."""
-        if event_key in ("report.forwarded", "report.sla_breached"):
+        if event_key == "report.forwarded" or event_key in STAFF_EVENTS:
             return True
         status = body.get("status") or KEY_STATUS.get(event_key)
         return status is None or status in REPORTER_STATUSES
@@ -89,6 +97,14 @@ class Planner:
             notices += self.for_liaisons(body, report)
         elif event_key == "report.sla_breached":
             notices += self.for_escalation(body, report)
+        elif event_key == "report.escalated":
+            notices += self.for_heads(body, report)
+        elif event_key == "report.dispatched":
+            notices += self.for_officers(body, report)
+        elif event_key == "report.evidence_flagged":
+            notices += self.for_flagged_evidence(body, report)
+        elif event_key == "report.returned":
+            notices += self.for_operators(report)
         return _one_per_address(notices)
 
     # ---- names ---------------------------------------------------------------------------
@@ -106,7 +122,7 @@ class Planner:
 
     def for_reporter(self, event_key: str, body: dict[str, Any], report: dict[str, Any]
                      ) -> list[Notice]:
-        if event_key == "report.sla_breached":
+        if event_key in STAFF_EVENTS:
             return []
         status = event_status(event_key, body, report)
         if status not in REPORTER_STATUSES:
@@ -135,42 +151,102 @@ class Planner:
         for code in codes:
             if not isinstance(code, str):
                 continue
-            for contact in contacts.liaisons(self.db, report["city"], code):
-                lang = contact.language
-                name = self.agency_name(report["city"], code, lang)
-                summary = privacy.staff_summary(report, self.category_name(report, lang))
-                notices += self._to_staff(
-                    contact,
-                    lambda lang=lang, name=name, summary=summary: templates.render_agency_forwarded(
-                        lang, name, summary, tracking_link(self.settings, report)),
-                    templates.render_agency_forwarded_sms(lang, name, report["code"]))
+            found = contacts.liaisons(self.db, report["city"], code)
+            notices += self._tell(found, report, code, lambda lang, name, summary, link: (
+                templates.render_agency_forwarded(lang, name or "", summary, link),
+                templates.render_agency_forwarded_sms(lang, name or "", report["code"])))
         return notices
 
     def for_escalation(self, body: dict[str, Any], report: dict[str, Any]) -> list[Notice]:
         city = report["city"]
-        code = body.get("agency") if isinstance(body.get("agency"), str) else None
+        code = _agency_of(body)
+        kind = body.get("kind") if isinstance(body.get("kind"), str) else "follow_up"
         due = local_time(body.get("due_at"), city)
+        found = contacts.escalation(self.db, city, code, kind, body.get("escalate_to"))
+        return self._tell(found, report, code, lambda lang, name, summary, link: (
+            templates.render_sla_breach(lang, kind, name, due, summary, link),
+            templates.render_sla_breach_sms(lang, report["code"], name, due)))
+
+    def for_heads(self, body: dict[str, Any], report: dict[str, Any]) -> list[Notice]:
+        """report.escalated: an operator or the agency's admin asks its head to step in."""
+        code = _agency_of(body)
+        if code is None:
+            return []
+        note = body.get("note") if isinstance(body.get("note"), str) else None
+        by_role = body.get("by_role") if isinstance(body.get("by_role"), str) else None
+        found = contacts.heads(self.db, report["city"], code)
+        return self._tell(found, report, code, lambda lang, name, summary, link: (
+            templates.render_escalated(lang, name or code, note, by_role, summary, link),
+            templates.render_escalated_sms(lang, report["code"], name or code)))
+
+    def for_officers(self, body: dict[str, Any], report: dict[str, Any]) -> list[Notice]:
+        """report.dispatched: the officers the agency's admin assigned (new ones only: the
+        event names those this dispatch added)."""
+        code = _agency_of(body)
+        ids = body.get("officers") if isinstance(body.get("officers"), list) else []
+        found = contacts.officers(self.db, report["city"], code, ids)
+        return self._tell(found, report, code, lambda lang, name, summary, link: (
+            templates.render_dispatched(lang, name or str(code), summary, link),
+            templates.render_dispatched_sms(lang, report["code"], name or str(code))))
+
+    def for_flagged_evidence(self, body: dict[str, Any], report: dict[str, Any]
+                             ) -> list[Notice]:
+        """report.evidence_flagged: the agency's admins check an officer's resolution."""
+        code = _agency_of(body)
+        if code is None:
+            return []
+        officer = self._officer_name(report["city"], body.get("officer"))
+        reasons = [r for r in body.get("reasons") or [] if isinstance(r, str)]
+        found = contacts.liaisons(self.db, report["city"], code)
+        return self._tell(found, report, code, lambda lang, name, summary, link: (
+            templates.render_evidence_flagged(lang, name or code, officer, reasons, summary,
+                                              link),
+            templates.render_evidence_flagged_sms(lang, report["code"], name or code)))
+
+    def for_operators(self, report: dict[str, Any]) -> list[Notice]:
+        """report.returned: a postponed report is back in the operators' queue."""
+        found = contacts.operators(self.db, report["city"])
+        return self._tell(found, report, None, lambda lang, name, summary, link: (
+            templates.render_returned(lang, summary, link),
+            templates.render_returned_sms(lang, report["code"])))
+
+    def _officer_name(self, city: str, officer: Any) -> str | None:
+        """The event names the officer by user id ({id, name} is taken too)."""
+        if isinstance(officer, dict):
+            return officer.get("name") or None
+        if not isinstance(officer, str):
+            return None
+        user = self.db.users.find_one({"_id": officer, "city": city}, {"name": 1,
+                                                                       "username": 1})
+        return (user.get("name") or user.get("username")) if user else None
+
+    def _tell(self, found: list[Contact], report: dict[str, Any], code: str | None,
+              render: Callable[[str, str | None, ReportSummary, str], tuple[Rendered, str]]
+              ) -> list[Notice]:
+        """Each contact's email and SMS, in their language: `render(language, agency name,
+        what staff may read of the report, link)` gives (email, SMS text)."""
         notices = []
-        for contact in contacts.escalation(self.db, city, code, body.get("escalate_to")):
+        link = tracking_link(self.settings, report)
+        for contact in found:
             lang = contact.language
-            name = self.agency_name(city, code, lang) if code else None
+            name = self.agency_name(report["city"], code, lang) if code else None
             summary = privacy.staff_summary(report, self.category_name(report, lang))
-            notices += self._to_staff(
-                contact,
-                lambda lang=lang, name=name, summary=summary: templates.render_sla_breach(
-                    lang, body.get("kind", "follow_up"), name, due, summary,
-                    tracking_link(self.settings, report)),
-                templates.render_sla_breach_sms(lang, report["code"], name, due))
+            email, sms_text = render(lang, name, summary, link)
+            notices += self._to_staff(contact, email, sms_text)
         return notices
 
-    def _to_staff(self, contact: Contact, render_email, sms_text: str) -> list[Notice]:
+    def _to_staff(self, contact: Contact, email: Rendered, sms_text: str) -> list[Notice]:
         notices = []
         if contact.email:
-            notices.append(Notice(contact.role, "email", contact.email, email=render_email()))
+            notices.append(Notice(contact.role, "email", contact.email, email=email))
         phone = normalize_phone(contact.phone or "")
         if phone and sms_enabled(self.settings):
             notices.append(Notice(contact.role, "sms", phone, sms=sms_text))
         return notices
+
+
+def _agency_of(body: dict[str, Any]) -> str | None:
+    return body.get("agency") if isinstance(body.get("agency"), str) else None
 
 
 def _one_per_address(notices: list[Notice]) -> list[Notice]:

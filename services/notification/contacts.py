@@ -1,26 +1,31 @@
-"""Where staff can be reached.
+"""Where staff can be reached: the city's users (db.users, written only through the gateway's
+user API: gateway/users.py), each with a role, an agency for agency roles, and a name, email,
+phone and language. Disabled users hear nothing. Who hears what is derived from the roles:
 
-Two sources, both optional:
-- on an agency (`agencies`, `_id` "city:CODE"): `liaison_emails` (list of addresses of its
-  liaison admins), `head_email`, `head_phone`, `head_language` ("id" or "en");
-- the `staff_contacts` collection, one document per person and role:
-      {_id, city: "padang", role: "leader" | "agency_head" | "agency_admin" | "operator" | ...,
-       agency: "DLH" or null, name, email, phone, language: "id" | "en", active: true}
-  `agency` is null for city-wide roles; a leader with an agency hears only about that agency.
-  `active: false` silences a contact without deleting it.
+- liaisons of an agency: its active agency admins;
+- heads of an agency: its active agency heads;
+- leaders: the city-wide leaders (with an agency, that agency's heads too: a head is a leader
+  scoped to one agency);
+- operators: the city's operators;
+- officers: named officers of an agency (the ones a report was dispatched to).
+
+External contacts (a vertical body's complaints desk) live in the catalogue (agency `contact`)
+and are not staff: no audience reads them.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from pymongo.database import Database
 
+from aduan.domain.contact_details import normalize_phone as normalize_phone  # re-exported
 from aduan.domain.status_names import language_of
 
 HEAD_ROLES = frozenset({"head", "head_of_agency", "agency_head"})
+_FIELDS = {"role": 1, "agency": 1, "name": 1, "email": 1, "phone": 1, "language": 1}
 
 
 @dataclass(frozen=True)
@@ -30,35 +35,27 @@ class Contact:
     phone: str | None = None
     language: str = "id"
     agency: str | None = None
+    name: str | None = None
+    user_id: str | None = None
 
 
-def normalize_phone(number: str) -> str | None:
-    """E.164-style "+62812..." for Indonesian numbers written 0812..., 62812... or +62 812-...;
-    None when it is no phone number at all."""
-    digits = re.sub(r"[\s-]", "", number)
-    if digits.startswith("+"):
-        rest = digits[1:]
-    elif digits.startswith("0"):
-        rest = "62" + digits[1:]
-    else:
-        rest = digits
-    return f"+{rest}" if rest.isdigit() and 8 <= len(rest) <= 15 else None
-
-
-def _from_staff(doc: dict[str, Any]) -> Contact:
+def _contact(doc: dict[str, Any]) -> Contact:
     return Contact(role=doc.get("role", ""), email=doc.get("email") or None,
                    phone=doc.get("phone") or None, language=language_of(doc.get("language")),
-                   agency=doc.get("agency"))
+                   agency=doc.get("agency"), name=doc.get("name"), user_id=doc.get("_id"))
+
+
+def _users(db: Database, query: dict[str, Any]) -> list[Contact]:
+    active = {**query, "disabled": {"$ne": True}}
+    return [_contact(doc) for doc in db.users.find(active, _FIELDS).sort("username", 1)]
 
 
 def staff(db: Database, city: str, role: str, agency: str | None = None) -> list[Contact]:
-    """Active staff contacts of a role in a city; with `agency`, those of that agency plus the
-    city-wide ones of the role (agency null)."""
+    """Active users of a role in a city; with `agency`, only that agency's."""
     query: dict[str, Any] = {"city": city, "role": role}
     if agency is not None:
-        query["agency"] = {"$in": [agency, None]}
-    return [_from_staff(doc) for doc in db.staff_contacts.find(query)
-            if doc.get("active", True)]
+        query["agency"] = agency
+    return _users(db, query)
 
 
 def agency_doc(db: Database, city: str, code: str) -> dict[str, Any] | None:
@@ -66,38 +63,44 @@ def agency_doc(db: Database, city: str, code: str) -> dict[str, Any] | None:
 
 
 def liaisons(db: Database, city: str, code: str) -> list[Contact]:
-    agency = agency_doc(db, city, code) or {}
-    listed = [Contact(role="agency_admin", email=address, agency=code)
-              for address in agency.get("liaison_emails") or [] if isinstance(address, str)]
-    people = [c for c in staff(db, city, "agency_admin", code) if c.agency == code]
-    return listed + people
+    """The agency's admins: they receive its reports."""
+    return staff(db, city, "agency_admin", code)
 
 
-def heads(db: Database, city: str, code: str) -> list[Contact]:
-    agency = agency_doc(db, city, code) or {}
-    found = []
-    if agency.get("head_email") or agency.get("head_phone"):
-        found.append(Contact(role="agency_head", email=agency.get("head_email") or None,
-                             phone=agency.get("head_phone") or None,
-                             language=language_of(agency.get("head_language")), agency=code))
-    found += [c for c in staff(db, city, "agency_head", code) if c.agency == code]
-    return found
+def heads(db: Database, city: str, code: str | None = None) -> list[Contact]:
+    """The head(s) of the agency; without `code`, the heads of every agency of the city."""
+    return staff(db, city, "agency_head", code)
 
 
 def leaders(db: Database, city: str, agency: str | None = None) -> list[Contact]:
-    """City-wide leaders, and with `agency` also the leaders watching that agency only."""
-    if agency is None:
-        return [c for c in staff(db, city, "leader") if c.agency is None]
-    return staff(db, city, "leader", agency)
+    """The city-wide leaders, and with `agency` also that agency's heads."""
+    found = staff(db, city, "leader")
+    return found + heads(db, city, agency) if agency else found
 
 
-def escalation(db: Database, city: str, agency: str | None,
-               escalate_to: list[dict[str, Any]] | None) -> list[Contact]:
-    """Who hears of an SLA breach: always the head of the agency and the leaders, plus whoever
-    the routing service named in `escalate_to` ([{role, agency}])."""
-    found = leaders(db, city, agency)
-    if agency:
-        found += heads(db, city, agency)
+def operators(db: Database, city: str) -> list[Contact]:
+    return staff(db, city, "operator")
+
+
+def officers(db: Database, city: str, agency: str | None, ids: Iterable[Any]) -> list[Contact]:
+    """Those of `ids` who are active officers of the agency (an id of anyone else is ignored:
+    a dispatch names officers of the dispatching agency only)."""
+    wanted = [i for i in ids if isinstance(i, str)]
+    if not wanted or not agency:
+        return []
+    return _users(db, {"_id": {"$in": wanted}, "city": city, "role": "officer",
+                       "agency": agency})
+
+
+def escalation(db: Database, city: str, agency: str | None, kind: str | None = None,
+               escalate_to: list[dict[str, Any]] | None = None) -> list[Contact]:
+    """Who hears of an SLA breach. The city missed forwarding (`kind` "forward", or no agency):
+    the leaders and the operators. An agency missed its follow-up or resolution: its heads and
+    the leaders. Plus whoever the routing service named in `escalate_to` ([{role, agency}])."""
+    if kind == "forward" or not agency:
+        found = leaders(db, city) + operators(db, city)
+    else:
+        found = heads(db, city, agency) + leaders(db, city)
     for target in escalate_to or []:
         if not isinstance(target, dict) or not isinstance(target.get("role"), str):
             continue
@@ -105,9 +108,9 @@ def escalation(db: Database, city: str, agency: str | None,
         if role in HEAD_ROLES:
             found += heads(db, city, target_agency) if target_agency else []
         elif role == "leader":
-            found += leaders(db, city, target_agency)
+            found += leaders(db, city)
+        elif role == "operator":
+            found += operators(db, city)
         elif role == "agency_admin" and target_agency:
             found += liaisons(db, city, target_agency)
-        else:
-            found += staff(db, city, role, target_agency)
     return found

@@ -5,9 +5,10 @@
     python -m services.notification.digest --loop                  # send every day at
                                                                    # ADUAN_DIGEST_HOUR, local time
 
-Every city-wide leader (staff_contacts, role "leader", agency null) gets one email with a row
-per agency of the city; a leader tied to an agency gets that agency's row. A digest goes out
-once per (city, local day, leader): running the command again sends nothing twice.
+Every leader of the city (a user with role "leader") gets one email with a row per agency of
+the city; the head of an agency (role "agency_head", a leader scoped to it) gets its row. A
+digest goes out once per (city, local day, leader): running the command again sends nothing
+twice.
 
 The figures are `aduan.domain.figures.agency_digest`'s (the same stages and overdue rule as
 the statistics API, the staff lists and the SLA sweep): the agency's own stage (not yet
@@ -100,7 +101,7 @@ class Digest:
         moment = now or datetime.now(UTC)
         day = local_day(city, moment)
         run = DigestRun(city, day)
-        leaders = contacts.staff(self.db, city, "leader")
+        leaders = contacts.leaders(self.db, city) + contacts.heads(self.db, city)
         if not leaders:
             return run
         figures = self.compose(city, moment)

@@ -24,6 +24,12 @@ WITHHELD = {
                      "en": "withheld (confidential report)"},
 }
 UNNAMED = {"id": "tanpa nama", "en": "not given"}
+ROLE_NAMES = {
+    "operator": {"id": "operator", "en": "an operator"},
+    "agency_admin": {"id": "admin instansi", "en": "the agency's admin"},
+    "officer": {"id": "petugas lapangan", "en": "a field officer"},
+    "leader": {"id": "pimpinan", "en": "a leader"},
+}
 
 
 @dataclass(frozen=True)
@@ -157,14 +163,19 @@ def render_agency_forwarded_sms(language: str, agency: str, code: str) -> str:
 def render_sla_breach(language: str, kind: str, agency: str | None, due: str,
                       report: ReportSummary, link: str) -> Rendered:
     """To the head of agency, leaders (and whoever the escalation names): a deadline passed.
-    `kind` is `forward` (the city did not forward in time) or `follow_up` (the agency did not
-    follow up in time)."""
+    `kind` is `forward` (the city did not forward in time), `follow_up` (the agency gave the
+    reporter no response in time) or `resolution` (the agency did not resolve it in time)."""
     lang = language_of(language)
     who = agency or {"id": "instansi", "en": "the agency"}[lang]
     if kind == "forward":
         what = {"id": f"Laporan {report.code} belum diteruskan ke instansi hingga batas waktu "
                       f"{due}.",
                 "en": f"Report {report.code} was not forwarded to an agency by its deadline, "
+                      f"{due}."}[lang]
+    elif kind == "resolution":
+        what = {"id": f"{who} belum menyelesaikan laporan {report.code} hingga target "
+                      f"penyelesaian {due}.",
+                "en": f"{who} did not resolve report {report.code} by its resolution target, "
                       f"{due}."}[lang]
     else:
         what = {"id": f"{who} belum menindaklanjuti laporan {report.code} hingga batas waktu "
@@ -182,6 +193,92 @@ def render_sla_breach_sms(language: str, code: str, agency: str | None, due: str
     label = f" ({agency})" if agency else ""
     return {"id": f"Aduan: batas waktu laporan {code}{label} terlewati ({due}).",
             "en": f"Aduan: deadline of report {code}{label} missed ({due})."}[
+        language_of(language)]
+
+
+def render_escalated(language: str, agency: str, note: str | None, by_role: str | None,
+                     report: ReportSummary, link: str) -> Rendered:
+    """To the head of an agency: an operator or the agency's admin escalated a report."""
+    lang = language_of(language)
+    who = ROLE_NAMES.get(by_role or "", {}).get(lang) or {"id": "petugas", "en": "staff"}[lang]
+    subject = {"id": f"Eskalasi laporan {report.code} ({agency})",
+               "en": f"Report {report.code} escalated ({agency})"}[lang]
+    intro = {"id": f"Laporan {report.code} untuk {agency} dieskalasikan kepada Anda oleh {who}.",
+             "en": f"Report {report.code} for {agency} was escalated to you by {who}."}[lang]
+    paragraphs = [intro]
+    if note:
+        paragraphs.append({"id": "Catatan", "en": "Note"}[lang] + f":\n{note}")
+    return _render(lang, subject, [*paragraphs, *_summary_paragraphs(lang, report)],
+                   (STAFF_LINK_LABEL[lang], link))
+
+
+def render_escalated_sms(language: str, code: str, agency: str) -> str:
+    return {"id": f"Aduan: laporan {code} ({agency}) dieskalasikan kepada Anda.",
+            "en": f"Aduan: report {code} ({agency}) was escalated to you."}[language_of(language)]
+
+
+def render_dispatched(language: str, agency: str, report: ReportSummary, link: str
+                      ) -> Rendered:
+    """To a field officer: their agency's admin assigned them a report."""
+    lang = language_of(language)
+    subject = {"id": f"Tugas baru: laporan {report.code}",
+               "en": f"New task: report {report.code}"}[lang]
+    intro = {"id": f"{agency} menugaskan Anda menangani laporan {report.code}. Kunjungi lokasi, "
+                   "catat perkembangannya dan selesaikan dengan foto bukti di halaman Tugas.",
+             "en": f"{agency} assigned you report {report.code}. Visit the place, record the "
+                   "progress and resolve it with evidence photos on the Tasks page."}[lang]
+    return _render(lang, subject, [intro, *_summary_paragraphs(lang, report)],
+                   (STAFF_LINK_LABEL[lang], link))
+
+
+def render_dispatched_sms(language: str, code: str, agency: str) -> str:
+    return {"id": f"Aduan: tugas baru dari {agency}: laporan {code}.",
+            "en": f"Aduan: new task from {agency}: report {code}."}[language_of(language)]
+
+
+def render_evidence_flagged(language: str, agency: str, officer: str | None,
+                            reasons: Sequence[str], report: ReportSummary, link: str
+                            ) -> Rendered:
+    """To an agency's admins: an officer's evidence photos did not pass the photo checks."""
+    lang = language_of(language)
+    by = officer or {"id": "petugas", "en": "an officer"}[lang]
+    subject = {"id": f"Periksa bukti penyelesaian laporan {report.code}",
+               "en": f"Check the resolution evidence of report {report.code}"}[lang]
+    intro = {"id": f"Foto bukti penyelesaian laporan {report.code} oleh {by} ({agency}) tidak "
+                   "lolos pemeriksaan foto (waktu pengambilan atau lokasi). Mohon periksa "
+                   "sebelum laporan dianggap selesai.",
+             "en": f"The evidence photos with which {by} ({agency}) resolved report "
+                   f"{report.code} did not pass the photo checks (time taken or place). Please "
+                   "check them before the report counts as done."}[lang]
+    paragraphs = [intro]
+    if reasons:
+        paragraphs.append({"id": "Alasan", "en": "Reasons"}[lang] + ": " + ", ".join(reasons))
+    return _render(lang, subject, [*paragraphs, *_summary_paragraphs(lang, report)],
+                   (STAFF_LINK_LABEL[lang], link))
+
+
+def render_evidence_flagged_sms(language: str, code: str, agency: str) -> str:
+    return {"id": f"Aduan: bukti penyelesaian laporan {code} ({agency}) perlu diperiksa.",
+            "en": f"Aduan: resolution evidence of report {code} ({agency}) needs checking."}[
+        language_of(language)]
+
+
+def render_returned(language: str, report: ReportSummary, link: str) -> Rendered:
+    """To the operators: a postponed report's date has passed; it is back in their queue."""
+    lang = language_of(language)
+    subject = {"id": f"Laporan {report.code} kembali ke antrean",
+               "en": f"Report {report.code} is back in the queue"}[lang]
+    intro = {"id": f"Penundaan laporan {report.code} sudah berakhir. Laporan ini kembali ke "
+                   "antrean operator untuk diteruskan ke instansi.",
+             "en": f"Report {report.code} was postponed and its date has passed. It is back "
+                   "in the operators' queue to be forwarded to an agency."}[lang]
+    return _render(lang, subject, [intro, *_summary_paragraphs(lang, report)],
+                   (STAFF_LINK_LABEL[lang], link))
+
+
+def render_returned_sms(language: str, code: str) -> str:
+    return {"id": f"Aduan: laporan {code} kembali ke antrean operator.",
+            "en": f"Aduan: report {code} is back in the operators' queue."}[
         language_of(language)]
 
 

@@ -54,12 +54,21 @@ def db():
     # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     database.agencies.insert_one({"_id": "depok:DLH", "city": "depok", "code": "DLH",
                                   "name_id": "Dinas Lingkungan Hidup",
-                                  "name_en": "Environment Agency",
-                                  "liaison_emails": [LIAISON]})
+                                  "name_en": "Environment Agency"})
+    database.users.insert_one(user("u-liaison", "agency_admin", "DLH", email=LIAISON))
     # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     database.categories.insert_one({"_id": "depok:waste", "city": "depok", "code": "waste",
                                     "name_id": "Sampah", "name_en": "Waste"})
     return database
+
+
+def user(user_id: str, role: str, agency: str | None = None, city: str = "depok",
+         **contact) -> dict:
+    """A user as POST /users stores it (gateway/users.py), written straight into the fake: the
+    notifier reads users, it does not create them, and no test needs their passwords."""
+    return {"_id": user_id, "username": user_id, "role": role, "city": city, "agency": agency,
+            "name": None, "email": None, "phone": None, "language": "id", "disabled": False,
+            **contact}
 
 
 def _notifier(db, email=None, sms=None) -> Notifier:
@@ -229,12 +238,12 @@ def test_a_deleted_subscription_cancels_its_delivery(db):
 # ---- the digest ------------------------------------------------------------------------------
 
 def test_the_digest_goes_to_each_leader_once_a_day(db):
-    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
-    db.staff_contacts.insert_many([
-        {"_id": "l1", "city": "depok", "role": "leader", "agency": None,
-         "email": "walikota@depok.example.go.id", "language": "en"},
-        {"_id": "l2", "city": "depok", "role": "leader", "agency": "PUPR",
-         "email": "asisten@depok.example.go.id", "language": "id"},
+    # Users as the user API stores them (see `user`): a leader, the heads of DLH and PUPR.
+    db.users.insert_many([
+        user("l1", "leader", email="walikota@depok.example.go.id", language="en"),
+        user("l2", "agency_head", "PUPR", email="kepala.pupr@depok.example.go.id"),
+        user("l4", "agency_head", "DLH", email="kepala.dlh@depok.example.go.id"),
+        user("l3", "leader", email="mantan@depok.example.go.id", disabled=True),
     ])
     # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
     db.reports.insert_one(_report(status="forwarded", agencies=[
@@ -243,23 +252,24 @@ def test_the_digest_goes_to_each_leader_once_a_day(db):
     email = FakeEmail()
     digest = Digest(SETTINGS, db, email)
     run = digest.send("depok", NOW)
-    assert (run.sent, run.skipped, run.failed) == (2, 0, 0)
+    assert (run.sent, run.skipped, run.failed) == (3, 0, 0)
     [to_mayor] = email.to("walikota@depok.example.go.id")
     assert to_mayor.subject == f"Aduan daily digest for Kota Depok, {run.day}"
     assert "Environment Agency (DLH)\nNot yet accepted: 1\nAccepted / in progress: 0" \
         in to_mayor.text
     assert "Overdue: 1" in to_mayor.text
-    [to_assistant] = email.to("asisten@depok.example.go.id")
-    assert "(DLH)" not in to_assistant.text
+    [to_head] = email.to("kepala.dlh@depok.example.go.id")
+    assert "Dinas Lingkungan Hidup (DLH)\nBelum diterima: 1" in to_head.text
+    [to_other_head] = email.to("kepala.pupr@depok.example.go.id")  # no PUPR row in this fake
+    assert "(DLH)" not in to_other_head.text
     again = digest.send("depok", NOW + timedelta(minutes=5))
-    assert (again.sent, again.skipped) == (0, 2)
-    assert len(email.sent) == 2
+    assert (again.sent, again.skipped) == (0, 3)
+    assert len(email.sent) == 3
 
 
 def test_a_digest_that_failed_is_sent_on_the_next_run(db):
-    # A unit test over the in-memory fake (tests/fakes.py): it holds what earlier steps left.
-    db.staff_contacts.insert_one({"_id": "l1", "city": "depok", "role": "leader",
-                                  "agency": None, "email": "walikota@depok.example.go.id"})
+    # A user as the user API stores it (see `user`).
+    db.users.insert_one(user("l1", "leader", email="walikota@depok.example.go.id"))
     email = FakeEmail(DeliveryFailed("SMTP unreachable: ConnectionRefusedError"))
     digest = Digest(SETTINGS, db, email)
     assert digest.send("depok", NOW).failed == 1

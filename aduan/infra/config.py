@@ -77,9 +77,14 @@ class Settings:
     city_margin_m: float = 500.0
     # How far the photo's GPS position may be from the location the reporter claims.
     claimed_location_max_m: float = 1000.0
-    # Largest Hamming distance between two photos' 64-bit perceptual hashes that links them as
-    # possible duplicates (at most 3: the lookup's pigeonhole guarantee, see verification docs).
-    duplicate_max_distance: int = 3
+    # Largest Hamming distance between two photos' 64-bit equalised perceptual hashes that
+    # links them as possible duplicates (at most 7: the look-up's pigeonhole guarantee, see
+    # docs/verification.md; plain dHashes are compared up to 3).
+    duplicate_max_distance: int = 7
+    # Reports of the same category this close (metres) and this recent (hours) are listed to
+    # operators as possible duplicates (0 m: no such look-up).
+    place_duplicate_radius_m: float = 50.0
+    place_duplicate_window_h: float = 72.0
     # Decode HEIC/HEIF photos (pi-heif: LGPL libheif + libde265, no GPL encoder).
     heif_enabled: bool = True
     # Per-city verification policy overrides: JSON text, or @/path/to/file.json.
@@ -120,11 +125,17 @@ class Settings:
     # Service levels in working days (per-category overrides live in the catalogue).
     sla_forward_days: int = 3
     sla_follow_up_days: int = 5
+    # A category without its own resolution target (catalogue `sla.resolution_days`).
+    sla_resolution_days: int = 10
     auto_close_days: int = 10
     # holidays-package categories that close government offices: public days and cuti bersama.
     holiday_categories: str = "public,government"
     sla_sweep_interval_s: float = 60.0
     max_evidence_bytes: int = 10 * 1024 * 1024
+    # Agencies' evidence photos: taken at most this far from the report's location and this
+    # long before the resolution, else the assignment is flagged for the agency's admins.
+    evidence_max_distance_m: float = 300.0
+    evidence_max_age_hours: float = 24.0
     # Comments on one report (all authors), and photos among them; then 422 comment_limit.
     comments_per_report: int = 200
     comment_photos_per_report: int = 30

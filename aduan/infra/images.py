@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from aduan.infra.phash import dhash
+from aduan.infra.phash import dhash, equalised_dhash
 
 PUBLIC_MAX_SIDE = 2048
 # A large JPEG is decoded at a reduced DCT scale (1/2, 1/4, 1/8) as long as its longest side
@@ -52,6 +52,7 @@ class Rendition:
     width: int
     height: int
     dhash: int  # perceptual hash of the upright picture, for duplicate detection
+    equalised_dhash: int | None = None  # the same of its equalised grey levels
 
 
 def draft_scale(width: int, height: int) -> int:
@@ -133,6 +134,7 @@ def render(image: Image.Image) -> Rendition:
         width=picture.width,
         height=picture.height,
         dhash=dhash(thumbnail),
+        equalised_dhash=equalised_dhash(thumbnail),
     )
 
 

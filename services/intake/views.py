@@ -90,8 +90,9 @@ def report_view(
     return view
 
 
-def staff_view(report: dict[str, Any], base_url: str, principal: Principal
-               ) -> dict[str, Any]:
+def staff_view(report: dict[str, Any], base_url: str, principal: Principal,
+               statuses: dict[str, str] | None = None) -> dict[str, Any]:
+    """`statuses`: the status now of the reports listed as possible duplicates, by id."""
     view = _base(report, base_url)
     view["id"] = report["_id"]
     view["history"] = _history(report, with_actors=True)
@@ -104,6 +105,11 @@ def staff_view(report: dict[str, Any], base_url: str, principal: Principal
     view["triage"] = bool(report.get("triage"))
     view["reporter"] = report.get("reporter") if staff_see_reporter(report, principal.role) \
         else None
+    # Other reports of the city, which agency staff may not know of; the city's staff decide.
+    if not principal.is_agency:
+        view["possible_duplicates"] = [
+            {**entry, "status": (statuses or {}).get(entry["report_id"])}
+            for entry in report.get("possible_duplicates") or []]
     return view
 
 

@@ -47,5 +47,6 @@ def examine_photo(
         reasons = policy.active([*reasons, "screenshot"])
     rendition = render(image)
     document = {**metadata.as_doc(), "format": image_format, "width": width, "height": height,
-                "dhash": f"{rendition.dhash:016x}"}
+                "dhash": f"{rendition.dhash:016x}",
+                "edhash": f"{rendition.equalised_dhash:016x}"}
     return PhotoFinding(reasons, document, rendition)

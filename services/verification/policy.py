@@ -49,7 +49,9 @@ DEFAULT_ACTIONS: dict[str, str] = {
     "possible_duplicate": FLAG,
 }
 REASONS = frozenset(DEFAULT_ACTIONS)
-MAX_DUPLICATE_DISTANCE = 3  # four 16-bit chunks of a 64-bit hash: pigeonhole up to 3
+# Four 16-bit chunks of a 64-bit hash, each looked up with its one-bit neighbours: pigeonhole
+# up to 7 (services/verification/duplicates.py).
+MAX_DUPLICATE_DISTANCE = 7
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,16 @@ commits the verdict through the lifecycle (`plan_judgement`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo.database import Database
 
 from aduan.domain.lifecycle import ACTIONS, Actor, plan_judgement
+from aduan.domain.nearby import Nearness, near_by_place, possible_duplicates
 from aduan.infra import metrics
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
@@ -20,8 +22,9 @@ from aduan.infra.photo_copies import publish_copies
 from aduan.infra.reports import Reports
 from aduan.infra.storage import ObjectStore
 from aduan.web.errors import PermanentError
-from services.verification.duplicates import DuplicateMatch, find_duplicate, remember
+from services.verification.duplicates import DuplicateMatch, PhotoHash, find_duplicate, remember
 from services.verification.judge import PhotoFinding, examine_photo
+from services.verification.places import place_candidates, report_brief
 from services.verification.policy import Policy, load_policies
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,8 @@ class Verifier:
         self.db = db
         self.store = store
         self.reports = Reports(db, publisher)
+        self.nearness = Nearness(settings.place_duplicate_radius_m,
+                                 timedelta(hours=settings.place_duplicate_window_h))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Verifier:
@@ -72,7 +77,7 @@ class Verifier:
                                 self.settings.max_image_pixels, self.formats)
         match = None
         if finding.rendition is not None:
-            value = finding.rendition.dhash
+            value = PhotoHash(finding.rendition.dhash, finding.rendition.equalised_dhash)
             if policy.enabled("possible_duplicate"):
                 match = find_duplicate(self.db, report["city"], value, report["created_at"],
                                        report["_id"], policy.duplicate_max_distance)
@@ -111,6 +116,9 @@ class Verifier:
         plan = plan_judgement(report, outcome, started_at, reasons=all_reasons, flags=all_flags,
                               photos=photos,
                               duplicate=duplicate.as_doc() if duplicate else None)
+        # Stored with the verdict, in the same write: once a report is judged, its list is known.
+        plan = dataclasses.replace(plan, set={
+            **plan.set, "possible_duplicates": self._possible_duplicates(report, duplicate)})
         updated, events = self.reports.write(report, plan, SYSTEM, datetime.now(UTC),
                                              correlation_id)
         if updated is None:
@@ -122,6 +130,15 @@ class Verifier:
         if duplicate is not None:
             metrics.verification_duplicates.inc()
         self.reports.publish(report["_id"], events)
+
+
+    def _possible_duplicates(self, report: dict[str, Any], photo_match: DuplicateMatch | None
+                             ) -> list[dict[str, Any]]:
+        by_place = near_by_place(report, place_candidates(self.db, report, self.nearness),
+                                 self.nearness) if report.get("category") else []
+        original = report_brief(self.db, photo_match.report_id) if photo_match else None
+        return possible_duplicates(report, by_place,
+                                   photo_match.as_doc() if photo_match else None, original)
 
 
 def _verifier(settings: Settings):

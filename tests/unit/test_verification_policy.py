@@ -64,7 +64,7 @@ def test_policies_can_come_from_a_file(tmp_path):
         ('{"padang": {"checks": {"corrupt_image": "review"}}}', "always rejects"),
         ('{"padang": {"checks": {"too_many_pixels": "off"}}}', "always rejects"),
         ('{"padang": {"max_age_hours": -1}}', "padang"),
-        ('{"padang": {"duplicate_max_distance": 4}}', "padang"),
+        ('{"padang": {"duplicate_max_distance": 8}}', "padang"),
         ('{"padang": {"max_agee_hours": 3}}', "padang"),
         ('{"padang": ', "not readable JSON"),
         ('["padang"]', "JSON object"),
@@ -78,7 +78,7 @@ def test_a_bad_policy_fails_at_start_with_a_clear_message(text, problem):
 
 def test_duplicate_distance_beyond_the_pigeonhole_guarantee_is_refused():
     with pytest.raises(PolicyError, match="duplicate_max_distance"):
-        load_policies(Settings(duplicate_max_distance=5))
+        load_policies(Settings(duplicate_max_distance=8))
 
 
 def test_the_policy_is_read_from_the_environment(monkeypatch):

@@ -123,6 +123,10 @@ const TEXTS = {
   r_possible_duplicate: ["Mungkin duplikat", "Possible duplicate"],
   r_capture_time_missing: ["Tanpa waktu foto", "No capture time"],
   r_future_capture_time: ["Waktu foto di masa depan", "Capture time in the future"],
+  possible_duplicates: ["Mungkin laporan yang sama", "Possible duplicates"],
+  pd_place: ["lokasi dekat, kategori sama", "nearby, same category"],
+  pd_photo: ["foto mirip", "similar photo"],
+  pd_mark: ["Tandai duplikat dari laporan ini", "Mark as duplicate of this"],
 };
 // Statuses and Kiniko stages are named by the server (aduan/domain/status_names.py, served at
 // /names.json): loadNames() fetches them once, before the first page is drawn.

@@ -193,6 +193,31 @@ function responseForm(code, reload) {
     field(t("response_text"), text), send);
 }
 
+// Earlier open reports found near this one (same category) or with a similar photo, by the
+// verification worker; one click marks this report a duplicate of one of them.
+const CLOSED = ["closed", "archived", "duplicate", "rejected"];
+function possibleDuplicatesBox(code, report, workflow, reload) {
+  const listed = report.possible_duplicates || [];
+  if (!listed.length) return null;
+  const canMark = (workflow.actions || []).some((a) => a.name === "duplicate");
+  return h("section", { class: "card", id: "possible-duplicates" },
+    h("h2", {}, t("possible_duplicates")),
+    h("ul", {}, ...listed.map((d) => {
+      const mark = h("button", { type: "button", "data-of": d.code }, t("pd_mark"));
+      mark.addEventListener("click", () => busy(mark, async () => {
+        await staffCall(`/reports/${encodeURIComponent(code)}/actions/duplicate`,
+          { method: "POST", json: { of: d.code } });
+        flash(`${t("done_action")}: ${t("a_duplicate")}`);
+        reload();
+      }));
+      return h("li", { "data-code": d.code }, codeLink(d),
+        ` · ${d.reasons.map((r) => t(`pd_${r}`)).join(", ")}`,
+        d.distance_m != null ? ` · ${Math.round(d.distance_m)} m` : "",
+        d.status ? ` · ${term("st", d.status)}` : "", " ",
+        canMark && !CLOSED.includes(d.status) ? mark : null);
+    })));
+}
+
 export async function staffReportPage(code) {
   const holder = h("div", { id: "staff-report" });
   mount(h("p", {}, h("a", { href: homeOf((staff() || {}).user) }, `← ${t("back")}`)), holder);
@@ -226,6 +251,7 @@ export async function staffReportPage(code) {
           ? verification.reasons.map((r) => term("r", r)).join(", ") : "—"),
         workflow.triage_reason ? h("p", { class: "muted" }, `triage: ${workflow.triage_reason}`)
           : null),
+      possibleDuplicatesBox(code, report, workflow, load) || "",
       h("section", { class: "card" }, h("h2", {}, t("agencies")),
         workflow.agencies.length ? h("ul", {}, ...workflow.agencies.map((a) => h("li", {},
           `${a.code} — ${term("st", a.status)}`, a.due_at ? h("span", {

@@ -1,0 +1,98 @@
+"""Possible duplicates of a report: earlier open reports of the same category close by (place),
+or with a near-identical photo (photo). Operators see them on the report's page and may mark
+the report a duplicate of one in one click; nothing is decided here.
+
+Pure: the verification worker reads the candidates (an indexed box around the place,
+services/verification/places.py) and the photo match, and stores what `possible_duplicates`
+returns with its verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from aduan.domain.geo import EARTH_RADIUS_M
+from aduan.domain.lifecycle import TERMINAL
+
+METRES_PER_DEGREE = 2 * math.pi * EARTH_RADIUS_M / 360
+# Nobody works on these any more: a duplicate of one would be lost with it.
+CLOSED = TERMINAL | {"rejected"}
+MAX_LISTED = 10
+
+
+@dataclass(frozen=True)
+class Nearness:
+    radius_m: float
+    window: timedelta
+
+    @property
+    def enabled(self) -> bool:
+        return self.radius_m > 0 and self.window > timedelta(0)
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    dlat, dlon = math.radians(lat2 - lat1), math.radians(lon2 - lon1)
+    a = (math.sin(dlat / 2) ** 2
+         + math.cos(math.radians(lat1)) * math.cos(math.radians(lat2)) * math.sin(dlon / 2) ** 2)
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(a, 1.0)))
+
+
+def bounding_box(lat: float, lon: float, radius_m: float
+                 ) -> tuple[float, float, float, float]:
+    """(min lat, max lat, min lon, max lon) of a box holding every point within `radius_m`."""
+    dlat = radius_m / METRES_PER_DEGREE
+    dlon = dlat / max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-6)
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def window_start(report: dict[str, Any], nearness: Nearness) -> datetime:
+    return report["created_at"] - nearness.window
+
+
+def near_by_place(report: dict[str, Any], candidates: list[dict[str, Any]],
+                  nearness: Nearness) -> list[dict[str, Any]]:
+    """The candidates that are earlier open reports of the report's city and category, made
+    within the window before it and within the radius, nearest first."""
+    here = report["location"]
+    since = window_start(report, nearness)
+    found = []
+    for other in candidates:
+        if (other["_id"] == report["_id"] or other.get("city") != report["city"]
+                or other.get("category") != report["category"]
+                or other.get("status") in CLOSED
+                or not since <= other["created_at"] < report["created_at"]):
+            continue
+        where = other["location"]
+        metres = distance_m(here["lat"], here["lon"], where["lat"], where["lon"])
+        if metres <= nearness.radius_m:
+            found.append((metres, other["created_at"], other))
+    found.sort(key=lambda item: (item[0], item[1]))
+    return [{"code": other["code"], "report_id": other["_id"], "distance_m": round(metres, 1),
+             "reasons": ["place"]} for metres, _, other in found]
+
+
+def possible_duplicates(report: dict[str, Any], by_place: list[dict[str, Any]],
+                        by_photo: dict[str, Any] | None, photo_original: dict[str, Any] | None
+                        ) -> list[dict[str, Any]]:
+    """The list stored on the report: the photo match first (`by_photo`: {report_id, code,
+    distance}; `photo_original`: that report, if it still exists), then the place matches;
+    a report found both ways appears once, with both reasons."""
+    listed: list[dict[str, Any]] = []
+    if (by_photo is not None and photo_original is not None
+            and photo_original.get("status") not in CLOSED
+            and photo_original.get("city") == report["city"]):
+        here, there = report["location"], photo_original["location"]
+        listed.append({"code": by_photo["code"], "report_id": by_photo["report_id"],
+                       "distance_m": round(distance_m(here["lat"], here["lon"], there["lat"],
+                                                      there["lon"]), 1),
+                       "reasons": ["photo"], "photo_distance": by_photo["distance"]})
+    for entry in by_place:
+        same = next((e for e in listed if e["report_id"] == entry["report_id"]), None)
+        if same is not None:
+            same["reasons"].append("place")
+        else:
+            listed.append(entry)
+    return listed[:MAX_LISTED]

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from aduan.infra.config import Settings
-from tools.devstack import DEV, HTTP_SERVICES, ROOT, WORKERS
+from tools.devstack import DEV, HTTP_SERVICES, ROOT, SCHEDULED, TEST, WORKERS
 
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 PROMETHEUS_CONFIG = ROOT / "deploy" / "prometheus" / "prometheus.yml"
@@ -27,7 +27,7 @@ INFRASTRUCTURE = {"mongo", "minio", "rabbitmq", "mailpit", "prometheus", "grafan
 EXPECTED_SERVICES = INFRASTRUCTURE | {
     "gateway", "intake", "verification", "routing", "notification",
     "verification-worker", "routing-worker", "notification-worker", "webhook-dispatcher",
-    "outbox-relay", "routing-sweep",
+    "outbox-relay", "routing-sweep", "notification-digest",
 }
 ADUAN_SERVICES = EXPECTED_SERVICES - INFRASTRUCTURE
 EXPECTED_VOLUMES = {"mongo-data", "minio-data", "rabbitmq-data", "prometheus-data", "grafana-data"}
@@ -153,7 +153,19 @@ def test_volumes(empty_env_file: Path) -> None:
 
 
 def test_every_devstack_entry_point_is_a_compose_service() -> None:
-    assert set(HTTP_SERVICES) | set(WORKERS) == ADUAN_SERVICES
+    assert set(HTTP_SERVICES) | set(WORKERS) | set(SCHEDULED) == ADUAN_SERVICES
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULED))
+def test_scheduled_job_runs_as_a_loop(services: dict[str, str], name: str) -> None:
+    # The leaders' digest runs by itself: `make up` starts the loop (not a test stack, whose
+    # notification tests count every email), and so does compose.
+    _, module, arguments = SCHEDULED[name]
+    assert section(services[name], "command") == " ".join(["python", "-m", module, *arguments])
+    assert arguments == ("--loop",)
+    assert section(services[name], "image") == "aduan:latest"
+    assert section(services[name], "ports") is None
+    assert DEV.scheduled and not TEST.scheduled
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_SERVICES))

@@ -15,9 +15,10 @@ import yaml
 from cloudcoil.models.keda.v1alpha1 import ScaledObject
 
 from aduan.infra import secret_policy
+from aduan.infra.catalogue import cities
 from aduan.infra.config import Settings
 from aduan.infra.messaging import CONSUMERS
-from tools.devstack import DEV, HTTP_SERVICES, ROOT, WORKERS
+from tools.devstack import DEV, HTTP_SERVICES, ROOT, SCHEDULED, WORKERS
 
 K8S = ROOT / "deploy" / "k8s"
 SECRET_EXAMPLE = K8S / "examples" / "aduan-secrets.example.yaml"
@@ -215,3 +216,43 @@ def test_pods_run_in_production_mode_and_refuse_the_example_secret() -> None:
                      "ADUAN_AMQP_URL", "ADUAN_MONGO_URL"):
         assert variable in refused
 
+
+
+# ---- the leaders' digest: a CronJob per city, in the city's time zone --------------------------
+
+def _job_pod(cronjob: dict[str, Any]) -> dict[str, Any]:
+    return cronjob["spec"]["jobTemplate"]["spec"]["template"]
+
+
+def test_the_digest_runs_once_a_day_per_city_in_its_own_time_zone() -> None:
+    cronjobs = _by_kind("CronJob")
+    assert set(cronjobs) == {f"digest-{city}" for city in cities()}
+    config = _by_kind("ConfigMap")["aduan-config"]["data"]
+    hour = int(config.get("ADUAN_DIGEST_HOUR", Settings().digest_hour))
+    _, module, _ = SCHEDULED["notification-digest"]
+    for city, settings in cities().items():
+        cronjob = cronjobs[f"digest-{city}"]
+        spec = cronjob["spec"]
+        assert spec["schedule"] == f"0 {hour} * * *"
+        assert spec["timeZone"] == settings["timezone"]
+        assert spec["concurrencyPolicy"] == "Forbid"
+        (container,) = _job_pod(cronjob)["spec"]["containers"]
+        # The one-shot command for that city (idempotent per city and local day), not the loop.
+        assert container["command"] == ["python", "-m", module, "--city", city]
+        assert _job_pod(cronjob)["spec"]["restartPolicy"] == "OnFailure"
+        assert _job_pod(cronjob)["metadata"]["labels"]["aduan.go.id/city"] == city
+
+
+def test_the_digest_jobs_run_like_the_workers() -> None:
+    worker = _by_kind("Deployment")["notification-worker"]
+    worker_container = _container(worker)
+    worker_pod = worker["spec"]["template"]["spec"]
+    for name, cronjob in _by_kind("CronJob").items():
+        pod = _job_pod(cronjob)["spec"]
+        (container,) = pod["containers"]
+        assert container["image"] == worker_container["image"], name
+        assert container["envFrom"] == worker_container["envFrom"], name
+        assert container["securityContext"] == worker_container["securityContext"], name
+        assert pod["securityContext"] == worker_pod["securityContext"], name
+        labels = _job_pod(cronjob)["metadata"]["labels"]
+        assert labels["app.kubernetes.io/part-of"] == "aduan"

@@ -36,9 +36,10 @@ POLICIES = [doc for doc in _documents() if doc["kind"] == "NetworkPolicy"]
 def _aduan_pods() -> dict[str, Pod]:
     pods = {}
     for doc in _documents():
-        if doc["kind"] != "Deployment":
+        if doc["kind"] not in ("Deployment", "CronJob"):
             continue
-        template = doc["spec"]["template"]
+        template = doc["spec"]["template"] if doc["kind"] == "Deployment" \
+            else doc["spec"]["jobTemplate"]["spec"]["template"]
         (container,) = template["spec"]["containers"]
         ports = {p["name"]: p["containerPort"] for p in container.get("ports", [])}
         pods[doc["metadata"]["name"]] = Pod(doc["metadata"]["name"], NAMESPACE,
@@ -131,8 +132,11 @@ DESTINATION_PORTS = {
     **{w: (9100,) for w in WORKERS},
     "mongodb": (27017,), "rabbitmq": (5672, 15692, 25672), "minio": (9000,),
 }
+# The leaders' digest, one CronJob per city: it reads MongoDB (and mails out of the cluster).
+DIGEST_JOBS = [name for name in PODS if name.startswith("digest-")]
 # Every connection the platform needs, and nothing else: (source, destination, port).
 NEEDED = {
+    *{(job, "mongodb", 27017) for job in DIGEST_JOBS},
     ("ingress", "gateway", 8080),
     *{("gateway", service, port) for service, port in HTTP_PORTS.items()},
     *{(process, store, port) for process in [*HTTP_SERVICES, *WORKERS]
@@ -180,3 +184,8 @@ def test_the_evaluator_reads_selectors_as_kubernetes_does() -> None:
         "app.kubernetes.io/name": "gateway"}}}, outsider)
     # Without the default deny, a pod nothing selects would take anything.
     assert allowed(PODS["stranger"], PODS["gateway"], 8080) is False
+
+
+def test_the_digest_jobs_are_evaluated_too() -> None:
+    assert len(DIGEST_JOBS) == 4
+    assert not allowed(PODS["digest-padang"], PODS["rabbitmq"], 5672)

@@ -47,6 +47,13 @@ WORKERS = {
     "webhook-dispatcher": ("notification", "services.notification.dispatcher"),
     "outbox-relay": ("intake", "aduan.infra.outbox"),
 }
+# Jobs that act at a time of day, not on messages: (service, module, arguments). `make up` runs
+# them as loops; a test stack does not (a digest arriving mid-test would be one more email to
+# the leaders the notification tests count: tests run the job's command themselves). Compose
+# runs the same loop; Kubernetes runs the job as a CronJob per city (deploy/k8s/digest.yaml).
+SCHEDULED = {
+    "notification-digest": ("notification", "services.notification.digest", ("--loop",)),
+}
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,8 @@ class Profile:
     s3_secret_key: str = "aduan-dev-secret"  # local throwaway servers only
     # The gateway's internal listener: /metrics and readiness details, never on the public port.
     internal_ports: dict[str, int] = field(default_factory=dict)
+    # Whether `up` starts the SCHEDULED jobs' loops.
+    scheduled: bool = False
 
     @property
     def s3_port(self) -> int:
@@ -87,6 +96,7 @@ DEV = Profile(
                 "admin.port.grpc": 33646},
     throwaway_data=False,
     internal_ports={"gateway": 9180},
+    scheduled=True,
 )
 TEST = Profile(
     name="test",
@@ -317,6 +327,11 @@ class Stack:
                     {"PROMETHEUS_MULTIPROC_DIR": self._metrics_dir(service)})
         return process_name
 
+    def start_scheduled(self, name: str) -> str:
+        _, module, arguments = SCHEDULED[name]
+        self._spawn(name, [sys.executable, "-m", module, *arguments])
+        return name
+
     def stop_process(self, name: str, sig: int = signal.SIGTERM, timeout_s: float = 15) -> None:
         process = self.processes.pop(name, None)
         if process is None:
@@ -409,6 +424,9 @@ class Stack:
         for name in WORKERS:
             for copy in range(self.worker_copies.get(name, 1)):
                 self.start_worker(name, copy)
+        if self.profile.scheduled:
+            for name in SCHEDULED:
+                self.start_scheduled(name)
         self.wait_services()
 
     def down(self) -> None:

@@ -34,7 +34,8 @@ The statistics API, exactly from each report's history (no estimate, no sampling
 
 The digest, per agency: reports by its stage (not yet accepted / accepted or in progress /
 done), new in the last 24 hours, overdue now, and the response time (forwarded → accepted by
-the agency) over the reports forwarded in the last 30 days.
+the agency) over the reports forwarded in the last 30 days; and for the city, the reports not
+yet forwarded (waiting for the operators, past the forwarding deadline, new, the oldest).
 
 The metrics: how long the stage a status change completes took (submit_to_forward,
 forward_to_accept, accept_to_resolve), from the latest entry into its start status, so a
@@ -563,6 +564,35 @@ def agency_digest(agency: dict[str, Any], reports: Iterable[dict[str, Any]],
         median_response_h=median(response_hours) if response_hours else None,
         responses=len(response_hours),
     )
+
+
+@dataclass(frozen=True)
+class AwaitingForward:
+    """The digest's "not yet forwarded" row: reports the operators still owe a forward
+    (`lifecycle.AWAITING_FORWARD`), those past their forwarding deadline, those new in the last
+    24 hours, and how long the oldest has waited."""
+
+    waiting: int
+    overdue: int
+    new_24h: int
+    oldest_h: float | None
+
+
+def awaiting_forward(reports: Iterable[dict[str, Any]], now: datetime) -> AwaitingForward:
+    waiting = overdue = new = 0
+    oldest: datetime | None = None
+    for report in reports:
+        if report.get("status") not in AWAITING_FORWARD:
+            continue
+        waiting += 1
+        if any(kind == "forward" for kind, _, _ in late_deadlines(report, now)):
+            overdue += 1
+        created = aware(report.get("created_at"))
+        if created is not None:
+            new += now - created <= NEW_WINDOW
+            oldest = created if oldest is None else min(oldest, created)
+    return AwaitingForward(waiting, overdue, new, None if oldest is None
+                           else round((now - oldest).total_seconds() / 3600, 1))
 
 
 # ---- stage durations (metrics) ---------------------------------------------------------------

@@ -9,6 +9,8 @@ from typing import Any
 
 from pymongo.database import Database
 
+from aduan.domain.lifecycle import AWAITING_FORWARD
+
 # The statistics API reads the whole report but its photos, outbox and reporter.
 STATS_EXCLUDED = {"photos": 0, "outbox": 0, "reporter": 0, "description": 0}
 # The digest needs the stages, deadlines and acceptance times.
@@ -36,3 +38,13 @@ def city_agencies(db: Database, city: str) -> list[dict[str, Any]]:
 def reports_given_to(db: Database, city: str, agency: str) -> list[dict[str, Any]]:
     """Every report of the city ever forwarded to `agency`."""
     return list(db.reports.find({"city": city, "agencies.code": agency}, DIGEST_FIELDS))
+
+
+# The digest's "not yet forwarded" row: what `lifecycle.late_deadlines` reads.
+AWAITING_FIELDS = {"status": 1, "created_at": 1, "forward_due_at": 1, "agencies": 1}
+
+
+def reports_awaiting_forward(db: Database, city: str) -> list[dict[str, Any]]:
+    """The city's reports the operators still owe a forward."""
+    return list(db.reports.find({"city": city, "status": {"$in": list(AWAITING_FORWARD)}},
+                                AWAITING_FIELDS))

@@ -298,7 +298,8 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
     paths["/agencies/{code}"] = {
         "get": {"summary": "One agency", "security": STAFF, "parameters": [agency_code],
                 "responses": _ok("200", _OBJECT, "The agency")},
-        "patch": {"summary": "Change an agency's names, contacts, head or liaisons (sysadmin)",
+        "patch": {"summary": "Change an agency's names, complaints desk (contact) or whether "
+                             "it is active (sysadmin)",
                   "security": STAFF, "parameters": [agency_code],
                   "requestBody": _json_body(_schema_of(AgencyPatch, components)),
                   "responses": _ok("200", _OBJECT, "Changed")},
@@ -336,6 +337,11 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
     paths["/inbox"] = {"get": {
         "summary": "The signed-in agency's reports with its own sub-status",
         "security": STAFF, "responses": _ok("200", _OBJECT, "The inbox"),
+    }}
+    paths["/escalations"] = {"get": {
+        "summary": "Reports escalated by hand, newest first: an agency head's agency's, or "
+                   "the city's for leaders and operators",
+        "security": STAFF, "responses": _ok("200", _OBJECT, "The escalations"),
     }}
     stats_parameters = [
         {"name": "from", "in": "query", "required": False, "schema": day},

@@ -42,6 +42,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/reports/<code>/workflow", "routing", "/reports/<code>/workflow"),
     Route("GET", "/queue", "routing", "/queue"),
     Route("GET", "/inbox", "routing", "/inbox"),
+    Route("GET", "/escalations", "routing", "/escalations"),
     Route("GET", "/stats", "routing", "/stats"),
     Route("GET", "/stats.csv", "routing", "/stats.csv"),
     Route("POST", "/webhooks", "notification", "/webhooks"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator
@@ -55,6 +57,38 @@ class DuplicateIn(StaffOptionalNote):
     of: ReportCode
 
 
+class PostponeIn(StaffRequiredNote):
+    until: date  # the day it comes back to the operators' queue (in the future, <= 90 days)
+
+    @field_validator("until", mode="before")
+    @classmethod
+    def _a_day(cls, value: object) -> date:
+        """Only a calendar day as JSON carries it, YYYY-MM-DD (no timestamps)."""
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError("a day as YYYY-MM-DD")
+        return date.fromisoformat(value)
+
+
+class EscalateIn(RequiredNote):
+    agency: AgencyCode | None = None  # operators: which agency's head, when several hold it
+
+
+UserId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+class DispatchIn(StaffOptionalNote):
+    """The whole list of officers the assignment is given to (re-dispatching replaces it)."""
+
+    officers: Annotated[list[UserId], Field(min_length=1, max_length=20)]
+
+    @field_validator("officers")
+    @classmethod
+    def _unique_officers(cls, ids: list[str]) -> list[str]:
+        if len(set(ids)) != len(ids):
+            raise ValueError("officer ids must be unique")
+        return ids
+
+
 class RateIn(Strict):
     score: Annotated[int, Field(ge=1, le=5)]
     comment: Annotated[Text, Field(max_length=1000)] | None = None
@@ -62,9 +96,10 @@ class RateIn(Strict):
 
 # The body of each workflow action (who may take it: aduan.domain.lifecycle.ACTIONS).
 MODELS: dict[str, type[BaseModel]] = {
-    "verify": StaffOptionalNote, "reject": StaffRequiredNote, "postpone": StaffRequiredNote,
+    "verify": StaffOptionalNote, "reject": StaffRequiredNote, "postpone": PostponeIn,
     "forward": ForwardIn, "reroute": RerouteIn, "duplicate": DuplicateIn,
     "archive": StaffRequiredNote, "accept": StaffOptionalNote, "start": StaffOptionalNote,
     "resolve": StaffRequiredNote, "hand_back": StaffRequiredNote, "confirm": OptionalNote,
-    "reopen": RequiredNote, "rate": RateIn,
+    "reopen": RequiredNote, "rate": RateIn, "escalate": EscalateIn,
+    "dispatch": DispatchIn, "visit": StaffRequiredNote,
 }

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
-from aduan.domain.errors import Conflict, Invalid, report_not_found
+from aduan.domain.errors import Conflict, Forbidden, Invalid, report_not_found
 
 # ---- statuses ----------------------------------------------------------------------------
 
@@ -80,13 +81,14 @@ def overall_status(assignments: Iterable[dict[str, Any]]) -> str:
 # ---- who may do what: the one action table -------------------------------------------------
 
 OPERATOR, AGENCY, REPORTER, SYSTEM, ANYONE = "operator", "agency", "reporter", "system", "anyone"
+STAFF = "staff"  # an operator or an agency's staff (each column's own rules apply)
 # What an agency action can make of the report: its status follows its agencies' sub-statuses.
 _FOLLOWS_AGENCIES = frozenset({"forwarded", "accepted", "in_progress", "resolved", "verified"})
 
 
 @dataclass(frozen=True)
 class Action:
-    by: str  # operator | agency | reporter | system | anyone (who may see the report)
+    by: str  # operator | agency | staff | reporter | system | anyone (who may see the report)
     starts: frozenset[str]  # the report statuses it may start from
     ends: frozenset[str] = frozenset()  # the statuses it may lead to; empty: no status change
     event: str | None = None  # its event's key; None: the end status's own (`event_key`)
@@ -119,7 +121,10 @@ ACTIONS: dict[str, Action] = {
     "reject": Action(OPERATOR, frozenset({"needs_review", "postponed"}), frozenset({"rejected"}),
                      effects=("withdraw_copies",), note="required"),
     "postpone": Action(OPERATOR, frozenset({"needs_review", "verified"}),
-                       frozenset({"postponed"}), note="required"),
+                       frozenset({"postponed"}), note="required", inputs=("until",)),
+    # The day a postponed report is due back, the sweep returns it to the operators' queue.
+    "resume": Action(SYSTEM, frozenset({"postponed"}), frozenset({"verified"}),
+                     "report.returned", note="none"),
     "forward": Action(OPERATOR, frozenset({"needs_review", "verified", "postponed"}),
                       frozenset({"forwarded", "referred"}), inputs=("agencies",)),
     "reroute": Action(OPERATOR, _OPEN_ALL, frozenset({"forwarded", "referred"}),
@@ -138,6 +143,14 @@ ACTIONS: dict[str, Action] = {
                       note="required", inputs=("photos",), assignment_to="resolved"),
     "hand_back": Action(AGENCY, _OPEN_ALL, _FOLLOWS_AGENCIES, note="required",
                         assignment_to="handed_back"),
+    # Field officers (see the section below): a forwarded assignment is accepted when it is
+    # dispatched, an accepted one in progress at an officer's visit; otherwise neither moves.
+    "dispatch": Action(AGENCY, _OPEN_ALL, _FOLLOWS_AGENCIES, event="report.dispatched",
+                       inputs=("officers",), assignment_to="accepted",
+                       roles=("agency_admin",)),
+    "visit": Action(AGENCY, _OPEN_ALL, _FOLLOWS_AGENCIES, effects=("store_evidence",),
+                    note="required", inputs=("photos",), assignment_to="in_progress",
+                    roles=("officer",)),
     "confirm": Action(REPORTER, frozenset({"resolved", "referred"}), frozenset({"closed"})),
     "reopen": Action(REPORTER, frozenset({"resolved"}), frozenset({"reopened"}),
                      note="required"),
@@ -147,6 +160,9 @@ ACTIONS: dict[str, Action] = {
     "auto_close": Action(SYSTEM, frozenset({"resolved", "referred"}), frozenset({"closed"}),
                          note="none"),
     "breach": Action(SYSTEM, _ALL - TERMINAL, event="report.sla_breached", note="none"),
+    # To the head of an agency holding the report: no status change.
+    "escalate": Action(STAFF, _OPEN_ALL, event="report.escalated", note="required",
+                       inputs=("agency",), roles=("operator", "agency_admin")),
 }
 
 
@@ -222,39 +238,57 @@ def agency_holds_filter(agency: str) -> dict[str, Any]:
                                         "status": {"$nin": sorted(INACTIVE_ASSIGNMENTS)}}}}
 
 
+# An assignment's clocks (its field: the deadline), each ended by the planners: the follow-up
+# at a public response (`plan_agency`, `plan_comment`), the resolution when the assignment is
+# resolved, handed back or withdrawn.
+ASSIGNMENT_CLOCKS = {"follow_up": "due_at", "resolution": "resolution_due_at"}
+BREACH_KINDS = ("forward", *ASSIGNMENT_CLOCKS)
+
+
 def overdue_filter(now: datetime, agency: str | None = None) -> dict[str, Any]:
     """Reports past a deadline now: not forwarded in time, or an active agency (`agency`, or
-    any) that has not responded in time."""
-    late_agency: dict[str, Any] = {"due_at": {"$lt": now},
-                                   "status": {"$nin": sorted(INACTIVE_ASSIGNMENTS)}}
+    any) that has not answered or resolved in time."""
+    active: dict[str, Any] = {"status": {"$nin": sorted(INACTIVE_ASSIGNMENTS)}}
     if agency is not None:
-        return {"agencies": {"$elemMatch": {"code": agency, **late_agency}}}
-    return {"$or": [
-        {"forward_due_at": {"$lt": now}, "status": {"$in": list(AWAITING_FORWARD)}},
-        {"agencies": {"$elemMatch": late_agency}},
-    ]}
+        active["code"] = agency
+    clauses: list[dict[str, Any]] = [
+        {"agencies": {"$elemMatch": {field: {"$lt": now}, **active}}}
+        for field in ASSIGNMENT_CLOCKS.values()]
+    if agency is None:
+        clauses.insert(0, {"forward_due_at": {"$lt": now},
+                           "status": {"$in": list(AWAITING_FORWARD)}})
+    return {"$or": clauses}
 
 
 def late_deadlines(report: dict[str, Any], now: datetime
                    ) -> list[tuple[str, str | None, datetime]]:
     """The deadlines of `report` passed at `now`, as (kind, agency, due): `forward` while it
-    waits for an operator, `follow_up` for each active agency that has not responded."""
+    waits for an operator; for each active agency `follow_up` while it has not answered the
+    reporter, `resolution` while it has not resolved."""
     late: list[tuple[str, str | None, datetime]] = []
     due = report.get("forward_due_at")
     if report.get("status") in AWAITING_FORWARD and due is not None and due < now:
         late.append(("forward", None, due))
     for assignment in report.get("agencies") or []:
-        due = assignment.get("due_at")
-        if due is not None and due < now and assignment["status"] not in INACTIVE_ASSIGNMENTS:
-            late.append(("follow_up", assignment["code"], due))
+        if assignment["status"] in INACTIVE_ASSIGNMENTS:
+            continue
+        for kind, name in ASSIGNMENT_CLOCKS.items():
+            due = assignment.get(name)
+            if due is not None and due < now:
+                late.append((kind, assignment["code"], due))
     return late
 
 
 def is_overdue(report: dict[str, Any], now: datetime, agency: str | None = None) -> bool:
-    """Past a deadline now; with `agency`, past that agency's own follow-up deadline. What the
+    """Past a deadline now; with `agency`, past one of that agency's own deadlines. What the
     consoles mark late, as the sweep and the figures see it."""
-    return any(agency is None or (kind == "follow_up" and late == agency)
+    return any(agency is None or (kind != "forward" and late == agency)
                for kind, late, _ in late_deadlines(report, now))
+
+
+def postponed_due_filter(now: datetime) -> dict[str, Any]:
+    """Postponed reports whose day to come back has come (the sweep's `resume`)."""
+    return {"status": "postponed", "postponed_until": {"$lte": now}}
 
 
 # ---- who is acting -----------------------------------------------------------------------
@@ -274,7 +308,18 @@ class Actor:
         """The column of the action table this actor may take actions of."""
         if self.kind in (REPORTER, SYSTEM):
             return self.kind
-        return AGENCY if self.agency and self.role != OPERATOR else self.role or ""
+        acting = self.agency and self.role in ("agency_admin", "officer")  # not agency_head
+        return AGENCY if acting else self.role or ""
+
+
+def may_take(name: str, actor: Actor) -> bool:
+    """Whether `actor`'s kind and role may take the action `name` at all: its column of the
+    table (`staff`: an operator or an agency's staff) and its `roles` where it names them.
+    Whether the report's status allows it is the planner's."""
+    action = ACTIONS[name]
+    column = actor.acts_as
+    allowed = column in (OPERATOR, AGENCY) if action.by == STAFF else action.by == column
+    return allowed and (not action.roles or actor.role in action.roles)
 
 
 def allowed_actions(report: dict[str, Any], actor: Actor) -> list[str]:
@@ -282,15 +327,15 @@ def allowed_actions(report: dict[str, Any], actor: Actor) -> list[str]:
     draws its buttons from. (A planner may still refuse: a duplicate of an unknown report.)"""
     allowed = []
     for name, action in ACTIONS.items():
-        if action.by != actor.acts_as or report["status"] not in action.starts:
-            continue
-        if action.roles and actor.role not in action.roles:
+        if not may_take(name, actor) or report["status"] not in action.starts:
             continue
         if action.by == AGENCY:
             mine = own_assignment(report, actor.agency)
-            if mine is None or not agency_may_move(mine["status"], action.assignment_to
-                                                       or ""):
+            if mine is None or not agency_may_act(name, mine, actor):
                 continue
+        if action.by == STAFF and actor.acts_as == AGENCY \
+                and own_assignment(report, actor.agency) is None:
+            continue
         if name == "rate" and report.get("rating") is not None:
             continue
         allowed.append(name)
@@ -323,6 +368,11 @@ class Plan:
     routing_key: str | None = None  # None: the action's or target status's usual event; "": none
     conditions: dict[str, Any] = field(default_factory=dict)
     through: tuple[str, datetime] | None = None  # a silent status passed in the same write
+    # Without a status change: written only where the report's version is still the one read,
+    # and bumps it (it changes what versioned writes change too, e.g. an assignment's clock).
+    pinned: bool = False
+    # More events of the same write besides its own: (routing key, body fields).
+    also: tuple[tuple[str, dict[str, Any]], ...] = ()
 
     @property
     def effects(self) -> tuple[str, ...]:
@@ -378,15 +428,17 @@ def history_entries(report: dict[str, Any], plan: Plan, actor: Actor, now: datet
 
 def plan_events(report: dict[str, Any], plan: Plan, actor: Actor, now: datetime
                 ) -> list[ReportEvent]:
+    also = [ReportEvent(extra_key, report["_id"], report["code"], report["city"], now, body)
+            for extra_key, body in plan.also]
     key = plan_key(plan)
     if not key:
-        return []
+        return also
     data = dict(plan.event_body)
     if plan.target is not None:
         source = plan.through[0] if plan.through else report["status"]
         data = {"from": source, "status": plan.target, "actor_role": actor.role or actor.kind,
                 **data}
-    return [ReportEvent(key, report["_id"], report["code"], report["city"], now, data)]
+    return [ReportEvent(key, report["_id"], report["code"], report["city"], now, data), *also]
 
 
 # ---- deadlines the planners need ---------------------------------------------------------
@@ -401,6 +453,9 @@ class Deadlines(Protocol):
                       ) -> datetime: ...
 
     def auto_close_at(self, city: str, start: datetime) -> datetime: ...
+
+    def resolution_due(self, city: str, category: dict[str, Any] | None, start: datetime
+                       ) -> datetime: ...
 
 
 # ---- planners ----------------------------------------------------------------------------
@@ -495,10 +550,47 @@ def plan_reject(report: dict[str, Any], now: datetime, note: str | None, actor: 
                 details={"action": "reject"})
 
 
-def plan_postpone(report: dict[str, Any], now: datetime, note: str | None) -> Plan:
+# How far ahead a report may be postponed.
+POSTPONE_MAX_DAYS = 90
+
+
+def plan_postpone(report: dict[str, Any], now: datetime, note: str | None, *, until: date,
+                  timezone: str) -> Plan:
+    """Out of the operators' queue until the day `until` (in the city's `timezone`): that
+    morning the sweep returns it (`plan_resume`)."""
     check_allowed(report, "postpone")
-    return Plan("postpone", "postponed", note, set={"forward_due_at": None},
-                details={"action": "postpone"})
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    if until <= today:
+        raise Invalid("postpone_not_in_future", "Postpone until a day after today.",
+                      {"until": until.isoformat(), "today": today.isoformat()})
+    if until > today + timedelta(days=POSTPONE_MAX_DAYS):
+        raise Invalid("postpone_too_long",
+                      f"A report may be postponed by at most {POSTPONE_MAX_DAYS} days.",
+                      {"until": until.isoformat(), "max_days": POSTPONE_MAX_DAYS})
+    back_at = datetime.combine(until, time(0), tzinfo=ZoneInfo(timezone))
+    return Plan("postpone", "postponed", note,
+                set={"forward_due_at": None, "postponed_until": back_at},
+                details={"action": "postpone", "until": until.isoformat()})
+
+
+RESUME_NOTE = "Kembali ke antrean operator: masa penundaan telah berakhir."
+
+
+def plan_resume(report: dict[str, Any], now: datetime, *, deadlines: Deadlines,
+                category: dict[str, Any] | None) -> Plan:
+    """A postponed report whose day has come goes back to the operators' queue with its
+    forwarding clock started again; `report.returned`, not `report.verified`: routing leaves
+    it to the operators."""
+    check_allowed(report, "resume")
+    until = report.get("postponed_until")
+    if until is None or until > now:
+        raise Conflict("not_yet_due", "This report is postponed to a later day.",
+                       {"until": until.isoformat() if until else None})
+    return Plan("resume", "verified", RESUME_NOTE,
+                set={"triage": True, "triage_reason": "postponement_ended",
+                     "postponed_until": None,
+                     "forward_due_at": deadlines.forward_due(report["city"], category, now)},
+                details={"action": "resume"}, routing_key=ACTIONS["resume"].event)
 
 
 def plan_archive(report: dict[str, Any], now: datetime, note: str | None) -> Plan:
@@ -510,7 +602,8 @@ def _withdraw_all(assignments: list[dict[str, Any]], now: datetime) -> list[str]
     withdrawn = []
     for assignment in assignments:
         if assignment["status"] not in INACTIVE_ASSIGNMENTS:
-            assignment.update(status="withdrawn", withdrawn_at=now, due_at=None)
+            assignment.update(status="withdrawn", withdrawn_at=now, due_at=None,
+                              resolution_due_at=None)
             withdrawn.append(assignment["code"])
     return withdrawn
 
@@ -544,9 +637,11 @@ def plan_send(report: dict[str, Any], agencies: list[dict[str, Any]], now: datet
                     set={"agencies": assignments, "referral": referral, "triage": False,
                          "auto_close_at": deadlines.auto_close_at(city, now)})
     due = deadlines.follow_up_due(city, category, now)
+    resolution_due = deadlines.resolution_due(city, category, now)
     assignments += [
         {"code": agency["code"], "name": agency["name_id"], "kind": agency["kind"],
-         "status": "forwarded", "forwarded_at": now, "due_at": due, "responded_at": None}
+         "status": "forwarded", "forwarded_at": now, "due_at": due, "responded_at": None,
+         "resolution_due_at": resolution_due}
         for agency in agencies
     ]
     return Plan(action, "forwarded", note, details=details, event_body={"agencies": codes},
@@ -580,10 +675,21 @@ def own_assignment(report: dict[str, Any], agency: str | None) -> dict[str, Any]
                  if a["code"] == agency and a["status"] not in INACTIVE_ASSIGNMENTS), None)
 
 
+def _responded(assignment: dict[str, Any], now: datetime) -> None:
+    """The follow-up clock ends: the agency answered the reporter."""
+    if assignment.get("due_at") is not None:
+        assignment["due_at"] = None
+        assignment["responded_at"] = assignment.get("responded_at") or now
+
+
 def plan_agency(report: dict[str, Any], now: datetime, action: str, agency: str,
                 note: str | None, *, deadlines: Deadlines, category: dict[str, Any] | None,
-                photos: list[dict[str, Any]] | None = None) -> Plan:
-    """An agency moves its own assignment; the report's status follows its agencies."""
+                photos: list[dict[str, Any]] | None = None,
+                public_response: str | None = None) -> Plan:
+    """An agency moves its own assignment; the report's status follows its agencies. Its
+    follow-up clock ends only at an answer the reporter reads (`public_response`; resolving
+    is one: the reporter is asked to confirm it), not at a bare accept; its resolution clock
+    when it resolves or hands the report back."""
     check_allowed(report, action)
     target = ACTIONS[action].assignment_to
     if ACTIONS[action].by != AGENCY or target is None:
@@ -597,9 +703,12 @@ def plan_agency(report: dict[str, Any], now: datetime, action: str, agency: str,
         raise illegal(report, action, assignment_status=previous)
     mine["status"] = target
     mine[ASSIGNMENT_TIMES[target]] = now
-    if mine.get("due_at") is not None:  # the agency's first response ends its SLA clock
+    if public_response or target == "resolved":
+        _responded(mine, now)
+    if target in ("resolved", "handed_back"):
+        mine["resolution_due_at"] = None
+    if target == "handed_back":
         mine["due_at"] = None
-        mine["responded_at"] = mine.get("responded_at") or now
     overall = overall_status(assignments)
     if not can_transition(report["status"], overall):
         raise illegal(report, action, assignment_status=previous)
@@ -609,6 +718,8 @@ def plan_agency(report: dict[str, Any], now: datetime, action: str, agency: str,
         details["reason"] = "not_our_authority"
     if photos:
         details["photos"] = photos
+    if public_response:
+        details["public_response"] = public_response
     changes: dict[str, Any] = {"agencies": assignments}
     # Another agency of the same report acting changes nothing a reporter would see.
     routing_key = "" if overall == report["status"] else None
@@ -636,11 +747,13 @@ def plan_reopen(report: dict[str, Any], now: datetime, note: str | None, *,
         raise Conflict("reopen_window_closed", "The time to reopen this report has passed.",
                        {"closed_at": closes_at.isoformat()})
     due = deadlines.follow_up_due(report["city"], category, now)
+    resolution_due = deadlines.resolution_due(report["city"], category, now)
     assignments = [dict(a) for a in report.get("agencies", [])]
     reopened = []
     for assignment in assignments:
         if assignment["status"] == "resolved":
-            assignment.update(status="accepted", reopened_at=now, due_at=due, responded_at=None)
+            assignment.update(status="accepted", reopened_at=now, due_at=due, responded_at=None,
+                              resolution_due_at=resolution_due)
             reopened.append(assignment["code"])
     return Plan("reopen", "reopened", note,
                 set={"agencies": assignments, "auto_close_at": None},
@@ -669,12 +782,29 @@ def plan_rate(report: dict[str, Any], now: datetime, score: int, comment: str | 
                             "status": {"$in": sorted(ACTIONS["rate"].starts)}})
 
 
-def plan_comment(report: dict[str, Any], comment: dict[str, Any]) -> Plan:
+def plan_comment(report: dict[str, Any], comment: dict[str, Any], agency: str | None = None,
+                 ) -> Plan:
     """A comment is appended where the report still has the comments that were counted (the
-    daily limits were checked against them)."""
+    daily limits were checked against them). Every comment is read by the reporter: one by
+    the staff of `agency` holding the report answers them and ends that agency's follow-up
+    clock, in the same write (pinned to the version read)."""
     count = len(report.get("comments", []))
-    return Plan("comment", None, push={"comments": comment},
-                conditions={f"comments.{count}": {"$exists": False}})
+    conditions = {f"comments.{count}": {"$exists": False}}
+    assignments = [dict(a) for a in report.get("agencies") or []]
+    mine = own_assignment({"agencies": assignments}, agency)
+    if mine is None or mine.get("due_at") is None:
+        return Plan("comment", None, push={"comments": comment}, conditions=conditions)
+    _responded(mine, comment["at"])
+    return Plan("comment", None, set={"agencies": assignments}, push={"comments": comment},
+                conditions=conditions, pinned=True)
+
+
+def answered(plan: Plan, public_response: str | None) -> Plan:
+    """A staff action with its answer to the reporter and the public, kept in its history
+    entry (agency actions take it in `plan_agency`, where it also ends a clock)."""
+    if not public_response:
+        return plan
+    return replace(plan, details={**plan.details, "public_response": public_response})
 
 
 def plan_triage(report: dict[str, Any], reason: str) -> Plan:
@@ -685,7 +815,7 @@ def plan_triage(report: dict[str, Any], reason: str) -> Plan:
 
 def escalation(kind: str, agency: str | None) -> list[dict[str, Any]]:
     leaders = {"role": "leader", "agency": None}
-    if kind == "follow_up":
+    if kind in ASSIGNMENT_CLOCKS:
         return [{"role": "head_of_agency", "agency": agency}, leaders]
     return [leaders]
 
@@ -708,3 +838,235 @@ def plan_breach(report: dict[str, Any], kind: str, agency: str | None, due_at: d
                 event_body={"agency": agency, "kind": kind, "due_at": due_at.isoformat(),
                              "escalate_to": escalate_to},
                 conditions={"sla_breaches.key": {"$ne": key}})
+
+
+def plan_escalate(report: dict[str, Any], now: datetime, actor: Actor, note: str | None,
+                  agency: str | None = None) -> Plan:
+    """To the head of an agency holding the report, with a note; no status change. An agency
+    admin escalates its own assignment; an operator names the agency when several hold it."""
+    check_allowed(report, "escalate")
+    if not may_take("escalate", actor):
+        raise Forbidden("not_your_action", "Your role may not escalate reports.",
+                        {"action": "escalate", "role": actor.role})
+    if not note:
+        raise Invalid("note_required", "Say why the report is escalated.", {"field": "note"})
+    holding = [a["code"] for a in active_assignments(report.get("agencies") or [])]
+    if actor.acts_as == AGENCY:
+        if actor.agency not in holding:
+            raise report_not_found()
+        if agency not in (None, actor.agency):
+            raise Invalid("not_your_agency", "Escalate your own agency's assignment only.",
+                          {"agency": agency})
+        agency = actor.agency
+    elif agency is None:
+        if len(holding) != 1:
+            raise Invalid("agency_required", "Name the agency to escalate to.",
+                          {"agencies": holding})
+        agency = holding[0]
+    elif agency not in holding:
+        raise Invalid("unknown_agency", "No agency of this report by this code holds it.",
+                      {"agency": agency, "agencies": holding})
+    entry = {"agency": agency, "note": note, "by": {"id": actor.id, "role": actor.role},
+             "at": now}
+    return Plan("escalate", None, push={"escalations": entry},
+                event_body={"agency": agency, "note": note, "by_role": actor.role},
+                conditions={"status": report["status"], **agency_holds_filter(agency)})
+
+
+# ---- field officers (petugas lapangan) -----------------------------------------------------
+# An agency admin dispatches its assignment to officers of the agency (`dispatch`: each gets an
+# entry in the assignment's `officers`, with its own times); an officer records visits
+# (`visit`) and resolves; every entry keeps when it was assigned, first visited and resolved,
+# and the history entries name the officer. Once an assignment has officers, only they of the
+# agency's officers act on it (its admins still do).
+
+OFFICER_ROLE, AGENCY_ADMIN_ROLE = "officer", "agency_admin"
+OFFICER_STATUSES = ("assigned", "visited", "resolved", "removed")
+# The officers' own actions; `resolve` is the agencies' (an officer's records its times).
+OFFICER_ACTIONS = ("dispatch", "visit")
+# Actions with evidence photos that may come without one.
+PHOTOS_OPTIONAL = frozenset({"visit"})
+# The assignment statuses an agency may dispatch or visit from (forwarded: dispatching is the
+# agency taking the report up, it is accepted in the same write).
+_DISPATCHABLE = frozenset({"forwarded", "accepted", "in_progress"})
+_VISITABLE = frozenset({"accepted", "in_progress"})
+
+
+def active_officers(assignment: dict[str, Any]) -> list[dict[str, Any]]:
+    return [o for o in assignment.get("officers") or [] if o["status"] != "removed"]
+
+
+def officer_entry(assignment: dict[str, Any], officer: str | None) -> dict[str, Any] | None:
+    return next((o for o in active_officers(assignment) if o["id"] == officer), None)
+
+
+def officer_may_act(assignment: dict[str, Any], actor: Actor) -> bool:
+    """An officer acts on an assignment dispatched to others only if it is among them."""
+    officers = active_officers(assignment)
+    return actor.role != OFFICER_ROLE or not officers \
+        or any(o["id"] == actor.id for o in officers)
+
+
+def check_officer(report: dict[str, Any], actor: Actor) -> None:
+    """Refuses an officer's action on its agency's assignment dispatched to other officers."""
+    mine = own_assignment(report, actor.agency)
+    if mine is not None and not officer_may_act(mine, actor):
+        raise Forbidden("not_your_task", "This report is assigned to other officers.",
+                        {"officers": [o["id"] for o in active_officers(mine)]})
+
+
+def agency_may_act(name: str, assignment: dict[str, Any], actor: Actor) -> bool:
+    """Whether `actor` of the agency may take the agency action `name` on its `assignment`."""
+    if not officer_may_act(assignment, actor):
+        return False
+    if name == "dispatch":
+        return assignment["status"] in _DISPATCHABLE
+    if name == "visit":
+        return assignment["status"] in _VISITABLE \
+            and officer_entry(assignment, actor.id) is not None
+    return agency_may_move(assignment["status"], ACTIONS[name].assignment_to or "")
+
+
+def officer_tasks_filter(agency: str, officer: str) -> dict[str, Any]:
+    """Reports whose assignment of `agency` (held now) is dispatched to `officer`: its tasks."""
+    return {"agencies": {"$elemMatch": {
+        "code": agency, "status": {"$nin": sorted(INACTIVE_ASSIGNMENTS)},
+        "officers": {"$elemMatch": {"id": officer, "status": {"$ne": "removed"}}}}}}
+
+
+def _without_move(report: dict[str, Any], action: str, assignments: list[dict[str, Any]],
+                  previous: str, note: str | None, details: dict[str, Any],
+                  public_response: str | None, now: datetime) -> Plan:
+    """An agency action that leaves its assignment's status as it is: recorded in the
+    history with the report's status as its agencies make it (a reopened report whose agency
+    dispatches again is accepted)."""
+    overall = overall_status(assignments)
+    if not can_transition(report["status"], overall):
+        raise illegal(report, action, assignment_status=previous)
+    mine = own_assignment({"agencies": assignments}, details["agency"])
+    if public_response and mine is not None:
+        _responded(mine, now)
+        details = {**details, "public_response": public_response}
+    routing_key = "" if overall == report["status"] else None
+    return Plan(action, overall, note, set={"agencies": assignments}, details=details,
+                routing_key=routing_key,
+                event_body={"agency": details["agency"], "agency_status": previous})
+
+
+def _mine_in(plan: Plan, agency: str) -> dict[str, Any]:
+    mine = own_assignment({"agencies": plan.set["agencies"]}, agency)
+    assert mine is not None  # the planner found it
+    return mine
+
+
+def _agency_step(report: dict[str, Any], now: datetime, action: str, actor: Actor,
+                 note: str | None, movable: frozenset[str], *, deadlines: Deadlines,
+                 category: dict[str, Any] | None, photos: list[dict[str, Any]] | None,
+                 public_response: str | None) -> Plan:
+    """`action` on the actor's agency's assignment: moved as the table says where it still
+    can be (`plan_agency`), else recorded without moving it."""
+    check_allowed(report, action)
+    if not may_take(action, actor):
+        raise Forbidden("not_your_action", f"Your role may not take the action '{action}'.",
+                        {"action": action, "role": actor.role})
+    agency = actor.agency or ""
+    mine = own_assignment(report, agency)
+    if mine is None:
+        raise report_not_found()
+    check_officer(report, actor)
+    if mine["status"] not in movable:
+        raise illegal(report, action, assignment_status=mine["status"])
+    if agency_may_move(mine["status"], ACTIONS[action].assignment_to or ""):
+        return plan_agency(report, now, action, agency, note, deadlines=deadlines,
+                           category=category, photos=photos, public_response=public_response)
+    details: dict[str, Any] = {"action": action, "agency": agency,
+                               "agency_from": mine["status"], "agency_to": mine["status"]}
+    if photos:
+        details["photos"] = photos
+    return _without_move(report, action, [dict(a) for a in report.get("agencies", [])],
+                         mine["status"], note, details, public_response, now)
+
+
+def plan_dispatch(report: dict[str, Any], now: datetime, actor: Actor,
+                  officers: list[dict[str, Any]], note: str | None, *, deadlines: Deadlines,
+                  category: dict[str, Any] | None, public_response: str | None = None) -> Plan:
+    """The agency admin gives its assignment to `officers` (the users named, each an active
+    officer of the agency: `_id`, `name`), the whole list: officers no longer named are
+    removed, newly named ones assigned. A forwarded assignment is accepted with it."""
+    plan = _agency_step(report, now, "dispatch", actor, note, _DISPATCHABLE,
+                        deadlines=deadlines, category=category, photos=None,
+                        public_response=public_response)
+    agency = actor.agency or ""
+    mine = _mine_in(plan, agency)
+    entries = [dict(o) for o in mine.get("officers") or []]
+    named = {o["_id"]: o for o in officers}
+    removed = []
+    for entry in entries:
+        if entry["status"] != "removed" and entry["id"] not in named:
+            entry.update(status="removed", removed_at=now)
+            removed.append(entry["id"])
+    added = []
+    for officer_id, user in named.items():
+        at = next((i for i, e in enumerate(entries) if e["id"] == officer_id), None)
+        if at is not None and entries[at]["status"] != "removed":
+            continue
+        entry = {"id": officer_id, "name": user.get("name") or user.get("username"),
+                 "assigned_at": now, "first_visit_at": None, "resolved_at": None,
+                 "status": "assigned"}
+        if at is None:
+            entries.append(entry)
+        else:  # named again after being removed: assigned afresh
+            entries[at] = entry
+        added.append(officer_id)
+    mine["officers"] = entries
+    kept = [e["id"] for e in entries if e["status"] != "removed"]
+    return replace(plan, details={**plan.details, "officers": kept, "added": added,
+                                  "removed": removed},
+                   also=(("report.dispatched", {"agency": agency, "officers": added,
+                                                "removed": removed}),))
+
+
+def plan_visit(report: dict[str, Any], now: datetime, actor: Actor, note: str | None, *,
+               deadlines: Deadlines, category: dict[str, Any] | None,
+               photos: list[dict[str, Any]] | None = None,
+               public_response: str | None = None) -> Plan:
+    """An officer of the assignment was on the spot: its progress note (and photos); the
+    first visit is its `first_visit_at`, and an accepted assignment is now in progress."""
+    mine = own_assignment(report, actor.agency)
+    if mine is not None and officer_may_act(mine, actor) \
+            and officer_entry(mine, actor.id) is None:
+        raise Forbidden("not_your_task", "Only the officers this report is assigned to record "
+                        "visits.", {"officers": [o["id"] for o in active_officers(mine)]})
+    plan = _agency_step(report, now, "visit", actor, note, _VISITABLE, deadlines=deadlines,
+                        category=category, photos=photos, public_response=public_response)
+    entry = officer_entry(_mine_in(plan, actor.agency or ""), actor.id)
+    assert entry is not None
+    entry.update(status="visited", first_visit_at=entry.get("first_visit_at") or now)
+    return replace(plan, details={**plan.details, "officer": actor.id})
+
+
+def officer_resolution(plan: Plan, actor: Actor, now: datetime,
+                       evidence_reasons: list[str]) -> Plan:
+    """A resolution (`plan_agency`'s) as its resolver made it: an officer's entry records when
+    it resolved (and, if it never recorded a visit, visited); evidence photos that fail the
+    photo checks flag the assignment for its admins (`evidence_flag`, event
+    `report.evidence_flagged`), and a resolution with good evidence clears an old flag."""
+    agency = actor.agency or ""
+    mine = _mine_in(plan, agency) if plan.set.get("agencies") else None
+    if mine is None:
+        return plan
+    details = dict(plan.details)
+    entry = officer_entry(mine, actor.id) if actor.role == OFFICER_ROLE else None
+    if entry is not None:
+        entry.update(status="resolved", resolved_at=now,
+                     first_visit_at=entry.get("first_visit_at") or now)
+        details["officer"] = actor.id
+    also = plan.also
+    if evidence_reasons:
+        mine["evidence_flag"] = {"officer": actor.id, "reasons": evidence_reasons, "at": now}
+        details["evidence_reasons"] = evidence_reasons
+        also = (*also, ("report.evidence_flagged", {"agency": agency, "officer": actor.id,
+                                                    "reasons": evidence_reasons}))
+    elif mine.get("evidence_flag"):
+        mine["evidence_flag"] = None
+    return replace(plan, details=details, also=also)

@@ -39,6 +39,13 @@ class Deadlines:
                       ) -> datetime:
         return self._add(city, start, self.follow_up_days(category))
 
+    def resolution_days(self, category: dict[str, Any] | None) -> int:
+        return self._days(category, "resolution_days", self.settings.sla_resolution_days)
+
+    def resolution_due(self, city: str, category: dict[str, Any] | None, start: datetime
+                       ) -> datetime:
+        return self._add(city, start, self.resolution_days(category))
+
     def auto_close_at(self, city: str, start: datetime) -> datetime:
         return self._add(city, start, self.settings.auto_close_days)
 

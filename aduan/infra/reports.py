@@ -80,6 +80,9 @@ class Reports:
             if plan.set:
                 update["$set"] = dict(plan.set)
             condition = dict(plan.conditions)
+            if plan.pinned:
+                condition.update(_version_filter(report))
+                update["$inc"] = {"version": 1}
         if events:
             push["outbox"] = {"$each": [outbox_entry(e) for e in events]}
         if push:

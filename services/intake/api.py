@@ -157,8 +157,10 @@ def add_comment(code: str) -> tuple[Response, int]:
             raise ApiError(415, "unsupported_media_type", "Send JSON or multipart.")
         body = validate(CommentIn, parse_json_object(request.get_data(), "The body"))
         photos = []
+    agency = principal.agency if author != "reporter" and principal is not None \
+        and principal.is_agency else None
     comment = comments.add_comment(settings, context.db, context.store, found.report, author,
-                                   author_id, body.text, photos[0] if photos else None)
+                                   author_id, body.text, photos[0] if photos else None, agency)
     return jsonify({"id": comment["id"], "at": comment["at"].isoformat()}), 201
 
 
@@ -178,4 +180,7 @@ def list_staff_reports() -> Response:
 def get_staff_report(code: str) -> Response:
     context, principal = _context(), _principal()
     report = staff_report(context.db, code, principal)
-    return jsonify(staff_view(report, context.settings.public_base_url, principal))
+    linked = [entry["report_id"] for entry in report.get("possible_duplicates") or []]
+    statuses = {doc["_id"]: doc["status"] for doc in context.db.reports.find(
+        {"_id": {"$in": linked}}, {"status": 1})} if linked and not principal.is_agency else {}
+    return jsonify(staff_view(report, context.settings.public_base_url, principal, statuses))

@@ -6,7 +6,8 @@ Comments are capped per report and per author per 24 hours (Settings: comments_p
 comment_photos_per_report, comments_per_author_per_day, comment_photos_per_author_per_day).
 The caps hold under concurrent posts: a comment is appended (`plan_comment`, committed by
 `Reports`) only if the report still has the comments that were counted (otherwise it counts
-again).
+again). Every comment is read by the reporter: one by the staff of an agency holding the report
+answers them and ends that agency's follow-up clock in the same write.
 """
 
 from __future__ import annotations
@@ -65,9 +66,12 @@ def photo_keys(report: dict[str, Any], comment_id: str) -> dict[str, str]:
 
 def add_comment(settings: Settings, db: Database, store: ObjectStore, report: dict[str, Any],
                 by: str, author_id: str | None, text: str,
-                photo: Rendition | None) -> dict[str, Any]:
+                photo: Rendition | None, agency: str | None = None) -> dict[str, Any]:
+    """`agency`: the agency the staff author acts for (an agency admin or officer)."""
     comment: dict[str, Any] = {"id": uuid.uuid4().hex, "at": datetime.now(UTC), "by": by,
                                "author_id": author_id, "text": text}
+    if agency:
+        comment["agency"] = agency
     author = author_id or by
     comments = report.get("comments", [])
     check_limits(settings, comments, author, photo is not None, comment["at"])
@@ -78,17 +82,17 @@ def add_comment(settings: Settings, db: Database, store: ObjectStore, report: di
         store.put(store.public_bucket, comment["photo"]["thumbnail_key"],
                   photo.thumbnail_jpeg, "image/jpeg")
     actor = Actor(kind="reporter", id=None) if by == "reporter" else \
-        Actor(kind="staff", id=author_id, role=by)
+        Actor(kind="staff", id=author_id, role=by, agency=agency)
     reports = Reports(db, None)  # a comment sends no event
     try:
         for _ in range(ATTEMPTS):
             counted = {**report, "comments": comments}
-            if reports.commit(counted, plan_comment(counted, comment), actor, comment["at"],
-                              None) is not None:
+            if reports.commit(counted, plan_comment(counted, comment, agency), actor,
+                              comment["at"], None) is not None:
                 return comment
-            # Someone commented meanwhile: count again with their comments.
-            comments = (db.reports.find_one({"_id": report["_id"]}, {"comments": 1}) or {}
-                        ).get("comments", [])
+            # Someone commented (or acted) meanwhile: count again with their comments.
+            report = db.reports.find_one({"_id": report["_id"]}) or report
+            comments = report.get("comments", [])
             check_limits(settings, comments, author, photo is not None, comment["at"])
         raise ApiError(409, "concurrent_update",
                        "This report is taking many comments right now; retry.")

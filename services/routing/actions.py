@@ -12,8 +12,8 @@ category, the agencies named (active ones of the report's city), the original of
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pymongo.database import Database
@@ -22,7 +22,7 @@ from aduan.domain import lifecycle
 from aduan.domain.errors import Conflict, Forbidden, Invalid
 from aduan.domain.lifecycle import ACTIONS, AGENCY, Actor, Plan
 from aduan.infra import metrics
-from aduan.infra.catalogue import category_of
+from aduan.infra.catalogue import category_of, cities
 from aduan.infra.config import Settings
 from aduan.infra.deadlines import Deadlines
 from aduan.infra.images import ALLOWED_FORMATS, accepted_formats
@@ -31,6 +31,7 @@ from aduan.infra.photo_copies import publish_missing, withdraw_copies
 from aduan.infra.reports import Planner, Reports
 from aduan.infra.storage import ObjectStore
 from services.routing.evidence import Evidence, delete_evidence, evidence_keys, store_evidence
+from services.routing.officers import evidence_check, officer_planner, on_duty
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class Request:
     public_response: str | None = None  # staff's answer to the reporter and the public
     agencies: tuple[str, ...] = ()  # forward, reroute
     of: str | None = None  # duplicate: the original's tracking code
+    until: date | None = None  # postpone: the day the report comes back to the queue
+    agency: str | None = None  # escalate: the agency whose head hears it (operators)
+    officers: tuple[str, ...] = ()  # dispatch: the officers' user ids
 
 
 class Workflow:
@@ -77,30 +81,38 @@ class Workflow:
         return [found[code] for code in codes]
 
     def planner(self, report: dict[str, Any], action: str, actor: Actor, sent: Request,
-                photos: list[dict[str, Any]] | None = None) -> Planner:
+                photos: list[dict[str, Any]] | None = None,
+                evidence_reasons: list[str] | None = None) -> Planner:
         """The planner of `action` for `report`, with what it needs loaded once (none of it
         changes when the report is read again). `photos`: the evidence of a resolution, or
-        the report's photos with their public copies for `verify`."""
-        planner = self._planner(report, action, actor, sent, photos)
-        if not sent.public_response:
-            return planner
-
-        def answered(current: dict[str, Any], now: datetime) -> Plan:
-            plan = planner(current, now)
-            return replace(plan, details={**plan.details, "public_response": sent.public_response})
-
-        return answered
+        the report's photos with their public copies for `verify`; `evidence_reasons`: why
+        a resolution's evidence failed the photo checks."""
+        planner = on_duty(self._planner(report, action, actor, sent, photos), action, actor,
+                          evidence_reasons or [])
+        if not sent.public_response or ACTIONS[action].by == AGENCY:
+            return planner  # an agency's answer is plan_agency's: it ends a clock
+        return lambda current, now: lifecycle.answered(planner(current, now),
+                                                       sent.public_response)
 
     def _planner(self, report: dict[str, Any], action: str, actor: Actor, sent: Request,
                  photos: list[dict[str, Any]] | None) -> Planner:
         note, deadlines = sent.note, self.deadlines
         simple: dict[str, Callable[[dict[str, Any], datetime, str | None], Plan]] = {
             "reject": lambda r, now, n: lifecycle.plan_reject(r, now, n, actor),
-            "postpone": lifecycle.plan_postpone, "archive": lifecycle.plan_archive,
-            "confirm": lifecycle.plan_confirm,
+            "archive": lifecycle.plan_archive, "confirm": lifecycle.plan_confirm,
         }
         if action in simple:
             return lambda current, now: simple[action](current, now, note)
+        if action == "postpone":
+            if sent.until is None:
+                raise Invalid("until_required", "Say until which day it is postponed.",
+                              {"field": "until"})
+            until, timezone = sent.until, cities()[report["city"]]["timezone"]
+            return lambda current, now: lifecycle.plan_postpone(current, now, note, until=until,
+                                                                timezone=timezone)
+        if action == "escalate":
+            return lambda current, now: lifecycle.plan_escalate(current, now, actor, note,
+                                                                sent.agency)
         if action == "duplicate":
             original = self.reports.by_code(sent.of or "", {"city": 1, "code": 1, "status": 1})
             return lambda current, now: lifecycle.plan_duplicate(current, now, original,
@@ -122,9 +134,12 @@ class Workflow:
         agency = actor.agency
         if not agency:
             raise Forbidden("not_assigned", "Your account belongs to no agency.")
+        if action in lifecycle.OFFICER_ACTIONS:
+            return officer_planner(self.db, deadlines, report, action, actor, note,
+                                   sent.officers, category, photos, sent.public_response)
         return lambda current, now: lifecycle.plan_agency(
             current, now, action, agency, note, deadlines=deadlines, category=category,
-            photos=photos)
+            photos=photos, public_response=sent.public_response)
 
     # ---- carrying an action out ----------------------------------------------------------
 
@@ -134,7 +149,9 @@ class Workflow:
         side effects and commits it; the report as it now is."""
         effects = ACTIONS[action].effects if action in ACTIONS else ()
         photos = [evidence_keys(report["city"], report["_id"], e.id) for e in evidence]
-        planner = self.planner(report, action, actor, sent, photos or None)
+        reasons = evidence_check(self.settings, report, evidence, datetime.now(UTC)) \
+            if action == "resolve" else []
+        planner = self.planner(report, action, actor, sent, photos or None, reasons)
         planner(report, datetime.now(UTC))  # refused here: no side effect is left behind
         if "publish_copies" in effects:
             # Kept even if the write then fails: the keys are the photo's own, and a verify

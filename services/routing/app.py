@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from flask import Flask
 from pymongo.database import Database
 
+from aduan.infra import metrics
 from aduan.infra.backends import Backends
 from aduan.infra.catalogue import ensure_seeded
 from aduan.infra.config import Settings
 from aduan.infra.db import ensure_indexes, ping
 from aduan.infra.deadlines import Deadlines
+from aduan.infra.rating_metrics import RatingsCollector
 from aduan.infra.storage import ObjectStore
 from aduan.web.app import create_app as create_service_app
 from aduan.web.app import provide
-from services.routing import catalogue_api, stats_api, workflow_api
+from services.routing import catalogue_api, escalations_api, officers, stats_api, workflow_api
 from services.routing.actions import Workflow
 
 
@@ -61,7 +63,11 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
     # Three evidence photos at the limit plus the form fields.
     app.config["MAX_CONTENT_LENGTH"] = 3 * settings.max_evidence_bytes + 256 * 1024
     provide(app, routing)
+    # The reporters' ratings for Grafana, read from the database when scraped.
+    metrics.register_collector("ratings", RatingsCollector(db))
     app.register_blueprint(catalogue_api.blueprint)
     app.register_blueprint(workflow_api.blueprint)
     app.register_blueprint(stats_api.blueprint)
+    app.register_blueprint(escalations_api.blueprint)
+    app.register_blueprint(officers.blueprint)
     return app

@@ -9,6 +9,7 @@ from typing import Any
 from aduan.domain.lifecycle import Actor, action_forms, allowed_actions, is_overdue
 from aduan.domain.stages import stages
 from aduan.domain.visibility import shown_texts
+from aduan.infra.stage_views import city_stage_view
 from aduan.web import photo_urls
 
 
@@ -51,7 +52,7 @@ def workflow_view(report: dict[str, Any], base_url: str, actor: Actor) -> dict[s
         "category": report["category"],
         "channel": report.get("channel"),
         "status": report["status"],
-        "stages": stages(report),
+        "stages": stages(report, city_stage_view(report["city"])),
         "kecamatan": report.get("kecamatan"),
         "agencies": [{**_iso(a), "overdue": is_overdue(report, now, a["code"])}
                      for a in report.get("agencies", [])],
@@ -59,6 +60,7 @@ def workflow_view(report: dict[str, Any], base_url: str, actor: Actor) -> dict[s
         "duplicate_of": (report.get("duplicate_of") or {}).get("code"),
         "forward_due_at": _iso(report.get("forward_due_at")),
         "auto_close_at": _iso(report.get("auto_close_at")),
+        "postponed_until": _iso(report.get("postponed_until")),
         "rating": _iso(report.get("rating")),
         "history": [_history_entry(e, report["code"], base_url, staff=staff)
                     for e in report.get("history", [])],
@@ -68,4 +70,5 @@ def workflow_view(report: dict[str, Any], base_url: str, actor: Actor) -> dict[s
         view["triage"] = bool(report.get("triage"))
         view["triage_reason"] = report.get("triage_reason")
         view["sla_breaches"] = _iso(report.get("sla_breaches", []))
+        view["escalations"] = _iso(report.get("escalations", []))
     return view

@@ -18,6 +18,7 @@ from aduan.domain.lifecycle import ACTIONS, Actor, is_overdue, own_assignment
 from aduan.domain.stages import kiniko_stage_for_agency, stages
 from aduan.domain.visibility import staff_conditions
 from aduan.infra import metrics
+from aduan.infra.catalogue import cities
 from aduan.web.app import collaborators, current_request_id
 from aduan.web.auth import ACTING_AGENCY_ROLES, LEADER, OPERATOR, ROLES, SYSADMIN, Principal
 from aduan.web.errors import ApiError, from_domain
@@ -93,8 +94,8 @@ def _act(code: str, action: str) -> Response:
             **rating, "at": rating["at"].isoformat()}})
     evidence = []
     if "store_evidence" in ACTIONS[action].effects:
-        evidence = read_evidence(routing.settings)
-        if not evidence:
+        evidence = read_evidence(routing.settings, cities()[report["city"]]["timezone"])
+        if not evidence and action not in lifecycle.PHOTOS_OPTIONAL:
             raise ApiError(422, "evidence_required",
                            "Resolving needs at least one evidence photo (multipart field "
                            "'photo').", {"field": "photo"})
@@ -102,7 +103,8 @@ def _act(code: str, action: str) -> Response:
                    public_response=getattr(payload, "public_response", None),
                    agencies=tuple(getattr(payload, "agencies", ())),
                    of=getattr(payload, "of", None), until=getattr(payload, "until", None),
-                   agency=getattr(payload, "agency", None))
+                   agency=getattr(payload, "agency", None),
+                   officers=tuple(getattr(payload, "officers", ())))
     updated = routing.workflow.act(report, action, actor, sent, evidence, current_request_id())
     return jsonify(workflow_view(updated, routing.settings.public_base_url, actor))
 

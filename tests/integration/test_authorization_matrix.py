@@ -59,6 +59,7 @@ POLICY: dict[tuple[str, str], object] = {
     ("GET", "/reports/{code}/workflow"): PER_REPORT,
     ("GET", "/queue"): frozenset({"operator", "leader", "sysadmin"}),
     ("GET", "/inbox"): frozenset({"agency_admin", "officer"}),
+    ("GET", "/escalations"): frozenset({"agency_head", "leader", "operator"}),
     ("GET", "/stats"): frozenset({"leader", "operator", "sysadmin"}),
     ("GET", "/stats.csv"): frozenset({"leader", "operator", "sysadmin"}),
     ("POST", "/reports/{code}/verdict"): frozenset({"operator"}),

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 
 from aduan.contracts.actions import MODELS
-from aduan.domain.lifecycle import ACTIONS, AGENCY, OPERATOR, REPORTER
+from aduan.domain.lifecycle import ACTIONS, AGENCY, OPERATOR, REPORTER, STAFF
 
 HTTP_ACTIONS = sorted(name for name, action in ACTIONS.items()
-                      if action.by in (OPERATOR, AGENCY, REPORTER) and name != "submit")
+                      if action.by in (OPERATOR, AGENCY, STAFF, REPORTER) and name != "submit")
 
 
 def test_every_action_a_person_takes_has_a_body_and_no_other() -> None:

@@ -11,12 +11,19 @@ from typing import Any
 import pytest
 from fakes import FakePublisher, fake_db
 
+from aduan.domain import lifecycle
 from aduan.domain.errors import Conflict, NotFound
-from aduan.domain.lifecycle import Actor, Plan, plan_archive, plan_postpone, plan_rate
+from aduan.domain.lifecycle import Actor, Plan, plan_archive, plan_rate
 from aduan.infra.reports import Reports
 
 NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
 OPERATOR = Actor(kind="staff", id="op-1", role="operator")
+
+
+def plan_postpone(report: dict[str, Any], now: datetime, note: str) -> Plan:
+    """A status change to commit: postponed for a week."""
+    return lifecycle.plan_postpone(report, now, note, until=(now + timedelta(days=7)).date(),
+                                   timezone="Asia/Jakarta")
 
 
 def _report(status: str = "verified", **fields: Any) -> dict[str, Any]:
@@ -153,3 +160,23 @@ def test_perform_on_a_missing_report(db):
     with pytest.raises(NotFound):
         Reports(db, FakePublisher()).perform("nope", lambda r, now: plan_postpone(r, now, "n"),
                                              OPERATOR, None)
+
+
+def test_a_comment_ending_a_clock_is_written_only_on_the_version_read(db):
+    # A unit test over the in-memory fake: the report as an earlier forward to DLH left it.
+    db.reports.update_one({"_id": "r1"}, {"$set": {"status": "accepted", "agencies": [
+        {"code": "DLH", "status": "accepted", "due_at": NOW + timedelta(days=5),
+         "responded_at": None}]}})
+    read = _stored(db)
+    comment = {"id": "c1", "text": "Sudah dijadwalkan", "at": NOW, "agency": "DLH"}
+    admin = Actor(kind="staff", id="adm", role="agency_admin", agency="DLH")
+    stale = {**read, "version": 2}
+    reports = Reports(db, FakePublisher())
+    assert reports.commit(stale, lifecycle.plan_comment(stale, comment, "DLH"), admin, NOW,
+                          None) is None
+    updated = reports.commit(read, lifecycle.plan_comment(read, comment, "DLH"), admin, NOW,
+                             None)
+    assert updated is not None and updated == _stored(db)
+    assert updated["version"] == 4 and updated["comments"] == [comment]
+    assert (updated["agencies"][0]["due_at"], updated["agencies"][0]["responded_at"]) == (
+        None, NOW)

@@ -4,13 +4,13 @@ status."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from aduan.domain import lifecycle as lc
-from aduan.domain.errors import Conflict, Invalid, NotFound
+from aduan.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from aduan.domain.lifecycle import Actor
 
 NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
@@ -33,6 +33,10 @@ class FixedDeadlines:
     def auto_close_at(self, city: str, start: datetime) -> datetime:
         return start + timedelta(days=10)
 
+    def resolution_due(self, city: str, category: dict[str, Any] | None, start: datetime
+                       ) -> datetime:
+        return start + timedelta(days=(category or {}).get("resolution_days", 10))
+
 
 DEADLINES = FixedDeadlines()
 DLH = {"code": "DLH", "name_id": "Dinas Lingkungan Hidup", "kind": "opd"}
@@ -50,7 +54,7 @@ def report(status: str, **fields: Any) -> dict[str, Any]:
 def assignment(code: str, status: str, **fields: Any) -> dict[str, Any]:
     return {"code": code, "name": code, "kind": "opd", "status": status,
             "forwarded_at": CREATED, "due_at": CREATED + timedelta(days=5),
-            "responded_at": None, **fields}
+            "responded_at": None, "resolution_due_at": CREATED + timedelta(days=10), **fields}
 
 
 def refused(error: type[Exception], code: str, call, *args: Any, **kwargs: Any
@@ -137,7 +141,10 @@ def test_reject_unpublishes_the_photos_and_records_the_override():
     (lambda r: lc.plan_verify(r, NOW, None, OPERATOR, deadlines=DEADLINES, category=None),
      "verified"),
     (lambda r: lc.plan_reject(r, NOW, "n", OPERATOR), "rejected"),
-    (lambda r: lc.plan_postpone(r, NOW, "n"), "forwarded"),
+    (lambda r: lc.plan_postpone(r, NOW, "n", until=NOW.date() + timedelta(days=2),
+                                timezone=PADANG_TZ), "forwarded"),
+    (lambda r: lc.plan_resume(r, NOW, deadlines=DEADLINES, category=None), "verified"),
+    (lambda r: lc.plan_escalate(r, NOW, OPERATOR, "n"), "verified"),
     (lambda r: lc.plan_archive(r, NOW, "n"), "forwarded"),
     (lambda r: lc.plan_confirm(r, NOW, None), "in_progress"),
     (lambda r: lc.plan_auto_close(r, NOW), "closed"),
@@ -149,11 +156,53 @@ def test_an_action_from_a_status_it_may_not_start_from_is_refused(planner, start
     assert details["status"] == start and start not in details["allowed_from"]
 
 
+PADANG_TZ = "Asia/Jakarta"
+
+
 def test_postpone_and_archive():
-    postponed = lc.plan_postpone(report("verified"), NOW, "waiting for a photo")
-    assert (postponed.target, postponed.set) == ("postponed", {"forward_due_at": None})
+    # NOW is 12:00 in Padang (UTC+7) on 23 November: back on the morning of 30 November.
+    until = date(2026, 11, 30)
+    postponed = lc.plan_postpone(report("verified"), NOW, "waiting for a photo", until=until,
+                                 timezone=PADANG_TZ)
+    back_at = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
+    assert (postponed.target, postponed.set) == ("postponed", {"forward_due_at": None,
+                                                              "postponed_until": back_at})
+    assert postponed.details == {"action": "postpone", "until": "2026-11-30"}
     archived = lc.plan_archive(report("needs_review"), NOW, "not a complaint")
     assert (archived.target, archived.details) == ("archived", {"action": "archive"})
+
+
+@pytest.mark.parametrize("until, code", [
+    (date(2026, 11, 23), "postpone_not_in_future"),  # today in Padang
+    (date(2026, 11, 22), "postpone_not_in_future"),
+    (date(2026, 11, 23) + timedelta(days=lc.POSTPONE_MAX_DAYS + 1), "postpone_too_long"),
+])
+def test_postpone_takes_a_day_ahead_within_its_limit(until, code):
+    refused(Invalid, code, lc.plan_postpone, report("verified"), NOW, "n", until=until,
+            timezone=PADANG_TZ)
+    furthest = date(2026, 11, 23) + timedelta(days=lc.POSTPONE_MAX_DAYS)
+    assert lc.plan_postpone(report("verified"), NOW, "n", until=furthest,
+                            timezone=PADANG_TZ).target == "postponed"
+
+
+def test_a_postponed_report_comes_back_to_the_operators_on_its_day():
+    current = report("postponed", postponed_until=NOW - timedelta(minutes=1))
+    plan = lc.plan_resume(current, NOW, deadlines=DEADLINES, category={"forward_days": 2})
+    assert plan.target == "verified" and lc.plan_key(plan) == "report.returned"
+    assert plan.set == {"triage": True, "triage_reason": "postponement_ended",
+                        "postponed_until": None, "forward_due_at": NOW + timedelta(days=2)}
+    assert plan.note == lc.RESUME_NOTE and plan.details == {"action": "resume"}
+    [event] = lc.plan_events(current, plan, Actor(kind="system", id="sweep"), NOW)
+    assert (event.key, event.data["from"], event.data["status"]) == (
+        "report.returned", "postponed", "verified")
+    early = report("postponed", postponed_until=NOW + timedelta(minutes=1))
+    refused(Conflict, "not_yet_due", lc.plan_resume, early, NOW, deadlines=DEADLINES,
+            category=None)
+
+
+def test_postponed_reports_due_back_as_a_query():
+    assert lc.postponed_due_filter(NOW) == {"status": "postponed",
+                                            "postponed_until": {"$lte": NOW}}
 
 
 # ---- forwarding, referring, re-routing ---------------------------------------------------
@@ -166,6 +215,13 @@ def test_forward_gives_each_agency_its_own_assignment_and_deadline():
         ("DLH", "forwarded", NOW + timedelta(days=5)),
         ("PUPR", "forwarded", NOW + timedelta(days=5))]
     assert plan.set["triage"] is False
+
+
+def test_forward_sets_each_assignment_its_categorys_resolution_target():
+    plan = lc.plan_send(report("verified"), [DLH], NOW, action="forward", note=None,
+                        deadlines=DEADLINES, category={"resolution_days": 2})
+    [dlh] = plan.set["agencies"]
+    assert dlh["resolution_due_at"] == NOW + timedelta(days=2)
 
 
 def test_a_vertical_body_is_referred_to_alone():
@@ -186,6 +242,8 @@ def test_reroute_withdraws_the_agencies_holding_the_report():
                         deadlines=DEADLINES, category=None)
     assert [(a["code"], a["status"]) for a in plan.set["agencies"]] == [
         ("DLH", "withdrawn"), ("DISHUB", "handed_back"), ("PUPR", "forwarded")]
+    withdrawn = plan.set["agencies"][0]
+    assert withdrawn["due_at"] is None and withdrawn["resolution_due_at"] is None
     assert plan.details == {"action": "reroute", "agencies": ["PUPR"], "withdrawn": ["DLH"],
                             "reason": "not_our_authority"}
     assert current["agencies"][0]["status"] == "accepted"  # the read report is left as it was
@@ -231,13 +289,39 @@ def agency_plan(current: dict[str, Any], action: str, agency: str = "DLH", **kwa
                           deadlines=DEADLINES, category=None, **kwargs)
 
 
-def test_an_agencys_first_response_ends_its_clock():
+def test_a_bare_accept_keeps_the_follow_up_clock_running():
+    due = CREATED + timedelta(days=5)
     plan = agency_plan(report("forwarded", agencies=[assignment("DLH", "forwarded")]), "accept")
     [mine] = plan.set["agencies"]
-    assert (plan.target, mine["status"], mine["due_at"]) == ("accepted", "accepted", None)
-    assert mine["responded_at"] == NOW and mine["accepted_at"] == NOW
-    assert plan.routing_key is None
+    assert (plan.target, mine["status"], mine["due_at"]) == ("accepted", "accepted", due)
+    assert mine["responded_at"] is None and mine["accepted_at"] == NOW
+    assert plan.routing_key is None and "public_response" not in plan.details
     assert plan.event_body == {"agency": "DLH", "agency_status": "accepted"}
+
+
+def test_a_public_response_ends_the_follow_up_clock_not_the_resolution_target():
+    current = report("forwarded", agencies=[assignment("DLH", "forwarded")])
+    plan = agency_plan(current, "accept", public_response="Petugas kami menuju lokasi.")
+    [mine] = plan.set["agencies"]
+    assert (mine["due_at"], mine["responded_at"]) == (None, NOW)
+    assert mine["resolution_due_at"] == CREATED + timedelta(days=10)
+    assert plan.details["public_response"] == "Petugas kami menuju lokasi."
+    # Answered earlier: its first answer stays the one on record.
+    answered = report("accepted", agencies=[assignment("DLH", "accepted", due_at=None,
+                                                       responded_at=CREATED)])
+    [again] = agency_plan(answered, "start", public_response="Mulai.").set["agencies"]
+    assert again["responded_at"] == CREATED
+
+
+def test_resolving_or_handing_back_ends_the_assignments_clocks():
+    current = report("in_progress", agencies=[assignment("DLH", "in_progress")])
+    [resolved] = agency_plan(current, "resolve", note="done").set["agencies"]
+    assert (resolved["due_at"], resolved["responded_at"], resolved["resolution_due_at"]) == (
+        None, NOW, None)
+    forwarded = report("forwarded", agencies=[assignment("DLH", "forwarded")])
+    [back] = agency_plan(forwarded, "hand_back", note="not ours").set["agencies"]
+    assert (back["due_at"], back["responded_at"], back["resolution_due_at"]) == (
+        None, None, None)
 
 
 def test_another_agency_acting_changes_nothing_a_reporter_sees():
@@ -296,6 +380,7 @@ def test_reopen_sends_the_report_back_to_the_agencies_that_resolved_it():
     dlh = plan.set["agencies"][0]
     assert (dlh["status"], dlh["due_at"], dlh["reopened_at"]) == (
         "accepted", NOW + timedelta(days=5), NOW)
+    assert (dlh["resolution_due_at"], dlh["responded_at"]) == (NOW + timedelta(days=10), None)
     late = {**current, "auto_close_at": NOW}
     refused(Conflict, "reopen_window_closed", lc.plan_reopen, late, NOW, "n",
             deadlines=DEADLINES, category=None)
@@ -313,9 +398,28 @@ def test_a_rating_is_recorded_once_on_a_resolved_or_closed_report():
 
 
 def test_a_comment_is_appended_where_the_counted_comments_still_are():
-    plan = lc.plan_comment(report("forwarded", comments=[{}, {}]), {"text": "hi"})
-    assert plan.push == {"comments": {"text": "hi"}}
+    plan = lc.plan_comment(report("forwarded", comments=[{}, {}]), {"text": "hi", "at": NOW})
+    assert plan.push == {"comments": {"text": "hi", "at": NOW}}
     assert plan.conditions == {"comments.2": {"$exists": False}}
+    assert plan.set == {} and not plan.pinned
+
+
+def test_a_comment_by_the_agency_holding_the_report_ends_its_follow_up_clock():
+    current = report("accepted", comments=[{}], agencies=[
+        assignment("DLH", "accepted"), assignment("PUPR", "forwarded")])
+    comment = {"text": "Sudah kami jadwalkan.", "at": NOW, "agency": "DLH"}
+    plan = lc.plan_comment(current, comment, "DLH")
+    dlh, pupr = plan.set["agencies"]
+    assert (dlh["due_at"], dlh["responded_at"]) == (None, NOW)
+    assert pupr == current["agencies"][1] and current["agencies"][0]["due_at"] is not None
+    # In the same write as the comment, only where the report is still as it was read.
+    assert plan.push == {"comments": comment} and plan.pinned
+    assert plan.conditions == {"comments.1": {"$exists": False}}
+    # An agency not holding it (or already answered) changes no clock.
+    for agency in ("DISHUB", None):
+        assert not lc.plan_comment(current, comment, agency).pinned
+    answered = report("accepted", agencies=[assignment("DLH", "accepted", due_at=None)])
+    assert lc.plan_comment(answered, comment, "DLH").set == {}
 
 
 def test_triage_flags_the_report_where_its_status_still_is():
@@ -328,7 +432,7 @@ def test_deadlines_passed():
     due = NOW - timedelta(hours=1)
     current = report("needs_review", forward_due_at=due, agencies=[
         assignment("DLH", "forwarded", due_at=due),
-        assignment("PUPR", "handed_back", due_at=due),
+        assignment("PUPR", "handed_back", due_at=due, resolution_due_at=due),
         assignment("DISHUB", "forwarded", due_at=NOW + timedelta(hours=1))])
     assert lc.late_deadlines(current, NOW) == [("forward", None, due), ("follow_up", "DLH", due)]
     assert lc.late_deadlines({**current, "status": "postponed"}, NOW)[0][0] == "follow_up"
@@ -338,6 +442,29 @@ def test_deadlines_passed():
     assert not lc.is_overdue(current, NOW, "PUPR")  # handed back: its clock stopped
     assert not lc.is_overdue(current, NOW, "DISHUB")  # not due yet
     assert not lc.is_overdue(report("verified", forward_due_at=NOW + timedelta(hours=1)), NOW)
+
+
+def test_a_resolution_target_passed_is_late_until_the_assignment_is_resolved():
+    due = NOW - timedelta(hours=1)
+    current = report("accepted", agencies=[
+        assignment("DLH", "accepted", due_at=None, resolution_due_at=due),
+        assignment("PUPR", "resolved", due_at=None, resolution_due_at=None),
+        assignment("DISHUB", "withdrawn", due_at=None, resolution_due_at=due)])
+    assert lc.late_deadlines(current, NOW) == [("resolution", "DLH", due)]
+    assert lc.is_overdue(current, NOW, "DLH") and not lc.is_overdue(current, NOW, "PUPR")
+
+
+def test_what_is_late_as_a_query():
+    active = {"$nin": ["handed_back", "withdrawn"]}
+    assert lc.overdue_filter(NOW) == {"$or": [
+        {"forward_due_at": {"$lt": NOW}, "status": {"$in": ["needs_review", "verified"]}},
+        {"agencies": {"$elemMatch": {"due_at": {"$lt": NOW}, "status": active}}},
+        {"agencies": {"$elemMatch": {"resolution_due_at": {"$lt": NOW}, "status": active}}}]}
+    assert lc.overdue_filter(NOW, "DLH") == {"$or": [
+        {"agencies": {"$elemMatch": {"due_at": {"$lt": NOW}, "status": active,
+                                     "code": "DLH"}}},
+        {"agencies": {"$elemMatch": {"resolution_due_at": {"$lt": NOW}, "status": active,
+                                     "code": "DLH"}}}]}
 
 
 def test_a_breach_is_checked_against_the_action_table():
@@ -358,6 +485,74 @@ def test_a_breach_is_planned_once_with_its_escalation():
     forward = lc.plan_breach(report("verified"), "forward", None, due, NOW)
     assert forward is not None
     assert forward.push["sla_breaches"]["escalate_to"] == [{"role": "leader", "agency": None}]
+    resolution = lc.plan_breach(report("accepted"), "resolution", "DLH", due, NOW)
+    assert resolution is not None and resolution.event_body["kind"] == "resolution"
+    assert resolution.event_body["escalate_to"] == plan.event_body["escalate_to"]
+    # A resolution breach and a follow-up breach of the same due time are two breaches.
+    assert lc.breach_key("resolution", "DLH", due) != key
+
+
+# ---- escalating by hand --------------------------------------------------------------------
+
+ADMIN = Actor(kind="staff", id="adm-1", role="agency_admin", agency="DLH")
+
+
+def test_an_operator_escalates_to_the_head_of_the_agency_holding_the_report():
+    current = report("accepted", agencies=[assignment("DLH", "accepted"),
+                                           assignment("PUPR", "handed_back")])
+    plan = lc.plan_escalate(current, NOW, OPERATOR, "Tiga minggu tanpa kabar")
+    assert plan.target is None and lc.plan_key(plan) == "report.escalated"
+    assert plan.push == {"escalations": {"agency": "DLH", "note": "Tiga minggu tanpa kabar",
+                                         "by": {"id": "op-1", "role": "operator"}, "at": NOW}}
+    assert plan.event_body == {"agency": "DLH", "note": "Tiga minggu tanpa kabar",
+                               "by_role": "operator"}
+    # Written only while the report's status and the agency's hold on it are as read.
+    assert plan.conditions == {"status": "accepted", **lc.agency_holds_filter("DLH")}
+
+
+def test_an_operator_names_the_agency_when_several_hold_the_report():
+    current = report("accepted", agencies=[assignment("DLH", "accepted"),
+                                           assignment("PUPR", "forwarded")])
+    details = refused(Invalid, "agency_required", lc.plan_escalate, current, NOW, OPERATOR, "n")
+    assert details["agencies"] == ["DLH", "PUPR"]
+    assert lc.plan_escalate(current, NOW, OPERATOR, "n", "PUPR").event_body["agency"] == "PUPR"
+    refused(Invalid, "unknown_agency", lc.plan_escalate, current, NOW, OPERATOR, "n", "DISHUB")
+
+
+def test_an_agency_admin_escalates_its_own_assignment_only():
+    current = report("forwarded", agencies=[assignment("DLH", "forwarded"),
+                                            assignment("PUPR", "forwarded")])
+    plan = lc.plan_escalate(current, NOW, ADMIN, "Butuh alat berat")
+    assert plan.push["escalations"]["agency"] == "DLH"
+    assert plan.push["escalations"]["by"] == {"id": "adm-1", "role": "agency_admin"}
+    refused(Invalid, "not_your_agency", lc.plan_escalate, current, NOW, ADMIN, "n", "PUPR")
+    other = Actor(kind="staff", id="adm-2", role="agency_admin", agency="DISHUB")
+    refused(NotFound, "report_not_found", lc.plan_escalate, current, NOW, other, "n")
+
+
+def test_an_agency_admin_is_offered_escalate_on_its_own_assignment():
+    current = report("forwarded", agencies=[assignment("DLH", "forwarded")])
+    assert "escalate" in lc.allowed_actions(current, ADMIN)
+    assert "escalate" not in lc.allowed_actions(current, officer())
+    assert lc.action_forms(["escalate"]) == [
+        {"name": "escalate", "note": "required", "inputs": ["agency"], "final": False}]
+
+
+@pytest.mark.parametrize("actor", [
+    Actor(kind="staff", id="o", role="officer", agency="DLH"),
+    Actor(kind="staff", id="h", role="agency_head", agency="DLH"),
+    Actor(kind="staff", id="l", role="leader"), REPORTER])
+def test_others_may_not_escalate(actor):
+    current = report("forwarded", agencies=[assignment("DLH", "forwarded")])
+    assert not lc.may_take("escalate", actor)
+    refused(Forbidden, "not_your_action", lc.plan_escalate, current, NOW, actor, "n")
+
+
+def test_an_escalation_needs_a_note_and_an_agency_at_work():
+    current = report("forwarded", agencies=[assignment("DLH", "forwarded")])
+    refused(Invalid, "note_required", lc.plan_escalate, current, NOW, OPERATOR, "")
+    refused(Conflict, "illegal_transition", lc.plan_escalate, report("resolved"), NOW,
+            OPERATOR, "n")
 
 
 # ---- who is offered what -----------------------------------------------------------------
@@ -372,11 +567,12 @@ def officer(agency: str = "DLH") -> Actor:
     (report("rejected"), OPERATOR, ["verify"]),
     (report("verified"), OPERATOR, ["postpone", "forward", "duplicate", "archive"]),
     (report("accepted", agencies=[assignment("DLH", "accepted")]), OPERATOR,
-     ["reroute", "duplicate"]),
+     ["reroute", "duplicate", "escalate"]),
     (report("closed"), OPERATOR, []),
     # An agency takes its own steps one by one.
     (report("forwarded", agencies=[assignment("DLH", "forwarded")]), officer(),
      ["accept", "hand_back"]),
+    (report("forwarded", agencies=[assignment("PUPR", "forwarded")]), ADMIN, []),
     (report("accepted", agencies=[assignment("DLH", "accepted")]), officer(),
      ["start", "hand_back"]),
     (report("in_progress", agencies=[assignment("DLH", "in_progress")]), officer(),

@@ -87,7 +87,7 @@ def test_an_action_answers_with_the_view_after_it(client, db):
     assert response.status_code == 200, response.get_json()
     view = response.get_json()
     assert view["status"] == "forwarded" and view["agencies"][0]["code"] == "DLH"
-    assert [a["name"] for a in view["actions"]] == ["reroute", "duplicate"]
+    assert [a["name"] for a in view["actions"]] == ["reroute", "duplicate", "escalate"]
     assert view["history"][-1]["public_response"] == "Diteruskan"
     assert stored(db, report)["status"] == "forwarded"
 

@@ -118,15 +118,16 @@ NOW = datetime.now(UTC)
 
 @pytest.fixture
 def sweep() -> Sweep:
-    return Sweep(seeded_db(), FakePublisher())
+    return Sweep(seeded_db(), FakePublisher(), DEADLINES)
 
 
 def test_a_late_forward_breaches_once_and_escalates_to_the_leaders(sweep):
     due = NOW - timedelta(hours=1)
     report = place(sweep.db, "needs_review", forward_due_at=due)
     counted = REGISTRY.get_sample_value("aduan_sla_breaches_total", {"kind": "forward"}) or 0
-    assert sweep.once(NOW) == {"forward": 1, "follow_up": 0, "closed": 0}
-    assert sweep.once(NOW) == {"forward": 0, "follow_up": 0, "closed": 0}
+    nothing = {"forward": 0, "follow_up": 0, "resolution": 0, "returned": 0, "closed": 0}
+    assert sweep.once(NOW) == {**nothing, "forward": 1}
+    assert sweep.once(NOW) == nothing
     assert REGISTRY.get_sample_value("aduan_sla_breaches_total",
                                      {"kind": "forward"}) == counted + 1
     [event] = sweep.publisher.published
@@ -176,3 +177,33 @@ def test_silent_resolved_and_referred_reports_close_themselves(sweep):
     assert stored(sweep.db, waiting)["status"] == "resolved"
     assert sweep.publisher.keys() == ["report.status_changed"] * 2
     assert sweep.once(NOW)["closed"] == 0
+
+
+def test_a_missed_resolution_target_breaches_once_and_escalates_to_the_head(sweep):
+    due = NOW - timedelta(hours=1)
+    report = place(sweep.db, "accepted", agencies=[
+        assignment("DLH", "accepted", due_at=None, responded_at=NOW - timedelta(days=3),
+                   resolution_due_at=due),
+        assignment("PUPR", "resolved", due_at=None, resolution_due_at=None)])
+    assert sweep.once(NOW)["resolution"] == 1
+    assert sweep.once(NOW)["resolution"] == 0
+    [event] = sweep.publisher.published
+    assert event.body == {**event.body, "kind": "resolution", "agency": "DLH",
+                          "escalate_to": [{"role": "head_of_agency", "agency": "DLH"},
+                                          {"role": "leader", "agency": None}]}
+    [breach] = stored(sweep.db, report)["sla_breaches"]
+    assert (breach["kind"], breach["agency"]) == ("resolution", "DLH")
+
+
+def test_a_postponed_report_returns_to_the_operators_on_its_day(sweep):
+    due = place(sweep.db, "postponed", postponed_until=NOW - timedelta(minutes=1))
+    later = place(sweep.db, "postponed", postponed_until=NOW + timedelta(days=1))
+    assert sweep.once(NOW)["returned"] == 1
+    back = stored(sweep.db, due)
+    assert (back["status"], back["triage"], back["postponed_until"]) == ("verified", True, None)
+    assert back["forward_due_at"] > NOW
+    assert (back["history"][-1]["action"], back["history"][-1]["actor"]["id"]) == (
+        "resume", "routing-sweep")
+    assert sweep.publisher.keys() == ["report.returned"]
+    assert stored(sweep.db, later)["status"] == "postponed"
+    assert sweep.once(NOW)["returned"] == 0

@@ -15,9 +15,13 @@ from routing_world import assignment, place, seeded_db, stored, workflow
 
 from aduan.domain.errors import Conflict
 from aduan.domain.lifecycle import ACTIONS, AGENCY, STATUSES, Actor
+from aduan.domain.photo_checks import PhotoMetadata
 from aduan.infra.images import Rendition
 from services.routing.actions import Request
 from services.routing.evidence import Evidence
+
+# A photo without metadata: what the evidence checks read does not matter here.
+NO_EXIF = PhotoMetadata(False, None, None, None, None, None, None, None, None)
 
 OPERATOR = Actor(kind="staff", id="op-1", role="operator")
 OFFICER = Actor(kind="staff", id="o-1", role="officer", agency="DLH")
@@ -26,7 +30,7 @@ REPORTER = Actor(kind="reporter", id=None, role="reporter")
 SUB_STATUS = {"forwarded": "forwarded", "accepted": "accepted", "in_progress": "in_progress",
               "resolved": "resolved", "reopened": "accepted", "closed": "resolved"}
 SENT = {
-    "verify": Request(), "reject": Request(note="n"), "postpone": Request(note="n"),
+    "verify": Request(), "reject": Request(note="n"), "postpone": Request(note="n", until=(datetime.now(UTC) + timedelta(days=7)).date()),
     "forward": Request(agencies=("DLH",)), "reroute": Request(agencies=("PUPR",), note="n"),
     "duplicate": Request(), "archive": Request(note="n"), "accept": Request(),
     "start": Request(), "resolve": Request(note="n"), "hand_back": Request(note="n"),
@@ -55,7 +59,7 @@ def test_an_action_from_a_status_it_may_not_start_from_is_refused(flow, action, 
             sent = SENT[action]
             if action == "duplicate":
                 sent = Request(of=place(flow.db, "verified")["code"])
-            evidence = [Evidence("e1", Rendition(b"public", b"thumb", 10, 10, 0))] \
+            evidence = [Evidence("e1", Rendition(b"public", b"thumb", 10, 10, 0), NO_EXIF)] \
                 if action == "resolve" else []
             flow.act(report, action, actor, sent, evidence, None)
     assert caught.value.code == "illegal_transition"

@@ -13,14 +13,10 @@ Email = Annotated[Text, Field(max_length=254, pattern=EMAIL_PATTERN)]
 Phone = Annotated[Text, Field(pattern=r"^\+?[0-9][0-9 -]{2,19}$")]
 
 
-class Person(Strict):
-    title: Annotated[Text, Field(max_length=200)] | None = None
-    name: Annotated[Text, Field(max_length=200)] | None = None
-    email: Email | None = None
-    phone: Phone | None = None
-
-
 class Contact(Strict):
+    """An agency's external complaints desk (a vertical body's call centre, say); the people
+    who work at an agency are users."""
+
     email: Email | None = None
     phone: Phone | None = None
     address: Annotated[Text, Field(max_length=300)] | None = None
@@ -31,8 +27,6 @@ class AgencyPatch(Strict):
     name_id: Annotated[Text, Field(min_length=2, max_length=200)] | None = None
     name_en: Annotated[Text, Field(min_length=2, max_length=200)] | None = None
     contact: Contact | None = None
-    head: Person | None = None
-    liaisons: Annotated[list[Person], Field(max_length=20)] | None = None
     active: bool | None = None
 
 
@@ -44,8 +38,11 @@ class AgencyIn(AgencyPatch):
 
 
 class SlaOverride(Strict):
+    """Working days; a target left out is the setting's (ADUAN_SLA_*_DAYS)."""
+
     forward_days: Annotated[int, Field(ge=0, le=60)] | None = None
     follow_up_days: Annotated[int, Field(ge=0, le=60)] | None = None
+    resolution_days: Annotated[int, Field(ge=1, le=365)] | None = None
 
 
 class CategoryPatch(Strict):

@@ -1,4 +1,8 @@
-"""Cities, agencies and categories: seed data shipped in aduan/data, kept in MongoDB.
+"""Cities, agencies and categories: seed data shipped in aduan/data/catalogues, kept in MongoDB.
+
+Each city has its own catalogue (`catalogues/<city>.json`: its agencies, vertical bodies and the
+rule of every category; where the names come from is in `catalogues/SOURCE.md`); the categories'
+names and resolution targets are shared (`catalogues/categories.json`).
 
 Agencies are of three kinds: `opd` (the city's own agencies), `kecamatan` (one office per
 kecamatan polygon in aduan/data/boundaries) and `vertical` (bodies outside the city's authority,
@@ -6,8 +10,14 @@ such as PDAM or PLN, to which reports are referred). A category's routing rule i
 `agencies` (codes, or `@kecamatan` for the office of the kecamatan the report lies in) or its
 `refer_to` (a vertical body); a category with neither goes to the operators' triage queue.
 
-Seeded contacts of city agencies are placeholders under the reserved `.example` domain: each
-city's sysadmin sets the real ones through the catalogue API.
+An agency's `contact` is its external complaints desk (email, phone, address, website); the
+people who work there are users (db.users). Seeded desks of city agencies are placeholders under
+the reserved `.example` domain: each city's sysadmin sets the real ones through the catalogue API.
+
+Seeding only inserts what is missing (`ensure_seeded`): a deployment seeded from an older
+catalogue gains the agencies and categories added since, and keeps every document it already has
+as it is (a sysadmin's edits, and also the older seed's names and rules, which the sysadmin
+changes through the API where the city's own differ).
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from pymongo.errors import BulkWriteError
 from aduan.domain.geo import kecamatan_areas
 
 DATA = Path(__file__).parent.parent / "data"
+CATALOGUES = DATA / "catalogues"
 DUPLICATE_KEY = 11000
 KECAMATAN = "@kecamatan"
 AGENCY_KINDS = ("opd", "kecamatan", "vertical")
@@ -36,8 +47,20 @@ def cities() -> dict[str, dict[str, Any]]:
 
 
 @cache
-def seed() -> dict[str, Any]:
-    return json.loads((DATA / "catalogue.json").read_text())
+def shared_categories() -> list[dict[str, Any]]:
+    return json.loads((CATALOGUES / "categories.json").read_text())["categories"]
+
+
+@cache
+def city_catalogue(city: str) -> dict[str, Any]:
+    return json.loads((CATALOGUES / f"{city}.json").read_text())
+
+
+def seeded_opd_codes() -> frozenset[str]:
+    """The codes of the cities' own agencies (not kecamatan offices or vertical bodies) in the
+    seed catalogues, all cities together."""
+    return frozenset(agency["code"] for city in cities()
+                     for agency in city_catalogue(city)["agencies"])
 
 
 def kecamatan_agency_code(kecamatan_code: str) -> str:
@@ -45,50 +68,43 @@ def kecamatan_agency_code(kecamatan_code: str) -> str:
     return "KEC-" + kecamatan_code.replace(".", "")
 
 
-def _placeholder_people(city: str, code: str, head_title: str) -> dict[str, Any]:
-    domain = f"{code.lower()}.{city}.example"
-    return {
-        "contact": {"email": f"pengaduan@{domain}", "phone": None, "address": None},
-        "head": {"title": head_title, "name": None, "email": f"kepala@{domain}", "phone": None},
-        "liaisons": [{"name": f"Admin penghubung {code}", "email": f"admin@{domain}",
-                      "phone": None}],
-    }
+def _placeholder_contact(city: str, code: str) -> dict[str, Any]:
+    return {"email": f"pengaduan@{code.lower()}.{city}.example", "phone": None, "address": None}
 
 
 def seed_agencies(city: str) -> list[dict[str, Any]]:
-    data = seed()
-    city_name = cities()[city]["name"]
-    overrides = data["cities"].get(city, {})
-    agencies = []
-    for agency in data["agencies"]:
-        agencies.append({
-            **agency, "kind": "opd", "active": True,
-            **_placeholder_people(city, agency["code"], f"Kepala {agency['name_id']} {city_name}"),
-        })
+    catalogue = city_catalogue(city)
+    agencies = [{**agency, "kind": "opd", "active": True,
+                 "contact": _placeholder_contact(city, agency["code"])}
+                for agency in catalogue["agencies"]]
     for area in kecamatan_areas(city):
         code = kecamatan_agency_code(area.code)
         agencies.append({
             "code": code, "kind": "kecamatan", "active": True,
             "name_id": f"Kantor Camat {area.name}", "name_en": f"{area.name} district office",
             "kecamatan": {"code": area.code, "name": area.name},
-            **_placeholder_people(city, code, f"Camat {area.name}"),
+            "contact": _placeholder_contact(city, code),
         })
-    for body in data["vertical_bodies"]:
-        merged = {**body, **overrides.get("vertical_bodies", {}).get(body["code"], {})}
-        placeholder = _placeholder_people(city, body["code"], f"Pimpinan {merged['name_id']}")
-        agencies.append({
-            **merged, "kind": "vertical", "active": True,
-            "contact": {**placeholder["contact"], **body.get("contact", {})},
-            "head": placeholder["head"], "liaisons": [],
-        })
+    agencies += [{**body, "kind": "vertical", "active": True,
+                  "contact": {**_placeholder_contact(city, body["code"]),
+                              **body.get("contact", {})}}
+                 for body in catalogue["vertical_bodies"]]
     return agencies
 
 
 def seed_categories(city: str) -> list[dict[str, Any]]:
-    data = seed()
-    overrides = data["cities"].get(city, {}).get("categories", {})
-    return [{**category, **overrides.get(category["code"], {})}
-            for category in data["categories"]]
+    """The shared categories with the city's rule for each: `agencies` or `refer_to`, and any
+    SLA of its own (merged over the shared targets)."""
+    rules = city_catalogue(city)["rules"]
+    categories = []
+    for category in shared_categories():
+        rule = rules[category["code"]]
+        seeded = {**category, **{k: v for k, v in rule.items() if k != "sla"}}
+        seeded.setdefault("agencies", [])
+        if "sla" in category or "sla" in rule:
+            seeded["sla"] = {**category.get("sla", {}), **rule.get("sla", {})}
+        categories.append(seeded)
+    return categories
 
 
 def ensure_seeded(db: Database) -> None:

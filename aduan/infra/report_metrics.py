@@ -14,7 +14,7 @@ from typing import Any
 
 from aduan.domain.figures import completed_stage
 from aduan.infra import metrics
-from aduan.infra.catalogue import seed
+from aduan.infra.catalogue import seeded_opd_codes
 
 NO_AGENCY = "none"
 OTHER_AGENCY = "other"
@@ -22,7 +22,7 @@ OTHER_AGENCY = "other"
 
 @cache
 def known_agencies() -> frozenset[str]:
-    return frozenset(agency["code"] for agency in seed()["agencies"])
+    return seeded_opd_codes()
 
 
 def agency_label(code: Any) -> str:

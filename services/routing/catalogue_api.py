@@ -35,11 +35,38 @@ def _changes(model: type[BaseModel]) -> dict[str, Any]:
     return changes
 
 
+NESTED = ("contact", "sla")
+# Person fields of catalogues seeded before people became users: nobody reads them any more.
+RETIRED_AGENCY_FIELDS = ("_id", "head", "liaisons")
+
+
+def _update(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """The update a PATCH makes. A nested object (`contact`, `sla`) changes field by field, so
+    setting a desk's email keeps its phone; a field sent as null is removed (an SLA target goes
+    back to the setting's), and so is a whole object sent as null."""
+    sets: dict[str, Any] = {}
+    unsets: dict[str, str] = {}
+    for key, value in changes.items():
+        if key in NESTED and value is None:
+            unsets[key] = ""
+        elif key in NESTED and isinstance(current.get(key), dict):
+            for field, inner in value.items():
+                if inner is None:
+                    unsets[f"{key}.{field}"] = ""
+                else:
+                    sets[f"{key}.{field}"] = inner
+        elif key in NESTED:
+            sets[key] = {field: inner for field, inner in value.items() if inner is not None}
+        else:
+            sets[key] = value
+    return {"$set": sets, **({"$unset": unsets} if unsets else {})}
+
+
 def _agency_view(agency: dict[str, Any], categories: list[dict[str, Any]]) -> dict[str, Any]:
     handled = [c["code"] for c in categories
                if agency["code"] in rule_agencies(c) or c.get("refer_to") == agency["code"]
                or (agency["kind"] == "kecamatan" and KECAMATAN in rule_agencies(c))]
-    shown = {k: v for k, v in agency.items() if k not in ("_id",)}
+    shown = {k: v for k, v in agency.items() if k not in RETIRED_AGENCY_FIELDS}
     shown["categories"] = handled
     for key in ("created_at", "updated_at"):
         if isinstance(shown.get(key), datetime):
@@ -130,8 +157,7 @@ def create_agency():
     agency = validate(AgencyIn, _json_body()).model_dump()
     doc = {**agency, "active": agency["active"] is not False, "city": principal.city,
            "_id": f"{principal.city}:{agency['code']}", "contact": agency["contact"] or {},
-           "liaisons": agency["liaisons"] or [], "created_at": datetime.now(UTC),
-           **_audit(principal)}
+           "created_at": datetime.now(UTC), **_audit(principal)}
     try:
         db.agencies.insert_one(doc)
     except DuplicateKeyError as err:
@@ -146,8 +172,9 @@ def update_agency(code: str):
     principal = signed_in(SYSADMIN)
     changes = _changes(AgencyPatch)
     agency = _agency(principal.city, code)
-    db.agencies.update_one({"_id": agency["_id"]},
-                           {"$set": {**changes, **_audit(principal)}})
+    update = _update(agency, changes)
+    update["$set"].update(_audit(principal))
+    db.agencies.update_one({"_id": agency["_id"]}, update)
     categories = list(db.categories.find({"city": principal.city}))
     return jsonify(_agency_view(_agency(principal.city, code), categories))
 
@@ -194,11 +221,11 @@ def update_category(code: str):
     rule = {"agencies": changes.get("agencies", rule_agencies(category)),
             "refer_to": changes.get("refer_to", category.get("refer_to"))}
     _check_rule(db, principal.city, rule)
-    db.categories.update_one(
-        {"_id": category["_id"]},
-        # `agency` is the skeleton's single-agency rule, replaced by `agencies`.
-        {"$set": {**changes, **_audit(principal)}, "$unset": {"agency": ""}},
-    )
+    update = _update(category, changes)
+    update["$set"].update(_audit(principal))
+    # `agency` is the skeleton's single-agency rule, replaced by `agencies`.
+    update["$unset"] = {**update.get("$unset", {}), "agency": ""}
+    db.categories.update_one({"_id": category["_id"]}, update)
     updated = _category(principal.city, code)
     updated.pop("_id")
     updated.pop("updated_by", None)

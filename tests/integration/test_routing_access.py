@@ -112,30 +112,62 @@ def test_staff_read_the_catalogue_and_only_sysadmins_edit_it(api, db, settings):
     lubeg = next(a for a in offices if a["kecamatan"]["name"] == "Lubuk Begalung")
     assert "flood" in lubeg["categories"] and "administration" in lubeg["categories"]
     dlh = next(a for a in agencies if a["code"] == "DLH")
-    assert dlh["head"]["title"] and dlh["liaisons"] and "waste" in dlh["categories"]
+    assert dlh["contact"]["email"] and "waste" in dlh["categories"]
+    assert "head" not in dlh and "liaisons" not in dlh  # people are users, not the catalogue's
     pln = next(a for a in agencies if a["code"] == "PLN")
     assert pln["contact"]["phone"] == "123" and pln["categories"] == ["electricity"]
     depok = requests.get(f"{api}/agencies?kind=vertical",
                          headers=bearer(settings, "leader", city="depok"), timeout=10).json()
-    assert {a["name_id"] for a in depok["agencies"]} >= {"Perumda Tirta Asasta Kota Depok"}
+    assert "Perumda Air Minum Tirta Asasta Kota Depok" in {a["name_id"] for a in depok["agencies"]}
 
-    patch = {"head": {"title": "Kepala Dinas", "name": "Nama Kepala",
-                      "email": "kepala@dlh.padang.go.id"}}
+    patch = {"contact": {"email": "pengaduan@dlh.padang.go.id", "phone": "0751 123456"}}
     refused = requests.patch(f"{api}/agencies/DLH", json=patch,
                              headers=bearer(settings, "operator"), timeout=10)
     assert refused.status_code == 403
     sysadmin = bearer(settings, "sysadmin")
-    bad = requests.patch(f"{api}/agencies/DLH", json={"head": {"email": "nope"}},
-                         headers=sysadmin, timeout=10)
-    assert bad.status_code == 422
+    for bad in ({"contact": {"email": "nope"}}, {"head": {"name": "Kepala"}}):
+        response = requests.patch(f"{api}/agencies/DLH", json=bad, headers=sysadmin, timeout=10)
+        assert response.status_code == 422, bad
     done = requests.patch(f"{api}/agencies/DLH", json=patch, headers=sysadmin, timeout=10)
     assert done.status_code == 200, done.text
-    assert done.json()["head"]["name"] == "Nama Kepala"
+    assert done.json()["contact"]["phone"] == "0751 123456"
     stored = db.agencies.find_one({"city": "padang", "code": "DLH"})
-    assert stored["head"]["email"] == "kepala@dlh.padang.go.id"
+    assert stored["contact"]["email"] == "pengaduan@dlh.padang.go.id"
     assert stored["updated_by"] == "sysadmin-padang"
+    # Only the desk's website changes: its email and phone stay.
+    desk = requests.patch(f"{api}/agencies/DLH", headers=sysadmin, timeout=10,
+                          json={"contact": {"website": "https://dlh.padang.go.id"}}).json()
+    assert desk["contact"]["email"] == "pengaduan@dlh.padang.go.id"
+    assert desk["contact"]["website"] == "https://dlh.padang.go.id"
     unknown = requests.patch(f"{api}/agencies/NOPE", json=patch, headers=sysadmin, timeout=10)
     assert unknown.status_code == 404
+
+
+def test_sysadmin_sets_a_categorys_resolution_target(api, db, settings):
+    sysadmin = bearer(settings, "sysadmin", city="depok")
+    public = requests.get(f"{api}/categories?city=depok", timeout=10).json()["categories"]
+    lights = next(c for c in public if c["code"] == "street_light")
+    assert lights["agencies"] == ["DISHUB"] and lights["sla"]["resolution_days"] == 5
+    for days in (0, 366, "7", 1.5):
+        bad = requests.patch(f"{api}/categories/street_light", headers=sysadmin, timeout=10,
+                             json={"sla": {"resolution_days": days}})
+        assert (bad.status_code, bad.json()["error"]["code"]) == (422, "validation_failed"), days
+    refused = requests.patch(f"{api}/categories/street_light", timeout=10,
+                             headers=bearer(settings, "operator", city="depok"),
+                             json={"sla": {"resolution_days": 3}})
+    assert refused.status_code == 403
+    changed = requests.patch(f"{api}/categories/street_light", headers=sysadmin, timeout=10,
+                             json={"sla": {"resolution_days": 3, "follow_up_days": 2}})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["sla"] == {"resolution_days": 3, "follow_up_days": 2}
+    public = requests.get(f"{api}/categories?city=depok", timeout=10).json()["categories"]
+    assert next(c for c in public if c["code"] == "street_light")["sla"] == {
+        "resolution_days": 3, "follow_up_days": 2}
+    padang = requests.get(f"{api}/categories?city=padang", timeout=10).json()["categories"]
+    assert next(c for c in padang if c["code"] == "street_light")["sla"] == {"resolution_days": 5}
+    back = requests.patch(f"{api}/categories/street_light", headers=sysadmin, timeout=10,
+                          json={"sla": {"resolution_days": None, "follow_up_days": None}})
+    assert back.status_code == 200 and back.json()["sla"] == {}
 
 
 def test_sysadmin_changes_a_routing_rule_and_new_reports_follow_it(api, db, settings):
@@ -169,11 +201,15 @@ def test_sysadmin_changes_a_routing_rule_and_new_reports_follow_it(api, db, sett
     decision = decide(db, report, {"code": "15.71.08", "name": "Jelutung"})
     assert [a["code"] for a in decision.agencies] == ["DINSOS", "KEC-157108"]
     new = requests.post(f"{api}/categories", headers=sysadmin, timeout=10, json={
-        "code": "street_light", "name_id": "Lampu jalan", "name_en": "Street lights",
-        "refer_to": "PLN"})
+        "code": "social", "name_id": "Kesejahteraan sosial", "name_en": "Social welfare",
+        "agencies": ["DINSOS"], "sla": {"resolution_days": 14}})
     assert new.status_code == 201, new.text
     public = requests.get(f"{api}/categories?city=jambi", timeout=10).json()["categories"]
-    assert "street_light" in {c["code"] for c in public}
+    social = next(c for c in public if c["code"] == "social")
+    assert social["agencies"] == ["DINSOS"] and social["sla"] == {"resolution_days": 14}
+    taken = requests.post(f"{api}/categories", headers=sysadmin, timeout=10, json={
+        "code": "street_light", "name_id": "Lampu jalan", "name_en": "Street lights"})
+    assert taken.status_code == 409  # seeded for every city
 
 
 def test_workflow_actions_are_counted_in_the_routing_metrics(api, settings, stack):

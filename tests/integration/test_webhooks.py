@@ -83,7 +83,7 @@ def test_only_sysadmins_manage_subscriptions_and_bad_ones_change_nothing(api, se
         assert (response.status_code, response.json()["error"]["code"]) == (status, code), body
     assert db.webhook_subscriptions.count_documents({}) == before
 
-    created = requests.post(url, json={**good, "owner": "agency", "agency": "DLH",
+    created = requests.post(url, json={**good, "owner": "agency", "agency": "DLHK",
                                        "city": "depok"}, headers=admin, timeout=10)
     assert created.status_code == 201
     subscription = created.json()
@@ -154,7 +154,7 @@ def test_a_receiver_that_always_fails_is_parked_after_n_attempts_then_redelivere
         api, db, settings, subscribe):
     answer = {"status": 500}
     with Receiver(answer=lambda _: answer["status"]) as receiver:
-        subscription = subscribe(receiver.url, owner="agency", agency="DLH")
+        subscription = subscribe(receiver.url, owner="agency", agency="DLHK")
         receipt = submit_depok(api)
         parked = eventually(lambda: _one(db, receipt["id"], subscription["id"], result="parked"),
                           what="parked delivery")
@@ -178,7 +178,7 @@ def test_a_receiver_that_always_fails_is_parked_after_n_attempts_then_redelivere
         assert requests.post(redeliver, headers=staff_headers(settings, "operator", "padang"),
                              timeout=10).status_code == 404
         assert requests.post(redeliver, headers=staff_headers(settings, "agency_admin",
-                                                              agency="DLH"),
+                                                              agency="DLHK"),
                              timeout=10).status_code == 403
         unknown = requests.post(f"{listing}/nothing:webhook:here/redeliver",
                                 headers=depok_operator, timeout=10)
@@ -205,7 +205,7 @@ def test_confidential_reports_reach_only_the_webhooks_allowed_to_see_them(
     with Receiver() as receiver:
         base = f"http://127.0.0.1:{receiver.port}"
         city = subscribe(f"{base}/city", owner="city")
-        agency = subscribe(f"{base}/agency", owner="agency", agency="DLH")
+        agency = subscribe(f"{base}/agency", owner="agency", agency="DLHK")
         client = subscribe(f"{base}/client", owner="client")
         other_agency = subscribe(f"{base}/pupr", owner="agency", agency="PUPR")
         receipt = submit_depok(api, privacy="confidential",

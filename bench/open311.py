@@ -46,7 +46,7 @@ def fill(db, count: int, rng: random.Random) -> list[str]:
         photos = [{"id": "p", "public_key": f"padang/{index}/p.jpg"}] if index % 2 else []
         batch.append({
             "_id": uuid.uuid4().hex, "code": code, "city": "padang",
-            "category": rng.choice(["waste", "road", "flood", "streetlight"]),
+            "category": rng.choice(["waste", "road", "flood", "street_light"]),
             "description": "Laporan uji untuk pengukuran Open311 " * 3,
             "status": rng.choice(STATUSES),
             "privacy": "confidential" if index % 10 == 0 else rng.choice(["public",

@@ -15,6 +15,7 @@ from prometheus_client.metrics import MetricWrapperBase
 from aduan.infra import metrics
 from aduan.infra.config import Settings
 from aduan.infra.queue_metrics import QueueStatsCollector
+from aduan.infra.rating_metrics import RatingsCollector
 from tools.devstack import ROOT
 
 RULES_FILE = ROOT / "deploy" / "prometheus" / "rules" / "aduan.yml"
@@ -46,7 +47,8 @@ def exported_metric_names() -> set[str]:
     for value in vars(metrics).values():
         if isinstance(value, MetricWrapperBase):
             names.update(value._name + suffix for suffix in _SUFFIXES[value._type])
-    for family in QueueStatsCollector(Settings(), []).describe():
+    for family in [*QueueStatsCollector(Settings(), []).describe(),
+                   *RatingsCollector(None).describe()]:  # type: ignore[arg-type]
         names.update(family.name + suffix for suffix in _SUFFIXES[family.type])
     return names
 

@@ -135,4 +135,7 @@ def test_leadership_covers_stages_response_times_and_sla() -> None:
         assert f'stage="{stage}"' in exprs
     assert "aduan_report_transitions_total" in exprs
     assert "aduan_sla_breaches_total" in exprs
+    for ratings in ("aduan_report_rating_average", "aduan_report_ratings",
+                    "aduan_report_rating_share_rated"):
+        assert ratings in exprs, ratings
     assert [v["name"] for v in board["templating"]["list"]] == ["agency"]

@@ -374,25 +374,28 @@ class RatingTable:
             key = (agency, report["category"], month)
             self.cells.setdefault(key, Ratings()).add(score)
 
-    def _along(self, index: int | None) -> dict[str, Ratings]:
+    DIMENSIONS = ("agency", "category", "month")
+
+    def along(self, dimension: str) -> dict[str, Ratings]:
+        """The ratings summed per agency, category or month."""
+        index = self.DIMENSIONS.index(dimension)
         totals: dict[str, Ratings] = {}
         for key, cell in self.cells.items():
-            name = "all" if index is None else key[index]
-            total = totals.setdefault(name, Ratings())
+            total = totals.setdefault(key[index], Ratings())
             total.rateable += cell.rateable
             total.scores.update(cell.scores)
         return totals
 
     def figures(self, overall: Ratings) -> dict[str, Any]:
-        def listed(index: int, name: str) -> list[dict[str, Any]]:
-            return [{name: key, **cell.figures()}
-                    for key, cell in sorted(self._along(index).items())]
+        def listed(dimension: str) -> list[dict[str, Any]]:
+            return [{dimension: key, **cell.figures()}
+                    for key, cell in sorted(self.along(dimension).items())]
 
         return {
             "overall": overall.figures(),
-            "by_agency": listed(0, "agency"),
-            "by_category": listed(1, "category"),
-            "by_month": listed(2, "month"),
+            "by_agency": listed("agency"),
+            "by_category": listed("category"),
+            "by_month": listed("month"),
             "rows": [{"agency": a, "category": c, "month": m, **cell.figures()}
                      for (a, c, m), cell in sorted(self.cells.items())],
         }

@@ -48,3 +48,13 @@ def reports_awaiting_forward(db: Database, city: str) -> list[dict[str, Any]]:
     """The city's reports the operators still owe a forward."""
     return list(db.reports.find({"city": city, "status": {"$in": list(AWAITING_FORWARD)}},
                                 AWAITING_FIELDS))
+
+
+# The ratings gauges (aduan/infra/rating_metrics.py): what `figures.RatingTable` reads.
+RATING_FIELDS = {"status": 1, "category": 1, "agencies.code": 1, "agencies.status": 1,
+                 "rating.score": 1}
+
+
+def reports_for_ratings(db: Database, city: str, since: datetime) -> Iterator[dict[str, Any]]:
+    """The city's reports that came in since `since`, with what their ratings need."""
+    return db.reports.find({"city": city, "created_at": {"$gte": since}}, RATING_FIELDS)

@@ -201,6 +201,29 @@ LEADERSHIP = [
     ]),
 ]
 
+RATINGS = [
+    Row("Reporters' ratings (last 30 days)", [
+        Panel("Average rating (1-5) per agency",
+              [(f"max by (city, agency) (aduan_report_rating_average{{{AGENCY}}})",
+                "{{city}} {{agency}}")],
+              kind="bargauge", width=8, height=10,
+              description="The reporters' ratings of the reports that came in during the "
+                          "last 30 days, per city and agency (the statistics API's figures; "
+                          "the leader console shows them per category and month)."),
+        Panel("Ratings by score",
+              [("sum by (score) (max by (city, agency, score) "
+                f"(aduan_report_ratings{{{AGENCY}}}))", "{{score}}")],
+              kind="bargauge", width=8, height=10,
+              description="How many reports were rated 1, 2, 3, 4 or 5."),
+        Panel("Share of resolved reports rated, per agency",
+              [(f"max by (city, agency) (aduan_report_rating_share_rated{{{AGENCY}}})",
+                "{{city}} {{agency}}")],
+              kind="bargauge", unit="percentunit", width=8, height=10,
+              description="Of the reports that could be rated (resolved or closed), the share "
+                          "the reporter rated."),
+    ]),
+]
+
 AGENCY_VARIABLE = {
     "name": "agency",
     "label": "Agency",
@@ -289,8 +312,9 @@ def dashboards() -> dict[str, dict[str, Any]]:
             OPERATIONS, "now-6h", []),
         "leadership.json": dashboard(
             "aduan-leadership", "Aduan — kinerja OPD (leadership)",
-            "Reports by stage and agency, agency response times, SLA compliance.",
-            LEADERSHIP, "now-30d", [AGENCY_VARIABLE]),
+            "Reports by stage and agency, agency response times, SLA compliance, the "
+            "reporters' ratings.",
+            [*LEADERSHIP, *RATINGS], "now-30d", [AGENCY_VARIABLE]),
     }
 
 

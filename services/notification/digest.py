@@ -14,7 +14,15 @@ The figures are `aduan.domain.figures.agency_digest`'s (the same stages and over
 the statistics API, the staff lists and the SLA sweep): the agency's own stage (not yet
 accepted; accepted or in progress; done), reports new in the last 24 hours, reports whose
 follow-up deadline has passed without a response, and the response time (forwarded →
-accepted by the agency) over the reports forwarded in the last 30 days.
+accepted by the agency) over the reports forwarded in the last 30 days. City-wide leaders also
+get a first row "not yet forwarded" (`aduan.domain.figures.awaiting_forward`): the reports
+waiting for the operators (in the "not yet accepted" column), new ones and those past their
+forwarding deadline (in the "overdue" column).
+
+It runs by itself: `--loop` in `make up` (tools/devstack.py) and docker-compose.yml; in
+Kubernetes a CronJob per city at ADUAN_DIGEST_HOUR in the city's time zone
+(deploy/k8s/digest.yaml) runs `--city <city>` once. Either way a second run on the same local
+day sends nothing again.
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ from zoneinfo import ZoneInfo
 
 from pymongo.database import Database
 
-from aduan.domain.figures import AgencyDigest, agency_digest
+from aduan.domain.figures import AgencyDigest, AwaitingForward, agency_digest, awaiting_forward
 from aduan.infra import figures as queries
 from aduan.infra.catalogue import cities
 from aduan.infra.config import Settings
@@ -59,6 +67,13 @@ def row(figures: AgencyDigest, language: str) -> list[str]:
     return [f"{name} ({figures.code})", str(figures.not_accepted), str(figures.in_work),
             str(figures.done), str(figures.new_24h), str(figures.overdue),
             _hours(figures.mean_response_h), _hours(figures.median_response_h)]
+
+
+def not_forwarded_row(figures: AwaitingForward, language: str) -> list[str]:
+    """The city's "not yet forwarded" row, in the same columns."""
+    label = templates.DIGEST_NOT_FORWARDED["en" if language == "en" else "id"]
+    return [label, str(figures.waiting), "-", "-", str(figures.new_24h), str(figures.overdue),
+            "-", "-"]
 
 
 def _hours(value: float | None) -> str:
@@ -97,6 +112,9 @@ class Digest:
                               now)
                 for agency in queries.city_agencies(self.db, city)]
 
+    def awaiting(self, city: str, now: datetime) -> AwaitingForward:
+        return awaiting_forward(queries.reports_awaiting_forward(self.db, city), now)
+
     def send(self, city: str, now: datetime | None = None) -> DigestRun:
         moment = now or datetime.now(UTC)
         day = local_day(city, moment)
@@ -105,12 +123,15 @@ class Digest:
         if not leaders:
             return run
         figures = self.compose(city, moment)
+        waiting = self.awaiting(city, moment)
         city_name = cities()[city]["name"]
         for leader in leaders:
             if not leader.email:
                 continue
             rows = [row(f, leader.language) for f in figures
                     if leader.agency is None or f.code == leader.agency]
+            if leader.agency is None:
+                rows.insert(0, not_forwarded_row(waiting, leader.language))
             did = f"digest:{city}:{day}:email:" \
                   f"{recipient_key(self.settings.delivery_hash_secret, leader.email)}"
             claimed = self.deliveries.claim(did, {
@@ -134,19 +155,36 @@ class Digest:
         return run
 
 
+def due(city: str, now: datetime, hour: int, done: set[tuple[str, str]]) -> bool:
+    """Whether the city's digest of today (its local day) is due at `now`: its hour has come
+    and this process has not sent it yet."""
+    zone = ZoneInfo(cities()[city].get("timezone", "Asia/Jakarta"))
+    return now.astimezone(zone).hour >= hour and (city, local_day(city, now)) not in done
+
+
+def run_due(digest: Digest, targets: list[str], now: datetime,
+            done: set[tuple[str, str]]) -> None:
+    """One pass of the loop: each city whose digest is due is sent; a city counts as done for
+    its day once nothing failed (a failed delivery is tried again on the next pass)."""
+    for city in targets:
+        if not due(city, now, digest.settings.digest_hour, done):
+            continue
+        try:
+            run = digest.send(city, now)
+        except Exception:  # the next pass tries again; sent digests are not repeated
+            log.exception("digest of %s failed", city)
+            continue
+        if not run.failed:
+            done.add((city, run.day))
+
+
 def _loop(digest: Digest, targets: list[str]) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    done: set[tuple[str, str]] = set()
     while not stop.is_set():
-        now = datetime.now(UTC)
-        for city in targets:
-            zone = ZoneInfo(cities()[city].get("timezone", "Asia/Jakarta"))
-            if now.astimezone(zone).hour >= digest.settings.digest_hour:
-                try:
-                    digest.send(city, now)
-                except Exception:  # the next pass tries again; sent digests are not repeated
-                    log.exception("digest of %s failed", city)
+        run_due(digest, targets, datetime.now(UTC), done)
         stop.wait(60)
 
 
@@ -168,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     now = datetime.now(UTC)
     if args.dry_run:
-        print(json.dumps({city: [asdict(f) for f in digest.compose(city, now)]
+        print(json.dumps({city: {"not_forwarded": asdict(digest.awaiting(city, now)),
+                                 "agencies": [asdict(f) for f in digest.compose(city, now)]}
                           for city in targets}, indent=2))
         return 0
     failed = 0

@@ -292,6 +292,10 @@ DIGEST_HEADER = {
 }
 
 
+# The row of the reports the operators have not forwarded yet (the city's, not an agency's).
+DIGEST_NOT_FORWARDED = {"id": "Belum diteruskan operator", "en": "Not yet forwarded (operators)"}
+
+
 def render_digest(language: str, city_name: str, day: str, rows: Sequence[Sequence[str]]
                   ) -> Rendered:
     """To a leader: one row per agency (rows follow DIGEST_HEADER's columns)."""

@@ -338,6 +338,16 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
         "summary": "The signed-in agency's reports with its own sub-status",
         "security": STAFF, "responses": _ok("200", _OBJECT, "The inbox"),
     }}
+    paths["/tasks"] = {"get": {
+        "summary": "A field officer's tasks: the reports dispatched to it, each with its "
+                   "photos, place, its own times and the actions it may take (visit, resolve)",
+        "security": STAFF, "responses": _ok("200", _OBJECT, "The tasks"),
+    }}
+    paths["/agencies/{code}/officers"] = {"get": {
+        "summary": "The agency's active field officers (its staff's dispatch form)",
+        "security": STAFF, "parameters": [agency_code],
+        "responses": _ok("200", _OBJECT, "The officers"),
+    }}
     paths["/escalations"] = {"get": {
         "summary": "Reports escalated by hand, newest first: an agency head's agency's, or "
                    "the city's for leaders and operators",

@@ -42,6 +42,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/reports/<code>/workflow", "routing", "/reports/<code>/workflow"),
     Route("GET", "/queue", "routing", "/queue"),
     Route("GET", "/inbox", "routing", "/inbox"),
+    Route("GET", "/tasks", "routing", "/tasks"),
+    Route("GET", "/agencies/<code>/officers", "routing", "/agencies/<code>/officers"),
     Route("GET", "/escalations", "routing", "/escalations"),
     Route("GET", "/stats", "routing", "/stats"),
     Route("GET", "/stats.csv", "routing", "/stats.csv"),

@@ -67,3 +67,5 @@ class StaffListQuery(ListQuery):
     code: ReportCode | None = None
     stage: Literal[tuple(KINIKO_STAGES)] | None = None  # type: ignore[valid-type]
     overdue: Literal["true", "false"] | None = None
+    # An officer's tasks: the reports its agency's assignment is dispatched to it on.
+    assigned_to: Literal["me"] | None = None

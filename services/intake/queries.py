@@ -8,7 +8,7 @@ from typing import Any
 
 from aduan.contracts.queries import ListQuery, PublicListQuery, StaffListQuery
 from aduan.domain.keywords import keywords
-from aduan.domain.lifecycle import overdue_filter
+from aduan.domain.lifecycle import officer_tasks_filter, overdue_filter
 from aduan.domain.stages import statuses_in_kiniko_stage
 from aduan.domain.visibility import public_conditions, staff_conditions
 from aduan.web.auth import Principal
@@ -97,4 +97,6 @@ def staff_filter(query: StaffListQuery, principal: Principal, city_zone: tzinfo,
     if query.overdue:
         late = overdue_filter(now, principal.agency if principal.is_agency else None)
         clauses.append(late if query.overdue == "true" else {"$nor": [late]})
+    if query.assigned_to:
+        clauses.append(officer_tasks_filter(principal.agency or "", principal.user_id))
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}

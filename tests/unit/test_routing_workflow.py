@@ -14,9 +14,13 @@ from routing_world import assignment, place, seeded_db, stored, workflow
 
 from aduan.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from aduan.domain.lifecycle import Actor
+from aduan.domain.photo_checks import PhotoMetadata
 from aduan.infra.images import Rendition
 from services.routing.actions import Request
 from services.routing.evidence import Evidence
+
+# A photo without metadata: what the evidence checks read does not matter here.
+NO_EXIF = PhotoMetadata(False, None, None, None, None, None, None, None, None)
 
 OPERATOR = Actor(kind="staff", id="op-1", role="operator")
 REPORTER = Actor(kind="reporter", id=None, role="reporter")
@@ -161,7 +165,7 @@ def test_verify_of_a_published_report_renders_nothing(flow):
 
 
 def _evidence() -> list[Evidence]:
-    return [Evidence("e1", Rendition(b"public", b"thumb", 10, 10, 0))]
+    return [Evidence("e1", Rendition(b"public", b"thumb", 10, 10, 0), NO_EXIF)]
 
 
 def test_resolve_stores_its_evidence_with_the_resolution(flow):

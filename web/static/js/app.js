@@ -5,6 +5,7 @@ import { flash, h, mount } from "./dom.js";
 import { language, loadNames, t, toggleLanguage } from "./i18n.js";
 import { leaderPage } from "./leader.js";
 import { submitPage, trackPage } from "./resident.js";
+import { tasksPage } from "./tasks.js";
 import { AGENCY_ROLES, agencyPage, homeOf, loginPage, operatorPage, staffReportPage }
   from "./staff.js";
 
@@ -14,6 +15,7 @@ function nav() {
   if (!user) links.push(["#/staff", "nav_staff"]);
   else if (user.role === "operator") links.push(["#/operator", "nav_operator"]);
   else if (AGENCY_ROLES.includes(user.role)) links.push(["#/agency", "nav_agency"]);
+  if (user && user.role === "officer") links.push(["#/tasks", "nav_tasks"]);
   if (user && ["operator", "leader", "sysadmin"].includes(user.role)) {
     links.push(["#/leader", "nav_leader"]);
   }
@@ -53,6 +55,7 @@ async function route() {
   if (page === "staff") return staff() ? (window.location.hash = homeOf(staff().user)) : loginPage();
   if (page === "operator") return needsStaff(["operator"], () => operatorPage(arg));
   if (page === "agency") return needsStaff(AGENCY_ROLES, agencyPage);
+  if (page === "tasks") return needsStaff(["officer"], tasksPage);
   if (page === "leader") return needsStaff(["operator", "leader", "sysadmin"], leaderPage);
   return mount(h("p", {}, t("not_found")));
 }

@@ -3,6 +3,7 @@
 import { call, setStaff, staff, staffCall } from "./api.js";
 import { busy, field, flash, h, mount, showError } from "./dom.js";
 import { photoGallery } from "./photos.js";
+import { assignmentOfficers } from "./tasks.js";
 import { t, term, when } from "./i18n.js";
 import { cityMap, point } from "./maps.js";
 import { categoryLabel, categoryNames } from "./resident.js";
@@ -12,6 +13,7 @@ export const AGENCY_ROLES = ["agency_admin", "officer"];
 export function homeOf(user) {
   if (!user) return "#/staff";
   if (user.role === "operator") return "#/operator";
+  if (user.role === "officer") return "#/tasks";  // field officers work from a phone
   if (AGENCY_ROLES.includes(user.role)) return "#/agency";
   return "#/leader";
 }
@@ -140,6 +142,23 @@ function actionPanel(code, workflow, reload) {
   const duplicateOf = h("input", { type: "text", id: "duplicate-of",
     placeholder: "PDG-2026-7KQ-4M9-X2A" });
   if (takes("of")) controls.push(field(t("duplicate_of"), duplicateOf));
+  // Dispatching names the whole list of the agency's officers on the report.
+  const officerBoxes = h("fieldset", { id: "dispatch-officers" },
+    h("legend", {}, t("choose_officers")));
+  if (takes("officers")) {
+    controls.push(officerBoxes);
+    const user = (staff() || {}).user || {};
+    const mine = workflow.agencies.find((a) => a.code === user.agency) || {};
+    const current = (mine.officers || []).filter((o) => o.status !== "removed").map((o) => o.id);
+    staffCall(`/agencies/${encodeURIComponent(user.agency)}/officers`).then((found) => {
+      for (const officer of found.officers) {
+        const box = h("input", { type: "checkbox", value: officer.id, name: "officer",
+          id: `officer-${officer.id}`, checked: current.includes(officer.id) });
+        officerBoxes.append(h("label", { class: "check", for: box.id }, box,
+          officer.name || officer.username));
+      }
+    }).catch(showError);
+  }
   const evidence = h("input", { type: "file", accept: "image/*", capture: "environment",
     id: "evidence", multiple: true });
   if (takes("photos")) controls.push(field(t("evidence_photo"), evidence));
@@ -154,6 +173,9 @@ function actionPanel(code, workflow, reload) {
       body.agencies = [...agencyBoxes.querySelectorAll("input:checked")].map((b) => b.value);
     }
     if (action.inputs.includes("of")) body.of = duplicateOf.value.trim().toUpperCase();
+    if (action.inputs.includes("officers")) {
+      body.officers = [...officerBoxes.querySelectorAll("input:checked")].map((b) => b.value);
+    }
     if (action.inputs.includes("photos")) {
       const form = new FormData();
       form.append("data", JSON.stringify(body));
@@ -256,7 +278,7 @@ export async function staffReportPage(code) {
         workflow.agencies.length ? h("ul", {}, ...workflow.agencies.map((a) => h("li", {},
           `${a.code} — ${term("st", a.status)}`, a.due_at ? h("span", {
             class: a.overdue ? "badge late" : "badge" }, ` ${t("due")}: ${when(a.due_at)}`)
-            : ""))) : h("p", {}, "—"),
+            : "", assignmentOfficers(a)))) : h("p", {}, "—"),
         breaches.length ? h("p", { class: "badge late" }, `${t("sla_late")}: ${breaches.length}`)
           : null),
       actionPanel(code, workflow, load) || "",

@@ -108,7 +108,8 @@ def seed_categories(city: str) -> list[dict[str, Any]]:
 
 
 def ensure_seeded(db: Database) -> None:
-    """Inserts the seed catalogue for every city; never overwrites what sysadmins changed."""
+    """Inserts whatever of every city's seed catalogue is missing; never changes a document
+    that is there, whether a sysadmin edited it or an older seed made it."""
     for collection, items in (("agencies", seed_agencies), ("categories", seed_categories)):
         seeds = {f"{city}:{item['code']}": {**item, "city": city}
                  for city in cities() for item in items(city)}

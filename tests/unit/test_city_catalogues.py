@@ -7,7 +7,7 @@ sysadmin could have sent through the API."""
 from __future__ import annotations
 
 import pytest
-from fakes import seeded_fake_db
+from fakes import fake_db, seeded_fake_db
 
 from aduan.contracts.catalogue import AgencyIn, CategoryIn
 from aduan.domain.geo import kecamatan_areas
@@ -16,6 +16,7 @@ from aduan.infra.catalogue import (
     KECAMATAN,
     cities,
     city_catalogue,
+    ensure_seeded,
     kecamatan_agency_code,
     seed_agencies,
     seed_categories,
@@ -131,3 +132,25 @@ def test_resolution_targets_are_set_per_category() -> None:
 def test_the_shared_categories_name_every_category_once() -> None:
     codes = [c["code"] for c in shared_categories()]
     assert len(codes) == len(set(codes)) and "street_light" in codes
+
+
+def test_a_deployment_seeded_from_an_older_catalogue_gains_what_is_new_and_keeps_the_rest():
+    db = fake_db()
+    # What an older release seeded (one catalogue for every city), then a sysadmin's edit: the
+    # state only an older release and that edit make.
+    db.agencies.insert_one({"_id": "depok:DLH", "city": "depok", "code": "DLH", "kind": "opd",
+                            "active": True, "name_id": "Dinas Lingkungan Hidup",
+                            "name_en": "Environment Agency", "head": {"name": "Kepala"}})
+    db.categories.insert_one({"_id": "depok:waste", "city": "depok", "code": "waste",
+                              "name_id": "Sampah", "name_en": "Waste", "agencies": ["DLH"],
+                              "sla": {"follow_up_days": 3}, "updated_by": "sysadmin-depok"})
+    ensure_seeded(db)
+    assert db.agencies.find_one({"_id": "depok:DLH"})["head"] == {"name": "Kepala"}
+    waste = db.categories.find_one({"_id": "depok:waste"})
+    assert waste["agencies"] == ["DLH"] and waste["sla"] == {"follow_up_days": 3}
+    assert db.agencies.find_one({"_id": "depok:DLHK"})["kind"] == "opd"
+    assert db.categories.find_one({"_id": "depok:street_light"})["agencies"] == ["DISHUB"]
+    seeded = fake_db()
+    ensure_seeded(seeded)
+    assert db.categories.count_documents({}) == seeded.categories.count_documents({})
+    assert db.agencies.count_documents({}) == seeded.agencies.count_documents({}) + 1

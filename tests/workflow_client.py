@@ -56,7 +56,9 @@ STEPS: dict[str, tuple[str, list[tuple[str, str, dict[str, Any]]]]] = {
     "needs_review": ("needs_review", []),
     "rejected": ("needs_review", [("operator", "reject", {"note": "Foto tidak meyakinkan"})]),
     "verified": ("verified", []),
-    "postponed": ("verified", [("operator", "postpone", {"note": "Menunggu keterangan"})]),
+    "postponed": ("verified", [("operator", "postpone", {
+        "note": "Menunggu keterangan",
+        "until": (datetime.now(WIB) + timedelta(days=7)).date().isoformat()})]),
     "archived": ("verified", [("operator", "archive", {"note": "Bukan pengaduan"})]),
     "duplicate": ("verified", [("operator", "duplicate", {})]),
     "referred": ("referred", []),

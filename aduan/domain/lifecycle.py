@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -567,7 +567,7 @@ def plan_postpone(report: dict[str, Any], now: datetime, note: str | None, *, un
         raise Invalid("postpone_too_long",
                       f"A report may be postponed by at most {POSTPONE_MAX_DAYS} days.",
                       {"until": until.isoformat(), "max_days": POSTPONE_MAX_DAYS})
-    back_at = datetime.combine(until, time(0), tzinfo=ZoneInfo(timezone))
+    back_at = datetime.combine(until, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
     return Plan("postpone", "postponed", note,
                 set={"forward_due_at": None, "postponed_until": back_at},
                 details={"action": "postpone", "until": until.isoformat()})

@@ -1,4 +1,6 @@
-"""The SLA sweep: each breach emitted once with its escalation, and auto-closing.
+"""The SLA sweep: each breach emitted once with its escalation, postponed reports returned to
+the operators on their day, and auto-closing; the clocks it watches (a follow-up ends only at
+an answer the reporter reads) and escalations by hand, read in the escalations inbox.
 
 Reports are brought to their status through the gateway (`workflow_client.bring_to`). A
 deadline, though, passes only with time: routing sets one working days away, auto-closing
@@ -14,8 +16,9 @@ import pytest
 import requests
 import stats_fixture as fx
 from waiting import eventually
-from workflow_client import act, bearer, bring_to
+from workflow_client import act, bearer, bring_to, workflow
 
+from aduan.infra.deadlines import Deadlines
 from aduan.infra.messaging import Publisher
 from services.routing.sweep import Sweep
 
@@ -24,15 +27,15 @@ pytestmark = pytest.mark.stack
 
 @pytest.fixture()
 def sweep(db, settings):
-    passes = Sweep(db, Publisher(settings))
+    passes = Sweep(db, Publisher(settings), Deadlines.from_settings(settings))
     yield passes
     passes.publisher.close()
 
 
 def _as_if_time_passed(db, report: dict, deadline: str, when: datetime) -> None:
-    """The one write a test makes on a report: `deadline` (forward_due_at, auto_close_at) moved
-    to `when`. The API cannot do it: only time makes a deadline pass, and a test does not wait
-    days for it."""
+    """The one write a test makes on a report: `deadline` (forward_due_at, auto_close_at,
+    postponed_until, an assignment's agencies.<i>.resolution_due_at) moved to `when`. The API
+    cannot do it: only time makes a deadline pass, and a test does not wait days for it."""
     moved = db.reports.update_one({"_id": report["_id"]}, {"$set": {deadline: when}})
     assert moved.matched_count == 1
 
@@ -73,11 +76,12 @@ def test_a_late_agency_breaches_once_and_escalates_to_its_head(api, db, settings
                                                                  tap):
     later = datetime.now(UTC) + timedelta(days=30)  # a pass run "in the future": the agencies'
     # follow-up deadlines, working days away, have passed by then.
-    # Sent to three agencies: DLH does not answer, PUPR accepts, DISHUB hands it back.
+    # Sent to three agencies: DLH does not answer, PUPR accepts answering the reporter,
+    # DISHUB hands it back.
     report = bring_to(api, settings, "verified")
     operator = bearer(settings, "operator")
     for agency, action, body in ((None, "forward", {"agencies": ["DLH", "PUPR", "DISHUB"]}),
-                                 ("PUPR", "accept", {}),
+                                 ("PUPR", "accept", {"public_response": "Segera kami tangani."}),
                                  ("DISHUB", "hand_back", {"note": "Bukan kewenangan kami"})):
         headers = operator if agency is None else bearer(settings, "officer", agency=agency)
         done = act(api, report["code"], action, headers, body)
@@ -85,15 +89,18 @@ def test_a_late_agency_breaches_once_and_escalates_to_its_head(api, db, settings
     first = sweep.once(later)
     assert first["follow_up"] >= 1
     second = sweep.once(later)
-    assert second["follow_up"] == 0 and second["forward"] == 0
-    [event] = tap.wait(report["_id"], "report.sla_breached")
-    assert event["kind"] == "follow_up" and event["agency"] == "DLH"
+    assert second["follow_up"] == second["forward"] == second["resolution"] == 0
+    tap.caught_up(sweep.publisher)
+    events = tap.events(report["_id"], "report.sla_breached")
+    # By then DLH and PUPR have both missed their resolution target too; PUPR answered.
+    assert sorted((e["kind"], e["agency"]) for e in events) == [
+        ("follow_up", "DLH"), ("resolution", "DLH"), ("resolution", "PUPR")]
+    [event] = [e for e in events if e["kind"] == "follow_up"]
     assert event["escalate_to"] == [{"role": "head_of_agency", "agency": "DLH"},
                                     {"role": "leader", "agency": None}]
-    tap.caught_up(sweep.publisher)
-    assert len(tap.events(report["_id"], "report.sla_breached")) == 1
     breaches = db.reports.find_one({"_id": report["_id"]})["sla_breaches"]
-    assert [(b["kind"], b["agency"]) for b in breaches] == [("follow_up", "DLH")]
+    assert sorted((b["kind"], b["agency"]) for b in breaches) == [
+        ("follow_up", "DLH"), ("resolution", "DLH"), ("resolution", "PUPR")]
     view = requests.get(f"http://127.0.0.1:{_routing_port()}/reports/{report['code']}/workflow",
                         headers=bearer(settings, "leader"), timeout=10).json()
     assert view["sla_breaches"][0]["escalate_to"][0]["role"] == "head_of_agency"
@@ -105,11 +112,131 @@ def _routing_port() -> int:
     return int(os.environ["ADUAN_ROUTING_URL"].rsplit(":", 1)[1])
 
 
-def test_an_agency_that_answered_in_time_never_breaches(api, settings, sweep, tap):
-    report = bring_to(api, settings, "accepted")  # "waste": routed to DLH, which accepts
-    sweep.once(datetime.now(UTC) + timedelta(days=30))
+def test_a_bare_accept_keeps_the_follow_up_clock_an_answer_stops_it(api, settings, sweep, tap):
+    # Three "waste" reports routed to DLH, which accepts each: bare, with an answer to the
+    # reporter, and bare followed by a comment of its staff (which the reporter reads).
+    dlh = bearer(settings, "agency_admin", agency="DLH")
+    bare = bring_to(api, settings, "accepted")
+    answered, commented = (bring_to(api, settings, "forwarded") for _ in range(2))
+    done = act(api, answered["code"], "accept", dlh,
+               {"public_response": "Petugas kami jadwalkan besok."})
+    assert done.status_code == 200, done.text
+    assert act(api, commented["code"], "accept", dlh).status_code == 200
+    posted = requests.post(f"{api}/reports/{commented['code']}/comments", headers=dlh,
+                           json={"text": "Sudah kami jadwalkan besok pagi."}, timeout=10)
+    assert posted.status_code == 201, posted.text
+    operator = bearer(settings, "operator")
+    [running] = workflow(api, bare["code"], operator)["agencies"]
+    assert running["due_at"] is not None and running["responded_at"] is None
+    for stopped in (answered, commented):
+        [mine] = workflow(api, stopped["code"], operator)["agencies"]
+        assert mine["due_at"] is None and mine["responded_at"] is not None, mine
+        assert mine["resolution_due_at"] is not None  # the resolution target still runs
+    # A pass once the follow-up deadline has passed: only the bare accept is late.
+    sweep.once(datetime.fromisoformat(running["due_at"]) + timedelta(minutes=1))
     tap.caught_up(sweep.publisher)
-    assert tap.events(report["_id"], "report.sla_breached") == []
+    follow_ups = {name: [e for e in tap.events(r["_id"], "report.sla_breached")
+                         if e["kind"] == "follow_up"]
+                  for name, r in (("bare", bare), ("answered", answered),
+                                  ("commented", commented))}
+    assert [e["agency"] for e in follow_ups["bare"]] == ["DLH"]
+    assert follow_ups["answered"] == follow_ups["commented"] == []
+
+
+def test_a_missed_resolution_target_escalates_once(api, db, settings, tap):
+    report = bring_to(api, settings, "forwarded")  # "waste": routed to DLH
+    done = act(api, report["code"], "accept", bearer(settings, "agency_admin", agency="DLH"),
+               {"public_response": "Kami tangani minggu ini."})
+    assert done.status_code == 200, done.text
+    due = datetime.now(UTC) - timedelta(minutes=5)
+    _as_if_time_passed(db, report, "agencies.0.resolution_due_at", due)
+    [event] = tap.wait(report["_id"], "report.sla_breached")
+    assert event == {**event, "kind": "resolution", "agency": "DLH",
+                     "escalate_to": [{"role": "head_of_agency", "agency": "DLH"},
+                                     {"role": "leader", "agency": None}]}
+    _later_sweep_passes(api, db, settings, tap)
+    assert len(tap.events(report["_id"], "report.sla_breached")) == 1
+    view = workflow(api, report["code"], bearer(settings, "operator"))
+    assert [(b["kind"], b["agency"]) for b in view["sla_breaches"]] == [("resolution", "DLH")]
+    assert view["agencies"][0]["overdue"] is True
+
+
+def test_a_postponed_report_comes_back_to_the_operators_on_its_day(api, db, settings, tap):
+    operator = bearer(settings, "operator")
+    report = bring_to(api, settings, "verified")
+    too_far = (datetime.now(UTC) + timedelta(days=120)).date().isoformat()
+    past = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    for until, code in ((too_far, "postpone_too_long"), (past, "postpone_not_in_future")):
+        refused = act(api, report["code"], "postpone", operator, {"note": "n", "until": until})
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == code
+    missing = act(api, report["code"], "postpone", operator, {"note": "n"})
+    assert missing.status_code == 422
+    until = (datetime.now(UTC) + timedelta(days=14)).date().isoformat()
+    view = act(api, report["code"], "postpone", operator,
+               {"note": "Menunggu anggaran", "until": until}).json()
+    day_before = (datetime.fromisoformat(until) - timedelta(days=1)).date().isoformat()
+    assert view["status"] == "postponed"
+    assert view["postponed_until"] == f"{day_before}T17:00:00+00:00"  # 00:00 in Padang (WIB)
+    _as_if_time_passed(db, report, "postponed_until", datetime.now(UTC) - timedelta(minutes=1))
+    [event] = tap.wait(report["_id"], "report.returned")
+    assert (event["from"], event["status"]) == ("postponed", "verified")
+    view = workflow(api, report["code"], operator)
+    assert (view["status"], view["triage"], view["postponed_until"]) == ("verified", True, None)
+    assert view["history"][-1]["action"] == "resume" and view["forward_due_at"]
+    # Back in the operators' queue, and routing left it there: no verified or forwarded event.
+    queue = requests.get(f"{api}/queue", headers=operator, timeout=10).json()["reports"]
+    assert report["code"] in [r["code"] for r in queue]
+    _later_sweep_passes(api, db, settings, tap)
+    assert len(tap.events(report["_id"], "report.returned")) == 1
+    assert tap.events(report["_id"], "report.forwarded") == []
+    assert workflow(api, report["code"], operator)["status"] == "verified"
+
+
+def test_an_escalation_reaches_the_heads_escalations_inbox(api, settings, tap):
+    report = bring_to(api, settings, "accepted")  # "waste": DLH holds it
+    operator = bearer(settings, "operator")
+    admin = bearer(settings, "agency_admin", agency="DLH", user="admin-dlh")
+    for who, body, status, code in (
+            (bearer(settings, "officer", agency="DLH"), {"note": "n"}, 403, "not_your_action"),
+            (bearer(settings, "agency_admin", agency="PUPR"), {"note": "n"}, 404,
+             "report_not_found"),
+            (operator, {}, 422, None), (operator, {"note": "n", "agency": "PUPR"}, 422,
+                                        "unknown_agency")):
+        refused = act(api, report["code"], "escalate", who, body)
+        assert refused.status_code == status, refused.text
+        assert code is None or refused.json()["error"]["code"] == code
+    head = bearer(settings, "agency_head", agency="DLH")
+    assert act(api, report["code"], "escalate", head, {"note": "n"}).status_code == 403
+    view = act(api, report["code"], "escalate", operator,
+               {"note": "Tiga minggu belum ada kabar."})
+    assert view.status_code == 200, view.text
+    assert view.json()["status"] == "accepted"  # no status change
+    view = act(api, report["code"], "escalate", admin, {"note": "Butuh alat berat."}).json()
+    assert [(e["agency"], e["by"]["role"]) for e in view["escalations"]] == [
+        ("DLH", "operator"), ("DLH", "agency_admin")]
+    events = tap.wait(report["_id"], "report.escalated", count=2)
+    assert [(e["agency"], e["note"], e["by_role"]) for e in events] == [
+        ("DLH", "Tiga minggu belum ada kabar.", "operator"),
+        ("DLH", "Butuh alat berat.", "agency_admin")]
+    assert "escalate" in [a["name"] for a in view["actions"]]
+
+    def inbox(headers: dict) -> list[dict]:
+        response = requests.get(f"{api}/escalations", headers=headers, timeout=10)
+        assert response.status_code == 200, response.text
+        return [row for row in response.json()["escalations"] if row["code"] == report["code"]]
+
+    rows = inbox(head)
+    assert [(r["agency"], r["note"], r["by"]["role"]) for r in rows] == [
+        ("DLH", "Butuh alat berat.", "agency_admin"),
+        ("DLH", "Tiga minggu belum ada kabar.", "operator")]  # newest first
+    assert rows[0]["status"] == "accepted" and rows[0]["agency_name"]
+    assert inbox(bearer(settings, "agency_head", agency="PUPR")) == []
+    assert len(inbox(bearer(settings, "leader"))) == len(inbox(operator)) == 2
+    assert inbox(bearer(settings, "leader", city="depok")) == []
+    for role, agency in (("officer", "DLH"), ("agency_admin", "DLH")):
+        response = requests.get(f"{api}/escalations", timeout=10,
+                                headers=bearer(settings, role, agency=agency))
+        assert response.status_code == 403
 
 
 def test_resolved_reports_close_themselves_when_the_reporter_stays_silent(api, db, settings,
@@ -156,7 +283,8 @@ def test_stats_on_the_known_fixture_through_the_gateway(api, db, settings):
     csv = requests.get(f"{api}/stats.csv?{query}", headers=leader, timeout=10)
     assert csv.status_code == 200 and csv.headers["Content-Type"].startswith("text/csv")
     assert "attachment" in csv.headers["Content-Disposition"]
-    assert csv.text.splitlines()[1] == "DLH,2,74.0,146.0,4.0,4.0,24.0,24.0,1,1,0,50.0"
+    # Per agency: forward, first response, follow-up (an answer the reporter read), resolve.
+    assert csv.text.splitlines()[1] == "DLH,2,74.0,146.0,4.0,4.0,4.0,4.0,24.0,24.0,1,1,0,50.0"
     counts = requests.get(f"{api}/stats.csv?{query}&table=counts", headers=leader, timeout=10)
     assert "category,waste,3" in counts.text.splitlines()
     # Outside the range, other cities: nothing of the fixture.

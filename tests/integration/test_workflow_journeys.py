@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 
 import piexif
 import pytest
@@ -194,7 +195,9 @@ def test_hand_back_by_the_only_agency_returns_the_report_to_triage(api, db, sett
 def test_postpone_verify_reject_duplicate_and_archive(api, settings):
     operator = bearer(settings, "operator")
     waiting = bring_to(api, settings, "needs_review")  # a stale photo waits for review
-    view = act(api, waiting["code"], "postpone", operator, {"note": "Menunggu foto tambahan"})
+    until = (datetime.now(UTC) + timedelta(days=3)).date().isoformat()
+    view = act(api, waiting["code"], "postpone", operator, {"note": "Menunggu foto tambahan",
+                                                            "until": until})
     assert view.json()["status"] == "postponed" and view.json()["forward_due_at"] is None
     view = act(api, waiting["code"], "verify", operator)
     assert view.json()["status"] == "verified" and view.json()["forward_due_at"]

@@ -17,11 +17,12 @@ from aduan.domain.lifecycle import ACTIONS, AGENCY, STATUSES, Actor
 pytestmark = pytest.mark.stack
 
 BODIES = {
-    "verify": {}, "reject": {"note": "n"}, "postpone": {"note": "n"},
+    "verify": {}, "reject": {"note": "n"}, "postpone": {"note": "n", "until": "2099-01-01"},
     "forward": {"agencies": ["DLH"]},
     "reroute": {"agencies": ["PUPR"], "note": "n"}, "duplicate": {"of": "PDG-2099-000000001"},
     "archive": {"note": "n"}, "accept": {}, "start": {}, "resolve": {"note": "n"},
     "hand_back": {"note": "n"}, "confirm": {}, "reopen": {"note": "n"}, "rate": {"score": 4},
+    "escalate": {"note": "n"},
 }
 # Statuses no one can hold a report in through the API: `verifying` is passed through in the
 # write that judges the photo, `submitted` lasts until the photo checks pick the report up.

@@ -111,6 +111,15 @@ def test_what_routing_does_not_handle(router):
         router.handle(delivery({"_id": "missing"}))
 
 
+def test_a_postponed_report_returned_to_the_operators_is_not_routed(router):
+    # "waste" has a rule (DLH), yet a report back from a postponement waits for a person.
+    returned = place(router.db, "verified", triage=True, triage_reason="postponement_ended",
+                     forward_due_at=datetime.now(UTC) + timedelta(days=3))
+    router.handle(delivery(returned, "report.returned"))
+    assert stored(router.db, returned)["agencies"] == []
+    assert router.reports.publisher.published == []
+
+
 # ---- the SLA sweep -----------------------------------------------------------------------
 
 NOW = datetime.now(UTC)

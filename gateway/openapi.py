@@ -360,8 +360,11 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
          "schema": {"type": "string", "enum": ["day", "week", "month"]}},
     ]
     paths["/stats"] = {"get": {
-        "summary": "Leaders' figures: counts by stage, status, agency, kecamatan, category, "
-                   "channel and period; response times per agency; SLA compliance",
+        "summary": "Leaders' figures: counts by stage (the city's own stage view too), "
+                   "status, agency, kecamatan, category, channel and period; response, "
+                   "follow-up and resolution times per agency; time to first visit and to "
+                   "resolve per field officer; ratings per agency, category and month; SLA "
+                   "compliance. A head of agency gets its own agency's figures only",
         "security": STAFF, "parameters": stats_parameters,
         "responses": _ok("200", _OBJECT, "Figures"),
     }}
@@ -369,7 +372,8 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
         "summary": "The same figures as CSV", "security": STAFF,
         "parameters": [*stats_parameters, {"name": "table", "in": "query", "required": False,
                                            "schema": {"type": "string",
-                                                      "enum": ["agencies", "counts"]}}],
+                                                      "enum": ["agencies", "officers",
+                                                               "ratings", "counts"]}}],
         "responses": {"200": {"description": "CSV", "content": {"text/csv": {
             "schema": {"type": "string"}}}}, "default": ERROR},
     }}

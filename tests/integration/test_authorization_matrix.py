@@ -60,8 +60,8 @@ POLICY: dict[tuple[str, str], object] = {
     ("GET", "/queue"): frozenset({"operator", "leader", "sysadmin"}),
     ("GET", "/inbox"): frozenset({"agency_admin", "officer"}),
     ("GET", "/escalations"): frozenset({"agency_head", "leader", "operator"}),
-    ("GET", "/stats"): frozenset({"leader", "operator", "sysadmin"}),
-    ("GET", "/stats.csv"): frozenset({"leader", "operator", "sysadmin"}),
+    ("GET", "/stats"): frozenset({"leader", "operator", "sysadmin", "agency_head"}),
+    ("GET", "/stats.csv"): frozenset({"leader", "operator", "sysadmin", "agency_head"}),
     ("POST", "/reports/{code}/verdict"): frozenset({"operator"}),
     ("GET", "/webhooks"): ADMINS,
     ("POST", "/webhooks"): ADMINS,
@@ -86,7 +86,7 @@ GUARDED = {op: roles for op, roles in POLICY.items() if isinstance(roles, frozen
 @pytest.fixture(scope="module")
 def tokens(db, api):
     return {role: make_staff(db, api, role, agency="DLH" if role in
-                             ("agency_admin", "officer") else None).headers
+                             ("agency_admin", "officer", "agency_head") else None).headers
             for role in ROLES} | {PLATFORM_ADMIN: make_platform_admin(api).headers}
 
 

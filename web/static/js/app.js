@@ -3,7 +3,7 @@
 import { call, setStaff, staff } from "./api.js";
 import { flash, h, mount } from "./dom.js";
 import { language, loadNames, t, toggleLanguage } from "./i18n.js";
-import { leaderPage } from "./leader.js";
+import { LEADER_ROLES, leaderPage } from "./leader.js";
 import { submitPage, trackPage } from "./resident.js";
 import { tasksPage } from "./tasks.js";
 import { AGENCY_ROLES, agencyPage, homeOf, loginPage, operatorPage, staffReportPage }
@@ -16,7 +16,7 @@ function nav() {
   else if (user.role === "operator") links.push(["#/operator", "nav_operator"]);
   else if (AGENCY_ROLES.includes(user.role)) links.push(["#/agency", "nav_agency"]);
   if (user && user.role === "officer") links.push(["#/tasks", "nav_tasks"]);
-  if (user && ["operator", "leader", "sysadmin"].includes(user.role)) {
+  if (user && LEADER_ROLES.includes(user.role)) {
     links.push(["#/leader", "nav_leader"]);
   }
   const items = links.map(([href, key]) => h("a", { href }, t(key)));
@@ -56,7 +56,7 @@ async function route() {
   if (page === "operator") return needsStaff(["operator"], () => operatorPage(arg));
   if (page === "agency") return needsStaff(AGENCY_ROLES, agencyPage);
   if (page === "tasks") return needsStaff(["officer"], tasksPage);
-  if (page === "leader") return needsStaff(["operator", "leader", "sysadmin"], leaderPage);
+  if (page === "leader") return needsStaff(LEADER_ROLES, leaderPage);
   return mount(h("p", {}, t("not_found")));
 }
 

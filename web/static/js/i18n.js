@@ -108,6 +108,37 @@ const TEXTS = {
   open_map: ["Peta laporan terbuka", "Map of open reports"],
   csv: ["Unduh CSV", "Download CSV"],
   sla_overall: ["Kepatuhan SLA keseluruhan", "Overall SLA compliance"],
+  by_city_stage: ["Laporan per tahap kota", "Reports by the city's stages"],
+  by_channel: ["Laporan per kanal", "Reports by channel"],
+  ch_app: ["Aplikasi", "App"],
+  ch_web: ["Situs web", "Website"],
+  ch_open311: ["Open311", "Open311"],
+  ch_call_centre: ["Call center 112", "Call centre 112"],
+  ch_sp4n_lapor: ["SP4N-LAPOR!", "SP4N-LAPOR!"],
+  ch_media: ["Pemantauan media", "Media monitoring"],
+  ch_walk_in: ["Datang langsung", "Walk-in"],
+  ratings: ["Penilaian pelapor", "Reporters' ratings"],
+  rating_average: ["Rata-rata penilaian (1–5)", "Average rating (1–5)"],
+  rating_share: ["Dinilai dari laporan selesai", "Rated of resolved reports"],
+  rating_by_agency: ["Rata-rata penilaian per OPD", "Average rating per agency"],
+  rating_distribution: ["Sebaran penilaian", "Ratings by score"],
+  rating_rows: ["Penilaian per OPD, kategori dan bulan", "Ratings per agency, category and month"],
+  rated: ["Dinilai", "Rated"],
+  rateable: ["Dapat dinilai", "Could be rated"],
+  month: ["Bulan", "Month"],
+  category: ["Kategori", "Category"],
+  agency: ["OPD", "Agency"],
+  agency_times: ["Waktu per OPD (median, jam)", "Times per agency (median, hours)"],
+  t_first_response: ["Respons pertama", "First response"],
+  t_follow_up: ["Tindak lanjut ke pelapor", "Follow-up to the reporter"],
+  t_resolve: ["Sampai selesai", "To resolve"],
+  officer_times: ["Waktu per petugas lapangan (median, jam)",
+    "Times per field officer (median, hours)"],
+  officer: ["Petugas", "Officer"],
+  assignments: ["Tugas", "Assignments"],
+  t_first_visit: ["Sampai kunjungan pertama", "To first visit"],
+  scope_agency: ["Angka OPD", "Figures of agency"],
+  no_data: ["Belum ada data.", "No data yet."],
   error: ["Terjadi kesalahan", "Something went wrong"],
   not_found: ["Halaman tidak ada.", "No such page."],
   back: ["Kembali", "Back"],
@@ -151,10 +182,13 @@ const TEXTS = {
   pd_photo: ["foto mirip", "similar photo"],
   pd_mark: ["Tandai duplikat dari laporan ini", "Mark as duplicate of this"],
 };
-// Statuses and Kiniko stages are named by the server (aduan/domain/status_names.py, served at
-// /names.json): loadNames() fetches them once, before the first page is drawn.
+// Statuses and stages are named by the server (aduan/domain/status_names.py, served at
+// /names.json, with the stage view each city shows): loadNames() fetches them once, before the
+// first page is drawn.
 const NAMES = { st: {}, s: {} };
 let stageOrder = [];
+let cityViews = {};
+let viewNames = {};
 
 export async function loadNames() {
   try {
@@ -164,9 +198,27 @@ export async function loadNames() {
     NAMES.st = served.statuses;
     NAMES.s = Object.fromEntries(served.stages.kiniko.map((stage) => [stage.code, stage]));
     stageOrder = served.stages.kiniko.map((stage) => stage.code).filter((code) => code !== "none");
+    viewNames = served.stages;
+    cityViews = served.cities || {};
   } catch {
     // Without them the codes themselves are shown.
   }
+}
+
+// The stage view a city shows (aduan/data/cities.json `stages`): its stages in order, without
+// "none", each {code, id, en}; Kiniko's when the city is unknown.
+export function cityStages(city) {
+  const view = cityViews[city];
+  const stages = view ? view.stages : (viewNames.kiniko || []);
+  return stages.filter((stage) => stage.code !== "none");
+}
+
+// A stage of a city's view in words ("none": outside the pipeline).
+export function cityStageName(city, code) {
+  const view = cityViews[city];
+  const found = (view ? view.stages : []).find((stage) => stage.code === code);
+  if (found) return found[lang === "en" ? "en" : "id"];
+  return term("s", code);
 }
 
 let lang = localStorage.getItem("aduan.lang") === "en" ? "en" : "id";

@@ -2,7 +2,7 @@
 import { call, myReports, rememberReport, reporterToken } from "./api.js";
 import { busy, field, flash, h, mount, showError } from "./dom.js";
 import { photoGallery } from "./photos.js";
-import { kinikoStages, language, t, term, when } from "./i18n.js";
+import { cityStageName, cityStages, language, t, term, when } from "./i18n.js";
 import { cityMap, point } from "./maps.js";
 
 function idempotencyKey() {
@@ -117,14 +117,16 @@ export async function submitPage() {
   });
 }
 
-function stageBar(current) {
-  const order = kinikoStages();
+// The stages of the report's city (its own view: Kiniko's four for Padang, Sigap's three for
+// Depok, ...), as the workflow view places the report in them.
+function stageBar(city, current) {
+  const order = cityStages(city).map((stage) => stage.code);
   const at = order.indexOf(current);
   return h("ol", { class: "stages", "aria-label": t("status") },
     ...order.map((stage, i) => h("li", {
       class: i === at ? "current" : i < at ? "done" : "",
       "aria-current": i === at ? "step" : null,
-    }, term("s", stage))));
+    }, cityStageName(city, stage))));
 }
 
 function historyList(entries, options) {
@@ -220,7 +222,7 @@ export async function trackPage(code) {
         h("p", {}, h("span", { class: "badge", id: "report-status",
           "data-status": view.status }, term("st", view.status)),
         " · ", await categoryLabel(view.category), " · ", when(view.created_at)),
-        workflow ? stageBar(workflow.stages.kiniko) : null,
+        workflow ? stageBar(workflow.city, workflow.stages.city) : null,
         h("p", {}, view.description),
         view.agencies.length ? h("p", {}, `${t("agencies")}: ${view.agencies.join(", ")}`) : null,
         photoGallery(view.photos, t("photos"), { reporter: view.code }),

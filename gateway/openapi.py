@@ -20,7 +20,7 @@ from aduan.contracts.verdicts import VerdictIn
 from aduan.contracts.webhooks import SubscriptionIn
 from aduan.domain.codes import CODE_PATTERN
 from gateway.open311.openapi import open311_paths
-from gateway.schemas import ApiKeyIn, LoginIn, RefreshIn, UserChangeIn, UserIn
+from gateway.schemas import ApiKeyIn, ContactIn, LoginIn, RefreshIn, UserChangeIn, UserIn
 
 ERROR = {"$ref": "#/components/responses/Error"}
 STAFF = [{"bearerAuth": []}]
@@ -203,11 +203,14 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
             "requestBody": _json_body(_schema_of(RefreshIn, components)),
             "responses": _ok("204", None, "Signed out"),
         }},
-        "/auth/me": {"get": {
-            "summary": "The signed-in staff member",
-            "security": STAFF,
-            "responses": _ok("200", _OBJECT, "The account"),
-        }},
+        "/auth/me": {
+            "get": {"summary": "The signed-in staff member", "security": STAFF,
+                    "responses": _ok("200", _OBJECT, "The account")},
+            "patch": {"summary": "Change your own name, email, phone or message language",
+                      "security": STAFF,
+                      "requestBody": _json_body(_schema_of(ContactIn, components)),
+                      "responses": _ok("200", _OBJECT, "The account")},
+        },
         "/users": {
             "get": {"summary": "Staff accounts of your city (sysadmin)", "security": STAFF,
                     "responses": _ok("200", _LIST, "Accounts")},
@@ -216,8 +219,8 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
                      "responses": _ok("201", _OBJECT, "Created")},
         },
         "/users/{user_id}": {"patch": {
-            "summary": ("Change role, agency, password or disable one of your city's accounts "
-                        "(sysadmin)"),
+            "summary": ("Change contacts, role, agency, password or disable one of your "
+                        "city's accounts (sysadmin)"),
             "security": STAFF,
             "parameters": [_path_parameter("user_id")],
             "requestBody": _json_body(_schema_of(UserChangeIn, components)),

@@ -176,7 +176,9 @@ def change_user(user_id: str):
         db.users.update_one({"_id": user_id}, {"$set": changes})
     if body.password:
         set_password(db, user_id, body.password)
-    if body.password or body.disabled or "role" in changes or "agency" in changes:
+    moved = changes.get("role", user["role"]) != user["role"] \
+        or changes.get("agency", user.get("agency")) != user.get("agency")
+    if body.password or body.disabled or moved:
         refresh_tokens.revoke_all(db, user_id)
         revoke_access(db, user_id)  # its access tokens too, in every service
     return jsonify(public_user(db.users.find_one({"_id": user_id})))

@@ -142,3 +142,22 @@ def test_the_head_of_an_agency_reads_what_its_agency_holds_or_held():
     assert staff_conditions(HEAD_PRINCIPAL) == {"city": "padang", "agencies.code": "DLH"}
     officer = Principal("o1", "officer", "padang", "DLH")
     assert not staff_may_see(held, officer) and staff_may_see(holds, officer)
+
+
+def test_a_contact_edit_keeps_the_user_signed_in_and_a_role_change_does_not(client):
+    user_id = _add(client, username="ops.padang", role="operator", agency=None).get_json()["id"]
+    session = client.post(f"{API}/auth/login", json={
+        "username": "ops.padang", "password": PASSWORD}).get_json()
+
+    def refresh() -> int:
+        answer = client.post(f"{API}/auth/refresh",
+                             json={"refresh_token": session["refresh_token"]})
+        if answer.status_code == 200:
+            session["refresh_token"] = answer.get_json()["refresh_token"]
+        return answer.status_code
+
+    same = client.patch(f"{API}/users/{user_id}", json={"name": "Ops", "role": "operator",
+                                                        "agency": None, "disabled": False})
+    assert same.status_code == 200 and refresh() == 200
+    client.patch(f"{API}/users/{user_id}", json={"role": "leader"})
+    assert refresh() == 401

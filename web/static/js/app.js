@@ -1,7 +1,9 @@
 // The console's router: #/ submit, #/track/<code>, #/staff (sign-in), #/operator/<queue>,
-// #/agency, #/leader, #/staff/report/<code>.
+// #/agency, #/leader, #/admin (the sysadmin's staff directory), #/staff/report/<code>.
+import { ADMIN_ROLES, adminPage } from "./admin.js";
 import { call, setStaff, staff } from "./api.js";
 import { flash, h, mount } from "./dom.js";
+import { ESCALATION_ROLES, escalationsPage } from "./escalations.js";
 import { language, loadNames, t, toggleLanguage } from "./i18n.js";
 import { LEADER_ROLES, leaderPage } from "./leader.js";
 import { submitPage, trackPage } from "./resident.js";
@@ -19,6 +21,8 @@ function nav() {
   if (user && LEADER_ROLES.includes(user.role)) {
     links.push(["#/leader", "nav_leader"]);
   }
+  if (user && ESCALATION_ROLES.includes(user.role)) links.push(["#/escalations", "nav_escalations"]);
+  if (user && ADMIN_ROLES.includes(user.role)) links.push(["#/admin", "nav_admin"]);
   const items = links.map(([href, key]) => h("a", { href }, t(key)));
   if (user) {
     items.push(h("a", { href: "#/", id: "logout", onclick: async () => {
@@ -57,6 +61,8 @@ async function route() {
   if (page === "agency") return needsStaff(AGENCY_ROLES, agencyPage);
   if (page === "tasks") return needsStaff(["officer"], tasksPage);
   if (page === "leader") return needsStaff(LEADER_ROLES, leaderPage);
+  if (page === "escalations") return needsStaff([...ESCALATION_ROLES, "operator"], escalationsPage);
+  if (page === "admin") return needsStaff(ADMIN_ROLES, adminPage);
   return mount(h("p", {}, t("not_found")));
 }
 

@@ -159,6 +159,17 @@ function actionPanel(code, workflow, reload) {
       }
     }).catch(showError);
   }
+  // Postponing names the day the report comes back; escalating, for an operator, the agency
+  // whose head hears it when several hold the report.
+  const until = h("input", { type: "date", id: "postpone-until" });
+  if (takes("until")) controls.push(field(t("postpone_until"), until));
+  const holding = workflow.agencies.filter((a) => !["handed_back", "withdrawn"].includes(a.status));
+  const escalateTo = h("select", { id: "escalate-agency" },
+    ...holding.map((a) => h("option", { value: a.code }, `${a.code} — ${a.name || a.code}`)));
+  const role = ((staff() || {}).user || {}).role;
+  if (takes("agency") && role === "operator" && holding.length > 1) {
+    controls.push(field(t("escalate_agency"), escalateTo));
+  }
   const evidence = h("input", { type: "file", accept: "image/*", capture: "environment",
     id: "evidence", multiple: true });
   if (takes("photos")) controls.push(field(t("evidence_photo"), evidence));
@@ -168,7 +179,16 @@ function actionPanel(code, workflow, reload) {
     const text = note.value.trim();
     if (action.note === "required" && !text) throw new Error(t("note_required"));
     const body = text && action.note !== "none" ? { note: text } : {};
-    if (answer.value.trim()) body.public_response = answer.value.trim();
+    if (answer.value.trim() && action.name !== "escalate") {
+      body.public_response = answer.value.trim();  // an escalation is staff-only
+    }
+    if (action.inputs.includes("until")) {
+      if (!until.value) throw new Error(t("until_required"));
+      body.until = until.value;
+    }
+    if (action.inputs.includes("agency") && escalateTo.isConnected && escalateTo.value) {
+      body.agency = escalateTo.value;
+    }
     if (action.inputs.includes("agencies")) {
       body.agencies = [...agencyBoxes.querySelectorAll("input:checked")].map((b) => b.value);
     }
@@ -278,9 +298,16 @@ export async function staffReportPage(code) {
         workflow.agencies.length ? h("ul", {}, ...workflow.agencies.map((a) => h("li", {},
           `${a.code} — ${term("st", a.status)}`, a.due_at ? h("span", {
             class: a.overdue ? "badge late" : "badge" }, ` ${t("due")}: ${when(a.due_at)}`)
-            : "", assignmentOfficers(a)))) : h("p", {}, "—"),
+            : "", a.resolution_due_at ? h("span", { class: "badge" },
+            ` ${t("resolution_due")}: ${when(a.resolution_due_at)}`) : "",
+          assignmentOfficers(a)))) : h("p", {}, "—"),
         breaches.length ? h("p", { class: "badge late" }, `${t("sla_late")}: ${breaches.length}`)
-          : null),
+          : null,
+        workflow.postponed_until ? h("p", { id: "postponed-until" },
+          `${t("postponed_until")}: ${when(workflow.postponed_until)}`) : null,
+        (workflow.escalations || []).length ? h("ul", { id: "report-escalations" },
+          ...workflow.escalations.map((e) => h("li", {}, `${t("escalations")} · ${e.agency} · `,
+            `${when(e.at)} · ${t(`esc_by_${e.by.role}`)}: `, e.note))) : null),
       actionPanel(code, workflow, load) || "",
       (report.comments || []).length ? h("section", { class: "card", id: "comments" },
         h("h2", {}, t("comments")), h("ul", {}, ...report.comments.map((c) => h("li", {},
@@ -296,6 +323,8 @@ export async function staffReportPage(code) {
         h("ol", {}, ...workflow.history.map((e) => h("li", {},
           h("strong", {}, term("st", e.to)), " · ", when(e.at), " · ",
           [e.by.role, e.by.agency].filter(Boolean).join(" "),
+          // A field officer's step (which may leave the status as it was) says what it was.
+          ["dispatch", "visit"].includes(e.action) ? ` · ${t(`a_${e.action}`)}` : "",
           e.note ? h("div", { class: "internal-note" },
             h("span", { class: "muted" }, `${t("note")}: `), e.note) : null,
           e.public_response ? h("div", { class: "public-response" },

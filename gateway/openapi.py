@@ -312,7 +312,9 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
     paths["/reports/{code}/actions/{action}"] = {"post": {
         "summary": "A workflow action: operators (verify, reject, postpone, forward, reroute, "
                    "duplicate, archive), agency staff (accept, start, resolve with evidence "
-                   "photos, hand_back), the reporter with the token (confirm, reopen, rate)",
+                   "photos, hand_back), agency admins (dispatch to officers), the officers "
+                   "dispatched (visit, with optional photos), the reporter with the token "
+                   "(confirm, reopen, rate)",
         "security": [{"bearerAuth": []}, {"reporterToken": []}],
         "parameters": [code, {"name": "action", "in": "path", "required": True,
                               "schema": {"type": "string", "enum": sorted(ACTION_MODELS)}},

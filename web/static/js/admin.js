@@ -11,6 +11,15 @@ const AGENCY_BOUND = ["agency_admin", "officer", "agency_head"];
 
 const roleName = (role) => t(`role_${role}`);
 
+// The user API's refusals said in the page's language (the code stays shown beside it).
+async function saying(work) {
+  try { return await work(); } catch (err) {
+    const key = `admin_err_${err && err.code}`;
+    if (t(key) !== key) err.message = t(key);
+    throw err;
+  }
+}
+
 function select(name, options, current, labelOf = (v) => v) {
   return h("select", { name }, ...options.map((value) => h("option",
     { value, selected: value === (current ?? "") }, labelOf(value))));
@@ -28,7 +37,8 @@ function contactControls(user = {}) {
     name: h("input", { type: "text", name: "name", maxlength: "100", value: user.name || "" }),
     email: h("input", { type: "email", name: "email", maxlength: "254", autocomplete: "off",
       value: user.email || "" }),
-    phone: h("input", { type: "tel", name: "phone", maxlength: "40", autocomplete: "off",
+    phone: h("input", { type: "text", inputmode: "tel", name: "phone", maxlength: "40",
+      autocomplete: "off",
       placeholder: "0812-3456-7890", value: user.phone || "" }),
     language: select("language", ["id", "en"], user.language || "id",
       (code) => (code === "en" ? "English" : "Bahasa Indonesia")),
@@ -60,7 +70,7 @@ function addForm(city, agencies, reload) {
     save);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    busy(save, async () => {
+    busy(save, () => saying(async () => {
       const body = { username: username.value.trim(), password: password.value,
         role: role.value, city, agency: agencyFor(role.value, agency),
         language: contacts.language.value };
@@ -72,7 +82,7 @@ function addForm(city, agencies, reload) {
       flash(`${t("admin_added")}: ${user.username}`);
       form.reset();
       await reload();
-    });
+    }));
   });
   return form;
 }
@@ -89,7 +99,7 @@ function editRow(user, agencies, reload) {
     field(t("admin_disabled"), disabled), h("div", {}, save, " ", cancel));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    busy(save, async () => {
+    busy(save, () => saying(async () => {
       // "" clears a contact; the role's agency goes with the role (null: none).
       await staffCall(`/users/${encodeURIComponent(user.id)}`, { method: "PATCH", json: {
         name: contacts.name.value.trim() || null, email: contacts.email.value.trim(),
@@ -98,7 +108,7 @@ function editRow(user, agencies, reload) {
       } });
       flash(`${t("admin_saved")}: ${user.username}`);
       await reload();
-    });
+    }));
   });
   return h("tr", { class: "editing", "data-user": user.username },
     h("td", { colspan: "8" }, h("strong", {}, user.username), form));

@@ -226,6 +226,13 @@ const TEXTS = {
   role_agency_head: ["Kepala OPD", "Head of agency"],
   role_leader: ["Pimpinan", "Leader"],
   role_sysadmin: ["Admin sistem", "System admin"],
+  admin_err_invalid_email: ["Alamat email tidak valid.", "This is not an email address."],
+  admin_err_invalid_phone: ["Nomor telepon tidak valid (mis. 0812-3456-7890 atau +62…).", "This is not a phone number (e.g. 0812-3456-7890 or +62…)."],
+  admin_err_unknown_agency: ["OPD ini tidak ada di kota ini.", "This city has no such agency."],
+  admin_err_agency_required: ["Peran ini harus memilih OPD.", "This role needs an agency."],
+  admin_err_agency_mismatch: ["Peran OPD harus memilih OPD; peran lain tanpa OPD.", "Agency roles need an agency; other roles must have none."],
+  admin_err_username_taken: ["Nama pengguna sudah dipakai.", "This username is already in use."],
+  admin_err_validation_failed: ["Ada isian yang kosong atau tidak valid (nama pengguna 3–40 huruf kecil/angka, kata sandi min. 10 karakter).", "Some fields are missing or invalid (username 3–40 lower-case letters or digits, password at least 10 characters)."],
 };
 // Statuses and stages are named by the server (aduan/domain/status_names.py, served at
 // /names.json, with the stage view each city shows): loadNames() fetches them once, before the

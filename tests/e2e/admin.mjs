@@ -1,0 +1,95 @@
+// Drives Debian's chromium through the sysadmin's staff directory (#/admin) against a running
+// stack: adds a head of agency with contacts (a bad phone number refused first), edits the
+// email, and the new head signs in and lands on the leaders' page. Prints one JSON line with
+// what it saw; any failure exits non-zero. Config: JSON in ADUAN_E2E (test_console_admin.py).
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const cfg = JSON.parse(process.env.ADUAN_E2E);
+const base = cfg.base_url;
+const WAIT = 60_000;
+const outside = [];
+const pageErrors = [];
+const seen = {};
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+const page = await context.newPage();
+page.on("request", (request) => {
+  const url = new URL(request.url());
+  if (!["http:", "https:"].includes(url.protocol)) return;
+  if (url.hostname !== "127.0.0.1" && url.hostname !== "localhost") outside.push(request.url());
+});
+page.on("pageerror", (err) => pageErrors.push(err.message));
+const shot = (name) => page.screenshot({ path: path.join(cfg.artifacts, `${name}.png`),
+  fullPage: true });
+
+async function signIn(username, password) {
+  await page.goto(`${base}/#/staff`);
+  await page.getByLabel(/Nama pengguna|Username/).fill(username);
+  await page.getByLabel(/Kata sandi|Password/).fill(password);
+  await page.locator("#login").click();
+  await page.locator("#logout").waitFor();
+}
+
+try {
+  await signIn(cfg.sysadmin, cfg.password);
+  seen.nav = await page.locator("#nav a").evaluateAll((links) => links.map((a) =>
+    a.getAttribute("href")));
+  await page.goto(`${base}/#/admin`);
+  await page.locator("#users").waitFor({ timeout: WAIT });
+  seen.unlabelled = await page.evaluate(() => [...document.querySelectorAll(
+    "main input, main select, main textarea")].filter((c) => !(c.labels && c.labels.length))
+    .map((c) => c.name || c.id));
+
+  const form = page.locator("#add-user-form");
+  await form.locator("[name=username]").fill(cfg.head);
+  await form.locator("[name=password]").fill(cfg.password);
+  await form.locator("[name=role]").selectOption("agency_head");
+  await form.locator("[name=agency]").selectOption(cfg.agency);
+  await form.locator("[name=name]").fill("Kepala Dinas Uji");
+  await form.locator("[name=email]").fill("kepala.uji@padang.example.go.id");
+  await form.locator("[name=phone]").fill("bukan nomor");
+  await form.locator("[name=language]").selectOption("en");
+  await page.locator("#add-user").click();
+  await page.locator("#status.error").waitFor({ timeout: WAIT });
+  seen.refusal = await page.locator("#status").textContent();
+  await shot("a1-bad-phone-refused");
+
+  await form.locator("[name=phone]").fill("0812-3456-7890");
+  await page.locator("#add-user").click();
+  const row = page.locator(`#users tr[data-user="${cfg.head}"]`);
+  await row.waitFor({ timeout: WAIT });
+  seen.row = await row.locator("td").allTextContents();
+  await shot("a2-head-added");
+
+  await row.locator("button.edit").click();
+  const edit = page.locator(`form.edit-user[data-user="${cfg.head}"]`);
+  await edit.locator("[name=email]").fill("Kepala.Baru@Padang.Example.go.id");
+  await edit.locator("button[type=submit]").click();
+  await page.locator(`#users tr[data-user="${cfg.head}"] td:has-text("Kepala.Baru@")`)
+    .waitFor({ timeout: WAIT });
+  seen.edited = await page.locator(`#users tr[data-user="${cfg.head}"] td`).allTextContents();
+  await shot("a3-email-edited");
+
+  await page.locator("#logout").click();
+  await signIn(cfg.head, cfg.password);
+  await page.waitForURL(/#\/leader$/, { timeout: WAIT });
+  seen.head_nav = await page.locator("#nav a").evaluateAll((links) => links.map((a) =>
+    a.getAttribute("href")));
+  await shot("a4-head-lands-on-leader-page");
+} catch (err) {
+  await shot("failed").catch(() => {});
+  console.error(`page errors: ${JSON.stringify(pageErrors)}`);
+  throw err;
+} finally {
+  await browser.close();
+}
+seen.outside_requests = outside;
+seen.page_errors = pageErrors;
+console.log(JSON.stringify(seen));

@@ -12,6 +12,7 @@ import pytest
 from fakes import FakePublisher, FakeStore
 from routing_world import DEADLINES, SETTINGS, assignment, place, seeded_db, stored, workflow
 
+from aduan.contracts.queries import StaffListQuery
 from aduan.domain import lifecycle
 from aduan.domain.errors import Conflict, Forbidden, Invalid
 from aduan.domain.lifecycle import (
@@ -30,6 +31,7 @@ from aduan.domain.photo_checks import EvidenceLimits, PhotoMetadata, evidence_re
 from aduan.infra.backends import Backends
 from aduan.infra.images import Rendition
 from aduan.web.auth import Principal, issue_access_token
+from services.intake.queries import staff_filter
 from services.routing.actions import Request
 from services.routing.app import create_app
 from services.routing.evidence import Evidence
@@ -117,6 +119,24 @@ def test_only_the_agency_admin_dispatches():
 def test_dispatch_is_refused_where_the_report_is_not_with_agencies(status):
     with pytest.raises(Conflict):
         dispatch(report(status, "forwarded"), "ani")
+
+
+@pytest.mark.parametrize("status", sorted(set(STATUSES) - ACTIONS["visit"].starts))
+def test_visit_is_refused_where_the_report_is_not_with_agencies(status):
+    current = dispatched("ani")
+    with pytest.raises(Conflict):
+        plan_visit({**current, "status": status}, NOW, ANI, "x", deadlines=DEADLINES,
+                   category=None)
+
+
+def test_the_staff_list_of_an_officers_tasks_is_its_dispatched_reports_only():
+    query = StaffListQuery.model_validate({"assigned_to": "me"})
+    ani = Principal("ani", "officer", "padang", "DLH")
+    conditions = staff_filter(query, ani, UTC, NOW)
+    tasks = [c for c in conditions["$and"] if c == lifecycle.officer_tasks_filter("DLH", "ani")]
+    assert tasks and conditions["$and"][0]["city"] == "padang"
+    with pytest.raises(ValueError):
+        StaffListQuery.model_validate({"assigned_to": "budi"})
 
 
 def test_a_resolved_assignment_is_not_dispatched():

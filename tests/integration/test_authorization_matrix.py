@@ -43,6 +43,7 @@ POLICY: dict[tuple[str, str], object] = {
     ("POST", "/auth/refresh"): PUBLIC,
     ("POST", "/auth/logout"): PUBLIC,
     ("GET", "/auth/me"): ALL_STAFF | {PLATFORM_ADMIN},
+    ("PATCH", "/auth/me"): ALL_STAFF | {PLATFORM_ADMIN},
     ("GET", "/users"): ADMINS,
     ("POST", "/users"): ADMINS,
     ("PATCH", "/users/{user_id}"): ADMINS,

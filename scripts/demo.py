@@ -30,8 +30,8 @@ SAMPLES = [
 
 
 DEMO_STAFF = [("operator.padang", "operator", None), ("dlh.padang", "agency_admin", "DLH"),
-              ("pupr.padang", "officer", "PUPR"), ("pimpinan.padang", "leader", None),
-              ("admin.padang", "sysadmin", None)]
+              ("pupr.padang", "officer", "PUPR"), ("kepala.dlh.padang", "agency_head", "DLH"),
+              ("pimpinan.padang", "leader", None), ("admin.padang", "sysadmin", None)]
 DEMO_PASSWORD = "aduan-demo-2026"  # local demo stack only
 
 
@@ -42,8 +42,10 @@ def ensure_demo_staff() -> None:
     db = get_db(Settings.from_env())
     for username, role, agency in DEMO_STAFF:
         if db.users.find_one({"username": username}) is None:
+            # An address in the local mail sink, so the demo shows who hears what.
             create_user(db, NewUser(username=username, password=DEMO_PASSWORD, role=role,
-                                    city="padang", agency=agency))
+                                    city="padang", agency=agency,
+                                    email=f"{username}@padang.example.go.id"))
     print(f"staff accounts (password {DEMO_PASSWORD!r}): "
           + ", ".join(f"{u} ({r})" for u, r, _ in DEMO_STAFF))
 

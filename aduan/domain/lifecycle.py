@@ -754,6 +754,7 @@ def plan_reopen(report: dict[str, Any], now: datetime, note: str | None, *,
         if assignment["status"] == "resolved":
             assignment.update(status="accepted", reopened_at=now, due_at=due, responded_at=None,
                               resolution_due_at=resolution_due)
+            _officers_back_at_work(assignment)
             reopened.append(assignment["code"])
     return Plan("reopen", "reopened", note,
                 set={"agencies": assignments, "auto_close_at": None},
@@ -925,6 +926,14 @@ def agency_may_act(name: str, assignment: dict[str, Any], actor: Actor) -> bool:
         return assignment["status"] in _VISITABLE \
             and officer_entry(assignment, actor.id) is not None
     return agency_may_move(assignment["status"], ACTIONS[name].assignment_to or "")
+
+
+def _officers_back_at_work(assignment: dict[str, Any]) -> None:
+    """A reopened assignment's officers who resolved it have it to do again: visited, their
+    times kept (the next resolution is their new `resolved_at`)."""
+    if assignment.get("officers"):
+        assignment["officers"] = [{**o, "status": "visited"} if o["status"] == "resolved"
+                                  else o for o in assignment["officers"]]
 
 
 def officer_tasks_filter(agency: str, officer: str) -> dict[str, Any]:

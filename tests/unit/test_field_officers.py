@@ -379,3 +379,14 @@ def test_an_officer_sees_its_tasks_with_what_it_may_do(client, flow):
                          headers=bearer("ani", "officer", "DLH"))
     assert stolen.status_code == 403 and stolen.get_json()["error"]["code"] == "not_your_task"
     assert client.get("/tasks", headers=bearer("eka", "agency_admin", "DLH")).status_code == 403
+
+
+def test_a_reopened_report_is_the_officers_to_do_again():
+    current = dispatched("ani", "budi", status="in_progress")
+    resolved = applied(current, _resolved_by(current, ANI, []))
+    plan = lifecycle.plan_reopen(resolved, NOW + timedelta(days=1), "Masih ada",
+                                 deadlines=DEADLINES, category=None)
+    officers = {o["id"]: o for o in plan.set["agencies"][0]["officers"]}
+    assert officers["ani"]["status"] == "visited" and officers["ani"]["resolved_at"] == NOW
+    assert officers["budi"]["status"] == "assigned"
+    assert "visit" in allowed_actions(applied(resolved, plan), ANI)

@@ -78,9 +78,9 @@ def _act(code: str, action: str) -> Response:
         report = reporter_report(routing.db, routing.settings, code)
         actor = REPORTER
     else:
-        roles = {lifecycle.OPERATOR: (OPERATOR,), lifecycle.STAFF: (OPERATOR, *ACTING_AGENCY_ROLES)
-                 }.get(by, ACTING_AGENCY_ROLES)
-        principal = signed_in(*roles)
+        columns = {lifecycle.OPERATOR: (OPERATOR,),
+                   lifecycle.STAFF: (OPERATOR, *ACTING_AGENCY_ROLES)}
+        principal = signed_in(*columns.get(by, ACTING_AGENCY_ROLES))
         report = staff_report(routing.db, code, principal)
         actor = staff_actor(principal)
         if not lifecycle.may_take(action, actor):  # the action names fewer roles
@@ -129,14 +129,16 @@ def triage_queue() -> Response:
     reports = collaborators().db.reports.find(
         {**staff_conditions(principal), "status": {"$in": list(QUEUE_STATUSES)}},
         {"code": 1, "status": 1, "category": 1, "created_at": 1, "forward_due_at": 1,
-         "triage": 1, "triage_reason": 1, "kecamatan": 1},
+         "triage": 1, "triage_reason": 1, "kecamatan": 1, "postponed_until": 1},
     ).sort("created_at", 1).limit(LIST_LIMIT)
     return jsonify({"reports": [
         {"code": r["code"], "status": r["status"], "category": r["category"],
          "triage": bool(r.get("triage")), "triage_reason": r.get("triage_reason"),
          "kecamatan": r.get("kecamatan"), "created_at": r["created_at"].isoformat(),
          "forward_due_at": r["forward_due_at"].isoformat()
-         if r.get("forward_due_at") else None, "overdue": is_overdue(r, now)}
+         if r.get("forward_due_at") else None, "overdue": is_overdue(r, now),
+         "postponed_until": r["postponed_until"].isoformat()
+         if r.get("postponed_until") else None}
         for r in reports]})
 
 
@@ -159,7 +161,12 @@ def agency_inbox() -> Response:
             "category": report["category"], "assignment_status": mine["status"],
             "stage": kiniko_stage_for_agency(report, principal.agency),
             "due_at": mine["due_at"].isoformat() if mine.get("due_at") else None,
+            "resolution_due_at": mine["resolution_due_at"].isoformat()
+            if mine.get("resolution_due_at") else None,
             "overdue": is_overdue(report, now, principal.agency),
+            # Field officers: who has it, and a resolution whose evidence needs checking.
+            "officers": [o["name"] for o in lifecycle.active_officers(mine)],
+            "evidence_flagged": bool(mine.get("evidence_flag")),
             "created_at": report["created_at"].isoformat(),
         })
     return jsonify({"agency": principal.agency, "reports": items})

@@ -379,6 +379,10 @@ def test_an_officer_sees_its_tasks_with_what_it_may_do(client, flow):
                          headers=bearer("ani", "officer", "DLH"))
     assert stolen.status_code == 403 and stolen.get_json()["error"]["code"] == "not_your_task"
     assert client.get("/tasks", headers=bearer("eka", "agency_admin", "DLH")).status_code == 403
+    inbox = {r["code"]: r for r in client.get("/inbox", headers=admin).get_json()["reports"]}
+    assert inbox[mine["code"]]["officers"] == ["Ani"]
+    assert inbox[others["code"]]["officers"] == ["budi"]
+    assert inbox[mine["code"]]["evidence_flagged"] is False
 
 
 def test_a_reopened_report_is_the_officers_to_do_again():

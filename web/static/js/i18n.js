@@ -158,6 +158,7 @@ const TEXTS = {
   r_gps_invalid: ["GPS tidak sah", "Invalid GPS"],
   // Field officers (#/tasks, dispatch on the report page).
   nav_tasks: ["Tugas saya", "My tasks"],
+  officers: ["Petugas lapangan", "Field officers"],
   tasks_title: ["Tugas lapangan saya", "My field tasks"],
   no_tasks: ["Belum ada tugas untuk Anda.", "No tasks for you yet."],
   a_dispatch: ["Tugaskan petugas", "Dispatch officers"],

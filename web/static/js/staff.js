@@ -111,6 +111,9 @@ export async function agencyPage() {
       { label: t("status"), value: (r) => term("st", r.assignment_status) },
       { label: t("category"), value: (r) => names.get(r.category) || r.category },
       { label: t("due"), value: (r) => r.due_at ? dueBadge(r.due_at, r.overdue) : "—" },
+      { label: t("officers"), value: (r) => [(r.officers || []).join(", ") || "—",
+        r.evidence_flagged ? h("span", { class: "badge late" }, ` ${t("evidence_flag")}`)
+          : null] },
     ]));
   } catch (err) { showError(err); }
 }

@@ -128,6 +128,10 @@ def test_a_bare_accept_keeps_the_follow_up_clock_an_answer_stops_it(api, setting
     operator = bearer(settings, "operator")
     [running] = workflow(api, bare["code"], operator)["agencies"]
     assert running["due_at"] is not None and running["responded_at"] is None
+    inbox = requests.get(f"{api}/inbox", headers=dlh, timeout=10).json()["reports"]
+    [row] = [r for r in inbox if r["code"] == bare["code"]]
+    assert (row["due_at"], row["resolution_due_at"]) == (running["due_at"],
+                                                         running["resolution_due_at"])
     for stopped in (answered, commented):
         [mine] = workflow(api, stopped["code"], operator)["agencies"]
         assert mine["due_at"] is None and mine["responded_at"] is not None, mine
@@ -177,6 +181,9 @@ def test_a_postponed_report_comes_back_to_the_operators_on_its_day(api, db, sett
     day_before = (datetime.fromisoformat(until) - timedelta(days=1)).date().isoformat()
     assert view["status"] == "postponed"
     assert view["postponed_until"] == f"{day_before}T17:00:00+00:00"  # 00:00 in Padang (WIB)
+    queued = requests.get(f"{api}/queue", headers=operator, timeout=10).json()["reports"]
+    [row] = [r for r in queued if r["code"] == report["code"]]
+    assert row["postponed_until"] == view["postponed_until"]
     _as_if_time_passed(db, report, "postponed_until", datetime.now(UTC) - timedelta(minutes=1))
     [event] = tap.wait(report["_id"], "report.returned")
     assert (event["from"], event["status"]) == ("postponed", "verified")

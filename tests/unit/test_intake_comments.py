@@ -106,3 +106,35 @@ def test_a_racing_comment_over_the_cap_is_refused_after_counting_again(intake, r
     assert refused.value.code == "comment_limit"
     assert len(stored(intake, report)["comments"]) == 3
     assert all("comments/" not in key for key in public_keys(intake))
+
+
+def _held_by_dlh(intake: Intake, report: dict) -> dict:
+    # The state routing's forward to DLH and its bare accept leave (another service's write):
+    # the follow-up clock still runs.
+    intake.db.reports.update_one({"_id": report["_id"]}, {
+        "$set": {"status": "accepted", "version": 3, "agencies": [
+            {"code": "DLH", "status": "accepted", "due_at": report["created_at"],
+             "responded_at": None}]}})
+    return stored(intake, report)
+
+
+def test_a_comment_by_the_agency_holding_the_report_ends_its_follow_up_clock(intake, report):
+    held = _held_by_dlh(intake, report)
+    added = add_comment(SETTINGS, intake.db, intake.store, held, "agency_admin", "adm-1",
+                        "Sudah kami jadwalkan.", None, "DLH")
+    after = stored(intake, report)
+    [dlh] = after["agencies"]
+    assert (dlh["due_at"], dlh["responded_at"]) == (None, added["at"].replace(
+        microsecond=added["at"].microsecond // 1000 * 1000))
+    assert after["comments"][0]["agency"] == "DLH" and after["version"] == 4
+
+
+def test_an_agency_comment_read_before_another_change_is_counted_and_planned_again(intake,
+                                                                                  report):
+    held = _held_by_dlh(intake, report)
+    comment(intake, held, "operator", "op-1", text="satu")  # changes it after `held` was read
+    add_comment(SETTINGS, intake.db, intake.store, held, "officer", "o-1", "Kami cek besok.",
+                None, "DLH")
+    after = stored(intake, report)
+    assert [c["text"] for c in after["comments"]] == ["satu", "Kami cek besok."]
+    assert after["agencies"][0]["due_at"] is None

@@ -28,6 +28,7 @@ from tools.devstack import (
     DEV,
     HTTP_SERVICES,
     ROOT,
+    SCHEDULED,
     WORKERS,
     Profile,
     Stack,
@@ -56,6 +57,8 @@ def starter(stack: Stack, name: str) -> Callable[[], object] | None:
     """How the stack starts the process of this name again; None for one it did not start."""
     if name in HTTP_SERVICES:
         return lambda: stack.start_http(name)
+    if name in SCHEDULED:  # the digest's loop
+        return lambda: stack.start_scheduled(name)
     worker, _, copy = name.rpartition("-")
     if worker in WORKERS and copy.isdigit():
         return lambda: stack.start_worker(worker, int(copy))

@@ -156,3 +156,40 @@ def test_the_catalogue(client):
     agencies = client.get("/agencies?kind=vertical", headers=staff("operator")).get_json()
     assert {a["code"] for a in agencies["agencies"]} == {"PDAM", "PLN", "BPN", "POLRI"}
     assert client.get("/agencies/NOPE", headers=staff("operator")).status_code == 404
+
+
+def test_who_may_escalate_and_where_escalations_are_read(client, db):
+    report = place(db, "accepted", agencies=[assignment("DLH", "accepted"),
+                                             assignment("PUPR", "forwarded")])
+    refused = action(client, report, "escalate", staff("officer", "DLH"), {"note": "n"})
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "not_your_action"
+    assert action(client, report, "escalate", staff("agency_head", "DLH"),
+                  {"note": "n"}).status_code == 403
+    several = action(client, report, "escalate", staff("operator"), {"note": "n"})
+    assert several.status_code == 422
+    assert several.get_json()["error"]["code"] == "agency_required"
+    for headers, body in ((staff("operator"), {"note": "Lama sekali", "agency": "PUPR"}),
+                          (staff("agency_admin", "DLH"), {"note": "Perlu alat berat"})):
+        done = action(client, report, "escalate", headers, body)
+        assert done.status_code == 200, done.get_json()
+    assert [e["agency"] for e in stored(db, report)["escalations"]] == ["PUPR", "DLH"]
+
+    def listed(headers: dict[str, str]) -> list[tuple[str, str]]:
+        response = client.get("/escalations", headers=headers)
+        assert response.status_code == 200, response.get_json()
+        return [(row["agency"], row["note"]) for row in response.get_json()["escalations"]]
+
+    assert listed(staff("agency_head", "DLH")) == [("DLH", "Perlu alat berat")]
+    assert listed(staff("leader")) == listed(staff("operator")) == [
+        ("DLH", "Perlu alat berat"), ("PUPR", "Lama sekali")]  # newest first
+    assert listed(staff("leader", city="depok")) == []
+    for role, agency in (("agency_admin", "DLH"), ("officer", "DLH"), ("sysadmin", None)):
+        assert client.get("/escalations", headers=staff(role, agency)).status_code == 403
+
+
+def test_postpone_needs_a_day(client, db):
+    report = place(db, "verified")
+    for body in ({"note": "n"}, {"note": "n", "until": "besok"}, {"note": "n", "until": 20261201}):
+        assert action(client, report, "postpone", staff("operator"), body).status_code == 422
+    assert stored(db, report)["status"] == "verified"

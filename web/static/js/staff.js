@@ -82,8 +82,9 @@ export async function operatorPage(queue = "needs_review") {
       { label: t("status"), value: (r) => term("st", r.status) },
       { label: t("category"), value: (r) => names.get(r.category) || r.category },
       { label: t("created"), value: (r) => when(r.created_at) },
-      { label: t("due"), value: (r) => r.forward_due_at
-        ? dueBadge(r.forward_due_at, r.overdue) : "—" },
+      { label: t("due"), value: (r) => (r.forward_due_at
+        ? dueBadge(r.forward_due_at, r.overdue)
+        : r.postponed_until ? `${t("postponed_until")}: ${when(r.postponed_until)}` : "—") },
     ]));
   } catch (err) { showError(err); }
 }

@@ -4,7 +4,7 @@ import { call, setStaff, staff, staffCall } from "./api.js";
 import { busy, field, flash, h, mount, showError } from "./dom.js";
 import { photoGallery } from "./photos.js";
 import { assignmentOfficers } from "./tasks.js";
-import { t, term, when } from "./i18n.js";
+import { cityStageName, t, term, when } from "./i18n.js";
 import { cityMap, point } from "./maps.js";
 import { categoryLabel, categoryNames } from "./resident.js";
 
@@ -283,7 +283,8 @@ export async function staffReportPage(code) {
       h("section", { class: "card" },
         h("h1", {}, report.code),
         h("p", {}, h("span", { class: "badge", id: "report-status", "data-status": report.status },
-          term("st", report.status)), " · ", term("s", workflow.stages.kiniko || "none"),
+          term("st", report.status)), " · ",
+        cityStageName(report.city, workflow.stages.city || "none"),
         " · ", await categoryLabel(report.category), " · ", when(report.created_at)),
         h("p", {}, report.description),
         report.reporter ? h("p", { class: "muted" }, `${t("reporter")}: `,

@@ -2,8 +2,9 @@
 report to (active `officer` users of the same city and agency, read from the users the
 gateway keeps), the planners of `dispatch` and `visit`, an officer's part in the agencies'
 other actions (only the officers a report is dispatched to act on it; a resolution records
-the officer's time and its evidence photos' checks), and `GET /agencies/<code>/officers`
-for the dispatch form. What each action does is the lifecycle's
+the officer's time and its evidence photos' checks), an officer's tasks (`GET /tasks`) and
+the agency's officers for the dispatch form (`GET /agencies/<code>/officers`). What each
+action does is the lifecycle's
 (`aduan.domain.lifecycle`, section "field officers")."""
 
 from __future__ import annotations

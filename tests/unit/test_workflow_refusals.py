@@ -29,8 +29,10 @@ REPORTER = Actor(kind="reporter", id=None, role="reporter")
 # The assignment DLH holds in each report status, so that agency actions meet a plausible report.
 SUB_STATUS = {"forwarded": "forwarded", "accepted": "accepted", "in_progress": "in_progress",
               "resolved": "resolved", "reopened": "accepted", "closed": "resolved"}
+WEEK_AHEAD = (datetime.now(UTC) + timedelta(days=7)).date()
 SENT = {
-    "verify": Request(), "reject": Request(note="n"), "postpone": Request(note="n", until=(datetime.now(UTC) + timedelta(days=7)).date()),
+    "verify": Request(), "reject": Request(note="n"),
+    "postpone": Request(note="n", until=WEEK_AHEAD), "escalate": Request(note="n"),
     "forward": Request(agencies=("DLH",)), "reroute": Request(agencies=("PUPR",), note="n"),
     "duplicate": Request(), "archive": Request(note="n"), "accept": Request(),
     "start": Request(), "resolve": Request(note="n"), "hand_back": Request(note="n"),

@@ -28,3 +28,12 @@ def test_vendored_libraries_have_licences_and_pinned_versions():
         assert any(p.name.startswith("LICENSE") for p in folder.iterdir()), name
     assert (WEB / "static" / "vendor" / "leaflet" / "leaflet.js").stat().st_size > 100_000
     assert (WEB / "static" / "vendor" / "chart.js" / "chart.umd.js").stat().st_size > 100_000
+
+
+def test_each_console_text_is_defined_once():
+    # A second definition of a key silently replaces the first (a figure's column heading once
+    # renamed the reporter's "Nilai Anda").
+    keys = re.findall(r"^  ([a-z_0-9]+): \[", (WEB / "static" / "js" / "i18n.js").read_text(),
+                      re.MULTILINE)
+    assert len(keys) > 100
+    assert sorted(k for k in set(keys) if keys.count(k) > 1) == []

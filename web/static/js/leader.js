@@ -92,7 +92,7 @@ function ratingCards(ratings) {
       agencies.map((r) => ({ label: r.agency, data: SCORES.map((s) => r.distribution[s]) })),
       "bar", true),
     tableCard("ratings", t("rating_rows"),
-      [t("agency"), t("category"), t("month"), t("rated"), t("rateable"), t("rating_share"),
+      [t("agency"), t("category"), t("month"), t("rated_count"), t("rateable"), t("rating_share"),
         t("rating_average"), ...SCORES],
       ratings.rows.map((r) => [r.agency, r.category, r.month, r.rated, r.rateable,
         pct(r.share_rated_pct), orDash(r.average), ...SCORES.map((s) => r.distribution[s])])),

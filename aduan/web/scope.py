@@ -17,8 +17,13 @@ def city_scope(principal: Principal) -> str | None:
 
 def agency_scope(principal: Principal) -> str | None:
     """The one agency whose reports, figures and escalations this principal reads (agency
-    admins, officers and the agency's head); None: the whole city (or every city)."""
-    return principal.agency if principal.role in AGENCY_ROLES else None
+    admins, officers and the agency's head); None: the whole city (or every city). An agency
+    role bound to no agency is refused (403 `not_assigned`)."""
+    if principal.role not in AGENCY_ROLES:
+        return None
+    if not principal.agency:
+        raise ApiError(403, "not_assigned", "Your account belongs to no agency.")
+    return principal.agency
 
 
 def scoped(principal: Principal, query: dict[str, Any], field: str = "city") -> dict[str, Any]:

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify
 
 from aduan.web.app import collaborators
 from aduan.web.auth import AGENCY_HEAD, LEADER, OPERATOR
-from aduan.web.errors import ApiError
+from aduan.web.scope import agency_scope
 from services.routing.access import signed_in
 
 LIST_LIMIT = 200
@@ -41,11 +41,8 @@ def escalation_rows(reports: list[dict[str, Any]], agency: str | None
 def escalations() -> Response:
     principal = signed_in(AGENCY_HEAD, LEADER, OPERATOR)
     conditions: dict[str, Any] = {"city": principal.city}
-    agency = None
-    if principal.role == AGENCY_HEAD:
-        if not principal.agency:
-            raise ApiError(403, "not_assigned", "Your account belongs to no agency.")
-        agency = principal.agency
+    agency = agency_scope(principal)
+    if agency is not None:
         conditions["escalations.agency"] = agency
     else:
         conditions["escalations.0"] = {"$exists": True}

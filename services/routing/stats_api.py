@@ -16,8 +16,9 @@ from aduan.infra import figures as queries
 from aduan.infra.catalogue import cities
 from aduan.infra.stage_views import city_stage_view
 from aduan.web.app import collaborators
-from aduan.web.auth import AGENCY_HEAD, LEADER, OPERATOR, SYSADMIN, Principal
+from aduan.web.auth import AGENCY_HEAD, LEADER, OPERATOR, SYSADMIN
 from aduan.web.errors import ApiError
+from aduan.web.scope import agency_scope
 from services.routing.access import signed_in
 from services.routing.stats import TABLES
 
@@ -35,15 +36,6 @@ def _day(name: str, default: date) -> date:
     except ValueError as err:
         raise ApiError(422, "invalid_date", f"'{name}' must be a date (YYYY-MM-DD).",
                        {"field": name}) from err
-
-
-def agency_scope(principal: Principal) -> str | None:
-    """The one agency whose figures the caller sees; None: the whole city."""
-    if principal.role != AGENCY_HEAD:
-        return None
-    if not principal.agency:
-        raise ApiError(403, "not_assigned", "Your account belongs to no agency.")
-    return principal.agency
 
 
 def figures() -> dict:

@@ -1,6 +1,6 @@
 // Drives Debian's chromium through the sysadmin's staff directory (#/admin) against a running
 // stack: adds a head of agency with contacts (a bad phone number refused first), edits the
-// email, and the new head signs in and lands on the leaders' page. Prints one JSON line with
+// email, and the new head signs in, lands on the leaders' page and changes its own phone. Prints one JSON line with
 // what it saw; any failure exits non-zero. Config: JSON in ADUAN_E2E (test_console_admin.py).
 import path from "node:path";
 import { chromium } from "playwright-core";
@@ -83,6 +83,16 @@ try {
   seen.head_nav = await page.locator("#nav a").evaluateAll((links) => links.map((a) =>
     a.getAttribute("href")));
   await shot("a4-head-lands-on-leader-page");
+
+  // The head keeps its own number up to date on #/me.
+  await page.locator('#nav a[href="#/me"]').click();
+  const mine = page.locator("#me-form");
+  await mine.waitFor({ timeout: WAIT });
+  await mine.locator("[name=phone]").fill("+62 813 1111 2222");
+  await page.locator("#save-me").click();
+  await page.locator("#status", { hasText: /Tersimpan|Saved/ }).waitFor({ timeout: WAIT });
+  seen.own_phone = await mine.locator("[name=phone]").inputValue();
+  await shot("a5-head-edits-own-phone");
 } catch (err) {
   await shot("failed").catch(() => {});
   console.error(`page errors: ${JSON.stringify(pageErrors)}`);

@@ -1,8 +1,8 @@
 """The sysadmin's staff directory end to end (headless chromium driven by tests/e2e/admin.mjs):
 a city's sysadmin, made through the API, adds the head of an agency with contacts on #/admin
 (a bad phone number refused first), changes its email, and the head signs in on the leaders'
-page. The API is then asked whether the account is as the page said. Screenshots go to
-tests/artifacts/console-admin/."""
+page and changes its own phone number (#/me). The API is then asked whether the account is as
+the page said. Screenshots go to tests/artifacts/console-admin/."""
 
 from __future__ import annotations
 
@@ -50,12 +50,13 @@ def test_a_sysadmin_keeps_the_staff_directory_in_the_console(stack: Stack):
     assert "Kepala.Baru@padang.example.go.id" in seen["edited"]
     assert "#/leader" in seen["head_nav"] and "#/agency" not in seen["head_nav"]
     assert "#/admin" not in seen["head_nav"]
+    assert seen["own_phone"] == "+6281311112222"
 
     users = requests.get(f"{api}/users", headers=sysadmin.headers, timeout=10).json()["items"]
     [stored] = [u for u in users if u["username"] == head]
     assert (stored["role"], stored["agency"], stored["name"], stored["email"], stored["phone"],
             stored["language"]) == ("agency_head", agency, "Kepala Dinas Uji",
-                                    "Kepala.Baru@padang.example.go.id", "+6281234567890", "en")
+                                    "Kepala.Baru@padang.example.go.id", "+6281311112222", "en")
     for name in ("a1-bad-phone-refused", "a2-head-added", "a3-email-edited",
-                 "a4-head-lands-on-leader-page"):
+                 "a4-head-lands-on-leader-page", "a5-head-edits-own-phone"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000

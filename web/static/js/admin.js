@@ -154,3 +154,30 @@ export async function adminPage() {
   holder.replaceChildren(addForm(me.city, agencies, reload));
   await reload();
 }
+
+// Any signed-in staff member: their own name, email, phone and message language
+// (PATCH /auth/me; role and agency stay the sysadmin's to change).
+export async function myAccountPage() {
+  const holder = h("section", { class: "card", id: "my-account" });
+  mount(h("h1", {}, t("me_title")), h("p", { class: "muted" }, t("me_hint")), holder);
+  try {
+    const me = await staffCall("/auth/me");
+    const contacts = contactControls(me);
+    const save = h("button", { type: "submit", id: "save-me" }, t("admin_save"));
+    const form = h("form", { id: "me-form" },
+      h("p", {}, `${me.username} · ${roleName(me.role)}${me.agency ? ` · ${me.agency}` : ""}`),
+      ...contactFields(contacts), save);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      busy(save, () => saying(async () => {
+        const user = await staffCall("/auth/me", { method: "PATCH", json: {
+          name: contacts.name.value.trim() || null, email: contacts.email.value.trim(),
+          phone: contacts.phone.value.trim(), language: contacts.language.value } });
+        contacts.phone.value = user.phone || "";
+        contacts.email.value = user.email || "";
+        flash(t("admin_saved"));
+      }));
+    });
+    holder.replaceChildren(form);
+  } catch (err) { showError(err); }
+}

@@ -1,6 +1,7 @@
 // The console's router: #/ submit, #/track/<code>, #/staff (sign-in), #/operator/<queue>,
-// #/agency, #/leader, #/admin (the sysadmin's staff directory), #/staff/report/<code>.
-import { ADMIN_ROLES, adminPage } from "./admin.js";
+// #/agency, #/leader, #/admin (the sysadmin's staff directory), #/me (one's own contacts),
+// #/staff/report/<code>.
+import { ADMIN_ROLES, adminPage, myAccountPage } from "./admin.js";
 import { call, setStaff, staff } from "./api.js";
 import { flash, h, mount } from "./dom.js";
 import { ESCALATION_ROLES, escalationsPage } from "./escalations.js";
@@ -23,6 +24,7 @@ function nav() {
   }
   if (user && ESCALATION_ROLES.includes(user.role)) links.push(["#/escalations", "nav_escalations"]);
   if (user && ADMIN_ROLES.includes(user.role)) links.push(["#/admin", "nav_admin"]);
+  if (user) links.push(["#/me", "nav_me"]);
   const items = links.map(([href, key]) => h("a", { href }, t(key)));
   if (user) {
     items.push(h("a", { href: "#/", id: "logout", onclick: async () => {
@@ -63,6 +65,7 @@ async function route() {
   if (page === "leader") return needsStaff(LEADER_ROLES, leaderPage);
   if (page === "escalations") return needsStaff([...ESCALATION_ROLES, "operator"], escalationsPage);
   if (page === "admin") return needsStaff(ADMIN_ROLES, adminPage);
+  if (page === "me") return needsStaff(null, myAccountPage);
   return mount(h("p", {}, t("not_found")));
 }
 

@@ -4,11 +4,14 @@ set up here never touch the Padang reports of other tests), mail in the sink, st
 from __future__ import annotations
 
 import email
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from email import policy
 from pathlib import Path
 from typing import Any
 
+from http_receiver import Receiver
 from photo_factory import INSIDE, WIB, camera_photo
 from stack_client import REPORT, submit
 
@@ -70,3 +73,30 @@ def queues_drained(settings: Settings) -> bool:
 
 def logs_text(run_dir: Path) -> str:
     return "".join(p.read_text(errors="replace") for p in (run_dir / "logs").glob("*.log"))
+
+
+SMS_SETTINGS = {
+    "SMS_AUTH_HEADER": "X-Api-Key: test-sms-key",
+    "SMS_BODY_TEMPLATE": '{"msisdn": "{to}", "message": "{text}", "sender": "{sender}"}',
+}
+
+
+def _restart_notification_worker(stack) -> None:
+    [worker] = [name for name in stack.processes if name.startswith("notification-worker")]
+    stack.stop_process(worker)
+    stack.start_worker("notification-worker")
+
+
+@contextmanager
+def sms_through(stack, provider: Receiver) -> Iterator[Receiver]:
+    """The stack's notification worker restarted to send SMS to `provider` (a real local HTTP
+    server standing in for the SMS gateway); restored afterwards."""
+    overrides = {"SMS_URL": provider.url, **SMS_SETTINGS}
+    stack.overrides.update(overrides)
+    _restart_notification_worker(stack)
+    try:
+        yield provider
+    finally:
+        for key in overrides:
+            stack.overrides.pop(key)
+        _restart_notification_worker(stack)

@@ -20,6 +20,7 @@ from notification_helpers import (
     html_of,
     logs_text,
     mails,
+    sms_through,
     submit_depok,
     text_of,
 )
@@ -342,23 +343,10 @@ def sms_provider(stack):
     that fails its first request; restored afterwards."""
     provider = Receiver(answer=lambda n: 503 if n == 1 else 200,
                         reply=b'{"status": "queued", "message_id": "sms-42"}').start()
-    overrides = {
-        "SMS_URL": provider.url,
-        "SMS_AUTH_HEADER": "X-Api-Key: test-sms-key",
-        "SMS_BODY_TEMPLATE": '{"msisdn": "{to}", "message": "{text}", "sender": "{sender}"}',
-    }
-    [worker] = [name for name in stack.processes if name.startswith("notification-worker")]
-    stack.stop_process(worker)
-    stack.overrides.update(overrides)
-    stack.start_worker("notification-worker")
     try:
-        yield provider
+        with sms_through(stack, provider):
+            yield provider
     finally:
-        for key in overrides:
-            stack.overrides.pop(key)
-        [worker] = [name for name in stack.processes if name.startswith("notification-worker")]
-        stack.stop_process(worker)
-        stack.start_worker("notification-worker")
         provider.stop()
 
 

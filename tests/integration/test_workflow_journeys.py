@@ -36,7 +36,9 @@ def test_full_lifecycle_from_submission_to_rating(api, db, settings, store, tap)
     accepted = act(api, code, "accept", dlh, {"note": "Kami tangani"})
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["status"] == "accepted"
-    assert accepted.json()["stages"] == {"kiniko": "accepted", "sigap": "in_process"}
+    # Padang's own view ("city") is Kiniko's.
+    assert accepted.json()["stages"] == {"kiniko": "accepted", "sigap": "in_process",
+                                         "city": "accepted"}
     assert act(api, code, "start", officer).json()["status"] == "in_progress"
 
     no_photo = act(api, code, "resolve", officer, {"note": "Sudah diangkut"})
@@ -121,7 +123,7 @@ def test_vertical_body_is_referred_with_its_contact(api, db, settings, tap):
     assert event["referral"]["code"] == "PDAM" and event["status"] == "referred"
     own = workflow(api, report["code"], reporter(settings, report["_id"]))
     assert own["referral"]["name_id"] == "Perumda Air Minum Kota Padang"
-    assert own["stages"] == {"kiniko": "done", "sigap": "done"}
+    assert own["stages"] == {"kiniko": "done", "sigap": "done", "city": "done"}
     closed = act(api, report["code"], "confirm", reporter(settings, report["_id"]))
     assert closed.json()["status"] == "closed"
 
@@ -216,7 +218,8 @@ def test_postpone_verify_reject_duplicate_and_archive(api, settings):
 
     junk = bring_to(api, settings, "verified")
     view = act(api, junk["code"], "archive", operator, {"note": "Bukan pengaduan"}).json()
-    assert view["status"] == "archived" and view["stages"] == {"kiniko": None, "sigap": None}
+    assert view["status"] == "archived"
+    assert view["stages"] == {"kiniko": None, "sigap": None, "city": None}
 
 
 def test_reopen_within_the_window_only(api, settings):

@@ -5,12 +5,14 @@ on the real servers."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fakes import FakePublisher, FakeStore, fake_db
 from photo_factory import INSIDE, camera_photo
+from PIL import Image, ImageEnhance
 
 from aduan.domain.codes import new_code
 from aduan.domain.lifecycle import Actor, new_report
@@ -107,6 +109,28 @@ def test_the_same_photo_twice_links_the_second_report_to_the_first(verifier):
     # Flagged, not held up: the default policy only records the link.
     assert second["verification"]["flags"] == ["possible_duplicate"]
     assert second["status"] == "verified"
+
+
+def _brighter(photo: bytes, factor: float) -> bytes:
+    """The same scene shot again with another exposure: the camera's EXIF kept."""
+    picture = Image.open(io.BytesIO(photo))
+    out = io.BytesIO()
+    ImageEnhance.Brightness(picture.convert("RGB")).enhance(factor).save(
+        out, "JPEG", quality=90, exif=picture.info["exif"])
+    return out.getvalue()
+
+
+def test_a_second_shot_with_another_exposure_is_a_possible_duplicate_by_photo_and_place(
+        verifier):
+    photo = fresh(*INSIDE["padang"])
+    first = deliver(verifier, submitted(verifier, photo))
+    # Plain dHashes 6 bits apart (the look-up before linked 3 at most); equalised, 1.
+    second = deliver(verifier, submitted(verifier, _brighter(photo, 1.4)))
+    assert second["possible_duplicate_of"]["code"] == first["code"]
+    assert second["possible_duplicate_of"]["distance"] <= 3
+    [listed] = second["possible_duplicates"]
+    assert listed["code"] == first["code"] and listed["reasons"] == ["photo", "place"]
+    assert listed["distance_m"] == 0.0 and first["possible_duplicates"] == []
 
 
 def test_a_redelivered_event_does_nothing_twice(verifier):

@@ -5,7 +5,7 @@ camera EXIF: make, model, GPS inside Padang, a fresh capture time), then times, 
 - `decode`: Image.open + load at full resolution (what any photo service pays at least);
 - `verify`: the whole pure verification, `examine_photo`: safe open, reduced-scale decode,
   EXIF, every check, screenshot test, EXIF-free public copy + thumbnail, perceptual hash.
-S3 transfers and the duplicate look-up are not included (see bench/duplicate_lookup.py).
+S3 transfers and the duplicate look-up are not included (see bench/duplicates.py).
 
     .venv/bin/python bench/verify_photo.py [--runs 40] [--profile]
 

@@ -2,9 +2,15 @@
 or with a near-identical photo (photo). Operators see them on the report's page and may mark
 the report a duplicate of one in one click; nothing is decided here.
 
-Pure: the verification worker reads the candidates (an indexed box around the place,
-services/verification/places.py) and the photo match, and stores what `possible_duplicates`
-returns with its verdict.
+Pure: the verification worker reads the candidates (services/verification/places.py) and the
+photo match, and stores what `possible_duplicates` returns with its verdict.
+
+Candidates are found by `place_key`: the category and the cell of a fixed grid (CELL_DEGREES
+of latitude by as many of longitude, ~111 m at the equator) the report lies in, stored on each
+judged report and indexed with the city. The cells that meet the box around a place within the
+radius hold every report that near; an equality `$in` on one indexed field is what MongoDB and
+SecantusDB alike answer from the index (SecantusDB scans the whole collection for a box of two
+ranges over (city, location.lat, location.lon), or for `$in` with a range).
 """
 
 from __future__ import annotations
@@ -18,6 +24,10 @@ from aduan.domain.geo import EARTH_RADIUS_M
 from aduan.domain.lifecycle import TERMINAL
 
 METRES_PER_DEGREE = 2 * math.pi * EARTH_RADIUS_M / 360
+CELL_DEGREES = 0.001
+# A radius of a few hundred metres meets ~50 cells; past this many, the look-up is skipped
+# rather than asking the index for thousands of keys.
+MAX_CELLS = 400
 # Nobody works on these any more: a duplicate of one would be lost with it.
 CLOSED = TERMINAL | {"rejected"}
 MAX_LISTED = 10
@@ -46,6 +56,25 @@ def bounding_box(lat: float, lon: float, radius_m: float
     dlat = radius_m / METRES_PER_DEGREE
     dlon = dlat / max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-6)
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def _cell(degrees: float) -> int:
+    return math.floor(degrees / CELL_DEGREES)
+
+
+def place_key(category: str, lat: float, lon: float) -> str:
+    return f"{category}|{_cell(lat)}|{_cell(lon)}"
+
+
+def place_keys_around(category: str, lat: float, lon: float, radius_m: float) -> list[str]:
+    """The keys of the cells that meet the box holding every point within `radius_m`
+    (empty past MAX_CELLS)."""
+    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)
+    rows = range(_cell(min_lat), _cell(max_lat) + 1)
+    columns = range(_cell(min_lon), _cell(max_lon) + 1)
+    if len(rows) * len(columns) > MAX_CELLS:
+        return []
+    return [f"{category}|{row}|{column}" for row in rows for column in columns]
 
 
 def window_start(report: dict[str, Any], nearness: Nearness) -> datetime:

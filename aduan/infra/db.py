@@ -30,6 +30,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         # a report (the costliest index by far, bench/database_ops.py), and a box needs none.
         IndexModel([("city", ASCENDING), ("location.lat", ASCENDING),
                     ("location.lon", ASCENDING)]),
+        # Possible duplicates by place: category and grid cell (aduan/domain/nearby.py), set
+        # when a report is judged.
+        IndexModel([("city", ASCENDING), ("place_key", ASCENDING)]),
         # Agency inboxes and lists, and (by its prefix) the leaders' digest of one agency.
         IndexModel([("city", ASCENDING), ("agencies.code", ASCENDING),
                     ("created_at", DESCENDING)]),

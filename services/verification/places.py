@@ -1,7 +1,7 @@
-"""The candidates for possible duplicates by place: reports of the city inside a box around the
-report's place, read through the (city, location.lat, location.lon) index that the map boxes
-use (a plain range query, so it runs alike on MongoDB and SecantusDB, with no geo index to
-keep up on every report update). `aduan.domain.nearby` keeps those within the radius."""
+"""The candidates for possible duplicates by place: the reports of the city whose `place_key`
+(category and grid cell, `aduan.domain.nearby`) is one of the cells around the report's place,
+read through the (city, place_key) index with one equality `$in`, which MongoDB and SecantusDB
+alike answer from the index. `aduan.domain.nearby` keeps those within the radius and window."""
 
 from __future__ import annotations
 
@@ -9,30 +9,35 @@ from typing import Any
 
 from pymongo.database import Database
 
-from aduan.domain.nearby import Nearness, bounding_box, window_start
+from aduan.domain.nearby import Nearness, place_key, place_keys_around
 
-# Reports of the same category in a box of ~100 m over a few days are a handful; the bound
-# keeps a crowd of them (a flood, a festival) from making one judgement read them all.
-MAX_CANDIDATES = 200
+# Reports of one category in a few cells of ~110 m, all time: a handful in a town, some dozens
+# on a busy market street after years; the bound keeps a crowd of them from making one
+# judgement read them all.
+MAX_CANDIDATES = 500
 FIELDS = {"code": 1, "city": 1, "category": 1, "status": 1, "created_at": 1, "location": 1}
+
+
+def report_place_key(report: dict[str, Any]) -> str | None:
+    location = report.get("location") or {}
+    if not report.get("category") or location.get("lat") is None or location.get("lon") is None:
+        return None
+    return place_key(report["category"], location["lat"], location["lon"])
 
 
 def place_candidates(db: Database, report: dict[str, Any], nearness: Nearness
                      ) -> list[dict[str, Any]]:
-    location = report.get("location") or {}
-    if not nearness.enabled or location.get("lat") is None or location.get("lon") is None:
+    if not nearness.enabled or report_place_key(report) is None:
         return []
-    min_lat, max_lat, min_lon, max_lon = bounding_box(location["lat"], location["lon"],
-                                                      nearness.radius_m)
-    # The status is checked by the caller: a `$ne` makes SecantusDB leave the index (see
-    # duplicates.py), and a `$nin` may too.
-    query = {"city": report["city"],
-             "location.lat": {"$gte": min_lat, "$lte": max_lat},
-             "location.lon": {"$gte": min_lon, "$lte": max_lon},
-             "category": report.get("category"),
-             "created_at": {"$gte": window_start(report, nearness),
-                            "$lt": report["created_at"]}}
-    return list(db.reports.find(query, FIELDS).limit(MAX_CANDIDATES))
+    location = report["location"]
+    keys = place_keys_around(report["category"], location["lat"], location["lon"],
+                             nearness.radius_m)
+    if not keys:
+        return []
+    # Only the index's fields: SecantusDB leaves the index for any other condition (a time
+    # range, a status); `near_by_place` checks those.
+    return list(db.reports.find({"city": report["city"], "place_key": {"$in": keys}}, FIELDS)
+                .limit(MAX_CANDIDATES))
 
 
 def report_brief(db: Database, report_id: str) -> dict[str, Any] | None:

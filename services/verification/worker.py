@@ -24,7 +24,7 @@ from aduan.infra.storage import ObjectStore
 from aduan.web.errors import PermanentError
 from services.verification.duplicates import DuplicateMatch, PhotoHash, find_duplicate, remember
 from services.verification.judge import PhotoFinding, examine_photo
-from services.verification.places import place_candidates, report_brief
+from services.verification.places import place_candidates, report_brief, report_place_key
 from services.verification.policy import Policy, load_policies
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,8 @@ class Verifier:
                               duplicate=duplicate.as_doc() if duplicate else None)
         # Stored with the verdict, in the same write: once a report is judged, its list is known.
         plan = dataclasses.replace(plan, set={
-            **plan.set, "possible_duplicates": self._possible_duplicates(report, duplicate)})
+            **plan.set, "possible_duplicates": self._possible_duplicates(report, duplicate),
+            "place_key": report_place_key(report)})
         updated, events = self.reports.write(report, plan, SYSTEM, datetime.now(UTC),
                                              correlation_id)
         if updated is None:

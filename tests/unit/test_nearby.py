@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +14,8 @@ from aduan.domain.nearby import (
     bounding_box,
     distance_m,
     near_by_place,
+    place_key,
+    place_keys_around,
     possible_duplicates,
 )
 
@@ -106,3 +109,21 @@ def test_a_photo_match_far_away_is_listed_with_its_distance_unless_closed():
 def test_a_zero_radius_turns_the_look_up_off():
     assert not Nearness(0, timedelta(hours=72)).enabled
     assert NEARNESS.enabled
+
+
+@pytest.mark.parametrize("lat, lon", [HERE, (-6.3743, 106.8230), (0.0004, 124.3314)])
+def test_the_cells_around_a_place_hold_the_key_of_every_report_within_the_radius(lat, lon):
+    rng = random.Random(7)
+    around = set(place_keys_around("waste", lat, lon, 50))
+    assert place_key("waste", lat, lon) in around and len(around) <= 9
+    for _ in range(2000):
+        metres, bearing = 50 * math.sqrt(rng.random()), rng.uniform(0, 2 * math.pi)
+        dlat = metres * math.cos(bearing) / METRES_PER_DEGREE
+        dlon = metres * math.sin(bearing) / (METRES_PER_DEGREE * math.cos(math.radians(lat)))
+        assert place_key("waste", lat + dlat, lon + dlon) in around
+    assert not around & set(place_keys_around("road", lat, lon, 50))  # the category is part
+
+
+def test_a_radius_too_wide_for_the_grid_looks_nothing_up():
+    assert len(place_keys_around("waste", *HERE, 1000)) == 19 * 19
+    assert place_keys_around("waste", *HERE, 5000) == []

@@ -132,11 +132,10 @@ class Verifier:
             metrics.verification_duplicates.inc()
         self.reports.publish(report["_id"], events)
 
-
     def _possible_duplicates(self, report: dict[str, Any], photo_match: DuplicateMatch | None
                              ) -> list[dict[str, Any]]:
         by_place = near_by_place(report, place_candidates(self.db, report, self.nearness),
-                                 self.nearness) if report.get("category") else []
+                                 self.nearness)
         original = report_brief(self.db, photo_match.report_id) if photo_match else None
         return possible_duplicates(report, by_place,
                                    photo_match.as_doc() if photo_match else None, original)

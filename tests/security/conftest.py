@@ -35,7 +35,9 @@ def hidden_reports(api, operator) -> dict[str, dict[str, Any]]:
         settle(api, receipt, {"forwarded"} if status == "confidential"
                else {"rejected"} if status == "rejected" else {"needs_review"})
     for action, status in (("postpone", "postponed"), ("archive", "archived")):
-        done = act(api, receipts[status]["code"], action, operator.headers,
-                   {"note": "cek lapangan"})
+        body = {"note": "cek lapangan"}
+        if action == "postpone":
+            body["until"] = (datetime.now(WIB) + timedelta(days=7)).date().isoformat()
+        done = act(api, receipts[status]["code"], action, operator.headers, body)
         assert done.status_code == 200, done.text
     return receipts

@@ -5,10 +5,12 @@ the report a duplicate of one in one click; nothing is decided here.
 Pure: the verification worker reads the candidates (services/verification/places.py) and the
 photo match, and stores what `possible_duplicates` returns with its verdict.
 
-Candidates are found by `place_key`: the category and the cell of a fixed grid (CELL_DEGREES
-of latitude by as many of longitude, ~111 m at the equator) the report lies in, stored on each
-judged report and indexed with the city. The cells that meet the box around a place within the
-radius hold every report that near; an equality `$in` on one indexed field is what MongoDB and
+Candidates are found by `place_key`: the category, the cell of a fixed grid (CELL_DEGREES
+of latitude by as many of longitude, ~111 m at the equator) the report lies in and the period
+(PERIOD_DAYS) it was made in, stored on each judged report and indexed with the city. The cells
+that meet the box around a place within the radius, over the periods the window meets, hold
+every report that near and that recent, and no older one: a busy street's years of reports
+never crowd out this week's. An equality `$in` on one indexed field is what MongoDB and
 SecantusDB alike answer from the index (SecantusDB scans the whole collection for a box of two
 ranges over (city, location.lat, location.lon), or for `$in` with a range).
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aduan.domain.geo import EARTH_RADIUS_M
@@ -25,6 +27,8 @@ from aduan.domain.lifecycle import TERMINAL
 
 METRES_PER_DEGREE = 2 * math.pi * EARTH_RADIUS_M / 360
 CELL_DEGREES = 0.001
+PERIOD_DAYS = 7
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A radius of a few hundred metres meets ~50 cells; past this many, the look-up is skipped
 # rather than asking the index for thousands of keys.
 MAX_CELLS = 400
@@ -62,19 +66,26 @@ def _cell(degrees: float) -> int:
     return math.floor(degrees / CELL_DEGREES)
 
 
-def place_key(category: str, lat: float, lon: float) -> str:
-    return f"{category}|{_cell(lat)}|{_cell(lon)}"
+def _period(at: datetime) -> int:
+    return (at - EPOCH).days // PERIOD_DAYS
 
 
-def place_keys_around(category: str, lat: float, lon: float, radius_m: float) -> list[str]:
-    """The keys of the cells that meet the box holding every point within `radius_m`
-    (empty past MAX_CELLS)."""
+def place_key(category: str, lat: float, lon: float, at: datetime) -> str:
+    return f"{category}|{_cell(lat)}|{_cell(lon)}|{_period(at)}"
+
+
+def place_keys_around(category: str, lat: float, lon: float, radius_m: float,
+                      since: datetime, until: datetime) -> list[str]:
+    """The keys of the cells that meet the box holding every point within `radius_m`, in the
+    periods from `since` to `until` (empty past MAX_CELLS cells)."""
     min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)
     rows = range(_cell(min_lat), _cell(max_lat) + 1)
     columns = range(_cell(min_lon), _cell(max_lon) + 1)
     if len(rows) * len(columns) > MAX_CELLS:
         return []
-    return [f"{category}|{row}|{column}" for row in rows for column in columns]
+    periods = range(_period(since), _period(until) + 1)
+    return [f"{category}|{row}|{column}|{period}"
+            for row in rows for column in columns for period in periods]
 
 
 def window_start(report: dict[str, Any], nearness: Nearness) -> datetime:

@@ -1,7 +1,8 @@
 """The candidates for possible duplicates by place: the reports of the city whose `place_key`
 (category and grid cell, `aduan.domain.nearby`) is one of the cells around the report's place,
-read through the (city, place_key) index with one equality `$in`, which MongoDB and SecantusDB
-alike answer from the index. `aduan.domain.nearby` keeps those within the radius and window."""
+and period, `aduan.domain.nearby`) is one of those around the report's place and window, read
+through the (city, place_key) index with one equality `$in`, which MongoDB and SecantusDB alike
+answer from the index. `aduan.domain.nearby` keeps those within the radius and window."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from typing import Any
 
 from pymongo.database import Database
 
-from aduan.domain.nearby import Nearness, place_key, place_keys_around
+from aduan.domain.nearby import Nearness, place_key, place_keys_around, window_start
 
-# Reports of one category in a few cells of ~110 m, all time: a handful in a town, some dozens
-# on a busy market street after years; the bound keeps a crowd of them from making one
-# judgement read them all.
+# Reports of one category in a few cells of ~110 m over a week or two: a handful; the bound
+# keeps a flood of them (a whole street reporting one blocked drain) from making one judgement
+# read them all.
 MAX_CANDIDATES = 500
 FIELDS = {"code": 1, "city": 1, "category": 1, "status": 1, "created_at": 1, "location": 1}
 
@@ -22,7 +23,7 @@ def report_place_key(report: dict[str, Any]) -> str | None:
     location = report.get("location") or {}
     if not report.get("category") or location.get("lat") is None or location.get("lon") is None:
         return None
-    return place_key(report["category"], location["lat"], location["lon"])
+    return place_key(report["category"], location["lat"], location["lon"], report["created_at"])
 
 
 def place_candidates(db: Database, report: dict[str, Any], nearness: Nearness
@@ -31,7 +32,8 @@ def place_candidates(db: Database, report: dict[str, Any], nearness: Nearness
         return []
     location = report["location"]
     keys = place_keys_around(report["category"], location["lat"], location["lon"],
-                             nearness.radius_m)
+                             nearness.radius_m, window_start(report, nearness),
+                             report["created_at"])
     if not keys:
         return []
     # Only the index's fields: SecantusDB leaves the index for any other condition (a time

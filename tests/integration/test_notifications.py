@@ -118,6 +118,10 @@ def publish(settings, *events: Event) -> None:
 
 
 def staff_event(key: str, receipt: dict, **body) -> Event:
+    """An event of the shape the routing service publishes, handed to the broker by the test:
+    here every audience and language is checked against the directory in one place. That the
+    actions publish these events and the right people then hear them, end to end, is
+    test_city_operations.py's (escalate, dispatch, evidence, breaches, a postponed return)."""
     return Event(key, {"report_id": receipt["id"], "code": receipt["code"], "city": "depok",
                        "occurred_at": datetime.now(UTC).isoformat(), **body})
 

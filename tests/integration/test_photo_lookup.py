@@ -1,7 +1,14 @@
 """The duplicate-photo look-up on the real database (the MongoDB-protocol server the stack
 runs): the equalised hash's chunks and their one-bit neighbours find every stored photo within
 7 bits through the multikey index, and photos stored before the equalised hash existed (plain
-dHash only) are still found within 3 bits."""
+dHash only) are still found within 3 bits.
+
+These tests write into the database, on purpose: they test the look-up at its own layer, with
+hash documents built by the code the verification worker stores them with (`hash_document`), in
+a city name of their own that no report has. Hashes at exact bit distances cannot be made by
+submitting photos, 300 neighbours per case through the API would take minutes, and a document
+of a photo stored before the equalised hash existed can no longer be made by the product at
+all. The end-to-end path (a photo submitted twice) is tests/integration/test_verification.py's."""
 
 from __future__ import annotations
 

@@ -10,6 +10,8 @@ from aduan.contracts.base import Strict
 from aduan.contracts.fields import EMAIL_PATTERN, AgencyCode, CategoryCode, Text
 
 Email = Annotated[Text, Field(max_length=254, pattern=EMAIL_PATTERN)]
+# A desk's number, not a person's mobile: short service numbers (PLN's 123, the police's 110)
+# and landlines are welcome, so it is not `contact_details.normalize_phone`'s mobile rule.
 Phone = Annotated[Text, Field(pattern=r"^\+?[0-9][0-9 -]{2,19}$")]
 
 

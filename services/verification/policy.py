@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from aduan.infra.catalogue import cities
 from aduan.infra.config import Settings
+from services.verification.duplicates import MAX_DISTANCE
 
 REJECT, REVIEW, FLAG, OFF = "reject", "review", "flag", "off"
 Action = Literal["reject", "review", "flag", "off"]
@@ -49,9 +50,8 @@ DEFAULT_ACTIONS: dict[str, str] = {
     "possible_duplicate": FLAG,
 }
 REASONS = frozenset(DEFAULT_ACTIONS)
-# Four 16-bit chunks of a 64-bit hash, each looked up with its one-bit neighbours: pigeonhole
-# up to 7 (services/verification/duplicates.py).
-MAX_DUPLICATE_DISTANCE = 7
+# The farthest the indexed look-up is sure to find (services/verification/duplicates.py).
+MAX_DUPLICATE_DISTANCE = MAX_DISTANCE
 
 
 @dataclass(frozen=True)

@@ -124,10 +124,15 @@ def change_me():
 
 
 def _require_agency(city: str, agency: str | None) -> None:
-    """An agency role's agency must be one of its city's (see the catalogue API): a user bound
-    to a mistyped code would read nothing and hear nothing."""
-    if agency and gateway().db.agencies.find_one({"city": city, "code": agency}) is None:
-        raise ApiError(422, "unknown_agency", "This city has no such agency.",
+    """An agency role's agency must be an active city agency of its city (see the catalogue
+    API): a user bound to a mistyped code, an inactive agency or a vertical body (referred
+    to, never forwarded to) would read nothing and hear nothing."""
+    if not agency:
+        return
+    found = gateway().db.agencies.find_one({"city": city, "code": agency},
+                                           {"kind": 1, "active": 1})
+    if found is None or found.get("active") is False or found.get("kind") == "vertical":
+        raise ApiError(422, "unknown_agency", "This city has no such active agency.",
                        {"agency": agency, "city": city})
 
 

@@ -59,10 +59,7 @@ def officer_planner(db: Database, deadlines: Deadlines, report: dict[str, Any], 
                     category: dict[str, Any] | None, photos: list[dict[str, Any]] | None,
                     public_response: str | None) -> Planner:
     """The planner of `dispatch` or `visit` (`lifecycle.OFFICER_ACTIONS`)."""
-    if action == "dispatch":
-        if not officers:
-            raise Invalid("officers_required", "Name the officers to dispatch.",
-                          {"field": "officers"})
+    if action == "dispatch":  # DispatchIn names one officer at least
         named = named_officers(db, report["city"], actor.agency or "", list(officers))
         return lambda current, now: lifecycle.plan_dispatch(
             current, now, actor, named, note, deadlines=deadlines, category=category,
@@ -118,11 +115,15 @@ blueprint = Blueprint("officers", __name__)
 @blueprint.get("/agencies/<code>/officers")
 def agency_officers(code: str) -> Response:
     """The agency's active officers, for its admin's dispatch form (and the city's staff);
-    staff of another agency are refused."""
+    404 `agency_not_found` as `GET /agencies/<code>` answers, staff of another agency are
+    refused (403 `not_your_agency`)."""
     principal = signed_in(*ROLES)
-    if principal.role in AGENCY_ROLES and principal.agency != code:
-        raise ApiError(403, "forbidden", "Only your own agency's officers.")
     db = collaborators().db
+    if db.agencies.find_one({"city": principal.city, "code": code}, {"_id": 1}) is None:
+        raise ApiError(404, "agency_not_found", "No agency of this city has this code.")
+    if principal.role in AGENCY_ROLES and principal.agency != code:
+        raise ApiError(403, "not_your_agency", "Only your own agency's officers.",
+                       {"agency": code})
     return jsonify({"agency": code, "officers": [
         {"id": u["_id"], "name": u.get("name") or u.get("username"),
          "username": u.get("username")}

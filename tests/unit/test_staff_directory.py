@@ -92,6 +92,20 @@ def test_an_unknown_language_and_agency_are_refused(client):
     assert _add(client, agency=None).get_json()["error"]["code"] == "agency_required"
 
 
+def test_staff_are_bound_only_to_an_active_city_agency(client):
+    db = client.application.extensions["aduan"].db
+    # An agency deactivated in the catalogue (routing's API, not this app's: written here).
+    db.agencies.update_one({"city": "padang", "code": "DINKES"}, {"$set": {"active": False}})
+    for agency in ("DINKES", "PDAM"):  # inactive; a vertical body (referred to, not forwarded)
+        refused = _add(client, agency=agency)
+        assert (refused.status_code, refused.get_json()["error"]["code"]) == (
+            422, "unknown_agency"), agency
+    user_id = _add(client).get_json()["id"]
+    moved = client.patch(f"{API}/users/{user_id}", json={"agency": "PDAM"})
+    assert (moved.status_code, moved.get_json()["error"]["code"]) == (422, "unknown_agency")
+    assert client.patch(f"{API}/users/{user_id}", json={"agency": "PUPR"}).status_code == 200
+
+
 def test_the_sysadmin_changes_and_clears_contacts_and_moves_a_user_out_of_its_agency(client):
     user_id = _add(client, email="kepala@dlh.example.go.id", phone="08112233445").get_json()["id"]
     changed = client.patch(f"{API}/users/{user_id}", json={"phone": "", "name": "Bu Kepala"})

@@ -12,8 +12,9 @@ twice.
 
 The figures are `aduan.domain.figures.agency_digest`'s (the same stages and overdue rule as
 the statistics API, the staff lists and the SLA sweep): the agency's own stage (not yet
-accepted; accepted or in progress; done), reports new in the last 24 hours, reports whose
-follow-up deadline has passed without a response, and the response time (forwarded →
+accepted; accepted or in progress; done), reports new in the last 24 hours, reports overdue
+with the agency (`aduan.domain.lifecycle.is_overdue`: its follow-up deadline passed without a
+response, or its resolution target without a resolution), and the response time (forwarded →
 accepted by the agency) over the reports forwarded in the last 30 days. City-wide leaders also
 get a first row "not yet forwarded" (`aduan.domain.figures.awaiting_forward`): the reports
 waiting for the operators (in the "not yet accepted" column), new ones and those past their

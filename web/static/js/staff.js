@@ -84,7 +84,8 @@ export async function operatorPage(queue = "needs_review") {
       { label: t("created"), value: (r) => when(r.created_at) },
       { label: t("due"), value: (r) => (r.forward_due_at
         ? dueBadge(r.forward_due_at, r.overdue)
-        : r.postponed_until ? `${t("postponed_until")}: ${when(r.postponed_until)}` : "—") },
+        : r.status === "postponed" && r.postponed_until
+          ? `${t("postponed_until")}: ${when(r.postponed_until)}` : "—") },
     ]));
   } catch (err) { showError(err); }
 }
@@ -308,8 +309,9 @@ export async function staffReportPage(code) {
           assignmentOfficers(a)))) : h("p", {}, "—"),
         breaches.length ? h("p", { class: "badge late" }, `${t("sla_late")}: ${breaches.length}`)
           : null,
-        workflow.postponed_until ? h("p", { id: "postponed-until" },
-          `${t("postponed_until")}: ${when(workflow.postponed_until)}`) : null,
+        report.status === "postponed" && workflow.postponed_until
+          ? h("p", { id: "postponed-until" },
+            `${t("postponed_until")}: ${when(workflow.postponed_until)}`) : null,
         (workflow.escalations || []).length ? h("ul", { id: "report-escalations" },
           ...workflow.escalations.map((e) => h("li", {}, `${t("escalations")} · ${e.agency} · `,
             `${when(e.at)} · ${t(`esc_by_${e.by.role}`)}: `, e.note))) : null),

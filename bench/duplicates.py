@@ -131,6 +131,8 @@ METHODS: dict[str, Method] = {
     "old: dHash <= 3": lambda a, b: hamming(a.dhash, b.dhash) <= LEGACY_MAX_DISTANCE,
     "old-threshold-7: dHash <= 7": lambda a, b: hamming(a.dhash, b.dhash) <= 7,
     "equalised dHash <= 7 alone": lambda a, b: hamming(a.equalised or 0, b.equalised or 0) <= 7,
+    f"new at 3: equalised dHash <= 3 or dHash <= {LEGACY_MAX_DISTANCE}":
+        lambda a, b: distance(a, hash_document(CITY, _REPORT, "p", b), 3) is not None,
     f"new: equalised dHash <= {NEW_MAX_DISTANCE} or dHash <= {LEGACY_MAX_DISTANCE}":
         lambda a, b: distance(a, hash_document(CITY, _REPORT, "p", b), NEW_MAX_DISTANCE)
         is not None,
@@ -271,16 +273,19 @@ def lookup_figures(args: argparse.Namespace, url: str,
             match = find_duplicate(db, CITY, photo, now, "bench", max_distance)
             return (time.perf_counter() - started) * 1000, match
 
-        ways: dict[str, Callable[[PhotoHash], tuple[float, Any]]] = {
-            "old (dHash, <= 3, 4 keys)": lambda p: timed(p.dhash, LEGACY_MAX_DISTANCE),
+        ways: dict[str, tuple[Callable[[PhotoHash], tuple[float, Any]], int, bool]] = {
+            "old (dHash, <= 3, 4 keys)": (
+                lambda p: timed(p.dhash, LEGACY_MAX_DISTANCE), LEGACY_MAX_DISTANCE, False),
+            f"new at 3 (both hashes, <= 3, {len(lookup_keys(sample[0], 3))} keys)": (
+                lambda p: timed(p, 3), 3, True),
             f"new (both hashes, <= {NEW_MAX_DISTANCE}, "
-            f"{len(lookup_keys(sample[0], NEW_MAX_DISTANCE))} keys)":
-                lambda p: timed(p, NEW_MAX_DISTANCE),
+            f"{len(lookup_keys(sample[0], NEW_MAX_DISTANCE))} keys)": (
+                lambda p: timed(p, NEW_MAX_DISTANCE), NEW_MAX_DISTANCE, True),
         }
         result: dict[str, Any] = {
             "stored_hashes": args.hashes, "legacy_share": args.legacy_share,
             "insert_hashes_per_s": round(rate), "index_build_s": round(index_s, 1)}
-        for way, look_up in ways.items():
+        for way, (look_up, max_distance, both) in ways.items():
             timings: dict[str, list[float]] = {"altered photo": [], "near": [], "miss": []}
             found: dict[str, int] = dict.fromkeys(timings, 0)
             right = 0
@@ -305,8 +310,8 @@ def lookup_figures(args: argparse.Namespace, url: str,
             every = [t for values in timings.values() for t in values]
             candidates = [collection.count_documents(
                 {"city": CITY, "chunks": {"$in": lookup_keys(
-                    _random_hash(rng) if "new" in way else PhotoHash(_random_hash(rng).dhash),
-                    NEW_MAX_DISTANCE if "new" in way else LEGACY_MAX_DISTANCE)}})
+                    _random_hash(rng) if both else PhotoHash(_random_hash(rng).dhash),
+                    max_distance)}})
                 for _ in range(20)]
             result[way] = {
                 **_summary(every),

@@ -3,10 +3,13 @@ agency admin and two officers of the agency holding a report (and one officer of
 agency) through the user API; the admin dispatches the report, an officer sees it in its
 tasks, records a visit and resolves with an evidence photo. A fresh photo taken at the report's
 place flags nothing; an old one taken far away still resolves the report, flagged for the
-admin. Every officer's times are kept on the assignment and in the history."""
+admin. Every officer's times are kept on the assignment and in the history; who the officers
+are, their evidence flag and the escalations to the agency stay inside it (and the city's
+staff): the reporter and another agency holding the report too see none of them."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +18,7 @@ import pytest
 import requests
 from photo_factory import INSIDE, WIB, camera_photo, fresh_padang_photo
 from staff_accounts import Staff, city_sysadmin, staff_through_api
-from workflow_client import act, bring_to, workflow
+from workflow_client import act, bearer, bring_to, workflow
 
 pytestmark = pytest.mark.stack
 
@@ -31,6 +34,7 @@ class Agency:
     ids: dict[str, str]  # user ids by name
     stranger: Staff  # an officer of another agency
     stranger_id: str
+    other: str  # that other agency
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +54,7 @@ def agency(api: str, settings) -> Agency:
     stranger, stranger_user = staff_through_api(api, sysadmin, "officer", "padang", other,
                                                 name="Dedi Lain")
     return Agency(holder, admin, ani, budi, {"ani": ani_user["id"], "budi": budi_user["id"]},
-                  stranger, stranger_user["id"])
+                  stranger, stranger_user["id"], other)
 
 
 def _ok(response: requests.Response) -> dict[str, Any]:
@@ -168,3 +172,38 @@ def test_only_the_agencys_active_officers_are_dispatched_and_only_they_act(api, 
     assert statuses == {agency.ids["ani"]: "removed", agency.ids["budi"]: "assigned"}
     assert code in _tasks(api, agency.budi) and code not in _tasks(api, agency.ani)
     _ok(act(api, code, "start", agency.budi.headers))
+
+
+def test_the_reporter_and_another_agency_see_nothing_of_the_agencys_officers(api, settings,
+                                                                            agency):
+    # Held by the officers' agency and another one: an operator forwards it to both.
+    report = bring_to(api, settings, "verified")
+    code = report["code"]
+    operator = bearer(settings, "operator")
+    _ok(act(api, code, "forward", operator, {"agencies": [agency.code, agency.other]}))
+    ani = agency.ids["ani"]
+    _ok(act(api, code, "dispatch", agency.admin.headers, {"officers": [ani]}))
+    secret_note = "Eskalasi untuk dinas ini saja"
+    _ok(act(api, code, "escalate", operator, {"agency": agency.code, "note": secret_note}))
+    _ok(act(api, code, "visit", agency.ani.headers, {"note": "Dicek"}))
+    old_far = camera_photo(LAT + 0.01, LON, datetime.now(WIB) - timedelta(days=3))
+    _ok(act(api, code, "resolve", agency.ani.headers, {"note": "Selesai"}, photo=old_far))
+
+    inside = workflow(api, code, agency.admin.headers)  # the agency's own admin sees it all
+    assert [o["id"] for o in _mine(inside, agency)["officers"]] == [ani]
+    assert _mine(inside, agency)["evidence_flag"]["officer"] == ani
+    assert [e["note"] for e in inside["escalations"]] == [secret_note]
+
+    outsiders = {"reporter": {"X-Reporter-Token": report["token"]},
+                 "officer of the other agency": agency.stranger.headers,
+                 "head of the other agency": bearer(settings, "agency_head",
+                                                    agency=agency.other)}
+    for who, headers in outsiders.items():
+        view = workflow(api, code, headers)
+        mine = _mine(view, agency)
+        assert mine["status"] == "resolved", who  # what the agency did is no secret
+        assert "officers" not in mine and "evidence_flag" not in mine, who
+        assert view.get("escalations", []) == [], who
+        text = json.dumps(view)
+        for secret in (ani, "Ani Petugas", "far_from_report", "stale_photo", secret_note):
+            assert secret not in text, (who, secret)

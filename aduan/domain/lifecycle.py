@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from aduan.domain.errors import Conflict, Forbidden, Invalid, report_not_found
+from aduan.domain.roles import ACTING_AGENCY_ROLES, AGENCY_ADMIN, AGENCY_HEAD, LEADER, OFFICER
 
 # ---- statuses ----------------------------------------------------------------------------
 
@@ -137,20 +138,23 @@ ACTIONS: dict[str, Action] = {
     "route": Action(SYSTEM, frozenset({"verified"}), frozenset({"forwarded", "referred"}),
                     note="none"),
     "triage": Action(SYSTEM, frozenset({"verified", "needs_review"}), note="none"),
-    "accept": Action(AGENCY, _OPEN_ALL, _FOLLOWS_AGENCIES, assignment_to="accepted"),
+    # Taking a report up and handing it back are the agency admins'; officers act only on
+    # what was dispatched to them (`officer_may_act`).
+    "accept": Action(AGENCY, _OPEN_ALL, _FOLLOWS_AGENCIES, assignment_to="accepted",
+                     roles=(AGENCY_ADMIN,)),
     "start": Action(AGENCY, _OPEN_ALL, _FOLLOWS_AGENCIES, assignment_to="in_progress"),
     "resolve": Action(AGENCY, _OPEN_ALL, _FOLLOWS_AGENCIES, effects=("store_evidence",),
                       note="required", inputs=("photos",), assignment_to="resolved"),
     "hand_back": Action(AGENCY, _OPEN_ALL, _FOLLOWS_AGENCIES, note="required",
-                        assignment_to="handed_back"),
+                        assignment_to="handed_back", roles=(AGENCY_ADMIN,)),
     # Field officers (see the section below): a forwarded assignment is accepted when it is
     # dispatched, an accepted one in progress at an officer's visit; otherwise neither moves.
     "dispatch": Action(AGENCY, _OPEN_ALL, _FOLLOWS_AGENCIES, event="report.dispatched",
                        inputs=("officers",), assignment_to="accepted",
-                       roles=("agency_admin",)),
+                       roles=(AGENCY_ADMIN,)),
     "visit": Action(AGENCY, _OPEN_ALL, _FOLLOWS_AGENCIES, effects=("store_evidence",),
                     note="required", inputs=("photos",), assignment_to="in_progress",
-                    roles=("officer",)),
+                    roles=(OFFICER,)),
     "confirm": Action(REPORTER, frozenset({"resolved", "referred"}), frozenset({"closed"})),
     "reopen": Action(REPORTER, frozenset({"resolved"}), frozenset({"reopened"}),
                      note="required"),
@@ -162,7 +166,7 @@ ACTIONS: dict[str, Action] = {
     "breach": Action(SYSTEM, _ALL - TERMINAL, event="report.sla_breached", note="none"),
     # To the head of an agency holding the report: no status change.
     "escalate": Action(STAFF, _OPEN_ALL, event="report.escalated", note="required",
-                       inputs=("agency",), roles=("operator", "agency_admin")),
+                       inputs=("agency",), roles=(OPERATOR, AGENCY_ADMIN)),
 }
 
 
@@ -239,8 +243,8 @@ def agency_holds_filter(agency: str) -> dict[str, Any]:
 
 
 # An assignment's clocks (its field: the deadline), each ended by the planners: the follow-up
-# at a public response (`plan_agency`, `plan_comment`), the resolution when the assignment is
-# resolved, handed back or withdrawn.
+# at a public response or resolving (`ends_follow_up`) or an agency comment (`plan_comment`),
+# the resolution when the assignment is resolved, handed back or withdrawn.
 ASSIGNMENT_CLOCKS = {"follow_up": "due_at", "resolution": "resolution_due_at"}
 BREACH_KINDS = ("forward", *ASSIGNMENT_CLOCKS)
 
@@ -308,7 +312,7 @@ class Actor:
         """The column of the action table this actor may take actions of."""
         if self.kind in (REPORTER, SYSTEM):
             return self.kind
-        acting = self.agency and self.role in ("agency_admin", "officer")  # not agency_head
+        acting = self.agency and self.role in ACTING_AGENCY_ROLES  # not agency_head
         return AGENCY if acting else self.role or ""
 
 
@@ -522,6 +526,12 @@ def _override(report: dict[str, Any], verdict: str, note: str | None, actor: Act
                                       "note": note, "by": actor.id, "at": now}}
 
 
+def _off_postponed(report: dict[str, Any]) -> dict[str, Any]:
+    """What every plan taking a report out of `postponed` sets: it no longer has a day to come
+    back on (the sweep's `resume` and the console's "postponed until" read it)."""
+    return {"postponed_until": None} if report["status"] == "postponed" else {}
+
+
 def plan_verify(report: dict[str, Any], now: datetime, note: str | None, actor: Actor, *,
                 deadlines: Deadlines, category: dict[str, Any] | None,
                 photos: list[dict[str, Any]] | None = None) -> Plan:
@@ -533,7 +543,7 @@ def plan_verify(report: dict[str, Any], now: datetime, note: str | None, actor: 
     due = deadlines.forward_due(report["city"], category, start)
     if report["status"] == "needs_review" and report.get("forward_due_at"):
         due = report["forward_due_at"]
-    changes: dict[str, Any] = {"forward_due_at": due,
+    changes: dict[str, Any] = {"forward_due_at": due, **_off_postponed(report),
                                **_override(report, "verified", note, actor, now)}
     if photos is not None:
         changes["photos"] = photos
@@ -544,7 +554,7 @@ def plan_reject(report: dict[str, Any], now: datetime, note: str | None, actor: 
     """The public copies go (`withdraw_copies`): a rejected report is not shown."""
     check_allowed(report, "reject")
     return Plan("reject", "rejected", note,
-                set={"forward_due_at": None,
+                set={"forward_due_at": None, **_off_postponed(report),
                      "photos": [unpublished(photo) for photo in report.get("photos", [])],
                      **_override(report, "rejected", note, actor, now)},
                 details={"action": "reject"})
@@ -588,14 +598,15 @@ def plan_resume(report: dict[str, Any], now: datetime, *, deadlines: Deadlines,
                        {"until": until.isoformat() if until else None})
     return Plan("resume", "verified", RESUME_NOTE,
                 set={"triage": True, "triage_reason": "postponement_ended",
-                     "postponed_until": None,
+                     **_off_postponed(report),
                      "forward_due_at": deadlines.forward_due(report["city"], category, now)},
                 details={"action": "resume"}, routing_key=ACTIONS["resume"].event)
 
 
 def plan_archive(report: dict[str, Any], now: datetime, note: str | None) -> Plan:
     check_allowed(report, "archive")
-    return Plan("archive", "archived", note, details={"action": "archive"})
+    return Plan("archive", "archived", note, set=_off_postponed(report),
+                details={"action": "archive"})
 
 
 def _withdraw_all(assignments: list[dict[str, Any]], now: datetime) -> list[str]:
@@ -635,7 +646,8 @@ def plan_send(report: dict[str, Any], agencies: list[dict[str, Any]], now: datet
         referral = _referral(agencies[0])
         return Plan(action, "referred", note, details=details, event_body={"referral": referral},
                     set={"agencies": assignments, "referral": referral, "triage": False,
-                         "auto_close_at": deadlines.auto_close_at(city, now)})
+                         "auto_close_at": deadlines.auto_close_at(city, now),
+                         **_off_postponed(report)})
     due = deadlines.follow_up_due(city, category, now)
     resolution_due = deadlines.resolution_due(city, category, now)
     assignments += [
@@ -645,7 +657,7 @@ def plan_send(report: dict[str, Any], agencies: list[dict[str, Any]], now: datet
         for agency in agencies
     ]
     return Plan(action, "forwarded", note, details=details, event_body={"agencies": codes},
-                set={"agencies": assignments, "triage": False})
+                set={"agencies": assignments, "triage": False, **_off_postponed(report)})
 
 
 def plan_duplicate(report: dict[str, Any], now: datetime, original: dict[str, Any] | None,
@@ -663,7 +675,7 @@ def plan_duplicate(report: dict[str, Any], now: datetime, original: dict[str, An
     withdrawn = _withdraw_all(assignments, now)
     link = {"code": original["code"], "report_id": original["_id"]}
     return Plan("duplicate", "duplicate", note,
-                set={"duplicate_of": link, "agencies": assignments},
+                set={"duplicate_of": link, "agencies": assignments, **_off_postponed(report)},
                 details={"action": "duplicate", "duplicate_of": original["code"],
                          "withdrawn": withdrawn},
                 event_body={"duplicate_of": original["code"]})
@@ -673,6 +685,16 @@ def own_assignment(report: dict[str, Any], agency: str | None) -> dict[str, Any]
     """The assignment `agency` is working on in `report` (an agency has at most one active)."""
     return next((a for a in report.get("agencies") or []
                  if a["code"] == agency and a["status"] not in INACTIVE_ASSIGNMENTS), None)
+
+
+def ends_follow_up(step: dict[str, Any]) -> bool:
+    """Whether an agency's step (its history entry, or the details of one being planned) ends
+    its follow-up clock: an answer the reporter reads (a `public_response`) or resolving (the
+    reporter is asked to confirm it); a bare accept, start, dispatch or visit does not. A
+    comment of the agency's staff ends it too (`plan_comment`: the reporter reads every
+    comment). The planners stop the clock by it, the figures (`aduan.domain.figures`) count
+    a follow-up by it."""
+    return bool(step.get("public_response")) or step.get("agency_to") == "resolved"
 
 
 def _responded(assignment: dict[str, Any], now: datetime) -> None:
@@ -703,7 +725,7 @@ def plan_agency(report: dict[str, Any], now: datetime, action: str, agency: str,
         raise illegal(report, action, assignment_status=previous)
     mine["status"] = target
     mine[ASSIGNMENT_TIMES[target]] = now
-    if public_response or target == "resolved":
+    if ends_follow_up({"public_response": public_response, "agency_to": target}):
         _responded(mine, now)
     if target in ("resolved", "handed_back"):
         mine["resolution_due_at"] = None
@@ -815,9 +837,9 @@ def plan_triage(report: dict[str, Any], reason: str) -> Plan:
 
 
 def escalation(kind: str, agency: str | None) -> list[dict[str, Any]]:
-    leaders = {"role": "leader", "agency": None}
+    leaders = {"role": LEADER, "agency": None}
     if kind in ASSIGNMENT_CLOCKS:
-        return [{"role": "head_of_agency", "agency": agency}, leaders]
+        return [{"role": AGENCY_HEAD, "agency": agency}, leaders]
     return [leaders]
 
 
@@ -878,10 +900,9 @@ def plan_escalate(report: dict[str, Any], now: datetime, actor: Actor, note: str
 # An agency admin dispatches its assignment to officers of the agency (`dispatch`: each gets an
 # entry in the assignment's `officers`, with its own times); an officer records visits
 # (`visit`) and resolves; every entry keeps when it was assigned, first visited and resolved,
-# and the history entries name the officer. Once an assignment has officers, only they of the
-# agency's officers act on it (its admins still do).
+# and the history entries name the officer. An officer acts only on an assignment dispatched
+# to it (its admins on any of the agency's); accepting and handing back are the admins'.
 
-OFFICER_ROLE, AGENCY_ADMIN_ROLE = "officer", "agency_admin"
 OFFICER_STATUSES = ("assigned", "visited", "resolved", "removed")
 # The officers' own actions; `resolve` is the agencies' (an officer's records its times).
 OFFICER_ACTIONS = ("dispatch", "visit")
@@ -902,17 +923,16 @@ def officer_entry(assignment: dict[str, Any], officer: str | None) -> dict[str, 
 
 
 def officer_may_act(assignment: dict[str, Any], actor: Actor) -> bool:
-    """An officer acts on an assignment dispatched to others only if it is among them."""
-    officers = active_officers(assignment)
-    return actor.role != OFFICER_ROLE or not officers \
-        or any(o["id"] == actor.id for o in officers)
+    """An officer acts on an assignment only once it is dispatched to it (not before, not
+    after it was removed); the agency's admins act on any of the agency's."""
+    return actor.role != OFFICER or officer_entry(assignment, actor.id) is not None
 
 
 def check_officer(report: dict[str, Any], actor: Actor) -> None:
-    """Refuses an officer's action on its agency's assignment dispatched to other officers."""
+    """Refuses an officer's action on its agency's assignment not dispatched to it."""
     mine = own_assignment(report, actor.agency)
     if mine is not None and not officer_may_act(mine, actor):
-        raise Forbidden("not_your_task", "This report is assigned to other officers.",
+        raise Forbidden("not_your_task", "This report is not assigned to you.",
                         {"officers": [o["id"] for o in active_officers(mine)]})
 
 
@@ -923,8 +943,7 @@ def agency_may_act(name: str, assignment: dict[str, Any], actor: Actor) -> bool:
     if name == "dispatch":
         return assignment["status"] in _DISPATCHABLE
     if name == "visit":
-        return assignment["status"] in _VISITABLE \
-            and officer_entry(assignment, actor.id) is not None
+        return assignment["status"] in _VISITABLE
     return agency_may_move(assignment["status"], ACTIONS[name].assignment_to or "")
 
 
@@ -1041,11 +1060,6 @@ def plan_visit(report: dict[str, Any], now: datetime, actor: Actor, note: str | 
                public_response: str | None = None) -> Plan:
     """An officer of the assignment was on the spot: its progress note (and photos); the
     first visit is its `first_visit_at`, and an accepted assignment is now in progress."""
-    mine = own_assignment(report, actor.agency)
-    if mine is not None and officer_may_act(mine, actor) \
-            and officer_entry(mine, actor.id) is None:
-        raise Forbidden("not_your_task", "Only the officers this report is assigned to record "
-                        "visits.", {"officers": [o["id"] for o in active_officers(mine)]})
     plan = _agency_step(report, now, "visit", actor, note, _VISITABLE, deadlines=deadlines,
                         category=category, photos=photos, public_response=public_response)
     entry = officer_entry(_mine_in(plan, actor.agency or ""), actor.id)
@@ -1065,7 +1079,7 @@ def officer_resolution(plan: Plan, actor: Actor, now: datetime,
     if mine is None:
         return plan
     details = dict(plan.details)
-    entry = officer_entry(mine, actor.id) if actor.role == OFFICER_ROLE else None
+    entry = officer_entry(mine, actor.id) if actor.role == OFFICER else None
     if entry is not None:
         entry.update(status="resolved", resolved_at=now,
                      first_visit_at=entry.get("first_visit_at") or now)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any, Literal, Protocol
 
 from aduan.domain.lifecycle import agency_holds, agency_holds_filter
+from aduan.domain.roles import AGENCY_HEAD, OPERATOR
 
 Audience = Literal["public", "reporter", "staff"]
 AUDIENCES: tuple[Audience, ...] = ("staff", "reporter", "public")
@@ -27,9 +28,7 @@ PUBLIC_STATUSES = ("verified", "forwarded", "referred", "accepted", "in_progress
                    "closed", "reopened")
 PUBLIC_PRIVACY = ("public", "anonymous")
 # Staff who read every reporter's identity, a confidential one's included.
-SEE_EVERY_REPORTER = frozenset({"operator"})
-# The agency role that reads what its agency held too (aduan.web.auth.AGENCY_HEAD).
-AGENCY_HEAD = "agency_head"
+SEE_EVERY_REPORTER = frozenset({OPERATOR})
 
 
 

@@ -17,27 +17,33 @@ from typing import Any, TypeVar
 import jwt
 from flask import current_app, g, request
 
+from aduan.domain.roles import (
+    ACTING_AGENCY_ROLES,
+    AGENCY_ADMIN,
+    AGENCY_HEAD,
+    AGENCY_ROLES,
+    COMMENTING_ROLES,
+    LEADER,
+    OFFICER,
+    OPERATOR,
+    PLATFORM_ADMIN,
+    ROLES,
+    SYSADMIN,
+    TOKEN_ROLES,
+)
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.keyring import jwt_keys
 from aduan.infra.revocations import Revocations
 from aduan.web.errors import ApiError
 
-OPERATOR = "operator"
-AGENCY_ADMIN = "agency_admin"
-OFFICER = "officer"
-AGENCY_HEAD = "agency_head"  # head of an agency: a leader scoped to it, reads but does not act
-LEADER = "leader"
-SYSADMIN = "sysadmin"
-# A city's staff: the API grants these.
-ROLES = (OPERATOR, AGENCY_ADMIN, OFFICER, AGENCY_HEAD, LEADER, SYSADMIN)
-# Administers every city. No API grants it: only `python -m gateway.admin_cli` on the server.
-PLATFORM_ADMIN = "platform_admin"
-TOKEN_ROLES = (*ROLES, PLATFORM_ADMIN)
-# Bound to one agency, and reading only what it holds (or held, for its head).
-AGENCY_ROLES = (AGENCY_ADMIN, OFFICER, AGENCY_HEAD)
-# Of those, the ones that take the agency's moves on a report (lifecycle.Actor.acts_as).
-ACTING_AGENCY_ROLES = (AGENCY_ADMIN, OFFICER)
+# The roles live in the domain (aduan.domain.roles); re-exported here for the services' edges.
+__all__ = [
+    "ACTING_AGENCY_ROLES", "AGENCY_ADMIN", "AGENCY_HEAD", "AGENCY_ROLES", "ALGORITHM",
+    "COMMENTING_ROLES", "ISSUER", "LEADER", "OFFICER", "OPERATOR", "PLATFORM_ADMIN", "ROLES",
+    "SYSADMIN", "TOKEN_ROLES", "AccessToken", "Principal", "bearer_token", "current_principal",
+    "decode_access_token", "issue_access_token", "require_roles",
+]
 
 ALGORITHM = "HS256"
 ISSUER = "aduan"

@@ -17,7 +17,15 @@ from aduan.infra.config import Settings
 from aduan.infra.messaging import Publisher
 from aduan.infra.storage import ObjectStore
 from aduan.web.app import collaborators, current_request_id
-from aduan.web.auth import ROLES, Principal, current_principal, require_roles
+from aduan.web.auth import (
+    COMMENTING_ROLES,
+    OPERATOR,
+    ROLES,
+    SYSADMIN,
+    Principal,
+    current_principal,
+    require_roles,
+)
 from aduan.web.errors import ApiError
 from aduan.web.photos import read_uploaded_renditions
 from aduan.web.report_access import find_for_request, staff_report
@@ -29,8 +37,7 @@ from services.intake.views import as_geojson, public_row, report_view, staff_vie
 
 # Open311 GeoReport v2 clients submit for residents through the gateway.
 RESIDENT_CHANNELS = ("app", "web", "open311")
-STAFF_FILING_ROLES = ("operator", "sysadmin")
-COMMENTING_ROLES = ("operator", "agency_admin", "officer")
+STAFF_FILING_ROLES = (OPERATOR, SYSADMIN)
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ from typing import Any
 from pymongo.database import Database
 
 from aduan.domain.contact_details import normalize_phone as normalize_phone  # re-exported
+from aduan.domain.roles import AGENCY_ADMIN, AGENCY_HEAD, LEADER, OFFICER, OPERATOR
 from aduan.domain.status_names import language_of
 
-HEAD_ROLES = frozenset({"head", "head_of_agency", "agency_head"})
 _FIELDS = {"role": 1, "agency": 1, "name": 1, "email": 1, "phone": 1, "language": 1}
 
 
@@ -64,22 +64,22 @@ def agency_doc(db: Database, city: str, code: str) -> dict[str, Any] | None:
 
 def liaisons(db: Database, city: str, code: str) -> list[Contact]:
     """The agency's admins: they receive its reports."""
-    return staff(db, city, "agency_admin", code)
+    return staff(db, city, AGENCY_ADMIN, code)
 
 
 def heads(db: Database, city: str, code: str | None = None) -> list[Contact]:
     """The head(s) of the agency; without `code`, the heads of every agency of the city."""
-    return staff(db, city, "agency_head", code)
+    return staff(db, city, AGENCY_HEAD, code)
 
 
 def leaders(db: Database, city: str, agency: str | None = None) -> list[Contact]:
     """The city-wide leaders, and with `agency` also that agency's heads."""
-    found = staff(db, city, "leader")
+    found = staff(db, city, LEADER)
     return found + heads(db, city, agency) if agency else found
 
 
 def operators(db: Database, city: str) -> list[Contact]:
-    return staff(db, city, "operator")
+    return staff(db, city, OPERATOR)
 
 
 def officers(db: Database, city: str, agency: str | None, ids: Iterable[Any]) -> list[Contact]:
@@ -88,7 +88,7 @@ def officers(db: Database, city: str, agency: str | None, ids: Iterable[Any]) ->
     wanted = [i for i in ids if isinstance(i, str)]
     if not wanted or not agency:
         return []
-    return _users(db, {"_id": {"$in": wanted}, "city": city, "role": "officer",
+    return _users(db, {"_id": {"$in": wanted}, "city": city, "role": OFFICER,
                        "agency": agency})
 
 
@@ -105,12 +105,12 @@ def escalation(db: Database, city: str, agency: str | None, kind: str | None = N
         if not isinstance(target, dict) or not isinstance(target.get("role"), str):
             continue
         role, target_agency = target["role"], target.get("agency") or agency
-        if role in HEAD_ROLES:
+        if role == AGENCY_HEAD:
             found += heads(db, city, target_agency) if target_agency else []
-        elif role == "leader":
+        elif role == LEADER:
             found += leaders(db, city)
-        elif role == "operator":
+        elif role == OPERATOR:
             found += operators(db, city)
-        elif role == "agency_admin" and target_agency:
+        elif role == AGENCY_ADMIN and target_agency:
             found += liaisons(db, city, target_agency)
     return found

@@ -202,8 +202,29 @@ def test_officers_not_dispatched_to_a_report_do_not_act_on_it_but_its_admin_does
         lifecycle.check_officer(current, CITRA)
     lifecycle.check_officer(current, ANI)
     lifecycle.check_officer(current, ADMIN)
-    # Before any dispatch every officer of the agency acts, as before.
-    assert "accept" in allowed_actions(report(), CITRA)
+
+
+@pytest.mark.parametrize("current", [report(), report("accepted", "accepted")])
+def test_an_officer_does_nothing_on_a_report_dispatched_to_nobody(current):
+    assert allowed_actions(current, ANI) == []  # it may still comment (intake)
+    with pytest.raises(Forbidden) as refused:
+        lifecycle.check_officer(current, ANI)
+    assert refused.value.code == "not_your_task"
+    assert "hand_back" in allowed_actions(current, ADMIN)
+
+
+def test_an_officer_removed_from_a_report_no_longer_acts_on_it():
+    first = dispatched("ani")
+    current = applied(first, dispatch(first, "budi"))
+    assert allowed_actions(current, ANI) == []
+    assert allowed_actions(current, BUDI) == ["start", "visit"]
+
+
+def test_taking_a_report_up_and_handing_it_back_are_the_agency_admins():
+    for action in ("accept", "hand_back"):
+        assert lifecycle.may_take(action, ADMIN) and not lifecycle.may_take(action, ANI)
+    # Even an officer the report is dispatched to does not hand it back.
+    assert "hand_back" not in allowed_actions(dispatched("ani"), ANI)
 
 
 # ---- resolution and its evidence -----------------------------------------------------------
@@ -371,7 +392,15 @@ def test_an_officer_sees_its_tasks_with_what_it_may_do(client, flow):
     tasks = client.get("/tasks", headers=bearer("ani", "officer", "DLH")).get_json()["items"]
     assert [t["code"] for t in tasks] == [mine["code"]]
     assert tasks[0]["officer"]["status"] == "assigned"
-    assert [a["name"] for a in tasks[0]["actions"]] == ["start", "hand_back", "visit"]
+    assert [a["name"] for a in tasks[0]["actions"]] == ["start", "visit"]
+    for action, body in (("hand_back", {"note": "Bukan tugas kami"}), ("accept", {})):
+        refused = client.post(f"/reports/{mine['code']}/actions/{action}", json=body,
+                              headers=bearer("ani", "officer", "DLH"))
+        assert refused.status_code == 403
+        assert refused.get_json()["error"]["code"] == "not_your_action"
+    undispatched = client.post(f"/reports/{others['code']}/actions/hand_back",
+                               json={"note": "x"}, headers=bearer("citra", "officer", "DLH"))
+    assert undispatched.status_code == 403
     visit = client.post(f"/reports/{mine['code']}/actions/visit",
                         json={"note": "Sudah dicek"}, headers=bearer("ani", "officer", "DLH"))
     assert visit.status_code == 200, visit.get_json()

@@ -200,6 +200,37 @@ def test_a_postponed_report_comes_back_to_the_operators_on_its_day():
             category=None)
 
 
+POSTPONED_UNTIL = NOW + timedelta(days=3)
+ORIGINAL = {"_id": "r0", "code": "PDG-2026-AAA-BBB-CCC", "city": "padang", "status": "verified"}
+LEAVING_POSTPONED = {
+    "verify": lambda r: lc.plan_verify(r, NOW, None, OPERATOR, deadlines=DEADLINES,
+                                       category=None),
+    "reject": lambda r: lc.plan_reject(r, NOW, "not a complaint", OPERATOR),
+    "forward": lambda r: lc.plan_send(r, [DLH], NOW, action="forward", note=None,
+                                      deadlines=DEADLINES, category=None),
+    "refer": lambda r: lc.plan_send(r, [PDAM], NOW, action="forward", note=None,
+                                    deadlines=DEADLINES, category=None),
+    "duplicate": lambda r: lc.plan_duplicate(r, NOW, ORIGINAL, ORIGINAL["code"], None),
+    "archive": lambda r: lc.plan_archive(r, NOW, "not a complaint"),
+    "resume": lambda r: lc.plan_resume({**r, "postponed_until": NOW}, NOW,
+                                       deadlines=DEADLINES, category=None),
+}
+
+
+def test_every_action_out_of_postponed_is_tried_below():
+    leaving = {name for name, action in lc.ACTIONS.items()
+               if "postponed" in action.starts and action.ends - {"postponed"}}
+    assert leaving == set(LEAVING_POSTPONED) - {"refer"}
+
+
+@pytest.mark.parametrize("name", sorted(LEAVING_POSTPONED))
+def test_a_report_taken_out_of_postponed_has_no_day_to_come_back(name):
+    plan = LEAVING_POSTPONED[name](report("postponed", postponed_until=POSTPONED_UNTIL))
+    assert plan.target != "postponed" and plan.set["postponed_until"] is None
+    if name != "resume":  # from elsewhere there is none to clear
+        assert "postponed_until" not in LEAVING_POSTPONED[name](report("needs_review")).set
+
+
 def test_postponed_reports_due_back_as_a_query():
     assert lc.postponed_due_filter(NOW) == {"status": "postponed",
                                             "postponed_until": {"$lte": NOW}}
@@ -476,7 +507,7 @@ def test_a_breach_is_planned_once_with_its_escalation():
     due = NOW - timedelta(hours=1)
     plan = lc.plan_breach(report("forwarded"), "follow_up", "DLH", due, NOW)
     assert plan is not None and lc.plan_key(plan) == "report.sla_breached"
-    assert plan.event_body["escalate_to"] == [{"role": "head_of_agency", "agency": "DLH"},
+    assert plan.event_body["escalate_to"] == [{"role": "agency_head", "agency": "DLH"},
                                               {"role": "leader", "agency": None}]
     key = lc.breach_key("follow_up", "DLH", due)
     assert plan.conditions == {"sla_breaches.key": {"$ne": key}}
@@ -561,6 +592,11 @@ def officer(agency: str = "DLH") -> Actor:
     return Actor(kind="staff", id="o", role="officer", agency=agency)
 
 
+def sent_to(officer_id: str) -> dict[str, Any]:
+    """An assignment's `officers` field once it is dispatched to `officer_id`."""
+    return {"officers": [{"id": officer_id, "name": officer_id, "status": "assigned"}]}
+
+
 @pytest.mark.parametrize("current, actor, expected", [
     (report("needs_review"), OPERATOR,
      ["verify", "reject", "postpone", "forward", "duplicate", "archive"]),
@@ -569,14 +605,23 @@ def officer(agency: str = "DLH") -> Actor:
     (report("accepted", agencies=[assignment("DLH", "accepted")]), OPERATOR,
      ["reroute", "duplicate", "escalate"]),
     (report("closed"), OPERATOR, []),
-    # An agency takes its own steps one by one.
-    (report("forwarded", agencies=[assignment("DLH", "forwarded")]), officer(),
-     ["accept", "hand_back"]),
+    # An agency takes its own steps one by one: its admin takes the report up or hands it
+    # back, an officer works on what was dispatched to it.
+    (report("forwarded", agencies=[assignment("DLH", "forwarded")]), ADMIN,
+     ["accept", "hand_back", "dispatch", "escalate"]),
     (report("forwarded", agencies=[assignment("PUPR", "forwarded")]), ADMIN, []),
-    (report("accepted", agencies=[assignment("DLH", "accepted")]), officer(),
-     ["start", "hand_back"]),
-    (report("in_progress", agencies=[assignment("DLH", "in_progress")]), officer(),
-     ["resolve", "hand_back"]),
+    (report("accepted", agencies=[assignment("DLH", "accepted")]), ADMIN,
+     ["start", "hand_back", "dispatch", "escalate"]),
+    (report("accepted", agencies=[assignment("DLH", "accepted", **sent_to("o"))]), officer(),
+     ["start", "visit"]),
+    (report("in_progress", agencies=[assignment("DLH", "in_progress", **sent_to("o"))]),
+     officer(), ["resolve", "visit"]),
+    # Nothing dispatched to the officer (yet, or to others): nothing to do but comment
+    # (intake's comments, not a workflow action).
+    (report("forwarded", agencies=[assignment("DLH", "forwarded")]), officer(), []),
+    (report("accepted", agencies=[assignment("DLH", "accepted")]), officer(), []),
+    (report("in_progress", agencies=[assignment("DLH", "in_progress", **sent_to("x"))]),
+     officer(), []),
     # Resolved: nothing more until the reporter reopens.
     (report("in_progress", agencies=[assignment("DLH", "resolved"),
                                      assignment("PUPR", "in_progress")]), officer(), []),

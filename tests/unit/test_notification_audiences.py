@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from fakes import fake_db
 
+from aduan.domain import lifecycle
 from aduan.infra.config import Settings
 from services.notification import contacts
 from services.notification.audiences import STAFF_EVENTS, Planner
@@ -166,3 +167,15 @@ def test_a_head_is_a_leader_of_its_own_agency_only(planner):
     assert [c.user_id for c in contacts.heads(db, "depok")] == ["head-dlh", "head-pupr"]
     assert [c.user_id for c in contacts.operators(db, "padang")] == ["operator-padang"]
     assert contacts.officers(db, "depok", None, ["officer-a"]) == []
+
+
+def test_a_breach_s_escalate_to_names_the_agency_head_role_routing_writes(planner):
+    # Routing's breach names whom to tell beyond the kind's own audience (here: no agency,
+    # so only `escalate_to` brings PUPR's head in); the role is the users' own, agency_head.
+    escalate_to = lifecycle.escalation("resolution", "PUPR")
+    assert escalate_to[0] == {"role": "agency_head", "agency": "PUPR"}
+    found = contacts.escalation(planner.db, "depok", None, "forward", escalate_to)
+    assert {c.user_id for c in found} == {"mayor", "operator", "head-pupr"}
+    old_alias = [{"role": "head_of_agency", "agency": "PUPR"}]
+    assert "head-pupr" not in {c.user_id for c in contacts.escalation(
+        planner.db, "depok", None, "forward", old_alias)}

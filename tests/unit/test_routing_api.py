@@ -70,7 +70,9 @@ def test_the_view_offers_each_caller_what_it_may_do_now(client, db):
         "verify", "reject", "postpone", "forward", "duplicate", "archive"]
     assert offered(client, waiting, staff("leader")) == []
     held = place(db, "accepted", agencies=[assignment("DLH", "accepted")])
-    assert offered(client, held, staff("officer", "DLH")) == ["start", "hand_back"]
+    assert offered(client, held, staff("agency_admin", "DLH")) == [
+        "start", "hand_back", "dispatch", "escalate"]
+    assert offered(client, held, staff("officer", "DLH")) == []  # dispatched to nobody
     done = place(db, "resolved", agencies=[assignment("DLH", "resolved")])
     assert offered(client, done, reporter(done)) == ["confirm", "reopen", "rate"]
     view = client.get(f"/reports/{done['code']}/workflow", headers=reporter(done)).get_json()
@@ -104,7 +106,7 @@ def test_the_lifecycles_refusals_reach_the_client_in_the_one_error_format(client
         422, "unknown_agency")
     assert error(action(client, verified, "reject", operator)) == (422, "validation_failed")
     assert error(action(client, verified, "fly", operator)) == (404, "unknown_action")
-    assert error(action(client, verified, "accept", staff("officer", "DLH"))) == (
+    assert error(action(client, verified, "accept", staff("agency_admin", "DLH"))) == (
         404, "report_not_found")  # an agency sees only what it holds
     assert error(action(client, verified, "forward", staff("leader"),
                         {"agencies": ["DLH"]}))[0] == 403
@@ -123,7 +125,7 @@ def test_the_reporters_rating_is_taken_once(client, db):
 
 def test_resolving_takes_evidence_photos(client, db):
     report = place(db, "in_progress", agencies=[assignment("DLH", "in_progress")])
-    dlh = staff("officer", "DLH")
+    dlh = staff("agency_admin", "DLH")
     assert error(action(client, report, "resolve", dlh, {"note": "Selesai"})) == (
         422, "evidence_required")
     response = client.post(

@@ -158,7 +158,7 @@ def test_only_active_agencies_that_have_not_answered_breach(sweep):
     assert sweep.once(NOW)["follow_up"] == 1
     [event] = sweep.publisher.published
     assert (event.body["agency"], event.body["escalate_to"][0]) == (
-        "DLH", {"role": "head_of_agency", "agency": "DLH"})
+        "DLH", {"role": "agency_head", "agency": "DLH"})
     assert [b["agency"] for b in stored(sweep.db, report)["sla_breaches"]] == ["DLH"]
 
 
@@ -198,7 +198,7 @@ def test_a_missed_resolution_target_breaches_once_and_escalates_to_the_head(swee
     assert sweep.once(NOW)["resolution"] == 0
     [event] = sweep.publisher.published
     assert event.body == {**event.body, "kind": "resolution", "agency": "DLH",
-                          "escalate_to": [{"role": "head_of_agency", "agency": "DLH"},
+                          "escalate_to": [{"role": "agency_head", "agency": "DLH"},
                                           {"role": "leader", "agency": None}]}
     [breach] = stored(sweep.db, report)["sla_breaches"]
     assert (breach["kind"], breach["agency"]) == ("resolution", "DLH")

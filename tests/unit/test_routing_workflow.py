@@ -26,8 +26,8 @@ OPERATOR = Actor(kind="staff", id="op-1", role="operator")
 REPORTER = Actor(kind="reporter", id=None, role="reporter")
 
 
-def officer(agency: str | None = "DLH") -> Actor:
-    return Actor(kind="staff", id="o-1", role="officer", agency=agency)
+def agency_admin(agency: str | None = "DLH") -> Actor:
+    return Actor(kind="staff", id="a-1", role="agency_admin", agency=agency)
 
 
 @pytest.fixture
@@ -170,7 +170,7 @@ def _evidence() -> list[Evidence]:
 
 def test_resolve_stores_its_evidence_with_the_resolution(flow):
     report = place(flow.db, "in_progress", agencies=[assignment("DLH", "in_progress")])
-    updated = act(flow, report, "resolve", officer(), _evidence(), note="Sudah diangkut")
+    updated = act(flow, report, "resolve", agency_admin(), _evidence(), note="Sudah diangkut")
     assert updated["status"] == "resolved" and updated["auto_close_at"]
     keys = updated["history"][-1]["photos"][0]
     assert keys["key"] == f"padang/{report['_id']}/evidence/e1.jpg"
@@ -180,7 +180,7 @@ def test_resolve_stores_its_evidence_with_the_resolution(flow):
 
 def test_a_refused_resolve_leaves_no_evidence_behind(flow):
     report = place(flow.db, "accepted", agencies=[assignment("DLH", "accepted")])
-    refused(Conflict, "illegal_transition", act, flow, report, "resolve", officer(),
+    refused(Conflict, "illegal_transition", act, flow, report, "resolve", agency_admin(),
             _evidence(), note="n")
     assert flow.store.keys(flow.store.public_bucket) == []
 
@@ -192,14 +192,15 @@ def test_evidence_is_removed_again_when_the_report_changed_meanwhile(flow):
         "agencies": [assignment("DLH", "withdrawn"), assignment("PUPR", "forwarded")],
         "status": "forwarded"}, "$inc": {"version": 1}})
     with pytest.raises(NotFound):  # DLH lost the report meanwhile: no longer its to see
-        act(flow, report, "resolve", officer(), _evidence(), note="n")  # read before the change
+        # `report` as it was read before the change
+        act(flow, report, "resolve", agency_admin(), _evidence(), note="n")
     assert flow.store.keys(flow.store.public_bucket) == []
 
 
 def test_agency_actions_need_an_agency(flow):
     report = place(flow.db, "forwarded", agencies=[assignment("DLH", "forwarded")])
-    refused(Forbidden, "not_assigned", act, flow, report, "accept", officer(None))
-    updated = act(flow, report, "accept", officer())
+    refused(Forbidden, "not_assigned", act, flow, report, "accept", agency_admin(None))
+    updated = act(flow, report, "accept", agency_admin())
     assert updated["status"] == "accepted"
     assert updated["history"][-1]["actor"]["agency"] == "DLH"
 

@@ -24,7 +24,7 @@ from services.routing.evidence import Evidence
 NO_EXIF = PhotoMetadata(False, None, None, None, None, None, None, None, None)
 
 OPERATOR = Actor(kind="staff", id="op-1", role="operator")
-OFFICER = Actor(kind="staff", id="o-1", role="officer", agency="DLH")
+ADMIN = Actor(kind="staff", id="a-1", role="agency_admin", agency="DLH")
 REPORTER = Actor(kind="reporter", id=None, role="reporter")
 # The assignment DLH holds in each report status, so that agency actions meet a plausible report.
 SUB_STATUS = {"forwarded": "forwarded", "accepted": "accepted", "in_progress": "in_progress",
@@ -56,7 +56,7 @@ def test_an_action_from_a_status_it_may_not_start_from_is_refused(flow, action, 
         if action == "rate":
             flow.rate(report, REPORTER, 4, None, None)
         else:
-            actor = OFFICER if ACTIONS[action].by == AGENCY else (
+            actor = ADMIN if ACTIONS[action].by == AGENCY else (
                 REPORTER if action in ("confirm", "reopen") else OPERATOR)
             sent = SENT[action]
             if action == "duplicate":

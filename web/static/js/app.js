@@ -9,7 +9,7 @@ import { language, loadNames, t, toggleLanguage } from "./i18n.js";
 import { LEADER_ROLES, leaderPage } from "./leader.js";
 import { submitPage, trackPage } from "./resident.js";
 import { tasksPage } from "./tasks.js";
-import { AGENCY_ROLES, agencyPage, homeOf, loginPage, operatorPage, staffReportPage }
+import { ACTING_AGENCY_ROLES, agencyPage, homeOf, loginPage, operatorPage, staffReportPage }
   from "./staff.js";
 
 function nav() {
@@ -17,7 +17,7 @@ function nav() {
   const links = [["#/", "nav_report"], ["#/track", "nav_track"]];
   if (!user) links.push(["#/staff", "nav_staff"]);
   else if (user.role === "operator") links.push(["#/operator", "nav_operator"]);
-  else if (AGENCY_ROLES.includes(user.role)) links.push(["#/agency", "nav_agency"]);
+  else if (ACTING_AGENCY_ROLES.includes(user.role)) links.push(["#/agency", "nav_agency"]);
   if (user && user.role === "officer") links.push(["#/tasks", "nav_tasks"]);
   if (user && LEADER_ROLES.includes(user.role)) {
     links.push(["#/leader", "nav_leader"]);
@@ -60,7 +60,7 @@ async function route() {
   if (page === "staff" && arg === "report" && more) return needsStaff(null, () => staffReportPage(more));
   if (page === "staff") return staff() ? (window.location.hash = homeOf(staff().user)) : loginPage();
   if (page === "operator") return needsStaff(["operator"], () => operatorPage(arg));
-  if (page === "agency") return needsStaff(AGENCY_ROLES, agencyPage);
+  if (page === "agency") return needsStaff(ACTING_AGENCY_ROLES, agencyPage);
   if (page === "tasks") return needsStaff(["officer"], tasksPage);
   if (page === "leader") return needsStaff(LEADER_ROLES, leaderPage);
   if (page === "escalations") return needsStaff([...ESCALATION_ROLES, "operator"], escalationsPage);

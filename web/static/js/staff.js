@@ -8,13 +8,14 @@ import { cityStageName, t, term, when } from "./i18n.js";
 import { cityMap, point } from "./maps.js";
 import { categoryLabel, categoryNames } from "./resident.js";
 
-export const AGENCY_ROLES = ["agency_admin", "officer"];
+// The agency roles that act on reports (aduan/domain/roles.py); an agency_head only reads.
+export const ACTING_AGENCY_ROLES = ["agency_admin", "officer"];
 
 export function homeOf(user) {
   if (!user) return "#/staff";
   if (user.role === "operator") return "#/operator";
   if (user.role === "officer") return "#/tasks";  // field officers work from a phone
-  if (AGENCY_ROLES.includes(user.role)) return "#/agency";
+  if (ACTING_AGENCY_ROLES.includes(user.role)) return "#/agency";
   return "#/leader";
 }
 
@@ -226,7 +227,7 @@ function actionPanel(code, workflow, reload) {
 // Operators and the agencies handling a report answer the resident with a comment.
 function responseForm(code, reload) {
   const role = ((staff() || {}).user || {}).role;
-  if (!["operator", ...AGENCY_ROLES].includes(role)) return null;
+  if (!["operator", ...ACTING_AGENCY_ROLES].includes(role)) return null;
   const text = h("textarea", { id: "response-text", maxlength: "2000" });
   const send = h("button", { type: "button", id: "send-response" }, t("send_response"));
   send.addEventListener("click", () => busy(send, async () => {

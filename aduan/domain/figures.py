@@ -5,9 +5,11 @@ database (`aduan.infra.figures` fetches what they need).
 The rules they share:
 - a report's stage: `aduan.domain.stages` (Kiniko, Sigap); one agency's stage is its own latest
   assignment's (`kiniko_stage_for_agency`);
-- overdue now: `aduan.domain.lifecycle.late_deadlines`, as the SLA sweep and staff lists see it
-  (an active agency whose `due_at` passed before it responded; a report not forwarded by its
-  `forward_due_at`);
+- overdue now: `aduan.domain.lifecycle.is_overdue` (`late_deadlines`), as the SLA sweep and
+  staff lists see it (an active agency past its follow-up `due_at` before it answered or its
+  `resolution_due_at` before it resolved; a report not forwarded by its `forward_due_at`);
+- what ends a follow-up: `aduan.domain.lifecycle.ends_follow_up` (a `public_response`, or the
+  agency resolving), or a comment of the agency's staff, as the planners stop the clock;
 - a deadline is met when it is answered before it is due, missed once it has passed.
 
 The statistics API, exactly from each report's history (no estimate, no sampling):
@@ -15,9 +17,8 @@ The statistics API, exactly from each report's history (no estimate, no sampling
   `aduan.domain.stages.StageView`), status, agency, kecamatan, category, channel and period;
 - per agency: time to forward (submission to the report reaching that agency), time to first
   response (forward to the agency's first action), time to follow-up (forward to its first
-  response the reporter can read: a `public_response` of the agency, or the assignment's
-  `responded_at`) and time to resolve (forward to the agency resolving), as median and p90
-  (nearest rank) in hours;
+  response the reporter can read: what ends a follow-up, above) and time to resolve (forward
+  to the agency resolving), as median and p90 (nearest rank) in hours;
 - per field officer (an assignment's `officers`): time to first visit (assigned to first visit)
   and time to resolve (assigned to resolved), median and p90 in hours;
 - ratings (1-5, the reporter's `rating`) per agency, category and month (the month the report
@@ -27,10 +28,11 @@ The statistics API, exactly from each report's history (no estimate, no sampling
 - SLA compliance: every deadline a report met or missed. A forwarding clock runs from
   submission (or from when a postponed or handed-back report was taken up again) to the
   operators' decision; a follow-up clock runs from each forward (or reopening) of an agency to
-  its first response the reporter can read (a `public_response`; SP4N-LAPOR!'s follow-up), and
-  is cancelled when the agency hands the report back. A deadline still running counts as
-  pending; one cancelled before it was due (postponed, withdrawn, handed back) does not count;
-  one passed without a response counts as missed.
+  its first response the reporter can read (what ends a follow-up, above; SP4N-LAPOR!'s
+  follow-up), and is cancelled when the agency hands the report back (or, never answered, is
+  reopened or sent again). A deadline still running counts as pending; one cancelled before it
+  was due (postponed, withdrawn, handed back) does not count; one passed without a response
+  counts as missed.
 
 The digest, per agency: reports by its stage (not yet accepted / accepted or in progress /
 done), new in the last 24 hours, overdue now, and the response time (forwarded → accepted by
@@ -57,6 +59,8 @@ from aduan.domain.lifecycle import (
     INACTIVE_ASSIGNMENTS,
     WITH_AGENCIES,
     Deadlines,
+    ends_follow_up,
+    is_overdue,
     late_deadlines,
 )
 from aduan.domain.stages import (
@@ -143,14 +147,29 @@ def forward_clocks(report: dict[str, Any], deadlines: Deadlines,
     return clocks
 
 
+def agency_steps(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's history with the comments of agencies' staff in it, in time order: such a
+    comment answers the reporter (a step with a `public_response`), as `plan_comment` has it.
+    The assignment's `responded_at` keeps only the latest round's answer (a reopening clears
+    it); the comments keep every round's."""
+    comments = [{"at": c["at"], "agency": c["agency"], "comment": True, "public_response": True}
+                for c in report.get("comments") or []
+                if c.get("agency") and isinstance(c.get("at"), datetime)]
+    steps = list(report.get("history", []))
+    if comments:  # stable: a history entry stays before a comment of the same instant
+        steps.extend(comments)
+        steps.sort(key=lambda step: aware(step["at"]) or datetime.min.replace(tzinfo=UTC))
+    return steps
+
+
 def follow_up_clocks(report: dict[str, Any], deadlines: Deadlines,
                      category: dict[str, Any] | None) -> list[tuple[str, Clock]]:
     clocks: list[tuple[str, Clock]] = []
     running: dict[str, Clock] = {}
-    for entry in report.get("history", []):
+    for entry in agency_steps(report):
         at, action = entry["at"], entry.get("action")
         agency = entry.get("agency")
-        if agency in running and entry.get("public_response"):
+        if agency in running and ends_follow_up(entry):
             running.pop(agency).ended = at
         elif agency in running and entry.get("agency_to") in INACTIVE_ASSIGNMENTS:
             clock = running.pop(agency)
@@ -159,10 +178,13 @@ def follow_up_clocks(report: dict[str, Any], deadlines: Deadlines,
             if code in running:
                 clock = running.pop(code)
                 clock.ended, clock.cancelled = at, True
-        starts = (action in SENDING_ACTIONS and entry["to"] == "forwarded") \
+        starts = (action in SENDING_ACTIONS and entry.get("to") == "forwarded") \
             or action == "reopen"
         if starts:
             for code in entry.get("agencies", []):
+                if code in running:  # a round never answered: it ends where the next begins
+                    old = running.pop(code)
+                    old.ended, old.cancelled = at, True
                 clock = Clock(at, deadlines.follow_up_due(report["city"], category, at))
                 running[code] = clock
                 clocks.append((code, clock))
@@ -174,12 +196,6 @@ def follow_up_clocks(report: dict[str, Any], deadlines: Deadlines,
         if clock is not None and responded is not None and responded >= aware(clock.start):
             clock.ended = responded
     return clocks
-
-
-def overdue_for(report: dict[str, Any], agency: str, now: datetime) -> bool:
-    """Whether `agency` is late with the report now (its follow-up deadline passed)."""
-    return any(kind == "follow_up" and code == agency
-               for kind, code, _ in late_deadlines(report, now))
 
 
 # ---- the statistics API ----------------------------------------------------------------------
@@ -242,7 +258,7 @@ def agency_times(report: dict[str, Any], agencies: dict[str, AgencyTimes]) -> No
     responded: set[str] = set()
     followed_up: set[str] = set()
     resolved: set[str] = set()
-    for entry in report.get("history", []):
+    for entry in agency_steps(report):
         if entry.get("action") in SENDING_ACTIONS and entry["to"] == "forwarded":
             for code in entry.get("agencies", []):
                 if code not in forwarded_at:
@@ -253,10 +269,10 @@ def agency_times(report: dict[str, Any], agencies: dict[str, AgencyTimes]) -> No
         code = entry.get("agency")
         if code in forwarded_at:
             elapsed = (entry["at"] - forwarded_at[code]).total_seconds()
-            if code not in responded:
+            if code not in responded and not entry.get("comment"):  # an action, not a word
                 responded.add(code)
                 agencies[code].to_first_response.append(elapsed)
-            if entry.get("public_response") and code not in followed_up:
+            if ends_follow_up(entry) and code not in followed_up:
                 followed_up.add(code)
                 agencies[code].to_follow_up.append(elapsed)
             if entry.get("agency_to") == "resolved" and code not in resolved:
@@ -548,7 +564,7 @@ def agency_digest(agency: dict[str, Any], reports: Iterable[dict[str, Any]],
         if column is None:  # not given to it, handed back or withdrawn
             continue
         counts[column] += 1
-        if overdue_for(report, agency["code"], now):
+        if is_overdue(report, now, agency["code"]):
             overdue += 1
         assignment = [a for a in report["agencies"] if a["code"] == agency["code"]][-1]
         forwarded_at = aware(assignment.get("forwarded_at"))

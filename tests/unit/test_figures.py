@@ -15,10 +15,9 @@ from aduan.domain.figures import (
     completed_stage,
     mean,
     median,
-    overdue_for,
     stage_started_at,
 )
-from aduan.domain.lifecycle import late_deadlines, overdue_filter
+from aduan.domain.lifecycle import is_overdue, late_deadlines, overdue_filter
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -87,6 +86,18 @@ def test_the_latest_assignment_of_an_agency_counts():
     assert (figures.not_accepted, figures.new_24h, figures.overdue) == (1, 1, 1)
 
 
+def test_digest_overdue_counts_a_passed_resolution_target_too():
+    # Answered in time (no follow-up clock running) but not resolved by its target: overdue,
+    # as the sweep, the staff lists and the statistics have it.
+    late_resolution = _assigned("accepted", 24 * 12, "accepted", accepted_after_h=2)
+    late_resolution["agencies"][0]["resolution_due_at"] = NOW - H
+    in_time = _assigned("accepted", 24, "accepted", accepted_after_h=2)
+    in_time["agencies"][0]["resolution_due_at"] = NOW + 24 * H
+    figures = agency_digest(DLH, [late_resolution, in_time], NOW)
+    assert (figures.in_work, figures.overdue) == (2, 1)
+    assert is_overdue(late_resolution, NOW, "DLH") and not is_overdue(in_time, NOW, "DLH")
+
+
 # ---- overdue: one rule, as a query and over a document ---------------------------------------
 
 def _late_cases() -> list[dict]:
@@ -120,8 +131,8 @@ def test_overdue_over_a_report_is_the_overdue_query():
     assert everyone == {"r0", "r3", "r6", "r7"}
     for agency in ("DLH", "PUPR"):
         found = {r["_id"] for r in db.reports.find(overdue_filter(NOW, agency))}
-        assert found == {r["_id"] for r in _late_cases() if overdue_for(r, agency, NOW)}
-    assert not overdue_for(_late_cases()[6], "DLH", NOW)  # withdrawn: no longer its
+        assert found == {r["_id"] for r in _late_cases() if is_overdue(r, NOW, agency)}
+    assert not is_overdue(_late_cases()[6], NOW, "DLH")  # withdrawn: no longer its
 
 
 def test_a_deadline_is_missed_once_passed_and_met_when_answered_before():

@@ -200,3 +200,56 @@ def test_follow_up_ends_at_a_public_response_not_at_a_bare_acceptance():
     assert times["PUPR"]["time_to_follow_up"]["median_hours"] == 2.0
     assert result["sla"]["follow_up"]["met"] == 2
     assert result["by_channel"] == {"sms": 1}
+
+
+def _given_to_dlh(forwarded: datetime, *steps: dict, **fields) -> dict:
+    return {"_id": "g", "city": fx.CITY, "category": "waste", "channel": "app",
+            "created_at": forwarded - H,
+            "history": [{"at": forwarded - H, "from": None, "to": "submitted"},
+                        {"at": forwarded, "from": "verified", "to": "forwarded",
+                         "action": "route", "agencies": ["DLH"]}, *steps], **fields}
+
+
+def test_resolving_is_a_follow_up_and_a_reopening_starts_a_new_one():
+    forwarded = datetime(2025, 2, 3, 2, tzinfo=UTC)  # Monday
+    report = _given_to_dlh(
+        forwarded,
+        {"at": forwarded + 2 * H, "from": "forwarded", "to": "resolved", "action": "resolve",
+         "agency": "DLH", "agency_to": "resolved"},
+        {"at": forwarded + 24 * H, "from": "resolved", "to": "reopened", "action": "reopen",
+         "agencies": ["DLH"]},
+        {"at": forwarded + 26 * H, "from": "reopened", "to": "accepted", "action": "start",
+         "agency": "DLH", "agency_to": "in_progress", "public_response": "Kami cek lagi."},
+        status="in_progress",
+        agencies=[{"code": "DLH", "status": "in_progress", "responded_at": forwarded + 26 * H}])
+    result = figures(reports=[report])  # weeks after both deadlines
+    assert result["sla"]["follow_up"] == {"met": 2, "missed": 0, "pending": 0,
+                                          "compliance_pct": 100.0}
+    dlh = {row["agency"]: row for row in result["agencies"]}["DLH"]
+    assert dlh["time_to_follow_up"]["median_hours"] == 2.0
+
+
+def test_an_agency_comment_answers_the_round_it_was_made_in():
+    # DLH answered in a comment an hour after the forward, resolved ten days later, the
+    # reporter reopened: the reopening cleared the assignment's `responded_at`, the comment
+    # still tells when the first round was answered.
+    forwarded = datetime(2025, 2, 3, 2, tzinfo=UTC)
+    reopened = forwarded + 11 * 24 * H
+    report = _given_to_dlh(
+        forwarded,
+        {"at": forwarded + 10 * 24 * H, "from": "forwarded", "to": "resolved",
+         "action": "resolve", "agency": "DLH", "agency_to": "resolved"},
+        {"at": reopened, "from": "resolved", "to": "reopened", "action": "reopen",
+         "agencies": ["DLH"]},
+        status="reopened",
+        comments=[{"id": "c1", "at": forwarded + H, "by": "agency_admin", "author_id": "u1",
+                   "agency": "DLH", "text": "Petugas kami menuju lokasi."},
+                  {"id": "c2", "at": forwarded + 2 * H, "by": "reporter", "author_id": None,
+                   "text": "Terima kasih."}],
+        agencies=[{"code": "DLH", "status": "accepted", "responded_at": None}])
+    result = statistician().compute([report], reopened + H, "week")
+    assert result["sla"]["follow_up"] == {"met": 1, "missed": 0, "pending": 1,
+                                          "compliance_pct": 100.0}
+    dlh = {row["agency"]: row for row in result["agencies"]}["DLH"]
+    assert dlh["time_to_follow_up"]["median_hours"] == 1.0
+    assert dlh["time_to_first_response"]["median_hours"] == 240.0  # the resolve: an action

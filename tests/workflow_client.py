@@ -119,7 +119,7 @@ def bring_to(api: str, settings: Settings, status: str, *, agency: str | None = 
     view = workflow(api, code, operator)
     holder = agency or (view["agencies"][0]["code"] if view["agencies"] else None)
     headers = {"operator": operator, "reporter": {"X-Reporter-Token": token},
-               "agency": bearer(settings, "officer", agency=holder)}
+               "agency": bearer(settings, "agency_admin", agency=holder)}
     for who, action, sent in steps:
         if action == "duplicate":
             sent = {"of": original or bring_to(api, settings, "verified")["code"]}

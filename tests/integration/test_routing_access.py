@@ -33,12 +33,12 @@ def test_other_agency_and_other_city_cannot_act(api, db, settings):
     # A report the caller may not see is, to them, a report that does not exist (issue 16: an
     # agency that does not hold it was answered 403 not_assigned here, 404 by intake).
     report = bring_to(api, settings, "forwarded")  # "waste": routed to DLH
-    other = act(api, report["code"], "accept", bearer(settings, "officer", agency="PUPR"))
+    other = act(api, report["code"], "accept", bearer(settings, "agency_admin", agency="PUPR"))
     assert other.status_code == 404 and other.json()["error"]["code"] == "report_not_found"
     seen = requests.get(f"{api}/reports/{report['code']}/workflow",
                         headers=bearer(settings, "officer", agency="PUPR"), timeout=10)
     assert seen.status_code == 404
-    depok = act(api, report["code"], "accept", bearer(settings, "officer", city="depok",
+    depok = act(api, report["code"], "accept", bearer(settings, "agency_admin", city="depok",
                                                       agency="DLH"))
     assert depok.status_code == 404 and depok.json()["error"]["code"] == "report_not_found"
     depok_operator = act(api, report["code"], "reroute", bearer(settings, "operator",
@@ -89,14 +89,14 @@ def test_unknown_action_and_bad_bodies(api, db, settings):
 
 def test_a_bad_evidence_photo_is_refused(api, db, settings):
     report = bring_to(api, settings, "in_progress")  # "waste": DLH works on it
-    officer = bearer(settings, "officer", agency="DLH")
+    admin = bearer(settings, "agency_admin", agency="DLH")
     url = f"{api}/reports/{report['code']}/actions/resolve"
     text = requests.post(url, files={"photo": ("x.jpg", b"not an image", "image/jpeg")},
-                         data={"data": '{"note": "n"}'}, headers=officer, timeout=10)
+                         data={"data": '{"note": "n"}'}, headers=admin, timeout=10)
     assert text.status_code == 415
     truncated = (PHOTOS / "DSCN0010_truncated60.jpg").read_bytes()
     broken = requests.post(url, files={"photo": ("x.jpg", truncated, "image/jpeg")},
-                           data={"data": '{"note": "n"}'}, headers=officer, timeout=10)
+                           data={"data": '{"note": "n"}'}, headers=admin, timeout=10)
     assert broken.status_code == 422 and broken.json()["error"]["code"] == "invalid_photo"
     assert db.reports.find_one({"_id": report["_id"]})["status"] == "in_progress"
 

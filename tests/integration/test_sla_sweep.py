@@ -83,7 +83,8 @@ def test_a_late_agency_breaches_once_and_escalates_to_its_head(api, db, settings
     for agency, action, body in ((None, "forward", {"agencies": ["DLH", "PUPR", "DISHUB"]}),
                                  ("PUPR", "accept", {"public_response": "Segera kami tangani."}),
                                  ("DISHUB", "hand_back", {"note": "Bukan kewenangan kami"})):
-        headers = operator if agency is None else bearer(settings, "officer", agency=agency)
+        headers = operator if agency is None else bearer(settings, "agency_admin",
+                                                          agency=agency)
         done = act(api, report["code"], action, headers, body)
         assert done.status_code == 200, done.text
     first = sweep.once(later)
@@ -96,14 +97,14 @@ def test_a_late_agency_breaches_once_and_escalates_to_its_head(api, db, settings
     assert sorted((e["kind"], e["agency"]) for e in events) == [
         ("follow_up", "DLH"), ("resolution", "DLH"), ("resolution", "PUPR")]
     [event] = [e for e in events if e["kind"] == "follow_up"]
-    assert event["escalate_to"] == [{"role": "head_of_agency", "agency": "DLH"},
+    assert event["escalate_to"] == [{"role": "agency_head", "agency": "DLH"},
                                     {"role": "leader", "agency": None}]
     breaches = db.reports.find_one({"_id": report["_id"]})["sla_breaches"]
     assert sorted((b["kind"], b["agency"]) for b in breaches) == [
         ("follow_up", "DLH"), ("resolution", "DLH"), ("resolution", "PUPR")]
     view = requests.get(f"http://127.0.0.1:{_routing_port()}/reports/{report['code']}/workflow",
                         headers=bearer(settings, "leader"), timeout=10).json()
-    assert view["sla_breaches"][0]["escalate_to"][0]["role"] == "head_of_agency"
+    assert view["sla_breaches"][0]["escalate_to"][0]["role"] == "agency_head"
 
 
 def _routing_port() -> int:
@@ -156,7 +157,7 @@ def test_a_missed_resolution_target_escalates_once(api, db, settings, tap):
     _as_if_time_passed(db, report, "agencies.0.resolution_due_at", due)
     [event] = tap.wait(report["_id"], "report.sla_breached")
     assert event == {**event, "kind": "resolution", "agency": "DLH",
-                     "escalate_to": [{"role": "head_of_agency", "agency": "DLH"},
+                     "escalate_to": [{"role": "agency_head", "agency": "DLH"},
                                      {"role": "leader", "agency": None}]}
     _later_sweep_passes(api, db, settings, tap)
     assert len(tap.events(report["_id"], "report.sla_breached")) == 1

@@ -26,8 +26,9 @@ def routed(api: str, db, category: str = "waste", statuses=("forwarded",)) -> di
 def test_full_lifecycle_from_submission_to_rating(api, db, settings, store, tap):
     report = routed(api, db)
     code = report["code"]
+    # The agency's admin takes every agency step here (accepting is the admins'; an officer
+    # acts only once dispatched: tests/integration/test_field_officers.py).
     dlh = bearer(settings, "agency_admin", agency="DLH", user="admin-dlh")
-    officer = bearer(settings, "officer", agency="DLH", user="officer-dlh")
 
     forwarded = tap.wait(report["_id"], "report.forwarded")[0]
     assert forwarded["agencies"] == ["DLH"] and forwarded["actor_role"] == "system"
@@ -39,19 +40,19 @@ def test_full_lifecycle_from_submission_to_rating(api, db, settings, store, tap)
     # Padang's own view ("city") is Kiniko's.
     assert accepted.json()["stages"] == {"kiniko": "accepted", "sigap": "in_process",
                                          "city": "accepted"}
-    assert act(api, code, "start", officer).json()["status"] == "in_progress"
+    assert act(api, code, "start", dlh).json()["status"] == "in_progress"
 
-    no_photo = act(api, code, "resolve", officer, {"note": "Sudah diangkut"})
+    no_photo = act(api, code, "resolve", dlh, {"note": "Sudah diangkut"})
     assert no_photo.status_code == 422 and no_photo.json()["error"]["code"] == "evidence_required"
     photo = fresh_padang_photo()
-    resolved = act(api, code, "resolve", officer, {"note": "Sudah diangkut"}, photo=photo)
+    resolved = act(api, code, "resolve", dlh, {"note": "Sudah diangkut"}, photo=photo)
     assert resolved.status_code == 200, resolved.text
     view = resolved.json()
     assert view["status"] == "resolved" and view["auto_close_at"]
     evidence = view["history"][-1]["photos"][0]
     public = requests.get(evidence["url"], timeout=10)
     assert public.status_code == 200
-    assert piexif.load(public.content)["GPS"] == {}  # the officer's location is not published
+    assert piexif.load(public.content)["GPS"] == {}  # where the evidence was taken is not published
     assert Image.open(io.BytesIO(public.content)).format == "JPEG"
     stored = db.reports.find_one({"_id": report["_id"]})
     key = stored["history"][-1]["photos"][0]["key"]
@@ -73,13 +74,13 @@ def test_full_lifecycle_from_submission_to_rating(api, db, settings, store, tap)
                      ("accepted", "in_progress", "start"), ("in_progress", "resolved", "resolve"),
                      ("resolved", "closed", "confirm")]
     who = [(h["by"]["kind"], h["by"]["role"], h["by"].get("id")) for h in history[4:]]
-    assert who == [("staff", "agency_admin", "admin-dlh"), ("staff", "officer", "officer-dlh"),
-                   ("staff", "officer", "officer-dlh"), ("reporter", "reporter", None)]
+    assert who == [("staff", "agency_admin", "admin-dlh")] * 3 + [
+        ("reporter", "reporter", None)]
     assert history[4]["note"] == "Kami tangani"
     changes = tap.wait(report["_id"], "report.status_changed", count=4)
     assert [(e["from"], e["status"], e["actor_role"]) for e in changes] == [
-        ("forwarded", "accepted", "agency_admin"), ("accepted", "in_progress", "officer"),
-        ("in_progress", "resolved", "officer"), ("resolved", "closed", "reporter")]
+        ("forwarded", "accepted", "agency_admin"), ("accepted", "in_progress", "agency_admin"),
+        ("in_progress", "resolved", "agency_admin"), ("resolved", "closed", "reporter")]
 
 
 def test_multi_agency_report_each_agency_with_its_own_status(api, db, settings, tap):
@@ -87,7 +88,7 @@ def test_multi_agency_report_each_agency_with_its_own_status(api, db, settings, 
     code = report["code"]
     assert [a["code"] for a in report["agencies"]] == ["PUPR", "KEC-137106"]
     assert tap.wait(report["_id"], "report.forwarded")[0]["agencies"] == ["PUPR", "KEC-137106"]
-    pupr = bearer(settings, "officer", agency="PUPR")
+    pupr = bearer(settings, "agency_admin", agency="PUPR")
     camat = bearer(settings, "agency_admin", agency="KEC-137106")
 
     assert act(api, code, "accept", pupr).json()["status"] == "accepted"
@@ -159,7 +160,7 @@ def time_waited_for_triage(db, report_id: str, timeout_s: float = 10):
 def test_reroute_when_not_our_authority(api, db, settings, tap):
     report = routed(api, db)
     operator = bearer(settings, "operator")
-    dlh = bearer(settings, "officer", agency="DLH")
+    dlh = bearer(settings, "agency_admin", agency="DLH")
     assert act(api, report["code"], "accept", dlh).status_code == 200
     needs_note = act(api, report["code"], "reroute", operator, {"agencies": ["PUPR"]})
     assert needs_note.status_code == 422
@@ -178,7 +179,7 @@ def test_reroute_when_not_our_authority(api, db, settings, tap):
 
 def test_hand_back_by_the_only_agency_returns_the_report_to_triage(api, db, settings, tap):
     report = routed(api, db)
-    dlh = bearer(settings, "officer", agency="DLH")
+    dlh = bearer(settings, "agency_admin", agency="DLH")
     view = act(api, report["code"], "hand_back", dlh, {"note": "Lokasi di luar wilayah kami"})
     assert view.status_code == 200, view.text
     assert view.json()["status"] == "verified"
@@ -233,7 +234,7 @@ def test_reopen_within_the_window_only(api, settings):
     view = act(api, report["code"], "reopen", own, {"note": "Sampah menumpuk lagi"}).json()
     assert view["status"] == "reopened"
     assert view["agencies"][0]["status"] == "accepted" and view["agencies"][0]["due_at"]
-    dlh = bearer(settings, "officer", agency="DLH")
+    dlh = bearer(settings, "agency_admin", agency="DLH")
     assert act(api, report["code"], "start", dlh).json()["status"] == "in_progress"
 
 

@@ -64,7 +64,7 @@ def test_an_action_from_a_status_it_may_not_start_from_is_refused(
     if action in ("confirm", "reopen", "rate"):
         headers = reporter(settings, report["_id"])
     elif ACTIONS[action].by == AGENCY:
-        headers = bearer(settings, "officer", agency="DLH")
+        headers = bearer(settings, "agency_admin", agency="DLH")
     else:
         headers = bearer(settings, "operator")
     body = {**BODIES[action]}
@@ -90,7 +90,7 @@ def test_an_action_from_a_status_it_may_not_start_from_is_refused(
 def test_an_agency_cannot_skip_its_own_steps(api, settings, reports, action, sub_status):
     report = reports(sub_status)  # DLH's assignment is in the report's own status
     photo = fresh_padang_photo() if action == "resolve" else None
-    response = act(api, report["code"], action, bearer(settings, "officer", agency="DLH"),
+    response = act(api, report["code"], action, bearer(settings, "agency_admin", agency="DLH"),
                    {"note": "n"} if action == "resolve" else {}, photo=photo)
     assert response.status_code == 409
     assert response.json()["error"]["details"]["assignment_status"] == sub_status
@@ -98,7 +98,7 @@ def test_an_agency_cannot_skip_its_own_steps(api, settings, reports, action, sub
 
 def test_no_evidence_object_is_left_behind_by_a_refused_resolve(api, settings, store, reports):
     report = reports("forwarded")
-    response = act(api, report["code"], "resolve", bearer(settings, "officer", agency="DLH"),
+    response = act(api, report["code"], "resolve", bearer(settings, "agency_admin", agency="DLH"),
                    {"note": "n"}, photo=fresh_padang_photo())
     assert response.status_code == 409
     # (The report's own photo has its public copies under padang/<id>/: evidence has its own.)
@@ -170,8 +170,8 @@ def test_two_agencies_accepting_at_once_both_succeed(api, db, settings):
     assert forwarded.status_code == 200, forwarded.text
     before = db.reports.find_one({"_id": report["_id"]})
     results = _race([
-        lambda: act(api, report["code"], "accept", bearer(settings, "officer", agency="PUPR")),
-        lambda: act(api, report["code"], "accept", bearer(settings, "officer", agency="DLH")),
+        lambda: act(api, report["code"], "accept", bearer(settings, "agency_admin", agency="PUPR")),
+        lambda: act(api, report["code"], "accept", bearer(settings, "agency_admin", agency="DLH")),
     ])
     assert [r.status_code for r in results] == [200, 200], [r.text for r in results]
     stored = db.reports.find_one({"_id": report["_id"]})

@@ -53,7 +53,7 @@ def _shut(doors: dict[str, int]) -> bool:
 
 @pytest.fixture(scope="module")
 def dlh(db, api) -> Staff:
-    return make_staff(db, api, "officer", agency="DLH")
+    return make_staff(db, api, "agency_admin", agency="DLH")
 
 
 def test_agency_rerouted_away_keeps_reading_and_commenting_is_refused(api, db, operator, dlh):
@@ -63,7 +63,7 @@ def test_agency_rerouted_away_keeps_reading_and_commenting_is_refused(api, db, o
                                                     "note": "Ini urusan drainase"})
     assert rerouted.status_code == 200, rerouted.text
     assert _shut(doors := _doors(api, dlh, code)), doors
-    pupr = make_staff(db, api, "officer", agency="PUPR")
+    pupr = make_staff(db, api, "agency_admin", agency="PUPR")
     assert _doors(api, pupr, code) == OPEN
 
 

@@ -9,8 +9,8 @@ Candidates are found by `place_key`: the category, the cell of a fixed grid (CEL
 of latitude by as many of longitude, ~111 m at the equator) the report lies in and the period
 (PERIOD_DAYS) it was made in, stored on each judged report and indexed with the city. The cells
 that meet the box around a place within the radius, over the periods the window meets, hold
-every report that near and that recent, and no older one: a busy street's years of reports
-never crowd out this week's. An equality `$in` on one indexed field is what MongoDB and
+every report that near and that recent, and hardly an older one: a busy street's years of
+reports never crowd out this week's. An equality `$in` on one indexed field is what MongoDB and
 SecantusDB alike answer from the index (SecantusDB scans the whole collection for a box of two
 ranges over (city, location.lat, location.lon), or for `$in` with a range).
 """
@@ -27,7 +27,7 @@ from aduan.domain.lifecycle import TERMINAL
 
 METRES_PER_DEGREE = 2 * math.pi * EARTH_RADIUS_M / 360
 CELL_DEGREES = 0.001
-PERIOD_DAYS = 7
+PERIOD_DAYS = 1
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A radius of a few hundred metres meets ~50 cells; past this many, the look-up is skipped
 # rather than asking the index for thousands of keys.

@@ -12,10 +12,11 @@ from pymongo.database import Database
 
 from aduan.domain.nearby import Nearness, place_key, place_keys_around, window_start
 
-# Reports of one category in a few cells of ~110 m over a week or two: a handful; the bound
-# keeps a flood of them (a whole street reporting one blocked drain) from making one judgement
-# read them all.
-MAX_CANDIDATES = 500
+# Reports of one category in a few cells of ~110 m over the window's days: usually a handful.
+# When a whole street reports one flooded drain, any of them is a possible duplicate and ten are
+# listed: reading 50, not 500, keeps such a crowd from costing the database ~70 ms of CPU per
+# report (bench/load.py files every report at one place: 156 ms -> see docs/verification.md).
+MAX_CANDIDATES = 50
 FIELDS = {"code": 1, "city": 1, "category": 1, "status": 1, "created_at": 1, "location": 1}
 
 

@@ -15,10 +15,11 @@ from aduan.contracts.actions import MODELS
 from aduan.domain import lifecycle
 from aduan.domain.errors import DomainError
 from aduan.domain.lifecycle import ACTIONS, Actor, is_overdue, own_assignment
-from aduan.domain.stages import kiniko_stage_for_agency, stages
+from aduan.domain.stages import stages
 from aduan.domain.visibility import staff_conditions
 from aduan.infra import metrics
 from aduan.infra.catalogue import cities
+from aduan.infra.stage_views import city_stage_view
 from aduan.web.app import collaborators, current_request_id
 from aduan.web.auth import ACTING_AGENCY_ROLES, LEADER, OPERATOR, ROLES, SYSADMIN, Principal
 from aduan.web.errors import ApiError, from_domain
@@ -156,10 +157,12 @@ def agency_inbox() -> Response:
     for report in reports:
         mine = own_assignment(report, principal.agency)
         assert mine is not None  # staff_conditions: the agency holds every report listed
+        view = city_stage_view(report["city"])
         items.append({
-            "code": report["code"], "status": report["status"], "stages": stages(report),
+            "code": report["code"], "status": report["status"], "stages": stages(report, view),
             "category": report["category"], "assignment_status": mine["status"],
-            "stage": kiniko_stage_for_agency(report, principal.agency),
+            # The agency's own progress, in the stages its city uses.
+            "stage": view.stage_for_agency(report, principal.agency),
             "due_at": mine["due_at"].isoformat() if mine.get("due_at") else None,
             "resolution_due_at": mine["resolution_due_at"].isoformat()
             if mine.get("resolution_due_at") else None,

@@ -151,6 +151,16 @@ def test_the_queue_and_the_inbox(client, db):
     assert client.get("/inbox", headers=staff("officer")).status_code == 403
 
 
+def test_the_inbox_names_each_report_s_stage_in_its_city_s_own_view(client, db):
+    held = place(db, "accepted", city="depok",
+                 agencies=[assignment("DLHK", "accepted")])
+    [row] = client.get("/inbox", headers=staff("agency_admin", "DLHK", "depok")
+                       ).get_json()["reports"]
+    assert row["code"] == held["code"]
+    assert row["stage"] == "in_process"  # Sigap's, not Kiniko's "accepted"
+    assert row["stages"]["city"] == "in_process" and row["stages"]["kiniko"] == "accepted"
+
+
 def test_the_catalogue(client):
     categories = client.get("/categories").get_json()
     assert categories["city"] == "padang"

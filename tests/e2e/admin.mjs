@@ -2,43 +2,12 @@
 // stack: adds a head of agency with contacts (a bad phone number refused first), edits the
 // email, and the new head signs in, lands on the leaders' page and changes its own phone. Prints one JSON line with
 // what it saw; any failure exits non-zero. Config: JSON in ADUAN_E2E (test_console_admin.py).
-import path from "node:path";
-import { chromium } from "playwright-core";
+import { base, cfg, drive, shot, signIn, WAIT, watch } from "./driver.mjs";
 
-const cfg = JSON.parse(process.env.ADUAN_E2E);
-const base = cfg.base_url;
-const WAIT = 60_000;
-const outside = [];
-const pageErrors = [];
-const seen = {};
-
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
-const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-const page = await context.newPage();
-page.on("request", (request) => {
-  const url = new URL(request.url());
-  if (!["http:", "https:"].includes(url.protocol)) return;
-  if (url.hostname !== "127.0.0.1" && url.hostname !== "localhost") outside.push(request.url());
-});
-page.on("pageerror", (err) => pageErrors.push(err.message));
-const shot = (name) => page.screenshot({ path: path.join(cfg.artifacts, `${name}.png`),
-  fullPage: true });
-
-async function signIn(username, password) {
-  await page.goto(`${base}/#/staff`);
-  await page.getByLabel(/Nama pengguna|Username/).fill(username);
-  await page.getByLabel(/Kata sandi|Password/).fill(password);
-  await page.locator("#login").click();
-  await page.locator("#logout").waitFor();
-}
-
-try {
-  await signIn(cfg.sysadmin, cfg.password);
+await drive(async (browser, seen) => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = watch(await context.newPage(), "admin");
+  await signIn(page, cfg.sysadmin);
   seen.nav = await page.locator("#nav a").evaluateAll((links) => links.map((a) =>
     a.getAttribute("href")));
   await page.goto(`${base}/#/admin`);
@@ -59,14 +28,14 @@ try {
   await page.locator("#add-user").click();
   await page.locator("#status.error").waitFor({ timeout: WAIT });
   seen.refusal = await page.locator("#status").textContent();
-  await shot("a1-bad-phone-refused");
+  await shot(page, "a1-bad-phone-refused");
 
   await form.locator("[name=phone]").fill("0812-3456-7890");
   await page.locator("#add-user").click();
   const row = page.locator(`#users tr[data-user="${cfg.head}"]`);
   await row.waitFor({ timeout: WAIT });
   seen.row = await row.locator("td").allTextContents();
-  await shot("a2-head-added");
+  await shot(page, "a2-head-added");
 
   await row.locator("button.edit").click();
   const edit = page.locator(`form.edit-user[data-user="${cfg.head}"]`);
@@ -75,14 +44,14 @@ try {
   await page.locator(`#users tr[data-user="${cfg.head}"] td:has-text("Kepala.Baru@")`)
     .waitFor({ timeout: WAIT });
   seen.edited = await page.locator(`#users tr[data-user="${cfg.head}"] td`).allTextContents();
-  await shot("a3-email-edited");
+  await shot(page, "a3-email-edited");
 
   await page.locator("#logout").click();
-  await signIn(cfg.head, cfg.password);
+  await signIn(page, cfg.head);
   await page.waitForURL(/#\/leader$/, { timeout: WAIT });
   seen.head_nav = await page.locator("#nav a").evaluateAll((links) => links.map((a) =>
     a.getAttribute("href")));
-  await shot("a4-head-lands-on-leader-page");
+  await shot(page, "a4-head-lands-on-leader-page");
 
   // The head keeps its own number up to date on #/me.
   await page.locator('#nav a[href="#/me"]').click();
@@ -92,14 +61,5 @@ try {
   await page.locator("#save-me").click();
   await page.locator("#status", { hasText: /Tersimpan|Saved/ }).waitFor({ timeout: WAIT });
   seen.own_phone = await mine.locator("[name=phone]").inputValue();
-  await shot("a5-head-edits-own-phone");
-} catch (err) {
-  await shot("failed").catch(() => {});
-  console.error(`page errors: ${JSON.stringify(pageErrors)}`);
-  throw err;
-} finally {
-  await browser.close();
-}
-seen.outside_requests = outside;
-seen.page_errors = pageErrors;
-console.log(JSON.stringify(seen));
+  await shot(page, "a5-head-edits-own-phone");
+});

@@ -2,43 +2,7 @@
 // from a phone, an operator forwards, an agency resolves with evidence, the resident sees it
 // done and confirms, a leader's chart counts it. Prints one JSON line with what it saw; any
 // failure exits non-zero. Config comes as JSON in ADUAN_E2E (see tests/e2e/test_console.py).
-import path from "node:path";
-import { chromium } from "playwright-core";
-
-const cfg = JSON.parse(process.env.ADUAN_E2E);
-const base = cfg.base_url;
-const shots = cfg.artifacts;
-const WAIT = 60_000;
-const outside = [];
-const pageErrors = [];
-const pages = [];
-const seen = {};
-
-function watch(page, who) {
-  page.on("request", (request) => {
-    const url = new URL(request.url());
-    if (!["http:", "https:"].includes(url.protocol)) return;
-    if (url.hostname !== "127.0.0.1" && url.hostname !== "localhost") outside.push(request.url());
-  });
-  page.on("pageerror", (err) => pageErrors.push(`${who}: ${err.message}`));
-  page.on("console", (m) => { if (m.type() === "error") console.error(`${who} console: ${m.text()}`); });
-  pages.push([who, page]);
-  return page;
-}
-
-// A tab in the background draws no frames: bring it to the front first.
-async function shot(page, name) {
-  await page.bringToFront();
-  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-}
-
-async function signIn(page, username) {
-  await page.goto(`${base}/#/staff`);
-  await page.getByLabel(/Nama pengguna|Username/).fill(username);
-  await page.getByLabel(/Kata sandi|Password/).fill(cfg.password);
-  await page.locator("#login").click();
-  await page.locator("#logout").waitFor();
-}
+import { base, cfg, drive, shot, signIn, unlabelled, WAIT, watch } from "./driver.mjs";
 
 async function statusIs(page, status) {
   await page.locator(`#report-status[data-status="${status}"]`).waitFor({ timeout: WAIT });
@@ -58,20 +22,7 @@ async function rowAppears(page, urls, code) {
   }
 }
 
-// Form controls a screen reader could not name: no <label for>, no aria-label, not wrapped.
-const unlabelled = (page) => page.evaluate(() => [...document.querySelectorAll(
-  "main input, main select, main textarea")].filter((c) => !(c.labels && c.labels.length)
-  && !c.getAttribute("aria-label") && !c.getAttribute("aria-labelledby"))
-  .map((c) => c.id || c.name || c.type));
-
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  // launch() always starts from a fresh temporary profile (playwright refuses --user-data-dir).
-});
-try {
+await drive(async (browser, seen) => {
   // The resident, on a small phone screen, in Padang.
   const phone = await browser.newContext({
     viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
@@ -211,13 +162,4 @@ try {
   seen.csv_name = file.suggestedFilename();
   await leader.waitForTimeout(300);
   await shot(leader, "09-leader-dashboard");
-} catch (err) {
-  for (const [who, page] of pages) await shot(page, `failed-${who}`).catch(() => {});
-  console.error(`page errors: ${JSON.stringify(pageErrors)}`);
-  throw err;
-} finally {
-  await browser.close();
-}
-seen.outside_requests = outside;
-seen.page_errors = pageErrors;
-console.log(JSON.stringify(seen));
+});

@@ -3,54 +3,9 @@
 // on a phone, lands on its tasks, records a visit with a photo and resolves with an evidence
 // photo; the admin sees the officer's times and the evidence flag. Prints one JSON line with
 // what it saw; any failure exits non-zero. Config: JSON in ADUAN_E2E (test_console_officer.py).
-import path from "node:path";
-import { chromium } from "playwright-core";
+import { base, cfg, drive, shot, signIn, unlabelled, WAIT, watch } from "./driver.mjs";
 
-const cfg = JSON.parse(process.env.ADUAN_E2E);
-const base = cfg.base_url;
-const WAIT = 60_000;
-const outside = [];
-const pageErrors = [];
-const pages = [];
-const seen = {};
-
-function watch(page, who) {
-  page.on("request", (request) => {
-    const url = new URL(request.url());
-    if (!["http:", "https:"].includes(url.protocol)) return;
-    if (url.hostname !== "127.0.0.1" && url.hostname !== "localhost") outside.push(request.url());
-  });
-  page.on("pageerror", (err) => pageErrors.push(`${who}: ${err.message}`));
-  page.on("console", (m) => { if (m.type() === "error") console.error(`${who} console: ${m.text()}`); });
-  pages.push([who, page]);
-  return page;
-}
-
-async function shot(page, name) {
-  await page.bringToFront();
-  await page.screenshot({ path: path.join(cfg.artifacts, `${name}.png`), fullPage: true });
-}
-
-async function signIn(page, username) {
-  await page.goto(`${base}/#/staff`);
-  await page.getByLabel(/Nama pengguna|Username/).fill(username);
-  await page.getByLabel(/Kata sandi|Password/).fill(cfg.password);
-  await page.locator("#login").click();
-  await page.locator("#logout").waitFor();
-}
-
-const unlabelled = (page) => page.evaluate(() => [...document.querySelectorAll(
-  "main input, main select, main textarea")].filter((c) => !(c.labels && c.labels.length)
-  && !c.getAttribute("aria-label") && !c.getAttribute("aria-labelledby"))
-  .map((c) => c.id || c.name || c.type));
-
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
-try {
+await drive(async (browser, seen) => {
   const code = cfg.code;
   // The agency admin at a desk: the report page's dispatch form lists the agency's officers.
   const desk = await browser.newContext({ viewport: { width: 1024, height: 800 } });
@@ -106,13 +61,4 @@ try {
   seen.flag = await admin.locator(`#evidence-flag-${cfg.agency}`).textContent();
   seen.officer_line = await admin.locator(`li[data-officer="${cfg.officer_id}"]`).textContent();
   await shot(admin, "o5-admin-sees-flag");
-} catch (err) {
-  for (const [who, page] of pages) await shot(page, `failed-${who}`).catch(() => {});
-  console.error(`page errors: ${JSON.stringify(pageErrors)}`);
-  throw err;
-} finally {
-  await browser.close();
-}
-seen.outside_requests = outside;
-seen.page_errors = pageErrors;
-console.log(JSON.stringify(seen));
+});

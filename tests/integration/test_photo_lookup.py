@@ -49,6 +49,7 @@ def test_every_equalised_hash_within_seven_bits_is_found(db, flips):
     near = PhotoHash(_informative(rng), _flipped(equalised, flips, rng))  # plain: unrelated
     noise = [_stored(city, f"N-{i}", PhotoHash(rng.getrandbits(64), rng.getrandbits(64)))
              for i in range(300)]
+    # Written here, not through the API: hashes at exact bit distances (module docstring).
     db.photo_hashes.insert_many([_stored(city, "NEAR", near), *noise])
     match = find_duplicate(db, city, PhotoHash(plain, equalised), datetime.now(UTC),
                            "someone-else", 7)
@@ -64,6 +65,7 @@ def test_a_photo_stored_before_the_equalised_hash_is_found_within_three_bits(db,
     city = f"lookup-{uuid.uuid4().hex[:8]}"
     rng = random.Random(2000 + flips)
     plain = _informative(rng)
+    # A photo stored before the equalised hash existed: no API makes one now (module docstring).
     db.photo_hashes.insert_many([
         _stored(city, "LEGACY", _flipped(plain, flips, rng)),
         *[_stored(city, f"N-{i}", rng.getrandbits(64)) for i in range(300)]])

@@ -141,6 +141,14 @@ def _summary_paragraphs(lang: str, report: ReportSummary) -> list[str]:
     return paragraphs
 
 
+def _to_staff(lang: str, subject: str, paragraphs: list[str], report: ReportSummary,
+              link: str) -> Rendered:
+    """A message to staff: its own paragraphs, then the report as staff may see it, then the
+    link to the report's staff page."""
+    return _render(lang, subject, [*paragraphs, *_summary_paragraphs(lang, report)],
+                   (STAFF_LINK_LABEL[lang], link))
+
+
 def render_agency_forwarded(language: str, agency: str, report: ReportSummary,
                             link: str) -> Rendered:
     """To an agency's liaison admins: a report was forwarded to their agency."""
@@ -151,8 +159,7 @@ def render_agency_forwarded(language: str, agency: str, report: ReportSummary,
                    "segera terima dan tangani laporan ini.",
              "en": f"Report {report.code} was forwarded to {agency} for follow-up. Please "
                    "accept and handle it promptly."}[lang]
-    return _render(lang, subject, [intro, *_summary_paragraphs(lang, report)],
-                   (STAFF_LINK_LABEL[lang], link))
+    return _to_staff(lang, subject, [intro], report, link)
 
 
 def render_agency_forwarded_sms(language: str, agency: str, code: str) -> str:
@@ -185,8 +192,7 @@ def render_sla_breach(language: str, kind: str, agency: str | None, due: str,
     label = f" ({agency})" if agency else ""
     subject = {"id": f"Batas waktu terlewati: laporan {report.code}{label}",
                "en": f"Deadline missed: report {report.code}{label}"}[lang]
-    return _render(lang, subject, [what, *_summary_paragraphs(lang, report)],
-                   (STAFF_LINK_LABEL[lang], link))
+    return _to_staff(lang, subject, [what], report, link)
 
 
 def render_sla_breach_sms(language: str, code: str, agency: str | None, due: str) -> str:
@@ -208,8 +214,7 @@ def render_escalated(language: str, agency: str, note: str | None, by_role: str 
     paragraphs = [intro]
     if note:
         paragraphs.append({"id": "Catatan", "en": "Note"}[lang] + f":\n{note}")
-    return _render(lang, subject, [*paragraphs, *_summary_paragraphs(lang, report)],
-                   (STAFF_LINK_LABEL[lang], link))
+    return _to_staff(lang, subject, paragraphs, report, link)
 
 
 def render_escalated_sms(language: str, code: str, agency: str) -> str:
@@ -227,8 +232,7 @@ def render_dispatched(language: str, agency: str, report: ReportSummary, link: s
                    "catat perkembangannya dan selesaikan dengan foto bukti di halaman Tugas.",
              "en": f"{agency} assigned you report {report.code}. Visit the place, record the "
                    "progress and resolve it with evidence photos on the Tasks page."}[lang]
-    return _render(lang, subject, [intro, *_summary_paragraphs(lang, report)],
-                   (STAFF_LINK_LABEL[lang], link))
+    return _to_staff(lang, subject, [intro], report, link)
 
 
 def render_dispatched_sms(language: str, code: str, agency: str) -> str:
@@ -253,8 +257,7 @@ def render_evidence_flagged(language: str, agency: str, officer: str | None,
     paragraphs = [intro]
     if reasons:
         paragraphs.append({"id": "Alasan", "en": "Reasons"}[lang] + ": " + ", ".join(reasons))
-    return _render(lang, subject, [*paragraphs, *_summary_paragraphs(lang, report)],
-                   (STAFF_LINK_LABEL[lang], link))
+    return _to_staff(lang, subject, paragraphs, report, link)
 
 
 def render_evidence_flagged_sms(language: str, code: str, agency: str) -> str:
@@ -272,8 +275,7 @@ def render_returned(language: str, report: ReportSummary, link: str) -> Rendered
                    "antrean operator untuk diteruskan ke instansi.",
              "en": f"Report {report.code} was postponed and its date has passed. It is back "
                    "in the operators' queue to be forwarded to an agency."}[lang]
-    return _render(lang, subject, [intro, *_summary_paragraphs(lang, report)],
-                   (STAFF_LINK_LABEL[lang], link))
+    return _to_staff(lang, subject, [intro], report, link)
 
 
 def render_returned_sms(language: str, code: str) -> str:

@@ -4,15 +4,13 @@ what the pages showed really happened. Screenshots go to tests/artifacts/console
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
+from console_driver import run_script
 from photo_factory import INSIDE, WIB, camera_photo, fresh_padang_photo
 from stack_client import submit, wait_for_status
 from staff_accounts import PASSWORD, make_staff
@@ -65,11 +63,7 @@ def test_a_report_goes_from_a_phone_to_done_and_into_the_leaders_chart(base_url,
         "operator": operator.username, "agency_user": agency.username, "agency": "DLH",
         "leader": leader.username, "password": PASSWORD, "doubtful": doubtful,
     }
-    run = subprocess.run(["node", str(HERE / "journey.mjs")], cwd=HERE, capture_output=True,
-                         text=True, timeout=300,
-                         env={**os.environ, "ADUAN_E2E": json.dumps(config)})
-    assert run.returncode == 0, f"journey failed:\n{run.stdout[-3000:]}\n{run.stderr[-6000:]}"
-    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    seen = run_script("journey.mjs", config)
 
     assert seen["outside_requests"] == []  # every asset from the gateway's own origin
     assert seen["page_errors"] == []

@@ -6,15 +6,13 @@ the page said. Screenshots go to tests/artifacts/console-admin/."""
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 import requests
+from console_driver import run_script
 from staff_accounts import PASSWORD, city_sysadmin
 
 from aduan.infra.catalogue import seed_agencies
@@ -35,12 +33,7 @@ def test_a_sysadmin_keeps_the_staff_directory_in_the_console(stack: Stack):
     config = {"base_url": api.removesuffix("/api/v1"), "artifacts": str(ARTIFACTS),
               "sysadmin": sysadmin.username, "head": head, "agency": agency,
               "password": PASSWORD}
-    run = subprocess.run(["node", str(HERE / "admin.mjs")], cwd=HERE, capture_output=True,
-                         text=True, timeout=300,
-                         env={**os.environ, "ADUAN_E2E": json.dumps(config)})
-    assert run.returncode == 0, f"admin journey failed:\n{run.stdout[-3000:]}\n" \
-                                f"{run.stderr[-6000:]}"
-    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    seen = run_script("admin.mjs", config)
 
     assert seen["outside_requests"] == [] and seen["page_errors"] == []
     assert "#/admin" in seen["nav"]

@@ -7,18 +7,16 @@ whether it really happened. Screenshots go to tests/artifacts/console-duplicates
 from __future__ import annotations
 
 import io
-import json
 import math
-import os
 import random
 import shutil
-import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import piexif
 import pytest
 import requests
+from console_driver import run_script
 from photo_factory import INSIDE, WIB, camera_photo
 from PIL import Image
 from stack_client import REPORT, submit, wait_for_status
@@ -64,12 +62,7 @@ def test_an_operator_marks_a_report_a_duplicate_of_the_one_listed_beside_it(stac
     config = {"base_url": api.removesuffix("/api/v1"), "artifacts": str(ARTIFACTS),
               "first": first, "second": second, "operator": operator.username,
               "password": PASSWORD}
-    run = subprocess.run(["node", str(HERE / "duplicates.mjs")], cwd=HERE, capture_output=True,
-                         text=True, timeout=300,
-                         env={**os.environ, "ADUAN_E2E": json.dumps(config)})
-    assert run.returncode == 0, f"duplicates journey failed:\n{run.stdout[-3000:]}\n" \
-                                f"{run.stderr[-6000:]}"
-    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    seen = run_script("duplicates.mjs", config)
 
     assert seen["outside_requests"] == [] and seen["page_errors"] == []
     assert seen["heading"] == "Mungkin laporan yang sama"

@@ -6,14 +6,12 @@ happened. Screenshots go to tests/artifacts/console-escalation/."""
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import requests
+from console_driver import run_script
 from staff_accounts import PASSWORD, city_sysadmin, staff_through_api
 from workflow_client import bring_to, workflow
 
@@ -41,12 +39,7 @@ def test_an_operator_escalates_and_the_head_of_the_agency_sees_it(stack: Stack):
     config = {"base_url": api.removesuffix("/api/v1"), "artifacts": str(ARTIFACTS),
               "code": code, "operator": operator.username, "head": head.username,
               "password": PASSWORD, "note": NOTE}
-    run = subprocess.run(["node", str(HERE / "escalation.mjs")], cwd=HERE, capture_output=True,
-                         text=True, timeout=300,
-                         env={**os.environ, "ADUAN_E2E": json.dumps(config)})
-    assert run.returncode == 0, f"escalation journey failed:\n{run.stdout[-3000:]}\n" \
-                                f"{run.stderr[-6000:]}"
-    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    seen = run_script("escalation.mjs", config)
 
     assert seen["outside_requests"] == [] and seen["page_errors"] == []
     assert seen["escalate_label"] == "Eskalasi ke kepala OPD"

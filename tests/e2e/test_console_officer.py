@@ -7,14 +7,12 @@ Screenshots go to tests/artifacts/console-officer/."""
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from console_driver import run_script
 from photo_factory import INSIDE, WIB, camera_photo, fresh_padang_photo
 from staff_accounts import PASSWORD, city_sysadmin, staff_through_api
 from workflow_client import bring_to, workflow
@@ -49,12 +47,7 @@ def test_an_officer_visits_and_resolves_from_a_phone(stack: Stack, tmp_path):
         "officer_id": officer_user["id"], "password": PASSWORD,
         "visit_photo": str(visit_photo), "evidence": str(evidence),
     }
-    run = subprocess.run(["node", str(HERE / "officer.mjs")], cwd=HERE, capture_output=True,
-                         text=True, timeout=300,
-                         env={**os.environ, "ADUAN_E2E": json.dumps(config)})
-    assert run.returncode == 0, f"officer journey failed:\n{run.stdout[-3000:]}\n" \
-                                f"{run.stderr[-6000:]}"
-    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    seen = run_script("officer.mjs", config)
 
     assert seen["outside_requests"] == [] and seen["page_errors"] == []
     assert "Rina Petugas" in seen["officers_offered"]

@@ -6,14 +6,12 @@ Screenshots go to tests/artifacts/console-leader/."""
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import requests
+from console_driver import run_script
 from photo_factory import fresh_padang_photo
 from staff_accounts import PASSWORD, city_sysadmin, staff_through_api
 from workflow_client import act, bring_to
@@ -57,12 +55,7 @@ def test_a_leader_and_a_head_of_agency_read_their_figures(stack: Stack):
     ARTIFACTS.mkdir(parents=True)
     config = {"base_url": api.removesuffix("/api/v1"), "artifacts": str(ARTIFACTS),
               "leader": leader.username, "head": head.username, "password": PASSWORD}
-    run = subprocess.run(["node", str(HERE / "leader.mjs")], cwd=HERE, capture_output=True,
-                         text=True, timeout=300,
-                         env={**os.environ, "ADUAN_E2E": json.dumps(config)})
-    assert run.returncode == 0, f"leader pages failed:\n{run.stdout[-3000:]}\n" \
-                                f"{run.stderr[-6000:]}"
-    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    seen = run_script("leader.mjs", config)
     assert seen["outside_requests"] == [] and seen["page_errors"] == []
 
     stats = _ok(requests.get(f"{api}/stats", headers=leader.headers, timeout=20))

@@ -67,6 +67,14 @@ def fake_db(name: str = "aduan") -> Database:
     return db
 
 
+class NothingRevoked:
+    """Token revocations, none: what a service app checks every staff token against (the real
+    ones read the database for revoked sign-ins; these tests revoke nothing they then use)."""
+
+    def revoked(self, db: Database, user_id: str, issued_at: float) -> bool:
+        return False
+
+
 class FakeStore:
     def __init__(self, raw_bucket: str = "raw", public_bucket: str = "public") -> None:
         self.raw_bucket = raw_bucket

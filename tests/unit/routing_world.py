@@ -7,14 +7,17 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fakes import FakePublisher, FakeStore, seeded_fake_db
+from fakes import FakePublisher, FakeStore, NothingRevoked, seeded_fake_db
+from flask.testing import FlaskClient
 from pymongo.database import Database
 
 from aduan.domain.codes import new_code
+from aduan.infra.backends import Backends
 from aduan.infra.calendar import WorkCalendar
 from aduan.infra.config import Settings
 from aduan.infra.deadlines import Deadlines
 from services.routing.actions import Workflow
+from services.routing.app import create_app
 
 SETTINGS = Settings(public_base_url="https://aduan.example")
 DEADLINES = Deadlines(SETTINGS, WorkCalendar())
@@ -23,6 +26,14 @@ DEADLINES = Deadlines(SETTINGS, WorkCalendar())
 def seeded_db() -> Database:
     """A database with every city's seed catalogue, as the services seed it at start-up."""
     return seeded_fake_db()
+
+
+def routing_client(db: Database) -> FlaskClient:
+    """The routing service's HTTP app over `db` and fakes, for the Flask test client."""
+    app = create_app(SETTINGS, Backends(SETTINGS, db=db, store=FakeStore(),
+                                        publisher=FakePublisher()))
+    app.extensions["aduan_revocations"] = NothingRevoked()
+    return app.test_client()
 
 
 def place(db: Database, status: str, *, category: str = "waste",

@@ -12,20 +12,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from fakes import FakePublisher, FakeStore
 from photo_factory import INSIDE, WIB, camera_photo
-from routing_world import SETTINGS, assignment, place, seeded_db
+from routing_world import SETTINGS, assignment, place, routing_client, seeded_db
 
-from aduan.infra.backends import Backends
 from aduan.infra.keyring import reporter_token_keys
 from aduan.infra.tokens import reporter_token
 from aduan.web.auth import Principal, issue_access_token
-from services.routing.app import create_app
-
-
-class NothingRevoked:
-    def revoked(self, db, user_id: str, issued_at: float) -> bool:
-        return False
 
 
 @pytest.fixture
@@ -39,10 +31,7 @@ def db():
 
 @pytest.fixture
 def client(db):
-    app = create_app(SETTINGS, Backends(SETTINGS, db=db, store=FakeStore(),
-                                        publisher=FakePublisher()))
-    app.extensions["aduan_revocations"] = NothingRevoked()
-    return app.test_client()
+    return routing_client(db)
 
 
 def staff(role: str, agency: str | None = None, user: str | None = None) -> dict[str, str]:

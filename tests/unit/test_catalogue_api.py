@@ -7,17 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fakes import FakePublisher, FakeStore
-from routing_world import SETTINGS, seeded_db
+from routing_world import SETTINGS, routing_client, seeded_db
 
-from aduan.infra.backends import Backends
 from aduan.web.auth import Principal, issue_access_token
-from services.routing.app import create_app
-
-
-class NothingRevoked:
-    def revoked(self, db, user_id: str, issued_at: float) -> bool:
-        return False
 
 
 @pytest.fixture
@@ -27,10 +19,7 @@ def db():
 
 @pytest.fixture
 def client(db):
-    app = create_app(SETTINGS, Backends(SETTINGS, db=db, store=FakeStore(),
-                                        publisher=FakePublisher()))
-    app.extensions["aduan_revocations"] = NothingRevoked()
-    return app.test_client()
+    return routing_client(db)
 
 
 def staff(role: str, city: str = "kotamobagu") -> dict[str, str]:

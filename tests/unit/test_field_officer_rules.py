@@ -9,8 +9,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fakes import FakePublisher, FakeStore
-from routing_world import DEADLINES, SETTINGS, assignment, place, seeded_db, stored, workflow
+from routing_world import (
+    DEADLINES,
+    SETTINGS,
+    assignment,
+    place,
+    routing_client,
+    seeded_db,
+    stored,
+    workflow,
+)
 
 from aduan.contracts.queries import StaffListQuery
 from aduan.domain import lifecycle
@@ -28,12 +36,10 @@ from aduan.domain.lifecycle import (
     plan_visit,
 )
 from aduan.domain.photo_checks import EvidenceLimits, PhotoMetadata, evidence_reasons
-from aduan.infra.backends import Backends
 from aduan.infra.images import Rendition
 from aduan.web.auth import Principal, issue_access_token
 from services.intake.queries import staff_filter
 from services.routing.actions import Request
-from services.routing.app import create_app
 from services.routing.evidence import Evidence
 
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
@@ -349,11 +355,6 @@ def test_dispatch_visit_and_resolve_through_the_workflow(flow):
 
 # ---- over HTTP (the routing app over fakes) ------------------------------------------------
 
-class NothingRevoked:
-    def revoked(self, db, user_id: str, issued_at: float) -> bool:
-        return False
-
-
 def bearer(user: str, role: str, agency: str | None) -> dict[str, str]:
     principal = Principal(user, role, "padang", agency)
     return {"Authorization": f"Bearer {issue_access_token(SETTINGS, principal)}"}
@@ -361,10 +362,7 @@ def bearer(user: str, role: str, agency: str | None) -> dict[str, str]:
 
 @pytest.fixture()
 def client(flow):
-    app = create_app(SETTINGS, Backends(SETTINGS, db=flow.db, store=FakeStore(),
-                                        publisher=FakePublisher()))
-    app.extensions["aduan_revocations"] = NothingRevoked()
-    return app.test_client()
+    return routing_client(flow.db)
 
 
 def test_the_admin_lists_its_agencys_active_officers_and_no_other_agencys(client):

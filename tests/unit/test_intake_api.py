@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from fakes import FakePublisher, FakeStore, fake_db
+from fakes import FakePublisher, FakeStore, NothingRevoked, fake_db
 
 from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
@@ -19,11 +19,6 @@ from services.intake.app import create_app
 SETTINGS = Settings(public_base_url="https://aduan.example")
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 PUBLIC, SECRET, MISSING = "PDG-2026-7KQ-4M9-X2A", "PDG-2026-7KQ-4M9-X2B", "PDG-2026-222-222-222"
-
-
-class NothingRevoked:
-    def revoked(self, db, user_id: str, issued_at: float) -> bool:
-        return False
 
 
 def _report(report_id: str, code: str, privacy: str, agencies: list[dict]) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from fakes import fake_db
+from fakes import NothingRevoked, fake_db
 
 from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
@@ -18,11 +18,6 @@ SETTINGS = Settings()
 NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
 HOOK = "https://93.184.216.34/aduan"  # a public address: no name to resolve
 SECRET = "s3cret-s3cret-s3cret"
-
-
-class NothingRevoked:
-    def revoked(self, db, user_id: str, issued_at: float) -> bool:
-        return False
 
 
 @pytest.fixture

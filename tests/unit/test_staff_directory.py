@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from argon2 import PasswordHasher
-from fakes import seeded_fake_db
+from fakes import NothingRevoked, seeded_fake_db
 
 from aduan.domain import lifecycle as lc
 from aduan.domain.visibility import staff_conditions, staff_may_see
@@ -18,13 +18,6 @@ from gateway.context import Gateway
 from gateway.users import NewUser, create_user
 
 PASSWORD = "a-long-password"
-
-
-class NothingRevoked:
-    """Revocations read the real database; these tests revoke nothing they then use."""
-
-    def revoked(self, db, user_id: str, issued_at: float) -> bool:
-        return False
 
 
 @pytest.fixture(autouse=True)

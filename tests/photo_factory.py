@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import math
 import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import piexif
+
+from aduan.domain.nearby import METRES_PER_DEGREE
 
 PHOTOS = Path(__file__).parent / "data" / "photos"
 
@@ -91,3 +94,31 @@ def varied_padang_photos(count: int, seed: int = 0) -> list[bytes]:
         picture.save(out, "JPEG", quality=88, exif=exif)
         photos.append(out.getvalue())
     return photos
+
+
+def spot_near(rng: random.Random, city: str, low_m: float, high_m: float
+              ) -> tuple[float, float]:
+    """A point `low_m`-`high_m` from the city's usual test point, in a random direction: a spot
+    of its own, apart from where other tests file their reports."""
+    lat, lon = INSIDE[city]
+    metres, angle = rng.uniform(low_m, high_m), rng.uniform(0, 2 * math.pi)
+    return (lat + metres * math.sin(angle) / METRES_PER_DEGREE,
+            lon + metres * math.cos(angle) / (METRES_PER_DEGREE * math.cos(math.radians(lat))))
+
+
+def moved_north(point: tuple[float, float], metres: float) -> tuple[float, float]:
+    return point[0] + metres / METRES_PER_DEGREE, point[1]
+
+
+def photo_of_its_own(rng: random.Random, lat: float, lon: float) -> bytes:
+    """A fresh camera JPEG taken at the spot, of a picture no other report has (so no photo
+    match mixes in): random grey blocks."""
+    from PIL import Image
+
+    blocks = Image.new("L", (9, 8))
+    blocks.putdata([rng.randrange(256) for _ in range(72)])
+    picture = blocks.resize((640, 480), Image.Resampling.BICUBIC).convert("RGB")
+    exif = piexif.load(camera_photo(lat, lon, datetime.now(WIB) - timedelta(minutes=10)))
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=90, exif=piexif.dump(exif))
+    return out.getvalue()

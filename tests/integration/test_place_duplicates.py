@@ -8,54 +8,25 @@ in: the list is written in the same write as the verdict."""
 
 from __future__ import annotations
 
-import io
-import math
 import random
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import piexif
 import pytest
 import requests
-from photo_factory import INSIDE, WIB, camera_photo
-from PIL import Image
+from photo_factory import moved_north, photo_of_its_own, spot_near
 from stack_client import REPORT, submit, wait_for_status
 from workflow_client import act, bearer
 
 pytestmark = pytest.mark.stack
 JUDGED = {"verified", "needs_review", "rejected", "forwarded", "referred"}
-METRES_PER_DEGREE = 111_195.0
-
-
-def _spot(rng: random.Random) -> tuple[float, float]:
-    """A point 150-500 m from the city's usual test point, in a random direction."""
-    lat, lon = INSIDE["padang"]
-    metres, angle = rng.uniform(150, 500), rng.uniform(0, 2 * math.pi)
-    return (lat + metres * math.sin(angle) / METRES_PER_DEGREE,
-            lon + metres * math.cos(angle) / (METRES_PER_DEGREE * math.cos(math.radians(lat))))
-
-
-def _moved(point: tuple[float, float], north_m: float) -> tuple[float, float]:
-    return point[0] + north_m / METRES_PER_DEGREE, point[1]
-
-
-def _photo(rng: random.Random, lat: float, lon: float) -> bytes:
-    """A fresh camera JPEG taken at the spot, of a picture no other report has (so no photo
-    match mixes in): random grey blocks."""
-    blocks = Image.new("L", (9, 8))
-    blocks.putdata([rng.randrange(256) for _ in range(72)])
-    picture = blocks.resize((640, 480), Image.Resampling.BICUBIC).convert("RGB")
-    exif = piexif.load(camera_photo(lat, lon, datetime.now(WIB) - timedelta(minutes=10)))
-    out = io.BytesIO()
-    picture.save(out, "JPEG", quality=90, exif=piexif.dump(exif))
-    return out.getvalue()
 
 
 def _file(api: str, rng: random.Random, point: tuple[float, float], category: str = "waste"
           ) -> dict[str, Any]:
     """Files a report and waits for its verdict; its receipt."""
     body = {**REPORT, "category": category, "location": {"lat": point[0], "lon": point[1]}}
-    response = submit(api, _photo(rng, *point), body)
+    response = submit(api, photo_of_its_own(rng, *point), body)
     assert response.status_code == 202, response.text
     receipt = response.json()
     wait_for_status(api, receipt["code"], JUDGED, token=receipt["token"])
@@ -72,9 +43,9 @@ def _staff_view(api: str, settings, code: str, role: str = "operator",
 
 def test_a_report_of_the_same_category_20_m_away_is_listed_for_the_operator(api, settings):
     rng = random.Random()
-    first_at = _spot(rng)
+    first_at = spot_near(rng, "padang", 150, 500)
     first = _file(api, rng, first_at)
-    second = _file(api, rng, _moved(first_at, 20))
+    second = _file(api, rng, moved_north(first_at, 20))
 
     listed = _staff_view(api, settings, second["code"])["possible_duplicates"]
     assert [(d["code"], d["reasons"], d["status"]) for d in listed] == [
@@ -89,37 +60,37 @@ def test_a_report_of_the_same_category_20_m_away_is_listed_for_the_operator(api,
 
 def test_another_category_or_500_m_away_is_not_listed(api, settings):
     rng = random.Random()
-    first_at = _spot(rng)
+    first_at = spot_near(rng, "padang", 150, 500)
     _file(api, rng, first_at)
-    other_category = _file(api, rng, _moved(first_at, 20), category="other")
-    far = _file(api, rng, _moved(first_at, 500))
+    other_category = _file(api, rng, moved_north(first_at, 20), category="other")
+    far = _file(api, rng, moved_north(first_at, 500))
     assert _staff_view(api, settings, other_category["code"])["possible_duplicates"] == []
     assert _staff_view(api, settings, far["code"])["possible_duplicates"] == []
 
 
 def test_a_report_older_than_the_window_is_not_listed(api, settings, db):
     rng = random.Random()
-    first_at = _spot(rng)
+    first_at = spot_near(rng, "padang", 150, 500)
     first = _file(api, rng, first_at)
     # The state only time makes: the first report filed 73 hours ago.
     filed = db.reports.find_one({"_id": first["id"]})["created_at"]
     db.reports.update_one({"_id": first["id"]},
                           {"$set": {"created_at": filed - timedelta(hours=73)}})
-    second = _file(api, rng, _moved(first_at, 20))
+    second = _file(api, rng, moved_north(first_at, 20))
     assert _staff_view(api, settings, second["code"])["possible_duplicates"] == []
 
 
 def test_one_click_marks_the_duplicate_and_a_closed_report_is_no_longer_listed(api, settings):
     rng = random.Random()
-    first_at = _spot(rng)
+    first_at = spot_near(rng, "padang", 150, 500)
     first = _file(api, rng, first_at)
-    second = _file(api, rng, _moved(first_at, 15))
+    second = _file(api, rng, moved_north(first_at, 15))
     operator = bearer(settings, "operator")
     # What the console's "mark as duplicate of this" button sends.
     response = act(api, second["code"], "duplicate", operator, {"of": first["code"]})
     assert response.status_code == 200, response.text
     assert _staff_view(api, settings, second["code"])["status"] == "duplicate"
     # A third report there: the original is listed, the report now marked duplicate is not.
-    third = _file(api, rng, _moved(first_at, -10))
+    third = _file(api, rng, moved_north(first_at, -10))
     listed = _staff_view(api, settings, third["code"])["possible_duplicates"]
     assert [d["code"] for d in listed] == [first["code"]]

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import piexif
 
-from aduan.domain.nearby import METRES_PER_DEGREE
+from aduan.domain.geo import kecamatan_of
+from aduan.domain.nearby import METRES_PER_DEGREE, distance_m
 
 PHOTOS = Path(__file__).parent / "data" / "photos"
 
@@ -96,14 +97,33 @@ def varied_padang_photos(count: int, seed: int = 0) -> list[bytes]:
     return photos
 
 
-def spot_near(rng: random.Random, city: str, low_m: float, high_m: float
-              ) -> tuple[float, float]:
-    """A point `low_m`-`high_m` from the city's usual test point, in a random direction: a spot
-    of its own, apart from where other tests file their reports."""
+# Spots handed out in this run: each test's reports (up to 500 m apart) stay this far from
+# every other test's.
+_SPOTS_GIVEN: list[tuple[float, float]] = []
+SPOTS_APART_M = 1_500
+
+
+def spot_of_its_own(rng: random.Random, city: str, within_m: float = 4_000
+                    ) -> tuple[float, float]:
+    """A random point of the city, 300 m to `within_m` from its usual test point, inside a
+    kecamatan with room 600 m north and south, and at least SPOTS_APART_M from every spot
+    given before in this run: other tests' reports never come near the ones filed there."""
     lat, lon = INSIDE[city]
-    metres, angle = rng.uniform(low_m, high_m), rng.uniform(0, 2 * math.pi)
-    return (lat + metres * math.sin(angle) / METRES_PER_DEGREE,
-            lon + metres * math.cos(angle) / (METRES_PER_DEGREE * math.cos(math.radians(lat))))
+    for _ in range(10_000):
+        metres, angle = rng.uniform(300, within_m), rng.uniform(0, 2 * math.pi)
+        spot = (lat + metres * math.sin(angle) / METRES_PER_DEGREE,
+                lon + metres * math.cos(angle)
+                / (METRES_PER_DEGREE * math.cos(math.radians(lat))))
+        room = [spot, moved_north(spot, 600), moved_north(spot, -600)]
+        if (all(kecamatan_of(city, *point) is not None for point in room)
+                and all(_metres(spot, other) >= SPOTS_APART_M for other in _SPOTS_GIVEN)):
+            _SPOTS_GIVEN.append(spot)
+            return spot
+    raise AssertionError(f"no spot of its own left in {city}")
+
+
+def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return distance_m(a[0], a[1], b[0], b[1])
 
 
 def moved_north(point: tuple[float, float], metres: float) -> tuple[float, float]:

@@ -1,8 +1,8 @@
 """The candidates for possible duplicates by place: the reports of the city whose `place_key`
-(category and grid cell, `aduan.domain.nearby`) is one of the cells around the report's place,
-and period, `aduan.domain.nearby`) is one of those around the report's place and window, read
-through the (city, place_key) index with one equality `$in`, which MongoDB and SecantusDB alike
-answer from the index. `aduan.domain.nearby` keeps those within the radius and window."""
+(category, grid cell and period, `aduan.domain.nearby`) is one of those around the report's
+place and window, read through the (city, place_key) index with one equality `$in`, which
+MongoDB and SecantusDB alike answer from the index. `aduan.domain.nearby` keeps those within
+the radius and window."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 // The console's router: #/ submit, #/track/<code>, #/staff (sign-in), #/operator/<queue>,
 // #/agency, #/leader, #/admin (the sysadmin's staff directory), #/me (one's own contacts),
-// #/staff/report/<code>.
+// #/staff/report/<code>, #/desk (operators file for a caller or visitor).
 import { ADMIN_ROLES, adminPage, myAccountPage } from "./admin.js";
 import { call, setStaff, staff } from "./api.js";
+import { DESK_ROLES, deskPage } from "./desk.js";
 import { flash, h, mount } from "./dom.js";
 import { ESCALATION_ROLES, escalationsPage } from "./escalations.js";
 import { language, loadNames, t, toggleLanguage } from "./i18n.js";
@@ -19,6 +20,7 @@ function nav() {
   else if (user.role === "operator") links.push(["#/operator", "nav_operator"]);
   else if (ACTING_AGENCY_ROLES.includes(user.role)) links.push(["#/agency", "nav_agency"]);
   if (user && user.role === "officer") links.push(["#/tasks", "nav_tasks"]);
+  if (user && DESK_ROLES.includes(user.role)) links.push(["#/desk", "nav_desk"]);
   if (user && LEADER_ROLES.includes(user.role)) {
     links.push(["#/leader", "nav_leader"]);
   }
@@ -61,6 +63,7 @@ async function route() {
   if (page === "staff") return staff() ? (window.location.hash = homeOf(staff().user)) : loginPage();
   if (page === "operator") return needsStaff(["operator"], () => operatorPage(arg));
   if (page === "agency") return needsStaff(ACTING_AGENCY_ROLES, agencyPage);
+  if (page === "desk") return needsStaff(DESK_ROLES, deskPage);
   if (page === "tasks") return needsStaff(["officer"], tasksPage);
   if (page === "leader") return needsStaff(LEADER_ROLES, leaderPage);
   if (page === "escalations") return needsStaff([...ESCALATION_ROLES, "operator"], escalationsPage);

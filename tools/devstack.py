@@ -250,6 +250,9 @@ class Stack:
             # The suite's receivers listen on 127.0.0.1; "localhost" stays uncovered, so the
             # rule against private addresses is still at work in this stack.
             values["WEBHOOK_PRIVATE_HOSTS"] = "127.0.0.1"
+            # The suite's image server for Open311 media_url, under that spelling only, too.
+            values["MEDIA_URL_PRIVATE_HOSTS"] = "127.0.0.1"
+            values["MEDIA_URL_TIMEOUT_S"] = "2"
             # A delivery claimed by a killed worker is taken over quickly in fault tests.
             values["DELIVERY_LEASE_S"] = "0.5"  # shorter than the retry ladder above
             values["SLA_SWEEP_INTERVAL_S"] = "0.5"

@@ -57,6 +57,11 @@ class Settings:
     webhook_timeout_s: float = 5.0
     webhook_poll_interval_s: float = 1.0
     webhook_concurrency: int = 4
+    # Open311 `media_url` (gateway/open311/media.py): the time the whole fetch may take, and
+    # hosts (as written in the URL) that may resolve to private addresses; empty in production,
+    # as for webhooks (aduan/infra/public_addresses.py has the rule).
+    media_url_timeout_s: float = 5.0
+    media_url_private_hosts: str = ""
     # A claimed email/SMS/webhook delivery is someone else's to retry once this has passed.
     delivery_lease_s: float = 60.0
     # Keys the hash of each recipient address in the delivery log (HMAC-SHA-256), so the log

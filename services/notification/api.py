@@ -21,6 +21,7 @@ from pymongo.database import Database
 from aduan.contracts.webhooks import SubscriptionIn
 from aduan.infra.catalogue import cities
 from aduan.infra.config import Settings
+from aduan.infra.public_addresses import TargetRefused
 from aduan.web.app import collaborators
 from aduan.web.auth import (
     OPERATOR,
@@ -35,7 +36,7 @@ from aduan.web.report_access import lookup, not_found
 from aduan.web.scope import city_scope, may_administer, require_city, scoped
 from aduan.web.validation import parse_json_object, validate
 from services.notification import deliveries, webhooks
-from services.notification.webhook_targets import TargetRefused, resolve_target
+from services.notification.webhook_targets import resolve_target
 
 RESULTS = ("pending", "sent", "parked", "cancelled")
 MAX_LIMIT = 200

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from aduan.infra import pinned_http
 from aduan.infra.config import Settings
-from services.notification import pinned_http
 from services.notification.email import send_email
 from services.notification.sms import send_sms
 from services.notification.templates import Rendered

@@ -1,137 +1,26 @@
-"""Where a webhook may be sent: the one rule, used at registration and before every attempt.
+"""Where a webhook may be sent: the platform's rule for URLs someone else chose
+(`aduan/infra/public_addresses.py`: public addresses only, every address checked, the attempt
+pinned to them), with the webhook settings, used at registration and before every attempt.
 
-A webhook URL is chosen by whoever registers it, so without this rule the dispatcher would
-make requests into the platform's own network for them (server-side request forgery): the
-cloud metadata service, the database, the broker's management UI. The rule:
-
-1. a host written as an IP address must be a public address;
-2. when `webhook_allowed_hosts` is set, the host must be one of those names (it is checked
-   before any look-up, so a name outside the list is never even resolved);
-3. the host is resolved and *every* address it has must be public;
-4. `webhook_private_hosts` names hosts (exactly as written in the URL) exempt from 1 and 3,
-   for a receiver inside the city's own network; empty in production, test stacks name their
-   loopback receivers there.
-
-"Public" means globally routable: not loopback, private, link-local (which holds the cloud
-metadata address 169.254.169.254), shared CGNAT space (100.64.0.0/10, Alibaba's metadata
-100.100.100.200), multicast, unspecified, reserved or documentation space, in IPv4 or IPv6
-(unique local fc00::/7 holds AWS's fd00:ec2::254); an IPv4 address inside an IPv6 one
-(IPv4-mapped, IPv4-compatible, 6to4, NAT64) is judged as that IPv4 address.
-
-`resolve_target` answers the checked addresses; the dispatcher connects to one of those, never
-to the name again, so a DNS answer that changes between check and connect (rebinding) cannot
-slip a private address in.
+`webhook_private_hosts` names hosts (exactly as written in the URL) that may resolve to private
+addresses (empty in production, test stacks name their loopback receivers there);
+`webhook_allowed_hosts`, when set, is the only hosts webhooks may go to (checked before any
+look-up). Refusals are `webhook_address_not_allowed`, `webhook_host_not_allowed` and
+`webhook_host_unresolvable`.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import socket
-from dataclasses import dataclass
-from urllib.parse import urlsplit
-
+from aduan.infra import public_addresses
 from aduan.infra.config import Settings
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-# Listed although `is_global` already excludes them: the rule must not depend on how one
-# Python version's ipaddress classifies a range.
-_NEVER = tuple(ipaddress.ip_network(n) for n in (
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-    "172.16.0.0/12", "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4",
-    "240.0.0.0/4", "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8",
-))
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+from aduan.infra.public_addresses import HostRule, Target
 
 
-class TargetRefused(Exception):
-    """`code` is the stable error code: webhook_address_not_allowed, webhook_host_not_allowed
-    or webhook_host_unresolvable."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-@dataclass(frozen=True)
-class Target:
-    scheme: str
-    host: str  # as written in the URL, lower case, without brackets
-    port: int
-    addresses: tuple[str, ...]  # every address checked, in the resolver's order
-
-
-def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    if address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    if address.sixtofour is not None:
-        return address.sixtofour
-    if address in _NAT64 or (address in _IPV4_COMPATIBLE and int(address) > 1):
-        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return None
-
-
-def is_public(address: IPAddress) -> bool:
-    """Whether a webhook may connect to this address."""
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.scope_id:
-            return False
-        embedded = _embedded_ipv4(address)
-        if embedded is not None and not is_public(embedded):
-            return False
-    if any(address.version == net.version and address in net for net in _NEVER):
-        return False
-    return address.is_global and not address.is_multicast
-
-
-def _csv(value: str) -> set[str]:
-    return {part.strip().lower().strip("[]") for part in value.split(",") if part.strip()}
-
-
-def _literal(host: str) -> IPAddress | None:
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        return None
-
-
-def _lookup(host: str, port: int) -> list[str]:
-    """Every address of `host` (a seam for unit tests: they answer without any DNS)."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+def webhook_rule(settings: Settings) -> HostRule:
+    return HostRule("webhook", "Webhooks", settings.webhook_private_hosts,
+                    settings.webhook_allowed_hosts)
 
 
 def resolve_target(settings: Settings, url: str) -> Target:
     """The URL's host and its checked addresses; TargetRefused when the rule refuses it."""
-    try:
-        parts = urlsplit(url)
-        host, port = (parts.hostname or "").lower(), parts.port
-    except ValueError:  # a malformed IPv6 literal or port
-        raise TargetRefused("webhook_host_not_allowed", "The URL has no valid host.") from None
-    if parts.scheme not in ("http", "https") or not host:
-        raise TargetRefused("webhook_host_not_allowed", "The URL has no valid host.")
-    port = port or (443 if parts.scheme == "https" else 80)
-    exempt = host in _csv(settings.webhook_private_hosts)
-    literal = _literal(host)
-    if literal is not None and not exempt and not is_public(literal):
-        raise TargetRefused("webhook_address_not_allowed",
-                            "Webhooks may only be sent to public addresses.")
-    allowed = _csv(settings.webhook_allowed_hosts)
-    if allowed and host not in allowed:
-        raise TargetRefused("webhook_host_not_allowed", "Webhooks may not be sent to this host.")
-    if literal is not None:
-        return Target(parts.scheme, host, port, (str(literal),))
-    try:
-        addresses = _lookup(host, port)
-    except (OSError, UnicodeError):
-        raise TargetRefused("webhook_host_unresolvable",
-                            "The webhook's host name does not resolve.") from None
-    if not addresses:
-        raise TargetRefused("webhook_host_unresolvable",
-                            "The webhook's host name does not resolve.")
-    if not exempt and not all(is_public(ipaddress.ip_address(a)) for a in addresses):
-        raise TargetRefused("webhook_address_not_allowed",
-                            "Webhooks may only be sent to public addresses.")
-    return Target(parts.scheme, host, port, tuple(addresses))
+    return public_addresses.resolve_target(webhook_rule(settings), url)

@@ -33,11 +33,11 @@ from aduan.contracts.webhooks import SubscriptionIn
 from aduan.infra import metrics
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
+from aduan.infra.public_addresses import TargetRefused
 from services.notification import signing
 from services.notification.deliveries import CANCELLED, PARKED, PENDING, SENT
 from services.notification.privacy import webhook_may_receive, webhook_payload
 from services.notification.senders import PinnedWebhookSender, WebhookSender
-from services.notification.webhook_targets import TargetRefused
 
 log = logging.getLogger(__name__)
 

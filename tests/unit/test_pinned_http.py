@@ -16,8 +16,8 @@ from certificates import self_signed_certificate
 from http_receiver import Receiver
 from urllib3.exceptions import SSLError
 
+from aduan.infra import pinned_http, public_addresses
 from aduan.infra.config import Settings
-from services.notification import pinned_http, webhook_targets
 from services.notification.webhook_targets import resolve_target
 
 NAME = "hooks.rebinding.test"
@@ -26,7 +26,7 @@ NAME = "hooks.rebinding.test"
 def test_the_attempt_goes_to_the_checked_address_with_the_name_as_host_header(
         monkeypatch: pytest.MonkeyPatch) -> None:
     answers = iter([["127.0.0.1"]])  # the check's look-up; a second one would move elsewhere
-    monkeypatch.setattr(webhook_targets, "_lookup",
+    monkeypatch.setattr(public_addresses, "_lookup",
                         lambda host, port: next(answers, ["127.0.0.2"]))
     real_getaddrinfo = socket.getaddrinfo
 
@@ -79,7 +79,7 @@ def https_receiver(tmp_path):
 def test_https_to_the_checked_address_verifies_the_certificate_for_the_name(
         monkeypatch: pytest.MonkeyPatch, https_receiver) -> None:
     port, ca_file, asked = https_receiver
-    monkeypatch.setattr(webhook_targets, "_lookup", lambda host, port: ["127.0.0.1"])
+    monkeypatch.setattr(public_addresses, "_lookup", lambda host, port: ["127.0.0.1"])
     monkeypatch.setattr(pinned_http, "CA_FILE", str(ca_file))
     settings = replace(Settings(), webhook_private_hosts=NAME)
     url = f"https://{NAME}:{port}/hook"
@@ -92,7 +92,7 @@ def test_https_to_a_receiver_whose_certificate_names_another_host_fails(
         monkeypatch: pytest.MonkeyPatch, https_receiver) -> None:
     port, ca_file, _ = https_receiver
     other = "other.rebinding.test"
-    monkeypatch.setattr(webhook_targets, "_lookup", lambda host, port: ["127.0.0.1"])
+    monkeypatch.setattr(public_addresses, "_lookup", lambda host, port: ["127.0.0.1"])
     monkeypatch.setattr(pinned_http, "CA_FILE", str(ca_file))
     settings = replace(Settings(), webhook_private_hosts=other)
     url = f"https://{other}:{port}/hook"

@@ -1,4 +1,5 @@
-"""The rule for where a webhook may go (services/notification/webhook_targets.py).
+"""The rule for where a webhook may go (services/notification/webhook_targets.py over the
+shared aduan/infra/public_addresses.py).
 
 No test here looks a name up or opens a connection: the resolver is replaced, and literal
 addresses need no look-up."""
@@ -10,9 +11,10 @@ from dataclasses import replace
 
 import pytest
 
+from aduan.infra import public_addresses
 from aduan.infra.config import Settings
-from services.notification import webhook_targets
-from services.notification.webhook_targets import TargetRefused, is_public, resolve_target
+from aduan.infra.public_addresses import TargetRefused, is_public
+from services.notification.webhook_targets import resolve_target
 
 REFUSED = [
     "127.0.0.1", "127.255.0.9", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254",
@@ -50,7 +52,7 @@ def dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
             raise OSError(f"no such name {host}")
         return table[host]
 
-    monkeypatch.setattr(webhook_targets, "_lookup", lookup)
+    monkeypatch.setattr(public_addresses, "_lookup", lookup)
     return table
 
 

@@ -149,7 +149,8 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
                                                         "token": {"type": "string"},
                                                         "id": {"type": "string"},
                                                         "status": {"type": "string"},
-                                                        "tracking_url": {"type": "string"}}},
+                                                        "tracking_url": {"type": "string"},
+                                                        "tracking_link": {"type": "string"}}},
                                  "Accepted: the report and its photos are stored"),
             },
             "get": {

@@ -10,7 +10,8 @@ from aduan.contracts.base import Strict
 from aduan.contracts.fields import CityCode
 
 EVENTS = ("report.submitted", "report.verified", "report.needs_review", "report.rejected",
-          "report.forwarded", "report.referred", "report.status_changed", "report.sla_breached")
+          "report.forwarded", "report.referred", "report.status_changed", "report.sla_breached",
+          "report.commented")
 # Who a subscription belongs to decides what it may hear (aduan.domain.visibility.webhook_share).
 OWNERS = ("city", "agency", "client")
 

@@ -213,6 +213,7 @@ EVENT_KEYS: dict[str, str] = {
     "referred": "report.referred",
 }
 SILENT_STATUSES = frozenset({"verifying"})
+COMMENTED = "report.commented"  # a comment (plan_comment): no status change
 
 
 def can_transition(current: str, target: str) -> bool:
@@ -813,13 +814,16 @@ def plan_comment(report: dict[str, Any], comment: dict[str, Any], agency: str | 
     clock, in the same write (pinned to the version read)."""
     count = len(report.get("comments", []))
     conditions = {f"comments.{count}": {"$exists": False}}
+    # `report.commented` tells the other side (the reporter, or the staff handling it).
+    event = {"author": comment.get("by"), "agency": agency, "comment_id": comment.get("id")}
     assignments = [dict(a) for a in report.get("agencies") or []]
     mine = own_assignment({"agencies": assignments}, agency)
     if mine is None or mine.get("due_at") is None:
-        return Plan("comment", None, push={"comments": comment}, conditions=conditions)
+        return Plan("comment", None, push={"comments": comment}, conditions=conditions,
+                    routing_key=COMMENTED, event_body=event)
     _responded(mine, comment["at"])
     return Plan("comment", None, set={"agencies": assignments}, push={"comments": comment},
-                conditions=conditions, pinned=True)
+                conditions=conditions, pinned=True, routing_key=COMMENTED, event_body=event)
 
 
 def answered(plan: Plan, public_response: str | None) -> Plan:

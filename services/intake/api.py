@@ -167,7 +167,8 @@ def add_comment(code: str) -> tuple[Response, int]:
     agency = principal.agency if author != "reporter" and principal is not None \
         and principal.is_agency else None
     comment = comments.add_comment(settings, context.db, context.store, found.report, author,
-                                   author_id, body.text, photos[0] if photos else None, agency)
+                                   author_id, body.text, photos[0] if photos else None, agency,
+                                   context.intake.reports.publisher)
     return jsonify({"id": comment["id"], "at": comment["at"].isoformat()}), 201
 
 

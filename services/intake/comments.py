@@ -21,6 +21,7 @@ from pymongo.database import Database
 from aduan.domain.lifecycle import Actor, plan_comment
 from aduan.infra.config import Settings
 from aduan.infra.images import Rendition
+from aduan.infra.messaging import Publisher
 from aduan.infra.reports import Reports
 from aduan.infra.storage import ObjectStore
 from aduan.web.errors import ApiError
@@ -66,8 +67,11 @@ def photo_keys(report: dict[str, Any], comment_id: str) -> dict[str, str]:
 
 def add_comment(settings: Settings, db: Database, store: ObjectStore, report: dict[str, Any],
                 by: str, author_id: str | None, text: str,
-                photo: Rendition | None, agency: str | None = None) -> dict[str, Any]:
-    """`agency`: the agency the staff author acts for (an agency admin or officer)."""
+                photo: Rendition | None, agency: str | None = None,
+                publisher: Publisher | None = None) -> dict[str, Any]:
+    """`agency`: the agency the staff author acts for (an agency admin or officer). The
+    comment's `report.commented` event is stored with it in the report's outbox and published
+    through `publisher` (without one, or should that fail, the outbox relay sends it)."""
     comment: dict[str, Any] = {"id": uuid.uuid4().hex, "at": datetime.now(UTC), "by": by,
                                "author_id": author_id, "text": text}
     if agency:
@@ -83,7 +87,7 @@ def add_comment(settings: Settings, db: Database, store: ObjectStore, report: di
                   photo.thumbnail_jpeg, "image/jpeg")
     actor = Actor(kind="reporter", id=None) if by == "reporter" else \
         Actor(kind="staff", id=author_id, role=by, agency=agency)
-    reports = Reports(db, None)  # a comment sends no event
+    reports = Reports(db, publisher)
     try:
         for _ in range(ATTEMPTS):
             counted = {**report, "comments": comments}

@@ -28,6 +28,7 @@ from aduan.infra.messaging import Event, Publisher
 from aduan.infra.reports import Reports
 from aduan.infra.storage import ObjectStore
 from aduan.infra.tokens import idempotent_report_id, reporter_token
+from aduan.infra.tracking_links import reporter_link, tracking_page
 from aduan.web.errors import ApiError
 from aduan.web.photos import EXTENSIONS, Photo
 
@@ -56,7 +57,8 @@ def receipt(report: dict[str, Any], settings: Settings) -> dict[str, Any]:
         "code": report["code"],
         "status": "submitted",
         "token": reporter_token(reporter_token_keys(settings), report["_id"]),
-        "tracking_url": f"{settings.public_base_url}/api/v1/reports/{report['code']}",
+        "tracking_url": tracking_page(settings, report["code"]),
+        "tracking_link": reporter_link(settings, report),
     }
 
 

@@ -1,7 +1,12 @@
 """Who hears what, and in which words (docs/NOTIFICATIONS.md has the table).
 
 - The reporter, if they left an email address or phone number, on every step that matters to
-  them (REPORTER_STATUSES), in their language, with the tracking link.
+  them (REPORTER_STATUSES), in their language, with their tracking link (the console's page
+  with their token in the fragment, `aduan.infra.tracking_links`), the answer staff gave with
+  the step (`public_response`) and, for a referral, the body and how to reach it.
+- report.commented: a staff comment goes to the reporter; the reporter's comment to the admins
+  of the agencies holding the report (the operators while none does).
+- report.referred: the vertical body's complaints desk, where the catalogue has its email.
 - Staff, found in the city's users by role (`contacts`), on the events of STAFF_EVENTS:
   report.forwarded: the liaison admins of each agency it went to; report.sla_breached: for a
   forward deadline the leaders and operators, for an agency's follow-up or resolution target
@@ -18,16 +23,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pymongo.database import Database
 
-from aduan.domain.lifecycle import EVENT_KEYS
+from aduan.domain.lifecycle import COMMENTED, EVENT_KEYS, agency_holds
 from aduan.domain.status_names import language_of
 from aduan.infra.catalogue import category_of, cities
 from aduan.infra.config import Settings
+from aduan.infra.tracking_links import reporter_link, staff_page, tracking_page
 from services.notification import contacts, privacy, templates
 from services.notification.contacts import Contact, normalize_phone
 from services.notification.sms import sms_enabled
@@ -61,10 +67,6 @@ def event_status(event_key: str, body: dict[str, Any], report: dict[str, Any]) -
     return body.get("status") or KEY_STATUS.get(event_key) or report["status"]
 
 
-def tracking_link(settings: Settings, report: dict[str, Any]) -> str:
-    return f"{settings.public_base_url}/api/v1/reports/{report['code']}"
-
-
 def local_time(iso: str | None, city: str) -> str:
     """"23-11-2026 14:00 WIB" for an ISO instant, in the city's own time zone."""
     if not iso:
@@ -85,13 +87,15 @@ class Planner:
 
     def anyone_hears(self, event_key: str, body: dict[str, Any]) -> bool:
         """False when `plan` would tell no one of this event, whatever its report says."""
-        if event_key == "report.forwarded" or event_key in STAFF_EVENTS:
+        if event_key in ("report.forwarded", COMMENTED) or event_key in STAFF_EVENTS:
             return True
         status = body.get("status") or KEY_STATUS.get(event_key)
         return status is None or status in REPORTER_STATUSES
 
     def plan(self, event_key: str, body: dict[str, Any], report: dict[str, Any]
              ) -> list[Notice]:
+        if event_key == COMMENTED:
+            return _one_per_address(self.for_comment(body, report))
         notices = self.for_reporter(event_key, body, report)
         if event_key == "report.forwarded":
             notices += self.for_liaisons(body, report)
@@ -105,6 +109,8 @@ class Planner:
             notices += self.for_flagged_evidence(body, report)
         elif event_key == "report.returned":
             notices += self.for_operators(report)
+        elif event_key == "report.referred":
+            notices += self.for_vertical_body(body, report)
         return _one_per_address(notices)
 
     # ---- names ---------------------------------------------------------------------------
@@ -129,21 +135,94 @@ class Planner:
             return []
         reporter = report.get("reporter") or {}
         language = language_of(reporter.get("language"))
-        link = tracking_link(self.settings, report)
+        link = reporter_link(self.settings, report)  # the token in the fragment: theirs only
         agency = None
         if status == "forwarded":
             codes = body.get("agencies") or [a["code"] for a in report.get("agencies") or []]
             agency = ", ".join(self.agency_name(report["city"], c, language) for c in codes)
+        referral = _referral(body, report, language) if status == "referred" else None
+        answer = public_response(body, report)
         notices = []
         if reporter.get("email"):
             notices.append(Notice("reporter", "email", reporter["email"], email=(
                 templates.render_status_message(language, report["code"], status, link,
-                                                agency or None))))
+                                                agency or None, answer, referral))))
         phone = normalize_phone(reporter.get("phone") or "")
         if phone and sms_enabled(self.settings):
             notices.append(Notice("reporter", "sms", phone, sms=templates.render_status_sms(
-                language, report["code"], status, link)))
+                language, report["code"], status, link, referral)))
         return notices
+
+    def for_comment(self, body: dict[str, Any], report: dict[str, Any]) -> list[Notice]:
+        """report.commented: the other side hears. The reporter's comment goes to the admins
+        of the agencies holding the report (the operators when none does); a staff comment
+        (every comment is public) goes to the reporter."""
+        comment = _comment(body, report)
+        if comment is None:
+            return []
+        if comment.get("by") == "reporter":
+            return self.for_handlers(comment, report)
+        reporter = report.get("reporter") or {}
+        language = language_of(reporter.get("language"))
+        agency = comment.get("agency")
+        author = self.agency_name(report["city"], agency, language) if agency else \
+            templates.commenter_name(language, str(comment.get("by")))
+        link = reporter_link(self.settings, report)
+        notices = []
+        if reporter.get("email"):
+            notices.append(Notice("reporter", "email", reporter["email"],
+                                  email=templates.render_comment_to_reporter(
+                                      language, report["code"], author, comment["text"], link)))
+        phone = normalize_phone(reporter.get("phone") or "")
+        if phone and sms_enabled(self.settings):
+            notices.append(Notice("reporter", "sms", phone,
+                                  sms=templates.render_comment_to_reporter_sms(
+                                      language, report["code"], author, link)))
+        return notices
+
+    def for_handlers(self, comment: dict[str, Any], report: dict[str, Any]) -> list[Notice]:
+        """The reporter commented: the admins of each agency holding the report, or the
+        city's operators while no agency holds it."""
+        holding = [a["code"] for a in report.get("agencies") or []
+                   if agency_holds(report, a.get("code"))]
+        text = str(comment.get("text") or "")
+        if not holding:
+            return self._tell(contacts.operators(self.db, report["city"]), report, None,
+                              lambda lang, name, summary, link: (
+                                  templates.render_reporter_commented(lang, None, text, summary,
+                                                                      link),
+                                  templates.render_reporter_commented_sms(lang, report["code"])))
+        notices = []
+        for code in dict.fromkeys(holding):
+            notices += self._tell(contacts.liaisons(self.db, report["city"], code), report, code,
+                                  lambda lang, name, summary, link: (
+                                      templates.render_reporter_commented(lang, name, text,
+                                                                          summary, link),
+                                      templates.render_reporter_commented_sms(lang,
+                                                                              report["code"])))
+        return notices
+
+    def for_vertical_body(self, body: dict[str, Any], report: dict[str, Any]) -> list[Notice]:
+        """report.referred: the vertical body's complaints desk gets the report by email, where
+        the catalogue has its `contact.email` (read now: the catalogue may have gained one)."""
+        referral = body.get("referral") if isinstance(body.get("referral"), dict) else \
+            report.get("referral") or {}
+        code = referral.get("code")
+        if not isinstance(code, str):
+            return []
+        doc = contacts.agency_doc(self.db, report["city"], code) or {}
+        email = ((doc.get("contact") or {}).get("email")
+                 or (referral.get("contact") or {}).get("email"))
+        if not isinstance(email, str) or not email:
+            return []
+        lang = "id"
+        name = doc.get("name_id") or referral.get("name_id") or code
+        city = cities().get(report["city"], {}).get("name", report["city"])
+        summary = privacy.staff_summary(report, self.category_name(report, lang))
+        return [Notice("vertical_body", "email", email,
+                       email=templates.render_vertical_body_referral(
+                           lang, name, city, summary,
+                           tracking_page(self.settings, report["code"])))]
 
     def for_liaisons(self, body: dict[str, Any], report: dict[str, Any]) -> list[Notice]:
         codes = body.get("agencies") or [a["code"] for a in report.get("agencies") or []]
@@ -226,7 +305,7 @@ class Planner:
         """Each contact's email and SMS, in their language: `render(language, agency name,
         what staff may read of the report, link)` gives (email, SMS text)."""
         notices = []
-        link = tracking_link(self.settings, report)
+        link = staff_page(self.settings, report["code"])
         for contact in found:
             lang = contact.language
             name = self.agency_name(report["city"], code, lang) if code else None
@@ -243,6 +322,54 @@ class Planner:
         if phone and sms_enabled(self.settings):
             notices.append(Notice(contact.role, "sms", phone, sms=sms_text))
         return notices
+
+
+def _comment(body: dict[str, Any], report: dict[str, Any]) -> dict[str, Any] | None:
+    wanted = body.get("comment_id")
+    return next((c for c in report.get("comments") or []
+                 if wanted and c.get("id") == wanted), None)
+
+
+def _referral(body: dict[str, Any], report: dict[str, Any], language: str
+              ) -> templates.Referral | None:
+    referral = body.get("referral") if isinstance(body.get("referral"), dict) else \
+        report.get("referral")
+    if not isinstance(referral, dict) or not referral.get("code"):
+        return None
+    contact = referral.get("contact") if isinstance(referral.get("contact"), dict) else {}
+    name = (referral.get(f"name_{language}") or referral.get("name_id")
+            or str(referral["code"]))
+    return templates.Referral(name, **{k: contact[k] for k in
+                                       ("phone", "email", "website", "address")
+                                       if isinstance(contact.get(k), str)})
+
+
+def public_response(body: dict[str, Any], report: dict[str, Any]) -> str | None:
+    """The answer staff gave with the step this event announces: the `public_response` of the
+    newest history entry reaching its status at the event's time."""
+    status, occurred = body.get("status"), _instant(body.get("occurred_at"))
+    if not status or occurred is None:
+        return None
+    for entry in reversed(report.get("history") or []):
+        at = _instant(entry.get("at"))
+        if entry.get("to") == status and at is not None and abs(at - occurred) < SAME_WRITE:
+            return entry.get("public_response") or None
+    return None
+
+
+# History times are stored at BSON's millisecond precision; the event has microseconds.
+SAME_WRITE = timedelta(milliseconds=2)
+
+
+def _instant(value: Any) -> datetime | None:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _agency_of(body: dict[str, Any]) -> str | None:

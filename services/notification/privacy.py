@@ -48,8 +48,10 @@ def webhook_may_receive(owner: str, report: dict[str, Any]) -> bool:
     return webhook_share(owner, report) != "nothing"
 
 
+# report.commented carries who wrote (`author`: reporter or a staff role) and the comment's id,
+# never its text (the reporter's words may name them).
 EVENT_DATA_FIELDS = ("from", "status", "agencies", "actor_role", "agency", "kind", "due_at",
-                     "escalate_to")
+                     "escalate_to", "author", "comment_id")
 
 
 def webhook_payload(delivery_id: str, event_key: str, body: dict[str, Any],

@@ -91,10 +91,32 @@ def _render(language: str, subject: str, paragraphs: Sequence[str],
 
 # ---- the reporter -------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Referral:
+    """The vertical body a report was referred to, and how a resident reaches its desk."""
+
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+    address: str | None = None
+
+    def how_to_reach(self, lang: str) -> str:
+        labels = {"phone": ("Telepon", "Phone"), "email": ("Email", "Email"),
+                  "website": ("Situs web", "Website"), "address": ("Alamat", "Address")}
+        lines = [f"{labels[key][0 if lang == 'id' else 1]}: {value}"
+                 for key in ("phone", "email", "website", "address")
+                 if (value := getattr(self, key))]
+        return "\n".join(lines)
+
+
 def render_status_message(
-    language: str, code: str, status: str, link: str, agency: str | None
+    language: str, code: str, status: str, link: str, agency: str | None,
+    public_response: str | None = None, referral: Referral | None = None,
 ) -> Rendered:
-    """To the reporter: their report moved to `status` (`agency`: who handles it now)."""
+    """To the reporter: their report moved to `status` (`agency`: who handles it now;
+    `public_response`: the answer staff gave with this step; `referral`: the vertical body
+    it went to, and how to reach it)."""
     lang = language_of(language)
     name = status_name(lang, status)
     now = {"id": f"Status laporan {code} sekarang: {name}.",
@@ -107,15 +129,75 @@ def render_status_message(
     meaning = explanation(lang, status)
     if meaning:
         paragraphs.append(meaning)
+    if referral is not None:
+        intro = {"id": f"Laporan Anda dirujuk ke {referral.name}, yang berwenang menanganinya. "
+                       "Anda juga dapat menghubungi mereka langsung:",
+                 "en": f"Your report was referred to {referral.name}, which is in charge of "
+                       "it. You can also contact them directly:"}[lang]
+        reach = referral.how_to_reach(lang) or {
+            "id": "(kontak belum tercatat)", "en": "(no contact on record)"}[lang]
+        paragraphs.append(f"{intro}\n{reach}")
+    if public_response:
+        paragraphs.append({"id": "Tanggapan", "en": "Response"}[lang] + f":\n{public_response}")
     subject = {"id": f"Laporan {code}: {name}", "en": f"Report {code}: {name}"}[lang]
     return _render(lang, subject, paragraphs, (LINK_LABEL[lang], link))
 
 
-def render_status_sms(language: str, code: str, status: str, link: str) -> str:
+def render_status_sms(language: str, code: str, status: str, link: str,
+                      referral: Referral | None = None) -> str:
     lang = language_of(language)
     name = status_name(lang, status)
-    return {"id": f"Aduan: laporan {code} {name}. Lihat {link}",
-            "en": f"Aduan: report {code} is {name}. See {link}"}[lang]
+    to = ""
+    if referral is not None:
+        reach = f" {referral.phone}" if referral.phone else ""
+        to = {"id": f" ke {referral.name}{reach}", "en": f" to {referral.name}{reach}"}[lang]
+    return {"id": f"Aduan: laporan {code} {name}{to}. Lihat {link}",
+            "en": f"Aduan: report {code} is {name}{to}. See {link}"}[lang]
+
+
+def render_comment_to_reporter(language: str, code: str, author: str, text: str, link: str
+                               ) -> Rendered:
+    """To the reporter: `author` (an agency's name, or the city's operators) commented."""
+    lang = language_of(language)
+    subject = {"id": f"Tanggapan baru untuk laporan {code}",
+               "en": f"New comment on report {code}"}[lang]
+    intro = {"id": f"{author} menulis tentang laporan Anda {code}:",
+             "en": f"{author} wrote about your report {code}:"}[lang]
+    answer = {"id": "Anda dapat membalas di halaman pelacakan.",
+              "en": "You can reply on the tracking page."}[lang]
+    return _render(lang, subject, [f"{intro}\n{text}", answer], (LINK_LABEL[lang], link))
+
+
+def render_comment_to_reporter_sms(language: str, code: str, author: str, link: str) -> str:
+    return {"id": f"Aduan: {author} menanggapi laporan {code}. Lihat {link}",
+            "en": f"Aduan: {author} commented on report {code}. See {link}"}[
+        language_of(language)]
+
+
+def commenter_name(language: str, role: str) -> str:
+    """Who commented, for the reporter, when no agency is named (the city's operators)."""
+    lang = language_of(language)
+    if role == "operator":
+        return {"id": "Operator kota", "en": "The city's operators"}[lang]
+    return {"id": "Petugas", "en": "Staff"}[lang]
+
+
+def render_vertical_body_referral(language: str, body: str, city: str,
+                                  report: ReportSummary, link: str) -> Rendered:
+    """To a vertical body's complaints desk (its catalogue `contact.email`): the city referred
+    a resident's report to it. The report as staff may see it, never the reporter's contacts;
+    the link is the public tracking page."""
+    lang = language_of(language)
+    subject = {"id": f"Rujukan laporan warga {report.code} dari {city}",
+               "en": f"Resident's report {report.code} referred by {city}"}[lang]
+    intro = {"id": f"{city} merujuk laporan warga {report.code} kepada {body}, karena "
+                   "penanganannya di luar kewenangan pemerintah kota. Mohon ditindaklanjuti "
+                   f"sesuai prosedur pengaduan {body}.",
+             "en": f"{city} referred resident's report {report.code} to {body}: handling it "
+                   f"is outside the city government's authority. Please follow it up under "
+                   f"{body}'s own complaints procedure."}[lang]
+    return _render(lang, subject, [intro, *_summary_paragraphs(lang, report)],
+                   (STAFF_LINK_LABEL[lang], link))
 
 
 # ---- agency staff -------------------------------------------------------------------------
@@ -264,6 +346,24 @@ def render_evidence_flagged_sms(language: str, code: str, agency: str) -> str:
     return {"id": f"Aduan: bukti penyelesaian laporan {code} ({agency}) perlu diperiksa.",
             "en": f"Aduan: resolution evidence of report {code} ({agency}) needs checking."}[
         language_of(language)]
+
+
+def render_reporter_commented(language: str, agency: str | None, text: str,
+                              report: ReportSummary, link: str) -> Rendered:
+    """To the staff handling a report (its agencies' admins, else the operators): the
+    reporter commented."""
+    lang = language_of(language)
+    subject = {"id": f"Komentar pelapor pada laporan {report.code}",
+               "en": f"The reporter commented on report {report.code}"}[lang]
+    who = f" ({agency})" if agency else ""
+    intro = {"id": f"Pelapor menulis pada laporan {report.code}{who}:",
+             "en": f"The reporter wrote on report {report.code}{who}:"}[lang]
+    return _to_staff(lang, subject, [f"{intro}\n{text}"], report, link)
+
+
+def render_reporter_commented_sms(language: str, code: str) -> str:
+    return {"id": f"Aduan: pelapor menulis komentar pada laporan {code}.",
+            "en": f"Aduan: the reporter commented on report {code}."}[language_of(language)]
 
 
 def render_returned(language: str, report: ReportSummary, link: str) -> Rendered:

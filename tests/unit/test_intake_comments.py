@@ -41,7 +41,8 @@ def report(intake) -> dict:
 
 def comment(intake: Intake, report: dict, by: str = "reporter", author_id: str | None = None,
             text: str = "Masih belum dibersihkan", photo=None) -> dict:
-    return add_comment(SETTINGS, intake.db, intake.store, report, by, author_id, text, photo)
+    return add_comment(SETTINGS, intake.db, intake.store, report, by, author_id, text, photo,
+                       publisher=intake.reports.publisher)
 
 
 def stored(intake: Intake, report: dict) -> dict:
@@ -52,7 +53,7 @@ def public_keys(intake: Intake) -> list[str]:
     return intake.store.keys(intake.store.public_bucket)
 
 
-def test_a_comment_is_appended_without_a_status_change_or_an_event(intake, report):
+def test_a_comment_is_appended_without_a_status_change_and_announced(intake, report):
     added = comment(intake, report)
     after = stored(intake, report)
     [kept] = after["comments"]
@@ -60,7 +61,13 @@ def test_a_comment_is_appended_without_a_status_change_or_an_event(intake, repor
     assert (added["by"], added["author_id"], added["text"]) == (
         "reporter", None, "Masih belum dibersihkan")
     assert after["status"] == "submitted" and after["history"] == report["history"]
-    assert after["outbox"] == [] and intake.reports.publisher.keys() == ["report.submitted"]
+    # report.commented went through the report's outbox, and out of it once published.
+    assert after["outbox"] == []
+    assert intake.reports.publisher.keys() == ["report.submitted", "report.commented"]
+    event = intake.reports.publisher.published[-1].body
+    assert (event["author"], event["agency"], event["comment_id"]) == (
+        "reporter", None, added["id"])
+    assert "text" not in event and "from" not in event and "status" not in event
 
 
 def test_a_comment_s_photo_is_stored_as_its_clean_copy(intake, report):

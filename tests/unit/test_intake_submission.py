@@ -42,7 +42,9 @@ def test_a_report_is_stored_with_its_event_and_announced_after_the_answer(intake
     accepted = intake.submit(payload(), [PHOTO], None, "req-1")
     receipt = accepted.receipt
     assert receipt["status"] == "submitted" and receipt["id"] == accepted.report_id
-    assert receipt["tracking_url"] == f"https://aduan.example/api/v1/reports/{receipt['code']}"
+    # The console's tracking page; the filing client's link adds the token in the fragment.
+    assert receipt["tracking_url"] == f"https://aduan.example/#/track/{receipt['code']}"
+    assert receipt["tracking_link"] == f"{receipt['tracking_url']}/{receipt['token']}"
     assert token_matches(reporter_token_keys(SETTINGS), receipt["id"], receipt["token"])
     report = intake.db.reports.find_one({"_id": receipt["id"]})
     assert report["code"] == receipt["code"] and report["status"] == "submitted"

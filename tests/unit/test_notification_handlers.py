@@ -13,14 +13,16 @@ from fakes import FakeEmail, FakeSms, FakeWebhooks, fake_db
 
 from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
+from aduan.infra.keyring import reporter_token_keys
 from aduan.infra.messaging import Delivery
-from aduan.infra.public_addresses import TargetRefused
+from aduan.infra.tokens import reporter_token
 from aduan.web.errors import PermanentError
 from services.notification import signing
 from services.notification.app import create_app
 from services.notification.deliveries import DeliveryFailed, DeliveryRejected
 from services.notification.digest import Digest
 from services.notification.senders import Senders
+from services.notification.webhook_targets import TargetRefused
 from services.notification.webhooks import Dispatcher
 from services.notification.worker import Notifier
 
@@ -87,10 +89,13 @@ def test_the_reporter_hears_of_a_step_by_email_and_sms_once(db):
     [(to, message, message_id)] = email.sent
     assert to == REPORTER
     assert message.subject == "Laporan DPK-2026-3HW-6P2-Z9C: diterima"
-    assert "https://aduan.example/api/v1/reports/DPK-2026-3HW-6P2-Z9C" in message.text
+    # The console's tracking page with the reporter's own token in the fragment.
+    link = ("https://aduan.example/#/track/DPK-2026-3HW-6P2-Z9C/"
+            f"{reporter_token(reporter_token_keys(SETTINGS), 'r1')}")
+    assert link in message.text
     assert message_id.startswith("m1.email.")
     assert sms.sent == [("+6281234567890", "Aduan: laporan DPK-2026-3HW-6P2-Z9C diterima. "
-                         "Lihat https://aduan.example/api/v1/reports/DPK-2026-3HW-6P2-Z9C")]
+                         f"Lihat {link}")]
     logged = {d["channel"]: d for d in db.deliveries.find()}
     assert {d["result"] for d in logged.values()} == {"sent"}
     assert logged["email"]["recipient"] == "w***@example.id"

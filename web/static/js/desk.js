@@ -114,6 +114,7 @@ export async function deskPage() {
   category.addEventListener("change", offerTypes);
 
   const map = await cityMap(mapBox, city || "padang", t("location"));
+  const home = { center: map.getCenter(), zoom: map.getZoom() };  // the whole city
   let spot = null;
   let marker = null;
   function place(lat, lon) {
@@ -173,10 +174,11 @@ export async function deskPage() {
         const receipt = await staffCall("/reports", { method: "POST", form: body,
           headers: { "Idempotency-Key": key } });
         key = newKey();
-        flash(`${t("sent")} ${receipt.code}`);
+        flash(`${t("desk_filed")}: ${receipt.code}`);
         receiptBox.replaceChildren(receiptCard(receipt, filed.reporter));
         form.reset();
         unplace();
+        map.setView(home.center, home.zoom, { animate: false });
         offerTypes();
         receiptBox.scrollIntoView({ block: "start" });
       } finally { send.textContent = t("send"); }

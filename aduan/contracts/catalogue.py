@@ -8,6 +8,7 @@ from pydantic import Field
 
 from aduan.contracts.base import Strict
 from aduan.contracts.fields import EMAIL_PATTERN, AgencyCode, CategoryCode, Text
+from aduan.domain.report_types import NEEDS, REPORT_TYPES
 
 Email = Annotated[Text, Field(max_length=254, pattern=EMAIL_PATTERN)]
 # A desk's number, not a person's mobile: short service numbers (PLN's 123, the police's 110)
@@ -47,6 +48,19 @@ class SlaOverride(Strict):
     resolution_days: Annotated[int, Field(ge=1, le=365)] | None = None
 
 
+Need = Literal[NEEDS]  # type: ignore[valid-type]
+ReportType = Literal[REPORT_TYPES]  # type: ignore[valid-type]
+
+
+class TypeNeeds(Strict):
+    """What a report of one type in the category must bring (`aduan.domain.report_types`), and
+    its resolution target in working days where the type's default does not fit."""
+
+    photo: Need
+    location: Need
+    resolution_days: Annotated[int, Field(ge=1, le=365)] | None = None
+
+
 class CategoryPatch(Strict):
     name_id: Annotated[Text, Field(min_length=2, max_length=100)] | None = None
     name_en: Annotated[Text, Field(min_length=2, max_length=100)] | None = None
@@ -55,6 +69,9 @@ class CategoryPatch(Strict):
                         Field(max_length=10)] | None = None
     refer_to: AgencyCode | None = None
     sla: SlaOverride | None = None
+    # The report types the category accepts (its keys) and what each asks for; sent whole,
+    # null for the defaults (`report_types.DEFAULT_TYPES`).
+    types: Annotated[dict[ReportType, TypeNeeds], Field(min_length=1)] | None = None
 
 
 class CategoryIn(CategoryPatch):

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from aduan.contracts.fields import CityCode, ReportCode
 from aduan.domain.codes import CODE_PATTERN
+from aduan.domain.report_types import REPORT_TYPES
 from aduan.domain.stages import KINIKO_STAGES
 
 SORTS = ("created_at", "-created_at", "updated_at", "-updated_at")
@@ -21,6 +22,7 @@ class ListQuery(BaseModel):
 
     status: CSV | None = None
     category: CSV | None = None
+    type: CSV | None = None  # report types (aduan.domain.report_types.REPORT_TYPES)
     kecamatan: Annotated[str, Field(pattern=r"^[0-9.]{2,20}$")] | None = None
     bbox: str | None = None
     date_from: date | None = Field(default=None, alias="from")
@@ -28,6 +30,14 @@ class ListQuery(BaseModel):
     page: Annotated[int, Field(ge=1, le=10_000)] = 1
     page_size: Annotated[int, Field(ge=1, le=100)] = 20
     sort: Literal[SORTS] = "-created_at"  # type: ignore[valid-type]
+
+    @field_validator("type")
+    @classmethod
+    def _types(cls, value: str | None) -> str | None:
+        unknown = [t for t in (value or "").split(",") if value and t not in REPORT_TYPES]
+        if unknown:
+            raise ValueError(f"type is one or more of {', '.join(REPORT_TYPES)}")
+        return value
 
     @field_validator("bbox")
     @classmethod

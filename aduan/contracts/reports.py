@@ -4,22 +4,39 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from aduan.contracts.base import Strict
 from aduan.contracts.fields import EMAIL_PATTERN, CategoryCode, CityCode, Text
+from aduan.domain.report_types import DEFAULT_TYPE, REPORT_TYPES
 
 Latitude = Annotated[float, Field(strict=True, ge=-90, le=90)]
 Longitude = Annotated[float, Field(strict=True, ge=-180, le=180)]
 
-CHANNELS = ("app", "web", "open311", "call_centre", "sp4n_lapor", "media", "walk_in")
+CHANNELS = ("app", "web", "open311", "call_centre", "sp4n_lapor", "media", "walk_in",
+            "social_media")
 PRIVACY_LEVELS = ("public", "anonymous", "confidential")
 
 
 class Location(Strict):
-    lat: Latitude
-    lon: Longitude
-    address: Annotated[Text, Field(max_length=300)] | None = None
+    """A point, with an address if known; a staff channel may give only the address a caller
+    told (no geocoding: the report then has no point, and no kecamatan)."""
+
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    address: Annotated[Text, Field(min_length=1, max_length=300)] | None = None
+
+    @model_validator(mode="after")
+    def _point_or_address(self) -> Location:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon come together")
+        if self.lat is None and self.address is None:
+            raise ValueError("a location is a point (lat, lon) or an address")
+        return self
+
+    @property
+    def has_point(self) -> bool:
+        return self.lat is not None and self.lon is not None
 
 
 class Reporter(Strict):
@@ -33,7 +50,10 @@ class ReportIn(Strict):
     city: CityCode | None = None
     category: CategoryCode
     description: Annotated[Text, Field(min_length=10, max_length=2000)]
-    location: Location
+    # complaint (pengaduan), aspiration (aspirasi), information_request (permintaan informasi)
+    type: Literal[REPORT_TYPES] = DEFAULT_TYPE  # type: ignore[valid-type]
+    # Optional where the category lets the type go without one (aduan.domain.report_types).
+    location: Location | None = None
     channel: Literal[CHANNELS] = "app"  # type: ignore[valid-type]
     privacy: Literal[PRIVACY_LEVELS] = "public"  # type: ignore[valid-type]
     reporter: Reporter | None = None

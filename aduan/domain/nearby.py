@@ -124,10 +124,12 @@ def possible_duplicates(report: dict[str, Any], by_place: list[dict[str, Any]],
     if (by_photo is not None and photo_original is not None
             and photo_original.get("status") not in CLOSED
             and photo_original.get("city") == report["city"]):
-        here, there = report["location"], photo_original["location"]
+        here, there = report.get("location") or {}, photo_original.get("location") or {}
+        # A report may have no point (an address only, or no location): no distance then.
+        points = here.get("lat") is not None and there.get("lat") is not None
         listed.append({"code": by_photo["code"], "report_id": by_photo["report_id"],
                        "distance_m": round(distance_m(here["lat"], here["lon"], there["lat"],
-                                                      there["lon"]), 1),
+                                                      there["lon"]), 1) if points else None,
                        "reasons": ["photo"], "photo_distance": by_photo["distance"]})
     for entry in by_place:
         same = next((e for e in listed if e["report_id"] == entry["report_id"]), None)

@@ -106,15 +106,16 @@ class EvidenceLimits:
     future_tolerance: timedelta = timedelta(minutes=10)
 
 
-def evidence_reasons(meta: PhotoMetadata, at: datetime, place: tuple[float, float],
+def evidence_reasons(meta: PhotoMetadata, at: datetime, place: tuple[float, float] | None,
                      limits: EvidenceLimits) -> list[str]:
     """Why an evidence photo does not show the report's place freshly photographed: the
     reports' checks, with the report's location as the place and the resolution as the
-    moment. `far_from_report` when its position is farther than the limit."""
+    moment. `far_from_report` when its position is farther than the limit (`place` None: the
+    report has no point, so no distance is checked)."""
     if not meta.has_exif:
         return ["exif_missing"]
     reasons = position_reasons(meta)
-    if not reasons and far_from(meta, place, limits.max_distance_m):
+    if not reasons and place is not None and far_from(meta, place, limits.max_distance_m):
         reasons = ["far_from_report"]
     return [*reasons, *time_reasons(meta, at, limits.max_age, limits.future_tolerance),
             *camera_reasons(meta)]

@@ -9,6 +9,7 @@ from typing import Any
 from aduan.contracts.queries import ListQuery, PublicListQuery, StaffListQuery
 from aduan.domain.keywords import keywords
 from aduan.domain.lifecycle import officer_tasks_filter, overdue_filter
+from aduan.domain.report_types import DEFAULT_TYPE
 from aduan.domain.stages import statuses_in_kiniko_stage
 from aduan.domain.visibility import public_conditions, staff_conditions
 from aduan.web.auth import Principal
@@ -21,6 +22,8 @@ def _common_filter(query: ListQuery, city_zone: tzinfo) -> dict[str, Any]:
         conditions["status"] = {"$in": query.status.split(",")}
     if query.category:
         conditions["category"] = {"$in": query.category.split(",")}
+    if query.type:
+        conditions["type"] = type_condition(query.type.split(","))
     if query.kecamatan:
         conditions["kecamatan.code"] = query.kecamatan
     if query.bbox:
@@ -37,6 +40,12 @@ def _common_filter(query: ListQuery, city_zone: tzinfo) -> dict[str, Any]:
     if created:
         conditions["created_at"] = created
     return conditions
+
+
+def type_condition(types: list[str]) -> dict[str, Any]:
+    """Reports stored before types existed have no `type`: they are complaints (`$in` with
+    null matches a missing field)."""
+    return {"$in": [*types, None] if DEFAULT_TYPE in types else types}
 
 
 def _day_start_utc(day: date, days_later: int, city_zone: tzinfo) -> datetime | None:

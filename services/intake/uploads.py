@@ -29,5 +29,11 @@ def json_part(name: str) -> dict[str, Any]:
 
 
 def photos(settings: Settings, *, required: bool, limit: int = MAX_PHOTOS) -> list[Photo]:
-    return read_uploaded_photos(max_bytes=settings.max_photo_bytes, limit=limit,
-                                required=required)
+    """The photos sent; 422 `photo_required` when `required` and there are none (a report's
+    category and type ask for one on a resident's own form: `report_types.photo_required`)."""
+    found = read_uploaded_photos(max_bytes=settings.max_photo_bytes, limit=limit,
+                                 required=False)
+    if required and not found:
+        raise ApiError(422, "photo_required",
+                       "This report needs a photo (multipart field 'photo').", {"field": "photo"})
+    return found

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from aduan.domain.report_types import has_point, type_of
 from aduan.domain.stages import kiniko_stage
 from aduan.domain.visibility import shown_texts, staff_see_reporter
 from aduan.web import photo_urls
@@ -59,11 +60,13 @@ def _base(report: dict[str, Any], base_url: str) -> dict[str, Any]:
         "code": report["code"],
         "city": report["city"],
         "category": report["category"],
+        "type": type_of(report),
         "description": report["description"],
         "status": report["status"],
         "privacy": report["privacy"],
         "channel": report.get("channel"),
-        "location": report["location"],
+        "location": report.get("location"),  # null, or an address without a point, may be
+        "no_photo": bool(report.get("no_photo")),
         "kecamatan": report.get("kecamatan"),
         "agencies": [a["code"] for a in report.get("agencies", [])],
         "created_at": report["created_at"].isoformat(),
@@ -118,9 +121,11 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
     return {
         "code": report["code"],
         "category": report["category"],
+        "type": type_of(report),
         "status": report["status"],
         "stage": kiniko_stage(report),
-        "location": report["location"],
+        "location": report.get("location"),
+        "no_photo": bool(report.get("no_photo")),
         "kecamatan": report.get("kecamatan"),
         "agencies": [a["code"] for a in report.get("agencies", [])],
         "created_at": report["created_at"].isoformat(),
@@ -147,6 +152,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def as_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The rows with a point (a report may have an address only, or no location)."""
     return {
         "type": "FeatureCollection",
         "features": [
@@ -156,6 +162,6 @@ def as_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
                              "coordinates": [row["location"]["lon"], row["location"]["lat"]]},
                 "properties": {k: v for k, v in row.items() if k != "location"},
             }
-            for row in rows
+            for row in rows if has_point(row)
         ],
     }

@@ -13,6 +13,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from aduan.contracts.catalogue import AgencyIn, AgencyPatch, CategoryIn, CategoryPatch
+from aduan.domain.report_types import category_types
 from aduan.infra.catalogue import AGENCY_KINDS, KECAMATAN, cities, rule_agencies
 from aduan.web.app import collaborators
 from aduan.web.auth import ROLES, SYSADMIN, Principal
@@ -112,8 +113,10 @@ def list_categories():
     if city not in cities():
         raise ApiError(422, "unknown_city", "This city is not served.", {"city": city})
     items = db.categories.find({"city": city}, {"_id": 0, "updated_by": 0}).sort("code", 1)
+    # `types`: what the category asks of each report type, its own or the defaults.
     return jsonify({"city": city, "categories": [
-        {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in c.items()}
+        {**{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in c.items()},
+         "types": category_types(c)}
         for c in items]})
 
 
@@ -221,10 +224,15 @@ def update_category(code: str):
     rule = {"agencies": changes.get("agencies", rule_agencies(category)),
             "refer_to": changes.get("refer_to", category.get("refer_to"))}
     _check_rule(db, principal.city, rule)
+    # `types` is sent whole; null goes back to the defaults (report_types.DEFAULT_TYPES).
+    clear_types = "types" in changes and changes["types"] is None
+    if clear_types:
+        del changes["types"]
     update = _update(category, changes)
     update["$set"].update(_audit(principal))
     # `agency` is the skeleton's single-agency rule, replaced by `agencies`.
-    update["$unset"] = {**update.get("$unset", {}), "agency": ""}
+    update["$unset"] = {**update.get("$unset", {}), "agency": "",
+                        **({"types": ""} if clear_types else {})}
     db.categories.update_one({"_id": category["_id"]}, update)
     updated = _category(principal.city, code)
     updated.pop("_id")

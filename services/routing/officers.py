@@ -19,6 +19,7 @@ from aduan.domain import lifecycle
 from aduan.domain.errors import Invalid
 from aduan.domain.lifecycle import ACTIONS, AGENCY, Actor, Deadlines, Plan
 from aduan.domain.photo_checks import EvidenceLimits, evidence_reasons
+from aduan.domain.report_types import point_of
 from aduan.infra.config import Settings
 from aduan.infra.reports import Planner
 from aduan.web import photo_urls
@@ -99,7 +100,7 @@ def evidence_check(settings: Settings, report: dict[str, Any], evidence: list[Ev
     """Why the evidence photos do not show the report's place freshly photographed (the
     reports' photo checks, `aduan.domain.photo_checks`): every photo must pass; the reasons
     of those that fail, each once."""
-    place = (report["location"]["lat"], report["location"]["lon"])
+    place = point_of(report)
     limits = evidence_limits(settings)
     reasons: list[str] = []
     for photo in evidence:

@@ -9,6 +9,7 @@ from typing import Any
 from pymongo.database import Database
 
 from aduan.domain.geo import kecamatan_of
+from aduan.domain.report_types import has_point, point_of
 from aduan.infra.catalogue import KECAMATAN, category_of, kecamatan_agency_code, rule_agencies
 
 KECAMATAN_MARGIN_M = 500.0
@@ -22,8 +23,11 @@ class Decision:
 
 
 def kecamatan_of_report(report: dict[str, Any]) -> dict[str, str] | None:
-    location = report["location"]
-    area = kecamatan_of(report["city"], location["lat"], location["lon"], KECAMATAN_MARGIN_M)
+    """None also for a report without a point (an address typed at the desk, no location)."""
+    point = point_of(report)
+    if point is None:
+        return None
+    area = kecamatan_of(report["city"], point[0], point[1], KECAMATAN_MARGIN_M)
     return {"code": area.code, "name": area.name} if area else None
 
 
@@ -44,6 +48,9 @@ def decide(db: Database, report: dict[str, Any], kecamatan: dict[str, str] | Non
             return Decision("triage", reason="unknown_agency")
         return Decision("refer", (body,))
     agencies: list[dict[str, Any]] = []
+    if KECAMATAN in rule_agencies(category) and kecamatan is None and not has_point(report):
+        # Which kecamatan office is unknown without a point: the operators decide.
+        return Decision("triage", reason="no_location")
     for code in rule_agencies(category):
         if code == KECAMATAN:
             if kecamatan is None:

@@ -17,8 +17,9 @@ from aduan.domain.photo_checks import (
 from services.verification.policy import Policy
 
 
-def _location_reasons(meta: PhotoMetadata, policy: Policy, claimed: tuple[float, float]
-                      ) -> list[str]:
+def _location_reasons(meta: PhotoMetadata, policy: Policy,
+                      claimed: tuple[float, float] | None) -> list[str]:
+    """`claimed`: the report's point; None when it has none (an address, or no location)."""
     reasons = position_reasons(meta)
     if reasons:
         return reasons
@@ -26,7 +27,7 @@ def _location_reasons(meta: PhotoMetadata, policy: Policy, claimed: tuple[float,
     if policy.enabled("outside_city") and not city_area(policy.city).contains(
             meta.lat, meta.lon, policy.margin_m):
         return ["outside_city"]
-    if far_from(meta, claimed, policy.max_claimed_distance_m):
+    if claimed is not None and far_from(meta, claimed, policy.max_claimed_distance_m):
         return ["far_from_claimed_location"]
     return []
 
@@ -35,7 +36,7 @@ def metadata_reasons(
     meta: PhotoMetadata,
     policy: Policy,
     submitted_at: datetime,
-    claimed: tuple[float, float],
+    claimed: tuple[float, float] | None,
 ) -> list[str]:
     """Reason codes of the enabled metadata checks that failed, in a fixed order."""
     if not meta.has_exif and policy.enabled("exif_missing"):

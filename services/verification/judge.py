@@ -31,7 +31,7 @@ def examine_photo(
     data: bytes,
     policy: Policy,
     submitted_at: datetime,
-    claimed: tuple[float, float],
+    claimed: tuple[float, float] | None,
     max_pixels: int,
     formats: frozenset[str] = ALLOWED_FORMATS,
 ) -> PhotoFinding:

@@ -13,6 +13,7 @@ from pymongo.database import Database
 
 from aduan.domain.lifecycle import ACTIONS, Actor, plan_judgement
 from aduan.domain.nearby import Nearness, near_by_place, possible_duplicates
+from aduan.domain.report_types import NO_PHOTO, point_of
 from aduan.infra import metrics
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
@@ -72,7 +73,7 @@ class Verifier:
                  ) -> tuple[PhotoFinding, DuplicateMatch | None]:
         data = self.store.get(self.store.raw_bucket, photo["raw_key"])
         started = time.perf_counter()
-        claimed = (report["location"]["lat"], report["location"]["lon"])
+        claimed = point_of(report)  # None: the report has no point to compare with
         finding = examine_photo(data, policy, report["created_at"], claimed,
                                 self.settings.max_image_pixels, self.formats)
         match = None
@@ -91,7 +92,11 @@ class Verifier:
         policy = self.policies[city]
         photos, renditions, reasons, flags = [], [], [], []
         duplicate: DuplicateMatch | None = None
-        for photo in report["photos"]:
+        if not report.get("photos"):
+            # Nothing to check: an operator reviews it, whatever the city's policy (a missing
+            # photo never rejects a report: the desk files phone calls).
+            reasons.append([NO_PHOTO])
+        for photo in report.get("photos") or []:
             finding, match = self._examine(report, photo, policy)
             found = list(finding.reasons)
             entry = {**photo, "metadata": finding.metadata}
@@ -106,7 +111,7 @@ class Verifier:
             reasons.append(decided)
             flags.append(flagged)
         all_reasons, all_flags = _union(reasons), _union(flags)
-        outcome = policy.verdict(all_reasons)
+        outcome = "needs_review" if NO_PHOTO in all_reasons else policy.verdict(all_reasons)
         if outcome != "rejected":
             photos = [
                 publish_copies(self.store, city, report["_id"], photo, rendition)

@@ -59,7 +59,7 @@ def test_validation_errors_name_each_field(api, unchanged):
 
 
 def test_missing_photo(api, unchanged):
-    _assert_error(submit(api, None), 400, "missing_field")
+    _assert_error(submit(api, None), 422, "photo_required")
 
 
 def test_a_text_file_named_like_a_photo_is_refused(api, unchanged):

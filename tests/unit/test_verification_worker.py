@@ -167,3 +167,41 @@ def test_an_event_about_no_report_is_refused_for_good(verifier):
             verifier.handle(Delivery(routing_key="report.submitted", body=body,
                                      message_id="m", correlation_id=None, type=None,
                                      attempts=1))
+
+
+def without_photo(verifier: Verifier, location: dict | None) -> dict:
+    """A report filed without a photo (a staff channel, Open311), as intake stores it."""
+    report_id = uuid.uuid4().hex
+    fields = {"_id": report_id, "code": new_code("PDG", 2026), "city": "padang",
+              "category": "civil_servant", "type": "complaint", "description": "Petugas kasar",
+              "privacy": "public", "location": location, "channel": "call_centre",
+              "photos": [], "no_photo": True}
+    report, event = new_report(fields, REPORTER, datetime.now(UTC))
+    reports = Reports(verifier.db, FakePublisher())
+    reports.publish(report_id, [reports.create(report, event, None)])
+    return report
+
+
+@pytest.mark.parametrize("location", [None, {"lat": None, "lon": None, "address": "Pasar Raya"},
+                                      {"lat": INSIDE["padang"][0], "lon": INSIDE["padang"][1]}])
+def test_a_report_without_a_photo_goes_to_review_whatever_the_policy(location):
+    # A city that rejects every photo problem still never rejects a report for having none.
+    strict = load_policies(Settings(verification_policies='{"*": {"checks": {'
+                                    '"exif_missing": "reject", "gps_missing": "reject"}}}'))
+    verifier = Verifier(SETTINGS, fake_db(), FakeStore(), FakePublisher(), strict)
+    report = deliver(verifier, without_photo(verifier, location))
+    assert report["status"] == "needs_review"
+    assert report["verification"] == {"verdict": "needs_review", "reasons": ["no_photo"],
+                                      "flags": []}
+    assert report["photos"] == [] and report["possible_duplicates"] == []
+    assert public_keys(verifier.store) == []
+    [event] = verifier.reports.publisher.published
+    assert event.routing_key == "report.needs_review"
+
+
+def test_a_photo_of_a_report_without_a_point_skips_only_the_distance_check(verifier):
+    report = submitted(verifier, fresh(*INSIDE["padang"]))
+    # No point to compare the photo's position with (an aspiration filed without a place).
+    verifier.db.reports.update_one({"_id": report["_id"]}, {"$set": {"location": None}})
+    judged = deliver(verifier, report)
+    assert judged["status"] == "verified" and judged["place_key"] is None

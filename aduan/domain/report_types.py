@@ -1,0 +1,127 @@
+"""Report types (SP4N-LAPOR!, SIKeMas): a complaint (pengaduan), an aspiration (aspirasi: a
+suggestion or an idea) or a request for information (permintaan informasi, UU 14/2008 on public
+information). Pure rules, no I/O: which types a category accepts and what each asks for (a
+photo, a location), what a report without a photo becomes, and the resolution target of each
+type.
+
+What a category asks for is data (the catalogue's `types`, city-editable):
+
+    {"complaint": {"photo": "required", "location": "required"},
+     "aspiration": {"photo": "optional", "location": "optional", "resolution_days": 30}}
+
+The types it accepts are the keys; a category without `types` takes `DEFAULT_TYPES`. Reports
+stored before types existed have no `type`: they are complaints (`type_of`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aduan.domain.errors import Invalid
+
+COMPLAINT, ASPIRATION, INFORMATION_REQUEST = "complaint", "aspiration", "information_request"
+REPORT_TYPES = (COMPLAINT, ASPIRATION, INFORMATION_REQUEST)
+DEFAULT_TYPE = COMPLAINT
+REQUIRED, OPTIONAL = "required", "optional"
+NEEDS = (REQUIRED, OPTIONAL)
+
+DEFAULT_TYPES: dict[str, dict[str, Any]] = {
+    COMPLAINT: {"photo": REQUIRED, "location": REQUIRED},
+    ASPIRATION: {"photo": OPTIONAL, "location": OPTIONAL},
+    INFORMATION_REQUEST: {"photo": OPTIONAL, "location": OPTIONAL},
+}
+# UU 14/2008 (Keterbukaan Informasi Publik) art. 22(7): a public body answers a request for
+# information within 10 working days (extendable once by 7); a category may set its own.
+INFORMATION_REQUEST_DAYS = 10
+
+# The resident's own forms (the app, the web console), which have the camera and the map: there
+# a photo the category requires is required, and a location is a point. Every other channel
+# (Open311 clients, the staff desk, imports) files what the caller or the letter brings.
+FORM_CHANNELS = ("app", "web")
+# Anyone may file on these; the others are staff's (operators and sysadmins).
+RESIDENT_CHANNELS = ("app", "web", "open311")
+
+NO_PHOTO = "no_photo"  # the verification reason of a report filed without a photo
+
+
+def type_of(report: dict[str, Any]) -> str:
+    """The report's type; reports stored before types existed are complaints."""
+    return report.get("type") or DEFAULT_TYPE
+
+
+def category_types(category: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """What each type the category accepts asks for."""
+    types = (category or {}).get("types")
+    return dict(types) if types else dict(DEFAULT_TYPES)
+
+
+def needs(category: dict[str, Any] | None, report_type: str) -> dict[str, Any]:
+    """What a report of `report_type` in `category` must bring; 422 `type_not_accepted` when the
+    category does not take that type."""
+    accepted = category_types(category)
+    if report_type not in accepted:
+        raise Invalid("type_not_accepted", "This category does not accept this report type.",
+                      {"type": report_type, "accepted": sorted(accepted)})
+    return accepted[report_type]
+
+
+def photo_required(category: dict[str, Any] | None, report_type: str, channel: str) -> bool:
+    """Whether a submission must carry a photo: only where the category asks for one and a
+    resident files it themselves; every other channel files without (and `no_photo` sends the
+    report to an operator)."""
+    return needs(category, report_type).get("photo") == REQUIRED \
+        and channel in FORM_CHANNELS
+
+
+def check_location(category: dict[str, Any] | None, report_type: str, channel: str,
+                   location: dict[str, Any] | None) -> None:
+    """422 `location_required` when the type asks for a place and none was given (an address
+    alone counts on the channels without a map: the desk does not geocode); 422
+    `location_point_required` when a resident's form sends an address without the point."""
+    if location and channel in FORM_CHANNELS \
+            and (location.get("lat") is None or location.get("lon") is None):
+        raise Invalid("location_point_required",
+                      "Pick the place on the map: the location needs lat and lon.",
+                      {"field": "location"})
+    if needs(category, report_type).get("location") == REQUIRED and not location:
+        raise Invalid("location_required", "This report needs a location.",
+                      {"type": report_type, "field": "location"})
+
+
+def has_point(report: dict[str, Any]) -> bool:
+    """Whether the report has coordinates (a staff channel may give an address only, some
+    types no location at all)."""
+    location = report.get("location") or {}
+    return location.get("lat") is not None and location.get("lon") is not None
+
+
+def point_of(report: dict[str, Any]) -> tuple[float, float] | None:
+    return (report["location"]["lat"], report["location"]["lon"]) if has_point(report) \
+        else None
+
+
+def resolution_days(category: dict[str, Any] | None, report_type: str,
+                    complaint_days: int) -> int | None:
+    """The working days an agency has to resolve a report of this type: the category's own
+    figure for the type if it sets one; else a complaint's target (`complaint_days`: the
+    category's `sla.resolution_days` or the setting), an information request's 10 days, and
+    none for an aspiration (it is considered, not repaired)."""
+    entry = category_types(category).get(report_type) or {}
+    if entry.get("resolution_days") is not None:
+        return int(entry["resolution_days"])
+    if report_type == INFORMATION_REQUEST:
+        return INFORMATION_REQUEST_DAYS
+    if report_type == ASPIRATION:
+        return None
+    return complaint_days
+
+
+def needs_public_response(report: dict[str, Any]) -> bool:
+    """An information request is resolved by its answer: the agency must write it."""
+    return type_of(report) == INFORMATION_REQUEST
+
+
+def needs_evidence(report: dict[str, Any]) -> bool:
+    """Whether resolving needs an evidence photo: a complaint's repair is shown; an answer
+    or a considered suggestion is not photographed."""
+    return type_of(report) == COMPLAINT

@@ -12,6 +12,7 @@ from pymongo.database import Database
 
 from aduan.contracts.queries import PublicListQuery, StaffListQuery
 from aduan.contracts.reports import CommentIn, ReportIn
+from aduan.domain import report_types
 from aduan.infra.catalogue import CategoryCache, cities
 from aduan.infra.config import Settings
 from aduan.infra.messaging import Publisher
@@ -36,7 +37,7 @@ from services.intake.submission import Intake
 from services.intake.views import as_geojson, public_row, report_view, staff_view, summary
 
 # Open311 GeoReport v2 clients submit for residents through the gateway.
-RESIDENT_CHANNELS = ("app", "web", "open311")
+RESIDENT_CHANNELS = report_types.RESIDENT_CHANNELS
 STAFF_FILING_ROLES = (OPERATOR, SYSADMIN)
 
 
@@ -108,10 +109,14 @@ def submit_report() -> tuple[Response, int]:
         raise ApiError(422, "unknown_city", "This city is not served.", {"city": city})
     if principal is not None and principal.city != city:
         raise ApiError(403, "other_city", "Staff may only file reports of their own city.")
-    if context.categories.get(city, payload.category) is None:
+    category = context.categories.get(city, payload.category)
+    if category is None:
         raise ApiError(422, "unknown_category", "No such category in this city.",
                        {"category": payload.category})
-    photos = uploads.photos(settings, required=True)
+    location = payload.location.model_dump() if payload.location else None
+    report_types.check_location(category, payload.type, payload.channel, location)
+    photos = uploads.photos(settings, required=report_types.photo_required(
+        category, payload.type, payload.channel))
     accepted = context.intake.submit(payload, photos, key, current_request_id(), filed_by)
     context.intake.announce_later(accepted)  # stored with its event: no need to wait for it
     return jsonify(accepted.receipt), 202

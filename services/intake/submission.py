@@ -102,24 +102,29 @@ class Intake:
 
         now = datetime.now(UTC)
         stored_photos = self._store_photos(city, report_id, photos)
+        location = payload.location
         fields: dict[str, Any] = {
             "_id": report_id,
             "code": tracking_code(city, now),
             "city": city,
             "category": payload.category,
+            "type": payload.type,
             "description": payload.description,
-            "location": payload.location.model_dump(),
-            "geo": {"type": "Point",
-                    "coordinates": [payload.location.lon, payload.location.lat]},
+            # Null where the type lets it go without one; an address alone has no point.
+            "location": location.model_dump() if location else None,
             "channel": payload.channel,
             "privacy": payload.privacy,
             "reporter": payload.reporter.model_dump() if payload.reporter else None,
             "photos": stored_photos,
+            # Skips the photo checks and goes to an operator (`report_types.NO_PHOTO`).
+            "no_photo": not stored_photos,
             "request_id": request_id,
             "fingerprint": request_print,
-            "keywords": keywords(payload.description, payload.location.address),
+            "keywords": keywords(payload.description, location.address if location else None),
             "filed_by": filed_by,
         }
+        if location is not None and location.has_point:
+            fields["geo"] = {"type": "Point", "coordinates": [location.lon, location.lat]}
         if idempotency_key:
             fields["idempotency_key"] = idempotency_key
         for draw in range(CODE_DRAWS):

@@ -47,6 +47,6 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
     app.register_blueprint(staff, url_prefix=API)
     for number, prefix in enumerate(OPEN311_PREFIXES):
         app.register_blueprint(open311, url_prefix=prefix, name=f"open311_{number}")
-    install_console(app)
+    install_console(app, settings)
     app.register_blueprint(forwarding, url_prefix=API)
     return app

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from aduan.contracts.actions import MODELS as ACTION_MODELS
 from aduan.contracts.catalogue import AgencyIn, AgencyPatch, CategoryIn, CategoryPatch
 from aduan.contracts.parking import ReplayIn
+from aduan.contracts.public import FollowerIn, NearbyQuery, ScorecardQuery
 from aduan.contracts.queries import PublicListQuery, StaffListQuery
 from aduan.contracts.reports import CommentIn, ReportIn
 from aduan.contracts.verdicts import VerdictIn
@@ -172,6 +173,22 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
             "parameters": [code, reporter_token],
             "requestBody": _json_body(comment_in),
             "responses": _ok("201", _OBJECT, "The comment was added"),
+        }},
+        "/reports/nearby": {"get": {
+            "summary": "While filing: the open public reports of the category near a place "
+                       "(up to 5, nearest first), to follow one instead of filing it again",
+            "security": CLIENT,
+            "parameters": [{**p, "required": p["name"] in ("category", "lat", "lon")}
+                           for p in _query_parameters(NearbyQuery)],
+            "responses": _ok("200", _LIST, "The reports nearby"),
+        }},
+        "/reports/{code}/followers": {"post": {
+            "summary": "Follow a public report (\"me too\"): its public steps by email or "
+                       "SMS; following twice with the same address changes nothing",
+            "security": CLIENT,
+            "parameters": [code],
+            "requestBody": _json_body(_schema_of(FollowerIn, components)),
+            "responses": _ok("201", _OBJECT, "Following"),
         }},
         **_photo_paths(code, reporter_token),
         "/staff/reports": {"get": {
@@ -382,6 +399,14 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
                                                                "ratings", "counts"]}}],
         "responses": {"200": {"description": "CSV", "content": {"text/csv": {
             "schema": {"type": "string"}}}}, "default": ERROR},
+    }}
+    paths["/scorecard"] = {"get": {
+        "summary": "The public scorecard of a city's agencies over the last 30 or 90 days: "
+                   "reports received, median follow-up and resolution time, share of "
+                   "deadlines met, average rating (the leaders' figures; confidential "
+                   "reports counted, never shown)",
+        "security": CLIENT, "parameters": _query_parameters(ScorecardQuery),
+        "responses": _ok("200", _OBJECT, "The scorecard"),
     }}
     paths["/reports/{code}/verdict"] = {"post": {
         "summary": "An operator overrides the photo verdict (needs_review or rejected)",

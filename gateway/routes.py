@@ -21,7 +21,13 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/reports", "intake", "/reports"),
     Route("GET", "/reports", "intake", "/reports"),
     Route("GET", "/reports/<code>", "intake", "/reports/<code>"),
+    # While filing: the open public reports of the category nearby; following one ("me too").
+    Route("GET", "/reports/nearby", "intake", "/reports/nearby"),
+    Route("POST", "/reports/<code>/followers", "intake", "/reports/<code>/followers"),
     Route("POST", "/reports/<code>/comments", "intake", "/reports/<code>/comments"),
+    # The reporter's access on another device: a one-time code to the contact they gave.
+    Route("POST", "/tracking/recover", "intake", "/tracking/recover"),
+    Route("POST", "/tracking/verify", "intake", "/tracking/verify"),
     # Photos at stable addresses, answered under the report's visibility rules.
     *(Route("GET", path.replace("<number>", "<int:number>"), "intake", path) for path in (
         "/reports/<code>/photos/<number>", "/reports/<code>/photos/<number>/thumbnail",
@@ -47,6 +53,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/escalations", "routing", "/escalations"),
     Route("GET", "/stats", "routing", "/stats"),
     Route("GET", "/stats.csv", "routing", "/stats.csv"),
+    Route("GET", "/scorecard", "routing", "/scorecard"),
     Route("POST", "/webhooks", "notification", "/webhooks"),
     Route("GET", "/webhooks", "notification", "/webhooks"),
     Route("DELETE", "/webhooks/<subscription_id>", "notification",

@@ -3,34 +3,67 @@ gateway from the same origin. The pages use only the public API under /api/v1.""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, jsonify, send_from_directory
 
 from aduan.domain.geo import BOUNDARIES
 from aduan.domain.status_names import console_names
+from aduan.infra.config import Settings
 from aduan.infra.stage_views import console_city_stages
 from aduan.web.errors import ApiError
-from aduan.web.security_headers import CONSOLE_POLICY
+from aduan.web.security_headers import console_policy
 
 HERE = Path(__file__).resolve().parent
+# An XYZ tile template: http(s), a host (a leading `{s}.` for the server's subdomains), and
+# {z}, {x}, {y} in the path.
+_TILE_HOST = re.compile(r"^(\{s\}\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 
-def install_console(app: Flask) -> None:
+def map_config(settings: Settings) -> dict[str, Any]:
+    """The base map the console draws (`/config.json`): the tile template and its
+    attribution, and the source the page's CSP lets images come from; no tiles (`tile_url`
+    null: the city's polygons) when the setting is empty or not a usable template."""
+    url = settings.map_tile_url.strip()
+    parts = urlsplit(url)
+    usable = (parts.scheme in ("http", "https") and _TILE_HOST.match(parts.netloc or "")
+              and all(f"{{{name}}}" in url for name in "zxy"))
+    if not usable:
+        return {"tile_url": None, "attribution": None, "source": None}
+    host = parts.netloc.replace("{s}.", "*.", 1)
+    return {"tile_url": url, "attribution": settings.map_tile_attribution.strip() or None,
+            "source": f"{parts.scheme}://{host}"}
+
+
+def install_console(app: Flask, settings: Settings) -> None:
     """`/` the console, `/static/...` its assets (the app's own static route, pointed here),
-    `/names.json` the names of statuses and stages, `/geo/<city>[_kecamatan].geojson` the
-    map's base layer."""
+    `/names.json` the names of statuses and stages, `/config.json` the base map's tiles,
+    `/geo/<city>[_kecamatan].geojson` the map's polygons."""
     app.static_folder = str(HERE / "static")
-    app.register_blueprint(_console_blueprint())
+    app.register_blueprint(_console_blueprint(map_config(settings)))
 
 
-def _console_blueprint() -> Blueprint:
+def _console_blueprint(base_map: dict[str, Any]) -> Blueprint:
     blueprint = Blueprint("console", __name__)
+    policy = console_policy(base_map["source"])
 
     @blueprint.get("/")
     def index():
         response = send_from_directory(HERE, "index.html")
-        response.headers["Content-Security-Policy"] = CONSOLE_POLICY
+        response.headers["Content-Security-Policy"] = policy
+        return response
+
+    @blueprint.get("/config.json")
+    def config() -> Response:
+        """The base map (ADUAN_MAP_TILE_URL, ADUAN_MAP_TILE_ATTRIBUTION): tiles and their
+        attribution, or none (the city's polygons)."""
+        response = jsonify({"map": {"tile_url": base_map["tile_url"],
+                                    "attribution": base_map["attribution"]}})
+        response.cache_control.public = True
+        response.cache_control.max_age = 300
         return response
 
     @blueprint.get("/names.json")

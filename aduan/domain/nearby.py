@@ -24,6 +24,7 @@ from typing import Any
 
 from aduan.domain.geo import EARTH_RADIUS_M
 from aduan.domain.lifecycle import TERMINAL
+from aduan.domain.visibility import is_public
 
 METRES_PER_DEGREE = 2 * math.pi * EARTH_RADIUS_M / 360
 CELL_DEGREES = 0.001
@@ -138,3 +139,41 @@ def possible_duplicates(report: dict[str, Any], by_place: list[dict[str, Any]],
         else:
             listed.append(entry)
     return listed[:MAX_LISTED]
+
+
+# ---- while a resident files ------------------------------------------------------------------
+# The public reports of the same category this near and this recent that are still being worked
+# on, nearest first: the resident may follow one ("me too", aduan.domain.followers) instead of
+# filing the same problem again. Wider and longer than the operators' look-up: a resident
+# places a pin less exactly than a phone's GPS, and a pothole stays for weeks.
+RESIDENT_RADIUS_M = 250.0
+RESIDENT_WINDOW = timedelta(days=30)
+RESIDENT_LISTED = 5
+# Read through the place index before the checks below (a busy street's other reports).
+RESIDENT_CANDIDATES = 200
+
+
+def resident_keys(category: str, lat: float, lon: float, now: datetime) -> list[str]:
+    return place_keys_around(category, lat, lon, RESIDENT_RADIUS_M, now - RESIDENT_WINDOW, now)
+
+
+def near_for_resident(city: str, category: str, lat: float, lon: float,
+                      candidates: list[dict[str, Any]], now: datetime
+                      ) -> list[tuple[float, dict[str, Any]]]:
+    """(metres, report) of the candidates the public may see, of the city and category, open,
+    made within RESIDENT_WINDOW and within RESIDENT_RADIUS_M; nearest first, at most
+    RESIDENT_LISTED."""
+    since = now - RESIDENT_WINDOW
+    found = []
+    for other in candidates:
+        where = other.get("location") or {}
+        if (other.get("city") != city or other.get("category") != category
+                or not is_public(other) or other.get("status") in CLOSED
+                or where.get("lat") is None or where.get("lon") is None
+                or not since <= other["created_at"] <= now):
+            continue
+        metres = distance_m(lat, lon, where["lat"], where["lon"])
+        if metres <= RESIDENT_RADIUS_M:
+            found.append((metres, other))
+    found.sort(key=lambda item: (item[0], item[1]["created_at"]))
+    return [(round(metres, 1), other) for metres, other in found[:RESIDENT_LISTED]]

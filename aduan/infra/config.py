@@ -90,6 +90,11 @@ class Settings:
     # operators as possible duplicates (0 m: no such look-up).
     place_duplicate_radius_m: float = 50.0
     place_duplicate_window_h: float = 72.0
+    # The public map's base layer: an XYZ tile URL ({z}/{x}/{y}, e.g. an OpenStreetMap-style
+    # tile server, http or https) and its attribution text. Empty: the city's polygons only
+    # (the console falls back to them too when the tiles cannot be loaded).
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
     # Decode HEIC/HEIF photos (pi-heif: LGPL libheif + libde265, no GPL encoder).
     heif_enabled: bool = True
     # Per-city verification policy overrides: JSON text, or @/path/to/file.json.
@@ -117,6 +122,8 @@ class Settings:
     rate_limit_per_api_key: int = 1200
     submit_limit_per_ip: int = 30
     login_limit_per_ip: int = 10
+    # Asking for and answering the reporter's one-time tracking code, together.
+    recovery_limit_per_ip: int = 10
     # Comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed; the client
     # is the right-most address in it that is not one of them. Empty: the peer's address.
     trusted_proxies: str = ""

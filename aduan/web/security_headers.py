@@ -23,6 +23,15 @@ CONSOLE_POLICY = (
     "default-src 'self'; img-src 'self' data: blob:; "
     "style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'")
+
+
+def console_policy(tile_source: str | None) -> str:
+    """The console's policy; with a map tile server (`tile_source`, e.g.
+    `https://*.tile.example.org`, from `web.map_config`), its images may come from there too."""
+    if not tile_source:
+        return CONSOLE_POLICY
+    return CONSOLE_POLICY.replace("img-src 'self' data: blob:;",
+                                  f"img-src 'self' data: blob: {tile_source};")
 HSTS = "max-age=31536000; includeSubDomains"
 
 

@@ -7,6 +7,8 @@
 - report.commented: a staff comment goes to the reporter; the reporter's comment to the admins
   of the agencies holding the report (the operators while none does).
 - report.referred: the vertical body's complaints desk, where the catalogue has its email.
+- Residents following a public report ("me too", `for_followers`): its public steps and the
+  staff's comments, with the public tracking page; never anything of the reporter.
 - Staff, found in the city's users by role (`contacts`), on the events of STAFF_EVENTS:
   report.forwarded: the liaison admins of each agency it went to; report.sla_breached: for a
   forward deadline the leaders and operators, for an agency's follow-up or resolution target
@@ -29,10 +31,14 @@ from zoneinfo import ZoneInfo
 
 from pymongo.database import Database
 
+from aduan.domain.followers import followers_told
 from aduan.domain.lifecycle import COMMENTED, EVENT_KEYS, agency_holds
 from aduan.domain.status_names import language_of
+from aduan.domain.time_zones import zone_name
 from aduan.infra.catalogue import category_of, cities
 from aduan.infra.config import Settings
+from aduan.infra.keyring import reporter_token_keys
+from aduan.infra.tokens import RECOVERY_TTL, recovery_code
 from aduan.infra.tracking_links import reporter_link, staff_page, tracking_page
 from services.notification import contacts, privacy, templates
 from services.notification.contacts import Contact, normalize_phone
@@ -46,7 +52,9 @@ REPORTER_STATUSES = frozenset({
 # The status an event stands for when its body does not name one.
 KEY_STATUS = {"report.submitted": "submitted",
               **{key: status for status, key in EVENT_KEYS.items()}}
-ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+# The reporter asked for a one-time code (services/intake/recovery.py): only they hear of it,
+# never a webhook; the event carries the nonce the code is made from, not the code.
+RECOVERY_REQUESTED = "report.recovery_requested"
 # Events only staff hear of (the reporter is told of status changes, not of these).
 STAFF_EVENTS = frozenset({"report.sla_breached", "report.escalated", "report.dispatched",
                           "report.evidence_flagged", "report.returned"})
@@ -77,7 +85,7 @@ def local_time(iso: str | None, city: str) -> str:
         return str(iso)
     zone = cities().get(city, {}).get("timezone", "Asia/Jakarta")
     local = instant.astimezone(ZoneInfo(zone)) if instant.tzinfo else instant
-    return f"{local:%d-%m-%Y %H:%M} {ZONE_NAMES.get(zone, zone)}"
+    return f"{local:%d-%m-%Y %H:%M} {zone_name(zone)}"
 
 
 class Planner:
@@ -87,16 +95,21 @@ class Planner:
 
     def anyone_hears(self, event_key: str, body: dict[str, Any]) -> bool:
         """False when `plan` would tell no one of this event, whatever its report says."""
-        if event_key in ("report.forwarded", COMMENTED) or event_key in STAFF_EVENTS:
+        if event_key in ("report.forwarded", COMMENTED, RECOVERY_REQUESTED) \
+                or event_key in STAFF_EVENTS:
             return True
         status = body.get("status") or KEY_STATUS.get(event_key)
         return status is None or status in REPORTER_STATUSES
 
     def plan(self, event_key: str, body: dict[str, Any], report: dict[str, Any]
              ) -> list[Notice]:
+        if event_key == RECOVERY_REQUESTED:
+            return self.for_recovery(body, report)
         if event_key == COMMENTED:
-            return _one_per_address(self.for_comment(body, report))
+            return _one_per_address(self.for_comment(body, report)
+                                    + self.for_followers(event_key, body, report))
         notices = self.for_reporter(event_key, body, report)
+        notices += self.for_followers(event_key, body, report)
         if event_key == "report.forwarded":
             notices += self.for_liaisons(body, report)
         elif event_key == "report.sla_breached":
@@ -152,6 +165,26 @@ class Planner:
             notices.append(Notice("reporter", "sms", phone, sms=templates.render_status_sms(
                 language, report["code"], status, link, referral)))
         return notices
+
+    def for_recovery(self, body: dict[str, Any], report: dict[str, Any]) -> list[Notice]:
+        """The one-time code, to the contact of the reporter the request named (`channel`),
+        made from the event's nonce as intake checks it."""
+        nonce, channel = body.get("nonce"), body.get("channel")
+        if not isinstance(nonce, str) or not nonce:
+            return []
+        reporter = report.get("reporter") or {}
+        language = language_of(reporter.get("language"))
+        otp = recovery_code(reporter_token_keys(self.settings), report["_id"], nonce)
+        minutes = int(RECOVERY_TTL.total_seconds() // 60)
+        if channel == "email" and reporter.get("email"):
+            return [Notice("reporter", "email", reporter["email"],
+                           email=templates.render_recovery_code(language, report["code"], otp,
+                                                                minutes))]
+        phone = normalize_phone(reporter.get("phone") or "")
+        if channel == "sms" and phone and sms_enabled(self.settings):
+            return [Notice("reporter", "sms", phone, sms=templates.render_recovery_code_sms(
+                language, report["code"], otp, minutes))]
+        return []
 
     def for_comment(self, body: dict[str, Any], report: dict[str, Any]) -> list[Notice]:
         """report.commented: the other side hears. The reporter's comment goes to the admins
@@ -223,6 +256,42 @@ class Planner:
                        email=templates.render_vertical_body_referral(
                            lang, name, city, summary,
                            tracking_page(self.settings, report["code"])))]
+
+    def for_followers(self, event_key: str, body: dict[str, Any], report: dict[str, Any]
+                      ) -> list[Notice]:
+        """Residents following the report ("me too", `aduan.domain.followers`), while it is
+        public: its public steps (with the answer given with them) and the comments of the
+        staff handling it, with the public tracking page; nothing of the reporter."""
+        if event_key in STAFF_EVENTS:
+            return []
+        comment = _comment(body, report) if event_key == COMMENTED else None
+        if event_key == COMMENTED and (comment is None or comment.get("by") == "reporter"):
+            return []
+        status = None if comment is not None else event_status(event_key, body, report)
+        link = tracking_page(self.settings, report["code"])
+        answer = public_response(body, report) if comment is None else None
+        notices = []
+        for follower in followers_told(report, status):
+            language = language_of(follower.get("language"))
+            if comment is not None:
+                agency = comment.get("agency")
+                author = self.agency_name(report["city"], agency, language) if agency else \
+                    templates.commenter_name(language, str(comment.get("by")))
+                email = templates.render_follower_comment(language, report["code"], author,
+                                                          str(comment.get("text") or ""), link)
+                sms = templates.render_comment_to_reporter_sms(language, report["code"],
+                                                               author, link)
+            else:
+                email = templates.render_follower_status(language, report["code"],
+                                                         str(status), link, answer)
+                sms = templates.render_follower_status_sms(language, report["code"],
+                                                           str(status), link)
+            if follower.get("email"):
+                notices.append(Notice("follower", "email", follower["email"], email=email))
+            phone = normalize_phone(follower.get("phone") or "")
+            if phone and sms_enabled(self.settings):
+                notices.append(Notice("follower", "sms", phone, sms=sms))
+        return notices
 
     def for_liaisons(self, body: dict[str, Any], report: dict[str, Any]) -> list[Notice]:
         codes = body.get("agencies") or [a["code"] for a in report.get("agencies") or []]

@@ -155,6 +155,30 @@ def render_status_sms(language: str, code: str, status: str, link: str,
             "en": f"Aduan: report {code} is {name}{to}. See {link}"}[lang]
 
 
+def render_recovery_code(language: str, code: str, otp: str, minutes: int) -> Rendered:
+    """To the reporter who asked to follow their report on another device: the one-time code.
+    No link: the code is typed on the page that asked for it."""
+    lang = language_of(language)
+    subject = {"id": f"Kode akses laporan {code}: {otp}",
+               "en": f"Access code for report {code}: {otp}"}[lang]
+    body = {"id": f"Kode sekali pakai untuk mengikuti laporan {code} di perangkat lain: {otp}. "
+                  f"Berlaku {minutes} menit.",
+            "en": f"Your one-time code to follow report {code} on another device: {otp}. "
+                  f"It works for {minutes} minutes."}[lang]
+    ignore = {"id": "Bila Anda tidak memintanya, abaikan pesan ini: tanpa kode ini tidak ada "
+                    "yang dapat mengakses laporan Anda.",
+              "en": "If you did not ask for it, ignore this message: without the code no one "
+                    "can reach your report."}[lang]
+    return _render(lang, subject, [body, ignore])
+
+
+def render_recovery_code_sms(language: str, code: str, otp: str, minutes: int) -> str:
+    return {"id": f"Aduan: kode akses laporan {code}: {otp} (berlaku {minutes} menit). "
+                  "Jangan berikan kepada siapa pun.",
+            "en": f"Aduan: access code for report {code}: {otp} (valid {minutes} minutes). "
+                  "Do not share it."}[language_of(language)]
+
+
 def render_comment_to_reporter(language: str, code: str, author: str, text: str, link: str
                                ) -> Rendered:
     """To the reporter: `author` (an agency's name, or the city's operators) commented."""
@@ -412,3 +436,47 @@ def render_digest(language: str, city_name: str, day: str, rows: Sequence[Sequen
         return _render(lang, subject, [intro, {"id": "Belum ada laporan untuk instansi mana pun.",
                                                "en": "No agency has any report yet."}[lang]])
     return _render(lang, subject, [intro], table=Table(DIGEST_HEADER[lang], rows))
+
+
+# ---- followers ("me too") --------------------------------------------------------------------
+
+def render_follower_status(language: str, code: str, status: str, link: str,
+                           public_response: str | None = None) -> Rendered:
+    """To a resident following a report: it moved to `status` (with the answer staff gave
+    the public). Nothing of the reporter; the link is the public tracking page."""
+    lang = language_of(language)
+    name = status_name(lang, status)
+    paragraphs = [{"id": f"Laporan {code} yang Anda ikuti sekarang: {name}.",
+                   "en": f"Report {code}, which you follow, is now: {name}."}[lang]]
+    meaning = explanation(lang, status)
+    if meaning:
+        paragraphs.append(meaning)
+    if public_response:
+        paragraphs.append({"id": "Tanggapan", "en": "Response"}[lang] + f":\n{public_response}")
+    paragraphs.append(FOLLOWING[lang])
+    subject = {"id": f"Laporan yang Anda ikuti {code}: {name}",
+               "en": f"Report you follow {code}: {name}"}[lang]
+    return _render(lang, subject, paragraphs, (LINK_LABEL[lang], link))
+
+
+def render_follower_status_sms(language: str, code: str, status: str, link: str) -> str:
+    lang = language_of(language)
+    name = status_name(lang, status)
+    return {"id": f"Aduan: laporan yang Anda ikuti {code} {name}. Lihat {link}",
+            "en": f"Aduan: report {code} you follow is {name}. See {link}"}[lang]
+
+
+def render_follower_comment(language: str, code: str, author: str, text: str, link: str
+                            ) -> Rendered:
+    """To a resident following a report: the staff handling it wrote (comments are public)."""
+    lang = language_of(language)
+    subject = {"id": f"Tanggapan baru pada laporan yang Anda ikuti {code}",
+               "en": f"New comment on report {code} you follow"}[lang]
+    intro = {"id": f"{author} menulis tentang laporan {code}:",
+             "en": f"{author} wrote about report {code}:"}[lang]
+    return _render(lang, subject, [f"{intro}\n{text}", FOLLOWING[lang]],
+                   (LINK_LABEL[lang], link))
+
+
+FOLLOWING = {"id": "Anda menerima pesan ini karena mengikuti laporan ini (\"saya juga\").",
+             "en": "You get this message because you follow this report (\"me too\")."}

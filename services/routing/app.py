@@ -1,4 +1,5 @@
-"""Routing HTTP service: the catalogue, the workflow actions and views, the leaders' figures."""
+"""Routing HTTP service: the catalogue, the workflow actions and views, the leaders' figures
+and the public scorecard."""
 
 from __future__ import annotations
 
@@ -17,7 +18,14 @@ from aduan.infra.rating_metrics import RatingsCollector
 from aduan.infra.storage import ObjectStore
 from aduan.web.app import create_app as create_service_app
 from aduan.web.app import provide
-from services.routing import catalogue_api, escalations_api, officers, stats_api, workflow_api
+from services.routing import (
+    catalogue_api,
+    escalations_api,
+    officers,
+    scorecard_api,
+    stats_api,
+    workflow_api,
+)
 from services.routing.actions import Workflow
 
 
@@ -68,6 +76,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
     app.register_blueprint(catalogue_api.blueprint)
     app.register_blueprint(workflow_api.blueprint)
     app.register_blueprint(stats_api.blueprint)
+    app.register_blueprint(scorecard_api.blueprint)
     app.register_blueprint(escalations_api.blueprint)
     app.register_blueprint(officers.blueprint)
     return app

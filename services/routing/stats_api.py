@@ -58,6 +58,15 @@ def figures() -> dict:
     period = request.args.get("period", "day")
     if period not in PERIODS:
         raise ApiError(422, "invalid_period", "Unknown period.", {"periods": list(PERIODS)})
+    return city_figures(city, first, last, period, agency, now)
+
+
+def city_figures(city: str, first: date, last: date, period: str, agency: str | None,
+                 now: datetime) -> dict:
+    """The figures of the city's reports that came in from `first` to `last` (local days,
+    both included); with `agency`, of that agency only. The statistics API's and the public
+    scorecard's (services/routing/scorecard_api.py)."""
+    zone = ZoneInfo(cities()[city]["timezone"])
     start = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
     end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
     routing = collaborators()

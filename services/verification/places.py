@@ -1,8 +1,9 @@
 """The candidates for possible duplicates by place: the reports of the city whose `place_key`
 (category, grid cell and period, `aduan.domain.nearby`) is one of those around the report's
 place and window, read through the (city, place_key) index with one equality `$in`, which
-MongoDB and SecantusDB alike answer from the index. `aduan.domain.nearby` keeps those within
-the radius and window."""
+MongoDB and SecantusDB alike answer from the index (`aduan.infra.places`, shared with the
+reports a resident is shown nearby). `aduan.domain.nearby` keeps those within the radius and
+window."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from pymongo.database import Database
 
 from aduan.domain.nearby import Nearness, place_key, place_keys_around, window_start
+from aduan.infra.places import reports_in_cells
 
 # Reports of one category in a few cells of ~110 m over the window's days: usually a handful.
 # When a whole street reports one flooded drain, any of them is a possible duplicate and ten are
@@ -35,12 +37,8 @@ def place_candidates(db: Database, report: dict[str, Any], nearness: Nearness
     keys = place_keys_around(report["category"], location["lat"], location["lon"],
                              nearness.radius_m, window_start(report, nearness),
                              report["created_at"])
-    if not keys:
-        return []
-    # Only the index's fields: SecantusDB leaves the index for any other condition (a time
-    # range, a status); `near_by_place` checks those.
-    return list(db.reports.find({"city": report["city"], "place_key": {"$in": keys}}, FIELDS)
-                .limit(MAX_CANDIDATES))
+    # `near_by_place` checks the time window and status on what is read.
+    return reports_in_cells(db, report["city"], keys, FIELDS, MAX_CANDIDATES)
 
 
 def report_brief(db: Database, report_id: str) -> dict[str, Any] | None:

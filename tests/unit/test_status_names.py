@@ -12,6 +12,7 @@ from flask import Flask
 from aduan.domain import status_names
 from aduan.domain.lifecycle import STATUSES
 from aduan.domain.stages import KINIKO_STAGES, SIGAP_STAGES
+from aduan.infra.config import Settings
 from web import install_console
 
 JS = Path(__file__).resolve().parents[2] / "web" / "static" / "js"
@@ -42,7 +43,7 @@ def test_indonesian_is_the_default_and_unknown_statuses_keep_their_code():
 
 def test_the_console_is_served_the_python_names():
     app = Flask("console-test")
-    install_console(app)
+    install_console(app, Settings())
     response = app.test_client().get("/names.json")
     assert response.status_code == 200
     served = response.get_json()

@@ -1,6 +1,7 @@
 // The console's router: #/ submit, #/track/<code>, #/staff (sign-in), #/operator/<queue>,
 // #/agency, #/leader, #/admin (the sysadmin's staff directory), #/me (one's own contacts),
-// #/staff/report/<code>, #/desk (operators file for a caller or visitor).
+// #/staff/report/<code>, #/desk (operators file for a caller or visitor), #/map (the public map
+// and list), #/scorecard[/<days>] (the agencies' public scorecard).
 import { ADMIN_ROLES, adminPage, myAccountPage } from "./admin.js";
 import { call, setStaff, staff } from "./api.js";
 import { DESK_ROLES, deskPage } from "./desk.js";
@@ -8,14 +9,17 @@ import { flash, h, mount } from "./dom.js";
 import { ESCALATION_ROLES, escalationsPage } from "./escalations.js";
 import { language, loadNames, t, toggleLanguage } from "./i18n.js";
 import { LEADER_ROLES, leaderPage } from "./leader.js";
+import { mapPage } from "./map.js";
 import { submitPage, trackPage } from "./resident.js";
+import { scorecardPage } from "./scorecard.js";
 import { tasksPage } from "./tasks.js";
 import { ACTING_AGENCY_ROLES, agencyPage, homeOf, loginPage, operatorPage, staffReportPage }
   from "./staff.js";
 
 function nav() {
   const user = (staff() || {}).user;
-  const links = [["#/", "nav_report"], ["#/track", "nav_track"]];
+  const links = [["#/", "nav_report"], ["#/track", "nav_track"], ["#/map", "nav_map"],
+    ["#/scorecard", "nav_scorecard"]];
   if (!user) links.push(["#/staff", "nav_staff"]);
   else if (user.role === "operator") links.push(["#/operator", "nav_operator"]);
   else if (ACTING_AGENCY_ROLES.includes(user.role)) links.push(["#/agency", "nav_agency"]);
@@ -59,6 +63,8 @@ async function route() {
   const [page, arg, more] = parts;
   if (!page) return submitPage();
   if (page === "track") return trackPage(arg);
+  if (page === "map") return mapPage();
+  if (page === "scorecard") return scorecardPage(arg);
   if (page === "staff" && arg === "report" && more) return needsStaff(null, () => staffReportPage(more));
   if (page === "staff") return staff() ? (window.location.hash = homeOf(staff().user)) : loginPage();
   if (page === "operator") return needsStaff(["operator"], () => operatorPage(arg));

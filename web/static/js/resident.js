@@ -4,6 +4,7 @@ import { busy, field, flash, h, mount, showError } from "./dom.js";
 import { photoGallery } from "./photos.js";
 import { cityStageName, cityStages, language, t, term, when } from "./i18n.js";
 import { cityMap, point } from "./maps.js";
+import { nearbyBox } from "./nearby.js";
 
 function idempotencyKey() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -42,6 +43,7 @@ export async function submitPage() {
     t("no_location"));
   const mapBox = h("div", { class: "map", id: "submit-map" });
   const locate = h("button", { type: "button", class: "secondary", id: "locate" }, t("locate"));
+  const nearby = nearbyBox(); // the same problem already filed nearby: follow it instead
   const send = h("button", { type: "submit", id: "send" }, t("send"));
   const form = h("form", { class: "card", id: "submit-form", novalidate: true },
     h("h1", {}, t("submit_title")),
@@ -49,7 +51,7 @@ export async function submitPage() {
     h("p", { class: "muted", id: "photo-hint" }, t("photo_hint")),
     field(t("category"), category),
     field(t("description"), description),
-    h("label", {}, t("location")), mapBox, where, locate,
+    h("label", {}, t("location")), mapBox, where, locate, nearby.box,
     field(t("address"), address),
     field(t("email"), email),
     field(t("privacy"), privacy),
@@ -75,7 +77,9 @@ export async function submitPage() {
     map.setView([lat, lon], Math.max(map.getZoom(), 13), { animate: false });
     where.textContent = `${t("located")}: ${lat.toFixed(5)}, ${lon.toFixed(5)}`
       + (accuracy ? ` (±${Math.round(accuracy)} m)` : "");
+    nearby.show(city, category.value, location);
   }
+  category.addEventListener("change", () => nearby.show(city, category.value, location));
   map.on("click", (e) => place(e.latlng.lat, e.latlng.lng));
   function findMe() {
     if (!navigator.geolocation) return;

@@ -172,7 +172,7 @@ export async function deskPage() {
       for (const file of photos.files) body.append("photo", file);
       try {
         const receipt = await staffCall("/reports", { method: "POST", form: body,
-          headers: { "Idempotency-Key": key } });
+          headers: { "Idempotency-Key": key } }).catch((err) => { throw named(err); });
         key = newKey();
         flash(`${t("desk_filed")}: ${receipt.code}`);
         receiptBox.replaceChildren(receiptCard(receipt, filed.reporter));
@@ -184,6 +184,19 @@ export async function deskPage() {
       } finally { send.textContent = t("send"); }
     });
   });
+}
+
+// A refusal of the form's fields names them as the form does (`validation_failed` details:
+// [{field: "reporter.phone", ...}]).
+const LABELS = { phone: "desk_phone", email: "desk_email", name: "desk_name",
+  description: "description", address: "desk_address", lat: "location", lon: "location",
+  location: "location", category: "category" };
+function named(err) {
+  if (err.code !== "validation_failed" || !Array.isArray(err.details)) return err;
+  const fields = err.details.map((d) => String(d.field || "").split(".").pop());
+  const labels = [...new Set(fields.map((f) => t(LABELS[f] || f)))];
+  err.message = `${t("desk_invalid")}: ${labels.join(", ")}`;
+  return err;
 }
 
 // What the operator tells the caller: the code, and where the tracking link went. The token is

@@ -4,6 +4,7 @@ import { busy, field, flash, h, mount, showError } from "./dom.js";
 import { photoGallery } from "./photos.js";
 import { cityStageName, cityStages, language, t, term, when } from "./i18n.js";
 import { cityMap, point } from "./maps.js";
+import { reporterComments } from "./reporter_comments.js";
 import { nearbyBox } from "./nearby.js";
 
 function idempotencyKey() {
@@ -240,6 +241,7 @@ export async function trackPage(code) {
         h("h2", {}, t("evidence")),
         photoGallery(evidence, t("evidence"), { reporter: view.code })) : "",
       h("section", { class: "card" }, h("h2", {}, t("history")), historyList(history, { reporter: view.code })),
+      reporterComments(code, view, load) || "",
       reporterActions(code, workflow, load) || "",
     );
     const map = await cityMap(mapBox, view.city, t("location"));

@@ -57,6 +57,9 @@ class ReportIn(Strict):
     channel: Literal[CHANNELS] = "app"  # type: ignore[valid-type]
     privacy: Literal[PRIVACY_LEVELS] = "public"  # type: ignore[valid-type]
     reporter: Reporter | None = None
+    # Set by the gateway's Open311 when the client's media_url gave no photo: the reason
+    # (gateway/open311/media.py), kept on the report for the operators who review it.
+    media_fetch_failed: Annotated[str, Field(pattern=r"^[a-z_]{1,40}$")] | None = None
 
 
 class CommentIn(Strict):

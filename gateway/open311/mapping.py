@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aduan.domain import report_types
 from aduan.domain.status_names import STATUS_EXPLANATIONS, STATUS_NAMES
 from aduan.infra.catalogue import KECAMATAN, rule_agencies
 
@@ -25,6 +26,19 @@ _MORE_NOTES = {
 }
 _BY_KECAMATAN = {"id": "Kantor Camat sesuai lokasi", "en": "The district office of the location"}
 _DESCRIPTION = {"id": "Laporan warga tentang {name}.", "en": "Residents' reports about {name}."}
+# The report type, Open311's one attribute (`attribute[type]`); names as the console's.
+TYPE_CODE = "type"
+_TYPE_NAMES = {
+    "id": {"complaint": "Pengaduan", "aspiration": "Aspirasi",
+           "information_request": "Permintaan informasi"},
+    "en": {"complaint": "Complaint", "aspiration": "Aspiration",
+           "information_request": "Information request"},
+}
+_TYPE_QUESTION = {
+    "id": "Jenis laporan: pengaduan (bawaan), aspirasi, atau permintaan informasi.",
+    "en": "The kind of report: a complaint (the default), an aspiration or a request for "
+          "information.",
+}
 
 
 def resolve_city(jurisdiction_id: str, cities: dict[str, dict[str, Any]]) -> str | None:
@@ -80,11 +94,28 @@ def service(category: dict[str, Any], agencies: dict[str, dict[str, Any]],
         "service_code": category["code"],
         "service_name": name,
         "description": _DESCRIPTION[language].format(name=name),
-        "metadata": False,
+        "metadata": True,  # the report type: see the service definition
         "type": "realtime",
         "keywords": category["code"].replace("_", " "),
         "group": service_group(category, agencies, language),
     }
+
+
+def service_definition(category: dict[str, Any], language: str) -> dict[str, Any]:
+    """The one attribute, `type`, with the types the category accepts; required when a
+    complaint (the default) is not one of them."""
+    accepted = [t for t in report_types.REPORT_TYPES
+                if t in report_types.category_types(category)]
+    return {"service_code": category["code"], "attributes": [{
+        "variable": True,
+        "code": TYPE_CODE,
+        "datatype": "singlevaluelist",
+        "required": report_types.DEFAULT_TYPE not in accepted,
+        "datatype_description": None,
+        "order": 1,
+        "description": _TYPE_QUESTION[language],
+        "values": [{"key": t, "name": _TYPE_NAMES[language][t]} for t in accepted],
+    }]}
 
 
 def _agency_name(code: str, agencies: dict[str, dict[str, Any]], language: str) -> str:
@@ -100,8 +131,9 @@ def request_row(row: dict[str, Any], category: dict[str, Any] | None,
                 agencies: dict[str, dict[str, Any]], timezone: str, language: str
                 ) -> dict[str, Any]:
     """A row of intake's public list (`detail=full`) as Open311 shows it: the first published
-    photo at its stable gateway address as `media_url`; the reporter is in no row."""
-    location = row["location"]
+    photo at its stable gateway address as `media_url`; the reporter is in no row; lat and
+    long are null for a report without a point."""
+    location = row.get("location") or {}  # none, or an address without a point, may be
     agencies_named = [_agency_name(code, agencies, language) for code in row.get("agencies", [])]
     photos = row.get("photos") or []
     return {
@@ -119,7 +151,7 @@ def request_row(row: dict[str, Any], category: dict[str, Any] | None,
         "address": location.get("address"),
         "address_id": None,
         "zipcode": None,
-        "lat": location["lat"],
-        "long": location["lon"],
+        "lat": location.get("lat"),
+        "long": location.get("lon"),
         "media_url": photos[0]["url"] if photos else None,
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from aduan.domain.codes import CODE_PATTERN
+from aduan.domain.report_types import DEFAULT_TYPE, REPORT_TYPES
 from gateway.open311.queries import RequestsQuery
 
 CLIENT = [{}, {"apiKey": []}]
@@ -48,10 +49,29 @@ def _query_parameters() -> list[dict[str, Any]]:
 def open311_paths() -> dict[str, Any]:
     base = "/open311/v2"
     text = {"type": "string", "maxLength": 300}
-    post_fields = {name: text for name in (
+    post_fields: dict[str, Any] = {name: text for name in (
         "api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string", "email",
         "first_name", "last_name", "phone", "device_id", "account_id", "description",
         "locale")}
+    post_fields["attribute[type]"] = {
+        "type": "string", "enum": list(REPORT_TYPES), "default": DEFAULT_TYPE,
+        "description": "The report type; the service definition lists the ones the service "
+                       "accepts"}
+    post_fields["media_url"] = {
+        "type": "string", "format": "uri", "maxLength": 2000,
+        "description": "A JPEG, PNG or HEIC picture (http/https, public hosts only, at most "
+                       "the photo size limit), fetched once and checked as an upload; when it "
+                       "cannot be fetched the report is still filed, without a photo, for an "
+                       "operator to review"}
+    form = {"schema": {"type": "object",
+                       "required": ["api_key", "jurisdiction_id", "service_code"],
+                       "properties": post_fields}}
+    upload = {"schema": {"type": "object",
+                         "required": ["api_key", "jurisdiction_id", "service_code"],
+                         "properties": {**post_fields,
+                                        "media": {"type": "string", "format": "binary",
+                                                  "description": "The photo itself (wins "
+                                                                 "over media_url)"}}}}
     return {
         f"{base}/discovery.{{fmt}}": {"get": {
             "summary": "Open311 GeoReport v2: service discovery",
@@ -65,7 +85,7 @@ def open311_paths() -> dict[str, Any]:
                                  "The services"),
         }},
         f"{base}/services/{{service_code}}.{{fmt}}": {"get": {
-            "summary": "Open311: a service definition (Aduan services define no attributes)",
+            "summary": "Open311: a service definition (one attribute: the report type)",
             "security": CLIENT,
             "parameters": [_path("service_code", r"^[a-z_]{2,40}$"), _FORMAT, _JURISDICTION],
             "responses": _answer({"type": "object"}, "The service definition"),
@@ -79,16 +99,13 @@ def open311_paths() -> dict[str, Any]:
                 "responses": _answer(_ROWS, "The requests"),
             },
             "post": {
-                "summary": "Open311: file a report (api_key and a photo as `media` required; "
-                           "media_url refused)",
+                "summary": "Open311: file a report (api_key required; the photo as `media`, or "
+                           "`media_url`, or none: a report without a photo is reviewed by an "
+                           "operator)",
                 "security": CLIENT, "parameters": [_FORMAT],
-                "requestBody": {"required": True, "content": {"multipart/form-data": {
-                    "schema": {"type": "object",
-                               "required": ["api_key", "jurisdiction_id", "service_code",
-                                            "lat", "long", "media"],
-                               "properties": {**post_fields,
-                                              "media": {"type": "string",
-                                                        "format": "binary"}}}}}},
+                "requestBody": {"required": True, "content": {
+                    "application/x-www-form-urlencoded": form,
+                    "multipart/form-data": upload}},
                 "responses": _answer(_ROWS, "The new request's id and token"),
             },
         },

@@ -2,15 +2,22 @@
 HTTP so that it meets the same checks (fields, photo, idempotency) as any other report.
 
 Decisions (see docs/ARCHITECTURE.md, "Open311"):
-- a live photo is required, uploaded as `media` (the media upload extension); a report without
-  one is refused with a 400, as Aduan's verification needs the photo's own GPS and time;
-- `media_url` is refused: the gateway never fetches a URL a client names (no SSRF), and a
-  remote picture cannot show it was taken on the spot;
-- lat/long are required (no geocoding of `address_string`, which is kept as the address);
+- the spec's own form (`application/x-www-form-urlencoded`) and the media upload extension
+  (`multipart/form-data` with the photo as `media`) are both accepted;
+- the photo is optional: a report without one is filed `no_photo` and an operator reviews it
+  (Aduan's photo checks need the photo's own GPS and time, which no photo has);
+- `media_url` is fetched once, safely (`gateway/open311/media.py`), and submitted as the photo,
+  so intake and verification judge it as any upload; an uploaded `media` wins over it. When
+  the fetch fails the report is still filed without a photo, with `media_fetch_failed` (the
+  reason) for the operators, and the answer's service_notice says so;
+- lat/long give the point; `address_string` is kept as the address (never geocoded) and alone
+  is the location when there is no point; neither: no location, which intake accepts only for
+  a type whose category lets it go without one;
+- the report type is the one attribute, `attribute[type]` (complaint by default), listed in
+  each service definition with the types the category accepts; any other attribute is refused;
 - the report is `anonymous`: its reporter is never shown publicly; email and phone reach the
   notification service like any reporter's; device_id and account_id are checked and echoed
-  (account_id), never stored, as Aduan has no resident accounts;
-- services define no attributes (metadata false), so `attribute[…]` fields are refused.
+  (account_id), never stored, as Aduan has no resident accounts.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import requests
 from werkzeug.datastructures import FileStorage, MultiDict
@@ -37,14 +44,26 @@ FIELD_NAMES = {
     "reporter.email": "email",
     "reporter.phone": "phone",
     "photo": "media",
+    "type": "attribute[type]",
 }
+TYPE_ATTRIBUTE = "attribute[type]"
 _NUMBER = re.compile(r"^-?[0-9]{1,3}(\.[0-9]{1,15})?$")
+
+
+@dataclass(frozen=True)
+class Photo:
+    """What is sent to intake as the photo: an upload or a fetched picture."""
+
+    filename: str
+    data: IO[bytes] | bytes
+    content_type: str
 
 
 @dataclass(frozen=True)
 class Submission:
     report: dict[str, Any]
-    media: FileStorage
+    media: FileStorage | None  # the uploaded photo, if any
+    media_url: str | None  # to fetch when nothing was uploaded
     account_id: str | None
 
 
@@ -61,12 +80,23 @@ def _text(form: MultiDict, name: str, max_length: int) -> str | None:
 
 def _coordinate(form: MultiDict, name: str) -> float:
     raw = (form.get(name) or "").strip()
-    if not raw:
-        raise ApiError(400, "location_required",
-                       "lat and long are required (an address_string alone cannot be placed).")
     if not _NUMBER.match(raw):
         raise ApiError(400, "validation_failed", f"{name} must be a decimal number.")
     return float(raw)
+
+
+def _location(form: MultiDict) -> dict[str, Any] | None:
+    """The point and the address as given; the address alone; or None."""
+    given = [bool((form.get(name) or "").strip()) for name in ("lat", "long")]
+    location: dict[str, Any] = {}
+    if any(given):
+        if not all(given):
+            raise ApiError(400, "validation_failed", "lat and long come together.")
+        location = {"lat": _coordinate(form, "lat"), "lon": _coordinate(form, "long")}
+    address = _text(form, "address_string", 300)
+    if address:
+        location["address"] = address
+    return location or None
 
 
 def _reporter(form: MultiDict, language: str) -> dict[str, Any] | None:
@@ -80,38 +110,42 @@ def _reporter(form: MultiDict, language: str) -> dict[str, Any] | None:
     return {**reporter, "language": language} if reporter else None
 
 
+def _report_type(form: MultiDict) -> str | None:
+    unknown = [name for name in form if name.startswith("attribute") and name != TYPE_ATTRIBUTE]
+    if unknown:
+        raise ApiError(400, "unknown_attribute",
+                       f"Unknown attribute: the only one is {TYPE_ATTRIBUTE} (see the service "
+                       "definition's attributes).")
+    return _text(form, TYPE_ATTRIBUTE, 40)
+
+
 def read_form(form: MultiDict, files: MultiDict, city: str, language: str) -> Submission:
-    if any(name.startswith("attribute") for name in form):
-        raise ApiError(400, "unknown_attribute", "This service defines no attributes.")
-    if form.get("media_url"):
-        raise ApiError(400, "media_url_not_supported",
-                       "media_url is not accepted: upload the photo itself as 'media' "
-                       "(multipart/form-data).")
+    report_type = _report_type(form)
     media = files.get("media")
-    if media is None:
-        raise ApiError(400, "media_required",
-                       "A photo taken on the spot is required as 'media' (multipart/form-data).")
+    media_url = None if media is not None else _text(form, "media_url", 2000)
     service_code = _text(form, "service_code", 40)
     if service_code is None:
         raise ApiError(400, "service_code_required", "service_code is required.")
     _text(form, "device_id", 200)
-    location: dict[str, Any] = {"lat": _coordinate(form, "lat"),
-                                "lon": _coordinate(form, "long")}
-    address = _text(form, "address_string", 300)
-    if address:
-        location["address"] = address
     report: dict[str, Any] = {
         "city": city,
         "category": service_code,
         "description": _text(form, "description", 4000) or "",
-        "location": location,
+        "location": _location(form),
         "channel": "open311",
         "privacy": "anonymous",
     }
+    if report_type:
+        report["type"] = report_type
     reporter = _reporter(form, language)
     if reporter:
         report["reporter"] = reporter
-    return Submission(report, media, _text(form, "account_id", 200))
+    return Submission(report, media, media_url, _text(form, "account_id", 200))
+
+
+def uploaded(media: FileStorage) -> Photo:
+    return Photo(media.filename or "media", media.stream,
+                 media.mimetype or "application/octet-stream")
 
 
 def _problem(detail: dict[str, Any]) -> str:
@@ -135,13 +169,11 @@ def intake_error(response: requests.Response) -> ApiError:
 
 
 def send_to_intake(session: requests.Session, intake_url: str, timeout_s: float,
-                   submission: Submission, headers: dict[str, str]) -> dict[str, Any]:
-    media = submission.media
-    files = {
-        "report": (None, json.dumps(submission.report), "application/json"),
-        "photo": (media.filename or "media", media.stream,
-                  media.mimetype or "application/octet-stream"),
-    }
+                   report: dict[str, Any], photo: Photo | None,
+                   headers: dict[str, str]) -> dict[str, Any]:
+    files: dict[str, tuple] = {"report": (None, json.dumps(report), "application/json")}
+    if photo is not None:
+        files["photo"] = (photo.filename, photo.data, photo.content_type)
     try:
         response = session.post(f"{intake_url.rstrip('/')}/reports", files=files,
                                 headers=headers, timeout=timeout_s)

@@ -18,11 +18,12 @@ from aduan.domain.codes import well_formed
 from aduan.infra.catalogue import cities
 from aduan.web.app import REQUEST_ID_HEADER, current_request_id
 from aduan.web.errors import ApiError
+from aduan.web.image_types import EXTENSIONS
 from gateway.context import gateway
-from gateway.open311 import mapping, queries
+from gateway.open311 import mapping, media, queries
 from gateway.open311.formats import FORMATS, render, render_errors
 from gateway.open311.reads import PublicReports
-from gateway.open311.submit import read_form, send_to_intake
+from gateway.open311.submit import Photo, Submission, read_form, send_to_intake, uploaded
 
 PREFIXES = ("/open311/v2", "/api/v1/open311/v2")
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -34,6 +35,16 @@ _NOTICE = {
           "yang berwenang.",
     "en": "Report {code} received; its photo will be checked and the report forwarded to the "
           "responsible agency.",
+}
+_NOTICE_NO_PHOTO = {
+    "id": "Laporan {code} diterima tanpa foto; petugas akan memeriksanya lalu meneruskannya ke "
+          "instansi yang berwenang.",
+    "en": "Report {code} received without a photo; an operator will review it and forward it "
+          "to the responsible agency.",
+}
+_NOTICE_FETCH_FAILED = {
+    "id": "Gambar di media_url tidak dapat diambil ({reason}). ",
+    "en": "The picture at media_url could not be fetched ({reason}). ",
 }
 # A token is the report id a submission's receipt gave.
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
@@ -153,10 +164,34 @@ def list_services(fmt: str):
 @blueprint.get("/services/<service_code>.<fmt>")
 def service_definition(service_code: str, fmt: str):
     _check_format(fmt)
-    if service_code not in _categories(_city()):
+    category = _categories(_city()).get(service_code)
+    if category is None:
         raise ApiError(404, "unknown_service", "No such service_code.")
-    return render(fmt, "service_definition", {"service_code": service_code,
-                                              "attributes": []})
+    return render(fmt, "service_definition",
+                  mapping.service_definition(category, _language()))
+
+
+def _photo(submission: Submission, report: dict[str, Any]) -> Photo | None:
+    """The uploaded photo, or the picture at media_url (fetched once); when that fails, the
+    report records why (`media_fetch_failed`) and goes without."""
+    if submission.media is not None:
+        return uploaded(submission.media)
+    if not submission.media_url:
+        return None
+    fetched = media.fetch_or_reason(gateway().settings, submission.media_url)
+    if isinstance(fetched, str):
+        report["media_fetch_failed"] = fetched
+        return None
+    return Photo(f"media_url.{EXTENSIONS[fetched.content_type]}", fetched.data,
+                 fetched.content_type)
+
+
+def _notice(language: str, code: str, photo: Photo | None, report: dict[str, Any]) -> str:
+    if photo is not None:
+        return _NOTICE[language].format(code=code)
+    failed = report.get("media_fetch_failed")
+    return (_NOTICE_FETCH_FAILED[language].format(reason=failed) if failed else "") \
+        + _NOTICE_NO_PHOTO[language].format(code=code)
 
 
 @blueprint.post("/requests.<fmt>")
@@ -166,16 +201,21 @@ def create_request(fmt: str):
         raise ApiError(400, "api_key_required", "api_key is required to submit.")
     city, language = _city(), _language()
     submission = read_form(request.form, request.files, city, language)
+    report = submission.report
+    # Before any fetch: a media_url is not fetched for a request intake would refuse anyway.
+    if report["category"] not in _categories(city):
+        raise ApiError(400, "unknown_category", "No such category in this city (service_code).")
+    photo = _photo(submission, report)
     headers = {REQUEST_ID_HEADER: current_request_id() or ""}
     if "Idempotency-Key" in request.headers:
         headers["Idempotency-Key"] = request.headers["Idempotency-Key"]
     settings = gateway().settings
     receipt = send_to_intake(_session(), settings.intake_url, settings.upstream_timeout_s,
-                             submission, headers)
+                             report, photo, headers)
     return render(fmt, "service_requests", [{
         "service_request_id": receipt["code"],
         "token": receipt["id"],
-        "service_notice": _NOTICE[language].format(code=receipt["code"]),
+        "service_notice": _notice(language, receipt["code"], photo, report),
         "account_id": submission.account_id,
     }])
 

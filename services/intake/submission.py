@@ -125,6 +125,8 @@ class Intake:
         }
         if location is not None and location.has_point:
             fields["geo"] = {"type": "Point", "coordinates": [location.lon, location.lat]}
+        if payload.media_fetch_failed and not stored_photos:  # Open311: why there is no photo
+            fields["media_fetch_failed"] = payload.media_fetch_failed
         if idempotency_key:
             fields["idempotency_key"] = idempotency_key
         for draw in range(CODE_DRAWS):

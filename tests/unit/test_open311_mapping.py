@@ -61,7 +61,7 @@ def test_a_service_names_its_agencies_in_the_chosen_language():
     category = {"code": "waste", "name_id": "Sampah", "name_en": "Waste",
                 "agencies": ["DLH", "@kecamatan"]}
     service = mapping.service(category, agencies, "id")
-    assert service["service_name"] == "Sampah" and service["metadata"] is False
+    assert service["service_name"] == "Sampah" and service["metadata"] is True  # the type
     assert service["group"] == "Dinas Lingkungan Hidup, Kantor Camat sesuai lokasi"
     english = mapping.service(category, agencies, "en")
     assert english["service_name"] == "Waste"
@@ -69,6 +69,30 @@ def test_a_service_names_its_agencies_in_the_chosen_language():
     referred = mapping.service({"code": "water", "name_id": "Air", "refer_to": "PDAM"},
                                {"PDAM": {"code": "PDAM", "name_id": "Perumda Air Minum"}}, "id")
     assert referred["group"] == "Perumda Air Minum"
+
+
+def test_a_service_definition_offers_the_types_its_category_accepts():
+    waste = mapping.service_definition({"code": "waste"}, "id")
+    [attribute] = waste["attributes"]
+    assert (attribute["code"], attribute["datatype"], attribute["required"]) \
+        == ("type", "singlevaluelist", False)
+    assert attribute["values"] == [{"key": "complaint", "name": "Pengaduan"},
+                                   {"key": "aspiration", "name": "Aspirasi"},
+                                   {"key": "information_request",
+                                    "name": "Permintaan informasi"}]
+    asks = {"code": "permits", "types": {"information_request": {"photo": "optional",
+                                                                 "location": "optional"}}}
+    [attribute] = mapping.service_definition(asks, "en")["attributes"]
+    assert attribute["required"] is True  # a complaint, the default, is not one of them
+    assert attribute["values"] == [{"key": "information_request",
+                                    "name": "Information request"}]
+
+
+def test_a_request_without_a_point_has_no_lat_and_long():
+    for location in (None, {"address": "Kantor Walikota"}):
+        row = mapping.request_row(_row(location=location), None, {}, "Asia/Jakarta", "id")
+        assert (row["lat"], row["long"]) == (None, None)
+        assert row["address"] == (location or {}).get("address")
 
 
 def _row(**changes):

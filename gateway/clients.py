@@ -14,6 +14,8 @@ from gateway.client_address import client_address
 API_KEY_HEADER = "X-Api-Key"
 # Endpoints that file a report (the gateway's own and Open311's) or follow one, rate-limited
 # per address.
+# The reporter's one-time code (services/intake/recovery.py), per address whatever the key.
+RECOVERY_ENDPOINTS = ("/tracking/recover", "/tracking/verify")
 SUBMIT_ENDPOINTS = ("/reports", "/requests.<fmt>", "/reports/<code>/followers")
 
 
@@ -46,3 +48,5 @@ def identify_and_limit(db: Database, settings: Settings) -> None:
         rate_limit.hit(db, f"submit:{address}", settings.submit_limit_per_ip)
     if endpoint.endswith("/auth/login"):
         rate_limit.hit(db, f"login:{address}", settings.login_limit_per_ip)
+    if endpoint.endswith(RECOVERY_ENDPOINTS):  # one budget for asking and answering
+        rate_limit.hit(db, f"recovery:{address}", settings.recovery_limit_per_ip)

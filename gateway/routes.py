@@ -25,6 +25,9 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/reports/nearby", "intake", "/reports/nearby"),
     Route("POST", "/reports/<code>/followers", "intake", "/reports/<code>/followers"),
     Route("POST", "/reports/<code>/comments", "intake", "/reports/<code>/comments"),
+    # The reporter's access on another device: a one-time code to the contact they gave.
+    Route("POST", "/tracking/recover", "intake", "/tracking/recover"),
+    Route("POST", "/tracking/verify", "intake", "/tracking/verify"),
     # Photos at stable addresses, answered under the report's visibility rules.
     *(Route("GET", path.replace("<number>", "<int:number>"), "intake", path) for path in (
         "/reports/<code>/photos/<number>", "/reports/<code>/photos/<number>/thumbnail",

@@ -122,6 +122,8 @@ class Settings:
     rate_limit_per_api_key: int = 1200
     submit_limit_per_ip: int = 30
     login_limit_per_ip: int = 10
+    # Asking for and answering the reporter's one-time tracking code, together.
+    recovery_limit_per_ip: int = 10
     # Comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed; the client
     # is the right-most address in it that is not one of them. Empty: the peer's address.
     trusted_proxies: str = ""

@@ -72,6 +72,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
     # Failed sign-ins per account (gateway/login_throttle.py).
     "login_failures": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
+    # One-time tracking recovery codes' nonces (services/intake/recovery.py), gone with time.
+    "tracking_recoveries": [IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0)],
     # Duplicate-photo look-up: the perceptual hash's four position-tagged 16-bit chunks.
     "photo_hashes": [
         IndexModel([("city", ASCENDING), ("chunks", ASCENDING)]),

@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from aduan.domain.stages import DEFAULT_VIEW, StageView, stage_view
+from aduan.domain.time_zones import zone_name
 from aduan.infra.catalogue import cities
 
 
@@ -19,7 +20,11 @@ def city_stage_view(city: str) -> StageView:
 
 
 def console_city_stages() -> dict[str, dict[str, Any]]:
-    """Per city, the view it shows and its stages with their names (for /names.json)."""
+    """Per city, the view it shows and its stages with their names, and its time zone (IANA
+    `timezone` and its name, `zone`: WIB, WITA, WIT), for /names.json: the console shows every
+    time in the report's city's zone, whatever the browser's."""
     return {city: {"view": city_stage_view(city).name,
-                   "stages": city_stage_view(city).names()}
-            for city in sorted(cities())}
+                   "stages": city_stage_view(city).names(),
+                   "timezone": config.get("timezone", "Asia/Jakarta"),
+                   "zone": zone_name(config.get("timezone", "Asia/Jakarta"))}
+            for city, config in sorted(cities().items())}

@@ -1,11 +1,13 @@
 """Reporter tracking tokens: an HMAC of the report id, so nothing secret is stored and a retried
-submission can hand back the same token."""
+submission can hand back the same token. One-time recovery codes are made the same way: an
+HMAC of the report id and a random nonce, so the code itself is stored nowhere."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+from datetime import timedelta
 
 from aduan.infra.keyring import Keyring
 
@@ -35,3 +37,16 @@ def token_matches(keys: Keyring, report_id: str, token: str | None) -> bool:
     candidates = (keys.find(wanted),) if dot else keys.keys
     return any(key is not None and hmac.compare_digest(_mac(key.secret, report_id), mac)
                for key in candidates)
+
+
+RECOVERY_DIGITS = 6
+RECOVERY_TTL = timedelta(minutes=10)  # how long a one-time code works
+
+
+def recovery_code(keys: Keyring, report_id: str, nonce: str) -> str:
+    """The one-time code sent to the reporter for `nonce` (services/intake/recovery.py): six
+    digits from an HMAC under the current key. Intake stores only the nonce; the notifier
+    computes the code to send it, intake to check it."""
+    digest = hmac.new(keys.current.secret.encode(), f"recovery:{report_id}:{nonce}".encode(),
+                      hashlib.sha256).digest()
+    return f"{int.from_bytes(digest[:8], 'big') % 10 ** RECOVERY_DIGITS:0{RECOVERY_DIGITS}d}"

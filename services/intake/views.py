@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from aduan.domain.report_types import has_point, type_of
-from aduan.domain.stages import kiniko_stage
+from aduan.domain.stages import kiniko_stage, stages
 from aduan.domain.visibility import shown_texts, staff_see_reporter
+from aduan.infra.stage_views import city_stage_view
 from aduan.web import photo_urls
 from aduan.web.auth import Principal
 
@@ -44,7 +45,7 @@ def _comments(report: dict[str, Any], base_url: str, with_authors: bool
     comments = []
     for comment in report.get("comments", []):
         item: dict[str, Any] = {"at": comment["at"].isoformat(), "by": comment["by"],
-                                "text": comment["text"]}
+                                "agency": comment.get("agency"), "text": comment["text"]}
         if with_authors:
             item["author_id"] = comment.get("author_id")
             if comment.get("photo"):  # only the stripped copy is ever served
@@ -83,6 +84,10 @@ def report_view(
     view = _base(report, base_url)
     view["history"] = _history(report, with_actors=False, as_reporter=as_reporter)
     view["comments"] = _comments(report, base_url, with_authors=False)
+    # Whoever may see the report sees where it stands in its city's stages, and the vertical
+    # body it was referred to with how to reach its desk.
+    view["stages"] = stages(report, city_stage_view(report["city"]))
+    view["referral"] = report.get("referral")
     if as_reporter:
         view["reporter"] = report.get("reporter")
         verification = report.get("verification") or {}
@@ -106,7 +111,6 @@ def staff_view(report: dict[str, Any], base_url: str, principal: Principal,
     ]
     view["verification"] = report.get("verification")
     view["triage"] = bool(report.get("triage"))
-    view["media_fetch_failed"] = report.get("media_fetch_failed")  # Open311 media_url's failure
     view["reporter"] = report.get("reporter") if staff_see_reporter(report, principal.role) \
         else None
     # Other reports of the city, which agency staff may not know of; the city's staff decide.

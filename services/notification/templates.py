@@ -155,6 +155,30 @@ def render_status_sms(language: str, code: str, status: str, link: str,
             "en": f"Aduan: report {code} is {name}{to}. See {link}"}[lang]
 
 
+def render_recovery_code(language: str, code: str, otp: str, minutes: int) -> Rendered:
+    """To the reporter who asked to follow their report on another device: the one-time code.
+    No link: the code is typed on the page that asked for it."""
+    lang = language_of(language)
+    subject = {"id": f"Kode akses laporan {code}: {otp}",
+               "en": f"Access code for report {code}: {otp}"}[lang]
+    body = {"id": f"Kode sekali pakai untuk mengikuti laporan {code} di perangkat lain: {otp}. "
+                  f"Berlaku {minutes} menit.",
+            "en": f"Your one-time code to follow report {code} on another device: {otp}. "
+                  f"It works for {minutes} minutes."}[lang]
+    ignore = {"id": "Bila Anda tidak memintanya, abaikan pesan ini: tanpa kode ini tidak ada "
+                    "yang dapat mengakses laporan Anda.",
+              "en": "If you did not ask for it, ignore this message: without the code no one "
+                    "can reach your report."}[lang]
+    return _render(lang, subject, [body, ignore])
+
+
+def render_recovery_code_sms(language: str, code: str, otp: str, minutes: int) -> str:
+    return {"id": f"Aduan: kode akses laporan {code}: {otp} (berlaku {minutes} menit). "
+                  "Jangan berikan kepada siapa pun.",
+            "en": f"Aduan: access code for report {code}: {otp} (valid {minutes} minutes). "
+                  "Do not share it."}[language_of(language)]
+
+
 def render_comment_to_reporter(language: str, code: str, author: str, text: str, link: str
                                ) -> Rendered:
     """To the reporter: `author` (an agency's name, or the city's operators) commented."""
@@ -456,3 +480,5 @@ def render_follower_comment(language: str, code: str, author: str, text: str, li
 
 FOLLOWING = {"id": "Anda menerima pesan ini karena mengikuti laporan ini (\"saya juga\").",
              "en": "You get this message because you follow this report (\"me too\")."}
+
+

@@ -18,7 +18,7 @@ from aduan.infra.logs import mask_email, mask_phone, redact_contacts
 from aduan.infra.messaging import Delivery, run_consumer_process
 from aduan.web.errors import PermanentError
 from services.notification import sms, webhooks
-from services.notification.audiences import STAFF_EVENTS, Notice, Planner
+from services.notification.audiences import RECOVERY_REQUESTED, STAFF_EVENTS, Notice, Planner
 from services.notification.deliveries import (
     FAILED,
     REJECTED,
@@ -51,7 +51,8 @@ class Notifier:
         return cls(settings, get_db(settings), Senders.from_settings(settings))
 
     def handle(self, delivery: Delivery) -> None:
-        if delivery.routing_key not in EVENTS and delivery.routing_key not in STAFF_EVENTS:
+        if delivery.routing_key not in EVENTS and delivery.routing_key not in STAFF_EVENTS \
+                and delivery.routing_key != RECOVERY_REQUESTED:
             return
         if not delivery.message_id:
             raise PermanentError("event without message_id: cannot be delivered only once")

@@ -136,10 +136,12 @@ def test_an_english_speaking_reporter_hears_each_step_in_english(api, stack):
     forwarded = mails(stack.maildir, address, "forwarded")[0]
     text = text_of(forwarded)
     assert f"Handled by: {DLH_EN}." in text
-    assert f"/api/v1/reports/{code}" in text
+    # The console's tracking page, with the reporter's token in the fragment (helper C).
+    link = f"/#/track/{code}/{receipt['token']}"
+    assert link in text and "/api/v1/" not in text
     assert "Your report has been forwarded to the responsible agency" in text
     html = html_of(forwarded)
-    assert '<html lang="en">' in html and f'/api/v1/reports/{code}">' in html
+    assert '<html lang="en">' in html and f'{link}">' in html
 
 
 def test_liaisons_hear_of_a_forwarded_report_but_never_who_reported_it_anonymously(

@@ -86,3 +86,16 @@ def test_the_openapi_document_is_served(gateway):
     document = client.get(f"{API}/openapi.json").get_json()
     assert document["openapi"].startswith("3.1")
     assert "/reports/{code}/verdict" in document["paths"]
+
+
+def test_the_one_time_code_doors_share_a_small_budget_per_address(gateway):
+    # services/intake/recovery.py: asking for and answering the reporter's code, together.
+    client, _, upstreams = gateway
+    limit = Settings().recovery_limit_per_ip
+    answers = [client.post(f"{API}/tracking/{door}", json={})
+               for door in ["recover", "verify"] * limit]
+    assert [a.status_code for a in answers[:limit]] == [200] * limit
+    refused = answers[limit]
+    assert (refused.status_code, refused.get_json()["error"]["code"]) == (429, "rate_limited")
+    assert ("POST", "/tracking/recover") in upstreams["intake"].forwarded
+    assert len(upstreams["intake"].forwarded) == limit

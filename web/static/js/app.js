@@ -1,4 +1,5 @@
-// The console's router: #/ submit, #/track/<code>, #/staff (sign-in), #/operator/<queue>,
+// The console's router: #/ submit, #/track/<code>[/<reporter token>] (the token of a tracking
+// link: aduan/infra/tracking_links.py), #/staff (sign-in), #/operator/<queue>,
 // #/agency, #/leader, #/admin (the sysadmin's staff directory), #/me (one's own contacts),
 // #/staff/report/<code>, #/desk (operators file for a caller or visitor), #/map (the public map
 // and list), #/scorecard[/<days>] (the agencies' public scorecard).
@@ -62,7 +63,7 @@ async function route() {
   const parts = window.location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
   const [page, arg, more] = parts;
   if (!page) return submitPage();
-  if (page === "track") return trackPage(arg);
+  if (page === "track") return trackPage(arg, more);
   if (page === "map") return mapPage();
   if (page === "scorecard") return scorecardPage(arg);
   if (page === "staff" && arg === "report" && more) return needsStaff(null, () => staffReportPage(more));

@@ -35,9 +35,12 @@ export function showError(err) {
   flash(`${t("error")}: ${err && err.message ? err.message : err}${code}`, true);
 }
 
+// A page passes the parts it has; one it lacks (null, say a list with nothing in it) is left
+// out, not printed as "null".
 export function mount(...nodes) {
   const main = document.getElementById("main");
-  main.replaceChildren(...nodes);
+  main.replaceChildren(...nodes.filter((node) => node !== null && node !== undefined
+    && node !== false));
   main.focus({ preventScroll: true });
 }
 

@@ -1,4 +1,6 @@
 // Texts in Bahasa Indonesia (the default) and English; the choice is kept in localStorage.
+import { staff } from "./api.js";
+
 const TEXTS = {
   skip: ["Langsung ke isi", "Skip to content"],
   nav_report: ["Lapor", "Report"],
@@ -315,6 +317,23 @@ const TEXTS = {
   scorecard_note: ["Tindak lanjut: dari diteruskan ke instansi sampai tanggapan pertama yang dapat dibaca pelapor. Penyelesaian: sampai instansi menyelesaikannya. Tepat waktu: bagian tenggat yang dipenuhi dari yang sudah lewat atau dijawab. Nilai: 1–5 dari pelapor.", "Follow-up: from forwarded to the agency to its first answer the reporter can read. Resolution: until the agency resolved it. Within the SLA: the share of deadlines met of those answered or passed. Rating: 1–5 by the reporters."],
   hours_short: ["jam", "h"],
   days_short: ["hari", "days"],
+  // Tracking: the reporter's access on another device, a referral's body (helper C).
+  recover_title: ["Anda pelapornya?", "Are you the reporter?"],
+  recover_hint: ["Buka laporan Anda di perangkat ini: kami kirim kode sekali pakai ke email atau nomor telepon yang Anda berikan saat melapor.", "Open your report on this device: we send a one-time code to the email or phone number you gave with the report."],
+  recover_contact: ["Email atau nomor telepon", "Email or phone number"],
+  recover_contact_needed: ["Isi email atau nomor telepon Anda.", "Enter your email or phone number."],
+  recover_send: ["Kirim kode", "Send a code"],
+  recover_sent: ["Bila kontak sesuai dengan laporan, kode sudah dikirim (berlaku 10 menit).", "If the contact is the one given with the report, a code was sent (valid for 10 minutes)."],
+  recover_otp: ["Kode 6 angka", "6-digit code"],
+  recover_check: ["Buka laporan saya", "Open my report"],
+  recover_done: ["Laporan Anda terbuka di perangkat ini.", "Your report is open on this device."],
+  referred_to: ["Dirujuk ke", "Referred to"],
+  contact_phone: ["Telepon", "Phone"],
+  contact_email: ["Email", "Email"],
+  contact_website: ["Situs web", "Website"],
+  contact_address: ["Alamat", "Address"],
+  no_contact_on_record: ["Kontak instansi ini belum tercatat.", "No contact of this body on record."],
+  phone_optional: ["Telepon untuk SMS (opsional)", "Phone for SMS (optional)"],
 };
 // Statuses and stages are named by the server (aduan/domain/status_names.py, served at
 // /names.json, with the stage view each city shows): loadNames() fetches them once, before the
@@ -383,8 +402,13 @@ export function toggleLanguage() {
 // The Kiniko stages in order (without "none", a report outside the pipeline).
 export function kinikoStages() { return stageOrder; }
 
-export function when(iso) {
+// A moment in the time zone of `city` (the report's; by default the signed-in staff member's),
+// with its name (WIB, WITA, WIT), whatever the browser's own zone is (/names.json `cities`).
+export function when(iso, city) {
   if (!iso) return "—";
-  return new Date(iso).toLocaleString(lang === "en" ? "en-GB" : "id-ID",
-    { dateStyle: "medium", timeStyle: "short" });
+  const view = cityViews[city || ((staff() || {}).user || {}).city];
+  const options = { dateStyle: "medium", timeStyle: "short" };
+  if (view && view.timezone) options.timeZone = view.timezone;
+  const shown = new Date(iso).toLocaleString(lang === "en" ? "en-GB" : "id-ID", options);
+  return view && view.zone ? `${shown} ${view.zone}` : shown;
 }

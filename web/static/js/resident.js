@@ -4,8 +4,9 @@ import { busy, field, flash, h, mount, showError } from "./dom.js";
 import { photoGallery } from "./photos.js";
 import { cityStageName, cityStages, language, t, term, when } from "./i18n.js";
 import { cityMap, point } from "./maps.js";
-import { reporterComments } from "./reporter_comments.js";
 import { nearbyBox } from "./nearby.js";
+import { reporterComments } from "./reporter_comments.js";
+import { recoveryBox } from "./recovery.js";
 
 function idempotencyKey() {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -37,6 +38,7 @@ export async function submitPage() {
     name: "description" });
   const address = h("input", { type: "text", maxlength: "300", name: "address" });
   const email = h("input", { type: "email", name: "email", autocomplete: "email" });
+  const phone = h("input", { type: "tel", name: "phone", autocomplete: "tel", maxlength: "20" });
   const privacy = h("select", { name: "privacy" },
     ...["public", "anonymous", "confidential"].map((p) => h("option", { value: p },
       t(`privacy_${p}`))));
@@ -55,6 +57,7 @@ export async function submitPage() {
     h("label", {}, t("location")), mapBox, where, locate, nearby.box,
     field(t("address"), address),
     field(t("email"), email),
+    field(t("phone_optional"), phone),
     field(t("privacy"), privacy),
     send);
   mount(form);
@@ -106,7 +109,8 @@ export async function submitPage() {
       const report = { category: category.value, description: description.value.trim(),
         channel: "web", privacy: privacy.value,
         location: { ...location, ...(address.value.trim() ? { address: address.value.trim() } : {}) },
-        reporter: { language: language(), ...(email.value.trim() ? { email: email.value.trim() } : {}) } };
+        reporter: { language: language(), ...(email.value.trim() ? { email: email.value.trim() } : {}),
+          ...(phone.value.trim() ? { phone: phone.value.trim() } : {}) } };
       if (city) report.city = city;
       const body = new FormData();
       body.append("report", JSON.stringify(report));
@@ -134,13 +138,25 @@ function stageBar(city, current) {
     }, cityStageName(city, stage))));
 }
 
-function historyList(entries, options) {
+function historyList(entries, options, city) {
   return h("ol", { class: "history" }, ...entries.map((e) => h("li", {},
-    h("strong", {}, term("st", e.to)), " · ", h("span", { class: "muted" }, when(e.at)),
+    h("strong", {}, term("st", e.to)), " · ", h("span", { class: "muted" }, when(e.at, city)),
     e.by && e.by.agency ? ` · ${e.by.agency}` : "",
     e.public_response ? h("div", {}, e.public_response) : null,
     e.note ? h("div", { class: "muted" }, e.note) : null,
     photoGallery(e.photos, t("evidence"), options))));
+}
+
+// A referral names the vertical body (PDAM, PLN, ...) and how a resident reaches its desk.
+function referralInfo(referral) {
+  if (!referral) return null;
+  const name = (language() === "en" && referral.name_en) || referral.name_id || referral.code;
+  const contact = referral.contact || {};
+  const ways = ["phone", "email", "website", "address"].filter((k) => contact[k])
+    .map((k) => h("li", {}, `${t(`contact_${k}`)}: ${contact[k]}`));
+  return h("div", { class: "referral", id: "referral" },
+    h("p", {}, `${t("referred_to")}: `, h("strong", {}, name)),
+    ways.length ? h("ul", {}, ...ways) : h("p", { class: "muted" }, t("no_contact_on_record")));
 }
 
 // The reporter's buttons are the actions the server offers them now (the workflow view's
@@ -184,7 +200,14 @@ function reporterActions(code, workflow, reload) {
   return box.childElementCount > 1 ? box : null;
 }
 
-export async function trackPage(code) {
+// `token`: a tracking link's fragment (#/track/<code>/<token>, aduan/infra/tracking_links.py)
+// carries the reporter's token; it never reaches the server. The page keeps it as a report
+// filed from this browser would, and takes it out of the address bar and the history.
+export async function trackPage(code, token) {
+  if (code && token) {
+    rememberReport(code, token);
+    window.history.replaceState(null, "", `#/track/${encodeURIComponent(code)}`);
+  }
   const input = h("input", { type: "text", name: "code", value: code || "",
     autocapitalize: "characters", placeholder: "PDG-2026-7KQ-4M9-X2A" });
   const form = h("form", { class: "card", id: "track-form" }, h("h1", {}, t("track_title")),
@@ -219,34 +242,43 @@ export async function trackPage(code) {
         .map((e) => ({ at: e.at, text: e.public_response,
           by: (e.by && e.by.agency) || (e.by && e.by.role) || "" })),
       ...(view.comments || []).filter((c) => c.by !== "reporter")
-        .map((c) => ({ at: c.at, text: c.text, by: c.by })),
+        .map((c) => ({ at: c.at, text: c.text, by: c.agency || term("role", c.by) })),
     ];
+    // Everyone who may see the report sees its stage (the workflow view is the reporter's).
+    const stage = ((workflow || view).stages || {}).city;
     detail.replaceChildren(
       h("section", { class: "card", "aria-labelledby": "report-h" },
         h("h1", { id: "report-h" }, view.code),
         h("p", {}, h("span", { class: "badge", id: "report-status",
           "data-status": view.status }, term("st", view.status)),
-        " · ", await categoryLabel(view.category), " · ", when(view.created_at)),
-        workflow ? stageBar(workflow.city, workflow.stages.city) : null,
+        " · ", await categoryLabel(view.category), " · ",
+        h("span", { id: "report-created" }, when(view.created_at, view.city))),
+        stage ? stageBar(view.city, stage) : null,
         h("p", {}, view.description),
         view.agencies.length ? h("p", {}, `${t("agencies")}: ${view.agencies.join(", ")}`) : null,
+        referralInfo(view.referral),
         photoGallery(view.photos, t("photos"), { reporter: view.code }),
         mapBox,
         h("button", { type: "button", class: "secondary", onclick: load }, t("refresh"))),
       responses.length ? h("section", { class: "card", id: "responses" },
         h("h2", {}, t("responses")),
         h("ul", {}, ...responses.map((r) => h("li", {}, h("span", { class: "muted" },
-          `${when(r.at)} · ${r.by || ""}`), h("div", {}, r.text))))) : "",
+          `${when(r.at, view.city)} · ${r.by || ""}`), h("div", {}, r.text))))) : "",
       evidence.length ? h("section", { class: "card", id: "evidence" },
         h("h2", {}, t("evidence")),
         photoGallery(evidence, t("evidence"), { reporter: view.code })) : "",
-      h("section", { class: "card" }, h("h2", {}, t("history")), historyList(history, { reporter: view.code })),
+      h("section", { class: "card", id: "history" }, h("h2", {}, t("history")),
+        historyList(history, { reporter: view.code }, view.city)),
       reporterComments(code, view, load) || "",
+      reporterToken(code) ? "" : recoveryBox(code, load),
       reporterActions(code, workflow, load) || "",
     );
     const map = await cityMap(mapBox, view.city, t("location"));
-    point(map, view.location.lat, view.location.lon);
-    map.setView([view.location.lat, view.location.lon], 13, { animate: false });
+    const spot = view.location;
+    if (spot && typeof spot.lat === "number") {
+      point(map, spot.lat, spot.lon);
+      map.setView([spot.lat, spot.lon], 13, { animate: false });
+    }
   }
   await load();
 }

@@ -157,6 +157,17 @@ const TEXTS = {
   r_future_capture_time: ["Waktu foto di masa depan", "Capture time in the future"],
   r_far_from_report: ["Jauh dari lokasi laporan", "Far from the report's location"],
   r_gps_invalid: ["GPS tidak sah", "Invalid GPS"],
+  // Why an Open311 media_url gave no photo (gateway/open311/media.py REASONS).
+  media_fetch_failed: ["Gambar dari media_url (Open311) tidak dapat diambil", "The Open311 media_url picture could not be fetched"],
+  mf_address_not_allowed: ["alamat internal, ditolak", "an internal address, refused"],
+  mf_host_not_allowed: ["bukan URL http/https yang sah", "not a valid http/https URL"],
+  mf_host_unresolvable: ["nama host tidak dikenal", "unknown host name"],
+  mf_unreachable: ["server tidak dapat dihubungi", "server unreachable"],
+  mf_timeout: ["terlalu lama", "took too long"],
+  mf_http_status: ["server menjawab dengan galat", "the server answered with an error"],
+  mf_too_many_redirects: ["terlalu banyak pengalihan", "too many redirects"],
+  mf_too_large: ["berkas terlalu besar", "file too large"],
+  mf_not_an_image: ["bukan foto JPEG, PNG atau HEIC", "not a JPEG, PNG or HEIC photo"],
   // Field officers (#/tasks, dispatch on the report page).
   nav_tasks: ["Tugas saya", "My tasks"],
   officers: ["Petugas lapangan", "Field officers"],

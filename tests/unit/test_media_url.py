@@ -6,8 +6,10 @@ by a replaced resolver."""
 
 from __future__ import annotations
 
+import re
 import socket
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from http_receiver import free_port
@@ -168,3 +170,9 @@ def test_a_failure_is_given_as_its_reason_and_logged_without_the_url(
     assert fetch_or_reason(SETTINGS, url) == "http_status"
     assert "s3cr3t" not in caplog.text
     assert set(media.REASONS) >= {"address_not_allowed", "timeout", "not_an_image"}
+
+
+def test_staff_read_every_reason_in_both_languages() -> None:
+    i18n = (Path(__file__).parents[2] / "web" / "static" / "js" / "i18n.js").read_text()
+    keys = set(re.findall(r"^  (mf_[a-z_]+): \[", i18n, re.MULTILINE))
+    assert keys == {f"mf_{reason}" for reason in media.REASONS}

@@ -296,6 +296,8 @@ export async function staffReportPage(code) {
         mapBox),
       h("section", { class: "card", id: "verification" }, h("h2", {}, t("verification")),
         h("p", {}, `${t("verdict")}: ${verification.verdict || "—"}`),
+        report.media_fetch_failed ? h("p", { id: "media-fetch-failed" },
+          `${t("media_fetch_failed")}: ${term("mf", report.media_fetch_failed)}`) : null,
         h("p", {}, `${t("reasons")}: `, (verification.reasons || []).length
           ? verification.reasons.map((r) => term("r", r)).join(", ") : "—"),
         workflow.triage_reason ? h("p", { class: "muted" }, `triage: ${workflow.triage_reason}`)

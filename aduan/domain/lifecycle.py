@@ -19,6 +19,12 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from aduan.domain.errors import Conflict, Forbidden, Invalid, report_not_found
+from aduan.domain.report_types import (
+    has_resolution_target,
+    needs_public_response,
+    sla_category,
+    type_of,
+)
 from aduan.domain.roles import ACTING_AGENCY_ROLES, AGENCY_ADMIN, AGENCY_HEAD, LEADER, OFFICER
 
 # ---- statuses ----------------------------------------------------------------------------
@@ -620,6 +626,17 @@ def _withdraw_all(assignments: list[dict[str, Any]], now: datetime) -> list[str]
     return withdrawn
 
 
+def _resolution_due(report: dict[str, Any], category: dict[str, Any] | None, now: datetime,
+                    deadlines: Deadlines) -> datetime | None:
+    """The resolution target of the report's type (`aduan.domain.report_types`): a complaint's
+    is the category's; an information request is answered within its KIP days; an aspiration
+    has none unless its category sets one."""
+    report_type = type_of(report)
+    if not has_resolution_target(category, report_type):
+        return None
+    return deadlines.resolution_due(report["city"], sla_category(category, report_type), now)
+
+
 def _referral(body: dict[str, Any]) -> dict[str, Any]:
     return {"code": body["code"], "name_id": body["name_id"], "name_en": body.get("name_en"),
             "contact": body.get("contact") or {}}
@@ -650,7 +667,7 @@ def plan_send(report: dict[str, Any], agencies: list[dict[str, Any]], now: datet
                          "auto_close_at": deadlines.auto_close_at(city, now),
                          **_off_postponed(report)})
     due = deadlines.follow_up_due(city, category, now)
-    resolution_due = deadlines.resolution_due(city, category, now)
+    resolution_due = _resolution_due(report, category, now, deadlines)
     assignments += [
         {"code": agency["code"], "name": agency["name_id"], "kind": agency["kind"],
          "status": "forwarded", "forwarded_at": now, "due_at": due, "responded_at": None,
@@ -724,6 +741,11 @@ def plan_agency(report: dict[str, Any], now: datetime, action: str, agency: str,
     previous = mine["status"]
     if not agency_may_move(previous, target):
         raise illegal(report, action, assignment_status=previous)
+    if target == "resolved" and needs_public_response(report) and not public_response:
+        # An information request is resolved by its answer, which the reporter reads.
+        raise Invalid("public_response_required",
+                      "Answering an information request needs the answer (public_response).",
+                      {"field": "public_response"})
     mine["status"] = target
     mine[ASSIGNMENT_TIMES[target]] = now
     if ends_follow_up({"public_response": public_response, "agency_to": target}):
@@ -770,7 +792,7 @@ def plan_reopen(report: dict[str, Any], now: datetime, note: str | None, *,
         raise Conflict("reopen_window_closed", "The time to reopen this report has passed.",
                        {"closed_at": closes_at.isoformat()})
     due = deadlines.follow_up_due(report["city"], category, now)
-    resolution_due = deadlines.resolution_due(report["city"], category, now)
+    resolution_due = _resolution_due(report, category, now, deadlines)
     assignments = [dict(a) for a in report.get("agencies", [])]
     reopened = []
     for assignment in assignments:

@@ -100,20 +100,32 @@ def point_of(report: dict[str, Any]) -> tuple[float, float] | None:
         else None
 
 
-def resolution_days(category: dict[str, Any] | None, report_type: str,
-                    complaint_days: int) -> int | None:
-    """The working days an agency has to resolve a report of this type: the category's own
-    figure for the type if it sets one; else a complaint's target (`complaint_days`: the
-    category's `sla.resolution_days` or the setting), an information request's 10 days, and
-    none for an aspiration (it is considered, not repaired)."""
+def has_resolution_target(category: dict[str, Any] | None, report_type: str) -> bool:
+    """An aspiration is considered, not repaired: it has no resolution target unless the
+    category sets one for it; the other types always have one."""
+    entry = category_types(category).get(report_type) or {}
+    return report_type != ASPIRATION or entry.get("resolution_days") is not None
+
+
+def type_resolution_days(category: dict[str, Any] | None, report_type: str) -> int | None:
+    """The working days a report of this type has to be resolved when they differ from the
+    category's `sla.resolution_days` (or the setting): the category's own figure for the type,
+    an information request's 10 days (KIP); None: the category's target holds (a complaint)."""
     entry = category_types(category).get(report_type) or {}
     if entry.get("resolution_days") is not None:
         return int(entry["resolution_days"])
-    if report_type == INFORMATION_REQUEST:
-        return INFORMATION_REQUEST_DAYS
-    if report_type == ASPIRATION:
-        return None
-    return complaint_days
+    return INFORMATION_REQUEST_DAYS if report_type == INFORMATION_REQUEST else None
+
+
+def sla_category(category: dict[str, Any] | None, report_type: str
+                 ) -> dict[str, Any] | None:
+    """The category as the resolution clock reads it for a report of this type: its
+    `sla.resolution_days` replaced by the type's own (`type_resolution_days`)."""
+    days = type_resolution_days(category, report_type)
+    if days is None:
+        return category
+    base = dict(category or {})
+    return {**base, "sla": {**(base.get("sla") or {}), "resolution_days": days}}
 
 
 def needs_public_response(report: dict[str, Any]) -> bool:

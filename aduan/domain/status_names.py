@@ -108,24 +108,68 @@ STATUS_EXPLANATIONS: dict[str, dict[str, str]] = {
 }
 
 
+# What each report type is called (aduan.domain.report_types), and the statuses a type names
+# its own way: an information request is answered, an aspiration followed up, not "resolved".
+TYPE_NAMES: dict[str, dict[str, str]] = {
+    "complaint": {"id": "Pengaduan", "en": "Complaint"},
+    "aspiration": {"id": "Aspirasi", "en": "Aspiration"},
+    "information_request": {"id": "Permintaan informasi", "en": "Information request"},
+}
+TYPE_LABELS: dict[str, dict[str, dict[str, str]]] = {
+    "information_request": {"resolved": {"id": "Dijawab", "en": "Answered"}},
+    "aspiration": {"resolved": {"id": "Ditindaklanjuti", "en": "Followed up"}},
+}
+TYPE_STATUS_NAMES: dict[str, dict[str, dict[str, str]]] = {
+    "information_request": {"id": {"resolved": "dijawab"}, "en": {"resolved": "answered"}},
+    "aspiration": {"id": {"resolved": "ditindaklanjuti"}, "en": {"resolved": "followed up"}},
+}
+TYPE_EXPLANATIONS: dict[str, dict[str, dict[str, str]]] = {
+    "information_request": {
+        "id": {"resolved": "Instansi sudah menjawab permintaan informasi Anda; jawabannya "
+                           "tercantum di halaman laporan. Jika belum terjawab, Anda dapat "
+                           "membuka kembali laporan ini."},
+        "en": {"resolved": "The agency has answered your request for information; the answer "
+                           "is on the report's page. If it does not answer it, you can reopen "
+                           "the report."},
+    },
+    "aspiration": {
+        "id": {"resolved": "Instansi sudah menindaklanjuti aspirasi Anda; tanggapannya "
+                           "tercantum di halaman laporan."},
+        "en": {"resolved": "The agency has followed up your suggestion; its response is on "
+                           "the report's page."},
+    },
+}
+
+
 def language_of(value: str | None) -> str:
     """The language to speak: Bahasa Indonesia unless English is asked for."""
     return value if value in LANGUAGES else "id"
 
 
-def status_name(language: str | None, status: str) -> str:
-    """The status in a sentence; an unknown status as its code."""
-    return STATUS_NAMES[language_of(language)].get(status, status)
+def status_name(language: str | None, status: str, report_type: str | None = None) -> str:
+    """The status in a sentence (as the report's type names it); an unknown status as its
+    code."""
+    lang = language_of(language)
+    own = TYPE_STATUS_NAMES.get(report_type or "", {}).get(lang, {})
+    return own.get(status) or STATUS_NAMES[lang].get(status, status)
 
 
-def explanation(language: str | None, status: str) -> str | None:
-    return STATUS_EXPLANATIONS[language_of(language)].get(status)
+def explanation(language: str | None, status: str, report_type: str | None = None
+                ) -> str | None:
+    lang = language_of(language)
+    own = TYPE_EXPLANATIONS.get(report_type or "", {}).get(lang, {})
+    return own.get(status) or STATUS_EXPLANATIONS[lang].get(status)
 
 
-def label(language: str | None, status: str) -> str:
+def label(language: str | None, status: str, report_type: str | None = None) -> str:
     """The status as the console shows it; an unknown status as its code."""
-    names = LABELS.get(status)
+    names = TYPE_LABELS.get(report_type or "", {}).get(status) or LABELS.get(status)
     return names[language_of(language)] if names else status
+
+
+def type_name(language: str | None, report_type: str) -> str:
+    names = TYPE_NAMES.get(report_type)
+    return names[language_of(language)] if names else report_type
 
 
 def console_names() -> dict[str, Any]:
@@ -133,4 +177,5 @@ def console_names() -> dict[str, Any]:
     (Kiniko, Sigap and the other presets) as a list, in its order, ending with "none" (outside
     the pipeline). Which view each city shows is served beside it (`web.install_console`)."""
     return {"statuses": LABELS,
-            "stages": {name: view.names() for name, view in PRESETS.items()}}
+            "stages": {name: view.names() for name, view in PRESETS.items()},
+            "types": TYPE_NAMES, "type_statuses": TYPE_LABELS}

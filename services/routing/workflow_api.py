@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from aduan.contracts.actions import MODELS
-from aduan.domain import lifecycle
+from aduan.domain import lifecycle, report_types
 from aduan.domain.errors import DomainError
 from aduan.domain.lifecycle import ACTIONS, Actor, is_overdue, own_assignment
 from aduan.domain.stages import stages
@@ -96,7 +96,9 @@ def _act(code: str, action: str) -> Response:
     evidence = []
     if "store_evidence" in ACTIONS[action].effects:
         evidence = read_evidence(routing.settings, cities()[report["city"]]["timezone"])
-        if not evidence and action not in lifecycle.PHOTOS_OPTIONAL:
+        # A complaint's repair is shown; an answer or a considered suggestion is not.
+        if not evidence and action not in lifecycle.PHOTOS_OPTIONAL \
+                and report_types.needs_evidence(report):
             raise ApiError(422, "evidence_required",
                            "Resolving needs at least one evidence photo (multipart field "
                            "'photo').", {"field": "photo"})

@@ -34,6 +34,7 @@ from pymongo.database import Database
 
 from aduan.domain.followers import followers_told
 from aduan.domain.lifecycle import COMMENTED, EVENT_KEYS, agency_holds
+from aduan.domain.report_types import type_of
 from aduan.domain.status_names import language_of
 from aduan.domain.time_zones import zone_name
 from aduan.infra.catalogue import category_of, cities
@@ -160,11 +161,12 @@ class Planner:
         if reporter.get("email"):
             notices.append(Notice("reporter", "email", reporter["email"], email=(
                 templates.render_status_message(language, report["code"], status, link,
-                                                agency or None, answer, referral))))
+                                                agency or None, answer, referral,
+                                                report_type=type_of(report)))))
         phone = normalize_phone(reporter.get("phone") or "")
         if phone and sms_enabled(self.settings):
             notices.append(Notice("reporter", "sms", phone, sms=templates.render_status_sms(
-                language, report["code"], status, link, referral)))
+                language, report["code"], status, link, referral, type_of(report))))
         return notices
 
     def for_recovery(self, body: dict[str, Any], report: dict[str, Any]) -> list[Notice]:

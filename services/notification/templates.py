@@ -113,12 +113,13 @@ class Referral:
 def render_status_message(
     language: str, code: str, status: str, link: str, agency: str | None,
     public_response: str | None = None, referral: Referral | None = None,
+    report_type: str | None = None,
 ) -> Rendered:
     """To the reporter: their report moved to `status` (`agency`: who handles it now;
     `public_response`: the answer staff gave with this step; `referral`: the vertical body
-    it went to, and how to reach it)."""
+    it went to, and how to reach it; `report_type`: an information request is answered)."""
     lang = language_of(language)
-    name = status_name(lang, status)
+    name = status_name(lang, status, report_type)
     now = {"id": f"Status laporan {code} sekarang: {name}.",
            "en": f"Report {code} is now: {name}."}[lang]
     if agency:
@@ -126,7 +127,7 @@ def render_status_message(
                 "en": f"\nHandled by: {agency}."}[lang]
     thanks = {"id": "Terima kasih atas laporan Anda.", "en": "Thank you for your report."}[lang]
     paragraphs = [thanks, now]
-    meaning = explanation(lang, status)
+    meaning = explanation(lang, status, report_type)
     if meaning:
         paragraphs.append(meaning)
     if referral is not None:
@@ -144,9 +145,9 @@ def render_status_message(
 
 
 def render_status_sms(language: str, code: str, status: str, link: str,
-                      referral: Referral | None = None) -> str:
+                      referral: Referral | None = None, report_type: str | None = None) -> str:
     lang = language_of(language)
-    name = status_name(lang, status)
+    name = status_name(lang, status, report_type)
     to = ""
     if referral is not None:
         reach = f" {referral.phone}" if referral.phone else ""

@@ -49,6 +49,22 @@ async function fileAtDesk(browser, seen) {
   seen.form_cleared = await operator.locator("#desk-description").inputValue() === "";
   await shot(operator, "d3-desk-filed");
 
+  // A walk-in visitor with no phone or email, the place told as an address only: the code is
+  // read out, and the report's page shows the address without a point.
+  await operator.locator("#desk-channel").selectOption("walk_in");
+  await operator.locator("#desk-category").selectOption(cfg.category);
+  await operator.locator("#desk-description").fill(cfg.walk_in_description);
+  await operator.locator("#desk-address").fill(cfg.walk_in_address);
+  await operator.locator("#desk-send").click();
+  await operator.locator("#desk-code").filter({ hasNotText: seen.code }).waitFor({ timeout: WAIT });
+  seen.walk_in_code = (await operator.locator("#desk-code").textContent()).trim();
+  seen.walk_in_sent_to = await operator.locator("#desk-sent-to").textContent();
+  await operator.locator("#desk-open").click();
+  await operator.locator("#report-status").waitFor({ timeout: WAIT });
+  await operator.getByText(cfg.walk_in_address).first().waitFor({ timeout: WAIT });
+  seen.walk_in_page = await operator.locator("#staff-report").textContent();
+  await shot(operator, "d5-walk-in-report");
+
   // The desk at phone size, as a walk-in counter's tablet or phone shows it.
   const small = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const phone = watch(await small.newPage(), "operator-phone");

@@ -29,6 +29,7 @@ RUN = uuid.uuid4().hex[:6]  # the mail sink outlives a run: this run's addresses
 CALLER = f"penelepon.{RUN}@example.id"
 OPERATOR_EMAIL = f"operator.desk.{RUN}@padang.example.go.id"
 ADDRESS = "Jl. Pasar Raya No. 1, depan los ikan"
+WALK_IN_ADDRESS = "Gang Surau, RT 02 RW 05, Kelurahan Jati"
 COMMENT = "Sampahnya sekarang sudah sampai ke jalan, mohon segera diangkut."
 ANSWER = "Terima kasih, laporan Anda sedang kami periksa."
 
@@ -45,7 +46,9 @@ def test_a_caller_filed_at_the_desk_follows_the_report_with_the_link_alone(stack
     config = {"base_url": base_url, "artifacts": str(ARTIFACTS), "operator": operator.username,
               "password": PASSWORD, "category": "waste", "address": ADDRESS,
               "description": "Penelepon: sampah menumpuk di depan pasar sejak kemarin",
-              "caller_name": "Bu Rina", "caller_email": CALLER}
+              "caller_name": "Bu Rina", "caller_email": CALLER,
+              "walk_in_description": "Warga datang: lampu jalan mati di gang sebelah surau",
+              "walk_in_address": WALK_IN_ADDRESS}
 
     desk = run_script("desk.mjs", {**config, "phase": "desk"})
     assert desk["outside_requests"] == [] and desk["page_errors"] == []
@@ -62,6 +65,15 @@ def test_a_caller_filed_at_the_desk_follows_the_report_with_the_link_alone(stack
     assert desk["sent_to"] == f"Kode dan tautan pelacakan dikirim ke: email {CALLER}"
     assert desk["tracking_url"] == f"{settings.public_base_url}/#/track/{code}"
     assert desk["form_cleared"] is True and desk["phone_overflow"] is False
+    assert desk["walk_in_sent_to"] == ("Tanpa telepon atau email: bacakan kode ini kepada "
+                                       "pelapor.")
+    assert WALK_IN_ADDRESS in desk["walk_in_page"]
+    walk_in = requests.get(f"{api}/staff/reports/{desk['walk_in_code']}",
+                           headers=operator.headers, timeout=10).json()
+    assert (walk_in["channel"], walk_in["no_photo"]) == ("walk_in", True)
+    assert not (walk_in["reporter"] or {}).get("email") and not walk_in["reporter"].get("phone")
+    assert walk_in["location"]["address"] == WALK_IN_ADDRESS
+    assert walk_in["location"].get("lat") is None  # told, not geocoded
 
     # What the desk filed: the caller's report, marked no_photo, waiting for an operator.
     report = requests.get(f"{api}/staff/reports/{code}", headers=operator.headers,
@@ -105,6 +117,7 @@ def test_a_caller_filed_at_the_desk_follows_the_report_with_the_link_alone(stack
     assert [(c["by"], c["text"]) for c in comments] == [("reporter", COMMENT),
                                                         ("operator", ANSWER)]
     for name in ("d1-desk-empty", "d2-desk-filled", "d3-desk-filed", "d4-desk-phone",
+                 "d5-walk-in-report",
                  "f1-resident-link", "f2-resident-commented", "f3-operator-answered",
                  "f4-resident-answer"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000

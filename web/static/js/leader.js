@@ -185,7 +185,9 @@ export async function leaderPage() {
         h("section", { class: "card" }, h("h2", {}, t("open_map")), mapBox));
       const open = await staffCall(`/staff/reports?status=${OPEN}&page_size=100`);
       const map = await cityMap(mapBox, city, t("open_map"));
-      for (const row of open.items) {
+      // A report filed at the desk with a typed address only has no point to draw.
+      const placed = open.items.filter((r) => r.location && typeof r.location.lat === "number");
+      for (const row of placed) {
         point(map, row.location.lat, row.location.lon, { radius: 6 })
           .bindTooltip(`${row.code} · ${term("st", row.status)}`);
       }

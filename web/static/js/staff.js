@@ -293,6 +293,9 @@ export async function staffReportPage(code) {
           [report.reporter.name, report.reporter.email, report.reporter.phone]
             .filter(Boolean).join(" · ") || "—") : null,
         photoGallery(report.photos, t("photos"), { asStaff: true }),
+        // The desk may give an address alone (told by a caller, not geocoded): no point.
+        report.location && report.location.address ? h("p", { id: "report-address" },
+          `${t("desk_address")}: ${report.location.address}`) : null,
         mapBox),
       h("section", { class: "card", id: "verification" }, h("h2", {}, t("verification")),
         h("p", {}, `${t("verdict")}: ${verification.verdict || "—"}`),
@@ -342,8 +345,11 @@ export async function staffReportPage(code) {
             : null)))),
     );
     const map = await cityMap(mapBox, report.city, t("location"));
-    point(map, report.location.lat, report.location.lon);
-    map.setView([report.location.lat, report.location.lon], 13, { animate: false });
+    const spot = report.location;
+    if (spot && typeof spot.lat === "number") {
+      point(map, spot.lat, spot.lon);
+      map.setView([spot.lat, spot.lon], 13, { animate: false });
+    }
   }
   await load();
 }

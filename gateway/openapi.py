@@ -190,6 +190,15 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
             "requestBody": _json_body(_schema_of(FollowerIn, components)),
             "responses": _ok("201", _OBJECT, "Following"),
         }},
+        "/reports/{code}/followers/{follower_id}": {"delete": {
+            "summary": "Stop following a report, with the token of the link in the "
+                       "follower's messages",
+            "security": [{}],
+            "parameters": [code, _path_parameter("follower_id", r"^[0-9a-f]{32}$"),
+                           {"name": "X-Unfollow-Token", "in": "header", "required": True,
+                            "schema": {"type": "string", "maxLength": 100}}],
+            "responses": _ok("204", None, "No longer following"),
+        }},
         **_photo_paths(code, reporter_token),
         "/staff/reports": {"get": {
             "summary": "Reports for staff, scoped to their city and (agency roles) agency",

@@ -14,7 +14,8 @@ from aduan.web.errors import ApiError
 log = logging.getLogger(__name__)
 
 FORWARDED_REQUEST_HEADERS = ("Content-Type", "Idempotency-Key", "X-Reporter-Token", "Authorization",
-                             "Accept-Language", "If-None-Match")
+                             "Accept-Language", "If-None-Match",
+                             "X-Unfollow-Token")  # a follower's "stop following" link
 FORWARDED_RESPONSE_HEADERS = ("Content-Type", "Retry-After", "Location", "Content-Disposition",
                               "ETag", "Cache-Control", "Vary")
 

@@ -4,7 +4,8 @@ does, never anything of the reporter (services/notification/audiences.py `for_fo
 
 A report keeps its followers in `followers` (`[{id, email, phone, language, at}]`), at most
 MAX_FOLLOWERS; the same address follows once (a second request changes nothing and is
-answered as the first). Nobody reads them back over the API: the count only.
+answered as the first). Nobody reads them back over the API: the count only. Each message to a
+follower carries a link that stops them (`aduan.infra.follower_tokens`, `plan_unfollow`).
 """
 
 from __future__ import annotations
@@ -51,6 +52,20 @@ def plan_follow(report: dict[str, Any], follower: dict[str, Any]) -> Plan:
     if follower["phone"]:
         conditions["followers.phone"] = {"$ne": follower["phone"]}
     return Plan("follow", None, push={"followers": follower}, conditions=conditions,
+                routing_key="")
+
+
+def plan_unfollow(report: dict[str, Any], follower_id: str) -> Plan | None:
+    """Takes the follower off where the report still has the followers that were read (a
+    concurrent follow or unfollow makes the caller read again); None when it does not follow."""
+    followers = list(report.get("followers") or [])
+    kept = [f for f in followers if f.get("id") != follower_id]
+    if len(kept) == len(followers):
+        return None
+    count = len(followers)
+    conditions = {f"followers.{count}": {"$exists": False},
+                  f"followers.{count - 1}": {"$exists": True}, "followers.id": follower_id}
+    return Plan("unfollow", None, set={"followers": kept}, conditions=conditions,
                 routing_key="")
 
 

@@ -1,6 +1,7 @@
 """What residents do beside filing and tracking: see the reports already filed near the place
-they are reporting (same category, still open), and follow one of them ("me too") to hear of
-its public steps by email or SMS (aduan.domain.followers)."""
+they are reporting (same category, still open), follow one of them ("me too") to hear of its
+public steps by email or SMS (aduan.domain.followers), and stop following it with the link
+their messages carry (aduan.infra.follower_tokens)."""
 
 from __future__ import annotations
 
@@ -13,18 +14,26 @@ from flask import Blueprint, Response, jsonify, request
 from aduan.contracts.public import FollowerIn, NearbyQuery
 from aduan.domain.contact_details import normalize_email, normalize_phone
 from aduan.domain.errors import report_not_found
-from aduan.domain.followers import already_follows, is_full, new_follower, plan_follow
+from aduan.domain.followers import (
+    already_follows,
+    is_full,
+    new_follower,
+    plan_follow,
+    plan_unfollow,
+)
 from aduan.domain.lifecycle import Actor
 from aduan.domain.nearby import RESIDENT_CANDIDATES, near_for_resident, resident_keys
 from aduan.domain.stages import kiniko_stage
 from aduan.domain.visibility import is_public
 from aduan.infra.catalogue import cities
+from aduan.infra.follower_tokens import unfollow_token_matches
+from aduan.infra.keyring import reporter_token_keys
 from aduan.infra.places import reports_in_cells
 from aduan.infra.reports import Reports
 from aduan.web import photo_urls
 from aduan.web.app import collaborators
 from aduan.web.errors import ApiError, from_domain
-from aduan.web.report_access import Caller, find_for_caller
+from aduan.web.report_access import Caller, find_for_caller, lookup
 from aduan.web.validation import parse_json_object, validate
 
 blueprint = Blueprint("intake_public", __name__)
@@ -100,3 +109,29 @@ def follow_report(code: str) -> tuple[Response, int]:
         raise ApiError(409, "concurrent_update",
                        "Many people follow this report right now; retry.")
     return jsonify({"code": report["code"], "following": True}), 201
+
+
+UNFOLLOW_TOKEN_HEADER = "X-Unfollow-Token"
+
+
+@blueprint.delete("/reports/<code>/followers/<follower_id>")
+def unfollow_report(code: str, follower_id: str) -> tuple[str, int]:
+    """A follower stops following, with the token of the link in their messages (sent in a
+    header: the link keeps it in its fragment). Whatever the report's status now. A wrong
+    token, follower or code is answered as a missing report, and nothing changes."""
+    context = collaborators()
+    report = lookup(context.db, code)
+    keys = reporter_token_keys(context.settings)
+    token = request.headers.get(UNFOLLOW_TOKEN_HEADER)
+    if report is None or not unfollow_token_matches(keys, report["_id"], follower_id, token):
+        raise from_domain(report_not_found())
+    reports = Reports(context.db, None)
+    someone = Actor(kind="public", id=None)
+    for _ in range(ATTEMPTS):
+        plan = plan_unfollow(report, follower_id)
+        if plan is None:  # not (or no longer) following: the same answer, nothing to do
+            return "", 204
+        if reports.commit(report, plan, someone, datetime.now(UTC), None) is not None:
+            return "", 204
+        report = reports.get(report["_id"]) or {}
+    raise ApiError(409, "concurrent_update", "Many people follow this report right now; retry.")

@@ -39,6 +39,7 @@ from aduan.domain.status_names import language_of
 from aduan.domain.time_zones import zone_name
 from aduan.infra.catalogue import category_of, cities
 from aduan.infra.config import Settings
+from aduan.infra.follower_tokens import unfollow_link
 from aduan.infra.keyring import reporter_token_keys
 from aduan.infra.tokens import RECOVERY_TTL, recovery_code
 from aduan.infra.tracking_links import reporter_link, staff_page, tracking_page
@@ -276,17 +277,19 @@ class Planner:
         notices = []
         for follower in followers_told(report, status):
             language = language_of(follower.get("language"))
+            stop = unfollow_link(self.settings, report, str(follower.get("id")))
             if comment is not None:
                 agency = comment.get("agency")
                 author = self.agency_name(report["city"], agency, language) if agency else \
                     templates.commenter_name(language, str(comment.get("by")))
                 email = templates.render_follower_comment(language, report["code"], author,
-                                                          str(comment.get("text") or ""), link)
+                                                          str(comment.get("text") or ""), link,
+                                                          stop)
                 sms = templates.render_comment_to_reporter_sms(language, report["code"],
                                                                author, link)
             else:
                 email = templates.render_follower_status(language, report["code"],
-                                                         str(status), link, answer)
+                                                         str(status), link, stop, answer)
                 sms = templates.render_follower_status_sms(language, report["code"],
                                                            str(status), link)
             if follower.get("email"):

@@ -441,10 +441,11 @@ def render_digest(language: str, city_name: str, day: str, rows: Sequence[Sequen
 
 # ---- followers ("me too") --------------------------------------------------------------------
 
-def render_follower_status(language: str, code: str, status: str, link: str,
+def render_follower_status(language: str, code: str, status: str, link: str, stop: str,
                            public_response: str | None = None) -> Rendered:
     """To a resident following a report: it moved to `status` (with the answer staff gave
-    the public). Nothing of the reporter; the link is the public tracking page."""
+    the public). Nothing of the reporter; the link is the public tracking page, `stop` the
+    follower's own link that stops these messages."""
     lang = language_of(language)
     name = status_name(lang, status)
     paragraphs = [{"id": f"Laporan {code} yang Anda ikuti sekarang: {name}.",
@@ -454,7 +455,7 @@ def render_follower_status(language: str, code: str, status: str, link: str,
         paragraphs.append(meaning)
     if public_response:
         paragraphs.append({"id": "Tanggapan", "en": "Response"}[lang] + f":\n{public_response}")
-    paragraphs.append(FOLLOWING[lang])
+    paragraphs.append(_following(lang, stop))
     subject = {"id": f"Laporan yang Anda ikuti {code}: {name}",
                "en": f"Report you follow {code}: {name}"}[lang]
     return _render(lang, subject, paragraphs, (LINK_LABEL[lang], link))
@@ -467,19 +468,24 @@ def render_follower_status_sms(language: str, code: str, status: str, link: str)
             "en": f"Aduan: report {code} you follow is {name}. See {link}"}[lang]
 
 
-def render_follower_comment(language: str, code: str, author: str, text: str, link: str
-                            ) -> Rendered:
+def render_follower_comment(language: str, code: str, author: str, text: str, link: str,
+                            stop: str) -> Rendered:
     """To a resident following a report: the staff handling it wrote (comments are public)."""
     lang = language_of(language)
     subject = {"id": f"Tanggapan baru pada laporan yang Anda ikuti {code}",
                "en": f"New comment on report {code} you follow"}[lang]
     intro = {"id": f"{author} menulis tentang laporan {code}:",
              "en": f"{author} wrote about report {code}:"}[lang]
-    return _render(lang, subject, [f"{intro}\n{text}", FOLLOWING[lang]],
+    return _render(lang, subject, [f"{intro}\n{text}", _following(lang, stop)],
                    (LINK_LABEL[lang], link))
 
 
 FOLLOWING = {"id": "Anda menerima pesan ini karena mengikuti laporan ini (\"saya juga\").",
              "en": "You get this message because you follow this report (\"me too\")."}
+STOP_FOLLOWING = {"id": "Berhenti mengikuti", "en": "Stop following"}
+
+
+def _following(lang: str, stop: str) -> str:
+    return f"{FOLLOWING[lang]}\n{STOP_FOLLOWING[lang]}: {stop}"
 
 

@@ -3,7 +3,8 @@
 // resident files (same category) and "me too" on one of them, and the agencies' scorecard
 // (#/scorecard). Phases (cfg.phase): "polygons" (no tile server: all of the above), "tiles"
 // (a tile server configured: the map draws its tiles and attribution), "unreachable" (the
-// configured tile server is down: the map falls back to the city's polygons). Prints one JSON
+// configured tile server is down: the map falls back to the city's polygons), "unfollow" (the
+// link in a follower's mail stops their messages). Prints one JSON
 // line with what it saw; any failure exits non-zero. Config: JSON in ADUAN_E2E
 // (test_console_public_map.py).
 import { base, cfg, drive, shot, unlabelled, WAIT, watch } from "./driver.mjs";
@@ -28,6 +29,19 @@ await drive(async (browser, seen) => {
 
   if (cfg.phase === "tiles") { await openMap(page, seen, "m6-map-tiles"); return; }
   if (cfg.phase === "unreachable") { await openMap(page, seen, "m7-map-tiles-down"); return; }
+  if (cfg.phase === "unfollow") {
+    // The "stop following" link of the follower's mail: the token leaves the address bar.
+    await page.goto(`${base}/${cfg.stop_fragment}`);
+    await page.locator("#unfollow").waitFor({ timeout: WAIT });
+    seen.address_after_open = new URL(page.url()).hash;
+    seen.question = await page.locator("#unfollow-card p").textContent();
+    await shot(page, "m8-unfollow-asked");
+    await page.locator("#unfollow").click();
+    await page.locator("#unfollowed").waitFor({ timeout: WAIT });
+    seen.unfollowed = await page.locator("#unfollowed").textContent();
+    await shot(page, "m9-unfollowed");
+    return;
+  }
 
   // The public map and list, then filtered to one category and status.
   await openMap(page, seen, "m1-map");

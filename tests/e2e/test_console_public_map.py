@@ -2,12 +2,14 @@
 tests/e2e/public_map.mjs): the public map and list with filters, "me too" on a report filed
 nearby while a resident files in the same category, and the agencies' scorecard; then the
 base map with a tile server configured (a small tile server beside the test) and with that
-server down (the city's polygons again). The API is then asked whether the resident really
-follows the report. Screenshots go to tests/artifacts/console-public-map/."""
+server down (the city's polygons again). The API is asked whether the resident really follows
+the report; then the link in the follower's mail (the suite's mail sink) stops it.
+Screenshots go to tests/artifacts/console-public-map/."""
 
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -17,8 +19,10 @@ from pathlib import Path
 import pytest
 import requests
 from console_driver import run_script
+from notification_helpers import mails, text_of
 from photo_factory import moved_north, photo_of_its_own, spot_of_its_own
 from stack_client import REPORT, submit, wait_for_status
+from staff_accounts import city_sysadmin, staff_through_api
 from tile_server import TileServer
 from waiting import eventually
 
@@ -96,6 +100,23 @@ def test_the_public_map_me_too_the_scorecard_and_the_base_map(stack: Stack):
         "category": "waste", "lat": spot[0], "lon": spot[1]}, timeout=10).json()["items"]
     assert [(r["code"], r["followers"]) for r in nearby] == [(first, 1)]
 
+    # The agency takes the report up: the follower's mail carries the link that stops them.
+    sysadmin = city_sysadmin(api, "padang")
+    admin, _ = staff_through_api(api, sysadmin, "agency_admin", "padang", "DLH")
+    assert requests.post(f"{api}/reports/{first}/actions/accept", json={},
+                         headers=admin.headers, timeout=10).status_code == 200
+    [told] = eventually(lambda: mails(stack.maildir, email, first), 60, "the follower's mail")
+    [fragment] = re.findall(r"#/unfollow/\S+", text_of(told))
+    stopped = run_script("public_map.mjs", {**config, "phase": "unfollow",
+                                            "stop_fragment": fragment})
+    assert stopped["address_after_open"] == "#/unfollow"  # the token is out of the bar
+    assert stopped["question"] == f"Berhenti menerima kabar laporan {first}?"
+    assert stopped["unfollowed"] == f"Anda tidak lagi mengikuti laporan {first}"
+    assert stopped["outside_requests"] == [] and stopped["page_errors"] == []
+    nearby = requests.get(f"{api}/reports/nearby", params={
+        "category": "waste", "lat": spot[0], "lon": spot[1]}, timeout=10).json()["items"]
+    assert [(r["code"], r["followers"]) for r in nearby] == [(first, 0)]
+
     with TileServer() as tiles, gateway_with(stack, {"MAP_TILE_URL": tiles.template,
                                                      "MAP_TILE_ATTRIBUTION": ATTRIBUTION}):
         page = requests.get(api.removesuffix("/api/v1") + "/", timeout=10)
@@ -112,5 +133,6 @@ def test_the_public_map_me_too_the_scorecard_and_the_base_map(stack: Stack):
         assert down["filled_areas"] == seen["filled_areas"]  # the polygons, as without tiles
         assert down["page_errors"] == []
     for name in ("m1-map", "m2-map-filtered", "m3-nearby", "m4-me-too", "m5-scorecard-30",
-                 "m5-scorecard-90", "m6-map-tiles", "m7-map-tiles-down"):
+                 "m5-scorecard-90", "m6-map-tiles", "m7-map-tiles-down", "m8-unfollow-asked",
+                 "m9-unfollowed"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000

@@ -6,6 +6,7 @@ it (confidential ones counted)."""
 from __future__ import annotations
 
 import random
+import re
 import uuid
 
 import pytest
@@ -76,6 +77,20 @@ def test_a_neighbour_follows_a_report_filed_nearby_and_hears_its_steps(api, stac
     pipeline_settled(api, db)
     assert len(mails(stack.maildir, neighbour, f"Report you follow {code}")) == 1
     assert mails(stack.maildir, "warga@example.id", f"Laporan {code}")
+
+    # The link in the mail stops them: its token (in the fragment) goes in a header.
+    [(link_code, follower, token)] = re.findall(r"#/unfollow/([^/\s]+)/([0-9a-f]{32})/(\S+)",
+                                                text)
+    assert link_code == code
+    stop = requests.delete(f"{api}/reports/{code}/followers/{follower}",
+                           headers={"X-Unfollow-Token": token}, timeout=10)
+    assert stop.status_code == 204, stop.text
+    started = requests.post(f"{api}/reports/{code}/actions/start", json={},
+                            headers=admin.headers, timeout=10)
+    assert started.status_code == 200, started.text
+    pipeline_settled(api, db)
+    assert len(mails(stack.maildir, "warga@example.id", f"Laporan {code}")) >= 3
+    assert len(mails(stack.maildir, neighbour, f"Report you follow {code}")) == 1
 
 
 def test_the_public_scorecard_is_the_leaders_figures_with_no_report_in_it(api, db):

@@ -47,6 +47,9 @@ def test_followers_hear_a_public_report_s_steps_without_the_reporter():
     email = next(n for n in notices if n.channel == "email").email
     assert email.subject == f"Report you follow {report['code']}: in progress"
     assert f"https://aduan.example/#/track/{report['code']}" in email.text
+    # Their own link stops them; the SMS has no room for it.
+    assert f"https://aduan.example/#/unfollow/{report['code']}/f1/" in email.text
+    assert "#/unfollow/" not in next(n for n in notices if n.channel == "sms").sms
     for text in (email.text, next(n for n in notices if n.channel == "sms").sms):
         assert "Siti" not in text and "siti@" not in text and "/api/v1" not in text
 

@@ -16,6 +16,8 @@ from aduan.domain.nearby import METRES_PER_DEGREE, place_key
 from aduan.domain.scorecard import scorecard_rows
 from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
+from aduan.infra.follower_tokens import unfollow_token
+from aduan.infra.keyring import reporter_token_keys
 from services.intake.app import create_app
 from web import install_console, map_config
 
@@ -149,6 +151,28 @@ def test_a_report_takes_only_so_many_followers(world):
     answer = client.post(f"/reports/{_code(1)}/followers", json={"email": "late@example.id"})
     assert answer.status_code == 422 and answer.get_json()["error"]["code"] == "follower_limit"
     assert len(db.reports.find_one({"code": _code(1)})["followers"]) == MAX_FOLLOWERS
+
+
+def test_a_follower_stops_with_the_token_of_their_link_only(world):
+    client, db = world
+    code, report_id = _code(1), f"{1:032x}"
+    for email in ("a@example.id", "b@example.id"):
+        client.post(f"/reports/{code}/followers", json={"email": email})
+    first, second = db.reports.find_one({"code": code})["followers"]
+    token = unfollow_token(reporter_token_keys(SETTINGS), report_id, first["id"])
+    url = f"/reports/{code}/followers/{first['id']}"
+    missing = client.delete(f"/reports/PDG-2026-222-222-222/followers/{first['id']}",
+                            headers={"X-Unfollow-Token": token})
+    for headers in ({}, {"X-Unfollow-Token": token + "x"},
+                    {"X-Unfollow-Token": unfollow_token(reporter_token_keys(SETTINGS),
+                                                        report_id, second["id"])}):
+        refused = client.delete(url, headers=headers)
+        assert refused.status_code == missing.status_code == 404
+        assert refused.get_json()["error"] == missing.get_json()["error"]
+    assert len(db.reports.find_one({"code": code})["followers"]) == 2
+    for _ in range(2):  # a second click changes nothing and is answered the same
+        assert client.delete(url, headers={"X-Unfollow-Token": token}).status_code == 204
+    assert [f["id"] for f in db.reports.find_one({"code": code})["followers"]] == [second["id"]]
 
 
 # ---- the scorecard -----------------------------------------------------------------------

@@ -328,6 +328,10 @@ const TEXTS = {
   scorecard_note: ["Tindak lanjut: dari diteruskan ke instansi sampai tanggapan pertama yang dapat dibaca pelapor. Penyelesaian: sampai instansi menyelesaikannya. Tepat waktu: bagian tenggat yang dipenuhi dari yang sudah lewat atau dijawab. Nilai: 1–5 dari pelapor.", "Follow-up: from forwarded to the agency to its first answer the reporter can read. Resolution: until the agency resolved it. Within the SLA: the share of deadlines met of those answered or passed. Rating: 1–5 by the reporters."],
   hours_short: ["jam", "h"],
   days_short: ["hari", "days"],
+  unfollow_title: ["Berhenti mengikuti", "Stop following"],
+  unfollow_ask: ["Berhenti menerima kabar laporan", "Stop the updates of report"],
+  unfollow: ["Ya, berhenti mengikuti", "Yes, stop following"],
+  unfollowed: ["Anda tidak lagi mengikuti laporan", "You no longer follow report"],
   // Tracking: the reporter's access on another device, a referral's body (helper C).
   recover_title: ["Anda pelapornya?", "Are you the reporter?"],
   recover_hint: ["Buka laporan Anda di perangkat ini: kami kirim kode sekali pakai ke email atau nomor telepon yang Anda berikan saat melapor.", "Open your report on this device: we send a one-time code to the email or phone number you gave with the report."],

@@ -1,8 +1,9 @@
 // While a resident files: the reports already filed near the place in the same category
 // (GET /reports/nearby), so they can follow one ("me too", POST /reports/<code>/followers:
-// its public steps by email or SMS) instead of filing the same problem again.
+// its public steps by email or SMS) instead of filing the same problem again; and the page a
+// follower's "stop following" link opens.
 import { call } from "./api.js";
-import { busy, field, flash, h } from "./dom.js";
+import { busy, field, flash, h, mount } from "./dom.js";
 import { language, t, term, when } from "./i18n.js";
 
 function meToo(report) {
@@ -69,4 +70,23 @@ export function nearbyBox() {
     } catch { box.hidden = true; }
   }
   return { box, show };
+}
+
+// #/unfollow/<code>/<follower>/<token>: the link in a follower's messages. The token stays in
+// the fragment (never sent to the server); the page takes it out of the address bar and sends
+// it in a header when the resident confirms.
+export function unfollowPage(code, follower, token) {
+  window.history.replaceState(null, "", "#/unfollow");
+  if (!code || !follower || !token) { mount(h("p", {}, t("not_found"))); return; }
+  const stop = h("button", { type: "button", id: "unfollow" }, t("unfollow"));
+  const card = h("section", { class: "card", id: "unfollow-card" },
+    h("h1", {}, t("unfollow_title")), h("p", {}, `${t("unfollow_ask")} ${code}?`), stop);
+  stop.addEventListener("click", () => busy(stop, async () => {
+    await call(`/reports/${encodeURIComponent(code)}/followers/${encodeURIComponent(follower)}`,
+      { method: "DELETE", headers: { "X-Unfollow-Token": token } });
+    card.replaceChildren(h("h1", {}, t("unfollow_title")),
+      h("p", { class: "following", role: "status", id: "unfollowed" },
+        `${t("unfollowed")} ${code}`));
+  }));
+  mount(card);
 }

@@ -109,12 +109,14 @@ EXPECTED_COUNTS = {
 EXPECTED_WEEKS = {"2025-W06": 2, "2025-W08": 1, "2025-W09": 1}
 EXPECTED_AGENCIES = [
     {"agency": "DLH", "reports": 2,
+     "by_type": {"complaint": 2, "aspiration": 0, "information_request": 0},
      "time_to_forward": {"count": 2, "median_hours": 74.0, "p90_hours": 146.0},
      "time_to_first_response": {"count": 1, "median_hours": 4.0, "p90_hours": 4.0},
      "time_to_follow_up": {"count": 1, "median_hours": 4.0, "p90_hours": 4.0},
      "time_to_resolve": {"count": 1, "median_hours": 24.0, "p90_hours": 24.0},
      "sla": {"met": 1, "missed": 1, "pending": 0, "compliance_pct": 50.0}},
     {"agency": "SATPOLPP", "reports": 1,
+     "by_type": {"complaint": 1, "aspiration": 0, "information_request": 0},
      "time_to_forward": {"count": 1, "median_hours": 146.0, "p90_hours": 146.0},
      "time_to_first_response": {"count": 1, "median_hours": 2.0, "p90_hours": 2.0},
      "time_to_follow_up": {"count": 0, "median_hours": None, "p90_hours": None},

@@ -14,11 +14,14 @@ The rules they share:
 
 The statistics API, exactly from each report's history (no estimate, no sampling):
 - counts of reports (by the day they came in) by stage (Kiniko, Sigap and the city's own view,
-  `aduan.domain.stages.StageView`), status, agency, kecamatan, category, channel and period;
+  `aduan.domain.stages.StageView`), status, agency, kecamatan, category, channel, report type
+  (`by_type`: complaint, aspiration, information request) and period;
 - per agency: time to forward (submission to the report reaching that agency), time to first
   response (forward to the agency's first action), time to follow-up (forward to its first
   response the reporter can read: what ends a follow-up, above) and time to resolve (forward
-  to the agency resolving), as median and p90 (nearest rank) in hours;
+  to the agency resolving; aspirations apart: an agency's reports are also counted by type,
+  and an aspiration's follow-up is not a time to resolve), as median and p90 (nearest rank) in
+  hours;
 - per field officer (an assignment's `officers`): time to first visit (assigned to first visit)
   and time to resolve (assigned to resolved), median and p90 in hours;
 - ratings (1-5, the reporter's `rating`) per agency, category and month (the month the report
@@ -63,6 +66,7 @@ from aduan.domain.lifecycle import (
     is_overdue,
     late_deadlines,
 )
+from aduan.domain.report_types import ASPIRATION, REPORT_TYPES, type_of
 from aduan.domain.stages import (
     DEFAULT_VIEW,
     KINIKO_STAGES,
@@ -203,6 +207,7 @@ def follow_up_clocks(report: dict[str, Any], deadlines: Deadlines,
 @dataclass
 class AgencyTimes:
     reports: set[str] = field(default_factory=set)
+    types: Counter = field(default_factory=Counter)  # its reports by type (report_types)
     to_forward: list[float] = field(default_factory=list)
     to_first_response: list[float] = field(default_factory=list)
     to_follow_up: list[float] = field(default_factory=list)
@@ -258,6 +263,7 @@ def agency_times(report: dict[str, Any], agencies: dict[str, AgencyTimes]) -> No
     responded: set[str] = set()
     followed_up: set[str] = set()
     resolved: set[str] = set()
+    report_type = type_of(report)
     for entry in agency_steps(report):
         if entry.get("action") in SENDING_ACTIONS and entry["to"] == "forwarded":
             for code in entry.get("agencies", []):
@@ -265,6 +271,7 @@ def agency_times(report: dict[str, Any], agencies: dict[str, AgencyTimes]) -> No
                     forwarded_at[code] = entry["at"]
                     times = agencies.setdefault(code, AgencyTimes())
                     times.reports.add(report["_id"])
+                    times.types[report_type] += 1
                     times.to_forward.append((entry["at"] - report["created_at"]).total_seconds())
         code = entry.get("agency")
         if code in forwarded_at:
@@ -275,7 +282,9 @@ def agency_times(report: dict[str, Any], agencies: dict[str, AgencyTimes]) -> No
             if ends_follow_up(entry) and code not in followed_up:
                 followed_up.add(code)
                 agencies[code].to_follow_up.append(elapsed)
-            if entry.get("agency_to") == "resolved" and code not in resolved:
+            # An aspiration is followed up, not repaired: its time is not a time to resolve.
+            if entry.get("agency_to") == "resolved" and code not in resolved \
+                    and report_type != ASPIRATION:
                 resolved.add(code)
                 agencies[code].to_resolve.append(elapsed)
     # A public response outside the history (an agency's comment) ends the follow-up clock
@@ -440,7 +449,7 @@ class Statistician:
         ever given to it, its own times, officers and ratings only."""
         counts: dict[str, Counter] = {name: Counter() for name in (
             "kiniko", "sigap", "city", "status", "agency", "kecamatan", "category", "channel",
-            "period")}
+            "period", "type")}
         agencies: dict[str, AgencyTimes] = {}
         officers: dict[tuple[str, str], OfficerTimes] = {}
         ratings = RatingTable()
@@ -459,6 +468,7 @@ class Statistician:
             counts["kecamatan"][(report.get("kecamatan") or {}).get("name") or "unknown"] += 1
             counts["category"][report["category"]] += 1
             counts["channel"][report.get("channel") or "app"] += 1
+            counts["type"][type_of(report)] += 1
             counts["period"][period_of(report["created_at"], self.zone, period)] += 1
             for code in {a["code"] for a in report.get("agencies", [])}:
                 counts["agency"][code] += 1
@@ -497,9 +507,12 @@ class Statistician:
             "by_kecamatan": dict(sorted(counts["kecamatan"].items())),
             "by_category": dict(sorted(counts["category"].items())),
             "by_channel": dict(sorted(counts["channel"].items())),
+            "by_type": {t: counts["type"][t] for t in REPORT_TYPES},
             "by_period": dict(sorted(counts["period"].items())),
             "agencies": [
                 {"agency": code, "reports": len(times.reports),
+                 # Aspirations apart: counted, but not in the time to resolve.
+                 "by_type": {t: times.types[t] for t in REPORT_TYPES},
                  "time_to_forward": summary(times.to_forward),
                  "time_to_first_response": summary(times.to_first_response),
                  "time_to_follow_up": summary(times.to_follow_up),

@@ -253,3 +253,24 @@ def test_an_agency_comment_answers_the_round_it_was_made_in():
     dlh = {row["agency"]: row for row in result["agencies"]}["DLH"]
     assert dlh["time_to_follow_up"]["median_hours"] == 1.0
     assert dlh["time_to_first_response"]["median_hours"] == 240.0  # the resolve: an action
+
+
+def test_the_figures_count_each_report_type_and_an_aspiration_is_no_time_to_resolve():
+    forwarded = datetime(2025, 2, 3, 2, tzinfo=UTC)  # Monday
+    resolved = {"at": forwarded + 5 * H, "from": "forwarded", "to": "resolved",
+                "action": "resolve", "agency": "DLH", "agency_to": "resolved",
+                "public_response": "Ditanggapi."}
+    reports = [
+        {**_given_to_dlh(forwarded, resolved, status="resolved"), "_id": "c"},  # no type
+        {**_given_to_dlh(forwarded, resolved, status="resolved"), "_id": "a",
+         "type": "aspiration"},
+        {**_given_to_dlh(forwarded, status="forwarded"), "_id": "i",
+         "type": "information_request"},
+    ]
+    result = figures(reports=reports)
+    assert result["by_type"] == {"complaint": 1, "aspiration": 1, "information_request": 1}
+    dlh = {row["agency"]: row for row in result["agencies"]}["DLH"]
+    assert dlh["reports"] == 3
+    assert dlh["by_type"] == {"complaint": 1, "aspiration": 1, "information_request": 1}
+    assert dlh["time_to_resolve"]["count"] == 1  # the complaint's; the aspiration is apart
+    assert dlh["time_to_follow_up"]["count"] == 2

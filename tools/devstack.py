@@ -239,7 +239,8 @@ class Stack:
             values["MAX_ATTEMPTS"] = "3"
             values["OUTBOX_RELAY_AFTER_S"] = "1"
             # Tests submit far faster than a person; limits are tested per API key instead.
-            for limit in ("RATE_LIMIT_PER_IP", "SUBMIT_LIMIT_PER_IP", "LOGIN_LIMIT_PER_IP"):
+            for limit in ("RATE_LIMIT_PER_IP", "SUBMIT_LIMIT_PER_IP", "LOGIN_LIMIT_PER_IP",
+                          "RECOVERY_LIMIT_PER_IP"):
                 values[limit] = "1000000"
             values["WEBHOOK_RETRY_DELAYS_MS"] = "200,400,800"
             values["WEBHOOK_MAX_ATTEMPTS"] = "5"

@@ -126,7 +126,24 @@ await drive(async (browser, seen) => {
   await resident.locator("#evidence img").first().waitFor();
   seen.resident_responses = await resident.locator("#responses").textContent();
   seen.resident_stage = (await resident.locator(".stages li.current").textContent()).trim();
+  // The page's own words (issue 18: a stray "null" was printed below the history).
+  seen.tracking_text = await resident.locator("#main").innerText();
+  seen.resident_created = await resident.locator("#report-created").textContent();
   await shot(resident, "07-resident-done");
+
+  // Anyone else who may see it (no token, a browser in another time zone): the same stage bar,
+  // times in Padang's zone (WIB), and the way back in for a reporter on another device.
+  const elsewhere = await browser.newContext({ viewport: { width: 1024, height: 800 },
+    timezoneId: "Asia/Jayapura", locale: "id-ID" });
+  const visitor = watch(await elsewhere.newPage(), "visitor");
+  await visitor.goto(`${base}/#/track/${code}`);
+  await statusIs(visitor, "resolved");
+  await visitor.locator("#recover").waitFor();
+  seen.public_stage = (await visitor.locator(".stages li.current").textContent()).trim();
+  seen.public_created = await visitor.locator("#report-created").textContent();
+  seen.public_tracking_text = await visitor.locator("#main").innerText();
+  await shot(visitor, "07b-public-tracking");
+  await elsewhere.close();
   await resident.locator("#confirm").click();
   await statusIs(resident, "closed");
   await resident.locator("#score").selectOption("5");

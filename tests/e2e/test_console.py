@@ -72,6 +72,17 @@ def test_a_report_goes_from_a_phone_to_done_and_into_the_leaders_chart(base_url,
     assert "report_not_found" in seen["unknown_code_message"]
     assert "invalid_credentials" in seen["bad_login_message"]
     assert seen["resident_stage"] == "Selesai"
+    # The tracking page's text: no stray "null", times in the city's zone whatever the
+    # browser's (the visitor's is Asia/Jayapura, WIT), the stage bar for anyone who may see
+    # the report, the recovery form for a browser without the token.
+    for text in (seen["tracking_text"], seen["public_tracking_text"]):
+        assert "null" not in text and "undefined" not in text and "[object" not in text
+        assert "Riwayat" in text and "Tanggapan" in text and "WIB" in text
+    assert seen["resident_created"].endswith(" WIB") and seen["public_created"].endswith(" WIB")
+    assert seen["public_created"] == seen["resident_created"]
+    assert seen["public_stage"] == "Selesai"
+    assert "Anda pelapornya?" in seen["public_tracking_text"]
+    assert "Anda pelapornya?" not in seen["tracking_text"]
     assert seen["chart_drawn"] is True
     assert seen["unlabelled"] == {"submit": [], "operator_report": [], "agency_report": [],
                                   "leader": []}

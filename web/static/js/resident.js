@@ -263,7 +263,7 @@ export async function trackPage(code, token) {
       responses.length ? h("section", { class: "card", id: "responses" },
         h("h2", {}, t("responses")),
         h("ul", {}, ...responses.map((r) => h("li", {}, h("span", { class: "muted" },
-          `${when(r.at, view.city)} · ${r.by || ""}`), h("div", {}, r.text))))) : "",
+          `${when(r.at, view.city)}${r.by ? ` · ${r.by}` : ""}`), h("div", {}, r.text))))) : "",
       evidence.length ? h("section", { class: "card", id: "evidence" },
         h("h2", {}, t("evidence")),
         photoGallery(evidence, t("evidence"), { reporter: view.code })) : "",

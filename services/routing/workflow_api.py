@@ -132,10 +132,12 @@ def triage_queue() -> Response:
     reports = collaborators().db.reports.find(
         {**staff_conditions(principal), "status": {"$in": list(QUEUE_STATUSES)}},
         {"code": 1, "status": 1, "category": 1, "created_at": 1, "forward_due_at": 1,
-         "triage": 1, "triage_reason": 1, "kecamatan": 1, "postponed_until": 1},
+         "triage": 1, "triage_reason": 1, "kecamatan": 1, "postponed_until": 1, "type": 1,
+         "no_photo": 1},
     ).sort("created_at", 1).limit(LIST_LIMIT)
     return jsonify({"reports": [
         {"code": r["code"], "status": r["status"], "category": r["category"],
+         "type": report_types.type_of(r), "no_photo": bool(r.get("no_photo")),
          "triage": bool(r.get("triage")), "triage_reason": r.get("triage_reason"),
          "kecamatan": r.get("kecamatan"), "created_at": r["created_at"].isoformat(),
          "forward_due_at": r["forward_due_at"].isoformat()

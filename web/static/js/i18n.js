@@ -13,6 +13,10 @@ const TEXTS = {
   submit_title: ["Laporkan masalah", "Report a problem"],
   photo: ["Foto (kamera)", "Photo (camera)"],
   photo_hint: ["Ambil foto langsung dengan kamera di lokasi.", "Take the photo with the camera, on the spot."],
+  photo_optional: ["Foto (kamera, opsional)", "Photo (camera, optional)"],
+  report_type: ["Jenis laporan", "Report type"],
+  location_optional: ["Lokasi (opsional)", "Location (optional)"],
+  no_photo: ["Tanpa foto", "No photo"],
   category: ["Kategori", "Category"],
   choose: ["— pilih —", "— choose —"],
   description: ["Uraian", "Description"],
@@ -353,7 +357,8 @@ const TEXTS = {
 // Statuses and stages are named by the server (aduan/domain/status_names.py, served at
 // /names.json, with the stage view each city shows): loadNames() fetches them once, before the
 // first page is drawn.
-const NAMES = { st: {}, s: {} };
+const NAMES = { st: {}, s: {}, ty: {} };
+let typeStatuses = {};
 let stageOrder = [];
 let cityViews = {};
 let viewNames = {};
@@ -364,6 +369,8 @@ export async function loadNames() {
     if (!response.ok) return;
     const served = await response.json();
     NAMES.st = served.statuses;
+    NAMES.ty = served.types || {};
+    typeStatuses = served.type_statuses || {};
     NAMES.s = Object.fromEntries(served.stages.kiniko.map((stage) => [stage.code, stage]));
     stageOrder = served.stages.kiniko.map((stage) => stage.code).filter((code) => code !== "none");
     viewNames = served.stages;
@@ -404,6 +411,12 @@ export function term(prefix, code) {
   }
   const key = `${prefix}_${code}`;
   return TEXTS[key] ? t(key) : code;
+}
+
+// A status as the report's type names it: an answered information request is "Dijawab".
+export function statusTerm(status, type) {
+  const own = (typeStatuses[type] || {})[status];
+  return own ? own[lang === "en" ? "en" : "id"] : term("st", status);
 }
 
 export function language() { return lang; }

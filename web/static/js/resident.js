@@ -2,7 +2,7 @@
 import { call, myReports, rememberReport, reporterToken } from "./api.js";
 import { busy, field, flash, h, mount, showError } from "./dom.js";
 import { photoGallery } from "./photos.js";
-import { cityStageName, cityStages, language, t, term, when } from "./i18n.js";
+import { cityStageName, cityStages, language, statusTerm, t, term, when } from "./i18n.js";
 import { cityMap, point } from "./maps.js";
 import { nearbyBox } from "./nearby.js";
 import { reporterComments } from "./reporter_comments.js";
@@ -29,9 +29,15 @@ export async function categoryLabel(code) {
   return (await categoryNames()).get(code) || code;
 }
 
+// The report types (aduan/domain/report_types.py); what each category asks of each type (a
+// photo, a location: `required` or `optional`) is the catalogue's `types`.
+const REPORT_TYPES = ["complaint", "aspiration", "information_request"];
+
 export async function submitPage() {
   const photo = h("input", { type: "file", accept: "image/*", capture: "environment",
     required: true, name: "photo", "aria-describedby": "photo-hint" });
+  const type = h("select", { name: "type", id: "report-type" },
+    ...REPORT_TYPES.map((code) => h("option", { value: code }, term("ty", code))));
   const category = h("select", { required: true, name: "category" },
     h("option", { value: "" }, t("choose")));
   const description = h("textarea", { required: true, minlength: "10", maxlength: "2000",
@@ -48,13 +54,16 @@ export async function submitPage() {
   const locate = h("button", { type: "button", class: "secondary", id: "locate" }, t("locate"));
   const nearby = nearbyBox(); // the same problem already filed nearby: follow it instead
   const send = h("button", { type: "submit", id: "send" }, t("send"));
+  const photoField = field(t("photo"), photo);
+  const photoHint = h("p", { class: "muted", id: "photo-hint" }, t("photo_hint"));
+  const locationLabel = h("label", { id: "location-label" }, t("location"));
   const form = h("form", { class: "card", id: "submit-form", novalidate: true },
     h("h1", {}, t("submit_title")),
-    field(t("photo"), photo),
-    h("p", { class: "muted", id: "photo-hint" }, t("photo_hint")),
+    field(t("report_type"), type),
     field(t("category"), category),
+    photoField, photoHint,
     field(t("description"), description),
-    h("label", {}, t("location")), mapBox, where, locate, nearby.box,
+    locationLabel, mapBox, where, locate, nearby.box,
     field(t("address"), address),
     field(t("email"), email),
     field(t("phone_optional"), phone),
@@ -65,12 +74,33 @@ export async function submitPage() {
   let city = null;
   let location = null;
   let marker = null;
+  let categories = [];
+  // What the chosen category asks of the chosen type; a category that does not take the type
+  // is not offered for it.
+  const needs = () => {
+    const chosen = categories.find((c) => c.code === category.value);
+    return (chosen && chosen.types && chosen.types[type.value])
+      || { photo: "required", location: "required" };
+  };
+  function fitForm() {
+    const kept = category.value;
+    category.replaceChildren(h("option", { value: "" }, t("choose")),
+      ...categories.filter((c) => !c.types || c.types[type.value])
+        .map((c) => h("option", { value: c.code }, categoryName(c))));
+    category.value = [...category.options].some((o) => o.value === kept) ? kept : "";
+    const asked = needs();
+    photo.required = asked.photo === "required";
+    photoField.querySelector("label").textContent = t(photo.required ? "photo" : "photo_optional");
+    photoHint.hidden = !photo.required;
+    locationLabel.textContent = t(asked.location === "required" ? "location" : "location_optional");
+  }
+  type.addEventListener("change", fitForm);
+  category.addEventListener("change", fitForm);
   try {
     const catalogue = await call("/categories");
     city = catalogue.city;
-    for (const c of catalogue.categories) {
-      category.append(h("option", { value: c.code }, categoryName(c)));
-    }
+    categories = catalogue.categories;
+    fitForm();
   } catch (err) { showError(err); }
   const map = await cityMap(mapBox, city || "padang", t("location"));
 
@@ -98,23 +128,28 @@ export async function submitPage() {
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    if (!photo.files.length || !category.value || description.value.trim().length < 10
-        || !location) {
-      flash(!location ? t("no_location") : `${t("photo")}, ${t("category")}, ${t("description")}`,
+    const asked = needs();
+    const noPlace = !location && asked.location === "required";
+    if ((!photo.files.length && asked.photo === "required") || !category.value
+        || description.value.trim().length < 10 || noPlace) {
+      flash(noPlace ? t("no_location") : `${t("photo")}, ${t("category")}, ${t("description")}`,
         true);
       return;
     }
     busy(send, async () => {
       send.textContent = t("sending");
-      const report = { category: category.value, description: description.value.trim(),
-        channel: "web", privacy: privacy.value,
-        location: { ...location, ...(address.value.trim() ? { address: address.value.trim() } : {}) },
+      const report = { category: category.value, type: type.value,
+        description: description.value.trim(), channel: "web", privacy: privacy.value,
+        // The form sends a point (the map's); without one, no location (where it is optional).
+        location: location
+          ? { ...location, ...(address.value.trim() ? { address: address.value.trim() } : {}) }
+          : null,
         reporter: { language: language(), ...(email.value.trim() ? { email: email.value.trim() } : {}),
           ...(phone.value.trim() ? { phone: phone.value.trim() } : {}) } };
       if (city) report.city = city;
       const body = new FormData();
       body.append("report", JSON.stringify(report));
-      body.append("photo", photo.files[0]);
+      if (photo.files.length) body.append("photo", photo.files[0]);
       try {
         const receipt = await call("/reports", { method: "POST", form: body,
           headers: { "Idempotency-Key": idempotencyKey() } });
@@ -250,7 +285,7 @@ export async function trackPage(code, token) {
       h("section", { class: "card", "aria-labelledby": "report-h" },
         h("h1", { id: "report-h" }, view.code),
         h("p", {}, h("span", { class: "badge", id: "report-status",
-          "data-status": view.status }, term("st", view.status)),
+          "data-status": view.status }, statusTerm(view.status, view.type)),
         " · ", await categoryLabel(view.category), " · ",
         h("span", { id: "report-created" }, when(view.created_at, view.city))),
         stage ? stageBar(view.city, stage) : null,

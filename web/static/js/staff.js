@@ -4,7 +4,7 @@ import { call, setStaff, staff, staffCall } from "./api.js";
 import { busy, field, flash, h, mount, showError } from "./dom.js";
 import { photoGallery } from "./photos.js";
 import { assignmentOfficers } from "./tasks.js";
-import { cityStageName, t, term, when } from "./i18n.js";
+import { cityStageName, statusTerm, t, term, when } from "./i18n.js";
 import { cityMap, point } from "./maps.js";
 import { categoryLabel, categoryNames } from "./resident.js";
 
@@ -82,6 +82,7 @@ export async function operatorPage(queue = "needs_review") {
       { label: t("code"), value: codeLink },
       { label: t("status"), value: (r) => term("st", r.status) },
       { label: t("category"), value: (r) => names.get(r.category) || r.category },
+      { label: t("report_type"), value: typeCell },
       { label: t("created"), value: (r) => when(r.created_at) },
       { label: t("due"), value: (r) => (r.forward_due_at
         ? dueBadge(r.forward_due_at, r.overdue)
@@ -89,6 +90,13 @@ export async function operatorPage(queue = "needs_review") {
           ? `${t("postponed_until")}: ${when(r.postponed_until)}` : "—") },
     ]));
   } catch (err) { showError(err); }
+}
+
+// The report's type, and "no photo" for one filed without (a call, a letter, an Open311 client):
+// it skipped the photo checks and waits for an operator's review.
+function typeCell(report) {
+  return h("span", { class: "report-type" }, term("ty", report.type || "complaint"),
+    report.no_photo ? h("span", { class: "badge no-photo" }, ` ${t("no_photo")}`) : "");
 }
 
 export async function agencyPage() {
@@ -285,9 +293,10 @@ export async function staffReportPage(code) {
       h("section", { class: "card" },
         h("h1", {}, report.code),
         h("p", {}, h("span", { class: "badge", id: "report-status", "data-status": report.status },
-          term("st", report.status)), " · ",
+          statusTerm(report.status, report.type)), " · ",
         cityStageName(report.city, workflow.stages.city || "none"),
-        " · ", await categoryLabel(report.category), " · ", when(report.created_at)),
+        " · ", await categoryLabel(report.category), " · ", typeCell(report),
+        " · ", when(report.created_at)),
         h("p", {}, report.description),
         report.reporter ? h("p", { class: "muted" }, `${t("reporter")}: `,
           [report.reporter.name, report.reporter.email, report.reporter.phone]

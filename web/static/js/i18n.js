@@ -14,7 +14,6 @@ const TEXTS = {
   photo: ["Foto (kamera)", "Photo (camera)"],
   photo_hint: ["Ambil foto langsung dengan kamera di lokasi.", "Take the photo with the camera, on the spot."],
   photo_optional: ["Foto (kamera, opsional)", "Photo (camera, optional)"],
-  report_type: ["Jenis laporan", "Report type"],
   location_optional: ["Lokasi (opsional)", "Location (optional)"],
   no_photo: ["Tanpa foto", "No photo"],
   category: ["Kategori", "Category"],

@@ -131,13 +131,15 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
         }},
         "/reports": {
             "post": {
-                "summary": "Submit a report with 1 to 5 photos",
+                # A photo is required only where the category asks it of the report's type,
+                # on the resident's own forms (app, web: 422 photo_required); up to 5.
+                "summary": "Submit a report, with up to 5 photos",
                 "security": CLIENT,
                 "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
                                 "schema": {"type": "string", "minLength": 1,
                                            "maxLength": 128}}],
                 "requestBody": {"required": True, "content": {"multipart/form-data": {
-                    "schema": {"type": "object", "required": ["report", "photo"],
+                    "schema": {"type": "object", "required": ["report"],
                                "properties": {
                                    "report": {"type": "string",
                                               "contentMediaType": "application/json",

@@ -147,3 +147,16 @@ def test_only_city_staff_who_file_may_use_the_desk_channels(api: str, operator: 
     # A resident's own channel still needs its photo where the category asks for one.
     web = submit(api, None, {**report, "channel": "web"})
     assert web.status_code == 422 and web.json()["error"]["code"] == "photo_required"
+
+
+def test_a_desk_report_goes_without_a_place_only_where_its_category_and_type_let_it(
+        api: str, operator: Staff):
+    # A complaint about a civil servant's conduct (SP4N-LAPOR!), an aspiration about waste.
+    for category, kind in [("civil_servant", "complaint"), ("waste", "aspiration")]:
+        report = {**desk_report("sp4n_lapor", None, None), "category": category, "type": kind}
+        view = reviewed_without_photo(api, operator, file_at_desk(api, operator, report))
+        assert (view["category"], view["type"], view["location"]) == (category, kind, None)
+    # A complaint about waste needs its place, typed or picked, even at the desk.
+    refused = submit(api, None, desk_report("call_centre", None, None), headers=operator.headers)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "location_required"

@@ -67,6 +67,7 @@ export async function deskPage() {
   const photos = h("input", { type: "file", name: "photo", id: "desk-photo",
     accept: "image/jpeg,image/png,image/webp", multiple: true,
     "aria-describedby": "desk-photo-hint" });
+  const locationLegend = h("legend", { id: "desk-location-legend" }, t("location"));
   const send = h("button", { type: "submit", id: "desk-send" }, t("send"));
   const receiptBox = h("div", { id: "desk-receipt", "aria-live": "polite" });
   const form = h("form", { class: "card desk", id: "desk-form", novalidate: true },
@@ -87,7 +88,7 @@ export async function deskPage() {
         field(t("desk_language"), language),
         field(t("privacy"), privacy),
         h("p", { class: "muted" }, t("desk_contact_hint")))),
-    h("fieldset", {}, h("legend", {}, t("location")),
+    h("fieldset", {}, locationLegend,
       field(t("desk_address"), address),
       h("p", { class: "muted", id: "desk-map-label" }, t("desk_map_hint")),
       mapBox, where, clear),
@@ -105,13 +106,17 @@ export async function deskPage() {
   } catch (err) { flash(`${t("error")}: ${err.message}`, true); }
 
   const chosen = () => categories.find((c) => c.code === category.value) || null;
-  // Only the types the category takes can be chosen.
+  // Only the types the category takes can be chosen; the place is marked optional where the
+  // category lets the type go without one.
   function offerTypes() {
     const allowed = typesOf(chosen());
     for (const option of type.options) option.disabled = !allowed.includes(option.value);
     if (!allowed.includes(type.value)) type.value = allowed[0];
+    locationLegend.textContent = needsPlace(chosen(), type.value) ? t("location")
+      : `${t("location")} (${t("optional")})`;
   }
   category.addEventListener("change", offerTypes);
+  type.addEventListener("change", offerTypes);
 
   const map = await cityMap(mapBox, city || "padang", t("location"));
   const home = { center: map.getCenter(), zoom: map.getZoom() };  // the whole city

@@ -17,6 +17,7 @@ from aduan.contracts.parking import ReplayIn
 from aduan.contracts.public import FollowerIn, NearbyQuery, ScorecardQuery
 from aduan.contracts.queries import PublicListQuery, StaffListQuery
 from aduan.contracts.reports import CommentIn, ReportIn
+from aduan.contracts.tracking import RecoverIn, VerifyIn
 from aduan.contracts.verdicts import VerdictIn
 from aduan.contracts.webhooks import SubscriptionIn
 from aduan.domain.codes import CODE_PATTERN
@@ -175,6 +176,25 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
             "parameters": [code, reporter_token],
             "requestBody": _json_body(comment_in),
             "responses": _ok("201", _OBJECT, "The comment was added"),
+        }},
+        "/tracking/recover": {"post": {
+            "summary": "The reporter on another device asks for a one-time code, sent to the "
+                       "email or phone given with the report; the same answer whether or not "
+                       "the contact matched",
+            "security": CLIENT,
+            "requestBody": _json_body(_schema_of(RecoverIn, components)),
+            "responses": _ok("202", _OBJECT, "A code was sent if the contact matched"),
+        }},
+        "/tracking/verify": {"post": {
+            "summary": "The one-time code gives the reporter's tracking token (10 minutes, "
+                       "once, 5 tries; 422 invalid_code otherwise)",
+            "security": CLIENT,
+            "requestBody": _json_body(_schema_of(VerifyIn, components)),
+            "responses": _ok("200", {"type": "object", "required": ["code", "token"],
+                                     "properties": {"code": {"type": "string"},
+                                                    "token": {"type": "string"},
+                                                    "tracking_link": {"type": "string"}}},
+                             "The reporter's token"),
         }},
         "/reports/nearby": {"get": {
             "summary": "While filing: the open public reports of the category near a place "

@@ -14,6 +14,7 @@ from aduan.infra.config import Settings
 from aduan.infra.keyring import reporter_token_keys
 from aduan.infra.tokens import reporter_token
 from services.notification.audiences import Planner
+from services.notification.privacy import webhook_payload
 
 SETTINGS = Settings(sms_url="http://sms.invalid/send", public_base_url="https://aduan.example")
 NOW = datetime(2026, 11, 23, 5, 0, 0, 123456, tzinfo=UTC)
@@ -117,3 +118,12 @@ def test_a_referral_names_the_body_and_mails_its_desk(planner):
     text = desk.email.text
     assert "Sampah menumpuk" in text and "siti@example.id" not in text and "Siti" not in text
     assert f"https://aduan.example/#/track/{CODE}" in text and LINK not in text
+
+
+def test_a_comment_s_webhook_names_its_author_never_its_words():
+    body = {"report_id": "r1", "code": CODE, "city": "depok", "author": "reporter",
+            "agency": None, "comment_id": "c1", "occurred_at": NOW.isoformat(),
+            "text": "Nomor saya 0812..."}  # never in the event; the payload would drop it too
+    payload = webhook_payload("d1", "report.commented", body, _report(), "city")
+    assert payload["event"] == "report.commented"
+    assert payload["data"] == {"author": "reporter", "agency": None, "comment_id": "c1"}

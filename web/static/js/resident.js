@@ -265,7 +265,13 @@ export async function trackPage(code, token) {
       const workflow = reporterToken(code) ? await call(
         `/reports/${encodeURIComponent(code)}/workflow`, { reporter: code }) : null;
       render(view, workflow);
-    } catch (err) { detail.replaceChildren(); showError(err); }
+    } catch (err) {
+      // A report the public may not see answers like a missing one: its reporter, on a device
+      // without the token, gets the way back in all the same (it tells a stranger nothing).
+      detail.replaceChildren(...(err.code === "report_not_found" && !reporterToken(code)
+        ? [recoveryBox(code, load)] : []));
+      showError(err);
+    }
   }
 
   async function render(view, workflow) {

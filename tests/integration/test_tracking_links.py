@@ -7,12 +7,14 @@ set up through the public API; the mail arrives in the stack's sink."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta
 
 import pytest
 import requests
-from notification_helpers import mails, submit_depok, text_of
+from http_receiver import Receiver
+from notification_helpers import mails, sms_through, submit_depok, text_of
 from photo_factory import INSIDE, WIB, camera_photo
 from stack_client import REPORT, submit, wait_for_status
 from staff_accounts import city_sysadmin, staff_through_api
@@ -151,3 +153,53 @@ def test_a_referral_names_the_body_and_its_desk_gets_the_report(api, stack, sett
     shown = requests.get(f"{api}/reports/{code}", timeout=10).json()
     assert shown["referral"]["contact"]["phone"] == "0741 123456"
     assert shown["stages"]["city"]  # the stage bar's place, for anyone who may see it
+
+
+def test_by_sms_the_code_and_the_answers_reach_a_phone_only_reporter_and_webhooks_hear(
+        api, stack, settings):
+    provider = Receiver(reply=b'{"status": "queued", "message_id": "sms-7"}').start()
+    hook = Receiver().start()
+    sysadmin = bearer(settings, "sysadmin", city="depok")
+    subscription = requests.post(f"{api}/webhooks", headers=sysadmin, timeout=10, json={
+        "url": hook.url, "secret": "webhook-secret-for-tests-0002", "city": "depok",
+        "events": ["report.commented"], "owner": "city"})
+    assert subscription.status_code == 201, subscription.text
+    try:
+        with sms_through(stack, provider):
+            receipt = submit_depok(api, reporter={"phone": "0812-5555-4444", "language": "id"})
+            code = receipt["code"]
+            wait_for_status(api, code, {"forwarded"}, token=receipt["token"])
+
+            def texts() -> list[str]:
+                return [json.loads(r.body)["message"] for r in provider.received
+                        if json.loads(r.body)["msisdn"] == "+6281255554444"]
+
+            asked = requests.post(f"{api}/tracking/recover", timeout=10,
+                                  json={"code": code, "contact": "+62 812 5555 4444"})
+            assert asked.status_code == 202
+            sms = eventually(lambda: [t for t in texts() if "kode akses" in t], 30,
+                             "the code by SMS")[0]
+            otp = re.search(r"\b(\d{6})\b", sms).group(1)
+            opened = requests.post(f"{api}/tracking/verify", json={"code": code, "otp": otp},
+                                   timeout=10)
+            assert opened.json()["token"] == receipt["token"]
+
+            agency = bearer(settings, "agency_admin", city="depok", agency=DLH)
+            said = requests.post(f"{api}/reports/{code}/comments", headers=agency, timeout=10,
+                                 json={"text": "Petugas datang sore ini"})
+            assert said.status_code == 201, said.text
+            answer = eventually(lambda: [t for t in texts() if "menanggapi" in t], 30,
+                                "the comment by SMS")[0]
+            assert f"/#/track/{code}/{receipt['token']}" in answer
+        delivered = eventually(lambda: [json.loads(r.body) for r in hook.received
+                                        if json.loads(r.body)["report"]["code"] == code], 30,
+                               "the comment's webhook")[0]
+        assert delivered["event"] == "report.commented"
+        assert delivered["data"]["author"] == "agency_admin"
+        assert delivered["data"]["agency"] == DLH and delivered["data"]["comment_id"]
+        assert "Petugas datang" not in json.dumps(delivered)
+    finally:
+        requests.delete(f"{api}/webhooks/{subscription.json()['id']}", headers=sysadmin,
+                        timeout=10)
+        provider.stop()
+        hook.stop()

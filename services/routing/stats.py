@@ -24,7 +24,7 @@ OFFICER_COLUMNS = (
 )
 RATING_COLUMNS = ("agency", "category", "month", "rated", "rateable", "share_rated_pct",
                   "average", *(f"score_{score}" for score in SCORES))
-COUNTED = ("status", "agency", "kecamatan", "category", "channel", "period")
+COUNTED = ("status", "agency", "kecamatan", "category", "channel", "type", "period")
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

@@ -52,7 +52,8 @@ def test_bad_report_fields(api, unchanged, report, status, code):
 
 def test_validation_errors_name_each_field(api, unchanged):
     body = _assert_error(
-        submit(api, fresh_padang_photo(), {"category": "waste", "location": {"lat": True}}),
+        submit(api, fresh_padang_photo(), {"category": "waste",
+                                           "location": {"lat": True, "lon": "100.4"}}),
         422, "validation_failed")
     fields = {d["field"] for d in body["error"]["details"]}
     assert {"description", "location.lat", "location.lon"} <= fields

@@ -63,6 +63,7 @@ def test_csv_exports():
     assert "stage_kiniko,done,1" in counts
     assert "stage_city,not_followed_up,1" in counts
     assert "channel,call_centre,1" in counts
+    assert "type,complaint,4" in counts and "type,aspiration,0" in counts
     assert "period,2025-W06,2" in counts
     assert officers_csv(result).splitlines() == [
         "agency,officer,name,assignments,visited,resolved,time_to_first_visit_median_h,"

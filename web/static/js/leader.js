@@ -167,6 +167,9 @@ export async function leaderPage() {
             [{ label: t("total"), data: [...stages, "none"].map((s) => stats.by_stage.city[s]) }]),
           chartCard("channel", t("by_channel"), channels.map((c) => term("ch", c)),
             [{ label: t("total"), data: channels.map((c) => stats.by_channel[c]) }]),
+          // Complaints, aspirations and information requests, each counted apart.
+          chartCard("type", t("by_type"), Object.keys(stats.by_type).map((c) => term("ty", c)),
+            [{ label: t("total"), data: Object.values(stats.by_type) }]),
           chartCard("agency", t("by_agency"), Object.keys(stats.by_agency),
             [{ label: t("total"), data: Object.values(stats.by_agency) }]),
           chartCard("time", t("over_time"), Object.keys(stats.by_period),

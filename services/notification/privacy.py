@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from aduan.contracts.webhooks import OWNERS
+from aduan.domain.report_types import type_of
 from aduan.domain.visibility import reporter_name_for_staff, webhook_share
 from services.notification.templates import ReportSummary
 
@@ -61,6 +62,7 @@ def webhook_payload(delivery_id: str, event_key: str, body: dict[str, Any],
         "code": report["code"],
         "city": report["city"],
         "category": report.get("category"),
+        "type": type_of(report),  # complaint, aspiration, information_request
         "status": report["status"],
         "privacy": report.get("privacy", "public"),
         "agencies": [a["code"] for a in report.get("agencies") or []],

@@ -13,7 +13,7 @@ from aduan.domain import lifecycle, status_names
 from aduan.domain import report_types as rt
 from aduan.domain.errors import Invalid
 from aduan.infra.catalogue import seed_categories
-from services.notification import templates
+from services.notification import privacy, templates
 
 LOCATED = {"lat": -0.95, "lon": 100.41}
 ANSWERS_ONLY = {"types": {"information_request": {"photo": "optional", "location": "optional",
@@ -217,3 +217,13 @@ def test_the_reporter_hears_that_their_request_was_answered():
     sms = templates.render_status_sms("en", "PDG-2026-7KQ-4M9-X2A", "resolved", "L", None,
                                       "information_request")
     assert "is answered" in sms
+
+
+def test_webhooks_carry_the_report_type():
+    report = {"code": "PDG-2026-7KQ-4M9-X2A", "city": "padang", "category": "permits",
+              "status": "forwarded", "privacy": "public", "created_at": NOW}
+    assert privacy.webhook_payload("d1", "report.forwarded", {}, report, "city")[
+        "report"]["type"] == "complaint"
+    asked = {**report, "type": "information_request"}
+    assert privacy.webhook_payload("d1", "report.forwarded", {}, asked, "agency")[
+        "report"]["type"] == "information_request"

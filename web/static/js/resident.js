@@ -173,9 +173,9 @@ function stageBar(city, current) {
     }, cityStageName(city, stage))));
 }
 
-function historyList(entries, options, city) {
+function historyList(entries, options, city, type) {
   return h("ol", { class: "history" }, ...entries.map((e) => h("li", {},
-    h("strong", {}, term("st", e.to)), " · ", h("span", { class: "muted" }, when(e.at, city)),
+    h("strong", {}, statusTerm(e.to, type)), " · ", h("span", { class: "muted" }, when(e.at, city)),
     e.by && e.by.agency ? ` · ${e.by.agency}` : "",
     e.public_response ? h("div", {}, e.public_response) : null,
     e.note ? h("div", { class: "muted" }, e.note) : null,
@@ -309,7 +309,7 @@ export async function trackPage(code, token) {
         h("h2", {}, t("evidence")),
         photoGallery(evidence, t("evidence"), { reporter: view.code })) : "",
       h("section", { class: "card", id: "history" }, h("h2", {}, t("history")),
-        historyList(history, { reporter: view.code }, view.city)),
+        historyList(history, { reporter: view.code }, view.city, view.type)),
       reporterComments(code, view, load) || "",
       reporterToken(code) ? "" : recoveryBox(code, load),
       reporterActions(code, workflow, load) || "",

@@ -258,6 +258,8 @@ class Stack:
             values["DELIVERY_LEASE_S"] = "0.5"  # shorter than the retry ladder above
             values["SLA_SWEEP_INTERVAL_S"] = "0.5"
             values["REVOCATION_REFRESH_S"] = "1"
+            # The public scorecard answers from its figures as they are now, not from a copy.
+            values["SCORECARD_CACHE_S"] = "0"
         return {f"ADUAN_{k}": v for k, v in {**values, **self.overrides}.items()}
 
     # ---- processes -------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from aduan.domain.report_types import REPORT_TYPES
+
 DAYS = (30, 90)
 # The city's own agencies and kecamatan offices; vertical bodies (PDAM, PLN, ...) are
 # referred to, not held to the city's service levels.
@@ -38,6 +40,9 @@ def scorecard_rows(figures: dict[str, Any], agencies: list[dict[str, Any]]
             "name_en": agency.get("name_en") or agency.get("name_id") or code,
             "kind": agency.get("kind", "opd"),
             "received": row["reports"] if row else 0,
+            # Aspirations and information requests apart, as the leaders' agency table has them.
+            "received_by_type": {t: (row or {}).get("by_type", {}).get(t, 0)
+                                 for t in REPORT_TYPES},
             "median_follow_up_hours": row["time_to_follow_up"]["median_hours"] if row
             else None,
             "median_resolution_hours": row["time_to_resolve"]["median_hours"] if row

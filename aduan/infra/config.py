@@ -95,6 +95,8 @@ class Settings:
     # (the console falls back to them too when the tiles cannot be loaded).
     map_tile_url: str = ""
     map_tile_attribution: str = ""
+    # The public scorecard (GET /scorecard) is computed at most this often per process and city.
+    scorecard_cache_s: float = 300.0
     # Decode HEIC/HEIF photos (pi-heif: LGPL libheif + libde265, no GPL encoder).
     heif_enabled: bool = True
     # Per-city verification policy overrides: JSON text, or @/path/to/file.json.

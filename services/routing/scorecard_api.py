@@ -4,8 +4,9 @@ met and the average rating over the last 30 or 90 days (`aduan.domain.scorecard`
 leaders' figures (`stats_api.city_figures`: the same computation, the same reports,
 confidential ones counted and never shown).
 
-Each answer is kept for CACHE_S per process and city: the public may ask as often as it
-likes, the figures are read from the database at most that often."""
+Each answer is kept for ADUAN_SCORECARD_CACHE_S (5 minutes) per process, city and period: the
+public may ask as often as it likes, the figures are read from the database at most that
+often (the test stack keeps none)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,6 @@ from aduan.web.errors import ApiError
 from aduan.web.validation import validate
 from services.routing.stats_api import city_figures
 
-CACHE_S = 300.0
 blueprint = Blueprint("scorecard", __name__)
 # (the app's collaborators, city, days) -> (when, answer): one app's answers only.
 _cache: dict[tuple[int, str, int], tuple[float, dict[str, Any]]] = {}
@@ -49,11 +49,12 @@ def public_scorecard() -> Response:
     key = (id(collaborators()), city, int(query.days))
     with _lock:
         kept = _cache.get(key)
-    if kept is None or clock.monotonic() - kept[0] > CACHE_S:
+    keep_s = collaborators().settings.scorecard_cache_s
+    if kept is None or clock.monotonic() - kept[0] >= keep_s:
         kept = (clock.monotonic(), _computed(city, int(query.days)))
         with _lock:
             _cache[key] = kept
     response = jsonify(kept[1])
     response.cache_control.public = True
-    response.cache_control.max_age = int(CACHE_S)
+    response.cache_control.max_age = int(keep_s)
     return response

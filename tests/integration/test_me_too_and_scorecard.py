@@ -113,6 +113,7 @@ def test_the_public_scorecard_is_the_leaders_figures_with_no_report_in_it(api, d
     for figures in stats["agencies"]:
         row = rows[figures["agency"]]
         assert row["received"] == figures["reports"]
+        assert row["received_by_type"] == figures["by_type"]
         assert row["median_follow_up_hours"] == figures["time_to_follow_up"]["median_hours"]
         assert row["median_resolution_hours"] == figures["time_to_resolve"]["median_hours"]
         assert row["within_sla_pct"] == figures["sla"]["compliance_pct"]

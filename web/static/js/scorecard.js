@@ -17,6 +17,14 @@ function duration(hours) {
   return hours < 48 ? `${format(hours)} ${t("hours_short")}` : `${format(hours / 24)} ${t("days_short")}`;
 }
 
+// What besides complaints an agency received (aspirations are followed up, not resolved).
+function byType(row) {
+  const others = Object.entries(row.received_by_type || {})
+    .filter(([type, count]) => type !== "complaint" && count > 0);
+  return others.length ? h("div", { class: "muted" },
+    others.map(([type, count]) => `${t(`type_${type}`)}: ${count}`).join(" · ")) : null;
+}
+
 const percent = (value) => (value === null || value === undefined ? dash : `${value}%`);
 const rating = (row) => (row.average_rating === null ? dash
   : `${row.average_rating.toFixed(1)} / 5 (${row.ratings})`);
@@ -46,7 +54,7 @@ export async function scorecardPage(arg) {
       h("thead", {}, h("tr", {}, ...headers.map((key) => h("th", { scope: "col" }, t(key))))),
       h("tbody", {}, ...card.agencies.map((row) => h("tr", { "data-agency": row.agency },
         h("th", { scope: "row" }, name(row)),
-        h("td", {}, String(row.received)),
+        h("td", {}, String(row.received), byType(row)),
         h("td", {}, duration(row.median_follow_up_hours)),
         h("td", {}, duration(row.median_resolution_hours)),
         h("td", {}, percent(row.within_sla_pct)),

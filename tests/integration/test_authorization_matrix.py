@@ -33,6 +33,9 @@ POLICY: dict[tuple[str, str], object] = {
     ("GET", "/reports"): PUBLIC,
     ("GET", "/reports/{code}"): PUBLIC,
     ("POST", "/reports/{code}/comments"): PER_REPORT,
+    # The reporter's one-time code: anyone may ask and answer (services/intake/recovery.py).
+    ("POST", "/tracking/recover"): PUBLIC,
+    ("POST", "/tracking/verify"): PUBLIC,
     **{("GET", f"/reports/{{code}}/{path}"): PER_REPORT for path in (
         "photos/{number}", "photos/{number}/thumbnail", "evidence/{photo_id}",
         "evidence/{photo_id}/thumbnail", "comments/{comment_id}/photo",

@@ -61,6 +61,12 @@ await drive(async (browser, seen) => {
   await page.locator(`#map-list li[data-code="${cfg.first}"]`).waitFor({ timeout: WAIT });
   seen.filtered_summary = await page.locator("#map-summary").textContent();
   await shot(page, "m2-map-filtered");
+  // A complaint is not an aspiration.
+  await page.locator("#filter-type").selectOption("aspiration");
+  await page.locator("#apply").click();
+  await page.locator(`#map-list li[data-code="${cfg.first}"]`).waitFor({ state: "detached",
+    timeout: WAIT });
+  seen.type_options = await page.locator("#filter-type option").allTextContents();
 
   // Filing near the first report, in its category: it is offered to follow instead.
   await page.goto(`${base}/#/`);

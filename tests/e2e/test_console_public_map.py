@@ -85,6 +85,8 @@ def test_the_public_map_me_too_the_scorecard_and_the_base_map(stack: Stack):
     assert "Sampah" in seen["first_row"] and "Diteruskan" in seen["first_row"]
     assert seen["markers"] >= 1 and seen["unlabelled_map"] == []
     assert secret not in seen["filtered_summary"]
+    assert seen["type_options"] == ["Semua jenis", "Pengaduan", "Aspirasi",
+                                    "Permintaan informasi"]
     assert seen["nearby_heading"] == "Sudah dilaporkan di dekat sini?"
     assert seen["nearby_count"] == 1  # the confidential one 35 m away is not offered
     assert "25 m" in seen["nearby_entry"] and REPORT["description"] in seen["nearby_entry"]

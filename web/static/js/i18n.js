@@ -333,6 +333,7 @@ const TEXTS = {
   scorecard_note: ["Tindak lanjut: dari diteruskan ke instansi sampai tanggapan pertama yang dapat dibaca pelapor. Penyelesaian: sampai instansi menyelesaikannya. Tepat waktu: bagian tenggat yang dipenuhi dari yang sudah lewat atau dijawab. Aspirasi ditindaklanjuti, bukan diselesaikan: tidak masuk waktu penyelesaian. Nilai: 1–5 dari pelapor.", "Follow-up: from forwarded to the agency to its first answer the reporter can read. Resolution: until the agency resolved it. Within the SLA: the share of deadlines met of those answered or passed. Aspirations are followed up, not resolved: they are not in the resolution time. Rating: 1–5 by the reporters."],
   hours_short: ["jam", "h"],
   days_short: ["hari", "days"],
+  all_types: ["Semua jenis", "All types"],
   unfollow_title: ["Berhenti mengikuti", "Stop following"],
   unfollow_ask: ["Berhenti menerima kabar laporan", "Stop the updates of report"],
   unfollow: ["Ya, berhenti mengikuti", "Yes, stop following"],

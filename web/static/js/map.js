@@ -1,6 +1,6 @@
 // The public map (#/map), like FixMyStreet's: the reports the public may see on the city's map
-// and as a list, filtered by category, status, kecamatan and the days they came in, or by the
-// map's own area. Only reports with a place are drawn (a report filed by the desk with an
+// and as a list, filtered by category, report type, status, kecamatan and the days they came
+// in, or by the map's own area. Only reports with a place are drawn (a report filed by the desk with an
 // address only is listed, not drawn). Everything comes from the public list, GET /reports.
 import { call } from "./api.js";
 import { busy, field, h, mount, showError } from "./dom.js";
@@ -12,6 +12,7 @@ import { categoryName } from "./resident.js";
 const STATUSES = ["verified", "forwarded", "referred", "accepted", "in_progress", "resolved",
   "closed", "reopened"];
 const DONE = new Set(["resolved", "closed"]);
+const TYPES = ["complaint", "aspiration", "information_request"];
 const PAGE_SIZE = 50;
 
 const located = (r) => r.location && typeof r.location.lat === "number"
@@ -25,6 +26,9 @@ export async function mapPage() {
   const status = h("select", { name: "status", id: "filter-status" },
     h("option", { value: "" }, t("all_statuses")),
     ...STATUSES.map((s) => h("option", { value: s }, term("st", s))));
+  const type = h("select", { name: "type", id: "filter-type" },
+    h("option", { value: "" }, t("all_types")),
+    ...TYPES.map((code) => h("option", { value: code }, t(`type_${code}`))));
   const kecamatan = h("select", { name: "kecamatan", id: "filter-kecamatan" },
     h("option", { value: "" }, t("all_kecamatan")));
   const from = h("input", { type: "date", name: "from", id: "filter-from" });
@@ -35,7 +39,8 @@ export async function mapPage() {
     h("h1", {}, t("map_title")),
     h("p", { class: "muted" }, t("map_intro")),
     h("div", { class: "filter-grid" }, field(t("category"), category),
-      field(t("status"), status), field(t("kecamatan"), kecamatan),
+      field(t("report_type"), type), field(t("status"), status),
+      field(t("kecamatan"), kecamatan),
       field(t("date_from"), from), field(t("date_to"), to)),
     h("label", { class: "check", for: "filter-area" }, inArea, t("only_map_area")),
     apply);
@@ -62,7 +67,7 @@ export async function mapPage() {
 
   function query() {
     const params = new URLSearchParams({ city, page: String(page), page_size: String(PAGE_SIZE) });
-    for (const [name, control] of [["category", category], ["status", status],
+    for (const [name, control] of [["category", category], ["type", type], ["status", status],
       ["kecamatan", kecamatan], ["from", from], ["to", to]]) {
       if (control.value) params.set(name, control.value);
     }
@@ -80,7 +85,8 @@ export async function mapPage() {
     return h("li", { "data-code": r.code },
       h("a", { href: `#/track/${encodeURIComponent(r.code)}` }, r.code), " ",
       h("span", { class: "badge", "data-status": r.status }, term("st", r.status)),
-      h("div", {}, names.get(r.category) || r.category),
+      h("div", {}, names.get(r.category) || r.category,
+        r.type && r.type !== "complaint" ? ` · ${t(`type_${r.type}`)}` : ""),
       h("div", { class: "muted" }, [when(r.created_at), place,
         located(r) ? "" : t("no_place")].filter(Boolean).join(" · ")));
   }

@@ -50,6 +50,14 @@ await drive(async (browser, seen) => {
   // The tracking link of a message, on yet another device.
   const third = await browser.newContext({ viewport: { width: 1024, height: 800 } });
   const linked = watch(await third.newPage(), "link");
+  const token = decodeURIComponent(cfg.link.split("/").pop());
+  seen.token_sent_in = [];  // request lines and Referers that carried the token: none
+  linked.on("request", (request) => {
+    const referer = request.headers().referer || "";
+    if (request.url().includes(token) || referer.includes(token)) {
+      seen.token_sent_in.push(request.url());
+    }
+  });
   await linked.goto(cfg.link);
   await linked.locator("#report-h").filter({ hasText: cfg.code }).waitFor();
   seen.link_hash = await linked.evaluate(() => window.location.hash);

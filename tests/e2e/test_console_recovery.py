@@ -45,5 +45,9 @@ def test_a_reporter_opens_a_hidden_report_on_another_device_by_code_and_by_link(
         assert "Anda pelapornya?" not in text
     assert seen["link_hash"] == f"#/track/{receipt['code']}"  # the token left the address bar
     assert seen["link_kept"] is True
+    # The fragment never left the browser: in no request line, no Referer, no server log.
+    assert seen["token_sent_in"] == []
+    logs = "".join(p.read_text(errors="replace") for p in (stack.run_dir / "logs").glob("*.log"))
+    assert receipt["token"] not in logs
     for name in ("01-recovery-asked", "02-recovered", "03-opened-from-link"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000

@@ -487,5 +487,3 @@ STOP_FOLLOWING = {"id": "Berhenti mengikuti", "en": "Stop following"}
 
 def _following(lang: str, stop: str) -> str:
     return f"{FOLLOWING[lang]}\n{STOP_FOLLOWING[lang]}: {stop}"
-
-

@@ -15,6 +15,7 @@ from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
 from aduan.infra.keyring import reporter_token_keys
 from aduan.infra.messaging import Delivery
+from aduan.infra.public_addresses import TargetRefused
 from aduan.infra.tokens import reporter_token
 from aduan.web.errors import PermanentError
 from services.notification import signing
@@ -22,7 +23,6 @@ from services.notification.app import create_app
 from services.notification.deliveries import DeliveryFailed, DeliveryRejected
 from services.notification.digest import Digest
 from services.notification.senders import Senders
-from services.notification.webhook_targets import TargetRefused
 from services.notification.webhooks import Dispatcher
 from services.notification.worker import Notifier
 

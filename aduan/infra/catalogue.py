@@ -142,7 +142,9 @@ def rule_agencies(category: dict[str, Any]) -> list[str]:
 
 
 class CategoryCache:
-    """Categories of a city read from MongoDB, refreshed every `ttl_s` seconds."""
+    """Categories of a city read from MongoDB, refreshed every `ttl_s` seconds, and a city's
+    again when a code is not among them: a category a sysadmin has just made is taken at once,
+    by every process (an edit of an existing one shows within `ttl_s`)."""
 
     def __init__(self, db: Database, ttl_s: float = 30.0) -> None:
         self._db = db
@@ -157,4 +159,11 @@ class CategoryCache:
                 by_city.setdefault(category["city"], {})[category["code"]] = category
             self._by_city = by_city
             self._loaded_at = time.monotonic()
-        return self._by_city.get(city, {}).get(code)
+        found = self._by_city.get(city, {}).get(code)
+        if found is None:
+            # One look-up on the (city, code) index; unknown codes are refused anyway.
+            found = self._db.categories.find_one({"city": city, "code": code}, {"_id": 0})
+            if found is not None:
+                self._by_city = {**self._by_city,
+                                 city: {**self._by_city.get(city, {}), code: found}}
+        return found

@@ -37,3 +37,14 @@ def test_each_console_text_is_defined_once():
                       re.MULTILINE)
     assert len(keys) > 100
     assert sorted(k for k in set(keys) if keys.count(k) > 1) == []
+
+
+def test_every_verification_reason_has_a_console_name():
+    # Staff read the reasons on the report page (`term("r", reason)`); one without a name shows
+    # as a raw code.
+    from aduan.domain.report_types import NO_PHOTO
+    from services.verification.policy import REASONS
+
+    keys = set(re.findall(r"^  r_([a-z_0-9]+): \[",
+                          (WEB / "static" / "js" / "i18n.js").read_text(), re.MULTILINE))
+    assert sorted((REASONS | {NO_PHOTO}) - keys) == []

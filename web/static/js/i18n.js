@@ -161,6 +161,11 @@ const TEXTS = {
   r_future_capture_time: ["Waktu foto di masa depan", "Capture time in the future"],
   r_far_from_report: ["Jauh dari lokasi laporan", "Far from the report's location"],
   r_gps_invalid: ["GPS tidak sah", "Invalid GPS"],
+  r_no_photo: ["Tanpa foto: periksa isinya", "No photo: check what it says"],
+  r_screenshot: ["Tangkapan layar", "Screenshot"],
+  r_unsupported_format: ["Format berkas tidak didukung", "Unsupported file format"],
+  r_too_many_pixels: ["Gambar terlalu besar", "Image too large"],
+  r_corrupt_image: ["Berkas gambar rusak", "Corrupt image file"],
   // Why an Open311 media_url gave no photo (gateway/open311/media.py REASONS).
   media_fetch_failed: ["Gambar dari media_url (Open311) tidak dapat diambil", "The Open311 media_url picture could not be fetched"],
   mf_address_not_allowed: ["alamat internal, ditolak", "an internal address, refused"],

@@ -87,7 +87,7 @@ export async function mapPage() {
       h("span", { class: "badge", "data-status": r.status }, term("st", r.status)),
       h("div", {}, names.get(r.category) || r.category,
         r.type && r.type !== "complaint" ? ` · ${t(`type_${r.type}`)}` : ""),
-      h("div", { class: "muted" }, [when(r.created_at), place,
+      h("div", { class: "muted" }, [when(r.created_at, city), place,
         located(r) ? "" : t("no_place")].filter(Boolean).join(" · ")));
   }
 

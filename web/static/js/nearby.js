@@ -36,11 +36,11 @@ function meToo(report) {
   return [open, form];
 }
 
-function entry(report) {
+function entry(report, city) {
   return h("li", { "data-code": report.code },
     h("a", { href: `#/track/${encodeURIComponent(report.code)}` }, report.code), " ",
     h("span", { class: "badge" }, term("st", report.status)), " ",
-    h("span", { class: "muted" }, `${Math.round(report.distance_m)} m · ${when(report.created_at)}`
+    h("span", { class: "muted" }, `${Math.round(report.distance_m)} m · ${when(report.created_at, city)}`
       + (report.followers ? ` · ${report.followers} ${t("followers")}` : "")),
     h("div", {}, report.description),
     ...meToo(report));
@@ -65,7 +65,7 @@ export function nearbyBox() {
     try {
       const { items } = await call(`/reports/nearby?${params}`);
       if (key !== asked) return; // a later question was asked meanwhile
-      list.replaceChildren(...items.map(entry));
+      list.replaceChildren(...items.map((item) => entry(item, city)));
       box.hidden = !items.length;
     } catch { box.hidden = true; }
   }

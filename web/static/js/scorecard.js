@@ -49,7 +49,7 @@ export async function scorecardPage(arg) {
   body.replaceChildren(h("section", { class: "card wide", "aria-labelledby": "sc-h" },
     h("h2", { id: "sc-h" }, `${t("scorecard_period")} ${card.from} – ${card.to}`),
     h("p", { class: "muted" }, `${t("sc_reports")}: ${card.reports} · ${t("sc_computed")} `
-      + when(card.computed_at)),
+      + when(card.computed_at, card.city)),
     h("div", { class: "table-wrap" }, h("table", { id: "scorecard-table" },
       h("thead", {}, h("tr", {}, ...headers.map((key) => h("th", { scope: "col" }, t(key))))),
       h("tbody", {}, ...card.agencies.map((row) => h("tr", { "data-agency": row.agency },

@@ -16,6 +16,7 @@ without a photo and records that reason for the operators.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -89,8 +90,13 @@ def fetch_media(settings: Settings, url: str) -> Picture:
     if len(url) > MAX_URL_LENGTH or not url.lower().startswith(("http://", "https://")):
         raise MediaFetchFailed(HOST_NOT_ALLOWED, "not an http(s) URL")
     rule, max_bytes = media_rule(settings), settings.max_photo_bytes
+    # One time budget for the whole fetch, redirects included (not one per request).
+    deadline = time.monotonic() + settings.media_url_timeout_s
     for _ in range(MAX_REDIRECTS + 1):
-        answer = _get(rule, url, settings.media_url_timeout_s, max_bytes)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise MediaFetchFailed(TIMEOUT, "redirects took the time allowed")
+        answer = _get(rule, url, left, max_bytes)
         if answer.status in REDIRECTS and answer.headers.get("location"):
             url = urljoin(url, answer.headers["location"])  # checked as the first one was
             continue

@@ -28,7 +28,8 @@ def location_text(report: dict[str, Any]) -> str:
         parts.append(str(location["address"]))
     if report.get("kecamatan"):
         parts.append(f"Kec. {report['kecamatan']['name']}")
-    if "lat" in location and "lon" in location:
+    # An address typed at the desk is stored with lat and lon null.
+    if location.get("lat") is not None and location.get("lon") is not None:
         parts.append(f"{location['lat']:.5f}, {location['lon']:.5f}")
     return " · ".join(parts) or "-"
 
@@ -42,6 +43,7 @@ def staff_summary(report: dict[str, Any], category_name: str) -> ReportSummary:
         reporter=reporter_name_for_staff(report),
         privacy=report.get("privacy", "public"),
         status=report["status"],
+        type=type_of(report),
     )
 
 

@@ -141,6 +141,14 @@ def test_staff_never_see_a_hidden_reporter(level):
     assert privacy.staff_summary({**REPORT, "privacy": "public"}, "Sampah").reporter == "Siti"
 
 
+def test_staff_read_an_address_only_or_no_location():
+    # A desk report told as an address is stored with lat and lon null; some types have none.
+    told = {**REPORT, "location": {"lat": None, "lon": None, "address": "Jl. Sudirman 5"},
+            "kecamatan": None}
+    assert privacy.staff_summary(told, "Sampah").location == "Jl. Sudirman 5"
+    assert privacy.staff_summary({**told, "location": None}, "Sampah").location == "-"
+
+
 @pytest.mark.parametrize("owner", privacy.OWNERS)
 @pytest.mark.parametrize("level", ["public", "anonymous", "confidential"])
 def test_webhooks_never_carry_the_reporter(owner, level):

@@ -11,9 +11,13 @@ import { categoryNames } from "./resident.js";
 
 const FORMS = { visit: "visit_note", resolve: "resolve_note" };
 
-// A geo: link (RFC 5870) opens the phone's own map app at the report's place.
+// A geo: link (RFC 5870) opens the phone's own map app at the report's place. A report may have
+// no point (an address typed at the desk) or no location at all: the address, or nothing.
 function mapLink(location) {
-  const { lat, lon } = location;
+  const { lat, lon, address } = location || {};
+  if (typeof lat !== "number" || typeof lon !== "number") {
+    return address ? `${t("desk_address")}: ${address}` : null;
+  }
   return h("a", { class: "map-link", href: `geo:${lat},${lon}?q=${lat},${lon}` },
     `${t("open_in_map")} (${lat.toFixed(5)}, ${lon.toFixed(5)})`);
 }
@@ -55,7 +59,7 @@ function taskCard(task, names, reload) {
     entry ? h("span", { class: "badge", "data-officer-status": entry.status },
       t(`o_${entry.status}`)) : null),
     h("p", {}, task.description),
-    h("p", {}, mapLink(task.location)),
+    task.location ? h("p", {}, mapLink(task.location)) : null,
     entry ? h("p", { class: "muted" }, `${t("assigned_at")}: ${when(entry.assigned_at)}`,
       entry.first_visit_at ? ` · ${t("first_visit")}: ${when(entry.first_visit_at)}` : "",
       entry.resolved_at ? ` · ${t("resolved_at")}: ${when(entry.resolved_at)}` : "") : null,

@@ -12,7 +12,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from aduan.domain.status_names import explanation, language_of, status_name
+from aduan.domain.status_names import explanation, language_of, status_name, type_name
 
 FOOTER = {"id": "Pesan ini dikirim otomatis oleh Aduan.",
           "en": "This message was sent automatically by Aduan."}
@@ -58,6 +58,7 @@ class ReportSummary:
     privacy: str
     status: str
     extra: dict[str, str] = field(default_factory=dict)
+    type: str = "complaint"  # aduan.domain.report_types
 
 
 def _render(language: str, subject: str, paragraphs: Sequence[str],
@@ -237,9 +238,11 @@ def _reporter_line(lang: str, report: ReportSummary) -> str:
 
 def _summary_paragraphs(lang: str, report: ReportSummary) -> list[str]:
     facts = "\n".join([
+        {"id": "Jenis", "en": "Type"}[lang] + f": {type_name(lang, report.type)}",
         {"id": "Kategori", "en": "Category"}[lang] + f": {report.category}",
         {"id": "Lokasi", "en": "Location"}[lang] + f": {report.location}",
-        {"id": "Status", "en": "Status"}[lang] + f": {status_name(lang, report.status)}",
+        {"id": "Status", "en": "Status"}[lang]
+        + f": {status_name(lang, report.status, report.type)}",
         _reporter_line(lang, report),
     ])
     paragraphs = [facts]

@@ -285,3 +285,15 @@ def test_a_verified_report_is_news_to_no_one_but_its_submission_is():
     assert not planner.anyone_hears("report.verified", {"status": "verified"})
     assert planner.anyone_hears("report.submitted", {"status": "submitted"})
     assert planner.anyone_hears("report.status_changed", {})
+
+
+def test_staff_read_the_report_type_and_its_status_name():
+    asked = {**REPORT, "type": "information_request", "status": "resolved"}
+    rendered = templates.render_agency_forwarded(
+        "id", "DLH", privacy.staff_summary(asked, "Informasi publik"), "http://x/r")
+    assert "Jenis: Permintaan informasi" in rendered.text
+    assert "Status: dijawab" in rendered.text
+    # Reports stored before types existed read as complaints.
+    older = templates.render_agency_forwarded(
+        "en", "DLH", privacy.staff_summary(REPORT, "Waste"), "http://x/r")
+    assert "Type: Complaint" in older.text

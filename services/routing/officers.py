@@ -19,7 +19,7 @@ from aduan.domain import lifecycle
 from aduan.domain.errors import Invalid
 from aduan.domain.lifecycle import ACTIONS, AGENCY, Actor, Deadlines, Plan
 from aduan.domain.photo_checks import EvidenceLimits, evidence_reasons
-from aduan.domain.report_types import point_of
+from aduan.domain.report_types import point_of, type_of
 from aduan.infra.config import Settings
 from aduan.infra.reports import Planner
 from aduan.web import photo_urls
@@ -142,6 +142,7 @@ def _task(report: dict[str, Any], actor: Actor, base_url: str) -> dict[str, Any]
     assert mine is not None  # officer_tasks_filter: the agency holds it
     return {
         "code": report["code"], "category": report["category"],
+        "type": type_of(report),  # an information request is resolved by its answer
         "description": report["description"], "status": report["status"],
         "location": report["location"], "kecamatan": report.get("kecamatan"),
         "assignment_status": mine["status"],

@@ -390,6 +390,8 @@ def test_an_officer_sees_its_tasks_with_what_it_may_do(client, flow):
     tasks = client.get("/tasks", headers=bearer("ani", "officer", "DLH")).get_json()["items"]
     assert [t["code"] for t in tasks] == [mine["code"]]
     assert tasks[0]["officer"]["status"] == "assigned"
+    # The task page asks for the answer of an information request, a photo of a complaint.
+    assert tasks[0]["type"] == "complaint"
     assert [a["name"] for a in tasks[0]["actions"]] == ["start", "visit"]
     for action, body in (("hand_back", {"note": "Bukan tugas kami"}), ("accept", {})):
         refused = client.post(f"/reports/{mine['code']}/actions/{action}", json=body,

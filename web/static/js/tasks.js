@@ -22,22 +22,31 @@ function mapLink(location) {
     `${t("open_in_map")} (${lat.toFixed(5)}, ${lon.toFixed(5)})`);
 }
 
-function actionForm(code, action, reload) {
+// `type`: the report's type. A complaint's repair is shown with an evidence photo; an
+// information request is resolved by its answer (public_response), which the reporter reads;
+// an aspiration needs neither (aduan/domain/report_types.py).
+function actionForm(code, action, reload, type) {
   const note = h("textarea", { id: `${action.name}-note-${code}`, maxlength: "2000",
     required: true });
+  const answers = action.name === "resolve" && type === "information_request";
+  const answer = answers ? h("textarea", { id: `${action.name}-answer-${code}`,
+    maxlength: "2000", required: true }) : null;
+  const photoNeeded = action.name === "resolve" && (!type || type === "complaint");
   const photos = h("input", { type: "file", accept: "image/*", capture: "environment",
     id: `${action.name}-photo-${code}`, multiple: action.name === "resolve" });
   const send = h("button", { type: "submit", id: `${action.name}-${code}`,
     class: action.name === "resolve" ? "" : "secondary" }, t(`a_${action.name}`));
   const form = h("form", { class: `task-form ${action.name}` },
-    field(t(FORMS[action.name]), note), field(t(`${action.name}_photo`), photos), send);
+    field(t(FORMS[action.name]), note), answer ? field(t("public_response"), answer) : null,
+    field(t(`${action.name}_photo`), photos), send);
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     busy(send, async () => {
       if (!note.value.trim()) throw new Error(t("note_required"));
-      if (action.name === "resolve" && !photos.files.length) throw new Error(t("evidence_needed"));
+      if (photoNeeded && !photos.files.length) throw new Error(t("evidence_needed"));
       const body = new FormData();
-      body.append("data", JSON.stringify({ note: note.value.trim() }));
+      body.append("data", JSON.stringify({ note: note.value.trim(),
+        ...(answer ? { public_response: answer.value.trim() } : {}) }));
       for (const file of photos.files) body.append("photo", file);
       await staffCall(`/reports/${encodeURIComponent(code)}/actions/${action.name}`,
         { method: "POST", form: body });
@@ -50,7 +59,7 @@ function actionForm(code, action, reload) {
 
 function taskCard(task, names, reload) {
   const entry = task.officer;
-  const forms = task.actions.filter((a) => FORMS[a.name]).map((a) => actionForm(task.code, a, reload));
+  const forms = task.actions.filter((a) => FORMS[a.name]).map((a) => actionForm(task.code, a, reload, task.type));
   return h("article", { class: "card task", "data-code": task.code },
     h("h2", {}, names.get(task.category) || task.category),
     photoGallery(task.photos.slice(0, 1), t("photos"), { asStaff: true }),

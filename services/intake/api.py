@@ -17,7 +17,7 @@ from aduan.infra.catalogue import CategoryCache, cities
 from aduan.infra.config import Settings
 from aduan.infra.messaging import Publisher
 from aduan.infra.storage import ObjectStore
-from aduan.web.app import collaborators, current_request_id
+from aduan.web.app import OPEN311_HEADER, collaborators, current_request_id
 from aduan.web.auth import (
     COMMENTING_ROLES,
     OPERATOR,
@@ -98,6 +98,12 @@ def submit_report() -> tuple[Response, int]:
     payload = validate(ReportIn, uploads.json_part("report"))
     principal = current_principal()
     filed_by = None
+    if payload.channel == "open311" and request.headers.get(OPEN311_HEADER) != "1":
+        # Open311 files without a photo for operator review: only through the gateway's
+        # Open311 endpoint (its API key), not by naming the channel on POST /reports.
+        raise ApiError(403, "channel_requires_open311",
+                       "Open311 reports are filed through the Open311 endpoint.",
+                       {"channel": payload.channel})
     if payload.channel not in RESIDENT_CHANNELS:
         if principal is None or principal.role not in STAFF_FILING_ROLES:
             raise ApiError(403, "channel_requires_staff",

@@ -144,6 +144,10 @@ def test_only_city_staff_who_file_may_use_the_desk_channels(api: str, operator: 
     anonymous = submit(api, None, report)
     assert anonymous.status_code == 403
     assert anonymous.json()["error"]["code"] == "channel_requires_staff"
+    # Open311's channel (filed without a photo) is the Open311 endpoint's alone.
+    named = submit(api, None, {**report, "channel": "open311"})
+    assert named.status_code == 403
+    assert named.json()["error"]["code"] == "channel_requires_open311"
     # A resident's own channel still needs its photo where the category asks for one.
     web = submit(api, None, {**report, "channel": "web"})
     assert web.status_code == 422 and web.json()["error"]["code"] == "photo_required"

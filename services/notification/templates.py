@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from aduan.domain.status_names import explanation, language_of, status_name, type_name
 
@@ -22,7 +22,13 @@ WITHHELD = {
     "anonymous": {"id": "dirahasiakan (laporan anonim)", "en": "withheld (anonymous report)"},
     "confidential": {"id": "dirahasiakan (laporan rahasia)",
                      "en": "withheld (confidential report)"},
+    # To a body outside the city government (a referral's desk), whatever the report's privacy.
+    "outside": {"id": "tidak dibagikan ke luar pemerintah kota",
+                "en": "not shared outside the city government"},
 }
+NOT_PUBLIC = {"id": "Laporan ini rahasia: tidak tampil untuk publik.",
+              "en": "This report is confidential: it is not shown to the public."}
+PUBLIC_PAGE_LABEL = {"id": "Halaman publik laporan", "en": "The report's public page"}
 UNNAMED = {"id": "tanpa nama", "en": "not given"}
 ROLE_NAMES = {
     "operator": {"id": "operator", "en": "an operator"},
@@ -211,8 +217,9 @@ def commenter_name(language: str, role: str) -> str:
 def render_vertical_body_referral(language: str, body: str, city: str,
                                   report: ReportSummary, link: str) -> Rendered:
     """To a vertical body's complaints desk (its catalogue `contact.email`): the city referred
-    a resident's report to it. The report as staff may see it, never the reporter's contacts;
-    the link is the public tracking page."""
+    a resident's report to it. What it needs to act (type, category, place, description), never
+    who the reporter is: the body is outside the city government. A confidential report has no
+    public page, so no link."""
     lang = language_of(language)
     subject = {"id": f"Rujukan laporan warga {report.code} dari {city}",
                "en": f"Resident's report {report.code} referred by {city}"}[lang]
@@ -222,8 +229,12 @@ def render_vertical_body_referral(language: str, body: str, city: str,
              "en": f"{city} referred resident's report {report.code} to {body}: handling it "
                    f"is outside the city government's authority. Please follow it up under "
                    f"{body}'s own complaints procedure."}[lang]
-    return _render(lang, subject, [intro, *_summary_paragraphs(lang, report)],
-                   (STAFF_LINK_LABEL[lang], link))
+    paragraphs = [intro, *_summary_paragraphs(lang, replace(report, reporter=None,
+                                                            privacy="outside"))]
+    if report.privacy == "confidential":
+        paragraphs.append(NOT_PUBLIC[lang])
+        return _render(lang, subject, paragraphs)
+    return _render(lang, subject, paragraphs, (PUBLIC_PAGE_LABEL[lang], link))
 
 
 # ---- agency staff -------------------------------------------------------------------------

@@ -120,6 +120,22 @@ def test_a_referral_names_the_body_and_mails_its_desk(planner):
     assert f"https://aduan.example/#/track/{CODE}" in text and LINK not in text
 
 
+@pytest.mark.parametrize("privacy", ["public", "confidential"])
+def test_a_body_outside_the_city_never_learns_who_reported(planner, privacy):
+    referral = {"code": "PDAM", "name_id": "Perumda Air Minum", "name_en": "Water utility"}
+    report = _report(status="referred", agencies=[], referral=referral, privacy=privacy)
+    notices = planner.plan("report.referred", {"status": "referred", "referral": referral},
+                           report)
+    [desk] = [n for n in notices if n.audience == "vertical_body"]
+    text = desk.email.text
+    assert "Sampah menumpuk" in text and "Siti" not in text and "081234567890" not in text
+    assert "Pelapor: tidak dibagikan ke luar pemerintah kota" in text
+    # A confidential report has no public page: no link that would answer "not found".
+    page = f"https://aduan.example/#/track/{CODE}"
+    assert (page in text) == (privacy == "public")
+    assert ("Laporan ini rahasia" in text) == (privacy == "confidential")
+
+
 def test_a_comment_s_webhook_names_its_author_never_its_words():
     body = {"report_id": "r1", "code": CODE, "city": "depok", "author": "reporter",
             "agency": None, "comment_id": "c1", "occurred_at": NOW.isoformat(),

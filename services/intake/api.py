@@ -104,6 +104,10 @@ def submit_report() -> tuple[Response, int]:
         raise ApiError(403, "channel_requires_open311",
                        "Open311 reports are filed through the Open311 endpoint.",
                        {"channel": payload.channel})
+    if payload.media_fetch_failed is not None and payload.channel != "open311":
+        raise ApiError(422, "media_fetch_failed_not_allowed",
+                       "Only the Open311 endpoint tells why its media_url gave no photo.",
+                       {"channel": payload.channel})
     if payload.channel not in RESIDENT_CHANNELS:
         if principal is None or principal.role not in STAFF_FILING_ROLES:
             raise ApiError(403, "channel_requires_staff",

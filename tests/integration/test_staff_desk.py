@@ -151,6 +151,11 @@ def test_only_city_staff_who_file_may_use_the_desk_channels(api: str, operator: 
     # A resident's own channel still needs its photo where the category asks for one.
     web = submit(api, None, {**report, "channel": "web"})
     assert web.status_code == 422 and web.json()["error"]["code"] == "photo_required"
+    # Nor may it pass itself off as a failed Open311 fetch, even for staff.
+    feigned = submit(api, None, {**report, "media_fetch_failed": "timeout"},
+                     headers=operator.headers)
+    assert feigned.status_code == 422
+    assert feigned.json()["error"]["code"] == "media_fetch_failed_not_allowed"
 
 
 def test_a_desk_report_goes_without_a_place_only_where_its_category_and_type_let_it(

@@ -77,13 +77,15 @@ def check_location(category: dict[str, Any] | None, report_type: str, channel: s
                    location: dict[str, Any] | None) -> None:
     """422 `location_required` when the type asks for a place and none was given (an address
     alone counts on the channels without a map: the desk does not geocode); 422
-    `location_point_required` when a resident's form sends an address without the point."""
-    if location and channel in FORM_CHANNELS \
+    `location_point_required` when a resident's form sends an address without the point for a
+    type that needs its place (where the place is optional, an address alone is kept)."""
+    required = needs(category, report_type).get("location") == REQUIRED
+    if location and required and channel in FORM_CHANNELS \
             and (location.get("lat") is None or location.get("lon") is None):
         raise Invalid("location_point_required",
                       "Pick the place on the map: the location needs lat and lon.",
                       {"field": "location"})
-    if needs(category, report_type).get("location") == REQUIRED and not location:
+    if required and not location:
         raise Invalid("location_required", "This report needs a location.",
                       {"type": report_type, "field": "location"})
 

@@ -55,11 +55,14 @@ def test_a_location_is_required_where_the_type_asks_for_one():
     assert caught.value.code == "location_required"
 
 
-def test_a_residents_form_sends_a_point_not_an_address_alone():
+def test_a_residents_form_sends_a_point_where_the_place_is_required():
     rt.check_location({}, "complaint", "app", {**LOCATED, "address": None})
+    told = {"lat": None, "lon": None, "address": "Jl. Sudirman"}
     with pytest.raises(Invalid) as caught:
-        rt.check_location({}, "aspiration", "web", {"lat": None, "lon": None, "address": "x"})
+        rt.check_location({}, "complaint", "web", told)
     assert caught.value.code == "location_point_required"
+    # A suggestion's place is optional: an address alone is kept.
+    rt.check_location({}, "aspiration", "web", told)
 
 
 def test_a_report_has_a_point_only_with_both_coordinates():

@@ -140,10 +140,11 @@ export async function submitPage() {
       send.textContent = t("sending");
       const report = { category: category.value, type: type.value,
         description: description.value.trim(), channel: "web", privacy: privacy.value,
-        // The form sends a point (the map's); without one, no location (where it is optional).
+        // The form sends a point (the map's); without one, where the place is optional, the
+        // address typed or no location.
         location: location
           ? { ...location, ...(address.value.trim() ? { address: address.value.trim() } : {}) }
-          : null,
+          : (address.value.trim() ? { address: address.value.trim() } : null),
         reporter: { language: language(), ...(email.value.trim() ? { email: email.value.trim() } : {}),
           ...(phone.value.trim() ? { phone: phone.value.trim() } : {}) } };
       if (city) report.city = city;

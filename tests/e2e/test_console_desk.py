@@ -62,7 +62,7 @@ def test_a_caller_filed_at_the_desk_follows_the_report_with_the_link_alone(stack
     assert desk["spot"].startswith("Titik di peta: -0.")
     code = desk["code"]
     assert re.fullmatch(r"PDG-\d{4}-[0-9A-Z-]+", code)
-    assert desk["sent_to"] == f"Kode dan tautan pelacakan dikirim ke: email {CALLER}"
+    assert desk["sent_to"] == f"Kode dan tautan pelacakan akan dikirim ke: email {CALLER}"
     assert desk["tracking_url"] == f"{settings.public_base_url}/#/track/{code}"
     assert desk["form_cleared"] is True and desk["phone_overflow"] is False
     assert desk["walk_in_sent_to"] == ("Tanpa telepon atau email: bacakan kode ini kepada "

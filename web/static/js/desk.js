@@ -214,6 +214,7 @@ function receiptCard(receipt, reporter) {
     h("p", { class: "code", id: "desk-code" }, receipt.code),
     h("p", { id: "desk-sent-to" }, sentTo.length
       ? `${t("desk_link_sent")}: ${sentTo.join(", ")}` : t("desk_no_contact")),
+    sentTo.length ? h("p", { class: "muted" }, t("desk_if_missing")) : null,
     receipt.tracking_url ? h("p", { class: "muted" }, `${t("desk_public_page")}: `,
       h("span", { id: "desk-tracking-url" }, receipt.tracking_url)) : null,
     h("p", {}, h("a", { href: `#/staff/report/${encodeURIComponent(receipt.code)}`,

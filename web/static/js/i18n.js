@@ -282,7 +282,10 @@ const TEXTS = {
   desk_invalid: ["Periksa isian", "Please check"],
   optional: ["opsional", "optional"],
   desk_filed: ["Laporan tercatat", "Report filed"],
-  desk_link_sent: ["Kode dan tautan pelacakan dikirim ke", "Code and tracking link sent to"],
+  // The page cannot know whether the city's SMS or email reached the caller: it says where
+  // they go, and what to do when nothing arrives.
+  desk_link_sent: ["Kode dan tautan pelacakan akan dikirim ke", "The code and tracking link will be sent to"],
+  desk_if_missing: ["Bila tidak sampai dalam beberapa menit, bacakan kode ini kepada pelapor.", "If nothing arrives within a few minutes, read this code out to the resident."],
   desk_no_contact: ["Tanpa telepon atau email: bacakan kode ini kepada pelapor.", "No phone or email: read this code out to the resident."],
   desk_public_page: ["Halaman pelacakan", "Tracking page"],
   desk_open_report: ["Buka laporan", "Open the report"],

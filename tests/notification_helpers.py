@@ -4,6 +4,7 @@ set up here never touch the Padang reports of other tests), mail in the sink, st
 from __future__ import annotations
 
 import email
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -48,6 +49,14 @@ def mails(maildir: Path, to: str | None = None, contains: str | None = None
 
 def text_of(message: email.message.EmailMessage) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def one_time_code(message: email.message.EmailMessage) -> str:
+    """The reporter's one-time code in a recovery mail: in its text, never its subject (which
+    lock screens and mail logs show)."""
+    found = re.search(r"(?:perangkat lain|another device): (\d{6})\.", text_of(message))
+    assert found and found.group(1) not in message["Subject"], message["Subject"]
+    return found.group(1)
 
 
 def html_of(message: email.message.EmailMessage) -> str:

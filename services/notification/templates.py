@@ -12,6 +12,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from aduan.domain.followers import PENDING_TTL
 from aduan.domain.status_names import explanation, language_of, status_name, type_name
 
 FOOTER = {"id": "Pesan ini dikirim otomatis oleh Aduan.",
@@ -165,10 +166,11 @@ def render_status_sms(language: str, code: str, status: str, link: str,
 
 def render_recovery_code(language: str, code: str, otp: str, minutes: int) -> Rendered:
     """To the reporter who asked to follow their report on another device: the one-time code.
-    No link: the code is typed on the page that asked for it."""
+    No link: the code is typed on the page that asked for it. Not in the subject, which lock
+    screens and mail logs show."""
     lang = language_of(language)
-    subject = {"id": f"Kode akses laporan {code}: {otp}",
-               "en": f"Access code for report {code}: {otp}"}[lang]
+    subject = {"id": f"Kode akses laporan {code}",
+               "en": f"Access code for report {code}"}[lang]
     body = {"id": f"Kode sekali pakai untuk mengikuti laporan {code} di perangkat lain: {otp}. "
                   f"Berlaku {minutes} menit.",
             "en": f"Your one-time code to follow report {code} on another device: {otp}. "
@@ -492,6 +494,33 @@ def render_follower_comment(language: str, code: str, author: str, text: str, li
              "en": f"{author} wrote about report {code}:"}[lang]
     return _render(lang, subject, [f"{intro}\n{text}", _following(lang, stop)],
                    (LINK_LABEL[lang], link))
+
+
+def render_follow_confirmation(language: str, code: str, link: str) -> Rendered:
+    """To an address someone asked to follow a report with: the one message before it is
+    confirmed. Nothing more is sent unless its link is opened."""
+    lang = language_of(language)
+    hours = int(PENDING_TTL.total_seconds() // 3600)
+    subject = {"id": f"Konfirmasi: ikuti laporan {code}?",
+               "en": f"Confirm: follow report {code}?"}[lang]
+    ask = {"id": f"Seseorang meminta agar alamat ini menerima kabar laporan {code} (\"saya "
+                 f"juga\"). Bila itu Anda, buka tautan di bawah dalam {hours} jam untuk "
+                 "mengonfirmasi.",
+           "en": f"Someone asked for this address to get the updates of report {code} (\"me "
+                 f"too\"). If it was you, open the link below within {hours} hours to "
+                 "confirm."}[lang]
+    ignore = {"id": "Bila bukan Anda, abaikan pesan ini: Anda tidak akan menerima pesan lain.",
+              "en": "If it was not you, ignore this message: you will get no other message."
+              }[lang]
+    return _render(lang, subject, [ask, ignore],
+                   ({"id": "Konfirmasi", "en": "Confirm"}[lang], link))
+
+
+def render_follow_confirmation_sms(language: str, code: str, link: str) -> str:
+    return {"id": f"Aduan: konfirmasi untuk menerima kabar laporan {code}: {link} "
+                  "(abaikan bila bukan Anda)",
+            "en": f"Aduan: confirm to get the updates of report {code}: {link} "
+                  "(ignore if it was not you)"}[language_of(language)]
 
 
 FOLLOWING = {"id": "Anda menerima pesan ini karena mengikuti laporan ini (\"saya juga\").",

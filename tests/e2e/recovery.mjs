@@ -7,15 +7,19 @@ import fs from "node:fs";
 import path from "node:path";
 import { base, cfg, drive, shot, WAIT, watch } from "./driver.mjs";
 
-// The newest mail in the sink to `to` whose subject holds `marker`: its subject line.
-async function mailSubject(to, marker) {
+// The newest mail in the sink to `to` whose subject holds `marker`: its text, quoted-printable
+// line breaks undone (the code is in the text, not in the subject a lock screen shows).
+async function mailText(to, marker) {
   const deadline = Date.now() + WAIT;
   for (;;) {
     for (const name of fs.readdirSync(cfg.maildir).filter((n) => n.endsWith(".eml")).sort()
       .reverse()) {
-      const head = fs.readFileSync(path.join(cfg.maildir, name), "utf8").split(/\r?\n\r?\n/)[0];
+      const whole = fs.readFileSync(path.join(cfg.maildir, name), "utf8");
+      const head = whole.split(/\r?\n\r?\n/)[0];
       const field = (key) => ((head.match(new RegExp(`^${key}: (.*)$`, "mi")) || [])[1] || "");
-      if (field("To").includes(to) && field("Subject").includes(marker)) return field("Subject");
+      if (field("To").includes(to) && field("Subject").includes(marker)) {
+        return whole.replace(/=\r?\n/g, "");
+      }
     }
     if (Date.now() > deadline) throw new Error(`no mail to ${to} about ${marker}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -36,8 +40,8 @@ await drive(async (browser, seen) => {
   await page.locator("#recover-step2").waitFor({ state: "visible" });
   seen.sent_message = await page.locator("#status").textContent();
   await shot(page, "01-recovery-asked");
-  const subject = await mailSubject(cfg.email, `Kode akses laporan ${cfg.code}`);
-  const otp = subject.match(/\b(\d{6})\b/)[1];
+  const text = await mailText(cfg.email, `Kode akses laporan ${cfg.code}`);
+  const otp = text.match(/perangkat lain: (\d{6})\./)[1];
   await page.getByLabel("Kode 6 angka").fill(otp);
   await page.locator("#recover-check").click();
   await page.locator("#report-h").filter({ hasText: cfg.code }).waitFor();

@@ -13,6 +13,8 @@ await drive(async (browser, seen) => {
   seen.status = (await status.textContent()).trim();
   seen.history = (await reporter.locator("#history").innerText()).trim();
   seen.responses = (await reporter.locator("#responses").innerText()).trim();
+  seen.confirm = (await reporter.locator("#confirm").textContent()).trim();
+  seen.reopen = (await reporter.locator("#reopen").textContent()).trim();
   await shot(reporter, "t5-request-answered");
   await reporter.evaluate(() => { localStorage.setItem("aduan.lang", "en"); });
   await reporter.reload();

@@ -82,4 +82,7 @@ def test_the_reporter_reads_that_their_request_was_answered(stack: Stack, settin
     assert seen["status"] == "Dijawab" and seen["status_en"] == "Answered"
     assert "Dijawab" in seen["history"] and "Diselesaikan" not in seen["history"]
     assert answer in seen["responses"]
+    # Answered, not done: the reporter's buttons say so too.
+    assert (seen["confirm"], seen["reopen"]) == ("Sudah terjawab, terima kasih",
+                                                 "Belum terjawab, buka lagi")
     assert (ARTIFACTS / "t5-request-answered.png").stat().st_size > 10_000

@@ -48,6 +48,8 @@ const TEXTS = {
   agencies: ["OPD", "Agencies"],
   confirm: ["Selesai, terima kasih", "Done, thank you"],
   reopen: ["Belum selesai, buka lagi", "Not done, reopen"],
+  confirm_answer: ["Sudah terjawab, terima kasih", "Answered, thank you"],
+  reopen_answer: ["Belum terjawab, buka lagi", "Not answered, reopen"],
   reopen_note: ["Alasan membuka lagi", "Why reopen"],
   rate: ["Beri nilai", "Rate"],
   score: ["Nilai (1–5)", "Score (1–5)"],

@@ -197,7 +197,11 @@ function referralInfo(referral) {
 
 // The reporter's buttons are the actions the server offers them now (the workflow view's
 // `actions`), never a status list of this page's own.
-function reporterActions(code, workflow, reload) {
+// An information request is answered, not resolved: its reporter's buttons say so.
+const ANSWERED = { confirm: "confirm_answer", reopen: "reopen_answer" };
+
+function reporterActions(code, workflow, reload, type) {
+  const say = (key) => t(type === "information_request" ? ANSWERED[key] : key);
   if (!workflow) return null;
   const allowed = new Set((workflow.actions || []).map((a) => a.name));
   const box = h("section", { class: "card", "aria-labelledby": "actions-h" },
@@ -209,13 +213,13 @@ function reporterActions(code, workflow, reload) {
     reload();
   });
   if (allowed.has("confirm")) {
-    const confirm = h("button", { type: "button", id: "confirm" }, t("confirm"));
+    const confirm = h("button", { type: "button", id: "confirm" }, say("confirm"));
     confirm.addEventListener("click", () => act("confirm", {}, confirm));
     box.append(confirm);
   }
   if (allowed.has("reopen")) {
     const note = h("textarea", { maxlength: "2000", id: "reopen-note" });
-    const reopen = h("button", { type: "button", class: "danger", id: "reopen" }, t("reopen"));
+    const reopen = h("button", { type: "button", class: "danger", id: "reopen" }, say("reopen"));
     reopen.addEventListener("click", () => {
       if (!note.value.trim()) { flash(t("note_required"), true); return; }
       act("reopen", { note: note.value.trim() }, reopen);
@@ -313,7 +317,7 @@ export async function trackPage(code, token) {
         historyList(history, { reporter: view.code }, view.city, view.type)),
       reporterComments(code, view, load) || "",
       reporterToken(code) ? "" : recoveryBox(code, load),
-      reporterActions(code, workflow, load) || "",
+      reporterActions(code, workflow, load, view.type) || "",
     );
     const map = await cityMap(mapBox, view.city, t("location"));
     const spot = view.location;

@@ -205,12 +205,23 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
             "responses": _ok("200", _LIST, "The reports nearby"),
         }},
         "/reports/{code}/followers": {"post": {
-            "summary": "Follow a public report (\"me too\"): its public steps by email or "
-                       "SMS; following twice with the same address changes nothing",
+            "summary": "Ask to follow a public report (\"me too\"): the address is sent "
+                       "one message whose link confirms; only then does it hear the "
+                       "report's public steps. Answered the same whether or not the "
+                       "address follows already",
             "security": CLIENT,
             "parameters": [code],
             "requestBody": _json_body(_schema_of(FollowerIn, components)),
-            "responses": _ok("201", _OBJECT, "Following"),
+            "responses": _ok("202", _OBJECT, "Confirmation requested"),
+        }},
+        "/reports/{code}/followers/{follower_id}/confirm": {"post": {
+            "summary": "Confirm following a report, with the token of the link in the "
+                       "confirmation message",
+            "security": [{}],
+            "parameters": [code, _path_parameter("follower_id", r"^[0-9a-f]{32}$"),
+                           {"name": "X-Follow-Token", "in": "header", "required": True,
+                            "schema": {"type": "string", "maxLength": 100}}],
+            "responses": _ok("200", _OBJECT, "Following"),
         }},
         "/reports/{code}/followers/{follower_id}": {"delete": {
             "summary": "Stop following a report, with the token of the link in the "

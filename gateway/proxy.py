@@ -15,7 +15,8 @@ log = logging.getLogger(__name__)
 
 FORWARDED_REQUEST_HEADERS = ("Content-Type", "Idempotency-Key", "X-Reporter-Token", "Authorization",
                              "Accept-Language", "If-None-Match",
-                             "X-Unfollow-Token")  # a follower's "stop following" link
+                             # a follower's "confirm" and "stop following" links
+                             "X-Follow-Token", "X-Unfollow-Token")
 FORWARDED_RESPONSE_HEADERS = ("Content-Type", "Retry-After", "Location", "Content-Disposition",
                               "ETag", "Cache-Control", "Vary")
 

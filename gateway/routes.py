@@ -26,6 +26,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/reports/<code>/followers", "intake", "/reports/<code>/followers"),
     Route("DELETE", "/reports/<code>/followers/<follower_id>", "intake",
           "/reports/<code>/followers/<follower_id>"),
+    Route("POST", "/reports/<code>/followers/<follower_id>/confirm", "intake",
+          "/reports/<code>/followers/<follower_id>/confirm"),
     Route("POST", "/reports/<code>/comments", "intake", "/reports/<code>/comments"),
     # The reporter's access on another device: a one-time code to the contact they gave.
     Route("POST", "/tracking/recover", "intake", "/tracking/recover"),

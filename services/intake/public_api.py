@@ -1,7 +1,8 @@
 """What residents do beside filing and tracking: see the reports already filed near the place
 they are reporting (same category, still open), follow one of them ("me too") to hear of its
-public steps by email or SMS (aduan.domain.followers), and stop following it with the link
-their messages carry (aduan.infra.follower_tokens)."""
+public steps by email or SMS once they confirm with the link of the one message that asks
+(double opt-in, aduan.domain.followers), and stop following it with the link their messages
+carry (aduan.infra.follower_tokens)."""
 
 from __future__ import annotations
 
@@ -15,18 +16,21 @@ from aduan.contracts.public import FollowerIn, NearbyQuery
 from aduan.domain.contact_details import normalize_email, normalize_phone
 from aduan.domain.errors import report_not_found
 from aduan.domain.followers import (
-    already_follows,
+    confirmable,
+    confirmed_count,
     is_full,
     new_follower,
+    plan_confirm,
     plan_follow,
     plan_unfollow,
+    with_address,
 )
 from aduan.domain.lifecycle import Actor
 from aduan.domain.nearby import RESIDENT_CANDIDATES, near_for_resident, resident_keys
 from aduan.domain.stages import kiniko_stage
 from aduan.domain.visibility import is_public
 from aduan.infra.catalogue import cities
-from aduan.infra.follower_tokens import unfollow_token_matches
+from aduan.infra.follower_tokens import follow_token_matches, unfollow_token_matches
 from aduan.infra.keyring import reporter_token_keys
 from aduan.infra.places import reports_in_cells
 from aduan.infra.reports import Reports
@@ -39,7 +43,8 @@ from aduan.web.validation import parse_json_object, validate
 blueprint = Blueprint("intake_public", __name__)
 NEARBY_FIELDS = {"code": 1, "city": 1, "category": 1, "status": 1, "privacy": 1,
                  "created_at": 1, "location": 1, "description": 1, "agencies.code": 1,
-                 "agencies.status": 1, "photos.public_key": 1, "followers.id": 1}
+                 "agencies.status": 1, "photos.public_key": 1, "followers.id": 1,
+                 "followers.confirmed_at": 1}
 ATTEMPTS = 5
 
 
@@ -53,7 +58,7 @@ def _nearby_row(report: dict[str, Any], metres: float, base_url: str) -> dict[st
             "description": report.get("description", "")[:280],
             "location": {"lat": report["location"]["lat"], "lon": report["location"]["lon"]},
             "distance_m": metres, "created_at": report["created_at"].isoformat(),
-            "followers": len(report.get("followers") or []), "thumbnail_url": thumbnail}
+            "followers": confirmed_count(report), "thumbnail_url": thumbnail}
 
 
 @blueprint.get("/reports/nearby")
@@ -75,8 +80,11 @@ def nearby_reports() -> Response:
 
 @blueprint.post("/reports/<code>/followers")
 def follow_report(code: str) -> tuple[Response, int]:
-    """Anyone follows a public report with an email address or a phone number. Following
-    twice with the same address changes nothing and is answered the same."""
+    """Anyone asks to follow a public report with an email address or a phone number: the
+    address is sent one message whose link confirms (`report.follow_requested`, through the
+    report's outbox); nothing more is sent to it until then. The answer is the same whether
+    the address followed already, is pending or is new, and whether a message went out (at
+    most one per RESEND_AFTER), so it tells no one who follows."""
     context = collaborators()
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "Send JSON.")
@@ -89,17 +97,15 @@ def follow_report(code: str) -> tuple[Response, int]:
     report = find_for_caller(context.db, code, Caller(), ("public",)).report
     now = datetime.now(UTC)
     follower = new_follower(uuid.uuid4().hex, email, phone, body.language, now)
-    reports = Reports(context.db, None)
+    reports = Reports(context.db, context.intake.reports.publisher)
     # No history entry records who follows (only the report's `followers`).
     someone = Actor(kind="public", id=None)
     for _ in range(ATTEMPTS):
-        if already_follows(report, follower):
-            break
-        if is_full(report):
+        if with_address(report, follower, now) is None and is_full(report, now):
             raise ApiError(422, "follower_limit",
                            "This report has as many followers as it takes.")
-        if reports.commit(report, plan_follow(report, follower), someone, now,
-                          None) is not None:
+        plan = plan_follow(report, follower, now)
+        if plan is None or reports.commit(report, plan, someone, now, None) is not None:
             break
         # Changed meanwhile (another follower, a status): look again.
         report = reports.get(report["_id"]) or {}
@@ -108,7 +114,35 @@ def follow_report(code: str) -> tuple[Response, int]:
     else:
         raise ApiError(409, "concurrent_update",
                        "Many people follow this report right now; retry.")
-    return jsonify({"code": report["code"], "following": True}), 201
+    return jsonify({"code": report["code"], "confirmation": "requested"}), 202
+
+
+FOLLOW_TOKEN_HEADER = "X-Follow-Token"
+
+
+@blueprint.post("/reports/<code>/followers/<follower_id>/confirm")
+def confirm_follower(code: str, follower_id: str) -> tuple[Response, int]:
+    """The follower confirms with the token of the link in the one message sent to them (in a
+    header: the link keeps it in its fragment). A wrong token, follower or code, or a request
+    left unconfirmed too long, is answered as a missing report, and nothing changes; confirming
+    twice is answered as once."""
+    context = collaborators()
+    report = lookup(context.db, code)
+    keys = reporter_token_keys(context.settings)
+    token = request.headers.get(FOLLOW_TOKEN_HEADER)
+    if report is None or not follow_token_matches(keys, report["_id"], follower_id, token):
+        raise from_domain(report_not_found())
+    reports = Reports(context.db, None)
+    someone = Actor(kind="public", id=None)
+    for _ in range(ATTEMPTS):
+        now = datetime.now(UTC)
+        if not confirmable(report, follower_id, now):
+            raise from_domain(report_not_found())
+        plan = plan_confirm(report, follower_id, now)
+        if plan is None or reports.commit(report, plan, someone, now, None) is not None:
+            return jsonify({"code": report["code"], "following": True}), 200
+        report = reports.get(report["_id"]) or {}
+    raise ApiError(409, "concurrent_update", "Many people follow this report right now; retry.")
 
 
 UNFOLLOW_TOKEN_HEADER = "X-Unfollow-Token"

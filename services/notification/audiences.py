@@ -7,9 +7,10 @@
 - report.commented: a staff comment goes to the reporter; the reporter's comment to the admins
   of the agencies holding the report (the operators while none does).
 - report.referred: the vertical body's complaints desk, where the catalogue has its email.
-- Residents following a public report ("me too", `for_followers`): its public steps and the
-  staff's comments, with the public tracking page and, by email, the link that stops them;
-  never anything of the reporter.
+- Residents following a public report ("me too", `for_followers`), once confirmed: its public
+  steps and the staff's comments, with the public tracking page and, by email, the link that
+  stops them; never anything of the reporter. report.follow_requested: the one message to a
+  pending follower, with the link that confirms (`for_follow_request`).
 - Staff, found in the city's users by role (`contacts`), on the events of STAFF_EVENTS:
   report.forwarded: the liaison admins of each agency it went to; report.sla_breached: for a
   forward deadline the leaders and operators, for an agency's follow-up or resolution target
@@ -32,14 +33,14 @@ from zoneinfo import ZoneInfo
 
 from pymongo.database import Database
 
-from aduan.domain.followers import followers_told
+from aduan.domain.followers import FOLLOW_REQUESTED, followers_told, pending_follower
 from aduan.domain.lifecycle import COMMENTED, EVENT_KEYS, agency_holds
 from aduan.domain.report_types import type_of
 from aduan.domain.status_names import language_of
 from aduan.domain.time_zones import zone_name
 from aduan.infra.catalogue import category_of, cities
 from aduan.infra.config import Settings
-from aduan.infra.follower_tokens import unfollow_link
+from aduan.infra.follower_tokens import follow_link, unfollow_link
 from aduan.infra.keyring import reporter_token_keys
 from aduan.infra.tokens import RECOVERY_TTL, recovery_code
 from aduan.infra.tracking_links import reporter_link, staff_page, tracking_page
@@ -98,7 +99,7 @@ class Planner:
 
     def anyone_hears(self, event_key: str, body: dict[str, Any]) -> bool:
         """False when `plan` would tell no one of this event, whatever its report says."""
-        if event_key in ("report.forwarded", COMMENTED, RECOVERY_REQUESTED) \
+        if event_key in ("report.forwarded", COMMENTED, RECOVERY_REQUESTED, FOLLOW_REQUESTED) \
                 or event_key in STAFF_EVENTS:
             return True
         status = body.get("status") or KEY_STATUS.get(event_key)
@@ -108,6 +109,8 @@ class Planner:
              ) -> list[Notice]:
         if event_key == RECOVERY_REQUESTED:
             return self.for_recovery(body, report)
+        if event_key == FOLLOW_REQUESTED:
+            return self.for_follow_request(body, report)
         if event_key == COMMENTED:
             return _one_per_address(self.for_comment(body, report)
                                     + self.for_followers(event_key, body, report))
@@ -188,6 +191,25 @@ class Planner:
         if channel == "sms" and phone and sms_enabled(self.settings):
             return [Notice("reporter", "sms", phone, sms=templates.render_recovery_code_sms(
                 language, report["code"], otp, minutes))]
+        return []
+
+    def for_follow_request(self, body: dict[str, Any], report: dict[str, Any]
+                           ) -> list[Notice]:
+        """report.follow_requested: the pending follower it names, while still pending, is
+        asked to confirm (double opt-in) with their own link; nothing of the reporter."""
+        follower = pending_follower(report, body.get("follower_id"), datetime.now(UTC))
+        if follower is None:
+            return []
+        language = language_of(follower.get("language"))
+        confirm = follow_link(self.settings, report, str(follower["id"]))
+        if follower.get("email"):
+            return [Notice("follower", "email", follower["email"],
+                           email=templates.render_follow_confirmation(
+                               language, report["code"], confirm))]
+        phone = normalize_phone(follower.get("phone") or "")
+        if phone and sms_enabled(self.settings):
+            return [Notice("follower", "sms", phone, sms=templates.render_follow_confirmation_sms(
+                language, report["code"], confirm))]
         return []
 
     def for_comment(self, body: dict[str, Any], report: dict[str, Any]) -> list[Notice]:

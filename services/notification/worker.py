@@ -11,6 +11,7 @@ from typing import Any
 from pymongo.database import Database
 
 from aduan.contracts.webhooks import EVENTS
+from aduan.domain.followers import FOLLOW_REQUESTED
 from aduan.infra import metrics
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
@@ -52,7 +53,7 @@ class Notifier:
 
     def handle(self, delivery: Delivery) -> None:
         if delivery.routing_key not in EVENTS and delivery.routing_key not in STAFF_EVENTS \
-                and delivery.routing_key != RECOVERY_REQUESTED:
+                and delivery.routing_key not in (RECOVERY_REQUESTED, FOLLOW_REQUESTED):
             return
         if not delivery.message_id:
             raise PermanentError("event without message_id: cannot be delivered only once")

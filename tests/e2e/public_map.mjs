@@ -3,7 +3,8 @@
 // resident files (same category) and "me too" on one of them, and the agencies' scorecard
 // (#/scorecard). Phases (cfg.phase): "polygons" (no tile server: all of the above), "tiles"
 // (a tile server configured: the map draws its tiles and attribution), "unreachable" (the
-// configured tile server is down: the map falls back to the city's polygons), "unfollow" (the
+// configured tile server is down: the map falls back to the city's polygons), "follow" (the
+// link of the confirmation mail confirms following), "unfollow" (the
 // link in a follower's mail stops their messages). Prints one JSON
 // line with what it saw; any failure exits non-zero. Config: JSON in ADUAN_E2E
 // (test_console_public_map.py).
@@ -29,6 +30,19 @@ await drive(async (browser, seen) => {
 
   if (cfg.phase === "tiles") { await openMap(page, seen, "m6-map-tiles"); return; }
   if (cfg.phase === "unreachable") { await openMap(page, seen, "m7-map-tiles-down"); return; }
+  if (cfg.phase === "follow") {
+    // The link of the one message that asks to confirm ("me too" is double opt-in).
+    await page.goto(`${base}/${cfg.follow_fragment}`);
+    await page.locator("#confirm-follow").waitFor({ timeout: WAIT });
+    seen.address_after_open = new URL(page.url()).hash;
+    seen.question = await page.locator("#follow-card p").textContent();
+    await shot(page, "m4b-follow-asked");
+    await page.locator("#confirm-follow").click();
+    await page.locator("#followed").waitFor({ timeout: WAIT });
+    seen.followed = await page.locator("#followed").textContent();
+    await shot(page, "m4c-followed");
+    return;
+  }
   if (cfg.phase === "unfollow") {
     // The "stop following" link of the follower's mail: the token leaves the address bar.
     await page.goto(`${base}/${cfg.stop_fragment}`);

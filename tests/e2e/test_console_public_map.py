@@ -3,7 +3,8 @@ tests/e2e/public_map.mjs): the public map and list with filters, "me too" on a r
 nearby while a resident files in the same category, and the agencies' scorecard; then the
 base map with a tile server configured (a small tile server beside the test) and with that
 server down (the city's polygons again). The API is asked whether the resident really follows
-the report; then the link in the follower's mail (the suite's mail sink) stops it.
+the report; the link of the confirmation mail (the suite's mail sink) confirms it, and then
+the link in the follower's mail stops it.
 Screenshots go to tests/artifacts/console-public-map/."""
 
 from __future__ import annotations
@@ -91,13 +92,29 @@ def test_the_public_map_me_too_the_scorecard_and_the_base_map(stack: Stack):
     assert seen["nearby_count"] == 1  # the confidential one 35 m away is not offered
     assert "25 m" in seen["nearby_entry"] and REPORT["description"] in seen["nearby_entry"]
     assert seen["unlabelled_submit"] == []
-    assert seen["following"] == f"Anda mengikuti laporan {first}"
+    assert seen["following"] == (
+        "Periksa email atau SMS Anda (bila sudah mengikuti, tidak ada yang berubah): buka "
+        "tautan konfirmasinya dalam 48 jam untuk mulai menerima kabar laporan " + first)
     assert seen["scorecard_heading"] == "Rapor instansi"
     assert seen["scorecard_headers"][:3] == ["Instansi", "Diterima", "Median tindak lanjut"]
     assert seen["scorecard_row"][0] == "Dinas Lingkungan Hidup"
     assert int(seen["scorecard_row"][1]) >= 1
     assert seen["scorecard_90_heading"].startswith("Laporan masuk")
     assert seen["scorecard_names_a_report"] is False
+    nearby = requests.get(f"{api}/reports/nearby", params={
+        "category": "waste", "lat": spot[0], "lon": spot[1]}, timeout=10).json()["items"]
+    assert [(r["code"], r["followers"]) for r in nearby] == [(first, 0)]  # not confirmed yet
+
+    # The link of the confirmation mail confirms (its token leaves the address bar).
+    [asked] = eventually(lambda: mails(stack.maildir, email, f"Konfirmasi: ikuti laporan {first}"),
+                         60, "the confirmation mail")
+    [follow_fragment] = re.findall(r"#/follow/\S+", text_of(asked))
+    confirmed = run_script("public_map.mjs", {**config, "phase": "follow",
+                                              "follow_fragment": follow_fragment})
+    assert confirmed["address_after_open"] == "#/follow"
+    assert confirmed["question"] == f"Terima kabar perkembangan laporan {first}?"
+    assert confirmed["followed"] == f"Anda mengikuti laporan {first}"
+    assert confirmed["outside_requests"] == [] and confirmed["page_errors"] == []
     nearby = requests.get(f"{api}/reports/nearby", params={
         "category": "waste", "lat": spot[0], "lon": spot[1]}, timeout=10).json()["items"]
     assert [(r["code"], r["followers"]) for r in nearby] == [(first, 1)]
@@ -107,7 +124,8 @@ def test_the_public_map_me_too_the_scorecard_and_the_base_map(stack: Stack):
     admin, _ = staff_through_api(api, sysadmin, "agency_admin", "padang", "DLH")
     assert requests.post(f"{api}/reports/{first}/actions/accept", json={},
                          headers=admin.headers, timeout=10).status_code == 200
-    [told] = eventually(lambda: mails(stack.maildir, email, first), 60, "the follower's mail")
+    [told] = eventually(lambda: mails(stack.maildir, email, f"Laporan yang Anda ikuti {first}"),
+                        60, "the follower's mail")
     [fragment] = re.findall(r"#/unfollow/\S+", text_of(told))
     stopped = run_script("public_map.mjs", {**config, "phase": "unfollow",
                                             "stop_fragment": fragment})
@@ -134,7 +152,8 @@ def test_the_public_map_me_too_the_scorecard_and_the_base_map(stack: Stack):
         assert down["base"] == "polygons" and down["tile_images"] == 0
         assert down["filled_areas"] == seen["filled_areas"]  # the polygons, as without tiles
         assert down["page_errors"] == []
-    for name in ("m1-map", "m2-map-filtered", "m3-nearby", "m4-me-too", "m5-scorecard-30",
+    for name in ("m1-map", "m2-map-filtered", "m3-nearby", "m4-me-too", "m4b-follow-asked",
+                 "m4c-followed", "m5-scorecard-30",
                  "m5-scorecard-90", "m6-map-tiles", "m7-map-tiles-down", "m8-unfollow-asked",
                  "m9-unfollowed"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000

@@ -1,7 +1,7 @@
 """The public side on the real stack: the reports near a resident who is filing, following one
-("me too") and hearing of its steps by email (the suite's mail sink) without ever reading the
-reporter, and the public scorecard, which is the leaders' figures per agency with no report in
-it (confidential ones counted)."""
+("me too": confirmed with the link of the one message that asks, then hearing of its steps by
+email, the suite's mail sink) without ever reading the reporter, and the public scorecard,
+which is the leaders' figures per agency with no report in it (confidential ones counted)."""
 
 from __future__ import annotations
 
@@ -49,17 +49,38 @@ def test_a_neighbour_follows_a_report_filed_nearby_and_hears_its_steps(api, stac
     assert code not in [r["code"] for r in other_category]
 
     neighbour = f"tetangga-{uuid.uuid4().hex[:8]}@example.id"
+    stranger = f"orang-lain-{uuid.uuid4().hex[:8]}@example.id"  # signed up by someone else
     follow = requests.post(f"{api}/reports/{code}/followers",
                            json={"email": neighbour, "language": "en"}, timeout=10)
-    assert follow.status_code == 201, follow.text
-    again = requests.post(f"{api}/reports/{code}/followers",
-                          json={"email": neighbour.upper()}, timeout=10)
-    assert again.status_code == 201 and again.json() == follow.json()
+    assert follow.status_code == 202, follow.text
+    for email in (neighbour.upper(), stranger):  # the same answer, whoever the address is
+        again = requests.post(f"{api}/reports/{code}/followers",
+                              json={"email": email, "language": "en"}, timeout=10)
+        assert again.status_code == 202 and again.json() == follow.json()
     hidden = requests.post(f"{api}/reports/{secret['code']}/followers",
                            json={"email": neighbour}, timeout=10)
     assert hidden.status_code == 404 and hidden.json()["error"]["code"] == "report_not_found"
     bad = requests.post(f"{api}/reports/{code}/followers", json={"language": "en"}, timeout=10)
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "validation_failed"
+
+    # Each address is asked, once, to confirm; the neighbour opens the link of their mail (its
+    # token, in the fragment, goes in a header), the stranger never does.
+    confirm_subject = f"Confirm: follow report {code}?"
+    [asked] = eventually(lambda: mails(stack.maildir, neighbour, confirm_subject), 60,
+                         "the confirmation mail")
+    eventually(lambda: mails(stack.maildir, stranger, confirm_subject), 60,
+               "the stranger's confirmation mail")
+    asking = text_of(asked)
+    assert "warga@example.id" not in asking and REPORT["reporter"]["name"] not in asking
+    [(link_code, pending, confirm_token)] = re.findall(
+        r"#/follow/([^/\s]+)/([0-9a-f]{32})/(\S+)", asking)
+    assert link_code == code
+    wrong = requests.post(f"{api}/reports/{code}/followers/{pending}/confirm",
+                          headers={"X-Follow-Token": confirm_token + "x"}, timeout=10)
+    assert wrong.status_code == 404, wrong.text
+    confirmed = requests.post(f"{api}/reports/{code}/followers/{pending}/confirm",
+                              headers={"X-Follow-Token": confirm_token}, timeout=10)
+    assert confirmed.status_code == 200, confirmed.text
 
     sysadmin = city_sysadmin(api, "padang")
     [agency] = public["view"]["agencies"]
@@ -73,9 +94,13 @@ def test_a_neighbour_follows_a_report_filed_nearby_and_hears_its_steps(api, stac
     text = text_of(told)
     assert f"/#/track/{code}" in text and "/api/v1/" not in text
     assert "warga@example.id" not in text and REPORT["reporter"]["name"] not in text
-    # Once only, however often they asked to follow; the reporter still hears as before.
+    # Once only, however often they asked to follow; the unconfirmed stranger heard nothing of
+    # the step the neighbour heard of (nor a second confirmation); the reporter hears as before.
     pipeline_settled(api, db)
     assert len(mails(stack.maildir, neighbour, f"Report you follow {code}")) == 1
+    assert len(mails(stack.maildir, neighbour, confirm_subject)) == 1
+    assert mails(stack.maildir, stranger, f"Report you follow {code}") == []
+    assert len(mails(stack.maildir, stranger, confirm_subject)) == 1
     assert mails(stack.maildir, "warga@example.id", f"Laporan {code}")
 
     # The link in the mail stops them: its token (in the fragment) goes in a header.

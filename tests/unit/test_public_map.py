@@ -11,12 +11,12 @@ import pytest
 from fakes import FakePublisher, FakeStore, NothingRevoked, fake_db
 from flask import Flask
 
-from aduan.domain.followers import MAX_FOLLOWERS
+from aduan.domain.followers import MAX_FOLLOWERS, PENDING_TTL
 from aduan.domain.nearby import METRES_PER_DEGREE, place_key
 from aduan.domain.scorecard import scorecard_rows
 from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
-from aduan.infra.follower_tokens import unfollow_token
+from aduan.infra.follower_tokens import follow_token, unfollow_token
 from aduan.infra.keyring import reporter_token_keys
 from services.intake.app import create_app
 from web import install_console, map_config
@@ -98,23 +98,103 @@ def test_a_bad_nearby_question_is_refused_clearly(world, query):
         "validation_failed"
 
 
-def test_anyone_follows_a_public_report_once_per_address(world):
+def _publisher(client) -> FakePublisher:
+    return client.application.extensions["aduan"].intake.reports.publisher
+
+
+def test_asking_to_follow_stores_a_pending_follower_once_per_address(world):
     client, db = world
-    code = _code(2)
+    code, report_id = _code(2), f"{2:032x}"
     for email in ("Tetangga@Example.ID", "tetangga@example.id"):
         answer = client.post(f"/reports/{code}/followers",
                              json={"email": email, "language": "en"})
-        assert answer.status_code == 201, answer.get_json()
-        assert answer.get_json() == {"code": code, "following": True}
+        assert answer.status_code == 202, answer.get_json()
+        assert answer.get_json() == {"code": code, "confirmation": "requested"}
     assert client.post(f"/reports/{code}/followers", json={"phone": "0812 3456 7890"}) \
-        .status_code == 201
+        .status_code == 202
     followers = db.reports.find_one({"code": code})["followers"]
-    assert [(f["email"], f["phone"], f["language"]) for f in followers] == [
-        ("tetangga@example.id", None, "en"), (None, "+6281234567890", "id")]
-    # Nobody reads them back: the public view has no followers, the nearby list a count.
+    assert [(f["email"], f["phone"], f["language"], f["confirmed_at"]) for f in followers] == [
+        ("tetangga@example.id", None, "en", None), (None, "+6281234567890", "id", None)]
+    # One confirmation asked per address (the second request, a moment later, sends none).
+    assert [b["follower_id"] for b in _publisher(client).bodies("report.follow_requested")] \
+        == [f["id"] for f in followers]
+    assert all(b["report_id"] == report_id and set(b) >= {"follower_id", "code"}
+               for b in _publisher(client).bodies("report.follow_requested"))
+    # Nobody reads them back: the public view has no followers, the nearby list counts the
+    # confirmed ones only.
     assert "followers" not in client.get(f"/reports/{code}").get_json()
     nearby = client.get(f"/reports/nearby?category=waste&lat={HERE[0]}&lon={HERE[1]}")
-    assert [i["followers"] for i in nearby.get_json()["items"]] == [0, 2]
+    assert [i["followers"] for i in nearby.get_json()["items"]] == [0, 0]
+    token = follow_token(reporter_token_keys(SETTINGS), report_id, followers[0]["id"])
+    confirmed = client.post(f"/reports/{code}/followers/{followers[0]['id']}/confirm",
+                            headers={"X-Follow-Token": token})
+    assert confirmed.status_code == 200 and confirmed.get_json() == {"code": code,
+                                                                    "following": True}
+    nearby = client.get(f"/reports/nearby?category=waste&lat={HERE[0]}&lon={HERE[1]}")
+    assert [i["followers"] for i in nearby.get_json()["items"]] == [0, 1]
+
+
+def test_a_follower_s_address_is_never_told_apart(world):
+    """Following again once confirmed is answered as the first request, and sends nothing."""
+    client, db = world
+    code, report_id = _code(1), f"{1:032x}"
+    client.post(f"/reports/{code}/followers", json={"email": "a@example.id"})
+    follower = db.reports.find_one({"code": code})["followers"][0]
+    token = follow_token(reporter_token_keys(SETTINGS), report_id, follower["id"])
+    url = f"/reports/{code}/followers/{follower['id']}/confirm"
+    for _ in range(2):  # a second click is answered as the first
+        assert client.post(url, headers={"X-Follow-Token": token}).status_code == 200
+    again = client.post(f"/reports/{code}/followers", json={"email": "A@example.id"})
+    fresh = client.post(f"/reports/{code}/followers", json={"email": "new@example.id"})
+    assert again.status_code == fresh.status_code == 202
+    assert again.get_json() == fresh.get_json()
+    assert len(_publisher(client).bodies("report.follow_requested")) == 2  # a@ once, new@ once
+
+
+def test_a_pending_follower_is_asked_again_after_a_while_and_expires(world):
+    client, db = world
+    code = _code(1)
+    client.post(f"/reports/{code}/followers", json={"email": "a@example.id"})
+    # Asked 20 minutes ago, written directly: only time makes it.
+    db.reports.update_one({"code": code}, {"$set": {
+        "followers.0.requested_at": NOW - timedelta(minutes=20)}})
+    client.post(f"/reports/{code}/followers", json={"email": "a@example.id"})
+    bodies = _publisher(client).bodies("report.follow_requested")
+    follower = db.reports.find_one({"code": code})["followers"][0]
+    assert [b["follower_id"] for b in bodies] == [follower["id"]] * 2  # the same link again
+    # Left unconfirmed for longer than PENDING_TTL (written directly: only time makes it), the
+    # link no longer works and the next request drops it.
+    db.reports.update_one({"code": code}, {"$set": {
+        "followers.0.requested_at": NOW - PENDING_TTL - timedelta(minutes=1)}})
+    token = follow_token(reporter_token_keys(SETTINGS), f"{1:032x}", follower["id"])
+    late = client.post(f"/reports/{code}/followers/{follower['id']}/confirm",
+                       headers={"X-Follow-Token": token})
+    assert late.status_code == 404
+    client.post(f"/reports/{code}/followers", json={"email": "b@example.id"})
+    assert [f["email"] for f in db.reports.find_one({"code": code})["followers"]] == [
+        "b@example.id"]
+
+
+def test_a_follower_confirms_with_the_token_of_their_link_only(world):
+    client, db = world
+    code, report_id = _code(1), f"{1:032x}"
+    for email in ("a@example.id", "b@example.id"):
+        client.post(f"/reports/{code}/followers", json={"email": email})
+    first, second = db.reports.find_one({"code": code})["followers"]
+    keys = reporter_token_keys(SETTINGS)
+    url = f"/reports/{code}/followers/{first['id']}/confirm"
+    missing = client.post(f"/reports/PDG-2026-222-222-222/followers/{first['id']}/confirm",
+                          headers={"X-Follow-Token": follow_token(keys, report_id,
+                                                                  first["id"])})
+    for headers in ({}, {"X-Follow-Token": follow_token(keys, report_id, first["id"]) + "x"},
+                    {"X-Follow-Token": follow_token(keys, report_id, second["id"])},
+                    # the link that stops is not the link that confirms
+                    {"X-Follow-Token": unfollow_token(keys, report_id, first["id"])}):
+        refused = client.post(url, headers=headers)
+        assert refused.status_code == missing.status_code == 404
+        assert refused.get_json()["error"] == missing.get_json()["error"]
+    assert [f["confirmed_at"] for f in db.reports.find_one({"code": code})["followers"]] == [
+        None, None]
 
 
 @pytest.mark.parametrize("number", [3, 4])
@@ -147,7 +227,7 @@ def test_a_report_takes_only_so_many_followers(world):
     # would prove nothing more.
     db.reports.update_one({"code": _code(1)}, {"$set": {"followers": [
         {"id": str(n), "email": f"f{n}@example.id", "phone": None, "language": "id",
-         "at": NOW} for n in range(MAX_FOLLOWERS)]}})
+         "at": NOW, "requested_at": NOW, "confirmed_at": None} for n in range(MAX_FOLLOWERS)]}})
     answer = client.post(f"/reports/{_code(1)}/followers", json={"email": "late@example.id"})
     assert answer.status_code == 422 and answer.get_json()["error"]["code"] == "follower_limit"
     assert len(db.reports.find_one({"code": _code(1)})["followers"]) == MAX_FOLLOWERS

@@ -2,8 +2,9 @@
 // link: aduan/infra/tracking_links.py), #/staff (sign-in), #/operator/<queue>,
 // #/agency, #/leader, #/admin (the sysadmin's staff directory), #/me (one's own contacts),
 // #/staff/report/<code>, #/desk (operators file for a caller or visitor), #/map (the public map
-// and list), #/scorecard[/<days>] (the agencies' public scorecard), #/unfollow/<code>/<follower>/
-// <token> (a follower's link that stops their messages).
+// and list), #/scorecard[/<days>] (the agencies' public scorecard), #/follow/<code>/<follower>/<token>
+// (the link that confirms following), #/unfollow/<code>/<follower>/<token> (a follower's link
+// that stops their messages).
 import { ADMIN_ROLES, adminPage, myAccountPage } from "./admin.js";
 import { call, setStaff, staff } from "./api.js";
 import { DESK_ROLES, deskPage } from "./desk.js";
@@ -12,7 +13,7 @@ import { ESCALATION_ROLES, escalationsPage } from "./escalations.js";
 import { language, loadNames, t, toggleLanguage } from "./i18n.js";
 import { LEADER_ROLES, leaderPage } from "./leader.js";
 import { mapPage } from "./map.js";
-import { unfollowPage } from "./nearby.js";
+import { followPage, unfollowPage } from "./nearby.js";
 import { submitPage, trackPage } from "./resident.js";
 import { scorecardPage } from "./scorecard.js";
 import { tasksPage } from "./tasks.js";
@@ -68,6 +69,7 @@ async function route() {
   if (page === "track") return trackPage(arg, more);
   if (page === "map") return mapPage();
   if (page === "scorecard") return scorecardPage(arg);
+  if (page === "follow") return followPage(...parts.slice(1));
   if (page === "unfollow") return unfollowPage(...parts.slice(1));
   if (page === "staff" && arg === "report" && more) return needsStaff(null, () => staffReportPage(more));
   if (page === "staff") return staff() ? (window.location.hash = homeOf(staff().user)) : loginPage();

@@ -1,7 +1,8 @@
 // While a resident files: the reports already filed near the place in the same category
 // (GET /reports/nearby), so they can follow one ("me too", POST /reports/<code>/followers:
-// its public steps by email or SMS) instead of filing the same problem again; and the page a
-// follower's "stop following" link opens.
+// its public steps by email or SMS, once they confirm with the link of the one message that
+// asks) instead of filing the same problem again; and the pages a follower's "confirm" and
+// "stop following" links open.
 import { call } from "./api.js";
 import { busy, field, flash, h, mount } from "./dom.js";
 import { language, t, term, when } from "./i18n.js";
@@ -27,10 +28,11 @@ function meToo(report) {
       await call(`/reports/${encodeURIComponent(report.code)}/followers`, { method: "POST",
         json: { language: language(), ...(email.value.trim() ? { email: email.value.trim() } : {}),
           ...(phone.value.trim() ? { phone: phone.value.trim() } : {}) } });
+      // The same answer whether or not the address followed already: say what to do next.
       form.replaceWith(h("p", { class: "following", role: "status" },
-        `${t("following")} ${report.code}`));
+        `${t("follow_sent")} ${report.code}`));
       open.remove();
-      flash(`${t("following")} ${report.code}`);
+      flash(t("follow_sent_short"));
     });
   });
   return [open, form];
@@ -87,6 +89,25 @@ export function unfollowPage(code, follower, token) {
     card.replaceChildren(h("h1", {}, t("unfollow_title")),
       h("p", { class: "following", role: "status", id: "unfollowed" },
         `${t("unfollowed")} ${code}`));
+  }));
+  mount(card);
+}
+
+// #/follow/<code>/<follower>/<token>: the link in the one message that asks a new follower to
+// confirm (double opt-in). As #/unfollow: the token stays in the fragment, leaves the address
+// bar and is sent in a header, on a click (so a mail scanner opening links confirms nothing).
+export function followPage(code, follower, token) {
+  window.history.replaceState(null, "", "#/follow");
+  if (!code || !follower || !token) { mount(h("p", {}, t("not_found"))); return; }
+  const yes = h("button", { type: "button", id: "confirm-follow" }, t("follow_confirm"));
+  const card = h("section", { class: "card", id: "follow-card" },
+    h("h1", {}, t("follow_title")), h("p", {}, `${t("follow_ask")} ${code}?`), yes);
+  yes.addEventListener("click", () => busy(yes, async () => {
+    await call(`/reports/${encodeURIComponent(code)}/followers/${encodeURIComponent(follower)}/confirm`,
+      { method: "POST", headers: { "X-Follow-Token": token } });
+    card.replaceChildren(h("h1", {}, t("follow_title")),
+      h("p", { class: "following", role: "status", id: "followed" },
+        `${t("following")} ${code}`));
   }));
   mount(card);
 }

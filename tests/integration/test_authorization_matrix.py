@@ -36,11 +36,12 @@ POLICY: dict[tuple[str, str], object] = {
     # The reporter's one-time code: anyone may ask and answer (services/intake/recovery.py).
     ("POST", "/tracking/recover"): PUBLIC,
     ("POST", "/tracking/verify"): PUBLIC,
-    # The public map's neighbours, "me too" (stopped with the follower's own token) and the
-    # agencies' scorecard: what the public list shows, nothing of the reporter.
+    # The public map's neighbours, "me too" (confirmed and stopped with the follower's own
+    # tokens) and the agencies' scorecard: what the public list shows, nothing of the reporter.
     ("GET", "/reports/nearby"): PUBLIC,
     ("POST", "/reports/{code}/followers"): PUBLIC,
     ("DELETE", "/reports/{code}/followers/{follower_id}"): PER_REPORT,
+    ("POST", "/reports/{code}/followers/{follower_id}/confirm"): PER_REPORT,
     ("GET", "/scorecard"): PUBLIC,
     **{("GET", f"/reports/{{code}}/{path}"): PER_REPORT for path in (
         "photos/{number}", "photos/{number}/thumbnail", "evidence/{photo_id}",

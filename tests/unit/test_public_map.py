@@ -11,12 +11,19 @@ import pytest
 from fakes import FakePublisher, FakeStore, NothingRevoked, fake_db
 from flask import Flask
 
-from aduan.domain.followers import MAX_FOLLOWERS, PENDING_TTL
+from aduan.domain.followers import (
+    MAX_FOLLOWERS,
+    PENDING_TTL,
+    new_follower,
+    plan_confirm,
+    plan_follow,
+    plan_unfollow,
+)
 from aduan.domain.nearby import METRES_PER_DEGREE, place_key
 from aduan.domain.scorecard import scorecard_rows
 from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
-from aduan.infra.follower_tokens import follow_token, unfollow_token
+from aduan.infra.follower_tokens import follow_token, follow_token_matches, unfollow_token
 from aduan.infra.keyring import reporter_token_keys
 from services.intake.app import create_app
 from web import install_console, map_config
@@ -253,6 +260,31 @@ def test_a_follower_stops_with_the_token_of_their_link_only(world):
     for _ in range(2):  # a second click changes nothing and is answered the same
         assert client.delete(url, headers={"X-Unfollow-Token": token}).status_code == 204
     assert [f["id"] for f in db.reports.find_one({"code": code})["followers"]] == [second["id"]]
+
+
+def test_every_follower_write_pins_the_followers_it_read():
+    """A confirm, a follow and an unfollow at once: each writes where `followers_rev` is still
+    the one read (and bumps it), so the later one reads again instead of undoing the other."""
+    follower = new_follower("f1", "a@example.id", None, "id", NOW)
+    first = plan_follow({"followers": []}, follower, NOW)
+    assert first.conditions["followers_rev"] == {"$exists": False}
+    assert first.set["followers_rev"] == 1 and first.routing_key == "report.follow_requested"
+    read = {"followers": first.set["followers"], "followers_rev": 1}
+    for plan in (plan_confirm(read, "f1", NOW), plan_unfollow(read, "f1"),
+                 plan_follow(read, new_follower("f2", "b@example.id", None, "id", NOW), NOW)):
+        assert plan.conditions["followers_rev"] == 1 and plan.set["followers_rev"] == 2
+    assert plan_follow(read, follower, NOW) is None  # asked a moment ago: nothing sent
+
+
+def test_a_follow_link_and_a_stop_link_are_not_the_same_token():
+    keys = reporter_token_keys(SETTINGS)
+    confirm, stop = follow_token(keys, "r1", "f1"), unfollow_token(keys, "r1", "f1")
+    assert confirm != stop
+    assert follow_token_matches(keys, "r1", "f1", confirm)
+    assert not follow_token_matches(keys, "r1", "f1", stop)
+    assert not follow_token_matches(keys, "r1", "f2", confirm)
+    assert not follow_token_matches(keys, "r2", "f1", confirm)
+    assert not follow_token_matches(keys, "r1", "f1", None)
 
 
 # ---- the scorecard -----------------------------------------------------------------------

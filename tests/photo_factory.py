@@ -97,13 +97,13 @@ def varied_padang_photos(count: int, seed: int = 0) -> list[bytes]:
     return photos
 
 
-# Spots handed out in this run: each test's reports (up to 500 m apart) stay this far from
-# every other test's.
+# Spots handed out in this run: each test's reports (up to 500 m from its spot) stay this far
+# from every other test's spot, well over 500 m plus the 50 m a duplicate is looked for in.
 _SPOTS_GIVEN: list[tuple[float, float]] = []
-SPOTS_APART_M = 1_500
+SPOTS_APART_M = 1_000
 
 
-def spot_of_its_own(rng: random.Random, city: str, within_m: float = 4_000
+def spot_of_its_own(rng: random.Random, city: str, within_m: float = 8_000
                     ) -> tuple[float, float]:
     """A random point of the city, 300 m to `within_m` from its usual test point, inside a
     kecamatan with room 600 m north and south, and at least SPOTS_APART_M from every spot

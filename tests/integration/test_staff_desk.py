@@ -99,8 +99,9 @@ def test_every_staff_channel_files_without_a_photo_for_review_and_the_link_goes_
         assert receipt["tracking_url"] == f"{settings.public_base_url}/#/track/{receipt['code']}"
         if email is None:
             continue
+        # Five reports filed at once: their mails may queue behind each other on a busy box.
         received = eventually(lambda r=receipt, e=email: mails(stack.maildir, e, r["code"]),
-                              what=f"the receipt email of {channel}")
+                              60, f"the receipt email of {channel}")
         # Each message to the reporter (received, then to review) carries their link.
         links = {link_in(text_of(m), settings, receipt["code"]) for m in received}
         [link] = links

@@ -6,9 +6,8 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from http_receiver import Received, free_port
+from http_receiver import LocalServer, QuietHandler, QuietServer, Received
 
 
 @dataclass(frozen=True)
@@ -26,20 +25,12 @@ class Page:
     pause_s: float = 0.0
 
 
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address) -> None:  # a client that hung up early
-        pass
-
-
-class ImageServer:
+class ImageServer(LocalServer):
     def __init__(self) -> None:
-        self.port = free_port()
+        super().__init__()
         self.pages: dict[str, Page] = {}
         self.received: list[Received] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.port}{path}"
@@ -51,7 +42,7 @@ class ImageServer:
     def start(self) -> ImageServer:
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
@@ -80,21 +71,4 @@ class ImageServer:
                 if length < 0:
                     self.close_connection = True
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self._server = _QuietServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> ImageServer:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
+        return self._serve(Handler, QuietServer, poll_s=0.05)

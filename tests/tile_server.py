@@ -8,9 +8,8 @@ import io
 import re
 import threading
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from http_receiver import free_port
+from http_receiver import LocalServer, QuietHandler, QuietServer
 
 TILE = re.compile(r"^/tiles/([0-9]{1,2})/([0-9]{1,7})/([0-9]{1,7})\.png$")
 
@@ -31,19 +30,11 @@ def _tile(z: int, x: int, y: int) -> bytes:
     return out.getvalue()
 
 
-class _Quiet(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address) -> None:  # a browser that hung up
-        pass
-
-
-class TileServer:
+class TileServer(LocalServer):
     def __init__(self) -> None:
-        self.port = free_port()
+        super().__init__()
         self.served = 0
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     @property
     def template(self) -> str:
@@ -52,7 +43,7 @@ class TileServer:
     def start(self) -> TileServer:
         tiles = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 match = TILE.match(self.path)
                 if match is None:
@@ -67,21 +58,4 @@ class TileServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self._server = _Quiet(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> TileServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self._serve(Handler, QuietServer)

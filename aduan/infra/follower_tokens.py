@@ -17,46 +17,30 @@ from urllib.parse import quote
 from aduan.infra.config import Settings
 from aduan.infra.keyring import Keyring, reporter_token_keys
 
+# What a token is for, and the console page its link opens.
+FOLLOW, UNFOLLOW = "follow", "unfollow"
 
-def _mac(secret: str, report_id: str, follower_id: str, purpose: str = "unfollow") -> str:
+
+def _mac(secret: str, purpose: str, report_id: str, follower_id: str) -> str:
     digest = hmac.new(secret.encode(), f"{purpose}:{report_id}:{follower_id}".encode(),
                       hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:18]).decode().rstrip("=")
 
 
-def unfollow_token(keys: Keyring, report_id: str, follower_id: str) -> str:
+def follower_token(keys: Keyring, purpose: str, report_id: str, follower_id: str) -> str:
     """`{key id}.{mac}`: the id names the key that signed it, so the key can be rotated."""
-    return f"{keys.current.id}.{_mac(keys.current.secret, report_id, follower_id)}"
+    return f"{keys.current.id}.{_mac(keys.current.secret, purpose, report_id, follower_id)}"
 
 
-def unfollow_token_matches(keys: Keyring, report_id: str, follower_id: str,
+def follower_token_matches(keys: Keyring, purpose: str, report_id: str, follower_id: str,
                            token: str | None) -> bool:
     key_id, dot, mac = (token or "").rpartition(".")
     key = keys.find(key_id) if dot else None
-    return key is not None and hmac.compare_digest(_mac(key.secret, report_id, follower_id),
-                                                   mac)
-
-
-def unfollow_link(settings: Settings, report: dict, follower_id: str) -> str:
-    token = unfollow_token(reporter_token_keys(settings), report["_id"], follower_id)
-    return (f"{settings.public_base_url}/#/unfollow/{quote(report['code'], safe='')}/"
-            f"{quote(follower_id, safe='')}/{quote(token, safe='')}")
-
-
-def follow_token(keys: Keyring, report_id: str, follower_id: str) -> str:
-    """The token of the link that confirms following (`{key id}.{mac}`)."""
-    return f"{keys.current.id}.{_mac(keys.current.secret, report_id, follower_id, 'follow')}"
-
-
-def follow_token_matches(keys: Keyring, report_id: str, follower_id: str,
-                         token: str | None) -> bool:
-    key_id, dot, mac = (token or "").rpartition(".")
-    key = keys.find(key_id) if dot else None
     return key is not None and hmac.compare_digest(
-        _mac(key.secret, report_id, follower_id, "follow"), mac)
+        _mac(key.secret, purpose, report_id, follower_id), mac)
 
 
-def follow_link(settings: Settings, report: dict, follower_id: str) -> str:
-    token = follow_token(reporter_token_keys(settings), report["_id"], follower_id)
-    return (f"{settings.public_base_url}/#/follow/{quote(report['code'], safe='')}/"
+def follower_link(settings: Settings, purpose: str, report: dict, follower_id: str) -> str:
+    token = follower_token(reporter_token_keys(settings), purpose, report["_id"], follower_id)
+    return (f"{settings.public_base_url}/#/{purpose}/{quote(report['code'], safe='')}/"
             f"{quote(follower_id, safe='')}/{quote(token, safe='')}")

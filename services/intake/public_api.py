@@ -30,7 +30,7 @@ from aduan.domain.nearby import RESIDENT_CANDIDATES, near_for_resident, resident
 from aduan.domain.stages import kiniko_stage
 from aduan.domain.visibility import is_public
 from aduan.infra.catalogue import cities
-from aduan.infra.follower_tokens import follow_token_matches, unfollow_token_matches
+from aduan.infra.follower_tokens import FOLLOW, UNFOLLOW, follower_token_matches
 from aduan.infra.keyring import reporter_token_keys
 from aduan.infra.places import reports_in_cells
 from aduan.infra.reports import Reports
@@ -130,7 +130,8 @@ def confirm_follower(code: str, follower_id: str) -> tuple[Response, int]:
     report = lookup(context.db, code)
     keys = reporter_token_keys(context.settings)
     token = request.headers.get(FOLLOW_TOKEN_HEADER)
-    if report is None or not follow_token_matches(keys, report["_id"], follower_id, token):
+    if report is None or not follower_token_matches(keys, FOLLOW, report["_id"], follower_id,
+                                                    token):
         raise from_domain(report_not_found())
     reports = Reports(context.db, None)
     someone = Actor(kind="public", id=None)
@@ -157,7 +158,8 @@ def unfollow_report(code: str, follower_id: str) -> tuple[str, int]:
     report = lookup(context.db, code)
     keys = reporter_token_keys(context.settings)
     token = request.headers.get(UNFOLLOW_TOKEN_HEADER)
-    if report is None or not unfollow_token_matches(keys, report["_id"], follower_id, token):
+    if report is None or not follower_token_matches(keys, UNFOLLOW, report["_id"], follower_id,
+                                                    token):
         raise from_domain(report_not_found())
     reports = Reports(context.db, None)
     someone = Actor(kind="public", id=None)

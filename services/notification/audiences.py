@@ -40,7 +40,7 @@ from aduan.domain.status_names import language_of
 from aduan.domain.time_zones import zone_name
 from aduan.infra.catalogue import category_of, cities
 from aduan.infra.config import Settings
-from aduan.infra.follower_tokens import follow_link, unfollow_link
+from aduan.infra.follower_tokens import FOLLOW, UNFOLLOW, follower_link
 from aduan.infra.keyring import reporter_token_keys
 from aduan.infra.tokens import RECOVERY_TTL, recovery_code
 from aduan.infra.tracking_links import reporter_link, staff_page, tracking_page
@@ -201,7 +201,7 @@ class Planner:
         if follower is None:
             return []
         language = language_of(follower.get("language"))
-        confirm = follow_link(self.settings, report, str(follower["id"]))
+        confirm = follower_link(self.settings, FOLLOW, report, str(follower["id"]))
         if follower.get("email"):
             return [Notice("follower", "email", follower["email"],
                            email=templates.render_follow_confirmation(
@@ -299,7 +299,7 @@ class Planner:
         notices = []
         for follower in followers_told(report, status):
             language = language_of(follower.get("language"))
-            stop = unfollow_link(self.settings, report, str(follower.get("id")))
+            stop = follower_link(self.settings, UNFOLLOW, report, str(follower.get("id")))
             if comment is not None:
                 agency = comment.get("agency")
                 author = self.agency_name(report["city"], agency, language) if agency else \

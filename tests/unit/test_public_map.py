@@ -23,7 +23,12 @@ from aduan.domain.nearby import METRES_PER_DEGREE, place_key
 from aduan.domain.scorecard import scorecard_rows
 from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
-from aduan.infra.follower_tokens import follow_token, follow_token_matches, unfollow_token
+from aduan.infra.follower_tokens import (
+    FOLLOW,
+    UNFOLLOW,
+    follower_token,
+    follower_token_matches,
+)
 from aduan.infra.keyring import reporter_token_keys
 from services.intake.app import create_app
 from web import install_console, map_config
@@ -132,7 +137,8 @@ def test_asking_to_follow_stores_a_pending_follower_once_per_address(world):
     assert "followers" not in client.get(f"/reports/{code}").get_json()
     nearby = client.get(f"/reports/nearby?category=waste&lat={HERE[0]}&lon={HERE[1]}")
     assert [i["followers"] for i in nearby.get_json()["items"]] == [0, 0]
-    token = follow_token(reporter_token_keys(SETTINGS), report_id, followers[0]["id"])
+    keys = reporter_token_keys(SETTINGS)
+    token = follower_token(keys, FOLLOW, report_id, followers[0]["id"])
     confirmed = client.post(f"/reports/{code}/followers/{followers[0]['id']}/confirm",
                             headers={"X-Follow-Token": token})
     assert confirmed.status_code == 200 and confirmed.get_json() == {"code": code,
@@ -147,7 +153,7 @@ def test_a_follower_s_address_is_never_told_apart(world):
     code, report_id = _code(1), f"{1:032x}"
     client.post(f"/reports/{code}/followers", json={"email": "a@example.id"})
     follower = db.reports.find_one({"code": code})["followers"][0]
-    token = follow_token(reporter_token_keys(SETTINGS), report_id, follower["id"])
+    token = follower_token(reporter_token_keys(SETTINGS), FOLLOW, report_id, follower["id"])
     url = f"/reports/{code}/followers/{follower['id']}/confirm"
     for _ in range(2):  # a second click is answered as the first
         assert client.post(url, headers={"X-Follow-Token": token}).status_code == 200
@@ -173,7 +179,8 @@ def test_a_pending_follower_is_asked_again_after_a_while_and_expires(world):
     # link no longer works and the next request drops it.
     db.reports.update_one({"code": code}, {"$set": {
         "followers.0.requested_at": NOW - PENDING_TTL - timedelta(minutes=1)}})
-    token = follow_token(reporter_token_keys(SETTINGS), f"{1:032x}", follower["id"])
+    keys = reporter_token_keys(SETTINGS)
+    token = follower_token(keys, FOLLOW, f"{1:032x}", follower["id"])
     late = client.post(f"/reports/{code}/followers/{follower['id']}/confirm",
                        headers={"X-Follow-Token": token})
     assert late.status_code == 404
@@ -191,12 +198,13 @@ def test_a_follower_confirms_with_the_token_of_their_link_only(world):
     keys = reporter_token_keys(SETTINGS)
     url = f"/reports/{code}/followers/{first['id']}/confirm"
     missing = client.post(f"/reports/PDG-2026-222-222-222/followers/{first['id']}/confirm",
-                          headers={"X-Follow-Token": follow_token(keys, report_id,
+                          headers={"X-Follow-Token": follower_token(keys, FOLLOW, report_id,
                                                                   first["id"])})
-    for headers in ({}, {"X-Follow-Token": follow_token(keys, report_id, first["id"]) + "x"},
-                    {"X-Follow-Token": follow_token(keys, report_id, second["id"])},
+    own = follower_token(keys, FOLLOW, report_id, first["id"])
+    for headers in ({}, {"X-Follow-Token": own + "x"},
+                    {"X-Follow-Token": follower_token(keys, FOLLOW, report_id, second["id"])},
                     # the link that stops is not the link that confirms
-                    {"X-Follow-Token": unfollow_token(keys, report_id, first["id"])}):
+                    {"X-Follow-Token": follower_token(keys, UNFOLLOW, report_id, first["id"])}):
         refused = client.post(url, headers=headers)
         assert refused.status_code == missing.status_code == 404
         assert refused.get_json()["error"] == missing.get_json()["error"]
@@ -246,13 +254,13 @@ def test_a_follower_stops_with_the_token_of_their_link_only(world):
     for email in ("a@example.id", "b@example.id"):
         client.post(f"/reports/{code}/followers", json={"email": email})
     first, second = db.reports.find_one({"code": code})["followers"]
-    token = unfollow_token(reporter_token_keys(SETTINGS), report_id, first["id"])
+    token = follower_token(reporter_token_keys(SETTINGS), UNFOLLOW, report_id, first["id"])
     url = f"/reports/{code}/followers/{first['id']}"
     missing = client.delete(f"/reports/PDG-2026-222-222-222/followers/{first['id']}",
                             headers={"X-Unfollow-Token": token})
     for headers in ({}, {"X-Unfollow-Token": token + "x"},
-                    {"X-Unfollow-Token": unfollow_token(reporter_token_keys(SETTINGS),
-                                                        report_id, second["id"])}):
+                    {"X-Unfollow-Token": follower_token(reporter_token_keys(SETTINGS),
+                                                        UNFOLLOW, report_id, second["id"])}):
         refused = client.delete(url, headers=headers)
         assert refused.status_code == missing.status_code == 404
         assert refused.get_json()["error"] == missing.get_json()["error"]
@@ -278,13 +286,14 @@ def test_every_follower_write_pins_the_followers_it_read():
 
 def test_a_follow_link_and_a_stop_link_are_not_the_same_token():
     keys = reporter_token_keys(SETTINGS)
-    confirm, stop = follow_token(keys, "r1", "f1"), unfollow_token(keys, "r1", "f1")
+    confirm = follower_token(keys, FOLLOW, "r1", "f1")
+    stop = follower_token(keys, UNFOLLOW, "r1", "f1")
     assert confirm != stop
-    assert follow_token_matches(keys, "r1", "f1", confirm)
-    assert not follow_token_matches(keys, "r1", "f1", stop)
-    assert not follow_token_matches(keys, "r1", "f2", confirm)
-    assert not follow_token_matches(keys, "r2", "f1", confirm)
-    assert not follow_token_matches(keys, "r1", "f1", None)
+    assert follower_token_matches(keys, FOLLOW, "r1", "f1", confirm)
+    assert not follower_token_matches(keys, FOLLOW, "r1", "f1", stop)
+    assert not follower_token_matches(keys, FOLLOW, "r1", "f2", confirm)
+    assert not follower_token_matches(keys, FOLLOW, "r2", "f1", confirm)
+    assert not follower_token_matches(keys, FOLLOW, "r1", "f1", None)
 
 
 # ---- the scorecard -----------------------------------------------------------------------

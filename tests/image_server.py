@@ -62,6 +62,8 @@ class ImageServer(LocalServer):
                 self.end_headers()
                 size = -(-len(page.body) // page.pieces) if page.body else 0
                 for start in range(0, len(page.body), size or 1):
+                    # The slow server being played (a `media_url` host that trickles its
+                    # body), not a test waiting for something.
                     time.sleep(page.pause_s)
                     try:
                         self.wfile.write(page.body[start:start + size])

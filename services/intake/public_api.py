@@ -46,6 +46,7 @@ NEARBY_FIELDS = {"code": 1, "city": 1, "category": 1, "status": 1, "privacy": 1,
                  "agencies.status": 1, "photos.public_key": 1, "followers.id": 1,
                  "followers.confirmed_at": 1}
 ATTEMPTS = 5
+SOMEONE = Actor(kind="public", id=None)
 
 
 def _nearby_row(report: dict[str, Any], metres: float, base_url: str) -> dict[str, Any]:
@@ -99,13 +100,12 @@ def follow_report(code: str) -> tuple[Response, int]:
     follower = new_follower(uuid.uuid4().hex, email, phone, body.language, now)
     reports = Reports(context.db, context.intake.reports.publisher)
     # No history entry records who follows (only the report's `followers`).
-    someone = Actor(kind="public", id=None)
     for _ in range(ATTEMPTS):
         if with_address(report, follower, now) is None and is_full(report, now):
             raise ApiError(422, "follower_limit",
                            "This report has as many followers as it takes.")
         plan = plan_follow(report, follower, now)
-        if plan is None or reports.commit(report, plan, someone, now, None) is not None:
+        if plan is None or reports.commit(report, plan, SOMEONE, now, None) is not None:
             break
         # Changed meanwhile (another follower, a status): look again.
         report = reports.get(report["_id"]) or {}
@@ -118,6 +118,20 @@ def follow_report(code: str) -> tuple[Response, int]:
 
 
 FOLLOW_TOKEN_HEADER = "X-Follow-Token"
+UNFOLLOW_TOKEN_HEADER = "X-Unfollow-Token"
+
+
+def _report_for_follower_link(code: str, follower_id: str, purpose: str, header: str
+                              ) -> dict[str, Any]:
+    """The report whose follower link (`purpose`) sent its token in `header`; a wrong token,
+    follower or code is answered as a missing report."""
+    context = collaborators()
+    report = lookup(context.db, code)
+    keys = reporter_token_keys(context.settings)
+    if report is None or not follower_token_matches(keys, purpose, report["_id"], follower_id,
+                                                    request.headers.get(header)):
+        raise from_domain(report_not_found())
+    return report
 
 
 @blueprint.post("/reports/<code>/followers/<follower_id>/confirm")
@@ -126,27 +140,17 @@ def confirm_follower(code: str, follower_id: str) -> tuple[Response, int]:
     header: the link keeps it in its fragment). A wrong token, follower or code, or a request
     left unconfirmed too long, is answered as a missing report, and nothing changes; confirming
     twice is answered as once."""
-    context = collaborators()
-    report = lookup(context.db, code)
-    keys = reporter_token_keys(context.settings)
-    token = request.headers.get(FOLLOW_TOKEN_HEADER)
-    if report is None or not follower_token_matches(keys, FOLLOW, report["_id"], follower_id,
-                                                    token):
-        raise from_domain(report_not_found())
-    reports = Reports(context.db, None)
-    someone = Actor(kind="public", id=None)
+    report = _report_for_follower_link(code, follower_id, FOLLOW, FOLLOW_TOKEN_HEADER)
+    reports = Reports(collaborators().db, None)
     for _ in range(ATTEMPTS):
         now = datetime.now(UTC)
         if not confirmable(report, follower_id, now):
             raise from_domain(report_not_found())
         plan = plan_confirm(report, follower_id, now)
-        if plan is None or reports.commit(report, plan, someone, now, None) is not None:
+        if plan is None or reports.commit(report, plan, SOMEONE, now, None) is not None:
             return jsonify({"code": report["code"], "following": True}), 200
         report = reports.get(report["_id"]) or {}
     raise ApiError(409, "concurrent_update", "Many people follow this report right now; retry.")
-
-
-UNFOLLOW_TOKEN_HEADER = "X-Unfollow-Token"
 
 
 @blueprint.delete("/reports/<code>/followers/<follower_id>")
@@ -154,20 +158,13 @@ def unfollow_report(code: str, follower_id: str) -> tuple[str, int]:
     """A follower stops following, with the token of the link in their messages (sent in a
     header: the link keeps it in its fragment). Whatever the report's status now. A wrong
     token, follower or code is answered as a missing report, and nothing changes."""
-    context = collaborators()
-    report = lookup(context.db, code)
-    keys = reporter_token_keys(context.settings)
-    token = request.headers.get(UNFOLLOW_TOKEN_HEADER)
-    if report is None or not follower_token_matches(keys, UNFOLLOW, report["_id"], follower_id,
-                                                    token):
-        raise from_domain(report_not_found())
-    reports = Reports(context.db, None)
-    someone = Actor(kind="public", id=None)
+    report = _report_for_follower_link(code, follower_id, UNFOLLOW, UNFOLLOW_TOKEN_HEADER)
+    reports = Reports(collaborators().db, None)
     for _ in range(ATTEMPTS):
         plan = plan_unfollow(report, follower_id)
         if plan is None:  # not (or no longer) following: the same answer, nothing to do
             return "", 204
-        if reports.commit(report, plan, someone, datetime.now(UTC), None) is not None:
+        if reports.commit(report, plan, SOMEONE, datetime.now(UTC), None) is not None:
             return "", 204
         report = reports.get(report["_id"]) or {}
     raise ApiError(409, "concurrent_update", "Many people follow this report right now; retry.")

@@ -24,14 +24,6 @@ SPEC = Path(__file__).parents[1] / "data" / "open311"
 LAT, LON = INSIDE["padang"]
 
 
-@pytest.fixture(scope="module")
-def o311(stack) -> str:
-    return f"http://127.0.0.1:{stack.profile.http_ports['gateway']}/open311/v2"
-
-
-@pytest.fixture(scope="module")
-def api_key(db) -> str:
-    return api_keys.create(db, "open311-client", "test", None)[1]
 
 
 def _spec_json(name: str):

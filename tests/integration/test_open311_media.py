@@ -21,21 +21,11 @@ from notification_helpers import staff_headers
 from photo_factory import photo_of_its_own, spot_of_its_own
 from waiting import eventually
 
-from gateway import api_keys
-
 pytestmark = pytest.mark.stack
 
 RNG = random.Random(18_5)
 
 
-@pytest.fixture(scope="module")
-def o311(stack) -> str:
-    return f"http://127.0.0.1:{stack.profile.http_ports['gateway']}/open311/v2"
-
-
-@pytest.fixture(scope="module")
-def api_key(db) -> str:
-    return api_keys.create(db, "open311-spec-client", "test", None)[1]
 
 
 @pytest.fixture(scope="module")

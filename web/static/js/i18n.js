@@ -447,6 +447,15 @@ export function toggleLanguage() {
 // The Kiniko stages in order (without "none", a report outside the pipeline).
 export function kinikoStages() { return stageOrder; }
 
+// Today's date (YYYY-MM-DD) in the time zone of `city` (by default the signed-in staff
+// member's): the statistics API counts local days, and just after midnight in Padang the
+// browser's UTC day is still yesterday.
+export function cityToday(city) {
+  const view = cityViews[city || ((staff() || {}).user || {}).city];
+  const options = view && view.timezone ? { timeZone: view.timezone } : {};
+  return new Intl.DateTimeFormat("en-CA", options).format(new Date());
+}
+
 // A moment in the time zone of `city` (the report's; by default the signed-in staff member's),
 // with its name (WIB, WITA, WIT), whatever the browser's own zone is (/names.json `cities`).
 export function when(iso, city) {

@@ -4,7 +4,7 @@
 // chart has its figures as a table too.
 import { staffCall } from "./api.js";
 import { busy, field, h, mount, showError } from "./dom.js";
-import { cityStageName, cityStages, t, term } from "./i18n.js";
+import { cityStageName, cityStages, cityToday, t, term } from "./i18n.js";
 import { cityMap, point } from "./maps.js";
 
 export const LEADER_ROLES = ["operator", "leader", "sysadmin", "agency_head"];
@@ -14,7 +14,9 @@ const SCORES = ["1", "2", "3", "4", "5"];
 const CSV_TABLES = ["agencies", "officers", "ratings", "counts"];
 const charts = [];
 
-const isoDay = (d) => d.toISOString().slice(0, 10);
+// Whole days counted on a plain calendar (midnight UTC), so no zone can move them.
+const daysBefore = (day, n) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) - n * 86400000).toISOString().slice(0, 10);
 const orDash = (value) => (value === null || value === undefined ? "—" : String(value));
 const pct = (value) => (value === null || value === undefined ? "—" : `${value}%`);
 
@@ -50,12 +52,11 @@ function tableCard(id, title, headers, rows) {
     h("h2", { id: `h-${id}` }, title), body);
 }
 
-async function stageByWeek(today, city, stages) {
+async function stageByWeek(lastDay, city, stages) {
   const weeks = [];
   for (let i = 7; i >= 0; i -= 1) {
-    const end = new Date(today.getTime() - i * 7 * 86400000);
-    const start = new Date(end.getTime() - 6 * 86400000);
-    weeks.push({ from: isoDay(start), to: isoDay(end) });
+    const end = daysBefore(lastDay, i * 7);
+    weeks.push({ from: daysBefore(end, 6), to: end });
   }
   const figures = await Promise.all(weeks.map((w) =>
     staffCall(`/stats?from=${w.from}&to=${w.to}`)));
@@ -116,10 +117,9 @@ function timesCards(stats) {
 
 export async function leaderPage() {
   while (charts.length) charts.pop().destroy();
-  const today = new Date();
-  const from = h("input", { type: "date", id: "from",
-    value: isoDay(new Date(today.getTime() - 29 * 86400000)) });
-  const to = h("input", { type: "date", id: "to", value: isoDay(today) });
+  const today = cityToday();
+  const from = h("input", { type: "date", id: "from", value: daysBefore(today, 29) });
+  const to = h("input", { type: "date", id: "to", value: today });
   const period = h("select", { id: "period" }, ...["day", "week", "month"].map((p) =>
     h("option", { value: p }, t(`p_${p}`))));
   const show = h("button", { type: "submit" }, t("show"));
@@ -147,7 +147,7 @@ export async function leaderPage() {
       const agencies = stats.agencies;
       const overall = stats.sla.overall.compliance_pct;
       const rated = stats.ratings.overall;
-      const weekly = await stageByWeek(new Date(`${to.value}T12:00:00`), city, stages);
+      const weekly = await stageByWeek(to.value, city, stages);
       const channels = Object.keys(stats.by_channel);
       const mapBox = h("div", { class: "map big" });
       body.replaceChildren(

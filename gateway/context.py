@@ -30,6 +30,8 @@ def upstreams(settings: Settings) -> dict[str, Upstream]:
         "verification": settings.verification_url,
         "routing": settings.routing_url,
         "notification": settings.notification_url,
+        "lapor": settings.lapor_url,
+        "channels": settings.channels_url,
     }
     return {name: Upstream(url, settings.upstream_timeout_s) for name, url in urls.items()}
 

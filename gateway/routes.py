@@ -13,7 +13,7 @@ from dataclasses import dataclass
 class Route:
     method: str
     path: str
-    service: str  # intake | verification | routing | notification
+    service: str  # intake | verification | routing | notification | lapor | channels
     upstream_path: str
 
 

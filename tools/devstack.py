@@ -38,6 +38,8 @@ HTTP_SERVICES = {
     "verification": "services.verification.app:create_app()",
     "routing": "services.routing.app:create_app()",
     "notification": "services.notification.app:create_app()",
+    "lapor": "services.lapor.app:create_app()",
+    "channels": "services.channels.app:create_app()",
 }
 WORKERS = {
     "verification-worker": ("verification", "services.verification.worker"),
@@ -87,7 +89,7 @@ DEV = Profile(
     name="dev",
     namespace="aduan",
     http_ports={"gateway": 8080, "intake": 8081, "verification": 8082, "routing": 8083,
-                "notification": 8084},
+                "notification": 8084, "lapor": 8085, "channels": 8086},
     mongo_port=27017,
     smtp_port=1025,
     weed_ports={"s3": 8333, "s3.port.grpc": 18333, "master.port": 9333,
@@ -102,7 +104,7 @@ TEST = Profile(
     name="test",
     namespace="aduantest",
     http_ports={"gateway": 18080, "intake": 18081, "verification": 18082, "routing": 18083,
-                "notification": 18084},
+                "notification": 18084, "lapor": 18085, "channels": 18086},
     mongo_port=27117,
     smtp_port=11025,
     weed_ports={"s3": 18433, "s3.port.grpc": 28433, "master.port": 19433,

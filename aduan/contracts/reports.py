@@ -14,7 +14,7 @@ Latitude = Annotated[float, Field(strict=True, ge=-90, le=90)]
 Longitude = Annotated[float, Field(strict=True, ge=-180, le=180)]
 
 CHANNELS = ("app", "web", "open311", "call_centre", "sp4n_lapor", "media", "walk_in",
-            "social_media")
+            "social_media", "whatsapp", "sms")
 PRIVACY_LEVELS = ("public", "anonymous", "confidential")
 
 
@@ -60,6 +60,9 @@ class ReportIn(Strict):
     # Set by the gateway's Open311 when the client's media_url gave no photo: the reason
     # (gateway/open311/media.py), kept on the report for the operators who review it.
     media_fetch_failed: Annotated[str, Field(pattern=r"^[a-z_]{1,40}$")] | None = None
+    # The report's id in the system it came from (a LAPOR! Tracking ID, a WhatsApp message
+    # id): only from a connector (aduan.web.app.CHANNEL_HEADER), kept as `external`.
+    external_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._:=+/-]{1,128}$")] | None = None
 
 
 class CommentIn(Strict):

@@ -40,6 +40,14 @@ INFORMATION_REQUEST_DAYS = 10
 FORM_CHANNELS = ("app", "web")
 # Anyone may file on these; the others are staff's (operators and sysadmins).
 RESIDENT_CHANNELS = ("app", "web", "open311")
+# Filed by a connector of the platform (the gateway's Open311 endpoint, the SP4N-LAPOR!
+# connector, the WhatsApp and SMS channels), which names its channel in a header intake trusts
+# only from inside (aduan.web.app.CHANNEL_HEADER). Staff may file `sp4n_lapor` from the desk too.
+CONNECTOR_CHANNELS = ("open311", "sp4n_lapor", "whatsapp", "sms")
+# Photos that come from another system, which strips or never had the camera's metadata: the
+# camera checks cannot prove when and where they were taken (services/verification/policy.py
+# `no_camera_proof`); duplicate and screenshot checks still run.
+NO_CAMERA_PROOF_CHANNELS = ("sp4n_lapor", "whatsapp")
 
 NO_PHOTO = "no_photo"  # the verification reason of a report filed without a photo
 

@@ -73,6 +73,8 @@ class Settings:
     verification_url: str = "http://127.0.0.1:8082"
     routing_url: str = "http://127.0.0.1:8083"
     notification_url: str = "http://127.0.0.1:8084"
+    lapor_url: str = "http://127.0.0.1:8085"
+    channels_url: str = "http://127.0.0.1:8086"
     public_base_url: str = "http://127.0.0.1:8080"
     default_city: str = "padang"
     max_photo_bytes: int = 10 * 1024 * 1024
@@ -97,6 +99,35 @@ class Settings:
     map_tile_attribution: str = ""
     # The public scorecard (GET /scorecard) is computed at most this often per process and city.
     scorecard_cache_s: float = 300.0
+    # SP4N-LAPOR! connector (services/lapor/): the institution's API base URL (empty: the
+    # connector is off), the access token of each city ("padang=token,jambi=token"), the field
+    # mapping (JSON text or @path; empty: aduan/data/lapor_fields.json) and its pacing.
+    lapor_base_url: str = ""
+    lapor_tokens: str = ""
+    lapor_fields: str = ""
+    lapor_timeout_s: float = 10.0
+    lapor_page_size: int = 50
+    lapor_poll_interval_s: float = 300.0
+    # WhatsApp Business Cloud API (services/channels/): the Graph API base, the city's phone
+    # number id and access token, the app secret that signs webhooks (X-Hub-Signature-256), the
+    # verify token of the webhook's GET handshake, the city the number serves, and the approved
+    # template used outside the 24-hour window. Empty phone number id: the channel is off.
+    whatsapp_api_url: str = "https://graph.facebook.com/v21.0"
+    whatsapp_phone_number_id: str = ""
+    whatsapp_access_token: str = ""
+    whatsapp_app_secret: str = ""
+    whatsapp_verify_token: str = ""
+    whatsapp_city: str = "padang"
+    whatsapp_status_template: str = "aduan_status"
+    whatsapp_timeout_s: float = 10.0
+    # Inbound SMS from the same generic provider (a form POST to /api/v1/channels/sms): the
+    # form fields holding the sender and the text, the shared secret the provider sends in
+    # the header named by sms_inbound_secret_header, and the city the number serves.
+    sms_inbound_from_field: str = "from"
+    sms_inbound_text_field: str = "text"
+    sms_inbound_secret_header: str = "X-Sms-Secret"
+    sms_inbound_secret: str = ""
+    sms_inbound_city: str = "padang"
     # Decode HEIC/HEIF photos (pi-heif: LGPL libheif + libde265, no GPL encoder).
     heif_enabled: bool = True
     # Per-city verification policy overrides: JSON text, or @/path/to/file.json.

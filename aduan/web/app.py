@@ -29,11 +29,12 @@ from aduan.web.security_headers import add_security_headers
 log = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-Id"
-# Set by the gateway's Open311 endpoint (an API key's client) when it files with intake; the
-# gateway's proxy never forwards it from a request (FORWARDED_REQUEST_HEADERS), so intake takes
-# `channel: open311` (filed without a photo where the category asks one of the residents'
-# forms) only from there.
-OPEN311_HEADER = "X-Aduan-Open311"
+# The connector channel an internal caller files for (open311, sp4n_lapor, whatsapp, sms): set
+# by the gateway's Open311 endpoint, the SP4N-LAPOR! connector and the channels service when
+# they file with intake. The gateway's proxy never forwards it from a request
+# (FORWARDED_REQUEST_HEADERS), so intake takes those channels (filed without a camera photo,
+# with an external id) only from there (aduan.domain.report_types.CONNECTOR_CHANNELS).
+CHANNEL_HEADER = "X-Aduan-Channel"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 # Failures of a backing service: the client may retry later; nothing was half-written.

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from aduan.domain.codes import well_formed
 from aduan.infra.catalogue import cities
-from aduan.web.app import OPEN311_HEADER, REQUEST_ID_HEADER, current_request_id
+from aduan.web.app import CHANNEL_HEADER, REQUEST_ID_HEADER, current_request_id
 from aduan.web.errors import ApiError
 from aduan.web.image_types import EXTENSIONS
 from gateway.context import gateway
@@ -206,7 +206,7 @@ def create_request(fmt: str):
     if report["category"] not in _categories(city):
         raise ApiError(400, "unknown_category", "No such category in this city (service_code).")
     photo = _photo(submission, report)
-    headers = {REQUEST_ID_HEADER: current_request_id() or "", OPEN311_HEADER: "1"}
+    headers = {REQUEST_ID_HEADER: current_request_id() or "", CHANNEL_HEADER: "open311"}
     if "Idempotency-Key" in request.headers:
         headers["Idempotency-Key"] = request.headers["Idempotency-Key"]
     settings = gateway().settings

@@ -17,7 +17,7 @@ from aduan.infra.catalogue import CategoryCache, cities
 from aduan.infra.config import Settings
 from aduan.infra.messaging import Publisher
 from aduan.infra.storage import ObjectStore
-from aduan.web.app import OPEN311_HEADER, collaborators, current_request_id
+from aduan.web.app import CHANNEL_HEADER, collaborators, current_request_id
 from aduan.web.auth import (
     COMMENTING_ROLES,
     OPERATOR,
@@ -98,17 +98,28 @@ def submit_report() -> tuple[Response, int]:
     payload = validate(ReportIn, uploads.json_part("report"))
     principal = current_principal()
     filed_by = None
-    if payload.channel == "open311" and request.headers.get(OPEN311_HEADER) != "1":
+    connector = request.headers.get(CHANNEL_HEADER)
+    from_connector = connector is not None and connector == payload.channel \
+        and connector in report_types.CONNECTOR_CHANNELS
+    if payload.channel == "open311" and not from_connector:
         # Open311 files without a photo for operator review: only through the gateway's
         # Open311 endpoint (its API key), not by naming the channel on POST /reports.
         raise ApiError(403, "channel_requires_open311",
                        "Open311 reports are filed through the Open311 endpoint.",
                        {"channel": payload.channel})
+    if payload.channel in ("whatsapp", "sms") and not from_connector:
+        raise ApiError(403, "channel_requires_connector",
+                       "Reports of this channel are filed by its connector only.",
+                       {"channel": payload.channel})
+    if payload.external_id is not None and not from_connector:
+        raise ApiError(422, "external_id_not_allowed",
+                       "Only a connector of the platform gives an external id.",
+                       {"field": "external_id"})
     if payload.media_fetch_failed is not None and payload.channel != "open311":
         raise ApiError(422, "media_fetch_failed_not_allowed",
                        "Only the Open311 endpoint tells why its media_url gave no photo.",
                        {"channel": payload.channel})
-    if payload.channel not in RESIDENT_CHANNELS:
+    if payload.channel not in RESIDENT_CHANNELS and not from_connector:
         if principal is None or principal.role not in STAFF_FILING_ROLES:
             raise ApiError(403, "channel_requires_staff",
                            "Only city staff may file reports from this channel.",

@@ -129,6 +129,8 @@ class Intake:
             fields["media_fetch_failed"] = payload.media_fetch_failed
         if idempotency_key:
             fields["idempotency_key"] = idempotency_key
+        if payload.external_id is not None:  # only from a connector (services/intake/api.py)
+            fields["external"] = {"system": payload.channel, "id": payload.external_id}
         for draw in range(CODE_DRAWS):
             report, event = new_report(fields, REPORTER, now)
             try:

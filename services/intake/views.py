@@ -112,6 +112,8 @@ def staff_view(report: dict[str, Any], base_url: str, principal: Principal,
     view["verification"] = report.get("verification")
     view["triage"] = bool(report.get("triage"))
     view["media_fetch_failed"] = report.get("media_fetch_failed")  # Open311 media_url's failure
+    # Where a connector's report came from: {"system": "sp4n_lapor", "id": <Tracking ID>}.
+    view["external"] = report.get("external")
     view["reporter"] = report.get("reporter") if staff_see_reporter(report, principal.role) \
         else None
     # Other reports of the city, which agency staff may not know of; the city's staff decide.

@@ -1,0 +1,1 @@
+"""Conversational channels: residents report by WhatsApp and by SMS."""

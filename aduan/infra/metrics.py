@@ -105,6 +105,39 @@ workflow_actions = Counter(
 )
 
 
+# ---- SP4N-LAPOR! connector (services/lapor/) ----
+
+lapor_imported = Counter(
+    "aduan_lapor_imported_total",
+    "Reports imported from SP4N-LAPOR! (new Aduan reports, not re-fetches), by city.",
+    ["city"],
+)
+lapor_exported = Counter(
+    "aduan_lapor_exported_total",
+    "Items sent to SP4N-LAPOR!, by city and kind (status, response, comment: follow-ups; "
+    "report: a report forwarded there).",
+    ["city", "kind"],
+)
+lapor_failures = Counter(
+    "aduan_lapor_failures_total",
+    "Failed calls to SP4N-LAPOR!, by city, direction (import, export, forward) and reason "
+    "(unauthorized, rejected, unavailable, rate_limited, timeout, intake_refused, ...).",
+    ["city", "direction", "reason"],
+)
+# Export lag: from the history entry in Aduan to its follow-up accepted by LAPOR!; retries
+# after an outage stretch it to hours.
+LAPOR_LAG_BUCKETS = (1, 5, 15, 60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400)
+lapor_export_lag = Histogram(
+    "aduan_lapor_export_lag_seconds",
+    "Time from a change in Aduan to its follow-up reaching SP4N-LAPOR!, by city.",
+    ["city"],
+    buckets=LAPOR_LAG_BUCKETS,
+)
+# The follow-ups waiting to be sent (`lapor_sync.pending`) are read from the database when
+# scraped: services/lapor/sync_api.py registers `LaporPendingCollector` (gauge
+# aduan_lapor_pending{city}) in the lapor service.
+
+
 class _SampleFilesCollector(multiprocess.MultiProcessCollector):
     """The multiprocess collector, minus sample files that hold no data yet: a process killed
     (SIGKILL) just as it created its file leaves it empty, and prometheus_client would then

@@ -22,15 +22,15 @@ Decisions (see docs/ARCHITECTURE.md, "Open311"):
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 import requests
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from aduan.contracts.base import CONTROL_CHARACTER, clean_text
+from aduan.infra.intake_client import Attachment
 from aduan.web.errors import ApiError
 
 # Intake's field names as an Open311 client knows them.
@@ -48,15 +48,6 @@ FIELD_NAMES = {
 }
 TYPE_ATTRIBUTE = "attribute[type]"
 _NUMBER = re.compile(r"^-?[0-9]{1,3}(\.[0-9]{1,15})?$")
-
-
-@dataclass(frozen=True)
-class Photo:
-    """What is sent to intake as the photo: an upload or a fetched picture."""
-
-    filename: str
-    data: IO[bytes] | bytes
-    content_type: str
 
 
 @dataclass(frozen=True)
@@ -143,8 +134,8 @@ def read_form(form: MultiDict, files: MultiDict, city: str, language: str) -> Su
     return Submission(report, media, media_url, _text(form, "account_id", 200))
 
 
-def uploaded(media: FileStorage) -> Photo:
-    return Photo(media.filename or "media", media.stream,
+def uploaded(media: FileStorage) -> Attachment:
+    return Attachment(media.filename or "media", media.stream,
                  media.mimetype or "application/octet-stream")
 
 
@@ -156,30 +147,21 @@ def _problem(detail: dict[str, Any]) -> str:
 def intake_error(response: requests.Response) -> ApiError:
     """Intake's refusal, told with the Open311 field names."""
     try:
-        error = response.json()["error"]
+        body = response.json()
+    except ValueError:
+        body = None
+    return intake_refusal(response.status_code, body)
+
+
+def intake_refusal(status: int, body: Any) -> ApiError:
+    """Intake's answer `status` with JSON `body`, told with the Open311 field names."""
+    try:
+        error = body["error"]
         code, message, details = error["code"], error["message"], error.get("details")
-    except (ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):
         return ApiError(502, "bad_gateway", "The intake service gave an unexpected answer.")
     if isinstance(details, list) and details and isinstance(details[0], dict):
         message = f"{message} " + "; ".join(_problem(d) for d in details)
     elif isinstance(details, dict) and details.get("field"):
         message = f"{message} ({FIELD_NAMES.get(details['field'], details['field'])})"
-    status = 400 if response.status_code == 422 else response.status_code
-    return ApiError(status, code, message)
-
-
-def send_to_intake(session: requests.Session, intake_url: str, timeout_s: float,
-                   report: dict[str, Any], photo: Photo | None,
-                   headers: dict[str, str]) -> dict[str, Any]:
-    files: dict[str, tuple] = {"report": (None, json.dumps(report), "application/json")}
-    if photo is not None:
-        files["photo"] = (photo.filename, photo.data, photo.content_type)
-    try:
-        response = session.post(f"{intake_url.rstrip('/')}/reports", files=files,
-                                headers=headers, timeout=timeout_s)
-    except requests.RequestException as err:
-        raise ApiError(503, "service_unavailable",
-                       "A backing service is unavailable; retry later.") from err
-    if response.status_code != 202:
-        raise intake_error(response)
-    return response.json()
+    return ApiError(400 if status == 422 else status, code, message)

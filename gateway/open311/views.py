@@ -16,14 +16,20 @@ from werkzeug.exceptions import HTTPException
 
 from aduan.domain.codes import well_formed
 from aduan.infra.catalogue import cities
-from aduan.web.app import CHANNEL_HEADER, REQUEST_ID_HEADER, current_request_id
+from aduan.infra.intake_client import (
+    Attachment,
+    IntakeRefused,
+    IntakeUnavailable,
+    file_report,
+)
+from aduan.web.app import REQUEST_ID_HEADER, current_request_id
 from aduan.web.errors import ApiError
 from aduan.web.image_types import EXTENSIONS
 from gateway.context import gateway
 from gateway.open311 import mapping, media, queries
 from gateway.open311.formats import FORMATS, render, render_errors
 from gateway.open311.reads import PublicReports
-from gateway.open311.submit import Photo, Submission, read_form, send_to_intake, uploaded
+from gateway.open311.submit import Submission, intake_refusal, read_form, uploaded
 
 PREFIXES = ("/open311/v2", "/api/v1/open311/v2")
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -171,7 +177,7 @@ def service_definition(service_code: str, fmt: str):
                   mapping.service_definition(category, _language()))
 
 
-def _photo(submission: Submission, report: dict[str, Any]) -> Photo | None:
+def _photo(submission: Submission, report: dict[str, Any]) -> Attachment | None:
     """The uploaded photo, or the picture at media_url (fetched once); when that fails, the
     report records why (`media_fetch_failed`) and goes without."""
     if submission.media is not None:
@@ -182,11 +188,11 @@ def _photo(submission: Submission, report: dict[str, Any]) -> Photo | None:
     if isinstance(fetched, str):
         report["media_fetch_failed"] = fetched
         return None
-    return Photo(f"media_url.{EXTENSIONS[fetched.content_type]}", fetched.data,
+    return Attachment(f"media_url.{EXTENSIONS[fetched.content_type]}", fetched.data,
                  fetched.content_type)
 
 
-def _notice(language: str, code: str, photo: Photo | None, report: dict[str, Any]) -> str:
+def _notice(language: str, code: str, photo: Attachment | None, report: dict[str, Any]) -> str:
     if photo is not None:
         return _NOTICE[language].format(code=code)
     failed = report.get("media_fetch_failed")
@@ -206,12 +212,16 @@ def create_request(fmt: str):
     if report["category"] not in _categories(city):
         raise ApiError(400, "unknown_category", "No such category in this city (service_code).")
     photo = _photo(submission, report)
-    headers = {REQUEST_ID_HEADER: current_request_id() or "", CHANNEL_HEADER: "open311"}
-    if "Idempotency-Key" in request.headers:
-        headers["Idempotency-Key"] = request.headers["Idempotency-Key"]
     settings = gateway().settings
-    receipt = send_to_intake(_session(), settings.intake_url, settings.upstream_timeout_s,
-                             report, photo, headers)
+    try:
+        receipt = file_report(_session(), settings.intake_url, settings.upstream_timeout_s,
+                              "open311", report, [photo] if photo else [],
+                              request.headers.get("Idempotency-Key"), current_request_id())
+    except IntakeRefused as err:
+        raise intake_refusal(err.status, err.body) from None
+    except IntakeUnavailable as err:
+        raise ApiError(503, "service_unavailable",
+                       "A backing service is unavailable; retry later.") from err
     return render(fmt, "service_requests", [{
         "service_request_id": receipt["code"],
         "token": receipt["id"],

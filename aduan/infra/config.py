@@ -128,6 +128,10 @@ class Settings:
     sms_inbound_secret_header: str = "X-Sms-Secret"
     sms_inbound_secret: str = ""
     sms_inbound_city: str = "padang"
+    # The provider's message id field (a retried delivery is then the same report); an SMS
+    # that names no category is a comment on the sender's open SMS report of the last N days.
+    sms_inbound_id_field: str = "message_id"
+    sms_reply_window_days: int = 30
     # Decode HEIC/HEIF photos (pi-heif: LGPL libheif + libde265, no GPL encoder).
     heif_enabled: bool = True
     # Per-city verification policy overrides: JSON text, or @/path/to/file.json.

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from aduan.contracts.actions import MODELS as ACTION_MODELS
 from aduan.contracts.catalogue import AgencyIn, AgencyPatch, CategoryIn, CategoryPatch
+from aduan.contracts.lapor import TOPIC_ID_PATTERN, TopicIn
 from aduan.contracts.parking import ReplayIn
 from aduan.contracts.public import FollowerIn, NearbyQuery, ScorecardQuery
 from aduan.contracts.queries import PublicListQuery, StaffListQuery
@@ -455,6 +456,35 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
         "security": STAFF, "parameters": [code],
         "requestBody": _json_body(_schema_of(VerdictIn, components)),
         "responses": _ok("200", _OBJECT, "The new verdict"),
+    }}
+    city_query = {"name": "city", "in": "query", "required": False,
+                  "schema": {"type": "string", "maxLength": 40}}
+    topic_id = _path_parameter("topic_id", TOPIC_ID_PATTERN)
+    paths["/lapor/topics"] = {"get": {
+        "summary": "The city's SP4N-LAPOR! topic to category mapping and its fallback category "
+                   "(operators, sysadmins; the platform admin names the city)",
+        "security": STAFF, "parameters": [city_query],
+        "responses": _ok("200", _OBJECT, "Topics"),
+    }}
+    paths["/lapor/topics/{topic_id}"] = {
+        "put": {"summary": "Map a SP4N-LAPOR! topic to a category of the city (sysadmin)",
+                "security": STAFF, "parameters": [topic_id, city_query],
+                "requestBody": _json_body(_schema_of(TopicIn, components)),
+                "responses": _ok("200", _OBJECT, "The topic as stored")},
+        "delete": {"summary": "Remove a SP4N-LAPOR! topic from the city's mapping (sysadmin)",
+                   "security": STAFF, "parameters": [topic_id, city_query],
+                   "responses": _ok("204", None, "Removed")},
+    }
+    paths["/lapor/status"] = {"get": {
+        "summary": "The SP4N-LAPOR! connector per city: last import, linked reports, pending "
+                   "follow-ups, failures (operators)",
+        "security": STAFF, "responses": _ok("200", _OBJECT, "Per city"),
+    }}
+    paths["/reports/{code}/lapor"] = {"get": {
+        "summary": "A report's SP4N-LAPOR! sync state: tracking id, follow-ups sent, pending, "
+                   "last error, lag (operators, sysadmins, leaders)",
+        "security": STAFF, "parameters": [code],
+        "responses": _ok("200", _OBJECT, "The sync state"),
     }}
     replay_in = _schema_of(ReplayIn, components)
     for consumer in ("verification", "routing", "notification"):

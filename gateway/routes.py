@@ -71,4 +71,10 @@ ROUTES: tuple[Route, ...] = (
         Route("POST", f"/ops/queues/{consumer}/parked/replay", consumer, "/ops/parked/replay"),
     )),
     Route("POST", "/reports/<code>/verdict", "verification", "/reports/<code>/verdict"),
+    # SP4N-LAPOR!: the city's topic mapping, each linked report's sync state, each city's.
+    Route("GET", "/lapor/topics", "lapor", "/lapor/topics"),
+    Route("PUT", "/lapor/topics/<topic_id>", "lapor", "/lapor/topics/<topic_id>"),
+    Route("DELETE", "/lapor/topics/<topic_id>", "lapor", "/lapor/topics/<topic_id>"),
+    Route("GET", "/lapor/status", "lapor", "/lapor/status"),
+    Route("GET", "/reports/<code>/lapor", "lapor", "/reports/<code>/lapor"),
 )

@@ -30,6 +30,9 @@ from aduan.infra.catalogue import cities
 SEED = Path(__file__).resolve().parents[2] / "aduan" / "data" / "lapor_topics.json"
 COLLECTION = "lapor_topics"
 FALLBACK = "other"
+# The vertical body (every city's catalogue) an operator forwards a report to when it is outside
+# the city's authority: the exporter creates a `report.referred` to it at LAPOR!.
+LAPOR_BODY = "SP4N-LAPOR"
 MAX_DEPTH = 5  # LAPOR!'s topics are two levels deep; a loop in edited data must not hang
 DUPLICATE_KEY = 11000
 

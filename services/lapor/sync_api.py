@@ -1,0 +1,153 @@
+"""What the operators see of the SP4N-LAPOR! sync: one report's state, and each city's.
+
+Read from the connector's own records (services/lapor/sync.py's `lapor_sync`, one document
+per report linked to LAPOR!; the importer's `lapor_cursors`), never from LAPOR! itself: the
+view answers while LAPOR! is down, which is when it is needed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+from pymongo.database import Database
+
+from aduan.infra.catalogue import cities
+from aduan.web.app import collaborators
+from aduan.web.auth import (
+    LEADER,
+    OPERATOR,
+    PLATFORM_ADMIN,
+    SYSADMIN,
+    Principal,
+    current_principal,
+    require_roles,
+)
+from aduan.web.errors import ApiError
+from aduan.web.report_access import staff_report
+from aduan.web.scope import city_scope
+from services.lapor.topics import LAPOR_BODY
+
+SYNC = "lapor_sync"
+CURSORS = "lapor_cursors"
+RECENT_ERRORS = 5
+
+blueprint = Blueprint("lapor_sync", __name__)
+
+
+def _principal() -> Principal:
+    principal = current_principal()
+    assert principal is not None  # require_roles ran first
+    return principal
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, dict):
+        return {k: _iso(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_iso(v) for v in value]
+    return value
+
+
+def _aware(value: Any) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def lag_seconds(report: dict[str, Any], sync: dict[str, Any], now: datetime) -> float | None:
+    """How long the oldest change not yet sent has waited (None: nothing waits)."""
+    if not sync.get("pending"):
+        return None
+    last = sync.get("last_exported_seq")
+    first_waiting = 0 if last is None else int(last) + 1
+    history = report.get("history") or []
+    waiting = history[first_waiting] if 0 <= first_waiting < len(history) else None
+    since = _aware((waiting or {}).get("at")) or _aware(sync.get("updated_at"))
+    return max(0.0, (now - since).total_seconds()) if since else None
+
+
+def sync_view(report: dict[str, Any], sync: dict[str, Any] | None,
+              now: datetime) -> dict[str, Any]:
+    """The report's sync state; a report linked but not yet recorded by the connector (just
+    imported, or forwarded and not yet created at LAPOR!) shows as waiting."""
+    external = report.get("external") or {}
+    if sync is None:
+        forwarded = (report.get("referral") or {}).get("code") == LAPOR_BODY
+        return {"code": report["code"], "city": report["city"],
+                "direction": "forwarded" if forwarded else "imported",
+                "tracking_id": external.get("id") if not forwarded else None,
+                "state": "waiting", "exported": [], "pending": None, "last_error": None,
+                "lag_seconds": None, "imported_at": None, "updated_at": None}
+    pending = int(sync.get("pending") or 0)
+    state = "failing" if sync.get("last_error") else "pending" if pending else "in_sync"
+    exported = sorted(sync.get("exported") or [], key=lambda e: e.get("seq", 0))
+    return _iso({
+        "code": report["code"], "city": report["city"],
+        "direction": sync.get("direction"), "tracking_id": sync.get("tracking_id"),
+        "state": state,
+        "exported": [{k: e.get(k) for k in ("seq", "ref", "status", "kind", "at")}
+                     for e in exported],
+        "pending": pending, "last_error": sync.get("last_error"),
+        "lag_seconds": lag_seconds(report, sync, now),
+        "imported_at": sync.get("imported_at"), "updated_at": sync.get("updated_at"),
+    })
+
+
+def _linked(report: dict[str, Any]) -> bool:
+    return ((report.get("external") or {}).get("system") == "sp4n_lapor"
+            or (report.get("referral") or {}).get("code") == LAPOR_BODY)
+
+
+@blueprint.get("/reports/<code>/lapor")
+@require_roles(OPERATOR, SYSADMIN, LEADER)
+def report_sync(code: str) -> Response:
+    db = collaborators().db
+    report = staff_report(db, code, _principal())
+    sync = db[SYNC].find_one({"_id": report["_id"]})
+    if sync is None and not _linked(report):
+        raise ApiError(404, "report_not_linked", "This report is not linked to SP4N-LAPOR!.",
+                       {"code": report["code"]})
+    return jsonify(sync_view(report, sync, datetime.now(UTC)))
+
+
+def configured_cities(tokens: str) -> set[str]:
+    """The cities with a LAPOR! token (`lapor_tokens`: "padang=token,jambi=token")."""
+    return {part.split("=", 1)[0].strip() for part in tokens.split(",")
+            if "=" in part and part.split("=", 1)[1].strip()}
+
+
+def city_status(db: Database, city: str, enabled: bool) -> dict[str, Any]:
+    linked = db[SYNC]
+    pending = sum(int(d.get("pending") or 0)
+                  for d in linked.find({"city": city, "pending": {"$gt": 0}}, {"pending": 1}))
+    failing = linked.find({"city": city, "last_error": {"$ne": None}},
+                          {"code": 1, "tracking_id": 1, "last_error": 1}) \
+        .sort("last_error.at", -1).limit(RECENT_ERRORS)
+    cursor = db[CURSORS].find_one({"_id": city}) or db[CURSORS].find_one({"city": city}) or {}
+    return _iso({
+        "city": city, "enabled": enabled,
+        "imported": linked.count_documents({"city": city, "direction": "imported"}),
+        "forwarded": linked.count_documents({"city": city, "direction": "forwarded"}),
+        "pending": pending,
+        "failing": linked.count_documents({"city": city, "last_error": {"$ne": None}}),
+        "recent_errors": [{"code": d.get("code"), "tracking_id": d.get("tracking_id"),
+                           **(d.get("last_error") or {})} for d in failing],
+        "last_import": {k: v for k, v in cursor.items() if k not in ("_id", "city")} or None,
+    })
+
+
+@blueprint.get("/lapor/status")
+@require_roles(OPERATOR, SYSADMIN, PLATFORM_ADMIN)
+def status() -> Response:
+    context = collaborators()
+    scope = city_scope(_principal())
+    served = [scope] if scope else sorted(cities())
+    tokens = configured_cities(context.settings.lapor_tokens)
+    on = bool(context.settings.lapor_base_url)
+    return jsonify({"connector": "on" if on else "off",
+                    "cities": [city_status(context.db, city, on and city in tokens)
+                               for city in served]})

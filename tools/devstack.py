@@ -48,6 +48,7 @@ WORKERS = {
     "notification-worker": ("notification", "services.notification.worker"),
     "webhook-dispatcher": ("notification", "services.notification.dispatcher"),
     "outbox-relay": ("intake", "aduan.infra.outbox"),
+    "lapor-worker": ("lapor", "services.lapor.exporter"),
 }
 # Jobs that act at a time of day, not on messages: (service, module, arguments). `make up` runs
 # them as loops; a test stack does not (a digest arriving mid-test would be one more email to
@@ -55,6 +56,7 @@ WORKERS = {
 # runs the same loop; Kubernetes runs the job as a CronJob per city (deploy/k8s/digest.yaml).
 SCHEDULED = {
     "notification-digest": ("notification", "services.notification.digest", ("--loop",)),
+    "lapor-import": ("lapor", "services.lapor.importer", ("--loop",)),
 }
 
 

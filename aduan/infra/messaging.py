@@ -46,6 +46,8 @@ CONSUMERS: dict[str, tuple[str, ...]] = {
     "verification": ("report.submitted",),
     "routing": ("report.verified", "report.needs_review", "report.rejected"),
     "notification": ("report.#",),
+    # SP4N-LAPOR!'s follow-ups and forwarded reports (services/lapor/exporter.py).
+    "lapor": ("report.#",),
 }
 
 

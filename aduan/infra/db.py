@@ -74,6 +74,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "login_failures": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
     # One-time tracking recovery codes' nonces (services/intake/recovery.py), gone with time.
     "tracking_recoveries": [IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0)],
+    # SP4N-LAPOR! (services/lapor/sync.py): the importer asks whether a Tracking ID is linked.
+    "lapor_sync": [IndexModel([("city", ASCENDING), ("tracking_id", ASCENDING)])],
     # Duplicate-photo look-up: the perceptual hash's four position-tagged 16-bit chunks.
     "photo_hashes": [
         IndexModel([("city", ASCENDING), ("chunks", ASCENDING)]),

@@ -25,7 +25,7 @@ PROMETHEUS_CONFIG = ROOT / "deploy" / "prometheus" / "prometheus.yml"
 
 INFRASTRUCTURE = {"mongo", "minio", "rabbitmq", "mailpit", "prometheus", "grafana"}
 EXPECTED_SERVICES = INFRASTRUCTURE | {
-    "gateway", "intake", "verification", "routing", "notification",
+    "gateway", "intake", "verification", "routing", "notification", "lapor", "channels",
     "verification-worker", "routing-worker", "notification-worker", "webhook-dispatcher",
     "outbox-relay", "routing-sweep", "notification-digest",
 }
@@ -221,7 +221,7 @@ def test_aduan_services_share_one_environment(services: dict[str, str]) -> None:
     assert shared["ADUAN_SMTP_HOST"] == "mailpit"
     assert shared["ADUAN_TOKEN_SECRET"] == REQUIRED_SECRETS["ADUAN_TOKEN_SECRET"]
     assert shared["ADUAN_JWT_SECRET"] == REQUIRED_SECRETS["ADUAN_JWT_SECRET"]
-    for service in ("intake", "verification", "routing", "notification"):
+    for service in ("intake", "verification", "routing", "notification", "lapor", "channels"):
         url = f"http://{service}:{DEV.http_ports[service]}"
         assert shared[f"ADUAN_{service.upper()}_URL"] == url
 

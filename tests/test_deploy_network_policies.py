@@ -132,12 +132,17 @@ DESTINATION_PORTS = {
     **{w: (9100,) for w in WORKERS},
     "mongodb": (27017,), "rabbitmq": (5672, 15692, 25672), "minio": (9000,),
 }
+# What files reports with intake besides the gateway: the WhatsApp/SMS service and the LAPOR!
+# importer (when its Deployment is there).
+CONNECTORS = [name for name in ("channels", "lapor-import") if name in PODS]
 # The leaders' digest, one CronJob per city: it reads MongoDB (and mails out of the cluster).
 DIGEST_JOBS = [name for name in PODS if name.startswith("digest-")]
 # Every connection the platform needs, and nothing else: (source, destination, port).
 NEEDED = {
     *{(job, "mongodb", 27017) for job in DIGEST_JOBS},
     ("ingress", "gateway", 8080),
+    # The connectors file reports with intake as trusted clients of their channel.
+    *{(connector, "intake", 8081) for connector in CONNECTORS},
     *{("gateway", service, port) for service, port in HTTP_PORTS.items()},
     *{(process, store, port) for process in [*HTTP_SERVICES, *WORKERS]
       for store, port in (("mongodb", 27017), ("rabbitmq", 5672), ("minio", 9000))},
@@ -189,3 +194,12 @@ def test_the_evaluator_reads_selectors_as_kubernetes_does() -> None:
 def test_the_digest_jobs_are_evaluated_too() -> None:
     assert len(DIGEST_JOBS) == 4
     assert not allowed(PODS["digest-padang"], PODS["rabbitmq"], 5672)
+
+
+def test_only_the_gateway_and_the_connectors_reach_intake() -> None:
+    """Intake trusts X-Aduan-Channel from whoever reaches it (the gateway never forwards the
+    header from outside): these policies are what keeps a forged channel out."""
+    callers = {name for name, pod in PODS.items() if allowed(pod, PODS["intake"], 8081)}
+    # Prometheus too: intake serves /metrics on its one port (it only scrapes).
+    assert callers == {"gateway", "prometheus", *CONNECTORS}
+    assert "channels" in CONNECTORS

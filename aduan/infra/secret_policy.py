@@ -68,6 +68,35 @@ def _header_value(header: str) -> list[str]:
     return [value.strip()] if value.strip() else []
 
 
+def _lapor_tokens(tokens: str) -> list[str]:
+    """The tokens of `padang=TOKEN,jambi=TOKEN`; an entry without `=` counts as a bare token."""
+    values = [entry.partition("=")[2] or entry for entry in tokens.split(",") if entry.strip()]
+    return [value.strip() for value in values]
+
+
+def _set(value: str) -> list[str]:
+    return [value] if value else []
+
+
+# The connectors' credentials, each required while its connector is on. 16 bytes is a floor
+# against placeholders and typing slips for what a third party issues (Meta's tokens and app
+# secrets are far longer; LAPOR!'s are assumed to be), and the length of a generated value for
+# what the city chooses itself (the webhook's verify token, the SMS provider's shared secret).
+CONNECTOR_RULES: tuple[SecretRule, ...] = (
+    SecretRule("ADUAN_LAPOR_TOKENS", 16, lambda s: _lapor_tokens(s.lapor_tokens),
+               lambda s: bool(s.lapor_base_url)),
+    SecretRule("ADUAN_WHATSAPP_ACCESS_TOKEN", 16, lambda s: _set(s.whatsapp_access_token),
+               lambda s: bool(s.whatsapp_phone_number_id)),
+    # Signs every webhook POST: without it anyone could post messages "from" any number.
+    SecretRule("ADUAN_WHATSAPP_APP_SECRET", 16, lambda s: _set(s.whatsapp_app_secret),
+               lambda s: bool(s.whatsapp_phone_number_id)),
+    SecretRule("ADUAN_WHATSAPP_VERIFY_TOKEN", 16, lambda s: _set(s.whatsapp_verify_token),
+               lambda s: bool(s.whatsapp_phone_number_id)),
+    # Empty is the channel switched off (the endpoint answers 503), never an open endpoint.
+    SecretRule("ADUAN_SMS_INBOUND_SECRET", 16, lambda s: _set(s.sms_inbound_secret),
+               lambda _: False),
+)
+
 RULES: tuple[SecretRule, ...] = (
     SecretRule("ADUAN_JWT_SECRET", HMAC_KEY_MIN_BYTES, lambda s: [s.jwt_secret]),
     SecretRule("ADUAN_JWT_PREVIOUS_SECRETS", HMAC_KEY_MIN_BYTES,
@@ -87,6 +116,7 @@ RULES: tuple[SecretRule, ...] = (
                lambda s: bool(s.smtp_user)),
     SecretRule("ADUAN_SMS_AUTH_HEADER", 8, lambda s: _header_value(s.sms_auth_header),
                lambda s: bool(s.sms_url)),
+    *CONNECTOR_RULES,
 )
 
 

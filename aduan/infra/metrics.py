@@ -134,8 +134,8 @@ lapor_export_lag = Histogram(
     buckets=LAPOR_LAG_BUCKETS,
 )
 # The follow-ups waiting to be sent (`lapor_sync.pending`) are read from the database when
-# scraped: services/lapor/sync_api.py registers `LaporPendingCollector` (gauge
-# aduan_lapor_pending{city}) in the lapor service.
+# scraped: the lapor service registers services/lapor/sync_metrics.py's collector (gauges
+# aduan_lapor_pending{city}, aduan_lapor_reports_failing{city}).
 
 
 class _SampleFilesCollector(multiprocess.MultiProcessCollector):

@@ -86,6 +86,12 @@ POLICY: dict[tuple[str, str], object] = {
     **{(method, f"/ops/queues/{consumer}/{path}"): CITY_OPS
        for consumer in ("verification", "routing", "notification")
        for method, path in (("GET", "parked"), ("POST", "parked/replay"))},
+    # SP4N-LAPOR!: the city's topic mapping (edited by its sysadmin), the connector's state.
+    ("GET", "/lapor/topics"): CITY_OPS,
+    ("PUT", "/lapor/topics/{topic_id}"): ADMINS,
+    ("DELETE", "/lapor/topics/{topic_id}"): ADMINS,
+    ("GET", "/lapor/status"): CITY_OPS,
+    ("GET", "/reports/{code}/lapor"): frozenset({"operator", "sysadmin", "leader"}),
     # Open311: public like the rest of the client API; submitting needs an API key (tested in
     # test_open311.py).
     **{(method, f"/open311/v2/{path}"): PUBLIC for method, path in (

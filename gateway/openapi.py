@@ -302,6 +302,25 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
             "responses": _ok("204", None, "Revoked"),
         }},
     }
+    hub = [{"name": f"hub.{name}", "in": "query", "required": False,
+            "schema": {"type": "string", "maxLength": 200}}
+           for name in ("mode", "verify_token", "challenge")]
+    paths["/channels/whatsapp/webhook"] = {
+        "get": {"summary": "WhatsApp Business webhook handshake: hub.challenge echoed when "
+                           "hub.verify_token is the city's (404 when the channel is off)",
+                "security": [{}], "parameters": hub,
+                "responses": {"200": {"description": "The challenge",
+                                      "content": {"text/plain": {"schema": {"type": "string"}}}},
+                              "default": ERROR}},
+        "post": {"summary": "WhatsApp Business webhook deliveries, signed by Meta "
+                            "(X-Hub-Signature-256 over the raw body; else 401)",
+                 "security": [{}],
+                 "parameters": [{"name": "X-Hub-Signature-256", "in": "header",
+                                 "required": False, "schema": {"type": "string",
+                                                               "maxLength": 100}}],
+                 "requestBody": _json_body(_OBJECT),
+                 "responses": _ok("200", _OBJECT, "Taken")},
+    }
     limit = {"name": "limit", "in": "query", "required": False,
              "schema": {"type": "integer", "minimum": 1, "maximum": 200}}
     paths["/webhooks"] = {

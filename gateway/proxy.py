@@ -16,7 +16,9 @@ log = logging.getLogger(__name__)
 FORWARDED_REQUEST_HEADERS = ("Content-Type", "Idempotency-Key", "X-Reporter-Token", "Authorization",
                              "Accept-Language", "If-None-Match",
                              # a follower's "confirm" and "stop following" links
-                             "X-Follow-Token", "X-Unfollow-Token")
+                             "X-Follow-Token", "X-Unfollow-Token",
+                             # Meta's signature of a WhatsApp webhook's raw body
+                             "X-Hub-Signature-256")
 FORWARDED_RESPONSE_HEADERS = ("Content-Type", "Retry-After", "Location", "Content-Disposition",
                               "ETag", "Cache-Control", "Vary")
 

@@ -32,6 +32,9 @@ ROUTES: tuple[Route, ...] = (
     # The reporter's access on another device: a one-time code to the contact they gave.
     Route("POST", "/tracking/recover", "intake", "/tracking/recover"),
     Route("POST", "/tracking/verify", "intake", "/tracking/verify"),
+    # WhatsApp Business webhook (Meta's handshake and signed deliveries; no API key).
+    Route("GET", "/channels/whatsapp/webhook", "channels", "/whatsapp/webhook"),
+    Route("POST", "/channels/whatsapp/webhook", "channels", "/whatsapp/webhook"),
     # Photos at stable addresses, answered under the report's visibility rules.
     *(Route("GET", path.replace("<number>", "<int:number>"), "intake", path) for path in (
         "/reports/<code>/photos/<number>", "/reports/<code>/photos/<number>/thumbnail",

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Flask
 
 from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
 from aduan.infra.db import ensure_indexes, ping
 from aduan.web.app import create_app as create_service_app
+from aduan.web.app import provide
+from services.channels import sms_inbound, whatsapp_webhook
+from services.channels.whatsapp_webhook import WhatsApp
+
+
+@dataclass
+class Channels:
+    """What the channels' blueprints work with (`collaborators()`)."""
+
+    whatsapp: WhatsApp
 
 
 def create_app(settings: Settings | None = None, backends: Backends | None = None) -> Flask:
@@ -15,5 +27,9 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
     settings = settings or Settings.from_env()
     backends = backends or Backends(settings)
     db = backends.db
-    return create_service_app("channels", settings, readiness={"mongo": lambda: ping(db)},
-                              startup=lambda: ensure_indexes(db))
+    app = create_service_app("channels", settings, readiness={"mongo": lambda: ping(db)},
+                             startup=lambda: ensure_indexes(db))
+    provide(app, Channels(whatsapp=WhatsApp.of(settings, db)))
+    app.register_blueprint(whatsapp_webhook.blueprint)
+    sms_inbound.register(app, settings, db)
+    return app

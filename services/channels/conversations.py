@@ -5,7 +5,8 @@
   {_id, city, state (aduan.domain.conversation.State as a dict), rev, last_inbound_at (when the
   resident last wrote: the notifier's 24-hour window is counted from it), processed (the last
   wamids handled, newest last), outbox ([{id, reply}] replies decided but not yet sent),
-  filing ({key, report, media} a report decided but not yet filed, or null), updated_at}.
+  filing ({key, wamid, report, media} a report decided but not yet filed, or null),
+  lease_until (who is carrying out the pending work), updated_at}.
   One document per number makes each step atomic: the new state, the message's wamid, the
   replies to send and the report to file are written together, or not at all (`advance`).
   Replies and filings are carried out after the write and removed when done, so a crash in
@@ -22,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import Binary
@@ -116,6 +117,18 @@ class ConversationStore:
              "$inc": {"rev": 1},
              "$push": {"outbox": {"$each": [{"id": uuid.uuid4().hex, "reply": r}
                                             for r in replies]}}})
+
+    def claim(self, wa_id: str, lease_s: float = 120.0) -> bool:
+        """One process at a time carries out a number's pending filing and replies, so no
+        reply is sent twice by two deliveries racing; a crashed holder's lease runs out."""
+        now = datetime.now(UTC)
+        result = self.db[CONVERSATIONS].update_one(
+            {"_id": wa_id, "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]},
+            {"$set": {"lease_until": now + timedelta(seconds=lease_s)}})
+        return result.modified_count == 1
+
+    def release(self, wa_id: str) -> None:
+        self.db[CONVERSATIONS].update_one({"_id": wa_id}, {"$set": {"lease_until": None}})
 
     # --- photos --------------------------------------------------------------------------
 

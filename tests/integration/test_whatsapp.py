@@ -1,0 +1,220 @@
+"""The WhatsApp channel end to end: Meta's webhook deliveries (the documented payloads, signed
+as Meta signs them) through the gateway to the channels service, replies and photo downloads
+against the suite's double of the Graph API (tests/whatsapp_double.py), reports filed with
+intake."""
+
+from __future__ import annotations
+
+import io
+import random
+from collections.abc import Iterator
+
+import pytest
+import requests
+import whatsapp_double as meta
+from photo_factory import photo_of_its_own, spot_of_its_own
+from PIL import Image
+from waiting import eventually
+from whatsapp_double import WhatsAppDouble
+
+pytestmark = pytest.mark.stack
+
+_rng = random.Random()
+
+
+def _restart_channels(stack) -> None:
+    stack.stop_process("channels")
+    stack.start_http("channels")
+    port = stack.profile.http_ports["channels"]
+
+    def ready() -> bool:
+        try:
+            return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    eventually(ready, 60, "the channels service ready again", every_s=0.2)
+
+
+@pytest.fixture(scope="module")
+def graph(stack) -> Iterator[WhatsAppDouble]:
+    """The channels service pointed at the Graph API double; restored afterwards."""
+    with WhatsAppDouble() as double:
+        overrides = {k.removeprefix("ADUAN_"): v for k, v in double.settings().items()}
+        stack.overrides.update(overrides)
+        _restart_channels(stack)
+        try:
+            yield double
+        finally:
+            for key in overrides:
+                stack.overrides.pop(key)
+            _restart_channels(stack)
+
+
+@pytest.fixture()
+def webhook(api) -> str:
+    return f"{api}/channels/whatsapp/webhook"
+
+
+def new_number() -> str:
+    return f"62812{_rng.randrange(10**7, 10**8)}"
+
+
+def deliver(webhook: str, wa_id: str, message: dict, secret: str = meta.APP_SECRET
+            ) -> requests.Response:
+    raw, headers = meta.signed(meta.envelope(wa_id, message), secret)
+    return requests.post(webhook, data=raw, headers=headers, timeout=60)
+
+
+def say(webhook: str, wa_id: str, message: dict) -> None:
+    response = deliver(webhook, wa_id, message)
+    assert response.status_code == 200, response.text
+
+
+def whatsapp_photo() -> bytes:
+    """A photo as WhatsApp hands it on: re-encoded, no EXIF."""
+    lat, lon = spot_of_its_own(_rng, "padang")
+    picture = Image.open(io.BytesIO(photo_of_its_own(_rng, lat, lon))).convert("RGB")
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def bodies(graph: WhatsAppDouble, wa_id: str) -> list[str]:
+    texts = []
+    for message in graph.messages_to(wa_id):
+        if message["type"] == "text":
+            texts.append(message["text"]["body"])
+        elif message["type"] == "interactive":
+            texts.append(message["interactive"]["body"]["text"])
+    return texts
+
+
+def test_the_webhook_handshake_echoes_the_challenge_only_for_the_verify_token(graph, webhook):
+    ok = requests.get(webhook, params={"hub.mode": "subscribe", "hub.challenge": "1158201444",
+                                       "hub.verify_token": meta.VERIFY_TOKEN}, timeout=10)
+    assert ok.status_code == 200 and ok.text == "1158201444"
+    assert ok.headers["Content-Type"].startswith("text/plain")
+    wrong = requests.get(webhook, params={"hub.mode": "subscribe", "hub.challenge": "1",
+                                          "hub.verify_token": "guess"}, timeout=10)
+    assert wrong.status_code == 403 and wrong.json()["error"]["code"] == "verification_failed"
+
+
+def test_a_conversation_from_greeting_to_tracking_code(graph, webhook, api, db):
+    wa_id = new_number()
+    lat, lon = spot_of_its_own(_rng, "padang")
+    photo = whatsapp_photo()
+    graph.add_media("media-" + wa_id, photo)
+
+    say(webhook, wa_id, meta.text(wa_id, "Halo"))
+    [greeting] = graph.messages_to(wa_id)
+    assert greeting["type"] == "interactive" and greeting["interactive"]["type"] == "list"
+    rows = greeting["interactive"]["action"]["sections"][0]["rows"]
+    assert len(rows) <= 10 and {"id": "cat:waste", "title": "Sampah"} in rows
+
+    say(webhook, wa_id, meta.list_reply(wa_id, "cat:waste", "Sampah"))
+    say(webhook, wa_id, meta.text(wa_id, "Sampah menumpuk di depan pasar sejak Senin lalu"))
+    say(webhook, wa_id, meta.image(wa_id, "media-" + wa_id))
+    say(webhook, wa_id, meta.location(wa_id, lat, lon, "Pasar Raya", "Jl. Pasar Raya"))
+    confirm = meta.button_reply(wa_id, "confirm", "Kirim")
+    say(webhook, wa_id, confirm)
+
+    last = bodies(graph, wa_id)[-1]
+    assert "Kode pelacakan" in last
+    code = last.split("Kode pelacakan: ")[1].split()[0]
+    assert "/#/track/" + code in last
+    report = db.reports.find_one({"code": code})
+    assert report["channel"] == "whatsapp" and report["category"] == "waste"
+    assert report["external"] == {"system": "whatsapp", "id": confirm["id"]}
+    assert report["reporter"]["phone"] == f"+{wa_id}"
+    assert report["location"]["lat"] == pytest.approx(lat)
+    assert len(report["photos"]) == 1
+    assert f"/v21.0/media-{wa_id}" in graph.paths_asked()  # looked up, then downloaded
+    assert f"/v21.0/download/media-{wa_id}" in graph.paths_asked()
+    token = last.split(f"/#/track/{code}/")[1].split()[0]  # the reporter's own link
+    mine = requests.get(f"{api}/reports/{code}", headers={"X-Reporter-Token": token},
+                        timeout=10)
+    assert mine.status_code == 200 and mine.json()["code"] == code
+    conversation = db.wa_conversations.find_one({"_id": wa_id})
+    assert conversation["state"]["step"] == "idle" and conversation["outbox"] == []
+    assert conversation["last_inbound_at"] is not None
+    assert db.wa_media.count_documents({"wa_id": wa_id}) == 0  # filed, so let go
+
+
+def test_a_message_delivered_twice_is_one_step(graph, webhook, db):
+    wa_id = new_number()
+    say(webhook, wa_id, meta.text(wa_id, "Halo"))
+    choice = meta.list_reply(wa_id, "cat:road", "Jalan")
+    say(webhook, wa_id, choice)
+    say(webhook, wa_id, choice)  # Meta retries
+    description = meta.text(wa_id, "Jalan berlubang besar di depan sekolah dasar")
+    say(webhook, wa_id, description)
+    say(webhook, wa_id, description)
+    assert len(graph.messages_to(wa_id)) == 3  # greeting, description asked, photo asked
+    conversation = db.wa_conversations.find_one({"_id": wa_id})
+    assert conversation["state"]["step"] == "photo"
+    assert conversation["processed"].count(description["id"]) == 1
+
+
+def test_a_forged_signature_is_refused_and_nothing_is_stored(graph, webhook, db):
+    wa_id = new_number()
+    forged = deliver(webhook, wa_id, meta.text(wa_id, "Halo"), secret="not-the-app-secret")
+    assert forged.status_code == 401 and forged.json()["error"]["code"] == "invalid_signature"
+    raw, _ = meta.signed(meta.envelope(wa_id, meta.text(wa_id, "Halo")))
+    unsigned = requests.post(webhook, data=raw, headers={"Content-Type": "application/json"},
+                             timeout=10)
+    assert unsigned.status_code == 401
+    # Signed, then changed on the way: the signature is of the raw bytes.
+    _, headers = meta.signed(meta.envelope(wa_id, meta.text(wa_id, "Halo")))
+    tampered = requests.post(webhook, data=raw.replace(b"Halo", b"HALO"), headers=headers,
+                             timeout=10)
+    assert tampered.status_code == 401
+    assert db.wa_conversations.find_one({"_id": wa_id}) is None
+    assert graph.messages_to(wa_id) == []
+
+
+def test_stop_means_no_more_messages_until_mulai(graph, webhook, db):
+    wa_id = new_number()
+    say(webhook, wa_id, meta.text(wa_id, "Halo"))
+    say(webhook, wa_id, meta.text(wa_id, "STOP"))
+    assert "MULAI" in bodies(graph, wa_id)[-1]
+    assert db.wa_optouts.find_one({"_id": wa_id}) is not None
+    sent = len(graph.messages_to(wa_id))
+    say(webhook, wa_id, meta.text(wa_id, "Halo lagi"))
+    say(webhook, wa_id, meta.list_reply(wa_id, "cat:waste"))
+    assert len(graph.messages_to(wa_id)) == sent
+    say(webhook, wa_id, meta.text(wa_id, "MULAI"))
+    assert db.wa_optouts.find_one({"_id": wa_id}) is None
+    assert graph.messages_to(wa_id)[-1]["interactive"]["type"] == "list"
+
+
+def test_a_restart_of_the_channels_service_keeps_the_conversation(graph, webhook, stack, db):
+    wa_id = new_number()
+    say(webhook, wa_id, meta.text(wa_id, "Halo"))
+    say(webhook, wa_id, meta.list_reply(wa_id, "cat:street_light"))
+    _restart_channels(stack)
+    say(webhook, wa_id, meta.text(wa_id, "Lampu jalan mati sejak tiga hari"))
+    assert db.wa_conversations.find_one({"_id": wa_id})["state"] == {
+        **db.wa_conversations.find_one({"_id": wa_id})["state"],
+        "step": "photo", "category": "street_light"}
+    assert "Lewati" in str(graph.messages_to(wa_id)[-1])
+
+
+def test_a_reply_the_graph_api_could_not_take_is_sent_on_the_next_delivery(graph, webhook,
+                                                                            db):
+    wa_id = new_number()
+    hello = meta.text(wa_id, "Halo")
+    graph.answer = lambda _: 503
+    try:
+        refused = deliver(webhook, wa_id, hello)
+    finally:
+        graph.answer = lambda _: 200
+    assert refused.status_code == 503  # so Meta delivers it again
+    pending = db.wa_conversations.find_one({"_id": wa_id})
+    assert pending["state"]["step"] == "category" and len(pending["outbox"]) == 1
+    assert graph.messages_to(wa_id) == []
+    say(webhook, wa_id, hello)  # Meta's retry: the message is not handled again
+    [greeting] = graph.messages_to(wa_id)
+    assert greeting["interactive"]["type"] == "list"
+    after = db.wa_conversations.find_one({"_id": wa_id})
+    assert after["outbox"] == [] and after["rev"] == pending["rev"]

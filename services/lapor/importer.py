@@ -210,8 +210,11 @@ class Importer:
             else:
                 self._refused(city, item, err, run)
                 return
-        now = datetime.now(UTC)
-        self.sync.link(receipt["id"], receipt["code"], city, item.tracking_id, "imported", now)
+        self.sync.link(receipt["id"], receipt["code"], city, item.tracking_id, "imported",
+                       datetime.now(UTC))
+        if not self.sync.claim_import(receipt["id"]):
+            run.known += 1  # another importer filed it at the same time
+            return
         run.imported += 1
         metrics.lapor_imported.labels(city).inc()
 

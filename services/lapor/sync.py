@@ -42,9 +42,9 @@ class SyncStore:
 
     def link(self, report_id: str, code: str, city: str, tracking_id: str | None,
              direction: str, now: datetime, last_exported_seq: int = 0,
-             last_exported_comment: int = -1) -> dict[str, Any]:
-        """The report's document, made if missing (the importer and the exporter may both
-        make it: whoever comes first)."""
+             last_exported_comment: int = -1) -> bool:
+        """Makes the report's document if missing (the importer and the exporter may both
+        make it: whoever comes first); whether this call made it."""
         doc = {"_id": report_id, "code": code, "city": city, "tracking_id": tracking_id,
                "direction": direction, "imported_at": now if direction == "imported" else None,
                "last_exported_seq": last_exported_seq,
@@ -54,8 +54,14 @@ class SyncStore:
         try:
             self.docs.insert_one(doc)
         except DuplicateKeyError:
-            return self.docs.find_one({"_id": report_id}) or doc
-        return doc
+            return False
+        return True
+
+    def claim_import(self, report_id: str) -> bool:
+        """True once per linked report: for the one importer that counts it as imported
+        (the exporter, or a second importer, may have made the document first)."""
+        return self.docs.update_one({"_id": report_id, "import_counted": {"$ne": True}},
+                                    {"$set": {"import_counted": True}}).modified_count == 1
 
     def set_tracking(self, report_id: str, owner: str, tracking_id: str, now: datetime
                      ) -> None:

@@ -1,0 +1,212 @@
+"""Importing from SP4N-LAPOR!: the importer (services/lapor/importer.py) in the test process,
+against the suite's LAPOR! double (tests/lapor_double.py) and the real intake and database.
+A LAPOR! report however often fetched is one report; photos are stored as uploads; a
+confidential report carries no reporter; a refused token, a rate limit, an outage and a slow
+LAPOR! are failures that import nothing twice and lose nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+from lapor_double import ATTACHMENT, REPORTS, Fault, LaporDouble, lapor_report
+from lapor_helpers import TOKENS, importer
+from photo_factory import varied_padang_photos
+from workflow_client import bearer
+
+from aduan.infra import metrics
+from services.lapor.adapter import iso
+from services.lapor.importer import idempotency_key
+from tools.devstack import ROOT
+
+_LAST = [datetime.now(UTC).replace(microsecond=0)]
+
+
+def stamp(seconds: int = 0) -> str:
+    """An update time after every earlier one of this module (each city's cursor only moves
+    forward, so a test's reports must be newer than the last test's)."""
+    moment = max(datetime.now(UTC).replace(microsecond=0), _LAST[0] + timedelta(seconds=1))
+    _LAST[0] = moment + timedelta(seconds=seconds)
+    return iso(_LAST[0])
+
+
+def tracking() -> str:
+    return f"T{uuid.uuid4().hex[:10].upper()}"
+
+
+def counted(counter, *labels: str) -> float:
+    return counter.labels(*labels)._value.get()
+
+
+@pytest.fixture()
+def double():
+    with LaporDouble(TOKENS) as server:
+        yield server
+
+
+def imported(db, city: str, tracking_id: str) -> list[dict]:
+    return list(db.reports.find({"city": city, "external.system": "sp4n_lapor",
+                                 "external.id": tracking_id}))
+
+
+def staff_view(api: str, settings, code: str, city: str = "padang") -> dict:
+    response = requests.get(f"{api}/staff/reports/{code}", timeout=10,
+                            headers=bearer(settings, "operator", city))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_report_fetched_again_and_again_is_one_report(settings, db, api, double):
+    ids = [tracking() for _ in range(5)]
+    double.overlap = 1  # every page repeats the last report of the page before
+    double.reports["padang"] = [lapor_report(t, stamp(i)) for i, t in enumerate(ids)]
+    before = counted(metrics.lapor_imported, "padang")
+    first = importer(settings, double).run_city("padang")
+    assert first.error is None and first.pages == 3 and first.fetched == 7
+    assert (first.imported, first.known) == (5, 2)
+    again = importer(settings, double).run_city("padang")  # the newest is fetched again
+    assert again.error is None and again.imported == 0 and again.known >= 1
+    for tracking_id in ids:
+        [report] = imported(db, "padang", tracking_id)
+        assert report["channel"] == "sp4n_lapor" and report["no_photo"] is True
+        assert db.lapor_sync.count_documents({"_id": report["_id"],
+                                              "tracking_id": tracking_id}) == 1
+    assert counted(metrics.lapor_imported, "padang") - before == 5
+    view = staff_view(api, settings, imported(db, "padang", ids[0])[0]["code"])
+    assert view["external"] == {"system": "sp4n_lapor", "id": ids[0]}
+    assert view["category"] == "road"  # LAPOR! topic 101 "Jalan Rusak" through the mapping
+
+
+def test_two_importers_at_once_file_each_report_once(settings, db, double):
+    ids = [tracking() for _ in range(4)]
+    double.reports["padang"] = [lapor_report(t, stamp(i)) for i, t in enumerate(ids)]
+    runs = []
+    workers = [threading.Thread(target=lambda: runs.append(
+        importer(settings, double).run_city("padang"))) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert all(run.error is None for run in runs)
+    assert sum(run.imported for run in runs) == 4
+    assert all(len(imported(db, "padang", t)) == 1 for t in ids)
+
+
+def test_photos_are_stored_and_other_attachments_named(settings, db, store, api, double):
+    photo, second = varied_padang_photos(2, seed=1919)
+    double.files.update({"a.jpg": photo, "b.jpg": second, "surat.pdf": b"%PDF-1.4 ..."})
+    tracking_id = tracking()
+    double.reports["padang"] = [lapor_report(tracking_id, stamp(), lampiran=[
+        {"url": double.file_url("a.jpg"), "nama": "foto depan.jpg"},
+        {"url": "/files/b.jpg", "nama": "foto samping.jpg"},  # relative to LAPOR!'s API
+        {"url": double.file_url("surat.pdf"), "nama": "surat.pdf"},
+        {"url": double.file_url("hilang.jpg"), "nama": "hilang.jpg"}])]
+    run = importer(settings, double).run_city("padang")
+    assert run.error is None and run.imported == 1
+    [report] = imported(db, "padang", tracking_id)
+    assert len(report["photos"]) == 2 and report["no_photo"] is False
+    assert {store.get(store.raw_bucket, p["raw_key"]) for p in report["photos"]} == \
+        {photo, second}
+    assert "surat.pdf" in report["description"] and "hilang.jpg" in report["description"]
+
+
+def test_a_confidential_report_has_no_reporter(settings, db, api, double):
+    tracking_id = tracking()
+    double.reports["padang"] = [lapor_report(tracking_id, stamp(), privasi="rahasia",
+                                             klasifikasi="permintaan_informasi",
+                                             topik={"id": "201", "parent_id": "2"})]
+    assert importer(settings, double).run_city("padang").imported == 1
+    [report] = imported(db, "padang", tracking_id)
+    assert report["privacy"] == "confidential" and report["reporter"] is None
+    assert report["type"] == "information_request" and report["category"] == "waste"
+    assert requests.get(f"{api}/reports/{report['code']}", timeout=10).status_code == 404
+    assert staff_view(api, settings, report["code"])["reporter"] is None
+
+
+def test_a_refused_token_counts_a_failure_and_imports_nothing(settings, db, double):
+    tracking_id = tracking()
+    double.reports["jambi"] = [lapor_report(tracking_id, stamp())]
+    before = counted(metrics.lapor_failures, "jambi", "import", "unauthorized")
+    run = importer(settings, double, lapor_tokens="jambi=revoked-token").run_city("jambi")
+    assert run.error == "unauthorized" and run.fetched == 0
+    assert counted(metrics.lapor_failures, "jambi", "import", "unauthorized") - before == 1
+    assert db.lapor_cursors.find_one({"_id": "jambi"})["last_error"]["reason"] == \
+        "unauthorized"
+    assert imported(db, "jambi", tracking_id) == []
+    # The city's real token then imports it.
+    assert importer(settings, double).run_city("jambi").imported == 1
+
+
+def test_a_rate_limit_is_waited_out(settings, db, double):
+    tracking_id = tracking()
+    double.reports["padang"] = [lapor_report(tracking_id, stamp())]
+    double.plan(REPORTS, Fault(status=429, retry_after="1"))
+    before = counted(metrics.lapor_failures, "padang", "import", "rate_limited")
+    run = importer(settings, double).run_city("padang")
+    assert run.error is None and run.imported == 1
+    assert counted(metrics.lapor_failures, "padang", "import", "rate_limited") - before == 1
+
+
+@pytest.mark.parametrize("fault,reason", [(Fault(status=503), "unavailable"),
+                                          (Fault(pause_s=3), "timeout")])
+def test_an_outage_mid_way_loses_nothing_and_files_nothing_twice(settings, db, double, fault,
+                                                                 reason):
+    ids = [tracking() for _ in range(5)]
+    double.reports["padang"] = [lapor_report(t, stamp(i)) for i, t in enumerate(ids)]
+    cursor_before = db.lapor_cursors.find_one({"_id": "padang"}) or {}
+    double.plan(REPORTS, Fault(), fault)  # page 1 answers, page 2 fails
+    before = counted(metrics.lapor_failures, "padang", "import", reason)
+    broken = importer(settings, double).run_city("padang")
+    assert broken.error == reason and broken.imported == 2
+    assert counted(metrics.lapor_failures, "padang", "import", reason) - before == 1
+    cursor = db.lapor_cursors.find_one({"_id": "padang"})
+    assert cursor.get("updated_since") == cursor_before.get("updated_since")  # not moved
+    recovered = importer(settings, double).run_city("padang")
+    assert recovered.error is None and (recovered.imported, recovered.known) == (3, 2)
+    assert all(len(imported(db, "padang", t)) == 1 for t in ids)
+
+
+def test_a_broken_attachment_host_stops_the_pass_until_it_is_back(settings, db, double):
+    double.files["c.jpg"] = varied_padang_photos(1, seed=1920)[0]
+    tracking_id = tracking()
+    double.reports["padang"] = [lapor_report(tracking_id, stamp(), lampiran=[
+        {"url": double.file_url("c.jpg"), "nama": "c.jpg"}])]
+    double.plan(ATTACHMENT, Fault(status=502))
+    assert importer(settings, double).run_city("padang").error == "unavailable"
+    assert imported(db, "padang", tracking_id) == []
+    assert importer(settings, double).run_city("padang").imported == 1
+    assert len(imported(db, "padang", tracking_id)[0]["photos"]) == 1
+
+
+def test_a_report_changed_at_lapor_after_its_import_stays_one_report(settings, db, double):
+    tracking_id = tracking()
+    double.reports["padang"] = [lapor_report(tracking_id, stamp())]
+    assert importer(settings, double).run_city("padang").imported == 1
+    [report] = imported(db, "padang", tracking_id)
+    # LAPOR! changes it; the connector's record of the link is what knows it.
+    double.reports["padang"] = [lapor_report(tracking_id, stamp(5), isi="Sudah diperbaiki "
+                                             "sebagian tetapi masih berlubang besar.")]
+    again = importer(settings, double).run_city("padang")
+    assert (again.imported, again.known) == (0, 1)
+    assert [r["_id"] for r in imported(db, "padang", tracking_id)] == [report["_id"]]
+    assert report["idempotency_key"] == idempotency_key("padang", tracking_id)
+
+
+def test_the_command_runs_one_pass(stack, settings, db, double):
+    tracking_id = tracking()
+    double.reports["padang"] = [lapor_report(tracking_id, stamp())]
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("ADUAN_")},
+           **stack.env(), "ADUAN_LAPOR_BASE_URL": double.url,
+           "ADUAN_LAPOR_TOKENS": "padang=tok-padang-19", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "services.lapor.importer", "--once",
+                           "--city", "padang"], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert '"imported": 1' in done.stdout
+    assert len(imported(db, "padang", tracking_id)) == 1

@@ -1,0 +1,74 @@
+"""Helpers for the SP4N-LAPOR! connector's tests: the stack's lapor-worker pointed at the
+suite's LAPOR! double (tests/lapor_double.py), the importer run in the test process against
+the real intake and database, and the connector's metrics as the lapor service serves them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+
+import requests
+from lapor_double import LaporDouble
+
+from aduan.infra.config import Settings
+from aduan.infra.db import get_db
+from services.lapor.importer import Importer
+
+TOKENS = {"tok-padang-19": "padang", "tok-jambi-19": "jambi"}
+# Short enough for the tests to see a slow LAPOR! time out and a killed worker's lease run
+# out without waiting a minute; the retry ladder of the test stack is 200/400/800 ms.
+CONNECTOR = {"LAPOR_TIMEOUT_S": "1", "LAPOR_LEASE_S": "2", "LAPOR_PAGE_SIZE": "2"}
+
+
+def lapor_worker(stack) -> str:
+    [worker] = [name for name in stack.processes if name.startswith("lapor-worker")]
+    return worker
+
+
+def restart_lapor_worker(stack) -> None:
+    stack.stop_process(lapor_worker(stack))
+    stack.start_worker("lapor-worker")
+
+
+@contextmanager
+def lapor_connected(stack, double: LaporDouble, tokens: str | None = None
+                    ) -> Iterator[LaporDouble]:
+    """The stack's lapor-worker restarted to talk to `double` (with each city's token);
+    restored afterwards."""
+    overrides = {"LAPOR_BASE_URL": double.url,
+                 "LAPOR_TOKENS": tokens or ",".join(f"{c}={t}" for t, c in TOKENS.items()),
+                 **CONNECTOR}
+    stack.overrides.update(overrides)
+    restart_lapor_worker(stack)
+    try:
+        yield double
+    finally:
+        for key in overrides:
+            stack.overrides.pop(key)
+        restart_lapor_worker(stack)
+
+
+def connector_settings(settings: Settings, double: LaporDouble, **changes) -> Settings:
+    values = {"lapor_base_url": double.url, "lapor_timeout_s": 1.0, "lapor_page_size": 2,
+              "lapor_tokens": ",".join(f"{c}={t}" for t, c in TOKENS.items()), **changes}
+    return replace(settings, **values)
+
+
+def importer(settings: Settings, double: LaporDouble, **changes) -> Importer:
+    connected = connector_settings(settings, double, **changes)
+    return Importer(connected, get_db(connected))
+
+
+def metric(stack, name: str, **labels: str) -> float:
+    """A counter of the lapor processes (the HTTP service and its worker share one registry
+    folder, served on the service's /metrics); 0 when not counted yet."""
+    port = stack.profile.http_ports["lapor"]
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    total = 0.0
+    for line in text.splitlines():
+        found = re.match(rf"^{name}\{{(.*)\}} (\S+)$", line)
+        if found and all(f'{k}="{v}"' in found.group(1) for k, v in labels.items()):
+            total += float(found.group(2))
+    return total

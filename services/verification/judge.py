@@ -34,7 +34,13 @@ def examine_photo(
     claimed: tuple[float, float] | None,
     max_pixels: int,
     formats: frozenset[str] = ALLOWED_FORMATS,
+    camera_proof: bool = True,
 ) -> PhotoFinding:
+    """`camera_proof`: False for photos of a channel that strips or does not vouch for their
+    EXIF (WhatsApp, SP4N-LAPOR!): the checks of where, when and with what camera the photo was
+    taken (EXIF, GPS, outside the city, far from the report, capture time, stale, camera,
+    editing software) are skipped for `no_camera_proof`; the file checks, the screenshot check
+    and (in the worker) the duplicate look-up still run."""
     try:
         image = open_image(data, max_pixels, formats)
     except ImageRejected as rejected:
@@ -42,8 +48,13 @@ def examine_photo(
     image_format = image.format or ""
     width, height = image.info.get(ORIGINAL_SIZE, image.size)
     metadata = extract_metadata(data, image, policy.timezone)
-    reasons = metadata_reasons(metadata, policy, submitted_at, claimed)
-    if looks_like_screenshot(image_format, width, height, metadata):
+    if camera_proof:
+        reasons = metadata_reasons(metadata, policy, submitted_at, claimed)
+    else:
+        reasons = policy.active(["no_camera_proof"])
+    # A resized photo (WhatsApp scales 16:9 pictures to 1600x900 or 1280x720) can have a
+    # screen's exact size, so only the stronger signs count for them.
+    if looks_like_screenshot(image_format, width, height, metadata, exact_sizes=camera_proof):
         reasons = policy.active([*reasons, "screenshot"])
     rendition = render(image)
     document = {**metadata.as_doc(), "format": image_format, "width": width, "height": height,

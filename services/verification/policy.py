@@ -48,6 +48,11 @@ DEFAULT_ACTIONS: dict[str, str] = {
     "screenshot": REVIEW,
     # A near-identical earlier photo links the report; by default that alone holds nothing up.
     "possible_duplicate": FLAG,
+    # A photo that came through WhatsApp or SP4N-LAPOR! (aduan.domain.report_types.
+    # NO_CAMERA_PROOF_CHANNELS): its EXIF is stripped or not ours to trust, so the camera checks
+    # do not run and this reason says so. "review" (the default): an operator looks at it;
+    # "flag" or "off": such photos are accepted on the report's own location.
+    "no_camera_proof": REVIEW,
 }
 REASONS = frozenset(DEFAULT_ACTIONS)
 # The farthest the indexed look-up is sure to find (services/verification/duplicates.py).

@@ -28,8 +28,10 @@ SCREEN_SIZES = frozenset({
 PHONE_SCREEN_ASPECT = 1.95  # 18:9 = 2.0, 19.5:9 ≈ 2.17, 20:9 ≈ 2.22; cameras stop at 16:9
 
 
-def looks_like_screenshot(image_format: str, width: int, height: int, meta: PhotoMetadata
-                          ) -> bool:
+def looks_like_screenshot(image_format: str, width: int, height: int, meta: PhotoMetadata,
+                          exact_sizes: bool = True) -> bool:
+    """`exact_sizes`: whether a screen's exact size counts (not for photos another app has
+    resized: a 16:9 camera picture scaled to 1600 pixels is 900x1600, a screen's size too)."""
     named = " ".join(filter(None, (meta.software, meta.user_comment))).lower()
     if any(tool in named for tool in SCREENSHOT_TOOLS):
         return True
@@ -38,4 +40,5 @@ def looks_like_screenshot(image_format: str, width: int, height: int, meta: Phot
     if image_format == "PNG":
         return True
     short, long = sorted((width, height))
-    return (short, long) in SCREEN_SIZES or (short > 0 and long / short >= PHONE_SCREEN_ASPECT)
+    return ((exact_sizes and (short, long) in SCREEN_SIZES)
+            or (short > 0 and long / short >= PHONE_SCREEN_ASPECT))

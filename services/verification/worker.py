@@ -13,7 +13,7 @@ from pymongo.database import Database
 
 from aduan.domain.lifecycle import ACTIONS, Actor, plan_judgement
 from aduan.domain.nearby import Nearness, near_by_place, possible_duplicates
-from aduan.domain.report_types import NO_PHOTO, point_of
+from aduan.domain.report_types import NO_CAMERA_PROOF_CHANNELS, NO_PHOTO, point_of
 from aduan.infra import metrics
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
@@ -75,7 +75,9 @@ class Verifier:
         started = time.perf_counter()
         claimed = point_of(report)  # None: the report has no point to compare with
         finding = examine_photo(data, policy, report["created_at"], claimed,
-                                self.settings.max_image_pixels, self.formats)
+                                self.settings.max_image_pixels, self.formats,
+                                camera_proof=report.get("channel")
+                                not in NO_CAMERA_PROOF_CHANNELS)
         match = None
         if finding.rendition is not None:
             value = PhotoHash(finding.rendition.dhash, finding.rendition.equalised_dhash)

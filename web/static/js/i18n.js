@@ -164,6 +164,7 @@ const TEXTS = {
   r_far_from_report: ["Jauh dari lokasi laporan", "Far from the report's location"],
   r_gps_invalid: ["GPS tidak sah", "Invalid GPS"],
   r_no_photo: ["Tanpa foto: periksa isinya", "No photo: check what it says"],
+  r_no_camera_proof: ["Foto dari WhatsApp/LAPOR!: tanpa bukti kamera (lokasi dari laporan)", "Photo from WhatsApp/LAPOR!: no camera proof (location from the report)"],
   r_screenshot: ["Tangkapan layar", "Screenshot"],
   r_unsupported_format: ["Format berkas tidak didukung", "Unsupported file format"],
   r_too_many_pixels: ["Gambar terlalu besar", "Image too large"],

@@ -93,6 +93,9 @@ class LaporDouble(LocalServer):
     # ---- what a test plans and reads ---------------------------------------------------
 
     def plan(self, kind: str, *faults: Fault) -> None:
+        if any(f.hold for f in faults):
+            self._released.clear()
+            self.holding.clear()
         with self._lock:
             self.faults.setdefault(kind, []).extend(faults)
 

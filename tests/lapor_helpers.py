@@ -5,21 +5,39 @@ the real intake and database, and the connector's metrics as the lapor service s
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import requests
 from lapor_double import LaporDouble
 
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
+from services.lapor.adapter import iso
 from services.lapor.importer import Importer
 
 TOKENS = {"tok-padang-19": "padang", "tok-jambi-19": "jambi"}
 # Short enough for the tests to see a slow LAPOR! time out and a killed worker's lease run
 # out without waiting a minute; the retry ladder of the test stack is 200/400/800 ms.
 CONNECTOR = {"LAPOR_TIMEOUT_S": "1", "LAPOR_LEASE_S": "2", "LAPOR_PAGE_SIZE": "2"}
+
+
+_LAST = [datetime.now(UTC).replace(microsecond=0)]
+
+
+def stamp(seconds: int = 0) -> str:
+    """An update time after every earlier one of this run (each city's cursor only moves
+    forward, so a test's reports must be newer than the last test's)."""
+    moment = max(datetime.now(UTC).replace(microsecond=0), _LAST[0] + timedelta(seconds=1))
+    _LAST[0] = moment + timedelta(seconds=seconds)
+    return iso(_LAST[0])
+
+
+def tracking() -> str:
+    return f"T{uuid.uuid4().hex[:10].upper()}"
 
 
 def lapor_worker(stack) -> str:

@@ -247,21 +247,23 @@ class Exporter:
             self.sync.set_pending(report_id, len(items), datetime.now(UTC))
             known: set[str] | None = None
             inflight = (sync.get("inflight") or {}).get("ref")
+            after = int(sync.get("last_exported_seq", 0))
             for left, item in enumerate(items, start=1):
                 self._renew(report_id)
+                after = item.seq if item.stream == "history" else after
                 if item.ref == inflight or known is not None:
                     # The last POST's outcome is unknown: LAPOR! says whether it arrived.
                     if known is None:
                         known = {str(f.get("ref")) for f in client.followups(tracking_id)}
                     if item.ref in known:
-                        self._record(report_id, city, item, len(items) - left)
+                        self._record(report_id, city, item, after, len(items) - left)
                         continue
                 if not self.sync.start_send(report_id, self.owner, item.ref,
                                             datetime.now(UTC)):
                     raise LeaseLost(report_id)
                 client.post_followup(tracking_id, FollowUp(item.ref, item.status, item.content,
                                                            item.at))
-                self._record(report_id, city, item, len(items) - left)
+                self._record(report_id, city, item, after, len(items) - left)
         except LaporError as err:
             metrics.lapor_failures.labels(city, "export", err.reason).inc()
             self.sync.record_error(report_id, err.reason, datetime.now(UTC))
@@ -270,10 +272,13 @@ class Exporter:
                 raise PermanentError(str(err)) from err
             raise
 
-    def _record(self, report_id: str, city: str, item: Item, pending: int) -> None:
+    def _record(self, report_id: str, city: str, item: Item, after: int, pending: int
+                ) -> None:
+        """`after`: the history entry the follow-up comes after, its `seq` (a comment's own
+        place is `index`), so the exported list sorts by `seq` in the order sent."""
         now = datetime.now(UTC)
-        entry = {"seq": item.seq, "stream": item.stream, "ref": item.ref, "status": item.status,
-                 "kind": item.kind, "at": now}
+        entry = {"seq": after, "stream": item.stream, "index": item.seq, "ref": item.ref,
+                 "status": item.status, "kind": item.kind, "at": now}
         if not self.sync.record_sent(report_id, self.owner, item.stream, item.seq, entry,
                                      pending, now):
             raise LeaseLost(report_id)

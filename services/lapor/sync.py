@@ -4,10 +4,11 @@
 lapor_sync: {_id: report_id, code, city, tracking_id (null while a forwarded report is not yet
 created at LAPOR!), direction: "imported" | "forwarded", imported_at, last_exported_seq (the
 index in report.history of the last entry dealt with), last_exported_comment (the same in
-report.comments), exported: [{seq, ref, status, kind, at, stream}], pending (follow-ups
-waiting), last_error: {at, reason} | null, inflight: {ref, at} | null (a follow-up whose POST
-was started: its outcome is unknown until recorded), lease: {owner, until} | null,
-created_at, updated_at}. The lapor service's sync view (services/lapor/sync_api.py) reads it.
+report.comments), exported: [{seq (the history entry it follows), stream, index (its place in
+its stream), ref, status, kind, at}], pending (follow-ups waiting), last_error: {at, reason} |
+null, inflight: {ref, at} | null (a follow-up whose POST was started: its outcome is unknown
+until recorded), lease: {owner, until} | null, import_counted, created_at, updated_at}. The
+lapor service's sync view (services/lapor/sync_api.py) reads it.
 
 The lease makes one exporter at a time work on a report, so follow-ups never interleave: it is
 taken with a conditional update, renewed before each send, and a dead holder's lease simply

@@ -10,34 +10,17 @@ import os
 import subprocess
 import sys
 import threading
-import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 from lapor_double import ATTACHMENT, REPORTS, Fault, LaporDouble, lapor_report
-from lapor_helpers import TOKENS, importer
+from lapor_helpers import TOKENS, importer, stamp, tracking
 from photo_factory import varied_padang_photos
 from workflow_client import bearer
 
 from aduan.infra import metrics
-from services.lapor.adapter import iso
 from services.lapor.importer import idempotency_key
 from tools.devstack import ROOT
-
-_LAST = [datetime.now(UTC).replace(microsecond=0)]
-
-
-def stamp(seconds: int = 0) -> str:
-    """An update time after every earlier one of this module (each city's cursor only moves
-    forward, so a test's reports must be newer than the last test's)."""
-    moment = max(datetime.now(UTC).replace(microsecond=0), _LAST[0] + timedelta(seconds=1))
-    _LAST[0] = moment + timedelta(seconds=seconds)
-    return iso(_LAST[0])
-
-
-def tracking() -> str:
-    return f"T{uuid.uuid4().hex[:10].upper()}"
 
 
 def counted(counter, *labels: str) -> float:

@@ -27,7 +27,7 @@ INFRASTRUCTURE = {"mongo", "minio", "rabbitmq", "mailpit", "prometheus", "grafan
 EXPECTED_SERVICES = INFRASTRUCTURE | {
     "gateway", "intake", "verification", "routing", "notification", "lapor", "channels",
     "verification-worker", "routing-worker", "notification-worker", "webhook-dispatcher",
-    "outbox-relay", "routing-sweep", "notification-digest",
+    "outbox-relay", "routing-sweep", "notification-digest", "lapor-worker", "lapor-import",
 }
 ADUAN_SERVICES = EXPECTED_SERVICES - INFRASTRUCTURE
 EXPECTED_VOLUMES = {"mongo-data", "minio-data", "rabbitmq-data", "prometheus-data", "grafana-data"}
@@ -276,7 +276,9 @@ def test_grafana_is_provisioned(normalized: dict) -> None:
     assert (ROOT / "deploy/grafana/dashboards" / Path(home).name).is_file()
 
 
-@pytest.mark.parametrize("name", sorted(WORKERS))
+# The LAPOR! importer's loop counts what it imports: scraped like a worker. (The digest's loop
+# serves no metrics.)
+@pytest.mark.parametrize("name", [*sorted(WORKERS), "lapor-import"])
 def test_worker_serves_metrics_inside_the_network(normalized: dict, name: str) -> None:
     service = normalized["services"][name]
     assert service["environment"]["ADUAN_WORKER_METRICS_PORT"] == "9100"

@@ -99,9 +99,14 @@ def test_the_validators_reject_broken_manifests() -> None:
         _validate_keda(scaled)
 
 
+# Scheduled jobs Kubernetes runs as a CronJob per city (the rest run their loop in a Deployment).
+CRON_JOBS = {"notification-digest"}
+LOOPS = {name: job for name, job in SCHEDULED.items() if name not in CRON_JOBS}
+
+
 def test_every_process_has_a_deployment_running_the_same_command() -> None:
     deployments = _by_kind("Deployment")
-    assert set(deployments) == set(HTTP_SERVICES) | set(WORKERS)
+    assert set(deployments) == set(HTTP_SERVICES) | set(WORKERS) | set(LOOPS)
     for name, app in HTTP_SERVICES.items():
         command = _container(deployments[name])["command"]
         assert command[:3] == ["gunicorn", "-c", "python:aduan.infra.gunicorn_conf"]
@@ -109,6 +114,21 @@ def test_every_process_has_a_deployment_running_the_same_command() -> None:
         assert f"0.0.0.0:{DEV.http_ports[name]}" in command
     for name, (_, module) in WORKERS.items():
         assert _container(deployments[name])["command"] == ["python", "-m", module]
+    for name, (_, module, arguments) in LOOPS.items():
+        assert _container(deployments[name])["command"] == ["python", "-m", module, *arguments]
+
+
+def test_the_lapor_importer_is_one_loop_never_two() -> None:
+    """A pass every ADUAN_LAPOR_POLL_INTERVAL_S: one copy, replaced (not overlapped) on a
+    rollout, so LAPOR!'s rate limit sees one importer; it needs MongoDB and intake only."""
+    deployment = _by_kind("Deployment")["lapor-import"]
+    assert SCHEDULED["lapor-import"][2] == ("--loop",)
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    assert "lapor-import" not in _by_kind("ScaledObject")
+    assert "lapor-import" not in _by_kind("HorizontalPodAutoscaler")
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert labels["app.kubernetes.io/component"] == "job"
 
 
 def test_pods_get_the_settings_and_a_metrics_folder() -> None:
@@ -179,7 +199,7 @@ def test_the_gateway_serves_metrics_on_its_internal_port_only() -> None:
 def test_workers_serve_metrics_on_the_configured_port() -> None:
     config = _by_kind("ConfigMap")["aduan-config"]["data"]
     port = int(config["ADUAN_WORKER_METRICS_PORT"])
-    for name in WORKERS:
+    for name in [*WORKERS, *LOOPS]:
         deployment = _by_kind("Deployment")[name]
         annotations = deployment["spec"]["template"]["metadata"]["annotations"]
         assert annotations["prometheus.io/port"] == str(port)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tools.devstack import DEV, HTTP_SERVICES, ROOT, WORKERS
+from tools.devstack import DEV, HTTP_SERVICES, ROOT, SCHEDULED, WORKERS
 
 K8S = ROOT / "deploy" / "k8s"
 NAMESPACE = "aduan"
@@ -127,9 +127,11 @@ def allowed(source: Pod, destination: Pod, port: int) -> bool:
 
 
 STORES = ("mongodb", "rabbitmq", "minio")
+# Scheduled jobs whose loop runs in a Deployment (the digest is a CronJob per city instead).
+LOOPS = [name for name in SCHEDULED if name in PODS]
 DESTINATION_PORTS = {
     "gateway": (8080, 9100), **{s: (p,) for s, p in HTTP_PORTS.items()},
-    **{w: (9100,) for w in WORKERS},
+    **{w: (9100,) for w in [*WORKERS, *LOOPS]},
     "mongodb": (27017,), "rabbitmq": (5672, 15692, 25672), "minio": (9000,),
 }
 # What files reports with intake besides the gateway: the WhatsApp/SMS service and the LAPOR!
@@ -140,6 +142,8 @@ DIGEST_JOBS = [name for name in PODS if name.startswith("digest-")]
 # Every connection the platform needs, and nothing else: (source, destination, port).
 NEEDED = {
     *{(job, "mongodb", 27017) for job in DIGEST_JOBS},
+    # The LAPOR! importer keeps its cursors in MongoDB and files through intake (CONNECTORS).
+    *{(loop, "mongodb", 27017) for loop in LOOPS},
     ("ingress", "gateway", 8080),
     # The connectors file reports with intake as trusted clients of their channel.
     *{(connector, "intake", 8081) for connector in CONNECTORS},
@@ -147,7 +151,7 @@ NEEDED = {
     *{(process, store, port) for process in [*HTTP_SERVICES, *WORKERS]
       for store, port in (("mongodb", 27017), ("rabbitmq", 5672), ("minio", 9000))},
     ("keda", "rabbitmq", 5672),
-    *{("prometheus", process, 9100) for process in ["gateway", *WORKERS]},
+    *{("prometheus", process, 9100) for process in ["gateway", *WORKERS, *LOOPS]},
     *{("prometheus", service, port) for service, port in HTTP_PORTS.items()},
     ("prometheus", "rabbitmq", 15692),
     # A store's own peers (replica set, cluster, erasure set) on any of its ports.

@@ -33,7 +33,9 @@ def upstreams(settings: Settings) -> dict[str, Upstream]:
         "lapor": settings.lapor_url,
         "channels": settings.channels_url,
     }
-    return {name: Upstream(url, settings.upstream_timeout_s) for name, url in urls.items()}
+    extra = {"channels": (settings.sms_inbound_secret_header,)}
+    return {name: Upstream(url, settings.upstream_timeout_s, extra.get(name, ()))
+            for name, url in urls.items()}
 
 
 def gateway() -> Gateway:

@@ -321,6 +321,20 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
                  "requestBody": _json_body(_OBJECT),
                  "responses": _ok("200", _OBJECT, "Taken")},
     }
+    sms_form = {"type": "object", "required": ["from", "text"], "properties": {
+        "from": {"type": "string", "maxLength": 30}, "text": {"type": "string",
+                                                              "maxLength": 1600},
+        "message_id": {"type": "string", "maxLength": 100}}}
+    paths["/channels/sms"] = {"post": {
+        "summary": "Inbound SMS from the city's provider (field and header names are "
+                   "settings: ADUAN_SMS_INBOUND_*): a report, STOP/MULAI, or a reply that "
+                   "becomes a comment (404 when the channel is off, 401 on a wrong secret)",
+        "security": [{}],
+        "parameters": [{"name": "X-Sms-Secret", "in": "header", "required": False,
+                        "schema": {"type": "string", "maxLength": 200}}],
+        "requestBody": {"required": True, "content": {
+            "application/x-www-form-urlencoded": {"schema": sms_form}}},
+        "responses": _ok("200", _OBJECT, "Handled: {result, code?}")}}
     limit = {"name": "limit", "in": "query", "required": False,
              "schema": {"type": "integer", "minimum": 1, "maximum": 200}}
     paths["/webhooks"] = {

@@ -24,9 +24,13 @@ FORWARDED_RESPONSE_HEADERS = ("Content-Type", "Retry-After", "Location", "Conten
 
 
 class Upstream:
-    def __init__(self, base_url: str, timeout_s: float) -> None:
+    def __init__(self, base_url: str, timeout_s: float, extra_headers: tuple[str, ...] = ()
+                 ) -> None:
+        """`extra_headers`: more request headers this upstream gets (e.g. the shared secret
+        of the SMS provider, whose name is a setting)."""
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
+        self.forwarded = FORWARDED_REQUEST_HEADERS + tuple(h for h in extra_headers if h)
         self._local = threading.local()
 
     def _session(self) -> requests.Session:
@@ -37,7 +41,7 @@ class Upstream:
         return session
 
     def forward(self, path: str) -> Response:
-        headers = {h: request.headers[h] for h in FORWARDED_REQUEST_HEADERS if h in request.headers}
+        headers = {h: request.headers[h] for h in self.forwarded if h in request.headers}
         headers[REQUEST_ID_HEADER] = current_request_id() or ""
         try:
             upstream = self._session().request(

@@ -35,6 +35,8 @@ ROUTES: tuple[Route, ...] = (
     # WhatsApp Business webhook (Meta's handshake and signed deliveries; no API key).
     Route("GET", "/channels/whatsapp/webhook", "channels", "/whatsapp/webhook"),
     Route("POST", "/channels/whatsapp/webhook", "channels", "/whatsapp/webhook"),
+    # Inbound SMS from the city's provider (a form; its shared secret in a header).
+    Route("POST", "/channels/sms", "channels", "/sms"),
     # Photos at stable addresses, answered under the report's visibility rules.
     *(Route("GET", path.replace("<number>", "<int:number>"), "intake", path) for path in (
         "/reports/<code>/photos/<number>", "/reports/<code>/photos/<number>/thumbnail",

@@ -11,7 +11,7 @@ from aduan.infra.config import Settings
 from aduan.infra.db import ensure_indexes, ping
 from aduan.web.app import create_app as create_service_app
 from aduan.web.app import provide
-from services.channels import whatsapp_webhook
+from services.channels import sms_inbound, whatsapp_webhook
 from services.channels.whatsapp_webhook import WhatsApp
 
 
@@ -31,4 +31,5 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
                              startup=lambda: ensure_indexes(db))
     provide(app, Channels(whatsapp=WhatsApp.of(settings, db)))
     app.register_blueprint(whatsapp_webhook.blueprint)
+    sms_inbound.register(app, settings, db)
     return app

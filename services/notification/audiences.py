@@ -48,6 +48,12 @@ from services.notification import contacts, privacy, templates
 from services.notification.contacts import Contact, normalize_phone
 from services.notification.sms import sms_enabled
 from services.notification.templates import Rendered, ReportSummary
+from services.notification.whatsapp import (
+    WhatsAppMessage,
+    comment_message,
+    status_message,
+    whatsapp_enabled,
+)
 
 REPORTER_STATUSES = frozenset({
     "submitted", "needs_review", "rejected", "forwarded", "referred", "accepted",
@@ -69,10 +75,11 @@ class Notice:
     """One message to one address over one channel."""
 
     audience: str  # reporter | agency_admin | agency_head | leader | another staff role
-    channel: str  # email | sms
+    channel: str  # email | sms | whatsapp
     address: str
     email: Rendered | None = None
     sms: str | None = None
+    whatsapp: WhatsAppMessage | None = None
 
 
 def event_status(event_key: str, body: dict[str, Any], report: dict[str, Any]) -> str:
@@ -168,10 +175,19 @@ class Planner:
                                                 agency or None, answer, referral,
                                                 report_type=type_of(report)))))
         phone = normalize_phone(reporter.get("phone") or "")
-        if phone and sms_enabled(self.settings):
+        if phone and self.by_whatsapp(report):
+            if status != "submitted":  # the bot answered the filing with the code itself
+                notices.append(Notice("reporter", "whatsapp", phone, whatsapp=status_message(
+                    language, report["code"], status, link, referral, type_of(report),
+                    answer)))
+        elif phone and sms_enabled(self.settings):
             notices.append(Notice("reporter", "sms", phone, sms=templates.render_status_sms(
                 language, report["code"], status, link, referral, type_of(report))))
         return notices
+
+    def by_whatsapp(self, report: dict[str, Any]) -> bool:
+        """A report filed through the WhatsApp bot hears back in that chat, not by SMS."""
+        return report.get("channel") == "whatsapp" and whatsapp_enabled(self.settings)
 
     def for_recovery(self, body: dict[str, Any], report: dict[str, Any]) -> list[Notice]:
         """The one-time code, to the contact of the reporter the request named (`channel`),
@@ -233,7 +249,10 @@ class Planner:
                                   email=templates.render_comment_to_reporter(
                                       language, report["code"], author, comment["text"], link)))
         phone = normalize_phone(reporter.get("phone") or "")
-        if phone and sms_enabled(self.settings):
+        if phone and self.by_whatsapp(report):
+            notices.append(Notice("reporter", "whatsapp", phone, whatsapp=comment_message(
+                language, report["code"], author, comment["text"], link)))
+        elif phone and sms_enabled(self.settings):
             notices.append(Notice("reporter", "sms", phone,
                                   sms=templates.render_comment_to_reporter_sms(
                                       language, report["code"], author, link)))

@@ -1,6 +1,7 @@
-"""How messages leave: email over SMTP, SMS through the HTTP provider, webhooks over pinned
-HTTP. The notifier, the dispatcher and the digest are given a `Senders`; unit tests give them
-in-memory ones (tests/fakes.py) that keep what they were asked to send.
+"""How messages leave: email over SMTP, SMS through the HTTP provider, WhatsApp through the
+Graph API, webhooks over pinned HTTP. The notifier, the dispatcher and the digest are given a
+`Senders`; unit tests give them in-memory ones (tests/fakes.py) that keep what they were asked
+to send.
 
 Each sender raises `DeliveryRejected` (refused for good) or `DeliveryFailed` (may pass) and
 never quotes the recipient's address in either; a webhook sender raises `TargetRefused` for an
@@ -18,6 +19,7 @@ from services.notification.email import send_email
 from services.notification.sms import send_sms
 from services.notification.templates import Rendered
 from services.notification.webhook_targets import resolve_target
+from services.notification.whatsapp import WhatsAppMessage, send_whatsapp
 
 
 class EmailSender(Protocol):
@@ -29,6 +31,13 @@ class EmailSender(Protocol):
 class SmsSender(Protocol):
     def send(self, to: str, text: str) -> str:
         """Sends one SMS; returns the provider's status."""
+        ...
+
+
+class WhatsAppSender(Protocol):
+    def send(self, to: str, message: WhatsAppMessage, in_window: bool) -> str:
+        """Sends one message (free text inside the 24-hour window, else the template);
+        returns the API's status."""
         ...
 
 
@@ -55,6 +64,14 @@ class HttpSmsSender:
         return send_sms(self.settings, to, text)
 
 
+class GraphWhatsAppSender:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def send(self, to: str, message: WhatsAppMessage, in_window: bool) -> str:
+        return send_whatsapp(self.settings, to, message, in_window)
+
+
 class PinnedWebhookSender:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -70,7 +87,9 @@ class Senders:
     email: EmailSender
     sms: SmsSender
     webhook: WebhookSender
+    whatsapp: WhatsAppSender | None = None  # None: no WhatsApp messages are sent
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Senders:
-        return cls(SmtpSender(settings), HttpSmsSender(settings), PinnedWebhookSender(settings))
+        return cls(SmtpSender(settings), HttpSmsSender(settings), PinnedWebhookSender(settings),
+                   GraphWhatsAppSender(settings))

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.database import Database
 
 from aduan.contracts.webhooks import EVENTS
 from aduan.domain.followers import FOLLOW_REQUESTED
-from aduan.infra import metrics
+from aduan.infra import metrics, sms_reach, whatsapp_reach
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.logs import mask_email, mask_phone, redact_contacts
@@ -122,7 +123,17 @@ class Notifier:
         if notice.channel == "email" and notice.email is not None:
             return self.senders.email.send(notice.address, notice.email, did.replace(":", "."))
         if notice.channel == "sms" and notice.sms is not None:
+            if sms_reach.opted_out(self.db, notice.address):
+                raise DeliveryRejected("the number said STOP")
             return self.senders.sms.send(notice.address, notice.sms)
+        if notice.channel == "whatsapp" and notice.whatsapp is not None \
+                and self.senders.whatsapp is not None:
+            if whatsapp_reach.opted_out(self.db, notice.address):
+                raise DeliveryRejected("the number said STOP")
+            # Decided now, not when planned: a retry may come after the window closed.
+            in_window = whatsapp_reach.in_service_window(self.db, notice.address,
+                                                         datetime.now(UTC))
+            return self.senders.whatsapp.send(notice.address, notice.whatsapp, in_window)
         raise DeliveryRejected(f"nothing to send over {notice.channel}")
 
 

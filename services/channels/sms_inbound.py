@@ -1,0 +1,257 @@
+"""Inbound SMS: `POST /sms` (public as /api/v1/channels/sms through the gateway), the
+webhook the city registers at its SMS provider, the same generic HTTP provider the notifier
+sends through (aduan/infra/sms_provider.py).
+
+The provider POSTs a form (urlencoded or multipart) whose fields are named by settings:
+sms_inbound_from_field (the sender), sms_inbound_text_field (the text) and, if it sends one,
+sms_inbound_id_field (its message id). It proves itself with a shared secret in the header
+sms_inbound_secret_header (compared in constant time): missing or wrong → 401
+`invalid_sms_secret`; no secret configured → 404 `channel_not_configured` (the endpoint is
+off; a 4xx like the WhatsApp webhook's, as nothing failed: every public route answers a
+client's request below 500, tests/integration/test_openapi.py).
+
+What the text asks (aduan/domain/sms_commands.py):
+- a report ("SAMPAH Jl. Sudirman depan pasar"): filed with intake as the `sms` connector
+  (aduan/infra/intake_client.py): no photo, so it goes to the operators' review queue
+  (`no_photo`); the address the resident wrote, no point (operators complete it); the sender's
+  phone as the reporter's. Its Idempotency-Key is the provider's message id, or a hash of
+  sender, text and minute when it sends none, so a retried delivery is the same report. The
+  tracking code reaches the resident as the notifier's receipt SMS of `report.submitted`.
+- STOP / BERHENTI: no more SMS to that number (aduan/infra/sms_reach.py, honoured by the
+  notifier); MULAI / START, or a new report, resumes them.
+- anything else: a reply to a status message, which becomes the reporter's comment on the
+  newest of the number's SMS reports still open (`sms_links`), posted through intake's
+  comment endpoint with the reporter's token, as the reporter's own device would; with no
+  such report, the answer explains the format.
+The provider gets 200 with what was done ({"result": ...}); 503 when intake cannot be reached,
+so that it delivers the message again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import requests
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from pymongo.database import Database
+
+from aduan.domain import sms_commands
+from aduan.domain.contact_details import normalize_phone
+from aduan.domain.lifecycle import TERMINAL
+from aduan.infra import sms_provider, sms_reach
+from aduan.infra.config import Settings
+from aduan.infra.intake_client import IntakeRefused, IntakeUnavailable, file_report
+from aduan.infra.keyring import reporter_token_keys
+from aduan.infra.logs import mask_phone
+from aduan.infra.tokens import reporter_token
+from aduan.web.app import current_request_id
+from aduan.web.errors import ApiError
+from aduan.web.report_access import REPORTER_TOKEN_HEADER
+from services.channels import sms_texts
+from services.channels.sms_links import SmsLinks
+
+log = logging.getLogger(__name__)
+
+KEYWORDS_FILE = Path(__file__).resolve().parents[2] / "aduan" / "data" / "sms_keywords.json"
+MAX_TEXT = 1600  # ten concatenated SMS
+MESSAGE_ID = re.compile(r"^[A-Za-z0-9._:=+/-]{1,100}$")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@cache
+def seed_keywords() -> dict[str, list[str]]:
+    return json.loads(KEYWORDS_FILE.read_text())["keywords"]
+
+
+@dataclass(frozen=True)
+class Inbound:
+    phone: str  # "+62..."
+    text: str
+    key: str  # the provider's message id, or a hash of sender, text and minute
+    message_id: str | None
+
+
+class SmsInbound:
+    """One inbound SMS → what it asks for; the HTTP edge is `blueprint` below."""
+
+    def __init__(self, settings: Settings, db: Database,
+                 session: requests.Session | None = None) -> None:
+        self.settings = settings
+        self.db = db
+        self.session = session or requests.Session()
+        self.links = SmsLinks(db, timedelta(days=settings.sms_reply_window_days))
+        self.city = settings.sms_inbound_city
+
+    def keyword_table(self) -> dict[str, sms_commands.Keyword]:
+        categories = self.db.categories.find({"city": self.city}, {"_id": 0})
+        return sms_commands.keyword_table(categories, seed_keywords())
+
+    def handle(self, message: Inbound) -> dict[str, Any]:
+        table = self.keyword_table()
+        command = sms_commands.parse(message.text, table)
+        if isinstance(command, sms_commands.Stop):
+            self.reply(message.phone, sms_texts.stopped("id"), even_if_stopped=True)
+            sms_reach.opt_out(self.db, message.phone)
+            return {"result": "stopped"}
+        if isinstance(command, sms_commands.Start):
+            sms_reach.opt_in(self.db, message.phone)
+            self.reply(message.phone, sms_texts.started("id"))
+            return {"result": "started"}
+        if isinstance(command, sms_commands.NewReport):
+            return self.file(message, command)
+        if isinstance(command, sms_commands.Incomplete):
+            word = next((k for k, v in table.items() if v.category == command.category),
+                        command.category.upper())
+            self.reply(message.phone, sms_texts.incomplete(command.language, word))
+            return {"result": "incomplete"}
+        return self.comment(message, command.text, table)
+
+    def file(self, message: Inbound, command: sms_commands.NewReport) -> dict[str, Any]:
+        report: dict[str, Any] = {
+            "city": self.city, "category": command.category, "type": "complaint",
+            "description": command.description,
+            "reporter": {"phone": message.phone, "language": command.language}}
+        if command.address:
+            report["location"] = {"address": command.address}
+        if message.message_id:
+            report["external_id"] = message.message_id
+        # Writing a report asks for answers again, even after a STOP.
+        sms_reach.opt_in(self.db, message.phone)
+        try:
+            receipt = file_report(self.session, self.settings.intake_url,
+                                  self.settings.upstream_timeout_s, "sms", report,
+                                  idempotency_key=f"sms:{self.city}:{message.key}",
+                                  request_id=current_request_id())
+        except IntakeRefused as err:
+            log.warning("intake refused an SMS report from %s: %s", mask_phone(message.phone),
+                        err.code or err.status)
+            self.reply(message.phone, sms_texts.refused(command.language))
+            return {"result": "refused", "reason": err.code or str(err.status)}
+        self.links.remember(receipt["id"], receipt["code"], self.city, message.phone)
+        log.info("SMS report %s filed from %s", receipt["code"], mask_phone(message.phone))
+        return {"result": "filed", "code": receipt["code"]}
+
+    def comment(self, message: Inbound, text: str, table: dict[str, sms_commands.Keyword]
+                ) -> dict[str, Any]:
+        done = self.links.commented(message.key)
+        if done is not None:
+            return {"result": "commented", "code": done["code"]}
+        target = self.open_report(message.phone)
+        if target is None:
+            self.reply(message.phone, sms_texts.how_to("id", list(table)))
+            return {"result": "help"}
+        code, token = target
+        try:
+            response = self.session.post(
+                f"{self.settings.intake_url.rstrip('/')}/reports/{code}/comments",
+                json={"text": text[:2000]}, timeout=self.settings.upstream_timeout_s,
+                headers={REPORTER_TOKEN_HEADER: token,
+                         "X-Request-Id": current_request_id() or ""})
+        except requests.RequestException as err:
+            raise IntakeUnavailable(type(err).__name__) from err
+        if response.status_code >= 500:
+            raise IntakeUnavailable(f"intake answered {response.status_code}")
+        if response.status_code != 201:
+            log.warning("intake refused an SMS reply on %s: %s", code, response.status_code)
+            self.reply(message.phone, sms_texts.comment_refused("id", code))
+            return {"result": "refused", "code": code}
+        self.links.record_comment(message.key, code)
+        self.reply(message.phone, sms_texts.comment_received("id", code))
+        return {"result": "commented", "code": code}
+
+    def open_report(self, phone: str) -> tuple[str, str] | None:
+        """(code, reporter token) of the newest of the number's SMS reports still open."""
+        keys = reporter_token_keys(self.settings)
+        for link in self.links.recent(phone):
+            token = reporter_token(keys, link["_id"])
+            try:
+                response = self.session.get(
+                    f"{self.settings.intake_url.rstrip('/')}/reports/{link['code']}",
+                    headers={REPORTER_TOKEN_HEADER: token},
+                    timeout=self.settings.upstream_timeout_s)
+            except requests.RequestException as err:
+                raise IntakeUnavailable(type(err).__name__) from err
+            if response.status_code == 200 and response.json().get("status") not in TERMINAL:
+                return link["code"], token
+        return None
+
+    def reply(self, phone: str, text: str, even_if_stopped: bool = False) -> None:
+        """An answer of this channel, sent at once; best effort (a lost answer is a resident
+        who texts again, a retried one could be a second report: so never a 5xx for it)."""
+        if not sms_provider.sms_enabled(self.settings):
+            return
+        if not even_if_stopped and sms_reach.opted_out(self.db, phone):
+            return
+        try:
+            response = sms_provider.post(self.settings, phone, text)
+            if response.status_code >= 300:
+                log.warning("SMS answer to %s: provider answered %s", mask_phone(phone),
+                            response.status_code)
+        except requests.RequestException as err:
+            log.warning("SMS answer to %s not sent: %s", mask_phone(phone),
+                        type(err).__name__)
+
+
+# ---- HTTP ------------------------------------------------------------------------------------
+
+blueprint = Blueprint("sms_inbound", __name__)
+EXTENSION = "sms_inbound"
+
+
+def register(app: Flask, settings: Settings, db: Database) -> None:
+    """Adds the endpoint to the channels app, with its own handler."""
+    app.extensions[EXTENSION] = SmsInbound(settings, db)
+    app.register_blueprint(blueprint)
+
+
+def message_key(phone: str, text: str, message_id: str | None, now: datetime) -> str:
+    if message_id:
+        return message_id
+    minute = now.astimezone(UTC).strftime("%Y%m%d%H%M")
+    return hashlib.sha256(f"{phone}\n{text}\n{minute}".encode()).hexdigest()[:40]
+
+
+def read_inbound(settings: Settings) -> Inbound:
+    form = request.form
+    phone = normalize_phone(form.get(settings.sms_inbound_from_field, ""))
+    if phone is None:
+        raise ApiError(422, "invalid_sender", "The sender is no phone number.",
+                       {"field": settings.sms_inbound_from_field})
+    text = CONTROL.sub(" ", form.get(settings.sms_inbound_text_field, "")).strip()
+    if not text or len(text) > MAX_TEXT:
+        raise ApiError(422, "invalid_text", f"The text must be 1 to {MAX_TEXT} characters.",
+                       {"field": settings.sms_inbound_text_field})
+    message_id = form.get(settings.sms_inbound_id_field) or None
+    if message_id is not None and not MESSAGE_ID.match(message_id):
+        raise ApiError(422, "invalid_message_id", "The message id has unexpected characters.",
+                       {"field": settings.sms_inbound_id_field})
+    return Inbound(phone, text, message_key(phone, text, message_id, datetime.now(UTC)),
+                   message_id)
+
+
+@blueprint.post("/sms")
+def inbound_sms() -> tuple[Response, int]:
+    handler: SmsInbound = current_app.extensions[EXTENSION]
+    settings = handler.settings
+    if not settings.sms_inbound_secret:
+        raise ApiError(404, "channel_not_configured", "Inbound SMS is not configured.")
+    given = request.headers.get(settings.sms_inbound_secret_header, "")
+    if not hmac.compare_digest(given.encode(), settings.sms_inbound_secret.encode()):
+        raise ApiError(401, "invalid_sms_secret", "The provider's shared secret is wrong.")
+    if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raise ApiError(415, "unsupported_media_type", "Send the SMS as a form.")
+    message = read_inbound(settings)
+    try:
+        return jsonify(handler.handle(message)), 200
+    except IntakeUnavailable as err:
+        log.warning("inbound SMS from %s not handled: %s", mask_phone(message.phone), err)
+        raise ApiError(503, "intake_unavailable", "Try again later.") from None

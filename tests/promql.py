@@ -16,6 +16,7 @@ from aduan.infra import metrics
 from aduan.infra.config import Settings
 from aduan.infra.queue_metrics import QueueStatsCollector
 from aduan.infra.rating_metrics import RatingsCollector
+from services.lapor.sync_metrics import LaporPendingCollector
 from tools.devstack import ROOT
 
 RULES_FILE = ROOT / "deploy" / "prometheus" / "rules" / "aduan.yml"
@@ -48,7 +49,8 @@ def exported_metric_names() -> set[str]:
         if isinstance(value, MetricWrapperBase):
             names.update(value._name + suffix for suffix in _SUFFIXES[value._type])
     for family in [*QueueStatsCollector(Settings(), []).describe(),
-                   *RatingsCollector(None).describe()]:  # type: ignore[arg-type]
+                   *RatingsCollector(None).describe(),  # type: ignore[arg-type]
+                   *LaporPendingCollector(None).describe()]:  # type: ignore[arg-type]
         names.update(family.name + suffix for suffix in _SUFFIXES[family.type])
     return names
 

@@ -24,8 +24,12 @@ _rng = random.Random()
 
 def _restart_channels(stack) -> None:
     stack.stop_process("channels")
-    stack.start_http("channels")
-    port = stack.profile.http_ports["channels"]
+    _start(stack, "channels")
+
+
+def _start(stack, service: str) -> None:
+    stack.start_http(service)
+    port = stack.profile.http_ports[service]
 
     def ready() -> bool:
         try:
@@ -33,7 +37,7 @@ def _restart_channels(stack) -> None:
         except requests.RequestException:
             return False
 
-    eventually(ready, 60, "the channels service ready again", every_s=0.2)
+    eventually(ready, 60, f"the {service} service ready again", every_s=0.2)
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +143,11 @@ def test_a_conversation_from_greeting_to_tracking_code(graph, webhook, api, db):
     assert conversation["state"]["step"] == "idle" and conversation["outbox"] == []
     assert conversation["last_inbound_at"] is not None
     assert db.wa_media.count_documents({"wa_id": wa_id}) == 0  # filed, so let go
+    # WhatsApp stripped the EXIF: no camera proof, so an operator looks first (the default).
+    judged = eventually(lambda: db.reports.find_one(
+        {"code": code, "status": {"$nin": ["submitted", "verifying"]}}), 60, "the verdict")
+    assert judged["status"] == "needs_review"
+    assert judged["verification"]["reasons"] == ["no_camera_proof"]
 
 
 def test_a_message_delivered_twice_is_one_step(graph, webhook, db):
@@ -218,3 +227,29 @@ def test_a_reply_the_graph_api_could_not_take_is_sent_on_the_next_delivery(graph
     assert greeting["interactive"]["type"] == "list"
     after = db.wa_conversations.find_one({"_id": wa_id})
     assert after["outbox"] == [] and after["rev"] == pending["rev"]
+
+
+def test_a_report_confirmed_while_intake_is_down_is_filed_once_on_metas_retry(
+        graph, webhook, stack, db):
+    wa_id = new_number()
+    lat, lon = spot_of_its_own(_rng, "padang")
+    for message in (meta.text(wa_id, "Halo"), meta.list_reply(wa_id, "cat:drainage"),
+                    meta.text(wa_id, "Saluran air tersumbat dan meluap ke jalan"),
+                    meta.button_reply(wa_id, "skip"), meta.location(wa_id, lat, lon)):
+        say(webhook, wa_id, message)
+    confirm = meta.button_reply(wa_id, "confirm")
+    stack.stop_process("intake")
+    try:
+        down = deliver(webhook, wa_id, confirm)
+    finally:
+        _start(stack, "intake")
+    assert down.status_code == 503
+    assert db.wa_conversations.find_one({"_id": wa_id})["filing"]["key"] == \
+        f"wa:{confirm['id']}"
+    say(webhook, wa_id, confirm)  # Meta's retry
+    say(webhook, wa_id, confirm)  # and another
+    [report] = db.reports.find({"external.id": confirm["id"]})
+    assert report["channel"] == "whatsapp" and report["photos"] == []
+    codes = [b for b in bodies(graph, wa_id) if report["code"] in b]
+    assert len(codes) == 1
+    assert db.wa_conversations.find_one({"_id": wa_id})["filing"] is None

@@ -4,10 +4,11 @@
 // #/staff/report/<code>, #/desk (operators file for a caller or visitor), #/map (the public map
 // and list), #/scorecard[/<days>] (the agencies' public scorecard), #/follow/<code>/<follower>/<token>
 // (the link that confirms following), #/unfollow/<code>/<follower>/<token> (a follower's link
-// that stops their messages).
+// that stops their messages), #/lapor (SP4N-LAPOR!: the connector's state, the topic mapping).
 import { ADMIN_ROLES, adminPage, myAccountPage } from "./admin.js";
 import { call, setStaff, staff } from "./api.js";
 import { DESK_ROLES, deskPage } from "./desk.js";
+import { LAPOR_ROLES, laporPage } from "./lapor.js";
 import { flash, h, mount } from "./dom.js";
 import { ESCALATION_ROLES, escalationsPage } from "./escalations.js";
 import { language, loadNames, t, toggleLanguage } from "./i18n.js";
@@ -34,6 +35,7 @@ function nav() {
   }
   if (user && ESCALATION_ROLES.includes(user.role)) links.push(["#/escalations", "nav_escalations"]);
   if (user && ADMIN_ROLES.includes(user.role)) links.push(["#/admin", "nav_admin"]);
+  if (user && LAPOR_ROLES.includes(user.role)) links.push(["#/lapor", "nav_lapor"]);
   if (user) links.push(["#/me", "nav_me"]);
   const items = links.map(([href, key]) => h("a", { href }, t(key)));
   if (user) {
@@ -80,6 +82,7 @@ async function route() {
   if (page === "leader") return needsStaff(LEADER_ROLES, leaderPage);
   if (page === "escalations") return needsStaff([...ESCALATION_ROLES, "operator"], escalationsPage);
   if (page === "admin") return needsStaff(ADMIN_ROLES, adminPage);
+  if (page === "lapor") return needsStaff(LAPOR_ROLES, laporPage);
   if (page === "me") return needsStaff(null, myAccountPage);
   return mount(h("p", {}, t("not_found")));
 }

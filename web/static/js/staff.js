@@ -5,6 +5,7 @@ import { busy, field, flash, h, mount, showError } from "./dom.js";
 import { photoGallery } from "./photos.js";
 import { assignmentOfficers } from "./tasks.js";
 import { cityStageName, statusTerm, t, term, when } from "./i18n.js";
+import { laporBox } from "./lapor.js";
 import { cityMap, point } from "./maps.js";
 import { categoryLabel, categoryNames } from "./resident.js";
 
@@ -315,6 +316,7 @@ export async function staffReportPage(code) {
         workflow.triage_reason ? h("p", { class: "muted" }, `triage: ${workflow.triage_reason}`)
           : null),
       possibleDuplicatesBox(code, report, workflow, load) || "",
+      laporBox(code, report, workflow) || "",
       h("section", { class: "card" }, h("h2", {}, t("agencies")),
         workflow.agencies.length ? h("ul", {}, ...workflow.agencies.map((a) => h("li", {},
           `${a.code} — ${term("st", a.status)}`, a.due_at ? h("span", {

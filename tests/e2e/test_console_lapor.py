@@ -1,0 +1,109 @@
+"""The console's SP4N-LAPOR! parts end to end (headless chromium driven by tests/e2e/lapor.mjs):
+the city's sysadmin edits the topic mapping on #/lapor (a bad mapping refused in words, a topic
+added, re-mapped and removed), an operator reads it without edit controls, and the report pages
+of a report imported from LAPOR! and of one forwarded to it show their sync state. The API and
+what the importer reads (services/lapor/topics.py) are then asked whether it all happened.
+Screenshots go to tests/artifacts/console-lapor/."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+from console_driver import run_script
+from photo_factory import INSIDE
+from stack_client import wait_for_status
+from staff_accounts import PASSWORD, city_sysadmin, staff_through_api
+from workflow_client import act, bring_to
+
+from aduan.infra.config import Settings
+from aduan.infra.db import get_db
+from aduan.infra.intake_client import file_report
+from services.lapor.topics import LAPOR_BODY, category_for
+from tools.devstack import Stack
+
+pytestmark = pytest.mark.stack
+HERE = Path(__file__).parent
+ARTIFACTS = HERE.parent / "artifacts" / "console-lapor"
+
+
+def test_the_sysadmin_edits_the_mapping_and_operators_see_each_reports_sync(stack: Stack):
+    settings = Settings.from_env()
+    base_url = f"http://127.0.0.1:{stack.profile.http_ports['gateway']}"
+    api = f"{base_url}/api/v1"
+    db = get_db(settings)
+    sysadmin = city_sysadmin(api, "padang")
+    operator, _ = staff_through_api(api, sysadmin, "operator", "padang", name="Operator LAPOR")
+    topic = f"8{uuid.uuid4().int % 10**7}"
+    removed = f"7{uuid.uuid4().int % 10**7}"
+    made = requests.put(f"{api}/lapor/topics/{removed}", json={"category": "fire"},
+                        headers=sysadmin.headers, timeout=10)
+    assert made.status_code == 200, made.text
+
+    # A report imported as the connector files it, one forwarded to LAPOR! by an operator,
+    # and one linked to nothing.
+    tracking = f"LPR-{uuid.uuid4().hex[:10].upper()}"
+    with requests.Session() as session:
+        imported = file_report(session, settings.intake_url, 20, "sp4n_lapor", {
+            "city": "padang", "category": "road", "type": "complaint",
+            "external_id": tracking,
+            "description": "Jalan berlubang di depan SD, dilaporkan lewat SP4N-LAPOR!",
+            "location": {"lat": INSIDE["padang"][0], "lon": INSIDE["padang"][1]}},
+            [], f"lapor:padang:{tracking}")
+    wait_for_status(api, imported["code"], {"needs_review"}, token=imported["token"])
+    forwarded = bring_to(api, settings, "verified")
+    done = act(api, forwarded["code"], "forward", operator.headers,
+               {"agencies": [LAPOR_BODY], "note": "Kewenangan kementerian"})
+    assert done.status_code == 200, done.text
+    unlinked = bring_to(api, settings, "verified")
+
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    seen = run_script("lapor.mjs", {
+        "base_url": base_url, "artifacts": str(ARTIFACTS), "password": PASSWORD,
+        "sysadmin": sysadmin.username, "operator": operator.username, "topic": topic,
+        "topic_name": "Jembatan penyeberangan", "parent": "1", "removed": removed,
+        "first_category": "road", "second_category": "traffic",
+        "imported": imported["code"], "forwarded": forwarded["code"],
+        "unlinked": unlinked["code"]})
+    assert seen["outside_requests"] == [] and seen["page_errors"] == []
+    assert "SP4N-LAPOR!" in seen["sysadmin_nav"] and "SP4N-LAPOR!" in seen["operator_nav"]
+    assert seen["heading"] == "Sinkronisasi SP4N-LAPOR!"
+    assert seen["unlabelled"] == []
+    [padang] = seen["status_rows"]
+    assert padang[:2] == ["padang", "tidak aktif"]  # the test stack runs without LAPOR!
+    assert seen["fallback"] == "Topik tanpa pemetaan masuk ke kategori: other"
+    assert (seen["seeded_row"], seen["seeded_choice"]) == ("201", "waste")
+    assert seen["refusal"] == ("Terjadi kesalahan: Topik tidak bisa menjadi induknya sendiri. "
+                               "(topic_own_parent)")
+    assert seen["added_row"] == [topic, "Jembatan penyeberangan", "1"]
+    assert seen["added_choice"] == "road"
+    assert seen["changed_choice"] == "traffic"
+    assert seen["after_change"] == f"Tersimpan: {topic}"
+    assert seen["after_remove"] == f"Dihapus: {removed}"
+    assert seen["operator_controls"] == 0
+    assert seen["operator_mapping"][:3] == ["201", "Sampah dan Kebersihan", "2"]
+
+    imported_card = seen["imported_card"]
+    assert tracking in imported_card and "diimpor dari LAPOR!" in imported_card
+    forwarded_card = seen["forwarded_card"]
+    assert "diteruskan ke LAPOR!" in forwarded_card and "Tracking ID LAPOR!" in forwarded_card
+    assert "null" not in imported_card and "null" not in forwarded_card
+    assert "forwarded to LAPOR!" in seen["forwarded_card_en"]
+    assert "LAPOR! Tracking ID" in seen["forwarded_card_en"]
+    assert seen["unlinked_cards"] == 0
+
+    # What the pages did, asked of the API and of what the importer reads.
+    assert category_for(db, "padang", topic) == "traffic"
+    assert category_for(db, "padang", removed) is None
+    listed = {t["topic_id"]: t for t in requests.get(
+        f"{api}/lapor/topics", headers=operator.headers, timeout=10).json()["topics"]}
+    assert listed[topic]["parent_id"] == "1" and listed[topic]["name"] == "Jembatan penyeberangan"
+    assert removed not in listed
+    for name in ("l1-mapping", "l2-own-parent-refused", "l3-topic-added", "l4-topic-remapped",
+                 "l5-topic-removed", "l6-imported-report", "l6-forwarded-report",
+                 "l7-forwarded-report-en"):
+        assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000

@@ -1,0 +1,113 @@
+"""Status messages to a WhatsApp reporter (services/notification/whatsapp.py) over the
+in-memory fakes: a WhatsApp report is told in its chat, not by SMS, and not of its filing; the
+24-hour window is read when sending (free text inside, the template outside); STOP refuses
+the delivery; SMS STOP likewise (aduan/infra/sms_reach.py). The stack proves the same against
+the Graph API double (tests/integration/test_whatsapp_status.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fakes import FakeEmail, FakeSms, FakeWebhooks, fake_db
+
+from aduan.infra import sms_reach
+from aduan.infra.config import Settings
+from aduan.infra.messaging import Delivery
+from aduan.infra.whatsapp_reach import CONVERSATIONS, OPTOUTS
+from services.notification.senders import Senders
+from services.notification.whatsapp import WhatsAppMessage, request_body, status_message
+from services.notification.worker import Notifier
+
+SETTINGS = Settings(sms_url="http://sms.invalid/send", public_base_url="https://aduan.example",
+                    whatsapp_phone_number_id="1098", whatsapp_access_token="token")
+NOW = datetime.now(UTC)
+WA_ID = "6281234567890"
+
+
+class FakeWhatsApp:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, WhatsAppMessage, bool]] = []
+
+    def send(self, to: str, message: WhatsAppMessage, in_window: bool) -> str:
+        self.sent.append((to, message, in_window))
+        return "HTTP 200 id=wamid.1"
+
+
+def _report(channel: str = "whatsapp") -> dict:
+    return {"_id": "r1", "code": "PDG-2026-3HW-6P2-Z9C", "city": "padang", "category": "waste",
+            "description": "Sampah menumpuk", "status": "needs_review", "privacy": "public",
+            "channel": channel, "agencies": [], "created_at": NOW, "updated_at": NOW,
+            "history": [], "reporter": {"phone": f"+{WA_ID}", "language": "id"}}
+
+
+def _event(key: str, message_id: str = "m1", **body) -> Delivery:
+    return Delivery(routing_key=key, body={"report_id": "r1", **body}, message_id=message_id,
+                    correlation_id=None, type=None, attempts=1)
+
+
+def _setup(channel: str = "whatsapp"):
+    db = fake_db()
+    # A unit test over the in-memory fake (tests/fakes.py): it holds what the intake wrote.
+    db.reports.insert_one(_report(channel))
+    whatsapp, sms = FakeWhatsApp(), FakeSms()
+    notifier = Notifier(SETTINGS, db, Senders(FakeEmail(), sms, FakeWebhooks(), whatsapp))
+    return db, notifier, whatsapp, sms
+
+
+def test_a_whatsapp_report_hears_in_its_chat_not_by_sms_and_not_of_its_filing():
+    db, notifier, whatsapp, sms = _setup()
+    notifier.handle(_event("report.submitted", status="submitted"))
+    assert whatsapp.sent == [] and sms.sent == []
+    notifier.handle(_event("report.needs_review", "m2", status="needs_review"))
+    [(to, message, in_window)] = whatsapp.sent
+    assert to == f"+{WA_ID}" and in_window is False  # the number never wrote: no window
+    assert message.parameters[:2] == ("PDG-2026-3HW-6P2-Z9C", "diperiksa petugas")
+    assert sms.sent == []
+    assert [d["channel"] for d in db.deliveries.find()] == ["whatsapp"]
+
+
+def test_the_window_is_read_when_sending():
+    db, notifier, whatsapp, _ = _setup()
+    # What the bot's store writes when the resident wrote (services/channels/conversations.py).
+    db[CONVERSATIONS].insert_one({"_id": WA_ID, "last_inbound_at": NOW - timedelta(hours=2)})
+    notifier.handle(_event("report.needs_review", status="needs_review"))
+    assert whatsapp.sent[-1][2] is True
+    db[CONVERSATIONS].update_one({"_id": WA_ID},
+                                 {"$set": {"last_inbound_at": NOW - timedelta(hours=25)}})
+    notifier.handle(_event("report.needs_review", "m3", status="needs_review"))
+    assert whatsapp.sent[-1][2] is False
+
+
+def test_stop_refuses_the_delivery_for_good():
+    db, notifier, whatsapp, _ = _setup()
+    db[OPTOUTS].insert_one({"_id": WA_ID, "at": NOW})  # the bot's record of STOP
+    notifier.handle(_event("report.needs_review", status="needs_review"))
+    assert whatsapp.sent == []
+    [delivery] = db.deliveries.find()
+    assert delivery["result"] == "rejected" and "STOP" in delivery["error"]
+
+
+def test_an_sms_stop_refuses_sms_deliveries():
+    db, notifier, _, sms = _setup("sms")
+    sms_reach.opt_out(db, "0812 3456 7890")
+    notifier.handle(_event("report.needs_review", status="needs_review"))
+    assert sms.sent == []
+    [delivery] = db.deliveries.find()
+    assert delivery["channel"] == "sms" and delivery["result"] == "rejected"
+    sms_reach.opt_in(db, f"+{WA_ID}")
+    notifier.handle(_event("report.needs_review", "m2", status="needs_review"))
+    assert len(sms.sent) == 1
+
+
+def test_free_text_inside_the_window_the_template_outside():
+    message = status_message("id", "PDG-1", "accepted", "https://a.example/#/track/PDG-1/t",
+                             None, "complaint", "Truk datang\nbesok pagi")
+    inside = request_body(SETTINGS, "+62 812-345", message, True)
+    assert inside["to"] == "62812345" and inside["type"] == "text"
+    assert "Truk datang\nbesok pagi" in inside["text"]["body"]
+    outside = request_body(SETTINGS, "+62 812-345", message, False)
+    assert outside["type"] == "template"
+    assert outside["template"]["name"] == SETTINGS.whatsapp_status_template
+    values = [p["text"] for p in outside["template"]["components"][0]["parameters"]]
+    assert values[0] == "PDG-1" and "\n" not in values[1] and "besok pagi" in values[1]
+    assert values[2] == "https://a.example/#/track/PDG-1/t"

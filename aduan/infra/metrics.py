@@ -138,6 +138,27 @@ lapor_export_lag = Histogram(
 # aduan_lapor_pending{city}, aduan_lapor_reports_failing{city}).
 
 
+# ---- WhatsApp channel (services/channels/) ----
+
+whatsapp_messages = Counter(
+    "aduan_whatsapp_messages_total",
+    "Residents' WhatsApp messages handled (not re-deliveries), by kind (text, image, "
+    "location, choice, other).",
+    ["kind"],
+)
+whatsapp_replies = Counter(
+    "aduan_whatsapp_replies_total",
+    "Bot replies, by result (sent; refused: the Graph API said no; unavailable: kept for the "
+    "next delivery; opted_out: the number said STOP).",
+    ["result"],
+)
+whatsapp_reports = Counter(
+    "aduan_whatsapp_reports_total",
+    "Reports the bot filed with intake, by result (filed, refused).",
+    ["result"],
+)
+
+
 class _SampleFilesCollector(multiprocess.MultiProcessCollector):
     """The multiprocess collector, minus sample files that hold no data yet: a process killed
     (SIGKILL) just as it created its file leaves it empty, and prometheus_client would then

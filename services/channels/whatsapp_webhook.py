@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,7 @@ from pymongo.database import Database
 
 from aduan.domain import conversation as bot
 from aduan.domain.report_types import DEFAULT_TYPE, category_types
+from aduan.infra import metrics
 from aduan.infra.catalogue import cities, shared_categories
 from aduan.infra.config import Settings
 from aduan.infra.intake_client import (
@@ -111,8 +113,8 @@ def receive() -> Response:
     numbers: list[str] = []
     try:
         for value in _values(payload, whatsapp.settings.whatsapp_phone_number_id):
-            for message in value.get("messages") or []:
-                wa_id = str(message["from"])
+            for message in _messages(value):
+                wa_id = message["from"]
                 handle(whatsapp, wa_id, message)
                 numbers.append(wa_id)
         for wa_id in dict.fromkeys(numbers):
@@ -124,18 +126,34 @@ def receive() -> Response:
     return Response("{}", mimetype="application/json")
 
 
+def _list(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def _values(payload: Any, phone_number_id: str) -> list[dict[str, Any]]:
-    """The `value`s of the `messages` changes addressed to the city's number."""
+    """The `value`s of the `messages` changes addressed to the city's number (one app may
+    serve several numbers; the others' are not ours)."""
     if not isinstance(payload, dict):
         raise ApiError(400, "invalid_payload", "Not a WhatsApp webhook payload.")
     values = []
-    for entry in payload.get("entry") or []:
-        for change in entry.get("changes") or []:
-            value = change.get("value") or {}
-            if change.get("field") == "messages" and \
-                    (value.get("metadata") or {}).get("phone_number_id") == phone_number_id:
+    for entry in _list(payload.get("entry")):
+        for change in _list(entry.get("changes")):
+            value = change.get("value")
+            if change.get("field") == "messages" and isinstance(value, dict) and \
+                    isinstance(value.get("metadata"), dict) and \
+                    value["metadata"].get("phone_number_id") == phone_number_id:
                 values.append(value)
     return values
+
+
+WA_ID = re.compile(r"^[0-9]{6,20}$")
+
+
+def _messages(value: dict[str, Any]) -> list[dict[str, Any]]:
+    """The messages with a sender and an id (statuses, errors and anything else are not)."""
+    return [m for m in _list(value.get("messages"))
+            if isinstance(m.get("from"), str) and WA_ID.match(m["from"])
+            and isinstance(m.get("id"), str) and 0 < len(m["id"]) <= 200]
 
 
 def incoming_of(message: dict[str, Any]) -> bot.Incoming:
@@ -177,8 +195,8 @@ def _categories(db: Database, city: str) -> list[bot.Category]:
 def handle(whatsapp: WhatsApp, wa_id: str, message: dict[str, Any]) -> None:
     """Decides what one message does and stores it with the message's wamid, once."""
     city = whatsapp.settings.whatsapp_city
-    wamid = str(message["id"])
-    received_at = datetime.now(UTC)
+    wamid = message["id"]
+    received_at = _sent_at(message)
     incoming = incoming_of(message)
     store = whatsapp.store
     for _ in range(ATTEMPTS):
@@ -200,8 +218,19 @@ def handle(whatsapp: WhatsApp, wa_id: str, message: dict[str, Any]) -> None:
                       "media": list(outcome.filing.photos)}
         if store.advance(conversation, wamid, outcome.state.to_dict(), outcome.replies, filing,
                          received_at):
+            metrics.whatsapp_messages.labels(incoming.kind).inc()
             return
     raise WhatsAppUnavailable("the conversation kept changing")  # Meta delivers it again
+
+
+def _sent_at(message: dict[str, Any]) -> datetime:
+    """When the resident sent it (Meta's `timestamp`; now if absent or later): WhatsApp's
+    24-hour window runs from there, not from a retried delivery."""
+    now = datetime.now(UTC)
+    try:
+        return min(datetime.fromtimestamp(int(message["timestamp"]), UTC), now)
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return now
 
 
 def _downloaded(whatsapp: WhatsApp, wa_id: str, incoming: bot.Incoming) -> bot.Incoming:
@@ -249,9 +278,11 @@ def _file(whatsapp: WhatsApp, conversation: Conversation) -> None:
                               request_id=current_request_id())
         outcome = bot.filed(state, receipt["code"], receipt.get("tracking_link")
                             or receipt.get("tracking_url", ""))
+        metrics.whatsapp_reports.labels("filed").inc()
     except IntakeRefused as err:
         log.warning("whatsapp report refused by intake: %s", err)
         outcome = bot.refused(state, err.code or str(err.status))
+        metrics.whatsapp_reports.labels("refused").inc()
     whatsapp.store.filed(conversation.wa_id, filing["key"], outcome.state.to_dict(),
                          outcome.replies)
     whatsapp.store.drop_media(filing["media"])
@@ -264,9 +295,16 @@ def _send(whatsapp: WhatsApp, wa_id: str) -> None:
     stopped = opted_out(whatsapp.db, wa_id)
     for item in conversation.outbox:
         reply = item["reply"]
+        result = "opted_out"
         if not stopped or reply.get("even_if_stopped"):
             try:
                 whatsapp.api.send(wa_id, graph_message(reply))
+                result = "sent"
             except WhatsAppRefused as err:  # e.g. the number is not on WhatsApp
                 log.warning("whatsapp reply to a number refused: %s", err)
+                result = "refused"
+            except WhatsAppUnavailable:
+                metrics.whatsapp_replies.labels("unavailable").inc()
+                raise
         whatsapp.store.reply_sent(wa_id, item["id"])
+        metrics.whatsapp_replies.labels(result).inc()

@@ -1,9 +1,11 @@
 """Who may talk to whom under deploy/k8s/network-policies.yaml: the policies' selectors are
-evaluated (as Kubernetes does for ingress) against the pods the Deployments make and the pods
-around them (Ingress controller, Prometheus, KEDA, the data stores, strangers)."""
+evaluated (as Kubernetes does, for ingress and egress) against the pods the Deployments make
+and the pods around them (Ingress controller, Prometheus, KEDA, the data stores, DNS,
+strangers), and their address blocks against addresses outside the cluster."""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +66,7 @@ PODS = {
     "squatter": _outside("squatter", NAMESPACE),
     # A pod in the monitoring namespace that is not Prometheus (e.g. Grafana).
     "grafana": _outside("grafana", "monitoring", **{"app.kubernetes.io/name": "grafana"}),
+    "kube-dns": _outside("kube-dns", "kube-system", **{"k8s-app": "kube-dns"}),
 }
 
 
@@ -87,7 +90,10 @@ def _selects(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
 
 
 def _peer_matches(peer: dict[str, Any], source: Pod) -> bool:
-    assert "ipBlock" not in peer, "address blocks are not evaluated here"
+    if "ipBlock" in peer:
+        # Only the connectors' way out has one, and it leaves out every private range, the
+        # cluster's pod and service addresses among them.
+        return False
     namespace_labels = {"kubernetes.io/metadata.name": source.namespace}
     if "namespaceSelector" in peer:
         if not _selects(peer["namespaceSelector"], namespace_labels):
@@ -97,18 +103,64 @@ def _peer_matches(peer: dict[str, Any], source: Pod) -> bool:
     return _selects(peer.get("podSelector"), source.labels)
 
 
-def _port_matches(rule_port: dict[str, Any], destination: Pod, port: int) -> bool:
+def _block_matches(peer: dict[str, Any], address: str) -> bool:
+    block = peer.get("ipBlock")
+    if block is None:
+        return False  # a pod selector never matches an address outside the cluster
+    ip = ipaddress.ip_address(address)
+    return ip in ipaddress.ip_network(block["cidr"]) and not any(
+        ip in ipaddress.ip_network(excluded) for excluded in block.get("except", []))
+
+
+def _port_matches(rule_port: dict[str, Any], destination: Pod | None, port: int,
+                  protocol: str = "TCP") -> bool:
+    if rule_port.get("protocol", "TCP") != protocol:
+        return False
     wanted = rule_port.get("port")
     if wanted is None:
         return True
     if isinstance(wanted, str):
-        wanted = destination.ports.get(wanted)
+        wanted = destination.ports.get(wanted) if destination else None
+        if wanted is None:
+            return False
     return wanted <= port <= rule_port.get("endPort", wanted)
 
 
-def allowed(source: Pod, destination: Pod, port: int) -> bool:
-    """Kubernetes' ingress rule: a pod no policy selects takes anything; a selected pod takes
-    what at least one of its policies' rules allows (peer and port)."""
+def _egress_allowed(source: Pod, destination: Pod | None, address: str | None, port: int,
+                    protocol: str = "TCP") -> bool:
+    """Kubernetes' egress rule: a pod no egress policy selects may open anything; a selected
+    pod what at least one rule allows (a peer matching the pod or address, and the port)."""
+    if source.namespace != NAMESPACE:
+        return True  # not governed by these policies
+    selecting = [p for p in POLICIES if "Egress" in p["spec"].get("policyTypes", [])
+                 and _selects(p["spec"]["podSelector"], source.labels)]
+    if not selecting:
+        return True
+    for policy in selecting:
+        for rule in policy["spec"].get("egress") or []:
+            peers = rule.get("to")
+            if peers and not any(
+                    _peer_matches(peer, destination) if destination else
+                    _block_matches(peer, address or "") for peer in peers):
+                continue
+            ports = rule.get("ports")
+            if not ports or any(_port_matches(p, destination, port, protocol) for p in ports):
+                return True
+    return False
+
+
+def reaches_address(source: Pod, address: str, port: int) -> bool:
+    """Whether `source` may connect to an address outside the cluster (the internet, the
+    node network, the cloud's metadata service)."""
+    return _egress_allowed(source, None, address, port)
+
+
+def allowed(source: Pod, destination: Pod, port: int, protocol: str = "TCP") -> bool:
+    """The source's egress rules, then Kubernetes' ingress rule: a pod no policy selects takes
+    anything; a selected pod takes what at least one of its policies' rules allows (peer and
+    port)."""
+    if not _egress_allowed(source, destination, None, port, protocol):
+        return False
     if destination.namespace != NAMESPACE:
         return True  # not governed by these policies
     selecting = [p for p in POLICIES if "Ingress" in p["spec"].get("policyTypes", ["Ingress"])
@@ -121,7 +173,7 @@ def allowed(source: Pod, destination: Pod, port: int) -> bool:
             if peers and not any(_peer_matches(peer, source) for peer in peers):
                 continue
             ports = rule.get("ports")
-            if not ports or any(_port_matches(p, destination, port) for p in ports):
+            if not ports or any(_port_matches(p, destination, port, protocol) for p in ports):
                 return True
     return False
 
@@ -191,6 +243,9 @@ def test_the_evaluator_reads_selectors_as_kubernetes_does() -> None:
     outsider = _outside("x", "default", **{"app.kubernetes.io/name": "gateway"})
     assert not _peer_matches({"podSelector": {"matchLabels": {
         "app.kubernetes.io/name": "gateway"}}}, outsider)
+    block = {"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}
+    assert _block_matches(block, "8.8.8.8") and not _block_matches(block, "10.1.2.3")
+    assert not _port_matches({"protocol": "UDP", "port": 53}, None, 53, "TCP")
     # Without the default deny, a pod nothing selects would take anything.
     assert allowed(PODS["stranger"], PODS["gateway"], 8080) is False
 
@@ -207,3 +262,33 @@ def test_only_the_gateway_and_the_connectors_reach_intake() -> None:
     # Prometheus too: intake serves /metrics on its one port (it only scrapes).
     assert callers == {"gateway", "prometheus", *CONNECTORS}
     assert "channels" in CONNECTORS
+
+
+# ---- the connectors' way out -------------------------------------------------------------------
+
+CONNECTOR_PODS = ("lapor", "lapor-worker", "lapor-import", "channels")
+PUBLIC_HTTPS = ("157.240.22.35", "103.10.64.10")  # e.g. graph.facebook.com; a host in Indonesia
+
+
+@pytest.mark.parametrize("name", CONNECTOR_PODS)
+def test_a_connector_reaches_public_https_dns_and_its_stores_only(name: str) -> None:
+    connector = PODS[name]
+    assert all(reaches_address(connector, address, 443) for address in PUBLIC_HTTPS)
+    assert allowed(connector, PODS["kube-dns"], 53, "UDP")
+    assert allowed(connector, PODS["kube-dns"], 53, "TCP")
+    # A URL handed over by LAPOR! or Meta cannot lead into the cluster, the node network or
+    # the cloud's metadata service, nor out on another port.
+    for address, port in [("169.254.169.254", 80), ("169.254.169.254", 443),
+                          ("10.96.0.1", 443), ("192.168.1.10", 443), ("172.20.0.5", 443),
+                          ("100.64.3.4", 443), ("127.0.0.1", 443), (PUBLIC_HTTPS[0], 80),
+                          (PUBLIC_HTTPS[0], 8443)]:
+        assert not reaches_address(connector, address, port), (address, port)
+    assert not allowed(connector, PODS["stranger"], 8080)
+    assert not allowed(connector, PODS["kube-dns"], 9153)
+
+
+def test_only_the_connectors_are_limited_on_the_way_out() -> None:
+    """The other processes' egress (SMTP, webhooks, the SMS provider) is the cluster's call:
+    deploy/README.md says so."""
+    limited = {name for name, pod in PODS.items() if not reaches_address(pod, "203.0.113.7", 25)}
+    assert limited == set(CONNECTOR_PODS)

@@ -520,7 +520,7 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
         "responses": _ok("200", _OBJECT, "The sync state"),
     }}
     replay_in = _schema_of(ReplayIn, components)
-    for consumer in ("verification", "routing", "notification"):
+    for consumer in ("verification", "routing", "notification", "lapor"):
         paths[f"/ops/queues/{consumer}/parked"] = {"get": {
             "summary": f"Messages the {consumer} service parked after failing (operators)",
             "security": STAFF,

@@ -71,7 +71,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/webhook-deliveries/<delivery_id>/redeliver", "notification",
           "/webhook-deliveries/<delivery_id>/redeliver"),
     Route("GET", "/reports/<code>/deliveries", "notification", "/reports/<code>/deliveries"),
-    *(route for consumer in ("verification", "routing", "notification") for route in (
+    *(route for consumer in ("verification", "routing", "notification", "lapor") for route in (
         Route("GET", f"/ops/queues/{consumer}/parked", consumer, "/ops/parked"),
         Route("POST", f"/ops/queues/{consumer}/parked/replay", consumer, "/ops/parked/replay"),
     )),

@@ -16,10 +16,11 @@ It plays:
   every send);
 - reports created by the institution (`POST /laporan`, recorded in `created`, found again by
   `GET /laporan/referensi/<ref>`);
-- faults on demand, per kind of call (`fail`, `slow`, `hold`): an answer with a status (429
-  with Retry-After, 5xx), an answer after a pause (longer than the client waits: a timeout),
-  or a follow-up recorded and its answer held until `release()` (a client killed between its
-  POST and its own record).
+- faults on demand, per kind of call (`plan`: the next calls' faults): an answer with a
+  status (429 with Retry-After, 5xx), an answer after a pause (longer than the client waits:
+  a timeout), or a follow-up recorded and its answer held until `release()` (a client killed
+  between its POST and its own record); `down`: kinds of call answered 503 until removed (an
+  outage longer than the connector's retries).
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class LaporDouble(LocalServer):
         self.created: list[dict[str, Any]] = []
         self.received: list[Received] = []
         self.faults: dict[str, list[Fault]] = {}
+        self.down: set[str] = set()  # kinds of call answered 503 until removed (an outage)
         self._lock = threading.Lock()
         self._released = threading.Event()
         self.holding = threading.Event()  # set while a held call waits
@@ -183,6 +185,8 @@ class LaporDouble(LocalServer):
                 return self._answer(404, {"message": "Not found."})
 
             def _planned(self, kind: str, effect) -> None:
+                if kind in double.down:
+                    return self._answer(503, {"message": "down for maintenance"})
                 fault = double._fault(kind)
                 if fault is not None and fault.status is not None:
                     headers = {"Retry-After": fault.retry_after} if fault.retry_after else None

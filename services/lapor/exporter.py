@@ -240,6 +240,10 @@ class Exporter:
         if sync is None or report is None:
             return
         city = sync["city"]
+        if not sync.get("tracking_id") and not referred_to_lapor(report):
+            # Taken back (re-routed) before it was created at LAPOR!: never linked after all.
+            self.sync.unlink_uncreated(report_id, self.owner)
+            return
         client = LaporClient(self.settings, city, self.session)
         try:
             tracking_id = sync.get("tracking_id") or self._forward(client, report, sync)

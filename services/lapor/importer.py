@@ -2,7 +2,8 @@
 
     python -m services.lapor.importer --once             # every connected city, one pass
     python -m services.lapor.importer --once --city padang
-    python -m services.lapor.importer --loop             # a pass every ADUAN_LAPOR_POLL_INTERVAL_S
+    python -m services.lapor.importer --loop             # a pass every ADUAN_LAPOR_POLL_INTERVAL_S,
+                                                         # then the follow-ups still waiting
 
 A pass pages through the reports changed since the city's cursor (`lapor_cursors`) and files
 each one not imported yet with intake, as the connector of channel `sp4n_lapor`
@@ -56,6 +57,7 @@ from services.lapor.adapter import (
     LaporUnavailable,
     connected_cities,
 )
+from services.lapor.exporter import Exporter
 from services.lapor.sync import SyncStore
 
 log = logging.getLogger(__name__)
@@ -262,12 +264,16 @@ class Importer:
 
 
 def _loop(importer: Importer, targets: list[str] | None) -> None:
+    """A pass every poll interval; each pass also sends the follow-ups still waiting (an
+    outage at LAPOR! longer than the consumer's retries parks their events)."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    exporter = Exporter(importer.settings, importer.db, importer.session)
     while not stop.is_set():
         try:
             importer.run(targets)
+            exporter.catch_up()
         except Exception:  # the next pass tries again
             log.exception("LAPOR! import pass failed")
         stop.wait(importer.settings.lapor_poll_interval_s)

@@ -69,6 +69,9 @@ class SyncStore:
         self.docs.update_one({"_id": report_id, "lease.owner": owner},
                              {"$set": {"tracking_id": tracking_id, "updated_at": now}})
 
+    def unlink_uncreated(self, report_id: str, owner: str) -> None:
+        self.docs.delete_one({"_id": report_id, "tracking_id": None, "lease.owner": owner})
+
     # ---- the lease ---------------------------------------------------------------------
 
     def acquire(self, report_id: str, owner: str, now: datetime, lease_s: float) -> bool:

@@ -84,7 +84,7 @@ POLICY: dict[tuple[str, str], object] = {
     ("POST", "/webhook-deliveries/{delivery_id}/redeliver"): CITY_OPS,
     ("GET", "/reports/{code}/deliveries"): CITY_OPS,
     **{(method, f"/ops/queues/{consumer}/{path}"): CITY_OPS
-       for consumer in ("verification", "routing", "notification")
+       for consumer in ("verification", "routing", "notification", "lapor")
        for method, path in (("GET", "parked"), ("POST", "parked/replay"))},
     # SP4N-LAPOR!: the city's topic mapping (edited by its sysadmin), the connector's state.
     ("GET", "/lapor/topics"): CITY_OPS,

@@ -12,12 +12,22 @@ from typing import Any
 import pytest
 import requests
 from lapor_double import POST_FOLLOWUP, Fault, LaporDouble, lapor_report
-from lapor_helpers import TOKENS, importer, lapor_connected, lapor_worker, metric, stamp, tracking
+from lapor_helpers import (
+    TOKENS,
+    connector_settings,
+    importer,
+    lapor_connected,
+    lapor_worker,
+    metric,
+    stamp,
+    tracking,
+)
 from stack_client import submit
 from waiting import eventually
 from workflow_client import act, bearer
 
-from services.lapor.exporter import pending_items
+from aduan.infra.messaging import connect, parking_queue_name
+from services.lapor.exporter import Exporter, pending_items
 
 WASTE_TOPIC = {"id": "201", "parent_id": "2", "nama": "Sampah dan Kebersihan"}
 
@@ -130,6 +140,45 @@ def test_an_outage_at_lapor_delays_follow_ups_but_sends_each_once(stack, setting
     assert metric(stack, "aduan_lapor_failures_total", city="padang", direction="export",
                   reason="unavailable") - failures == 2
     assert db.lapor_sync.find_one({"_id": report["_id"]})["last_error"] is None
+
+
+def parked(settings) -> int:
+    connection = connect(settings)
+    try:
+        return connection.channel().queue_declare(parking_queue_name(settings, "lapor"),
+                                                  passive=True).method.message_count
+    finally:
+        connection.close()
+
+
+def test_an_outage_longer_than_the_retries_parks_and_catching_up_sends_once(
+        stack, settings, db, api, double):
+    report, tracking_id = import_one(settings, db, double)
+    before = parked(settings)
+    double.down.add(POST_FOLLOWUP)
+    try:
+        verify(api, settings, report["code"])  # verified, then routed: two events
+        eventually(lambda: parked(settings) >= before + 2, 60, "both events parked")
+        sync = db.lapor_sync.find_one({"_id": report["_id"]})
+        assert sync["last_error"]["reason"] == "unavailable" and sync["pending"] == 2
+        assert double.refs(tracking_id) == []
+    finally:
+        double.down.discard(POST_FOLLOWUP)
+    # LAPOR! is back: the importer's loop catches up (one pass of it, here).
+    assert Exporter(connector_settings(settings, double), db).catch_up() == 0
+    refs = in_sync(db, double, report["_id"], tracking_id, 2)
+    assert refs == expected_refs(db, report["_id"])
+    # An operator replays the parked events: they find nothing left to send.
+    replay = requests.post(f"{api}/ops/queues/lapor/parked/replay", json={}, timeout=10,
+                           headers=bearer(settings, "operator"))
+    assert replay.status_code == 200, replay.text
+    assert replay.json()["replayed"] >= 2
+    eventually(lambda: parked(settings) == before, 60, "the parked events handled")
+    comment = requests.post(f"{api}/reports/{report['code']}/comments", headers=dlh(settings),
+                            json={"text": "Truk sampah sudah dijadwalkan."}, timeout=10)
+    assert comment.status_code == 201, comment.text
+    refs = in_sync(db, double, report["_id"], tracking_id, 3)
+    assert refs == expected_refs(db, report["_id"]) and len(set(refs)) == 3
 
 
 def test_a_slow_lapor_is_asked_before_a_follow_up_is_sent_again(stack, settings, db, api,

@@ -136,6 +136,29 @@ OPERATIONS = [
                ("max by (job) (aduan_queue_stats_duration_seconds)", "{{job}} read time")],
               description="1 when the consuming services can read their queues' depth."),
     ]),
+    Row("SP4N-LAPOR!", [
+        Panel("Imported and sent per hour, by city",
+              [("sum by (city) (increase(aduan_lapor_imported_total[1h]))", "{{city}} imported"),
+               ("sum by (city, kind) (increase(aduan_lapor_exported_total[1h]))",
+                "{{city}} sent {{kind}}")],
+              description="Reports imported from LAPOR!; follow-ups (status, response, comment) "
+                          "and forwarded reports sent there."),
+        Panel("Failed LAPOR! calls per hour",
+              [("sum by (city, direction, reason) "
+                "(increase(aduan_lapor_failures_total[1h]))",
+                "{{city}} {{direction}} {{reason}}")],
+              description="Alerts AduanLaporTokenRefused, AduanLaporFailuresHigh."),
+        Panel("Follow-ups waiting, reports failing",
+              [("max by (city) (aduan_lapor_pending)", "{{city}} waiting"),
+               ("max by (city) (aduan_lapor_reports_failing)", "{{city}} reports failing")],
+              description="Read from lapor_sync by the lapor service (alert "
+                          "AduanLaporExportLagging)."),
+        Panel("Export lag p90",
+              [("histogram_quantile(0.9, sum by (city, le) "
+                f"(rate(aduan_lapor_export_lag_seconds_bucket[{RATE}])))", "{{city}}")],
+              unit="s",
+              description="From a change in Aduan to its follow-up accepted by LAPOR!."),
+    ]),
 ]
 
 LEADERSHIP = [

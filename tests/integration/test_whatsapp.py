@@ -5,6 +5,8 @@ intake."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import random
 from collections.abc import Iterator
@@ -253,3 +255,27 @@ def test_a_report_confirmed_while_intake_is_down_is_filed_once_on_metas_retry(
     codes = [b for b in bodies(graph, wa_id) if report["code"] in b]
     assert len(codes) == 1
     assert db.wa_conversations.find_one({"_id": wa_id})["filing"] is None
+
+
+def test_signed_deliveries_without_a_message_of_ours_change_nothing(graph, webhook, db):
+    wa_id = new_number()
+    statuses = meta.envelope(wa_id, meta.text(wa_id, "Halo"))
+    value = statuses["entry"][0]["changes"][0]["value"]
+    value["statuses"] = [{"id": "wamid.OUT1", "status": "delivered", "recipient_id": wa_id,
+                          "timestamp": "1700000000"}]
+    del value["messages"]
+    other_number = meta.envelope(wa_id, meta.text(wa_id, "Halo"))
+    other_number["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "1"
+    odd = meta.envelope(wa_id, {"type": "text", "text": {"body": "no sender, no id"}})
+    for payload in (statuses, other_number, odd):
+        raw, headers = meta.signed(payload)
+        taken = requests.post(webhook, data=raw, headers=headers, timeout=30)
+        assert taken.status_code == 200, taken.text
+    for raw in (b"[1, 2]", b"not json"):
+        _, headers = meta.signed({})
+        headers["X-Hub-Signature-256"] = "sha256=" + hmac.new(
+            meta.APP_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+        refused = requests.post(webhook, data=raw, headers=headers, timeout=30)
+        assert refused.status_code == 400, refused.text
+    assert db.wa_conversations.find_one({"_id": wa_id}) is None
+    assert graph.messages_to(wa_id) == []

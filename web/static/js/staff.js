@@ -313,6 +313,9 @@ export async function staffReportPage(code) {
           `${t("media_fetch_failed")}: ${term("mf", report.media_fetch_failed)}`) : null,
         h("p", {}, `${t("reasons")}: `, (verification.reasons || []).length
           ? verification.reasons.map((r) => term("r", r)).join(", ") : "—"),
+        // Recorded without holding the report up (a city's "flag" policy), e.g. no_camera_proof.
+        (verification.flags || []).length ? h("p", { id: "verification-flags" },
+          `${t("flags")}: `, verification.flags.map((r) => term("r", r)).join(", ")) : null,
         workflow.triage_reason ? h("p", { class: "muted" }, `triage: ${workflow.triage_reason}`)
           : null),
       possibleDuplicatesBox(code, report, workflow, load) || "",

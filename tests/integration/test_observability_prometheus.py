@@ -27,6 +27,7 @@ from promql import RULES_FILE, for_prometheus
 from stack_client import REPORT, submit, wait_for_status
 from waiting import eventually
 
+from aduan.infra.messaging import CONSUMERS
 from tools.devstack import HTTP_SERVICES, ROOT, Stack
 
 pytestmark = pytest.mark.stack
@@ -191,9 +192,9 @@ def test_queue_statistics_come_from_the_consuming_services(
     consumers = {r["metric"]["queue"]: float(r["value"][1]) for r in prometheus.query(
         'max by (queue) (aduan_queue_consumers{kind="work"})')}
     ns = settings.namespace
-    assert set(consumers) == {f"{ns}.verification", f"{ns}.routing", f"{ns}.notification"}
+    assert set(consumers) == {f"{ns}.{consumer}" for consumer in CONSUMERS}
     assert consumers[f"{ns}.routing"] == 2  # the stack's routing worker and this test's
-    assert consumers[f"{ns}.verification"] >= 1 and consumers[f"{ns}.notification"] >= 1
+    assert all(consumers[f"{ns}.{consumer}"] >= 1 for consumer in CONSUMERS)
     parking = prometheus.query(f'aduan_queue_messages{{queue="{ns}.routing.parking"}}')
     assert [r["metric"]["kind"] for r in parking] == ["parking"]
     assert prometheus.scalar('min(aduan_queue_stats_up)') == 1

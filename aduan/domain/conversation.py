@@ -43,7 +43,7 @@ class Incoming:
     list or button reply: `choice` is the row's or button's id) or other."""
 
     kind: Literal["text", "image", "location", "choice", "other"]
-    text: str = ""
+    text: str = ""  # a text's body, or an image's caption
     choice: str = ""
     media_id: str = ""
     lat: float | None = None
@@ -135,6 +135,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "id": "Sekarang kirim lokasinya: tekan 📎 lalu Lokasi, dan pilih titik masalahnya.",
         "en": "Now send the location: tap 📎, then Location, and pick the problem's spot."},
     "photo_added": {"id": "Foto ditambahkan ({n}).", "en": "Photo added ({n})."},
+    "photo_first": {"id": "Foto diterima ({n}). Sekarang ceritakan masalahnya (minimal 10 "
+                          "huruf).",
+                    "en": "Photo received ({n}). Now describe the problem (at least 10 "
+                          "characters)."},
     "photo_limit": {"id": "Sudah {n} foto: cukup.", "en": "That is {n} photos already: enough."},
     "summary": {
         "id": "Periksa laporan Anda:\nKategori: {category}\nKeterangan: {description}\n"
@@ -281,11 +285,21 @@ def _on_category(state: State, message: Incoming, categories: list[Category]) ->
 
 
 def _on_description(state: State, message: Incoming, _: list[Category]) -> Outcome:
+    if message.kind == "image":  # a photo first, perhaps with the description as its caption
+        added, _said = _with_photo(state, message)
+        caption = message.text.strip()
+        if MIN_DESCRIPTION <= len(caption) <= MAX_DESCRIPTION:
+            return Outcome(replace(added, step="location", description=caption),
+                           [text(say("ask_location", state.lang))])
+        return Outcome(added, [text(say("photo_first", state.lang, n=len(added.photos)))])
     typed = message.text.strip() if message.kind == "text" else ""
     if len(typed) < MIN_DESCRIPTION:
         return Outcome(state, [text(say("description_short", state.lang))])
     if len(typed) > MAX_DESCRIPTION:
         return Outcome(state, [text(say("description_long", state.lang))])
+    if state.photos:  # sent before the description: no need to ask
+        return Outcome(replace(state, step="location", description=typed),
+                       [text(say("ask_location", state.lang))])
     return Outcome(replace(state, step="photo", description=typed),
                    [_photo_question(state.lang)])
 

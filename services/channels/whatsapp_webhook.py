@@ -161,7 +161,9 @@ def incoming_of(message: dict[str, Any]) -> bot.Incoming:
     if kind == "text":
         return bot.Incoming("text", text=str((message.get("text") or {}).get("body", "")))
     if kind == "image":
-        return bot.Incoming("image", media_id=str((message.get("image") or {}).get("id", "")))
+        image = message.get("image") or {}
+        return bot.Incoming("image", media_id=str(image.get("id", "")),
+                            text=str(image.get("caption", "")))
     if kind == "location":
         place = message.get("location") or {}
         address = ", ".join(str(place[k]) for k in ("name", "address") if place.get(k))

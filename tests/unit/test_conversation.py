@@ -92,6 +92,18 @@ def test_the_photo_may_be_skipped_and_several_are_kept_up_to_the_limit():
     assert many[-1].state.step == "location"
 
 
+def test_a_photo_may_come_before_the_description_or_carry_it_as_its_caption():
+    start = [Incoming("text", text="halo"), Incoming("choice", choice="cat:c01")]
+    captioned = run([*start, Incoming("image", media_id="m1",
+                                      text="Pohon tumbang menutup jalan")])[-1]
+    assert captioned.state.step == "location" and captioned.state.photos == ("m1",)
+    assert captioned.state.description == "Pohon tumbang menutup jalan"
+    first = run([*start, Incoming("image", media_id="m1"),
+                 Incoming("text", text="Pohon tumbang menutup jalan")])
+    assert first[-2].state.step == "description" and "Foto diterima" in said(first[-2])
+    assert first[-1].state.step == "location" and first[-1].state.photos == ("m1",)
+
+
 def test_stop_opts_out_says_so_once_and_then_nothing_until_mulai():
     stop = run([Incoming("text", text="halo"), Incoming("text", text="STOP")])[-1]
     assert stop.opt == "out" and stop.state.step == "idle"

@@ -92,7 +92,7 @@ CONNECTOR_RULES: tuple[SecretRule, ...] = (
                lambda s: bool(s.whatsapp_phone_number_id)),
     SecretRule("ADUAN_WHATSAPP_VERIFY_TOKEN", 16, lambda s: _set(s.whatsapp_verify_token),
                lambda s: bool(s.whatsapp_phone_number_id)),
-    # Empty is the channel switched off (the endpoint answers 503), never an open endpoint.
+    # Empty is the channel switched off (the endpoint answers 404), never an open endpoint.
     SecretRule("ADUAN_SMS_INBOUND_SECRET", 16, lambda s: _set(s.sms_inbound_secret),
                lambda _: False),
 )

@@ -98,6 +98,7 @@ def test_staff_steps_reach_lapor_in_order_once_each_and_never_a_note(stack, sett
                                                                       double):
     report, tracking_id = import_one(settings, db, double)
     exported_before = metric(stack, "aduan_lapor_exported_total", city="padang")
+    lags_before = metric(stack, "aduan_lapor_export_lag_seconds_count", city="padang")
     verify(api, settings, report["code"])
     accepted = act(api, report["code"], "accept", dlh(settings),
                    {"note": "internal: minta truk", "public_response": "Tim DLH menuju lokasi"})
@@ -120,6 +121,8 @@ def test_staff_steps_reach_lapor_in_order_once_each_and_never_a_note(stack, sett
     assert sync["direction"] == "imported" and sync["last_error"] is None
     assert [e["ref"] for e in sync["exported"]] == expected
     assert metric(stack, "aduan_lapor_exported_total", city="padang") - exported_before == 5
+    assert metric(stack, "aduan_lapor_export_lag_seconds_count", city="padang") - \
+        lags_before == 5
     # The sync state as the operators' view shows it.
     view = requests.get(f"{api}/reports/{report['code']}/lapor",
                         headers=bearer(settings, "operator"), timeout=10)

@@ -15,7 +15,7 @@ from lapor_double import CREATE, POST_FOLLOWUP, Fault, LaporDouble
 from aduan.infra.config import Settings
 from aduan.infra.messaging import Delivery
 from aduan.web.errors import PermanentError
-from services.lapor.adapter import LaporUnavailable
+from services.lapor.adapter import LaporUnauthorized, LaporUnavailable
 from services.lapor.exporter import Exporter, LeaseBusy
 from services.lapor.sync import SyncStore
 
@@ -165,3 +165,12 @@ def test_a_referral_taken_back_before_it_reached_lapor_is_unlinked(double):
     db.reports.update_one({"_id": "r5"}, {"$set": {"status": "forwarded", "referral": None}})
     exporter(double, db).handle(event("r5", "report.forwarded"))
     assert SyncStore(db).get("r5") is None and double.created == []
+
+
+def test_a_refused_token_is_a_failure_of_the_export(double):
+    db = fake_db()
+    imported_report(db)
+    with pytest.raises(LaporUnauthorized):
+        exporter(double, db, lapor_tokens="padang=revoked").handle(event())
+    assert SyncStore(db).get("r1")["last_error"]["reason"] == "unauthorized"
+    assert double.followups == {}

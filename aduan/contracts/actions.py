@@ -43,6 +43,18 @@ def _unique(codes: list[str]) -> list[str]:
     return codes
 
 
+class Point(Strict):
+    lat: Annotated[float, Field(strict=True, ge=-90, le=90)]
+    lon: Annotated[float, Field(strict=True, ge=-180, le=180)]
+
+
+class VerifyIn(StaffOptionalNote):
+    """`point`: where a report that came without one is (an SMS, an address told at the
+    desk), placed by the operator who verifies it; refused when the report has a point."""
+
+    point: Point | None = None
+
+
 class ForwardIn(StaffOptionalNote):
     agencies: Annotated[list[AgencyCode], Field(min_length=1, max_length=10)]
     _unique = field_validator("agencies")(_unique)
@@ -96,7 +108,7 @@ class RateIn(Strict):
 
 # The body of each workflow action (who may take it: aduan.domain.lifecycle.ACTIONS).
 MODELS: dict[str, type[BaseModel]] = {
-    "verify": StaffOptionalNote, "reject": StaffRequiredNote, "postpone": PostponeIn,
+    "verify": VerifyIn, "reject": StaffRequiredNote, "postpone": PostponeIn,
     "forward": ForwardIn, "reroute": RerouteIn, "duplicate": DuplicateIn,
     "archive": StaffRequiredNote, "accept": StaffOptionalNote, "start": StaffOptionalNote,
     "resolve": StaffRequiredNote, "hand_back": StaffRequiredNote, "confirm": OptionalNote,

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from aduan.domain.errors import Conflict, Forbidden, Invalid, report_not_found
 from aduan.domain.report_types import (
+    has_point,
     has_resolution_target,
     needs_public_response,
     sla_category,
@@ -541,10 +542,16 @@ def _off_postponed(report: dict[str, Any]) -> dict[str, Any]:
 
 def plan_verify(report: dict[str, Any], now: datetime, note: str | None, actor: Actor, *,
                 deadlines: Deadlines, category: dict[str, Any] | None,
-                photos: list[dict[str, Any]] | None = None) -> Plan:
+                photos: list[dict[str, Any]] | None = None,
+                place: dict[str, Any] | None = None) -> Plan:
     """`photos`: the report's photos with their public copies (the `publish_copies` effect),
-    needed when the report was rejected and its copies withdrawn."""
+    needed when the report was rejected and its copies withdrawn. `place`: {lat, lon,
+    kecamatan} the operator gave a report that has no point (its address is kept), so that
+    routing by kecamatan works from here on; a point the report has is never replaced."""
     check_allowed(report, "verify")
+    if place is not None and has_point(report):
+        raise Conflict("report_has_point", "This report has its point already.",
+                       {"location": report.get("location")})
     # A postponed report's clock starts again when it is taken up.
     start = now if report["status"] == "postponed" else report["created_at"]
     due = deadlines.forward_due(report["city"], category, start)
@@ -554,7 +561,13 @@ def plan_verify(report: dict[str, Any], now: datetime, note: str | None, actor: 
                                **_override(report, "verified", note, actor, now)}
     if photos is not None:
         changes["photos"] = photos
-    return Plan("verify", "verified", note, set=changes, details={"action": "verify"})
+    details: dict[str, Any] = {"action": "verify"}
+    if place is not None:
+        changes["location"] = {**(report.get("location") or {}), "lat": place["lat"],
+                               "lon": place["lon"]}
+        changes["kecamatan"] = place.get("kecamatan")
+        details["located"] = {"lat": place["lat"], "lon": place["lon"]}
+    return Plan("verify", "verified", note, set=changes, details=details)
 
 
 def plan_reject(report: dict[str, Any], now: datetime, note: str | None, actor: Actor) -> Plan:

@@ -20,6 +20,7 @@ from pymongo.database import Database
 
 from aduan.domain import lifecycle
 from aduan.domain.errors import Conflict, Forbidden, Invalid
+from aduan.domain.geo import city_area
 from aduan.domain.lifecycle import ACTIONS, AGENCY, Actor, Plan
 from aduan.infra import metrics
 from aduan.infra.catalogue import category_of, cities
@@ -32,6 +33,7 @@ from aduan.infra.reports import Planner, Reports
 from aduan.infra.storage import ObjectStore
 from services.routing.evidence import Evidence, delete_evidence, evidence_keys, store_evidence
 from services.routing.officers import evidence_check, officer_planner, on_duty
+from services.routing.rules import KECAMATAN_MARGIN_M, kecamatan_of_report
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Request:
     until: date | None = None  # postpone: the day the report comes back to the queue
     agency: str | None = None  # escalate: the agency whose head hears it (operators)
     officers: tuple[str, ...] = ()  # dispatch: the officers' user ids
+    point: tuple[float, float] | None = None  # verify: where a report without a point is
 
 
 class Workflow:
@@ -79,6 +82,16 @@ class Workflow:
             raise Invalid("unknown_agency", "No active agency of this city has this code.",
                           {"agencies": missing})
         return [found[code] for code in codes]
+
+    def place(self, city: str, point: tuple[float, float]) -> dict[str, Any]:
+        """A point an operator gave, with its kecamatan; inside the city (give or take the
+        margin routing allows at its edges) or refused."""
+        lat, lon = point
+        if not city_area(city).contains(lat, lon, KECAMATAN_MARGIN_M):
+            raise Invalid("point_outside_city", "This point is not in the city.",
+                          {"field": "point"})
+        located = {"city": city, "location": {"lat": lat, "lon": lon}}
+        return {"lat": lat, "lon": lon, "kecamatan": kecamatan_of_report(located)}
 
     def planner(self, report: dict[str, Any], action: str, actor: Actor, sent: Request,
                 photos: list[dict[str, Any]] | None = None,
@@ -119,8 +132,10 @@ class Workflow:
                                                                  sent.of or "", note)
         category = self.category_of(report)
         if action == "verify":
+            place = self.place(report["city"], sent.point) if sent.point else None
             return lambda current, now: lifecycle.plan_verify(
-                current, now, note, actor, deadlines=deadlines, category=category, photos=photos)
+                current, now, note, actor, deadlines=deadlines, category=category, photos=photos,
+                place=place)
         if action == "reopen":
             return lambda current, now: lifecycle.plan_reopen(
                 current, now, note, deadlines=deadlines, category=category)

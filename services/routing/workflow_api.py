@@ -107,7 +107,9 @@ def _act(code: str, action: str) -> Response:
                    agencies=tuple(getattr(payload, "agencies", ())),
                    of=getattr(payload, "of", None), until=getattr(payload, "until", None),
                    agency=getattr(payload, "agency", None),
-                   officers=tuple(getattr(payload, "officers", ())))
+                   officers=tuple(getattr(payload, "officers", ())),
+                   point=(payload.point.lat, payload.point.lon)
+                   if getattr(payload, "point", None) else None)
     updated = routing.workflow.act(report, action, actor, sent, evidence, current_request_id())
     return jsonify(workflow_view(updated, routing.settings.public_base_url, actor))
 

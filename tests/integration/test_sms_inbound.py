@@ -20,6 +20,7 @@ import pytest
 import requests
 from http_receiver import Receiver
 from notification_helpers import SMS_SETTINGS
+from photo_factory import INSIDE
 from waiting import eventually
 from workflow_client import act, bearer, workflow
 
@@ -156,6 +157,30 @@ def test_a_wrong_or_missing_secret_is_refused_and_changes_nothing(
     good = _sms(api, phone, "SAMPAH di depan pasar raya menumpuk sejak kemarin")
     assert good.status_code == 200, good.text
     assert db.reports.count_documents({"reporter.phone": _e164(phone)}) == 1
+
+
+def test_the_operator_completes_the_point_when_verifying(
+        api: str, settings: Settings, provider: Receiver):
+    code = _sms(api, _phone(), "SAMPAH Jl. Adampe Dolot # sampah dibuang ke saluran air"
+                ).json()["code"]
+    operator = _operator(settings)
+    eventually(lambda: workflow(api, code, operator)["forward_due_at"], 60,
+               f"{code} waiting for the operators")
+    padang = INSIDE["padang"]
+    outside = act(api, code, "verify", operator, {"point": {"lat": padang[0],
+                                                            "lon": padang[1]}})
+    assert outside.status_code == 422, outside.text
+    assert outside.json()["error"]["code"] == "point_outside_city"
+    lat, lon = INSIDE[CITY]
+    done = act(api, code, "verify", operator, {"point": {"lat": lat, "lon": lon},
+                                               "note": "Titik dari telepon warga"})
+    assert done.status_code == 200, done.text
+    # With its point, routing sends it by the category's rule like any verified report.
+    view = eventually(lambda: (v := _staff_view(api, code, settings))["status"] == "forwarded"
+                      and v, 60, f"{code} routed")
+    assert view["location"] == {"address": "Jl. Adampe Dolot", "lat": lat, "lon": lon}
+    assert view["kecamatan"]["name"] == "Kotamobagu Timur"
+    assert [a["code"] for a in view["assignments"]] == ["DLH"]
 
 
 def test_bad_forms_get_4xx(api: str, provider: Receiver):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import signal
 import sys
 import threading
@@ -76,13 +77,22 @@ NO_PLACE = "Lokasi tidak disebutkan di SP4N-LAPOR!"
 CATEGORY_REFUSALS = ("type_not_accepted", "unknown_category")
 
 
+# What intake refuses in any text (aduan/contracts/base.py): LAPOR!'s texts come from other
+# people's forms, so such characters become spaces instead of losing the whole report.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    return _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
 def idempotency_key(city: str, tracking_id: str) -> str:
     return f"lapor:{city}:{tracking_id}"
 
 
 def description(item: LaporReport, left_out: list[str]) -> str:
     """LAPOR!'s title and text, and the attachments that are not photos here (by name)."""
-    parts = [p for p in (item.title, item.content) if p]
+    parts = [clean(p) for p in (item.title, item.content) if clean(p)]
     if left_out:
         parts.append("Lampiran di SP4N-LAPOR! (tidak disalin): " + ", ".join(left_out))
     text = "\n\n".join(parts) or f"Laporan SP4N-LAPOR! {item.tracking_id}"
@@ -98,8 +108,8 @@ def location(item: LaporReport) -> dict[str, Any]:
     if item.lat is not None and item.lon is not None \
             and -90 <= item.lat <= 90 and -180 <= item.lon <= 180:
         place.update(lat=item.lat, lon=item.lon)
-    if item.address:
-        place["address"] = item.address[:ADDRESS_MAX]
+    if item.address and clean(item.address):
+        place["address"] = clean(item.address)[:ADDRESS_MAX]
     return place or {"address": NO_PLACE}
 
 
@@ -112,8 +122,9 @@ def report_fields(item: LaporReport, city: str, category: str,
         "privacy": item.privacy, "external_id": item.tracking_id,
     }
     # A confidential report carries no reporter whatever LAPOR! sent.
-    if item.privacy != "confidential" and item.reporter_name:
-        fields["reporter"] = {"name": item.reporter_name[:100], "language": "id"}
+    name = clean(item.reporter_name or "")[:100]
+    if item.privacy != "confidential" and name:
+        fields["reporter"] = {"name": name, "language": "id"}
     return fields
 
 

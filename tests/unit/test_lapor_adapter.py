@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from lapor_double import ATTACHMENT, POST_FOLLOWUP, REPORTS, Fault, LaporDouble, lapor_report
 
+from aduan.contracts.reports import ReportIn
 from aduan.infra.config import Settings
 from services.lapor import adapter
 from services.lapor.adapter import (
@@ -157,6 +158,11 @@ def test_what_a_lapor_report_becomes() -> None:
     fields = report_fields(item, "padang", "road", ["surat.pdf"])
     assert fields["type"] == "aspiration" and fields["external_id"] == "T1"
     assert fields["location"] == {"address": NO_PLACE}
+    ReportIn.model_validate({**fields, "channel": "sp4n_lapor"})
+    public = read_report(lapor_report("T3"), MAPPING)
+    assert public is not None
+    ReportIn.model_validate({**report_fields(public, "padang", "road", []),
+                             "channel": "sp4n_lapor"})
     assert "surat.pdf" in fields["description"] and "Pendek" in fields["description"]
     assert read_report({"judul": "no id"}, MAPPING) is None
     unknown = read_report(lapor_report("T2", klasifikasi="lainnya"), MAPPING)
@@ -194,3 +200,14 @@ def test_a_stream_keeps_its_own_order_when_clocks_disagree() -> None:
         _entry("forwarded", T0 + timedelta(seconds=4))]}
     items = pending_items(report, {"last_exported_seq": 0})
     assert [i.seq for i in items] == [1, 2]
+
+
+def test_control_characters_from_lapor_become_spaces_not_a_lost_report() -> None:
+    item = read_report(lapor_report("T1", judul="Jalan\x0b rusak", isi="Lubang\r\nbesar\x1b[2J",
+                                    lokasi={"alamat": "Jl.\x00 Sudirman"},
+                                    pelapor={"nama": "\x07"}), MAPPING)
+    assert item is not None
+    fields = report_fields(item, "padang", "road", [])
+    assert fields["description"] == "Jalan  rusak\n\nLubang\nbesar [2J"
+    assert fields["location"] == {"address": "Jl.  Sudirman"} and "reporter" not in fields
+    ReportIn.model_validate({**fields, "channel": "sp4n_lapor"})  # intake's own rules

@@ -39,6 +39,7 @@ from pymongo.database import Database
 
 from aduan.domain.status_names import status_name
 from aduan.infra import metrics
+from aduan.infra.catalogue import category_of
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.logs import setup_logging
@@ -154,12 +155,14 @@ def referral_index(report: dict[str, Any]) -> int:
     return len(history) - 1
 
 
-def outgoing(report: dict[str, Any], topic_id: str | None) -> OutgoingReport:
+def outgoing(report: dict[str, Any], topic_id: str | None, category_name: str | None = None
+             ) -> OutgoingReport:
     """The report as LAPOR! gets it: what a vertical body's desk may read, never the reporter
     (not even a public report's: LAPOR! hears from its own users)."""
     place = report.get("location") or {}
     return OutgoingReport(
-        ref=report["_id"], title=f"Aduan {report['code']}: {report.get('category', '')}",
+        ref=report["_id"],
+        title=f"Aduan {report['code']}: {category_name or report.get('category', '')}",
         content=report.get("description") or "", type=report.get("type") or "complaint",
         privacy=report.get("privacy") or "public", topic_id=topic_id,
         lat=place.get("lat"), lon=place.get("lon"), address=place.get("address"),
@@ -295,7 +298,9 @@ class Exporter:
         whose answer was lost is found by its ref)."""
         tracking_id = client.find_by_ref(report["_id"])
         if tracking_id is None:
-            tracking_id = client.create_report(outgoing(report, self._topic(report)))
+            category = category_of(self.db, report) or {}
+            tracking_id = client.create_report(outgoing(report, self._topic(report),
+                                                        category.get("name_id")))
             metrics.lapor_exported.labels(sync["city"], "report").inc()
         self.sync.set_tracking(report["_id"], self.owner, tracking_id, datetime.now(UTC))
         log.info("report %s forwarded to LAPOR! as %s", report["code"], tracking_id)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fakes import fake_db
+from fakes import fake_db, seeded_fake_db
 from lapor_double import CREATE, POST_FOLLOWUP, Fault, LaporDouble
 
 from aduan.infra.config import Settings
@@ -136,13 +136,14 @@ def referred_report(db, report_id: str = "r5") -> dict[str, Any]:
 
 
 def test_a_referred_report_is_created_at_lapor_once_without_its_reporter(double):
-    db = fake_db()
+    db = seeded_fake_db()
     referred_report(db)
     double.plan(CREATE, Fault(pause_s=2))  # created, but the answer comes too late
     with pytest.raises(LaporUnavailable):
         exporter(double, db).handle(event("r5", "report.referred"))
     exporter(double, db).handle(event("r5", "report.referred"))
     assert len(double.created) == 1 and double.created[0]["ref"] == "r5"
+    assert double.created[0]["judul"] == "Aduan PDG-r5: Lainnya"
     assert "Siti" not in str(double.created) and "+62812" not in str(double.created)
     sync = SyncStore(db).get("r5")
     assert (sync["direction"], sync["tracking_id"]) == ("forwarded", "LPR9000")

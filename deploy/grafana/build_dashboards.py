@@ -159,6 +159,20 @@ OPERATIONS = [
               unit="s",
               description="From a change in Aduan to its follow-up accepted by LAPOR!."),
     ]),
+    Row("WhatsApp", [
+        Panel("Residents' messages and reports filed",
+              [(f"sum by (kind) (rate(aduan_whatsapp_messages_total[{RATE}]))", "{{kind}}"),
+               (f"sum by (result) (rate(aduan_whatsapp_reports_total[{RATE}]))",
+                "reports {{result}}")],
+              unit="ops"),
+        Panel("Messages to residents, by result",
+              [(f"sum by (result) (rate(aduan_whatsapp_replies_total[{RATE}]))",
+                "bot {{result}}"),
+               ("sum by (result) (rate(aduan_notifications_total"
+                f'{{channel="whatsapp"}}[{RATE}]))', "status {{result}}")],
+              unit="ops",
+              description="Alert AduanWhatsAppMessagesFailing."),
+    ]),
 ]
 
 LEADERSHIP = [

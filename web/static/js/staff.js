@@ -132,7 +132,7 @@ export async function agencyPage() {
 
 // The buttons are the actions the server says the signed-in person may take now
 // (`workflow.actions`: each with its name, whether a note is required and the fields it takes).
-function actionPanel(code, workflow, reload) {
+function actionPanel(code, workflow, reload, picked = null) {
   const actions = workflow.actions || [];
   if (!actions.length) return null;
   const takes = (input) => actions.some((a) => a.inputs.includes(input));
@@ -188,6 +188,9 @@ function actionPanel(code, workflow, reload) {
   const evidence = h("input", { type: "file", accept: "image/*", capture: "environment",
     id: "evidence", multiple: true });
   if (takes("photos")) controls.push(field(t("evidence_photo"), evidence));
+  // A report without a point (an SMS, an address told at the desk): verifying sends the
+  // point the operator marked on the map.
+  if (picked && actions.some((a) => a.name === "verify")) controls.push(picked.label);
 
   const path = (name) => `/reports/${encodeURIComponent(code)}/actions/${name}`;
   async function perform(action) {
@@ -208,6 +211,7 @@ function actionPanel(code, workflow, reload) {
       body.agencies = [...agencyBoxes.querySelectorAll("input:checked")].map((b) => b.value);
     }
     if (action.inputs.includes("of")) body.of = duplicateOf.value.trim().toUpperCase();
+    if (action.name === "verify" && picked && picked.point) body.point = picked.point;
     if (action.inputs.includes("officers")) {
       body.officers = [...officerBoxes.querySelectorAll("input:checked")].map((b) => b.value);
     }
@@ -290,6 +294,11 @@ export async function staffReportPage(code) {
     const mapBox = h("div", { class: "map" });
     const evidence = workflow.history.flatMap((e) => e.photos || []);
     const breaches = workflow.sla_breaches || [];
+    const spot = report.location;
+    const pointless = !(spot && typeof spot.lat === "number")
+      && (workflow.actions || []).some((a) => a.name === "verify");
+    const picked = pointless ? { point: null, label: h("p", { id: "picked-point" },
+      t("pick_point_hint")) } : null;
     holder.replaceChildren(
       h("section", { class: "card" },
         h("h1", {}, report.code),
@@ -335,7 +344,7 @@ export async function staffReportPage(code) {
         (workflow.escalations || []).length ? h("ul", { id: "report-escalations" },
           ...workflow.escalations.map((e) => h("li", {}, `${t("escalations")} · ${e.agency} · `,
             `${when(e.at)} · ${t(`esc_by_${e.by.role}`)}: `, e.note))) : null),
-      actionPanel(code, workflow, load) || "",
+      actionPanel(code, workflow, load, picked) || "",
       (report.comments || []).length ? h("section", { class: "card", id: "comments" },
         h("h2", {}, t("comments")), h("ul", {}, ...report.comments.map((c) => h("li", {},
           h("span", { class: "muted" }, `${when(c.at)} · ${c.by}`), h("div", {}, c.text),
@@ -359,11 +368,19 @@ export async function staffReportPage(code) {
             : null)))),
     );
     const map = await cityMap(mapBox, report.city, t("location"));
-    const spot = report.location;
     if (spot && typeof spot.lat === "number") {
       point(map, spot.lat, spot.lon);
       map.setView([spot.lat, spot.lon], 13, { animate: false });
     }
   }
   await load();
+    } else if (picked) {
+      let marker = null;
+      mapBox.dataset.pick = "on";
+      map.on("click", (e) => {
+        picked.point = { lat: Number(e.latlng.lat.toFixed(6)), lon: Number(e.latlng.lng.toFixed(6)) };
+        if (marker) marker.remove();
+        marker = point(map, picked.point.lat, picked.point.lon);
+        picked.label.textContent = `${t("picked_point")}: ${picked.point.lat}, ${picked.point.lon}`;
+      });
 }

@@ -371,9 +371,6 @@ export async function staffReportPage(code) {
     if (spot && typeof spot.lat === "number") {
       point(map, spot.lat, spot.lon);
       map.setView([spot.lat, spot.lon], 13, { animate: false });
-    }
-  }
-  await load();
     } else if (picked) {
       let marker = null;
       mapBox.dataset.pick = "on";
@@ -383,4 +380,7 @@ export async function staffReportPage(code) {
         marker = point(map, picked.point.lat, picked.point.lon);
         picked.label.textContent = `${t("picked_point")}: ${picked.point.lat}, ${picked.point.lon}`;
       });
+    }
+  }
+  await load();
 }

@@ -178,6 +178,10 @@ class Exporter:
         self.sync = SyncStore(db)
         self.session = session or requests.Session()
         self.owner = uuid.uuid4().hex
+        # Renewed before each follow-up, which takes at most two calls (the check of an
+        # unknown send, the POST): a lease shorter than that could run out mid-send and let
+        # another exporter send the same follow-up.
+        self.lease_s = max(settings.lapor_lease_s, 2 * settings.lapor_timeout_s + 1)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Exporter:
@@ -225,16 +229,16 @@ class Exporter:
     def _acquire(self, report_id: str) -> None:
         """Waits while another exporter holds the report (it sends what this event would) or
         until its lease runs out (it died)."""
-        deadline = time.monotonic() + self.settings.lapor_lease_s + 1
+        deadline = time.monotonic() + self.lease_s + 1
         while not self.sync.acquire(report_id, self.owner, datetime.now(UTC),
-                                    self.settings.lapor_lease_s):
+                                    self.lease_s):
             if time.monotonic() > deadline:
                 raise LeaseBusy(report_id)
             time.sleep(LEASE_POLL_S)
 
     def _renew(self, report_id: str) -> None:
         if not self.sync.renew(report_id, self.owner, datetime.now(UTC),
-                               self.settings.lapor_lease_s):
+                               self.lease_s):
             raise LeaseLost(report_id)
 
     def _export(self, report_id: str) -> None:

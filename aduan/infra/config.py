@@ -108,8 +108,8 @@ class Settings:
     lapor_timeout_s: float = 10.0
     lapor_page_size: int = 50
     lapor_poll_interval_s: float = 300.0
-    # How long one exporter holds a report's lease (services/lapor/sync.py): longer than one
-    # call to LAPOR! (lapor_timeout_s); a crashed exporter's report waits this long at most.
+    # How long one exporter holds a report's lease (services/lapor/sync.py); at least
+    # 2 x lapor_timeout_s + 1 (raised to that); a crashed exporter's report waits this long.
     lapor_lease_s: float = 60.0
     # WhatsApp Business Cloud API (services/channels/): the Graph API base, the city's phone
     # number id and access token, the app secret that signs webhooks (X-Hub-Signature-256), the

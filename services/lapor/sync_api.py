@@ -81,17 +81,21 @@ def sync_view(report: dict[str, Any], sync: dict[str, Any] | None,
                 "direction": "forwarded" if forwarded else "imported",
                 "tracking_id": external.get("id") if not forwarded else None,
                 "state": "waiting", "exported": [], "pending": None, "last_error": None,
+                "sending": False,
                 "lag_seconds": None, "imported_at": None, "updated_at": None}
     pending = int(sync.get("pending") or 0)
-    state = "failing" if sync.get("last_error") else "pending" if pending else "in_sync"
+    state = ("failing" if sync.get("last_error") else "waiting" if not sync.get("tracking_id")
+             else "pending" if pending or sync.get("inflight") else "in_sync")
     exported = sorted(sync.get("exported") or [], key=lambda e: e.get("seq", 0))
     return _iso({
         "code": report["code"], "city": report["city"],
         "direction": sync.get("direction"), "tracking_id": sync.get("tracking_id"),
         "state": state,
-        "exported": [{k: e.get(k) for k in ("seq", "ref", "status", "kind", "at")}
+        "exported": [{k: e.get(k) for k in ("seq", "stream", "ref", "status", "kind", "at")}
                      for e in exported],
         "pending": pending, "last_error": sync.get("last_error"),
+        # A follow-up whose send started and is not yet recorded (the next run asks LAPOR!).
+        "sending": bool(sync.get("inflight")),
         "lag_seconds": lag_seconds(report, sync, now),
         "imported_at": sync.get("imported_at"), "updated_at": sync.get("updated_at"),
     })

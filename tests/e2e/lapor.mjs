@@ -3,8 +3,9 @@
 //   state per city and the topic mapping; adds a topic (first with itself as its parent:
 //   refused, said in Bahasa Indonesia), maps it to another category from its row, removes it;
 // - an operator reads the same page without edit controls, then opens a report imported from
-//   LAPOR! and one forwarded to it: each shows its sync card (Tracking ID, direction, state,
-//   follow-ups sent), in both languages.
+//   LAPOR! (its sync card: Tracking ID, direction, state, follow-ups sent), and forwards another
+//   to the vertical body SP4N-LAPOR from the report's actions: its card appears, in both
+//   languages.
 // Prints one JSON line with what it saw; any failure exits non-zero. Config: JSON in ADUAN_E2E
 // (test_console_lapor.py).
 import { base, cfg, drive, shot, signIn, unlabelled, WAIT, watch } from "./driver.mjs";
@@ -68,12 +69,23 @@ await drive(async (browser, seen) => {
     .count();
   seen.operator_mapping = await operator.locator('#topics tr[data-topic="201"] td').allTextContents();
 
-  for (const [name, code] of [["imported", cfg.imported], ["forwarded", cfg.forwarded]]) {
-    await operator.goto(`${base}/#/staff/report/${code}`);
-    await operator.locator("#lapor-sync[data-ready]").waitFor({ timeout: WAIT });
-    seen[`${name}_card`] = await operator.locator("#lapor-sync").innerText();
-    await shot(operator, `l6-${name}-report`);
-  }
+  await operator.goto(`${base}/#/staff/report/${cfg.imported}`);
+  await operator.locator("#lapor-sync[data-ready]").waitFor({ timeout: WAIT });
+  seen.imported_card = await operator.locator("#lapor-sync").innerText();
+  await shot(operator, "l6-imported-report");
+
+  // Outside the city's authority: the operator forwards the report to SP4N-LAPOR from its page.
+  await operator.goto(`${base}/#/staff/report/${cfg.forwarded}`);
+  await operator.locator("#agency-SP4N-LAPOR").waitFor({ timeout: WAIT });
+  seen.cards_before_forward = await operator.locator("#lapor-sync").count();
+  seen.lapor_choice = await operator.locator('label[for="agency-SP4N-LAPOR"]').textContent();
+  await operator.locator("#agency-SP4N-LAPOR").check();
+  await operator.locator("#action-note").fill(cfg.forward_note);
+  await operator.locator("#act-forward").click();
+  await operator.locator("#lapor-sync[data-ready]").waitFor({ timeout: WAIT });
+  seen.forwarded_status = await operator.locator("#report-status").getAttribute("data-status");
+  seen.forwarded_card = await operator.locator("#lapor-sync").innerText();
+  await shot(operator, "l6-forwarded-report");
   await operator.locator("#lang").click();
   await operator.locator("#lapor-sync[data-ready]").waitFor({ timeout: WAIT });
   await operator.locator("#lapor-sync", { hasText: "forwarded to LAPOR!" })

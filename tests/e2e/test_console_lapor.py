@@ -1,8 +1,9 @@
 """The console's SP4N-LAPOR! parts end to end (headless chromium driven by tests/e2e/lapor.mjs):
 the city's sysadmin edits the topic mapping on #/lapor (a bad mapping refused in words, a topic
-added, re-mapped and removed), an operator reads it without edit controls, and the report pages
-of a report imported from LAPOR! and of one forwarded to it show their sync state. The API and
-what the importer reads (services/lapor/topics.py) are then asked whether it all happened.
+added, re-mapped and removed), an operator reads it without edit controls; the page of a report
+imported from LAPOR! shows its sync state, and so does that of one the operator forwards to
+SP4N-LAPOR from its actions. The API and what the importer reads (services/lapor/topics.py)
+are then asked whether it all happened.
 Screenshots go to tests/artifacts/console-lapor/."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from console_driver import run_script
 from photo_factory import INSIDE
 from stack_client import wait_for_status
 from staff_accounts import PASSWORD, city_sysadmin, staff_through_api
-from workflow_client import act, bring_to
+from workflow_client import bring_to
 
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
@@ -54,10 +55,7 @@ def test_the_sysadmin_edits_the_mapping_and_operators_see_each_reports_sync(stac
             "location": {"lat": INSIDE["padang"][0], "lon": INSIDE["padang"][1]}},
             [], f"lapor:padang:{tracking}")
     wait_for_status(api, imported["code"], {"needs_review"}, token=imported["token"])
-    forwarded = bring_to(api, settings, "verified")
-    done = act(api, forwarded["code"], "forward", operator.headers,
-               {"agencies": [LAPOR_BODY], "note": "Kewenangan kementerian"})
-    assert done.status_code == 200, done.text
+    forwarded = bring_to(api, settings, "verified")  # forwarded to LAPOR! on its page
     unlinked = bring_to(api, settings, "verified")
 
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
@@ -68,7 +66,7 @@ def test_the_sysadmin_edits_the_mapping_and_operators_see_each_reports_sync(stac
         "topic_name": "Jembatan penyeberangan", "parent": "1", "removed": removed,
         "first_category": "road", "second_category": "traffic",
         "imported": imported["code"], "forwarded": forwarded["code"],
-        "unlinked": unlinked["code"]})
+        "unlinked": unlinked["code"], "forward_note": "Kewenangan kementerian"})
     assert seen["outside_requests"] == [] and seen["page_errors"] == []
     assert "SP4N-LAPOR!" in seen["sysadmin_nav"] and "SP4N-LAPOR!" in seen["operator_nav"]
     assert seen["heading"] == "Sinkronisasi SP4N-LAPOR!"
@@ -89,12 +87,19 @@ def test_the_sysadmin_edits_the_mapping_and_operators_see_each_reports_sync(stac
 
     imported_card = seen["imported_card"]
     assert tracking in imported_card and "diimpor dari LAPOR!" in imported_card
+    assert seen["cards_before_forward"] == 0
+    assert seen["lapor_choice"] == f"{LAPOR_BODY} — SP4N-LAPOR! (instansi pusat)"
+    assert seen["forwarded_status"] == "referred"
     forwarded_card = seen["forwarded_card"]
     assert "diteruskan ke LAPOR!" in forwarded_card and "Tracking ID LAPOR!" in forwarded_card
     assert "null" not in imported_card and "null" not in forwarded_card
     assert "forwarded to LAPOR!" in seen["forwarded_card_en"]
     assert "LAPOR! Tracking ID" in seen["forwarded_card_en"]
     assert seen["unlinked_cards"] == 0
+    workflow = requests.get(f"{api}/reports/{forwarded['code']}/workflow",
+                            headers=operator.headers, timeout=10).json()
+    assert (workflow["status"], workflow["referral"]["code"]) == ("referred", LAPOR_BODY)
+    assert workflow["history"][-1]["note"] == "Kewenangan kementerian"
 
     # What the pages did, asked of the API and of what the importer reads.
     assert category_for(db, "padang", topic) == "traffic"

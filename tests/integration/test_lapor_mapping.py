@@ -2,7 +2,10 @@
 topic → category mapping (services/lapor/topics_api.py) and what the importer reads of it
 (services/lapor/topics.py), forwarding a report outside the city's authority to the vertical
 body SP4N-LAPOR, each linked report's sync state and each city's (services/lapor/sync_api.py),
-and the connector's metrics on the lapor service."""
+and the connector's metrics on the lapor service. The last tests run the importer and the
+stack's lapor-worker against the suite's LAPOR! double (tests/lapor_double.py): a sysadmin's
+mapping is what the next import files by, and an outage at LAPOR! shows on the report, in the
+city's status and in the gauges until it clears."""
 
 from __future__ import annotations
 
@@ -12,8 +15,11 @@ from typing import Any
 
 import pytest
 import requests
+from lapor_double import POST_FOLLOWUP, LaporDouble, lapor_report
+from lapor_helpers import TOKENS, importer, lapor_connected, metric, stamp, tracking
 from photo_factory import INSIDE
 from stack_client import wait_for_status
+from waiting import eventually
 from workflow_client import act, bearer, bring_to
 
 from aduan.infra.config import Settings
@@ -199,3 +205,106 @@ def test_the_connector_status_per_city_and_its_metrics(api: str, settings: Setti
     scraped = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
     assert 'aduan_lapor_pending{city="padang"}' in scraped
     assert 'aduan_lapor_reports_failing{city="jambi"}' in scraped
+
+
+def _restart_lapor_service(stack) -> None:
+    """The lapor HTTP service again, with the stack's settings as they are now."""
+    stack.stop_process("lapor")
+    stack.start_http("lapor")
+    port = stack.profile.http_ports["lapor"]
+
+    def ready() -> bool:
+        try:
+            return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    eventually(ready, 60, "the lapor service ready again", every_s=0.2)
+
+
+@pytest.fixture(scope="module")
+def lapor(stack):
+    """The stack's lapor-worker and lapor service (which says whether the connector is on)
+    pointed at the LAPOR! double; restored afterwards."""
+    with LaporDouble(TOKENS) as server:
+        try:
+            with lapor_connected(stack, server):
+                _restart_lapor_service(stack)
+                yield server
+        finally:
+            _restart_lapor_service(stack)
+
+
+def _import(settings: Settings, db, lapor: LaporDouble, **changes: Any) -> dict[str, Any]:
+    tracking_id = tracking()
+    lapor.reports["padang"] = [lapor_report(tracking_id, stamp(), **changes)]
+    assert importer(settings, lapor).run_city("padang").imported == 1
+    return db.reports.find_one({"external.system": "sp4n_lapor", "external.id": tracking_id})
+
+
+def test_the_next_import_files_by_the_mapping_a_sysadmin_just_edited(settings: Settings, db,
+                                                                     api: str, lapor):
+    sysadmin = bearer(settings, "sysadmin")
+    parent, child = _topic_id(), _topic_id()
+    assert _put(api, parent, {"category": "street_light", "name": "Fasilitas umum"},
+                sysadmin).status_code == 200
+    # A sub-topic the city never mapped, under the parent it just mapped: the parent's.
+    report = _import(settings, db, lapor,
+                     topik={"id": child, "parent_id": parent, "nama": "Lampu taman"})
+    assert report["category"] == "street_light"
+    assert _put(api, child, {"category": "parking", "parent_id": parent},
+                sysadmin).status_code == 200
+    assert _import(settings, db, lapor, topik={"id": child, "parent_id": parent})[
+        "category"] == "parking"
+    # Neither mapped: the city's fallback, for the operators to re-categorise.
+    assert _import(settings, db, lapor, topik={"id": _topic_id(), "parent_id": _topic_id()})[
+        "category"] == fallback_category(db, "padang") == "other"
+
+
+def _view(api: str, settings: Settings, code: str) -> dict[str, Any]:
+    response = requests.get(f"{api}/reports/{code}/lapor", headers=bearer(settings, "operator"),
+                            timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_an_outage_shows_on_the_report_the_status_and_the_gauges_until_it_clears(
+        stack, settings: Settings, db, api: str, lapor):
+    operator = bearer(settings, "operator")
+    lapor.down.add(POST_FOLLOWUP)
+    try:
+        # About waste: DLH's once verified.
+        code = _import(settings, db, lapor, topik={"id": "201", "parent_id": "2"})["code"]
+        eventually(lambda: requests.get(f"{api}/staff/reports/{code}", headers=operator,
+                                        timeout=10).json()["status"] == "needs_review", 60,
+                   f"{code} waiting for review")
+        verified = act(api, code, "verify", operator, {"note": "Sudah dicek"})
+        assert verified.status_code == 200, verified.text
+        failing = eventually(lambda: (v := _view(api, settings, code))["state"] == "failing"
+                             and v, 60, f"{code} failing to reach LAPOR!")
+        assert failing["last_error"]["reason"] == "unavailable" and failing["pending"] >= 1
+        assert failing["lag_seconds"] is not None
+        status = requests.get(f"{api}/lapor/status", headers=operator, timeout=10).json()
+        [padang] = status["cities"]
+        assert status["connector"] == "on" and padang["enabled"] is True
+        assert padang["failing"] >= 1 and padang["pending"] >= 1
+        assert code in [e["code"] for e in padang["recent_errors"]]
+        # The gauges are read from the database at most every 15 s.
+        eventually(lambda: metric(stack, "aduan_lapor_reports_failing", city="padang") >= 1
+                   and metric(stack, "aduan_lapor_pending", city="padang") >= 1, 60,
+                   "the failing report in the gauges")
+    finally:
+        lapor.down.discard(POST_FOLLOWUP)
+    # LAPOR! is back: the next change sends what waited, in order, and the state clears.
+    forwarded = eventually(lambda: requests.get(f"{api}/staff/reports/{code}", headers=operator,
+                                                timeout=10).json()["status"] == "forwarded",
+                           60, f"{code} forwarded")
+    assert forwarded
+    accepted = act(api, code, "accept", bearer(settings, "agency_admin", agency="DLH"),
+                   {"public_response": "Tim kami menuju lokasi"})
+    assert accepted.status_code == 200, accepted.text
+    cleared = eventually(lambda: (v := _view(api, settings, code))["state"] == "in_sync" and v,
+                         60, f"{code} in sync again")
+    assert cleared["last_error"] is None and cleared["pending"] == 0
+    assert len(cleared["exported"]) == 3  # verified, forwarded, accepted
+    assert lapor.refs(cleared["tracking_id"]) == [e["ref"] for e in cleared["exported"]]

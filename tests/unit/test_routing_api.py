@@ -155,7 +155,8 @@ def test_the_catalogue(client):
     assert categories["city"] == "padang"
     assert "waste" in [c["code"] for c in categories["categories"]]
     agencies = client.get("/agencies?kind=vertical", headers=staff("operator")).get_json()
-    assert {a["code"] for a in agencies["agencies"]} == {"PDAM", "PLN", "BPN", "POLRI"}
+    assert {a["code"] for a in agencies["agencies"]} == {"PDAM", "PLN", "BPN", "POLRI",
+                                                        "SP4N-LAPOR"}
     assert client.get("/agencies/NOPE", headers=staff("operator")).status_code == 404
 
 

@@ -392,6 +392,7 @@ const TEXTS = {
   lapor_on: ["aktif", "on"],
   lapor_off: ["tidak aktif", "off"],
   lapor_error: ["galat", "error"],
+  lapor_import_failed: ["impor gagal", "import failed"],
   lapor_mapping: ["Pemetaan topik LAPOR! ke kategori", "LAPOR! topics to categories"],
   lapor_fallback: ["Topik tanpa pemetaan masuk ke kategori", "Topics mapped to nothing go to category"],
   lapor_topic_id: ["ID topik", "Topic id"],

@@ -38,9 +38,15 @@ function statusCard(status) {
     h("td", {}, String(c.imported)), h("td", {}, String(c.forwarded)),
     h("td", {}, String(c.pending)),
     h("td", { class: c.failing ? "late" : null }, String(c.failing))));
-  const errors = status.cities.flatMap((c) => c.recent_errors.map((e) => h("li", {},
-    h("a", { href: `#/staff/report/${encodeURIComponent(e.code || "")}` }, e.code || "—"),
-    ` · ${e.tracking_id || "—"} · ${t("lapor_error")}: ${e.reason || "—"} · ${when(e.at)}`)));
+  // The importer's last run failed (token refused, LAPOR! down), then each report whose
+  // last follow-up failed.
+  const errors = status.cities.flatMap((c) => [
+    ...(c.last_import && c.last_import.last_error ? [h("li", { class: "late" },
+      `${c.city} · ${t("lapor_import_failed")}: ${c.last_import.last_error.reason || "—"} · `,
+      when(c.last_import.last_error.at))] : []),
+    ...c.recent_errors.map((e) => h("li", {},
+      h("a", { href: `#/staff/report/${encodeURIComponent(e.code || "")}` }, e.code || "—"),
+      ` · ${e.tracking_id || "—"} · ${t("lapor_error")}: ${e.reason || "—"} · ${when(e.at)}`))]);
   const columns = ["lapor_city", "lapor_connector", "lapor_last_import", "lapor_imported",
     "lapor_forwarded", "lapor_pending", "lapor_failing"];
   return h("section", { class: "card", id: "lapor-status" }, h("h2", {}, t("lapor_status")),

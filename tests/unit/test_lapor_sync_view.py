@@ -1,0 +1,92 @@
+"""What operators read of the SP4N-LAPOR! sync (services/lapor/sync_api.py, sync_metrics.py),
+and the SP4N-LAPOR body reaching deployments seeded before it existed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fakes import fake_db, seeded_fake_db
+from prometheus_client import CollectorRegistry, generate_latest
+
+from aduan.infra.catalogue import cities, ensure_seeded
+from services.lapor.sync_api import configured_cities, sync_view
+from services.lapor.sync_metrics import LaporPendingCollector
+from services.lapor.topics import LAPOR_BODY
+
+NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+
+
+def _report(**changes):
+    return {"_id": "r1", "code": "PDG-2026-AAA-BBB-CCC", "city": "padang",
+            "history": [{"to": "submitted", "at": NOW - timedelta(hours=3)},
+                        {"to": "verified", "at": NOW - timedelta(hours=2)},
+                        {"to": "forwarded", "at": NOW - timedelta(minutes=30)}], **changes}
+
+
+def _sync(**changes):
+    return {"_id": "r1", "code": "PDG-2026-AAA-BBB-CCC", "city": "padang",
+            "tracking_id": "LPR-1", "direction": "imported", "imported_at": NOW,
+            "last_exported_seq": 0, "exported": [], "pending": 0, "last_error": None,
+            "inflight": None, "updated_at": NOW, **changes}
+
+
+def test_a_linked_report_the_connector_has_not_recorded_yet_waits():
+    imported = sync_view(_report(external={"system": "sp4n_lapor", "id": "LPR-9"}), None, NOW)
+    assert (imported["direction"], imported["tracking_id"], imported["state"]) == (
+        "imported", "LPR-9", "waiting")
+    forwarded = sync_view(_report(referral={"code": LAPOR_BODY}), None, NOW)
+    assert (forwarded["direction"], forwarded["tracking_id"], forwarded["state"]) == (
+        "forwarded", None, "waiting")
+    # Recorded, not yet created at LAPOR!.
+    assert sync_view(_report(), _sync(direction="forwarded", tracking_id=None),
+                     NOW)["state"] == "waiting"
+
+
+def test_the_state_the_follow_ups_and_the_lag():
+    sent = [{"seq": 2, "stream": "history", "ref": "r1:h2", "status": "forwarded",
+             "kind": "status", "at": NOW}, {"seq": 1, "stream": "history", "ref": "r1:h1",
+                                            "status": "verified", "kind": "status", "at": NOW}]
+    in_sync = sync_view(_report(), _sync(exported=sent, last_exported_seq=2), NOW)
+    assert in_sync["state"] == "in_sync" and in_sync["lag_seconds"] is None
+    assert [e["seq"] for e in in_sync["exported"]] == [1, 2]
+    assert in_sync["exported"][0]["at"] == NOW.isoformat()
+    # Two waiting after the first entry: the lag runs from the oldest of them.
+    waiting = sync_view(_report(), _sync(pending=2), NOW)
+    assert waiting["state"] == "pending" and waiting["lag_seconds"] == 2 * 3600
+    assert sync_view(_report(), _sync(inflight={"ref": "r1:h1", "at": NOW}), NOW)["sending"]
+    failing = sync_view(_report(), _sync(pending=1, last_error={"at": NOW, "reason": "timeout"}),
+                        NOW)
+    assert failing["state"] == "failing"
+    assert failing["last_error"] == {"at": NOW.isoformat(), "reason": "timeout"}
+
+
+def test_the_cities_with_a_token():
+    assert configured_cities("padang=abc, jambi=def,depok=,kotamobagu") == {"padang", "jambi"}
+    assert configured_cities("") == set()
+
+
+def test_the_pending_gauge_sums_each_city_and_counts_failing_reports():
+    db = fake_db()
+    db.lapor_sync.insert_many([_sync(_id="a", pending=2), _sync(_id="b", pending=3),
+                               _sync(_id="c", city="jambi", pending=0,
+                                     last_error={"at": NOW, "reason": "unavailable"})])
+    registry = CollectorRegistry()
+    registry.register(LaporPendingCollector(db, ttl_s=0))
+    text = generate_latest(registry).decode()
+    assert 'aduan_lapor_pending{city="padang"} 5.0' in text
+    assert 'aduan_lapor_pending{city="depok"} 0.0' in text
+    assert 'aduan_lapor_reports_failing{city="jambi"} 1.0' in text
+    assert 'aduan_lapor_reports_failing{city="padang"} 0.0' in text
+
+
+def test_a_deployment_seeded_before_gains_the_lapor_body_and_keeps_its_edits():
+    db = seeded_fake_db()
+    db.agencies.delete_many({"code": LAPOR_BODY})
+    db.agencies.update_one({"city": "padang", "code": "PDAM"}, {"$set": {"name_id": "Edited"}})
+    ensure_seeded(db)
+    bodies = list(db.agencies.find({"code": LAPOR_BODY}))
+    assert sorted(b["city"] for b in bodies) == sorted(cities())
+    assert all(b["kind"] == "vertical" and b["active"] for b in bodies)
+    assert db.agencies.find_one({"city": "padang", "code": "PDAM"})["name_id"] == "Edited"
+    # No category is referred there: an operator forwards by hand.
+    assert db.categories.count_documents({"refer_to": LAPOR_BODY}) == 0

@@ -305,3 +305,25 @@ def test_every_setting_is_documented_in_the_ops_guide() -> None:
     guide = (ROOT / "deploy" / "README.md").read_text()
     missing = [name for name in sorted(KNOWN_VARIABLES) if f"| `{name}` |" not in guide]
     assert not missing, f"deploy/README.md's configuration table lacks {missing}"
+
+
+CONNECTOR_SWITCHES = ("ADUAN_LAPOR_BASE_URL", "ADUAN_WHATSAPP_PHONE_NUMBER_ID",
+                      "ADUAN_SMS_INBOUND_SECRET")
+CONNECTOR_SECRETS = ("ADUAN_LAPOR_TOKENS", "ADUAN_WHATSAPP_ACCESS_TOKEN",
+                     "ADUAN_WHATSAPP_APP_SECRET", "ADUAN_WHATSAPP_VERIFY_TOKEN",
+                     "ADUAN_SMS_INBOUND_SECRET")
+
+
+def test_the_connectors_are_off_until_a_city_switches_them_on(services: dict[str, str]) -> None:
+    shared = environment(services["gateway"])
+    assert all(shared[switch] == "" for switch in CONNECTOR_SWITCHES)
+    assert all(shared[secret] == "" for secret in CONNECTOR_SECRETS)
+
+
+def test_the_connectors_secrets_come_from_the_environment(empty_env_file: Path) -> None:
+    given = {name: f"{name.lower()}-{'9e' * 12}" for name in CONNECTOR_SECRETS}
+    given["ADUAN_WHATSAPP_PHONE_NUMBER_ID"] = "106540352242922"
+    blocks = service_blocks(run_compose(empty_env_file, "config", env=given))
+    for service in ("channels", "lapor-import", "lapor-worker", "notification-worker"):
+        aduan_env = environment(blocks[service])
+        assert {name: aduan_env[name] for name in given} == given, service

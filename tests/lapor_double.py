@@ -211,7 +211,7 @@ class LaporDouble(LocalServer):
                 with double._lock:
                     items = [r for r in double.reports.get(city, [])
                              if since is None or r["tanggal_diperbarui"] >= since]
-                items.sort(key=lambda r: (r["tanggal_diperbarui"], r["tracking_id"]))
+                items.sort(key=lambda r: (r["tanggal_diperbarui"], r.get("tracking_id", "")))
                 last = max(1, -(-len(items) // size))
                 start = (page - 1) * size
                 chunk = items[max(0, start - double.overlap) if page > 1 else 0:start + size]

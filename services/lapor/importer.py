@@ -135,6 +135,7 @@ class ImportRun:
     imported: int = 0
     known: int = 0
     refused: int = 0
+    unreadable: int = 0  # entries without a Tracking ID: nothing to file them by
     pages: int = 0
     error: str | None = None
 
@@ -166,6 +167,7 @@ class Importer:
                 result = self._page(client, page, since)
                 run.pages += 1
                 run.fetched += len(result.items)
+                run.unreadable += result.unreadable
                 for item in result.items:
                     self.import_one(client, city, item, run)
                     if item.updated_at is not None and (newest is None or item.updated_at > newest):

@@ -126,13 +126,16 @@ def test_a_refused_token_counts_a_failure_and_imports_nothing(settings, db, doub
     assert importer(settings, double).run_city("jambi").imported == 1
 
 
-def test_a_rate_limit_is_waited_out(settings, db, double):
+def test_a_rate_limit_is_waited_out_and_an_entry_without_tracking_id_skipped(settings, db,
+                                                                             double):
     tracking_id = tracking()
-    double.reports["padang"] = [lapor_report(tracking_id, stamp())]
+    nameless = lapor_report("", stamp())
+    del nameless["tracking_id"]
+    double.reports["padang"] = [nameless, lapor_report(tracking_id, stamp())]
     double.plan(REPORTS, Fault(status=429, retry_after="1"))
     before = counted(metrics.lapor_failures, "padang", "import", "rate_limited")
     run = importer(settings, double).run_city("padang")
-    assert run.error is None and run.imported == 1
+    assert run.error is None and (run.imported, run.unreadable) == (1, 1)
     assert counted(metrics.lapor_failures, "padang", "import", "rate_limited") - before == 1
 
 

@@ -10,6 +10,11 @@ A report SMS starts with a category keyword. The keywords of a category are
 An explicit keyword always wins over a derived one. Case, accents and trailing punctuation
 ("Sampah:", "SAMPAH,") do not matter.
 
+A number that filed an SMS report lately answers its status messages in plain words, which may
+start with a keyword ("Air sudah masuk rumah", "Jalan sudah diperbaiki"): for it a keyword
+counts only written in capitals ("AIR mati sejak pagi"), as the answers show them; anything
+else is its reply (`capitals_only`).
+
 "LAPOR" (or "ADUAN") may come first: "LAPOR SAMPAH ..." is "SAMPAH ...", and "LAPOR" followed
 by no keyword files the words under `other`, for the operators to sort.
 
@@ -124,7 +129,14 @@ def keyword_table(categories: Iterable[Mapping[str, Any]],
     return table
 
 
-def parse(text: str, table: Mapping[str, Keyword]) -> Command:
+def _in_capitals(word: str) -> bool:
+    letters = [ch for ch in word if ch.isalpha()]
+    return bool(letters) and all(ch.isupper() for ch in letters)
+
+
+def parse(text: str, table: Mapping[str, Keyword], capitals_only: bool = False) -> Command:
+    """`capitals_only`: keywords count only in capitals (the sender has a recent report, so
+    plain words are more likely a reply)."""
     text = " ".join(text.split())  # newlines and runs of spaces, as phones send them
     first, _, rest = text.partition(" ")
     word = normalise_word(first)
@@ -132,10 +144,14 @@ def parse(text: str, table: Mapping[str, Keyword]) -> Command:
         return Stop()
     if word in START_WORDS and not rest:
         return Start()
+    if capitals_only and not _in_capitals(first):
+        return Other(text)
     keyword = table.get(word)
     if keyword is None and word in PREFIX_WORDS and rest:
         second, _, after = rest.partition(" ")
         keyword = table.get(normalise_word(second))
+        if capitals_only and not _in_capitals(second):
+            keyword = None
         if keyword is not None:
             rest = after
         elif FALLBACK_CATEGORY in {k.category for k in table.values()}:

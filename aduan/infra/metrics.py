@@ -159,6 +159,16 @@ whatsapp_reports = Counter(
 )
 
 
+# ---- inbound SMS (services/channels/sms_inbound.py) ----
+
+sms_inbound = Counter(
+    "aduan_sms_inbound_total",
+    "Residents' SMS handled, by what became of them (filed, commented, stopped, started, "
+    "incomplete, help, refused, unavailable: intake down, the provider retries).",
+    ["result"],
+)
+
+
 class _SampleFilesCollector(multiprocess.MultiProcessCollector):
     """The multiprocess collector, minus sample files that hold no data yet: a process killed
     (SIGKILL) just as it created its file leaves it empty, and prometheus_client would then

@@ -47,7 +47,7 @@ from pymongo.database import Database
 from aduan.domain import sms_commands
 from aduan.domain.contact_details import normalize_phone
 from aduan.domain.lifecycle import TERMINAL
-from aduan.infra import sms_provider, sms_reach
+from aduan.infra import metrics, sms_provider, sms_reach
 from aduan.infra.config import Settings
 from aduan.infra.intake_client import IntakeRefused, IntakeUnavailable, file_report
 from aduan.infra.keyring import reporter_token_keys
@@ -97,7 +97,8 @@ class SmsInbound:
 
     def handle(self, message: Inbound) -> dict[str, Any]:
         table = self.keyword_table()
-        command = sms_commands.parse(message.text, table)
+        recent = self.links.recent(message.phone)
+        command = sms_commands.parse(message.text, table, capitals_only=bool(recent))
         if isinstance(command, sms_commands.Stop):
             self.reply(message.phone, sms_texts.stopped("id"), even_if_stopped=True)
             sms_reach.opt_out(self.db, message.phone)
@@ -251,7 +252,10 @@ def inbound_sms() -> tuple[Response, int]:
         raise ApiError(415, "unsupported_media_type", "Send the SMS as a form.")
     message = read_inbound(settings)
     try:
-        return jsonify(handler.handle(message)), 200
+        answer = handler.handle(message)
     except IntakeUnavailable as err:
+        metrics.sms_inbound.labels("unavailable").inc()
         log.warning("inbound SMS from %s not handled: %s", mask_phone(message.phone), err)
         raise ApiError(503, "intake_unavailable", "Try again later.") from None
+    metrics.sms_inbound.labels(answer["result"]).inc()
+    return jsonify(answer), 200

@@ -181,8 +181,11 @@ class Planner:
                     language, report["code"], status, link, referral, type_of(report),
                     answer)))
         elif phone and sms_enabled(self.settings):
-            notices.append(Notice("reporter", "sms", phone, sms=templates.render_status_sms(
-                language, report["code"], status, link, referral, type_of(report))))
+            text = templates.render_status_sms(language, report["code"], status, link,
+                                               referral, type_of(report))
+            if report.get("channel") == "sms" and status == "submitted":
+                text += templates.sms_reply_hint(language)
+            notices.append(Notice("reporter", "sms", phone, sms=text))
         return notices
 
     def by_whatsapp(self, report: dict[str, Any]) -> bool:

@@ -164,6 +164,13 @@ def render_status_sms(language: str, code: str, status: str, link: str,
             "en": f"Aduan: report {code} is {name}{to}. See {link}"}[lang]
 
 
+def sms_reply_hint(language: str) -> str:
+    """Said once, on the receipt of a report filed by SMS: a reply becomes a comment
+    (services/channels/sms_inbound.py)."""
+    return {"id": " Balas SMS ini untuk menambah keterangan.",
+            "en": " Reply to this SMS to add details."}[language_of(language)]
+
+
 def render_recovery_code(language: str, code: str, otp: str, minutes: int) -> Rendered:
     """To the reporter who asked to follow their report on another device: the one-time code.
     No link: the code is typed on the page that asked for it. Not in the subject, which lock

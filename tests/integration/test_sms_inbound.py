@@ -132,6 +132,7 @@ def test_an_sms_report_reaches_the_operators_queue_and_its_code_goes_back(
     texts = eventually(lambda: [t for t in _texts_to(provider, phone) if code in t], 60,
                        f"the receipt of {code} by SMS")
     assert status_name("id", "submitted") in texts[0]
+    assert texts[0].endswith("Balas SMS ini untuk menambah keterangan.")
 
 
 def test_a_retried_delivery_is_the_same_report(api: str, provider: Receiver):

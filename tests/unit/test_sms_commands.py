@@ -89,3 +89,13 @@ def test_long_texts_are_cut_to_what_intake_takes():
     command = parse("SAMPAH " + "x" * 2500, TABLE)
     assert isinstance(command, NewReport)
     assert len(command.description) == 2000 and len(command.address or "") == 300
+
+
+def test_after_a_report_keywords_count_only_in_capitals():
+    reply = parse("Air sudah masuk rumah warga", TABLE, capitals_only=True)
+    assert reply == Other("Air sudah masuk rumah warga")
+    assert parse("AIR mati sejak pagi di Jl. Ratulangi", TABLE,
+                 capitals_only=True).category == "water"
+    assert parse("Lapor jalan rusak di depan sekolah", TABLE, capitals_only=True) == Other(
+        "Lapor jalan rusak di depan sekolah")
+    assert parse("stop", TABLE, capitals_only=True) == Stop()  # STOP in any case

@@ -90,3 +90,31 @@ def test_a_deployment_seeded_before_gains_the_lapor_body_and_keeps_its_edits():
     assert db.agencies.find_one({"city": "padang", "code": "PDAM"})["name_id"] == "Edited"
     # No category is referred there: an operator forwards by hand.
     assert db.categories.count_documents({"refer_to": LAPOR_BODY}) == 0
+
+
+def test_the_lapor_body_has_no_email_desk_so_a_referral_there_sends_no_mail():
+    from aduan.infra.catalogue import seed_agencies
+
+    for city in cities():
+        [body] = [a for a in seed_agencies(city) if a["code"] == LAPOR_BODY]
+        assert body["contact"]["email"] is None
+        assert body["contact"]["website"] == "https://www.lapor.go.id"
+
+
+def test_a_report_referred_to_lapor_mails_no_desk_and_tells_the_reporter_how_to_reach_it():
+    from aduan.infra.config import Settings
+    from services.notification.audiences import Planner
+
+    db = seeded_fake_db()
+    body = db.agencies.find_one({"city": "padang", "code": LAPOR_BODY})
+    referral = {"code": body["code"], "name_id": body["name_id"], "name_en": body["name_en"],
+                "contact": body["contact"]}  # as lifecycle._referral records it
+    report = {"_id": "r1", "code": "PDG-2026-AAA-BBB-CCC", "city": "padang",
+              "category": "other", "description": "Urusan kementerian", "status": "referred",
+              "privacy": "public", "agencies": [], "referral": referral, "comments": [],
+              "history": [], "reporter": {"email": "warga@example.id", "language": "id"}}
+    notices = Planner(Settings(public_base_url="https://aduan.example"), db).plan(
+        "report.referred", {"status": "referred", "referral": referral}, report)
+    assert [n for n in notices if n.audience == "vertical_body"] == []
+    [told] = [n for n in notices if n.audience == "reporter"]
+    assert "SP4N-LAPOR!" in told.email.text and "1708" in told.email.text

@@ -7,93 +7,40 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
-import random
 from collections.abc import Iterator
 
 import pytest
 import requests
 import whatsapp_double as meta
-from photo_factory import photo_of_its_own, spot_of_its_own
-from PIL import Image
+from photo_factory import spot_of_its_own
 from waiting import eventually
 from whatsapp_double import WhatsAppDouble
+from whatsapp_helpers import (
+    channels_through,
+    deliver,
+    new_number,
+    restart_channels,
+    rng,
+    say,
+    start_http,
+    texts_to,
+    webhook_of,
+    whatsapp_photo,
+)
 
 pytestmark = pytest.mark.stack
-
-_rng = random.Random()
-
-
-def _restart_channels(stack) -> None:
-    stack.stop_process("channels")
-    _start(stack, "channels")
-
-
-def _start(stack, service: str) -> None:
-    stack.start_http(service)
-    port = stack.profile.http_ports[service]
-
-    def ready() -> bool:
-        try:
-            return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
-
-    eventually(ready, 60, f"the {service} service ready again", every_s=0.2)
 
 
 @pytest.fixture(scope="module")
 def graph(stack) -> Iterator[WhatsAppDouble]:
     """The channels service pointed at the Graph API double; restored afterwards."""
-    with WhatsAppDouble() as double:
-        overrides = {k.removeprefix("ADUAN_"): v for k, v in double.settings().items()}
-        stack.overrides.update(overrides)
-        _restart_channels(stack)
-        try:
-            yield double
-        finally:
-            for key in overrides:
-                stack.overrides.pop(key)
-            _restart_channels(stack)
+    with WhatsAppDouble() as double, channels_through(stack, double):
+        yield double
 
 
 @pytest.fixture()
 def webhook(api) -> str:
-    return f"{api}/channels/whatsapp/webhook"
-
-
-def new_number() -> str:
-    return f"62812{_rng.randrange(10**7, 10**8)}"
-
-
-def deliver(webhook: str, wa_id: str, message: dict, secret: str = meta.APP_SECRET
-            ) -> requests.Response:
-    raw, headers = meta.signed(meta.envelope(wa_id, message), secret)
-    return requests.post(webhook, data=raw, headers=headers, timeout=60)
-
-
-def say(webhook: str, wa_id: str, message: dict) -> None:
-    response = deliver(webhook, wa_id, message)
-    assert response.status_code == 200, response.text
-
-
-def whatsapp_photo() -> bytes:
-    """A photo as WhatsApp hands it on: re-encoded, no EXIF."""
-    lat, lon = spot_of_its_own(_rng, "padang")
-    picture = Image.open(io.BytesIO(photo_of_its_own(_rng, lat, lon))).convert("RGB")
-    out = io.BytesIO()
-    picture.save(out, "JPEG", quality=80)
-    return out.getvalue()
-
-
-def bodies(graph: WhatsAppDouble, wa_id: str) -> list[str]:
-    texts = []
-    for message in graph.messages_to(wa_id):
-        if message["type"] == "text":
-            texts.append(message["text"]["body"])
-        elif message["type"] == "interactive":
-            texts.append(message["interactive"]["body"]["text"])
-    return texts
+    return webhook_of(api)
 
 
 def test_the_webhook_handshake_echoes_the_challenge_only_for_the_verify_token(graph, webhook):
@@ -108,7 +55,7 @@ def test_the_webhook_handshake_echoes_the_challenge_only_for_the_verify_token(gr
 
 def test_a_conversation_from_greeting_to_tracking_code(graph, webhook, api, db):
     wa_id = new_number()
-    lat, lon = spot_of_its_own(_rng, "padang")
+    lat, lon = spot_of_its_own(rng, "padang")
     photo = whatsapp_photo()
     graph.add_media("media-" + wa_id, photo)
 
@@ -125,7 +72,7 @@ def test_a_conversation_from_greeting_to_tracking_code(graph, webhook, api, db):
     confirm = meta.button_reply(wa_id, "confirm", "Kirim")
     say(webhook, wa_id, confirm)
 
-    last = bodies(graph, wa_id)[-1]
+    last = texts_to(graph, wa_id)[-1]
     assert "Kode pelacakan" in last
     code = last.split("Kode pelacakan: ")[1].split()[0]
     assert "/#/track/" + code in last
@@ -188,7 +135,7 @@ def test_stop_means_no_more_messages_until_mulai(graph, webhook, db):
     wa_id = new_number()
     say(webhook, wa_id, meta.text(wa_id, "Halo"))
     say(webhook, wa_id, meta.text(wa_id, "STOP"))
-    assert "MULAI" in bodies(graph, wa_id)[-1]
+    assert "MULAI" in texts_to(graph, wa_id)[-1]
     assert db.wa_optouts.find_one({"_id": wa_id}) is not None
     sent = len(graph.messages_to(wa_id))
     say(webhook, wa_id, meta.text(wa_id, "Halo lagi"))
@@ -203,7 +150,7 @@ def test_a_restart_of_the_channels_service_keeps_the_conversation(graph, webhook
     wa_id = new_number()
     say(webhook, wa_id, meta.text(wa_id, "Halo"))
     say(webhook, wa_id, meta.list_reply(wa_id, "cat:street_light"))
-    _restart_channels(stack)
+    restart_channels(stack)
     say(webhook, wa_id, meta.text(wa_id, "Lampu jalan mati sejak tiga hari"))
     assert db.wa_conversations.find_one({"_id": wa_id})["state"] == {
         **db.wa_conversations.find_one({"_id": wa_id})["state"],
@@ -234,7 +181,7 @@ def test_a_reply_the_graph_api_could_not_take_is_sent_on_the_next_delivery(graph
 def test_a_report_confirmed_while_intake_is_down_is_filed_once_on_metas_retry(
         graph, webhook, stack, db):
     wa_id = new_number()
-    lat, lon = spot_of_its_own(_rng, "padang")
+    lat, lon = spot_of_its_own(rng, "padang")
     for message in (meta.text(wa_id, "Halo"), meta.list_reply(wa_id, "cat:drainage"),
                     meta.text(wa_id, "Saluran air tersumbat dan meluap ke jalan"),
                     meta.button_reply(wa_id, "skip"), meta.location(wa_id, lat, lon)):
@@ -244,7 +191,7 @@ def test_a_report_confirmed_while_intake_is_down_is_filed_once_on_metas_retry(
     try:
         down = deliver(webhook, wa_id, confirm)
     finally:
-        _start(stack, "intake")
+        start_http(stack, "intake")
     assert down.status_code == 503
     assert db.wa_conversations.find_one({"_id": wa_id})["filing"]["key"] == \
         f"wa:{confirm['id']}"
@@ -252,7 +199,7 @@ def test_a_report_confirmed_while_intake_is_down_is_filed_once_on_metas_retry(
     say(webhook, wa_id, confirm)  # and another
     [report] = db.reports.find({"external.id": confirm["id"]})
     assert report["channel"] == "whatsapp" and report["photos"] == []
-    codes = [b for b in bodies(graph, wa_id) if report["code"] in b]
+    codes = [b for b in texts_to(graph, wa_id) if report["code"] in b]
     assert len(codes) == 1
     assert db.wa_conversations.find_one({"_id": wa_id})["filing"] is None
 

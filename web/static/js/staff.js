@@ -308,6 +308,9 @@ export async function staffReportPage(code) {
         " · ", await categoryLabel(report.category), " · ", typeCell(report),
         " · ", when(report.created_at)),
         h("p", {}, report.description),
+        // Where it came from says what its photo can prove (no camera proof from WhatsApp).
+        report.channel ? h("p", { class: "muted", id: "report-channel" },
+          `${t("desk_channel")}: ${term("ch", report.channel)}`) : null,
         report.reporter ? h("p", { class: "muted" }, `${t("reporter")}: `,
           [report.reporter.name, report.reporter.email, report.reporter.phone]
             .filter(Boolean).join(" · ") || "—") : null,

@@ -1,0 +1,64 @@
+"""A report filed on WhatsApp in the console end to end (headless chromium driven by
+tests/e2e/whatsapp.mjs): a resident's conversation through the webhook (Meta's signed payloads,
+the Graph API played by tests/whatsapp_double.py) files it with a photo WhatsApp stripped of
+EXIF; it waits for an operator, who reads on its page that it came by WhatsApp and that its
+photo has no camera proof, in both languages. Screenshots go to
+tests/artifacts/console-whatsapp/."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from console_driver import run_script
+from photo_factory import spot_of_its_own
+from staff_accounts import PASSWORD, city_sysadmin, staff_through_api
+from waiting import eventually
+from whatsapp_double import WhatsAppDouble
+from whatsapp_helpers import (
+    channels_through,
+    file_by_whatsapp,
+    new_number,
+    rng,
+    webhook_of,
+    whatsapp_photo,
+)
+
+from tools.devstack import Stack
+
+pytestmark = pytest.mark.stack
+HERE = Path(__file__).parent
+ARTIFACTS = HERE.parent / "artifacts" / "console-whatsapp"
+
+
+def test_an_operator_sees_a_whatsapp_report_and_why_its_photo_proves_nothing(stack: Stack,
+                                                                             db):
+    gateway = f"http://127.0.0.1:{stack.profile.http_ports['gateway']}"
+    api = f"{gateway}/api/v1"
+    wa_id = new_number()
+    lat, lon = spot_of_its_own(rng, "padang")
+    with WhatsAppDouble() as graph, channels_through(stack, graph):
+        code, _ = file_by_whatsapp(webhook_of(api), graph, wa_id, "waste",
+                                   "Sampah menumpuk di tepi jalan sejak kemarin", lat, lon,
+                                   whatsapp_photo())
+    eventually(lambda: db.reports.find_one({"code": code, "status": "needs_review"}),
+               what=f"{code} waiting for an operator")
+    sysadmin = city_sysadmin(api, "padang")
+    operator, _ = staff_through_api(api, sysadmin, "operator", "padang", name="Operator Kota")
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    seen = run_script("whatsapp.mjs", {
+        "base_url": gateway, "artifacts": str(ARTIFACTS), "code": code,
+        "operator": operator.username, "password": PASSWORD})
+
+    assert seen["outside_requests"] == [] and seen["page_errors"] == []
+    assert seen["channel"] == "Kanal: WhatsApp"
+    assert "Foto dari WhatsApp/LAPOR!: tanpa bukti kamera (lokasi dari laporan)" in \
+        seen["verification"]
+    assert "Tanpa EXIF" not in seen["verification"]
+    assert "Photo from WhatsApp/LAPOR!: no camera proof (location from the report)" in \
+        seen["verification_en"]
+    assert f"+{wa_id}" in seen["page"]  # the reporter's number, to call back
+    for name in ("w1-whatsapp-report", "w2-whatsapp-report-en"):
+        assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000

@@ -36,6 +36,9 @@ POLICY: dict[tuple[str, str], object] = {
     # The reporter's one-time code: anyone may ask and answer (services/intake/recovery.py).
     ("POST", "/tracking/recover"): PUBLIC,
     ("POST", "/tracking/verify"): PUBLIC,
+    # Meta's WhatsApp webhook: authenticated by its signature, not a role (test_whatsapp.py).
+    ("GET", "/channels/whatsapp/webhook"): PUBLIC,
+    ("POST", "/channels/whatsapp/webhook"): PUBLIC,
     # The public map's neighbours, "me too" (confirmed and stopped with the follower's own
     # tokens) and the agencies' scorecard: what the public list shows, nothing of the reporter.
     ("GET", "/reports/nearby"): PUBLIC,

@@ -72,6 +72,10 @@ class CategoryPatch(Strict):
     # The report types the category accepts (its keys) and what each asks for; sent whole,
     # null for the defaults (`report_types.DEFAULT_TYPES`).
     types: Annotated[dict[ReportType, TypeNeeds], Field(min_length=1)] | None = None
+    # The words an SMS report of this category may start with (aduan/domain/sms_commands.py),
+    # sent whole; null for the shipped ones (aduan/data/sms_keywords.json).
+    sms_keywords: Annotated[list[Annotated[str, Field(pattern=r"^[A-Za-z0-9]{2,20}$")]],
+                            Field(max_length=10)] | None = None
 
 
 class CategoryIn(CategoryPatch):

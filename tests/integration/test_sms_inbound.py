@@ -184,6 +184,25 @@ def test_the_operator_completes_the_point_when_verifying(
     assert [a["code"] for a in view["assignments"]] == ["DLH"]
 
 
+def test_a_city_names_its_own_keywords(api: str, settings: Settings, provider: Receiver):
+    sysadmin = bearer(settings, "sysadmin", city=CITY)
+    patched = requests.patch(f"{api}/categories/parking", headers=sysadmin, timeout=10,
+                             json={"sms_keywords": ["TROTOAR", "PARKIR"]})
+    assert patched.status_code == 200, patched.text
+    try:
+        answer = _sms(api, _phone(), "TROTOAR Jl. Ahmad Yani # mobil parkir di atas trotoar")
+        assert answer.json()["result"] == "filed", answer.text
+        view = _staff_view(api, answer.json()["code"], settings)
+        assert view["category"] == "parking"
+        bad = requests.patch(f"{api}/categories/parking", headers=sysadmin, timeout=10,
+                             json={"sms_keywords": ["two words"]})
+        assert bad.status_code == 422
+    finally:
+        restored = requests.patch(f"{api}/categories/parking", headers=sysadmin, timeout=10,
+                                  json={"sms_keywords": None})
+        assert restored.status_code == 200, restored.text
+
+
 def test_bad_forms_get_4xx(api: str, provider: Receiver):
     bad_sender = _sms(api, "not-a-number", "SAMPAH di depan pasar raya")
     assert bad_sender.status_code == 422

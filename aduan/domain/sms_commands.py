@@ -2,9 +2,9 @@
 MULAI, or anything else (a reply to a status message: a comment on their open report).
 
 A report SMS starts with a category keyword. The keywords of a category are
-- its `sms_keywords`: the catalogue document's, if a city set them, else the shipped table
-  aduan/data/sms_keywords.json (read at each use, so no re-seeding is needed), e.g. PJU, LAMPU
-  for street lights;
+- its `sms_keywords`: the catalogue document's, if a city set them (PATCH /categories/<code>),
+  else the shipped table aduan/data/sms_keywords.json (read at each use, so no re-seeding is
+  needed), e.g. PJU, LAMPU for street lights;
 - its code and the first word of each of its names (SAMPAH, WASTE; JALAN; BANJIR, FLOODING),
   derived, unless two categories share that word (then neither gets it by derivation).
 An explicit keyword always wins over a derived one. Case, accents and trailing punctuation

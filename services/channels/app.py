@@ -15,6 +15,9 @@ from services.channels import sms_inbound, whatsapp_webhook
 from services.channels.whatsapp_webhook import WhatsApp
 
 
+MAX_BODY_BYTES = 256 * 1024
+
+
 @dataclass
 class Channels:
     """What the channels' blueprints work with (`collaborators()`)."""
@@ -29,6 +32,9 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
     db = backends.db
     app = create_service_app("channels", settings, readiness={"mongo": lambda: ping(db)},
                              startup=lambda: ensure_indexes(db))
+    # Meta's webhooks and the SMS provider's forms are a few kilobytes (media come by id):
+    # a bigger body is refused before a signature is computed over it.
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     provide(app, Channels(whatsapp=WhatsApp.of(settings, db)))
     app.register_blueprint(whatsapp_webhook.blueprint)
     sms_inbound.register(app, settings, db)

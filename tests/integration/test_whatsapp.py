@@ -127,6 +127,10 @@ def test_a_forged_signature_is_refused_and_nothing_is_stored(graph, webhook, db)
     tampered = requests.post(webhook, data=raw.replace(b"Halo", b"HALO"), headers=headers,
                              timeout=10)
     assert tampered.status_code == 401
+    # Far bigger than any delivery of Meta's (media come by id): refused before any hashing.
+    padded = meta.text(wa_id, "Halo " + "x" * 300_000)
+    big = deliver(webhook, wa_id, padded)
+    assert big.status_code == 413, big.text
     assert db.wa_conversations.find_one({"_id": wa_id}) is None
     assert graph.messages_to(wa_id) == []
 

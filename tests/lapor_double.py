@@ -7,9 +7,10 @@ It plays:
 - the token check: every call needs `Authorization: Bearer <token>` of a known institution
   (`tokens`: token -> city), else 401;
 - the reports disposed to each city (`reports[city]`, LAPOR!'s JSON shape: `lapor_report`),
-  filtered by `updated_since`, paged by `page`/`per_page` with `meta.last_page`; `overlap`
-  repeats the last N reports of a page at the top of the next (a report moved while a client
-  paged: the same report on two pages);
+  filtered by `updated_since` (inclusive), oldest change first, paged by `page`/`per_page`
+  with `meta.last_page`; `overlap` repeats the last N reports of a page at the top of the next
+  (a report moved while a client paged: the same report on two pages); `after_page` lets a
+  test change the data while a client pages;
 - attachments at `/files/<name>` (`files`), given to any caller (a CDN's signed URLs);
 - follow-ups per report (`GET`/`POST /laporan/<tracking>/tindak-lanjut`), every POST recorded
   in `followups[tracking]` (duplicates too: the double does not de-duplicate, so a test sees
@@ -28,6 +29,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -81,6 +83,9 @@ class LaporDouble(LocalServer):
         self.received: list[Received] = []
         self.faults: dict[str, list[Fault]] = {}
         self.down: set[str] = set()  # kinds of call answered 503 until removed (an outage)
+        # Called with each page served (1, 2, ...): a test changes LAPOR!'s data mid-pass.
+        self.after_page: Callable[[int], None] | None = None
+        self.pages_served = 0
         self._lock = threading.Lock()
         self._released = threading.Event()
         self.holding = threading.Event()  # set while a held call waits
@@ -215,6 +220,11 @@ class LaporDouble(LocalServer):
                 last = max(1, -(-len(items) // size))
                 start = (page - 1) * size
                 chunk = items[max(0, start - double.overlap) if page > 1 else 0:start + size]
+                with double._lock:
+                    double.pages_served += 1
+                    served = double.pages_served
+                if double.after_page is not None:
+                    double.after_page(served)
                 return 200, {"data": chunk,
                              "meta": {"current_page": page, "last_page": last, "total": len(items)}}
 

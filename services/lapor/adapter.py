@@ -5,8 +5,9 @@ not public. What the public fragments say, and this module assumes:
 - JSON over HTTPS under one base URL (`ADUAN_LAPOR_BASE_URL`);
 - an access token per institution (`ADUAN_LAPOR_TOKENS`, "padang=...,jambi=..."), sent as
   `Authorization: Bearer <token>`; 401/403 when it is wrong or revoked;
-- the reports disposed to the institution, page by page, changed since a time
-  (`GET /laporan?page=&per_page=&updated_since=` -> `{data: [...], meta: {last_page}}`), each
+- the reports disposed to the institution, page by page, changed since a time (inclusive),
+  oldest change first (`GET /laporan?page=&per_page=&updated_since=` -> `{data: [...], meta:
+  {last_page}}`), each
   identified by its Tracking ID, with a classification (pengaduan, aspirasi, permintaan
   informasi), a privacy level (publik, anonim, rahasia: a confidential report carries no
   reporter identity), a topic with id and parent_id, a place and attachments (URLs);

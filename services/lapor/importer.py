@@ -5,14 +5,16 @@
     python -m services.lapor.importer --loop             # a pass every ADUAN_LAPOR_POLL_INTERVAL_S,
                                                          # then the follow-ups still waiting
 
-A pass pages through the reports changed since the city's cursor (`lapor_cursors`) and files
-each one not imported yet with intake, as the connector of channel `sp4n_lapor`
-(aduan.infra.intake_client): the Tracking ID as its external id and, in the Idempotency-Key
-`lapor:<city>:<tracking>`, the key intake derives the report's id from. So a report fetched
-twice (on two pages, in two passes, by two importers at once) is one report: the importer
-skips a Tracking ID it has linked already (`lapor_sync`), and intake answers a repeat with the
-first receipt (or `idempotency_key_reused` when LAPOR! changed the report since: still the one
-report). The cursor moves only after a pass that went through every page.
+A pass pages through the reports changed since the city's cursor (`lapor_cursors`; each page
+asked from the last update time the page before ended with, so a report changed while the
+pass runs is never skipped) and files each one not imported yet with intake, as the connector
+of channel `sp4n_lapor` (aduan.infra.intake_client): the Tracking ID as its external id and,
+in the Idempotency-Key `lapor:<city>:<tracking>`, the key intake derives the report's id from.
+So a report fetched twice (on two pages, in two passes, by two importers at once) is one
+report: the importer skips a Tracking ID it has linked already (`lapor_sync`), and intake
+answers a repeat with the first receipt (or `idempotency_key_reused` when LAPOR! changed the
+report since: still the one report). The cursor moves only after a pass that went through
+every page.
 
 What a report becomes: type from LAPOR!'s classification (complaint when unknown); privacy
 as LAPOR! says (anonymous, confidential; an unknown level is confidential) and a
@@ -162,19 +164,26 @@ class Importer:
         newest = since
         try:
             client = LaporClient(self.settings, city, self.session)
-            page = 1
-            while page <= MAX_PAGES:
-                result = self._page(client, page, since)
+            page, window = 1, since
+            while run.pages < MAX_PAGES:
+                result = self._page(client, page, window)
                 run.pages += 1
                 run.fetched += len(result.items)
                 run.unreadable += result.unreadable
                 for item in result.items:
                     self.import_one(client, city, item, run)
-                    if item.updated_at is not None and (newest is None or item.updated_at > newest):
-                        newest = item.updated_at
+                latest = max((i.updated_at for i in result.items if i.updated_at), default=None)
+                if latest is not None and (newest is None or latest > newest):
+                    newest = latest
                 if result.last_page:
                     break
-                page += 1
+                # The next page starts where this one ended (LAPOR! lists by update time): a
+                # report changed meanwhile moves to the end instead of shifting one the pass
+                # would then skip. Only when a whole page shares one time, count pages on.
+                if latest is not None and (window is None or latest > window):
+                    page, window = 1, latest
+                else:
+                    page += 1
         except (LaporError, IntakeUnavailable) as err:
             reason = err.reason if isinstance(err, LaporError) else "intake_unavailable"
             run.error = reason

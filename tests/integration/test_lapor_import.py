@@ -47,12 +47,13 @@ def staff_view(api: str, settings, code: str, city: str = "padang") -> dict:
 
 def test_a_report_fetched_again_and_again_is_one_report(settings, db, api, double):
     ids = [tracking() for _ in range(5)]
-    double.overlap = 1  # every page repeats the last report of the page before
     double.reports["padang"] = [lapor_report(t, stamp(i)) for i, t in enumerate(ids)]
     before = counted(metrics.lapor_imported, "padang")
     first = importer(settings, double).run_city("padang")
-    assert first.error is None and first.pages == 3 and first.fetched == 7
-    assert (first.imported, first.known) == (5, 2)
+    # Each page is asked from the last update time of the page before (inclusive): its last
+    # report comes again at the top of the next.
+    assert first.error is None and (first.pages, first.fetched) == (4, 8)
+    assert (first.imported, first.known) == (5, 3)
     again = importer(settings, double).run_city("padang")  # the newest is fetched again
     assert again.error is None and again.imported == 0 and again.known >= 1
     for tracking_id in ids:
@@ -64,6 +65,33 @@ def test_a_report_fetched_again_and_again_is_one_report(settings, db, api, doubl
     view = staff_view(api, settings, imported(db, "padang", ids[0])[0]["code"])
     assert view["external"] == {"system": "sp4n_lapor", "id": ids[0]}
     assert view["category"] == "road"  # LAPOR! topic 101 "Jalan Rusak" through the mapping
+
+
+def test_reports_changed_at_the_same_time_page_by_number_over_duplicated_pages(settings, db,
+                                                                              double):
+    ids = [tracking() for _ in range(5)]
+    same = stamp()
+    double.overlap = 1  # every page repeats the last report of the page before
+    double.reports["padang"] = [lapor_report(t, same) for t in ids]
+    run = importer(settings, double).run_city("padang")
+    assert run.error is None and run.imported == 5 and run.known == run.fetched - 5 > 0
+    assert all(len(imported(db, "padang", t)) == 1 for t in ids)
+
+
+def test_a_report_changed_while_the_pass_pages_is_not_skipped(settings, db, double):
+    ids = [tracking() for _ in range(6)]
+    double.reports["padang"] = [lapor_report(t, stamp(i)) for i, t in enumerate(ids)]
+    later = stamp(100)
+
+    def change_the_first(served: int) -> None:
+        if served == 1:  # LAPOR! updates the first report: it moves to the end of the list
+            double.reports["padang"][0] = lapor_report(ids[0], later, isi="Ditambah foto "
+                                                       "oleh pelapor di SP4N-LAPOR!.")
+
+    double.after_page = change_the_first
+    run = importer(settings, double).run_city("padang")
+    assert run.error is None and run.imported == 6
+    assert all(len(imported(db, "padang", t)) == 1 for t in ids)
 
 
 def test_two_importers_at_once_file_each_report_once(settings, db, double):
@@ -154,7 +182,8 @@ def test_an_outage_mid_way_loses_nothing_and_files_nothing_twice(settings, db, d
     cursor = db.lapor_cursors.find_one({"_id": "padang"})
     assert cursor.get("updated_since") == cursor_before.get("updated_since")  # not moved
     recovered = importer(settings, double).run_city("padang")
-    assert recovered.error is None and (recovered.imported, recovered.known) == (3, 2)
+    assert recovered.error is None and recovered.imported == 3
+    assert recovered.known == recovered.fetched - 3  # the first two, and pages' overlaps
     assert all(len(imported(db, "padang", t)) == 1 for t in ids)
 
 

@@ -178,6 +178,10 @@ CONFIRM_WORDS = {"ya", "kirim", "yes", "send"}
 SKIP_WORDS = {"lewati", "skip"}
 
 
+# The steps at which a photo is taken (the service downloads one only then).
+PHOTO_STEPS = frozenset({"description", "photo", "location", "confirm"})
+
+
 def say(key: str, lang: str, **values: Any) -> str:
     return TEXTS[key]["en" if lang == "en" else "id"].format(**values)
 

@@ -88,6 +88,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("city", ASCENDING), ("chunks", ASCENDING)]),
         IndexModel([("city", ASCENDING), ("hash", ASCENDING), ("reported_at", ASCENDING)]),
     ],
+    # Photos residents sent the WhatsApp bot (services/channels/conversations.py), kept until
+    # their report is filed; those of a conversation abandoned for a week go.
+    "wa_media": [IndexModel([("at", ASCENDING)], expireAfterSeconds=7 * 86400)],
 }
 
 

@@ -14,7 +14,6 @@ from aduan.web.app import provide
 from services.channels import sms_inbound, whatsapp_webhook
 from services.channels.whatsapp_webhook import WhatsApp
 
-
 MAX_BODY_BYTES = 256 * 1024
 
 

@@ -12,7 +12,8 @@
   Replies and filings are carried out after the write and removed when done, so a crash in
   between leaves them to the next webhook of that number (Meta retries an unanswered one).
 - `wa_media`: the photos a resident sent, downloaded on receipt (Meta's media URLs last
-  minutes): {_id: media id, wa_id, data, content_type, at}; deleted once filed.
+  minutes): {_id: media id, wa_id, data, content_type, at}; deleted once filed, or a week
+  after it came (a TTL index, aduan/infra/db.py) when the conversation was abandoned.
 - `wa_optouts`: numbers that said STOP: {_id: wa_id, at}. Nothing is sent to them, by the bot
   or by the notifier, until they say MULAI. The notifier reads this and `last_inbound_at`
   through aduan.infra.whatsapp_reach.

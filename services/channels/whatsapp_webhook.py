@@ -206,9 +206,10 @@ def handle(whatsapp: WhatsApp, wa_id: str, message: dict[str, Any]) -> None:
         if wamid in conversation.processed:
             return
         stopped = opted_out(whatsapp.db, wa_id)
-        if incoming.kind == "image" and not stopped:
+        state = bot.State.from_dict(conversation.state)
+        if incoming.kind == "image" and not stopped and state.step in bot.PHOTO_STEPS:
             incoming = _downloaded(whatsapp, wa_id, incoming)
-        outcome = bot.step(bot.State.from_dict(conversation.state), incoming,
+        outcome = bot.step(state, incoming,
                            _categories(whatsapp.db, city), cities()[city]["name"], stopped)
         if outcome.opt == "out":
             store.opt_out(wa_id)

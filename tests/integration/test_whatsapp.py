@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -230,3 +231,26 @@ def test_signed_deliveries_without_a_message_of_ours_change_nothing(graph, webho
         assert refused.status_code == 400, refused.text
     assert db.wa_conversations.find_one({"_id": wa_id}) is None
     assert graph.messages_to(wa_id) == []
+
+
+def test_messages_of_one_number_delivered_at_once_are_each_taken_once(graph, webhook, db):
+    """Meta may post a number's messages in parallel deliveries: each is one step, none lost,
+    and each reply is sent once."""
+    wa_id = new_number()
+    for message in (meta.text(wa_id, "Halo"), meta.list_reply(wa_id, "cat:waste"),
+                    meta.text(wa_id, "Sampah berserakan di taman kota sejak pagi"),
+                    meta.button_reply(wa_id, "skip")):
+        say(webhook, wa_id, message)
+    images = []
+    for n in range(3):
+        graph.add_media(f"par-{wa_id}-{n}", whatsapp_photo())
+        images.append(meta.image(wa_id, f"par-{wa_id}-{n}"))
+    with ThreadPoolExecutor(len(images)) as pool:
+        answers = list(pool.map(lambda m: deliver(webhook, wa_id, m), images))
+    assert [a.status_code for a in answers] == [200] * len(images)
+    conversation = db.wa_conversations.find_one({"_id": wa_id})
+    assert sorted(conversation["state"]["photos"]) == sorted(m["image"]["id"] for m in images)
+    assert all(conversation["processed"].count(m["id"]) == 1 for m in images)
+    added = [t for t in texts_to(graph, wa_id) if t.startswith("Foto ditambahkan")]
+    assert sorted(added) == [f"Foto ditambahkan ({n})." for n in (1, 2, 3)]
+    assert conversation["outbox"] == []

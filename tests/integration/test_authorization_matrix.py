@@ -39,6 +39,9 @@ POLICY: dict[tuple[str, str], object] = {
     # Meta's WhatsApp webhook: authenticated by its signature, not a role (test_whatsapp.py).
     ("GET", "/channels/whatsapp/webhook"): PUBLIC,
     ("POST", "/channels/whatsapp/webhook"): PUBLIC,
+    # The SMS provider's inbound webhook: authenticated by its shared secret, not a role
+    # (test_sms_inbound.py).
+    ("POST", "/channels/sms"): PUBLIC,
     # The public map's neighbours, "me too" (confirmed and stopped with the follower's own
     # tokens) and the agencies' scorecard: what the public list shows, nothing of the reporter.
     ("GET", "/reports/nearby"): PUBLIC,

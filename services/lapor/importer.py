@@ -14,7 +14,9 @@ So a report fetched twice (on two pages, in two passes, by two importers at once
 report: the importer skips a Tracking ID it has linked already (`lapor_sync`), and intake
 answers a repeat with the first receipt (or `idempotency_key_reused` when LAPOR! changed the
 report since: still the one report). The cursor moves only after a pass that went through
-every page.
+every page. A report intake refuses (its fallback category tried where the mapped one does not
+take its type) is counted as a failure, kept in the city's `lapor_cursors.refused` for the
+operators and passed over: it comes again when LAPOR! changes it.
 
 What a report becomes: type from LAPOR!'s classification (complaint when unknown); privacy
 as LAPOR! says (anonymous, confidential; an unknown level is confidential) and a

@@ -225,3 +225,16 @@ def test_the_command_runs_one_pass(stack, settings, db, double):
     assert done.returncode == 0, done.stderr
     assert '"imported": 1' in done.stdout
     assert len(imported(db, "padang", tracking_id)) == 1
+
+
+def test_a_report_intake_refuses_is_recorded_and_the_pass_goes_on(settings, db, double):
+    good = tracking()
+    double.reports["padang"] = [lapor_report("T 1/x", stamp()), lapor_report(good, stamp())]
+    before = counted(metrics.lapor_failures, "padang", "import", "intake_refused")
+    run = importer(settings, double).run_city("padang")
+    assert run.error is None and (run.imported, run.refused) == (1, 1)
+    assert counted(metrics.lapor_failures, "padang", "import", "intake_refused") - before == 1
+    refused = db.lapor_cursors.find_one({"_id": "padang"})["refused"][-1]
+    assert refused["tracking_id"] == "T 1/x"
+    assert refused["reason"] == "intake_refused:validation_failed"
+    assert len(imported(db, "padang", good)) == 1

@@ -67,6 +67,9 @@ class WhatsApp:
 
     @classmethod
     def of(cls, settings: Settings, db: Database) -> WhatsApp:
+        """Refuses to start on a city that is not served (never at the first message)."""
+        if settings.whatsapp_phone_number_id and settings.whatsapp_city not in cities():
+            raise ValueError(f"ADUAN_WHATSAPP_CITY: unknown city {settings.whatsapp_city!r}")
         return cls(settings, db, ConversationStore(db), WhatsAppApi(settings),
                    requests.Session())
 

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 
+import pytest
 import whatsapp_double as meta
 
 from aduan.domain.conversation import Incoming, buttons, choice_list, text
@@ -59,3 +60,12 @@ def test_replies_are_the_graph_apis_documented_bodies_within_its_limits():
     assert pressed["interactive"]["action"]["buttons"] == [
         {"type": "reply", "reply": {"id": "confirm", "title": "Kirim"}},
         {"type": "reply", "reply": {"id": "cancel", "title": "Batal"}}]
+
+
+def test_an_unknown_city_stops_the_channel_at_start():
+    from aduan.infra.config import Settings
+    from services.channels.whatsapp_webhook import WhatsApp
+
+    with pytest.raises(ValueError, match="ADUAN_WHATSAPP_CITY"):
+        WhatsApp.of(Settings(whatsapp_phone_number_id="1", whatsapp_city="atlantis"), None)
+    assert WhatsApp.of(Settings(whatsapp_city="atlantis"), None)  # the channel is off

@@ -233,6 +233,9 @@ class Exporter:
         while not self.sync.acquire(report_id, self.owner, datetime.now(UTC),
                                     self.lease_s):
             if time.monotonic() > deadline:
+                # The holder may have read the report before this event's change: flagged,
+                # the next pass (a retry, another event, the catch-up) looks again.
+                self.sync.flag_recheck(report_id)
                 raise LeaseBusy(report_id)
             time.sleep(LEASE_POLL_S)
 
@@ -242,6 +245,7 @@ class Exporter:
             raise LeaseLost(report_id)
 
     def _export(self, report_id: str) -> None:
+        self.sync.clear_recheck(report_id, self.owner)
         sync = self.sync.get(report_id)
         report = self.reports.get(report_id)
         if sync is None or report is None:

@@ -7,8 +7,9 @@ index in report.history of the last entry dealt with), last_exported_comment (th
 report.comments), exported: [{seq (the history entry it follows), stream, index (its place in
 its stream), ref, status, kind, at}], pending (follow-ups waiting), last_error: {at, reason} |
 null, inflight: {ref, at} | null (a follow-up whose POST was started: its outcome is unknown
-until recorded), lease: {owner, until} | null, import_counted, created_at, updated_at}. The
-lapor service's sync view (services/lapor/sync_api.py) reads it.
+until recorded), lease: {owner, until} | null, recheck (an event came while another exporter
+held the lease for too long), import_counted, created_at, updated_at}. The lapor service's
+sync view (services/lapor/sync_api.py) reads it.
 
 The lease makes one exporter at a time work on a report, so follow-ups never interleave: it is
 taken with a conditional update, renewed before each send, and a dead holder's lease simply
@@ -121,11 +122,21 @@ class SyncStore:
                              {"$set": {"last_error": {"at": now, "reason": reason},
                                        "updated_at": now}})
 
+    def flag_recheck(self, report_id: str) -> None:
+        """An event whose exporter could not get the lease: whoever looks next looks again."""
+        self.docs.update_one({"_id": report_id}, {"$set": {"recheck": True}})
+
+    def clear_recheck(self, report_id: str, owner: str) -> None:
+        """Before a pass reads the report: an event flagged after this read stays flagged."""
+        self.docs.update_one({"_id": report_id, "lease.owner": owner, "recheck": True},
+                             {"$set": {"recheck": False}})
+
     def with_pending(self, limit: int = 100) -> list[dict[str, Any]]:
-        """Linked reports with follow-ups still waiting, a failed last send, or referred to
-        LAPOR! and not created there yet."""
+        """Linked reports with follow-ups still waiting, a failed last send, an event not
+        looked at (`recheck`), or referred to LAPOR! and not created there yet."""
         return list(self.docs.find({"$or": [{"pending": {"$gt": 0}},
                                             {"last_error": {"$ne": None}},
+                                            {"recheck": True},
                                             {"tracking_id": None}]},
                                    {"_id": 1, "city": 1, "code": 1}).limit(limit))
 

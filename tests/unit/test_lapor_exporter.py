@@ -110,6 +110,8 @@ def test_a_held_lease_is_waited_for_and_a_dead_holders_send_is_not_repeated(doub
         "lease": {"owner": "other", "until": now + timedelta(hours=1)}}})
     with pytest.raises(LeaseBusy):
         exporter(double, db).handle(event())
+    assert store.get("r1")["recheck"] is True
+    assert [d["_id"] for d in store.with_pending()] == ["r1"]  # the catch-up looks again
     # It died after its POST of h2 reached LAPOR!, before recording it; its lease ran out.
     double.followups["T1"] = [{"ref": "aduan:r1:h2", "status": "diverifikasi", "isi": "x",
                                "tanggal": "2026-11-02T03:02:00Z"}]
@@ -119,6 +121,7 @@ def test_a_held_lease_is_waited_for_and_a_dead_holders_send_is_not_repeated(doub
     exporter(double, db).handle(event())
     assert double.refs("T1") == ["aduan:r1:h2", "aduan:r1:h3"]
     assert [e["ref"] for e in store.get("r1")["exported"]] == ["aduan:r1:h2", "aduan:r1:h3"]
+    assert store.get("r1")["recheck"] is False and store.with_pending() == []
 
 
 def referred_report(db, report_id: str = "r5") -> dict[str, Any]:

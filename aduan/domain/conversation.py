@@ -194,6 +194,8 @@ def step(state: State, message: Incoming, categories: list[Category], city_name:
          opted_out: bool = False) -> Outcome:
     """What one message does to the conversation."""
     keyword = word(message)
+    if keyword in STOP_WORDS and opted_out:
+        return Outcome(state)  # said once already
     if keyword in STOP_WORDS:
         # The one message a number that said STOP still gets: that it worked.
         return Outcome(State(lang=state.lang),

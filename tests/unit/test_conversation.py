@@ -108,8 +108,9 @@ def test_stop_opts_out_says_so_once_and_then_nothing_until_mulai():
     stop = run([Incoming("text", text="halo"), Incoming("text", text="STOP")])[-1]
     assert stop.opt == "out" and stop.state.step == "idle"
     assert [r.get("even_if_stopped") for r in stop.replies] == [True]
-    silent = run([Incoming("text", text="halo")], stop.state, opted_out=True)[-1]
-    assert silent.replies == [] and silent.opt is None
+    for again in ("halo", "STOP"):
+        silent = run([Incoming("text", text=again)], stop.state, opted_out=True)[-1]
+        assert silent.replies == [] and silent.opt is None
     back = run([Incoming("text", text="MULAI")], stop.state, opted_out=True)[-1]
     assert back.opt == "in" and back.state.step == "category" and back.replies
 

@@ -11,6 +11,11 @@
   intake is unavailable the answer is 503, so Meta delivers again later and the next delivery
   carries out what is still pending (the message itself is not handled twice).
 Delivery and read statuses Meta also posts are acknowledged and ignored.
+
+Through the gateway (`/api/v1/channels/whatsapp/webhook`), which forwards the raw body and the
+signature header untouched. Deliveries count against the per-address rate limit like any public
+call; Meta posts from many addresses and delivers a refused (429) one again, so none is lost.
+Bodies over 256 KiB are refused by the channels service (services/channels/app.py).
 """
 
 from __future__ import annotations

@@ -94,12 +94,6 @@ class ConversationStore:
             {"_id": conversation.wa_id, "rev": conversation.rev}, update)
         return result.modified_count == 1
 
-    def touch(self, wa_id: str, received_at: datetime) -> None:
-        """Records that the resident wrote (a message with nothing to decide still opens the
-        24-hour window)."""
-        self.db[CONVERSATIONS].update_one({"_id": wa_id},
-                                          {"$max": {"last_inbound_at": received_at}})
-
     def pending(self, wa_id: str) -> Conversation | None:
         doc = self.db[CONVERSATIONS].find_one({"_id": wa_id})
         return Conversation.from_doc(doc) if doc else None

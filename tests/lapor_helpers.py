@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import requests
 from lapor_double import LaporDouble
+from waiting import eventually
 
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
@@ -66,6 +67,33 @@ def lapor_connected(stack, double: LaporDouble, tokens: str | None = None
         for key in overrides:
             stack.overrides.pop(key)
         restart_lapor_worker(stack)
+
+
+def restart_lapor_service(stack) -> None:
+    """The lapor HTTP service again, with the stack's settings as they are now."""
+    stack.stop_process("lapor")
+    stack.start_http("lapor")
+    port = stack.profile.http_ports["lapor"]
+
+    def ready() -> bool:
+        try:
+            return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    eventually(ready, 60, "the lapor service ready again", every_s=0.2)
+
+
+@contextmanager
+def lapor_service_connected(stack, double: LaporDouble) -> Iterator[LaporDouble]:
+    """`lapor_connected`, and the lapor HTTP service restarted with the same settings (its
+    status page says whether the connector is on); both restored afterwards."""
+    try:
+        with lapor_connected(stack, double):
+            restart_lapor_service(stack)
+            yield double
+    finally:
+        restart_lapor_service(stack)
 
 
 def connector_settings(settings: Settings, double: LaporDouble, **changes) -> Settings:

@@ -27,6 +27,7 @@ from aduan.web.auth import (
 from aduan.web.errors import ApiError
 from aduan.web.report_access import staff_report
 from aduan.web.scope import city_scope
+from services.lapor.exporter import Item, pending_items
 from services.lapor.topics import LAPOR_BODY
 
 SYNC = "lapor_sync"
@@ -52,22 +53,19 @@ def _iso(value: Any) -> Any:
     return value
 
 
-def _aware(value: Any) -> datetime | None:
-    if not isinstance(value, datetime):
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def waiting_items(report: dict[str, Any], sync: dict[str, Any]) -> list[Item]:
+    """The follow-ups LAPOR! has not had yet, by the exporter's own rule, read now (the
+    record's `pending` is as of the exporter's last run: a change just made is not in it)."""
+    if not sync.get("tracking_id"):
+        return []
+    return pending_items(report, sync)
 
 
-def lag_seconds(report: dict[str, Any], sync: dict[str, Any], now: datetime) -> float | None:
+def lag_seconds(waiting: list[Item], now: datetime) -> float | None:
     """How long the oldest change not yet sent has waited (None: nothing waits)."""
-    if not sync.get("pending"):
+    if not waiting:
         return None
-    last = sync.get("last_exported_seq")
-    first_waiting = 0 if last is None else int(last) + 1
-    history = report.get("history") or []
-    waiting = history[first_waiting] if 0 <= first_waiting < len(history) else None
-    since = _aware((waiting or {}).get("at")) or _aware(sync.get("updated_at"))
-    return max(0.0, (now - since).total_seconds()) if since else None
+    return max(0.0, (now - min(item.at for item in waiting)).total_seconds())
 
 
 def sync_view(report: dict[str, Any], sync: dict[str, Any] | None,
@@ -83,7 +81,8 @@ def sync_view(report: dict[str, Any], sync: dict[str, Any] | None,
                 "state": "waiting", "exported": [], "pending": None, "last_error": None,
                 "sending": False,
                 "lag_seconds": None, "imported_at": None, "updated_at": None}
-    pending = int(sync.get("pending") or 0)
+    waiting = waiting_items(report, sync)
+    pending = len(waiting)
     state = ("failing" if sync.get("last_error") else "waiting" if not sync.get("tracking_id")
              else "pending" if pending or sync.get("inflight") else "in_sync")
     exported = sorted(sync.get("exported") or [], key=lambda e: e.get("seq", 0))
@@ -96,7 +95,7 @@ def sync_view(report: dict[str, Any], sync: dict[str, Any] | None,
         "pending": pending, "last_error": sync.get("last_error"),
         # A follow-up whose send started and is not yet recorded (the next run asks LAPOR!).
         "sending": bool(sync.get("inflight")),
-        "lag_seconds": lag_seconds(report, sync, now),
+        "lag_seconds": lag_seconds(waiting, now),
         "imported_at": sync.get("imported_at"), "updated_at": sync.get("updated_at"),
     })
 

@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 import requests
 from console_driver import run_script
-from photo_factory import INSIDE
-from stack_client import wait_for_status
+from lapor_double import LaporDouble, lapor_report
+from lapor_helpers import TOKENS, importer, lapor_service_connected, stamp, tracking
 from staff_accounts import PASSWORD, city_sysadmin, staff_through_api
-from workflow_client import bring_to
+from waiting import eventually
+from workflow_client import act, bring_to
 
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
-from aduan.infra.intake_client import file_report
 from services.lapor.topics import LAPOR_BODY, category_for
 from tools.devstack import Stack
 
@@ -44,35 +44,49 @@ def test_the_sysadmin_edits_the_mapping_and_operators_see_each_reports_sync(stac
                         headers=sysadmin.headers, timeout=10)
     assert made.status_code == 200, made.text
 
-    # A report imported as the connector files it, one forwarded to LAPOR! by an operator,
-    # and one linked to nothing.
-    tracking = f"LPR-{uuid.uuid4().hex[:10].upper()}"
-    with requests.Session() as session:
-        imported = file_report(session, settings.intake_url, 20, "sp4n_lapor", {
-            "city": "padang", "category": "road", "type": "complaint",
-            "external_id": tracking,
-            "description": "Jalan berlubang di depan SD, dilaporkan lewat SP4N-LAPOR!",
-            "location": {"lat": INSIDE["padang"][0], "lon": INSIDE["padang"][1]}},
-            [], f"lapor:padang:{tracking}")
-    wait_for_status(api, imported["code"], {"needs_review"}, token=imported["token"])
-    forwarded = bring_to(api, settings, "verified")  # forwarded to LAPOR! on its page
-    unlinked = bring_to(api, settings, "verified")
+    with LaporDouble(TOKENS) as lapor, lapor_service_connected(stack, lapor):
+        # A report imported from the LAPOR! double and verified: its first follow-ups reach
+        # LAPOR!; one the operator forwards to LAPOR! on its page; one linked to nothing.
+        tracking_id = tracking()
+        lapor.reports["padang"] = [lapor_report(tracking_id, stamp(),
+                                                topik={"id": "201", "parent_id": "2"})]
+        assert importer(settings, lapor).run_city("padang").imported == 1
+        imported = db.reports.find_one({"external.id": tracking_id})
+        eventually(lambda: requests.get(f"{api}/staff/reports/{imported['code']}",
+                                        headers=operator.headers, timeout=10
+                                        ).json()["status"] == "needs_review", 60,
+                   "the imported report waiting for review")
+        verified = act(api, imported["code"], "verify", operator.headers, {"note": "Dicek"})
+        assert verified.status_code == 200, verified.text
+        eventually(lambda: len(lapor.refs(tracking_id)) == 2 and (requests.get(
+            f"{api}/reports/{imported['code']}/lapor", headers=operator.headers, timeout=10
+        ).json()["state"] == "in_sync"), 60, "verified and forwarded at LAPOR!")
+        forwarded = bring_to(api, settings, "verified")  # forwarded to LAPOR! on its page
+        unlinked = bring_to(api, settings, "verified")
+        seen = _drive(base_url, sysadmin, operator, topic, removed, imported, forwarded,
+                      unlinked)
+    _check(seen, api, db, operator, topic, removed, tracking_id, forwarded)
 
+
+def _drive(base_url, sysadmin, operator, topic, removed, imported, forwarded, unlinked):
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
-    seen = run_script("lapor.mjs", {
+    return run_script("lapor.mjs", {
         "base_url": base_url, "artifacts": str(ARTIFACTS), "password": PASSWORD,
         "sysadmin": sysadmin.username, "operator": operator.username, "topic": topic,
         "topic_name": "Jembatan penyeberangan", "parent": "1", "removed": removed,
         "first_category": "road", "second_category": "traffic",
         "imported": imported["code"], "forwarded": forwarded["code"],
         "unlinked": unlinked["code"], "forward_note": "Kewenangan kementerian"})
+
+
+def _check(seen, api, db, operator, topic, removed, tracking_id, forwarded):
     assert seen["outside_requests"] == [] and seen["page_errors"] == []
     assert "SP4N-LAPOR!" in seen["sysadmin_nav"] and "SP4N-LAPOR!" in seen["operator_nav"]
     assert seen["heading"] == "Sinkronisasi SP4N-LAPOR!"
     assert seen["unlabelled"] == []
     [padang] = seen["status_rows"]
-    assert padang[:2] == ["padang", "tidak aktif"]  # the test stack runs without LAPOR!
+    assert padang[:2] == ["padang", "aktif"]
     assert seen["fallback"] == "Topik tanpa pemetaan masuk ke kategori: other"
     assert (seen["seeded_row"], seen["seeded_choice"]) == ("201", "waste")
     assert seen["refusal"] == ("Terjadi kesalahan: Topik tidak bisa menjadi induknya sendiri. "
@@ -86,7 +100,9 @@ def test_the_sysadmin_edits_the_mapping_and_operators_see_each_reports_sync(stac
     assert seen["operator_mapping"][:3] == ["201", "Sampah dan Kebersihan", "2"]
 
     imported_card = seen["imported_card"]
-    assert tracking in imported_card and "diimpor dari LAPOR!" in imported_card
+    assert tracking_id in imported_card and "diimpor dari LAPOR!" in imported_card
+    assert "sinkron" in imported_card and "Terverifikasi ·" in imported_card
+    assert "Diteruskan ·" in imported_card
     assert seen["cards_before_forward"] == 0
     assert seen["lapor_choice"] == f"{LAPOR_BODY} — SP4N-LAPOR! (instansi pusat)"
     assert seen["forwarded_status"] == "referred"

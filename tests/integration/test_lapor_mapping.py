@@ -16,7 +16,14 @@ from typing import Any
 import pytest
 import requests
 from lapor_double import POST_FOLLOWUP, LaporDouble, lapor_report
-from lapor_helpers import TOKENS, importer, lapor_connected, metric, stamp, tracking
+from lapor_helpers import (
+    TOKENS,
+    importer,
+    lapor_service_connected,
+    metric,
+    stamp,
+    tracking,
+)
 from photo_factory import INSIDE
 from stack_client import wait_for_status
 from waiting import eventually
@@ -207,32 +214,11 @@ def test_the_connector_status_per_city_and_its_metrics(api: str, settings: Setti
     assert 'aduan_lapor_reports_failing{city="jambi"}' in scraped
 
 
-def _restart_lapor_service(stack) -> None:
-    """The lapor HTTP service again, with the stack's settings as they are now."""
-    stack.stop_process("lapor")
-    stack.start_http("lapor")
-    port = stack.profile.http_ports["lapor"]
-
-    def ready() -> bool:
-        try:
-            return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
-
-    eventually(ready, 60, "the lapor service ready again", every_s=0.2)
-
-
 @pytest.fixture(scope="module")
 def lapor(stack):
-    """The stack's lapor-worker and lapor service (which says whether the connector is on)
-    pointed at the LAPOR! double; restored afterwards."""
-    with LaporDouble(TOKENS) as server:
-        try:
-            with lapor_connected(stack, server):
-                _restart_lapor_service(stack)
-                yield server
-        finally:
-            _restart_lapor_service(stack)
+    """The stack's lapor-worker and lapor service pointed at the LAPOR! double."""
+    with LaporDouble(TOKENS) as server, lapor_service_connected(stack, server):
+        yield server
 
 
 def _import(settings: Settings, db, lapor: LaporDouble, **changes: Any) -> dict[str, Any]:

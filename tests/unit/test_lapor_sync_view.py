@@ -53,6 +53,13 @@ def test_the_state_the_follow_ups_and_the_lag():
     # Two waiting after the first entry: the lag runs from the oldest of them.
     waiting = sync_view(_report(), _sync(pending=2), NOW)
     assert waiting["state"] == "pending" and waiting["lag_seconds"] == 2 * 3600
+    # What waits is read now, by the exporter's rule: a change made since its last run counts,
+    # an entry LAPOR! never gets (a note without a public answer) does not.
+    later = _report(history=[*_report()["history"],
+                             {"to": "verifying", "note": "internal", "at": NOW},
+                             {"to": "accepted", "at": NOW - timedelta(minutes=5)}])
+    fresh = sync_view(later, _sync(last_exported_seq=2, pending=0), NOW)
+    assert (fresh["state"], fresh["pending"], fresh["lag_seconds"]) == ("pending", 1, 300)
     assert sync_view(_report(), _sync(inflight={"ref": "r1:h1", "at": NOW}), NOW)["sending"]
     failing = sync_view(_report(), _sync(pending=1, last_error={"at": NOW, "reason": "timeout"}),
                         NOW)

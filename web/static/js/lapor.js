@@ -5,7 +5,7 @@
 // its sync state (GET /reports/<code>/lapor).
 import { staff, staffCall } from "./api.js";
 import { busy, field, flash, h, mount, showError } from "./dom.js";
-import { t, when } from "./i18n.js";
+import { t, term, when } from "./i18n.js";
 import { categoryName } from "./resident.js";
 
 export const LAPOR_ROLES = ["operator", "sysadmin"];
@@ -153,6 +153,12 @@ export async function laporPage() {
   mapping.dataset.ready = "true";
 }
 
+// A follow-up sent: the status it told LAPOR! of, or a staff comment; with the answer given.
+function followUpName(sent) {
+  const name = sent.status === "comment" ? t("lapor_kind_comment") : term("st", sent.status);
+  return sent.kind === "response" ? `${name} (${t("lapor_kind_response")})` : name;
+}
+
 // Whether a report is linked to LAPOR!: imported from it (the staff view's `external`), or
 // forwarded to it (the workflow view's `referral`).
 export function laporLinked(report, workflow) {
@@ -176,13 +182,14 @@ export function laporBox(code, report, workflow) {
           "data-state": sync.state }, t(`lapor_state_${sync.state}`))),
       h("p", { id: "lapor-pending" }, `${t("lapor_pending")}: `,
         sync.pending === null ? "—" : String(sync.pending),
-        sync.lag_seconds !== null ? ` · ${t("lapor_lag")}: ${duration(sync.lag_seconds)}` : ""),
+        sync.lag_seconds !== null ? ` · ${t("lapor_lag")}: ${duration(sync.lag_seconds)}` : "",
+        sync.sending ? ` · ${t("lapor_sending")}` : ""),
       sync.last_error ? h("p", { id: "lapor-last-error", class: "late" },
         `${t("lapor_last_error")}: ${sync.last_error.reason || "—"} · `,
         when(sync.last_error.at, report.city)) : null,
       h("h3", {}, t("lapor_sent")),
       sent.length ? h("ol", { id: "lapor-sent" }, ...sent.map((e) => h("li", {},
-        `${e.status || e.kind || "—"} · ${when(e.at, report.city)}`,
+        `${followUpName(e)} · ${when(e.at, report.city)}`,
         e.ref ? h("span", { class: "muted" }, ` · ${e.ref}`) : "")))
         : h("p", { class: "muted", id: "lapor-sent" }, t("lapor_none_sent"))).childNodes);
     box.dataset.ready = "true";

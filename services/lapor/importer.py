@@ -318,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     targets = None if args.city == "all" else [args.city]
     importer = Importer.from_settings(settings)
     if args.loop:
+        # Its own container under compose and Kubernetes: the import counters are scraped here.
+        metrics.serve_worker_metrics(settings.worker_metrics_host, settings.worker_metrics_port)
         _loop(importer, targets)
         return 0
     runs = importer.run(targets)

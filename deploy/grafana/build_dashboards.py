@@ -159,7 +159,7 @@ OPERATIONS = [
               unit="s",
               description="From a change in Aduan to its follow-up accepted by LAPOR!."),
     ]),
-    Row("WhatsApp", [
+    Row("WhatsApp and SMS", [
         Panel("Residents' messages and reports filed",
               [(f"sum by (kind) (rate(aduan_whatsapp_messages_total[{RATE}]))", "{{kind}}"),
                (f"sum by (result) (rate(aduan_whatsapp_reports_total[{RATE}]))",
@@ -172,6 +172,15 @@ OPERATIONS = [
                 f'{{channel="whatsapp"}}[{RATE}]))', "status {{result}}")],
               unit="ops",
               description="Alert AduanWhatsAppMessagesFailing."),
+        Panel("Residents' SMS, by what became of them",
+              [(f"sum by (result) (rate(aduan_sms_inbound_total[{RATE}]))", "{{result}}")],
+              unit="ops",
+              description="filed, commented, stopped, started, incomplete, help; refused; "
+                          "unavailable (intake down: the provider delivers again)."),
+        Panel("SMS to residents, by result",
+              [("sum by (result) (rate(aduan_notifications_total"
+                f'{{channel="sms"}}[{RATE}]))', "{{result}}")],
+              unit="ops"),
     ]),
 ]
 

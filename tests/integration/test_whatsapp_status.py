@@ -168,3 +168,26 @@ def test_stop_means_no_status_messages(api: str, settings: Settings, graph: What
     assert delivery["result"] == "rejected" and "STOP" in delivery["error"]
     assert not _templates(graph, wa_id)
     assert not [t for t in _texts(graph, wa_id) if receipt["code"] in t]
+
+
+def test_an_outage_of_the_graph_api_delays_the_message_but_sends_it_once(
+        api: str, settings: Settings, graph: WhatsAppDouble):
+    before = graph._sends
+    graph.answer = lambda n: 503 if n == before + 1 else 200  # the next send fails
+    try:
+        wa_id = _number()
+        receipt = _file_as_connector(settings, wa_id)
+        sysadmin = bearer(settings, "sysadmin")
+
+        def sent() -> dict[str, Any] | None:
+            rows = requests.get(f"{api}/reports/{receipt['code']}/deliveries",
+                                headers=sysadmin, timeout=10).json()["deliveries"]
+            return next((r for r in rows if r["channel"] == "whatsapp"
+                         and r["result"] == "sent"), None)
+
+        delivery = eventually(sent, 60, f"the WhatsApp message about {receipt['code']}")
+    finally:
+        graph.answer = lambda _: 200
+    assert delivery["attempts"] == 2
+    assert "template" in delivery["provider_status"]
+    assert len(_templates(graph, wa_id)) == 1

@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fakes import FakeEmail, FakeSms, FakeWebhooks, fake_db
 
 from aduan.infra import sms_reach
 from aduan.infra.config import Settings
 from aduan.infra.messaging import Delivery
 from aduan.infra.whatsapp_reach import CONVERSATIONS, OPTOUTS
+from services.notification.deliveries import DeliveryFailed, DeliveryRejected
 from services.notification.senders import Senders
-from services.notification.whatsapp import WhatsAppMessage, request_body, status_message
+from services.notification.whatsapp import (
+    WhatsAppMessage,
+    request_body,
+    send_whatsapp,
+    status_message,
+)
 from services.notification.worker import Notifier
 
 SETTINGS = Settings(sms_url="http://sms.invalid/send", public_base_url="https://aduan.example",
@@ -111,3 +118,52 @@ def test_free_text_inside_the_window_the_template_outside():
     values = [p["text"] for p in outside["template"]["components"][0]["parameters"]]
     assert values[0] == "PDG-1" and "\n" not in values[1] and "besok pagi" in values[1]
     assert values[2] == "https://a.example/#/track/PDG-1/t"
+
+
+class _Answer:
+    def __init__(self, status: int, body: dict) -> None:
+        self.status_code, self.body = status, body
+
+    def json(self) -> dict:
+        return self.body
+
+
+def _graph(monkeypatch, *answers: _Answer) -> list[dict]:
+    """requests.post of the module answered in turn; returns the bodies it was sent."""
+    sent: list[dict] = []
+    queue = list(answers)
+
+    def post(url: str, json: dict, timeout: float, headers: dict) -> _Answer:
+        assert url == "https://graph.facebook.com/v21.0/1098/messages"
+        assert headers["Authorization"] == "Bearer token"
+        sent.append(json)
+        return queue.pop(0)
+
+    monkeypatch.setattr("services.notification.whatsapp.requests.post", post)
+    return sent
+
+
+MESSAGE = WhatsAppMessage("Aduan: laporan PDG-1 diterima", ("PDG-1", "diterima", "l"), "id")
+
+
+def test_sent_keeps_the_message_id(monkeypatch):
+    _graph(monkeypatch, _Answer(200, {"messages": [{"id": "wamid.X"}]}))
+    assert send_whatsapp(SETTINGS, "+6281", MESSAGE, True) == "HTTP 200 text id=wamid.X"
+
+
+def test_a_closed_window_at_meta_sends_the_template_instead(monkeypatch):
+    sent = _graph(monkeypatch, _Answer(400, {"error": {"code": 131047}}),
+                  _Answer(200, {"messages": [{"id": "wamid.Y"}]}))
+    assert send_whatsapp(SETTINGS, "+6281", MESSAGE, True) == "HTTP 200 template id=wamid.Y"
+    assert [b["type"] for b in sent] == ["text", "template"]
+
+
+def test_which_answers_are_retried_and_which_refused(monkeypatch):
+    for status in (401, 429, 500, 503):
+        _graph(monkeypatch, _Answer(status, {}))
+        with pytest.raises(DeliveryFailed):
+            send_whatsapp(SETTINGS, "+6281", MESSAGE, False)
+    _graph(monkeypatch, _Answer(400, {"error": {"code": 131026}}))  # not a WhatsApp number
+    with pytest.raises(DeliveryRejected) as refused:
+        send_whatsapp(SETTINGS, "+6281", MESSAGE, False)
+    assert "6281" not in str(refused.value)  # never the number

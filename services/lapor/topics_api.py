@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from pymongo.errors import DuplicateKeyError
 
 from aduan.contracts.lapor import TOPIC_ID_PATTERN, TopicIn
 from aduan.infra.catalogue import cities
@@ -107,13 +108,15 @@ def put_topic(topic_id: str) -> Response:
     changes = {"category": data.category, "deleted": False, "updated_at": now,
                "updated_by": principal.user_id,
                **{field: sent[field] for field in ("parent_id", "name") if field in sent}}
-    db[topics.COLLECTION].update_one(
-        {"_id": key},
-        {"$set": changes,
-         "$setOnInsert": {"city": city, "topic_id": topic_id, "seeded": False,
-                          **{field: None for field in ("parent_id", "name")
-                             if field not in sent}}},
-        upsert=True)
+    update = {"$set": changes,
+              "$setOnInsert": {"city": city, "topic_id": topic_id, "seeded": False,
+                               **{field: None for field in ("parent_id", "name")
+                                  if field not in sent}}}
+    try:
+        db[topics.COLLECTION].update_one({"_id": key}, update, upsert=True)
+    except DuplicateKeyError:
+        # Two sysadmins adding the same topic at once: the other inserted it; this one updates.
+        db[topics.COLLECTION].update_one({"_id": key}, update)
     return jsonify(topic_view(db[topics.COLLECTION].find_one({"_id": key}) or {},
                               _category_names(city)))
 

@@ -63,6 +63,9 @@ def status_message(language: str, code: str, status: str, link: str,
     lang = language_of(language)
     text = templates.render_status_sms(lang, code, status, link, referral, report_type)
     name = status_name(lang, status, report_type)
+    if referral is not None:  # where to turn now, as the status SMS says it
+        name += {"id": f" ke {referral.name}", "en": f" to {referral.name}"}[lang]
+        name += f" {referral.phone}" if referral.phone else ""
     if answer:
         text += "\n\n" + {"id": "Tanggapan", "en": "Answer"}[lang] + f": {answer}"
         name = f"{name}. {_one_line(answer)}"

@@ -15,6 +15,7 @@ from aduan.infra import sms_reach
 from aduan.infra.config import Settings
 from aduan.infra.messaging import Delivery
 from aduan.infra.whatsapp_reach import CONVERSATIONS, OPTOUTS
+from services.notification import templates
 from services.notification.deliveries import DeliveryFailed, DeliveryRejected
 from services.notification.senders import Senders
 from services.notification.whatsapp import (
@@ -167,3 +168,10 @@ def test_which_answers_are_retried_and_which_refused(monkeypatch):
     with pytest.raises(DeliveryRejected) as refused:
         send_whatsapp(SETTINGS, "+6281", MESSAGE, False)
     assert "6281" not in str(refused.value)  # never the number
+
+
+def test_a_referral_names_the_body_in_the_template_too():
+    referral = templates.Referral("Perumda Air Minum", phone="0751-1")
+    message = status_message("id", "PDG-1", "referred", "l", referral, "complaint", None)
+    assert "Perumda Air Minum" in message.text
+    assert message.parameters[1].endswith("ke Perumda Air Minum 0751-1")

@@ -46,6 +46,7 @@ MAX_KEYWORD = 20
 class Keyword:
     category: str
     language: str  # id | en: the language of the word, for the answers
+    listed: bool = False  # one of the category's sms_keywords (not derived from its names)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Incomplete:
 
     category: str
     language: str
+    keyword: str  # as the table has it (the word the resident typed, in capitals)
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ def keyword_table(categories: Iterable[Mapping[str, Any]],
         for word in listed:
             key = normalise_word(str(word))
             if key:
-                explicit.setdefault(key, Keyword(code, "id"))
+                explicit.setdefault(key, Keyword(code, "id", listed=True))
         for word, language in ((code, "id"), (_first_word(category.get("name_id")), "id"),
                                (_first_word(category.get("name_en")), "en")):
             if word:
@@ -127,6 +129,17 @@ def keyword_table(categories: Iterable[Mapping[str, Any]],
     table = {key: found[0] for key, found in derived.items() if len(found) == 1}
     table.update(explicit)
     return table
+
+
+def examples(table: Mapping[str, Keyword]) -> list[str]:
+    """One keyword per category to show residents: the first of its listed ones."""
+    order: dict[str, int] = {}
+    shown: dict[str, str] = {}
+    for word, keyword in table.items():
+        order.setdefault(keyword.category, len(order))  # the catalogue's order
+        if keyword.listed:
+            shown.setdefault(keyword.category, word)
+    return [shown[c] for c in sorted(shown, key=order.__getitem__)]
 
 
 def _in_capitals(word: str) -> bool:
@@ -149,13 +162,14 @@ def parse(text: str, table: Mapping[str, Keyword], capitals_only: bool = False) 
     keyword = table.get(word)
     if keyword is None and word in PREFIX_WORDS and rest:
         second, _, after = rest.partition(" ")
-        keyword = table.get(normalise_word(second))
+        word = normalise_word(second)
+        keyword = table.get(word)
         if capitals_only and not _in_capitals(second):
             keyword = None
         if keyword is not None:
             rest = after
         elif FALLBACK_CATEGORY in {k.category for k in table.values()}:
-            keyword = Keyword(FALLBACK_CATEGORY, "id")
+            word, keyword = normalise_word(first), Keyword(FALLBACK_CATEGORY, "id")
     if keyword is None:
         return Other(text)
     rest = rest.strip()
@@ -166,6 +180,6 @@ def parse(text: str, table: Mapping[str, Keyword], capitals_only: bool = False) 
     if len(what) < MIN_DESCRIPTION and separated:
         what = " ".join(rest.replace(SEPARATOR, " ").split())
     if len(what) < MIN_DESCRIPTION:
-        return Incomplete(keyword.category, keyword.language)
+        return Incomplete(keyword.category, keyword.language, word)
     address = where[:MAX_ADDRESS].strip() or None
     return NewReport(keyword.category, what[:MAX_DESCRIPTION], address, keyword.language)

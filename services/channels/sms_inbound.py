@@ -110,9 +110,7 @@ class SmsInbound:
         if isinstance(command, sms_commands.NewReport):
             return self.file(message, command)
         if isinstance(command, sms_commands.Incomplete):
-            word = next((k for k, v in table.items() if v.category == command.category),
-                        command.category.upper())
-            self.reply(message.phone, sms_texts.incomplete(command.language, word))
+            self.reply(message.phone, sms_texts.incomplete(command.language, command.keyword))
             return {"result": "incomplete"}
         return self.comment(message, command.text, table)
 
@@ -148,7 +146,7 @@ class SmsInbound:
             return {"result": "commented", "code": done["code"]}
         target = self.open_report(message.phone)
         if target is None:
-            self.reply(message.phone, sms_texts.how_to("id", list(table)))
+            self.reply(message.phone, sms_texts.how_to("id", sms_commands.examples(table)))
             return {"result": "help"}
         code, token = target
         try:

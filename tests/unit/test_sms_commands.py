@@ -13,6 +13,7 @@ from aduan.domain.sms_commands import (
     Other,
     Start,
     Stop,
+    examples,
     keyword_table,
     parse,
 )
@@ -52,7 +53,7 @@ def test_names_codes_and_english_names_are_keywords_too():
 def test_a_word_two_categories_share_by_name_is_nobodys_unless_listed():
     categories = [{"code": "a", "name_id": "Air bersih"}, {"code": "b", "name_id": "Air kotor"},
                   {"code": "c", "name_id": "Jalan", "sms_keywords": ["AIR"]}]
-    assert keyword_table(categories)["AIR"] == Keyword("c", "id")
+    assert keyword_table(categories)["AIR"] == Keyword("c", "id", listed=True)
     assert "AIR" not in keyword_table(categories[:2])
 
 
@@ -69,8 +70,13 @@ def test_lapor_first_is_skipped_and_without_keyword_is_other():
 
 
 def test_a_keyword_alone_or_with_too_few_words_is_incomplete():
-    assert parse("SAMPAH", TABLE) == Incomplete("waste", "id")
-    assert parse("sampah pasar", TABLE) == Incomplete("waste", "id")
+    assert parse("SAMPAH", TABLE) == Incomplete("waste", "id", "SAMPAH")
+    assert parse("sampah pasar", TABLE) == Incomplete("waste", "id", "SAMPAH")
+    assert parse("LAPOR pju", TABLE) == Incomplete("street_light", "id", "PJU")
+
+
+def test_the_examples_are_the_first_listed_keyword_of_each_category():
+    assert examples(TABLE)[:6] == ["SAMPAH", "LINGKUNGAN", "JALAN", "DRAINASE", "BANJIR", "PJU"]
 
 
 def test_stop_and_start_alone():

@@ -98,21 +98,23 @@ class SmsInbound:
     def handle(self, message: Inbound) -> dict[str, Any]:
         table = self.keyword_table()
         recent = self.links.recent(message.phone)
+        # The answers speak the language of the number's last report (else Indonesian).
+        language = recent[0].get("language", "id") if recent else "id"
         command = sms_commands.parse(message.text, table, capitals_only=bool(recent))
         if isinstance(command, sms_commands.Stop):
-            self.reply(message.phone, sms_texts.stopped("id"), even_if_stopped=True)
+            self.reply(message.phone, sms_texts.stopped(language), even_if_stopped=True)
             sms_reach.opt_out(self.db, message.phone)
             return {"result": "stopped"}
         if isinstance(command, sms_commands.Start):
             sms_reach.opt_in(self.db, message.phone)
-            self.reply(message.phone, sms_texts.started("id"))
+            self.reply(message.phone, sms_texts.started(language))
             return {"result": "started"}
         if isinstance(command, sms_commands.NewReport):
             return self.file(message, command)
         if isinstance(command, sms_commands.Incomplete):
             self.reply(message.phone, sms_texts.incomplete(command.language, command.keyword))
             return {"result": "incomplete"}
-        return self.comment(message, command.text, table)
+        return self.comment(message, command.text, table, language)
 
     def file(self, message: Inbound, command: sms_commands.NewReport) -> dict[str, Any]:
         report: dict[str, Any] = {
@@ -135,18 +137,19 @@ class SmsInbound:
                         err.code or err.status)
             self.reply(message.phone, sms_texts.refused(command.language))
             return {"result": "refused", "reason": err.code or str(err.status)}
-        self.links.remember(receipt["id"], receipt["code"], self.city, message.phone)
+        self.links.remember(receipt["id"], receipt["code"], self.city, message.phone,
+                            command.language)
         log.info("SMS report %s filed from %s", receipt["code"], mask_phone(message.phone))
         return {"result": "filed", "code": receipt["code"]}
 
-    def comment(self, message: Inbound, text: str, table: dict[str, sms_commands.Keyword]
-                ) -> dict[str, Any]:
+    def comment(self, message: Inbound, text: str, table: dict[str, sms_commands.Keyword],
+                language: str) -> dict[str, Any]:
         done = self.links.commented(message.key)
         if done is not None:
             return {"result": "commented", "code": done["code"]}
         target = self.open_report(message.phone)
         if target is None:
-            self.reply(message.phone, sms_texts.how_to("id", sms_commands.examples(table)))
+            self.reply(message.phone, sms_texts.how_to(language, sms_commands.examples(table)))
             return {"result": "help"}
         code, token = target
         try:
@@ -161,10 +164,10 @@ class SmsInbound:
             raise IntakeUnavailable(f"intake answered {response.status_code}")
         if response.status_code != 201:
             log.warning("intake refused an SMS reply on %s: %s", code, response.status_code)
-            self.reply(message.phone, sms_texts.comment_refused("id", code))
+            self.reply(message.phone, sms_texts.comment_refused(language, code))
             return {"result": "refused", "code": code}
         self.links.record_comment(message.key, code)
-        self.reply(message.phone, sms_texts.comment_received("id", code))
+        self.reply(message.phone, sms_texts.comment_received(language, code))
         return {"result": "commented", "code": code}
 
     def open_report(self, phone: str) -> tuple[str, str] | None:

@@ -1,7 +1,8 @@
 """What the SMS channel remembers, in MongoDB, only as long as it needs it:
 
 - `sms_reports`: the reports each number filed by SMS, {_id: report id, phone ("+62..."),
-  code, city, at, purge_at}: an SMS naming no category is a reply to the newest of that
+  code, city, language (of the keyword it wrote: the channel's answers speak it), at,
+  purge_at}: an SMS naming no category is a reply to the newest of that
   number's reports still open (filed in the last `sms_reply_window_days`). Nothing else: the
   report itself is read through intake with the reporter's token, as any reporter reads it.
 - `sms_inbound`: the messages already turned into a comment, {_id: message key, code, at,
@@ -29,12 +30,13 @@ class SmsLinks:
         self.db = db
         self.window = window
 
-    def remember(self, report_id: str, code: str, city: str, phone: str) -> None:
+    def remember(self, report_id: str, code: str, city: str, phone: str, language: str
+                 ) -> None:
         now = datetime.now(UTC)
         self.db[REPORTS].update_one(
             {"_id": report_id},
-            {"$setOnInsert": {"phone": phone, "code": code, "city": city, "at": now,
-                              "purge_at": now + self.window}},
+            {"$setOnInsert": {"phone": phone, "code": code, "city": city, "language": language,
+                              "at": now, "purge_at": now + self.window}},
             upsert=True)
 
     def recent(self, phone: str) -> list[dict[str, Any]]:

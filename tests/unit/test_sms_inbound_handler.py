@@ -5,7 +5,7 @@ The stack proves the same through the gateway (tests/integration/test_sms_inboun
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -154,3 +154,17 @@ def test_bad_forms(world):
     assert _sms(client, "x" * 1601).status_code == 422
     assert _sms(client, "SAMPAH").get_json() == {"result": "incomplete"}
     assert intake.filed == []
+
+
+def test_the_answers_speak_the_language_of_the_numbers_last_report(world, monkeypatch):
+    client, _, _ = world
+    handler = client.application.extensions[EXTENSION]
+    handler.settings = replace(SETTINGS, sms_url="http://sms.invalid")
+    said: list[tuple[str, str]] = []
+    monkeypatch.setattr("services.channels.sms_inbound.sms_provider.post",
+                        lambda settings, to, text: said.append((to, text)) or Answer(200))
+    _sms(client, "Halo?")
+    _sms(client, "FLOODING at Simpang Haru # water knee deep since noon")
+    _sms(client, "STOP")
+    assert said[0][0] == "+6281234567890" and "untuk melapor" in said[0][1]
+    assert said[1][1].startswith("Aduan: you will get no more SMS")

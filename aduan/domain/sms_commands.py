@@ -55,6 +55,7 @@ class NewReport:
     description: str
     address: str | None
     language: str
+    keyword: str = ""  # as the table has it, for the answers
 
 
 @dataclass(frozen=True)
@@ -182,4 +183,4 @@ def parse(text: str, table: Mapping[str, Keyword], capitals_only: bool = False) 
     if len(what) < MIN_DESCRIPTION:
         return Incomplete(keyword.category, keyword.language, word)
     address = where[:MAX_ADDRESS].strip() or None
-    return NewReport(keyword.category, what[:MAX_DESCRIPTION], address, keyword.language)
+    return NewReport(keyword.category, what[:MAX_DESCRIPTION], address, keyword.language, word)

@@ -135,7 +135,11 @@ class SmsInbound:
         except IntakeRefused as err:
             log.warning("intake refused an SMS report from %s: %s", mask_phone(message.phone),
                         err.code or err.status)
-            self.reply(message.phone, sms_texts.refused(command.language))
+            if err.code == "location_required":  # "KEYWORD # what": the place is missing
+                self.reply(message.phone, sms_texts.incomplete(command.language,
+                                                               command.keyword))
+            else:
+                self.reply(message.phone, sms_texts.refused(command.language))
             return {"result": "refused", "reason": err.code or str(err.status)}
         self.links.remember(receipt["id"], receipt["code"], self.city, message.phone,
                             command.language)

@@ -27,7 +27,7 @@ TABLE = keyword_table(shared_categories(), SEED)
 def test_the_issue_example_is_a_waste_report_at_that_address():
     command = parse("SAMPAH Jl. Sudirman depan pasar menumpuk", TABLE)
     assert command == NewReport("waste", "Jl. Sudirman depan pasar menumpuk",
-                                "Jl. Sudirman depan pasar menumpuk", "id")
+                                "Jl. Sudirman depan pasar menumpuk", "id", "SAMPAH")
 
 
 def test_case_punctuation_and_spacing_do_not_matter():
@@ -39,9 +39,9 @@ def test_case_punctuation_and_spacing_do_not_matter():
 def test_a_hash_splits_where_from_what():
     command = parse("PJU Jl. Hamka no. 5 # lampu mati sejak tiga hari", TABLE)
     assert command == NewReport("street_light", "lampu mati sejak tiga hari", "Jl. Hamka no. 5",
-                                "id")
+                                "id", "PJU")
     short = parse("LAMPU Jl. Hamka # mati", TABLE)  # too short a what: the whole text
-    assert short == NewReport("street_light", "Jl. Hamka mati", "Jl. Hamka", "id")
+    assert short == NewReport("street_light", "Jl. Hamka mati", "Jl. Hamka", "id", "LAMPU")
 
 
 def test_names_codes_and_english_names_are_keywords_too():

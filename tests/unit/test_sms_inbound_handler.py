@@ -168,3 +168,18 @@ def test_the_answers_speak_the_language_of_the_numbers_last_report(world, monkey
     _sms(client, "STOP")
     assert said[0][0] == "+6281234567890" and "untuk melapor" in said[0][1]
     assert said[1][1].startswith("Aduan: you will get no more SMS")
+
+
+def test_a_report_without_its_place_is_answered_with_the_format(world, monkeypatch):
+    client, _, intake = world
+    said: list[str] = []
+    handler = client.application.extensions[EXTENSION]
+    handler.settings = replace(SETTINGS, sms_url="http://sms.invalid")
+    monkeypatch.setattr("services.channels.sms_inbound.sms_provider.post",
+                        lambda settings, to, text: said.append(text) or Answer(200))
+    monkeypatch.setattr(intake, "post", lambda url, **kw: Answer(422, {"error": {
+        "code": "location_required"}}))
+    answer = _sms(client, "SAMPAH # sampah menumpuk tiga hari")
+    assert answer.get_json() == {"result": "refused", "reason": "location_required"}
+    assert said == ["Aduan: laporan belum lengkap. Kirim SAMPAH lokasi # keterangan "
+                    "(minimal 10 huruf)."]

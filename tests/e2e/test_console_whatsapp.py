@@ -66,8 +66,9 @@ def test_an_operator_sees_a_whatsapp_report_and_why_its_photo_proves_nothing(sta
         code, _ = file_by_whatsapp(webhook_of(api), graph, wa_id, "waste",
                                    "Sampah menumpuk di tepi jalan sejak kemarin", lat, lon,
                                    whatsapp_photo())
+        # Generous: the box is shared, and the workers restart below.
         eventually(lambda: db.reports.find_one({"code": code, "status": "needs_review"}),
-                   what=f"{code} waiting for an operator")
+                   120, what=f"{code} waiting for an operator")
         with verification_policy(stack, '{"padang": {"checks": {"no_camera_proof": "flag"}}}'):
             lat, lon = spot_of_its_own(rng, "padang")
             flagged_code, _ = file_by_whatsapp(
@@ -75,7 +76,7 @@ def test_an_operator_sees_a_whatsapp_report_and_why_its_photo_proves_nothing(sta
                 "Jalan berlubang di depan sekolah, berbahaya", lat, lon, whatsapp_photo())
             flagged = eventually(lambda: db.reports.find_one(
                 {"code": flagged_code, "verification.verdict": {"$exists": True}}),
-                what=f"{flagged_code} judged")
+                120, what=f"{flagged_code} judged by the restarted workers")
     assert flagged["verification"] == {"verdict": "verified", "reasons": [],
                                        "flags": ["no_camera_proof"]}
     sysadmin = city_sysadmin(api, "padang")

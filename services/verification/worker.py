@@ -32,6 +32,13 @@ log = logging.getLogger(__name__)
 SYSTEM = Actor(kind="system", id="verification")
 
 
+def has_camera_proof(report: dict[str, Any]) -> bool:
+    """False for a report a connector brought from another system (it carries `external`):
+    staff filing `sp4n_lapor` from the desk hold the photos themselves, so the camera checks
+    run as for any upload."""
+    return not (report.get("channel") in NO_CAMERA_PROOF_CHANNELS and report.get("external"))
+
+
 def _union(lists: list[list[str]]) -> list[str]:
     merged: list[str] = []
     for items in lists:
@@ -76,8 +83,7 @@ class Verifier:
         claimed = point_of(report)  # None: the report has no point to compare with
         finding = examine_photo(data, policy, report["created_at"], claimed,
                                 self.settings.max_image_pixels, self.formats,
-                                camera_proof=report.get("channel")
-                                not in NO_CAMERA_PROOF_CHANNELS)
+                                camera_proof=has_camera_proof(report))
         match = None
         if finding.rendition is not None:
             value = PhotoHash(finding.rendition.dhash, finding.rendition.equalised_dhash)

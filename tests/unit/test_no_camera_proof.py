@@ -42,7 +42,9 @@ def as_whatsapp_sends(photo: bytes, size: tuple[int, int] | None = None, fmt: st
 
 
 def judged(worker: Verifier, photo: bytes, channel: str, place: tuple[float, float] | None
-           = INSIDE["padang"]) -> dict:
+           = INSIDE["padang"], connector: bool = True) -> dict:
+    """`connector`: filed by the channel's connector (with the other system's id), as every
+    WhatsApp report and every imported LAPOR! report is; False: by staff from the desk."""
     report_id = uuid.uuid4().hex
     raw_key = f"padang/{report_id}/p1.jpg"
     worker.store.put(worker.store.raw_bucket, raw_key, photo, "image/jpeg")
@@ -52,6 +54,8 @@ def judged(worker: Verifier, photo: bytes, channel: str, place: tuple[float, flo
               "photos": [{"id": "p1", "raw_key": raw_key, "content_type": "image/jpeg"}]}
     if place:
         fields["location"] = {"lat": place[0], "lon": place[1]}
+    if connector and channel in ("whatsapp", "sp4n_lapor"):
+        fields["external"] = {"system": channel, "id": f"ext-{report_id}"}
     report, event = new_report(fields, REPORTER, datetime.now(UTC))
     reports = Reports(worker.db, FakePublisher())
     reports.publish(report_id, [reports.create(report, event, None)])
@@ -82,6 +86,14 @@ def test_camera_checks_do_not_run_on_a_photo_without_camera_proof(channel):
     report = judged(verifier(), old_photo_from_another_city(), channel)
     assert report["status"] == "needs_review"
     assert report["verification"]["reasons"] == ["no_camera_proof"]
+
+
+def test_staff_filing_sp4n_lapor_from_the_desk_get_the_camera_checks():
+    """No connector vouched for where the photo came from: the desk's upload is judged as the
+    app's would be."""
+    report = judged(verifier(), old_photo_from_another_city(), "sp4n_lapor", connector=False)
+    assert "no_camera_proof" not in report["verification"]["reasons"]
+    assert "outside_city" in report["verification"]["reasons"]
 
 
 @pytest.mark.parametrize("action, status, flags", [("off", "verified", []),

@@ -11,7 +11,8 @@ It plays:
   with `meta.last_page`; `overlap` repeats the last N reports of a page at the top of the next
   (a report moved while a client paged: the same report on two pages); `after_page` lets a
   test change the data while a client pages;
-- attachments at `/files/<name>` (`files`), given to any caller (a CDN's signed URLs);
+- attachments at `/files/<name>` (`files`), given to any caller (a CDN's signed URLs); a
+  `Redirect` there answers 302 to its location (a CDN handing on to another host);
 - follow-ups per report (`GET`/`POST /laporan/<tracking>/tindak-lanjut`), every POST recorded
   in `followups[tracking]` (duplicates too: the double does not de-duplicate, so a test sees
   every send);
@@ -49,6 +50,11 @@ class Fault:
     hold: bool = False  # do the effect, then wait for release() before answering
 
 
+@dataclass(frozen=True)
+class Redirect:
+    location: str
+
+
 def lapor_report(tracking_id: str, updated_at: str = "2026-11-01T02:00:00Z",
                  **changes: Any) -> dict[str, Any]:
     """One report as LAPOR! serves it; `changes` replace top-level fields."""
@@ -77,7 +83,7 @@ class LaporDouble(LocalServer):
         self.tokens = tokens
         self.overlap = overlap
         self.reports: dict[str, list[dict[str, Any]]] = {}
-        self.files: dict[str, bytes] = {}
+        self.files: dict[str, bytes | Redirect] = {}
         self.followups: dict[str, list[dict[str, Any]]] = {}
         self.created: list[dict[str, Any]] = []
         self.received: list[Received] = []
@@ -169,6 +175,9 @@ class LaporDouble(LocalServer):
                 parts = urlsplit(self.path)
                 path, query = parts.path, parse_qs(parts.query)
                 if path.startswith("/files/"):
+                    data = double.files.get(path.removeprefix("/files/"))
+                    if isinstance(data, Redirect):
+                        return self._answer(302, {}, {"Location": data.location})
                     return self._planned(ATTACHMENT, lambda: self._file(path))
                 city = self._city()
                 if city is None:

@@ -111,6 +111,10 @@ class Settings:
     # How long one exporter holds a report's lease (services/lapor/sync.py); at least
     # 2 x lapor_timeout_s + 1 (raised to that); a crashed exporter's report waits this long.
     lapor_lease_s: float = 60.0
+    # Hosts (as written in the URL) a LAPOR! attachment may come from although they resolve to
+    # private addresses (aduan/infra/public_addresses.py has the rule; LAPOR!'s own origin is
+    # the configured base URL and needs no entry); empty in production, as for media_url.
+    lapor_attachment_private_hosts: str = ""
     # WhatsApp Business Cloud API (services/channels/): the Graph API base, the city's phone
     # number id and access token, the app secret that signs webhooks (X-Hub-Signature-256), the
     # verify token of the webhook's GET handshake, the city the number serves, and the approved

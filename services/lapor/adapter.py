@@ -25,6 +25,7 @@ configuration. The suite plays this contract with tests/lapor_double.py.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -33,10 +34,15 @@ from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import requests
+from urllib3.exceptions import HTTPError, NewConnectionError, TimeoutError
 
+from aduan.infra import pinned_http
 from aduan.infra.config import Settings
+from aduan.infra.public_addresses import HostRule, TargetRefused, resolve_target
 
 DEFAULT_FIELDS = Path(__file__).resolve().parents[2] / "aduan" / "data" / "lapor_fields.json"
+MAX_REDIRECTS = 3  # of one attachment's URL, each hop checked as the first
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 class LaporError(Exception):
@@ -65,9 +71,19 @@ class LaporRejected(LaporError):
 
 
 class LaporUnauthorized(LaporError):
-    """The city's token was refused (401/403), or the city has none."""
+    """The city's token was refused (401/403) by LAPOR!'s API, or the city has none."""
 
     reason = "unauthorized"
+
+
+class AttachmentFailed(LaporError):
+    """One attachment could not be fetched (refused by the address rule, an error status, no
+    answer, too slow): the importer names it instead, and the pass goes on. Never
+    `unauthorized`: a 403 from a CDN's expired link says nothing of the city's token."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"attachment not fetched ({reason}) {detail}".strip())
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -296,6 +312,7 @@ class LaporClient:
         auth = self.mapping["auth"]
         self._auth = {auth["header"]: f"{auth['scheme']} {token}".strip()}
         self.session = session or requests.Session()
+        self.attachment_private_hosts = settings.lapor_attachment_private_hosts
 
     # -- plumbing --
 
@@ -351,27 +368,50 @@ class LaporClient:
                     sum(1 for i in items if i is None))
 
     def attachment(self, url: str, max_bytes: int) -> bytes | None:
-        """An attachment's bytes; None when it is larger than `max_bytes` (never read whole).
-        The token goes only to LAPOR!'s own origin, never to another host an URL names."""
-        absolute = urljoin(f"{self.base_url}/", url)
-        own = urlsplit(absolute)[:2] == urlsplit(self.base_url)[:2]
-        # None removes the header (requests drops None-valued headers).
-        headers: dict[str, Any] = {} if own else {name: None for name in self._auth}
-        if urlsplit(absolute).scheme not in ("http", "https"):
-            raise LaporRejected(0, "attachment URL is not http(s)")
-        response = self._call("GET", absolute, headers=headers, stream=True)
-        with response:
-            if response.status_code >= 400:
-                raise LaporRejected(response.status_code, "attachment")
-            data = bytearray()
-            try:
-                for chunk in response.iter_content(64 * 1024):
-                    data.extend(chunk)
-                    if len(data) > max_bytes:
-                        return None
-            except requests.RequestException as err:
-                raise LaporUnavailable("timeout", "attachment body") from err
-        return bytes(data)
+        """An attachment's bytes; None when it is larger than `max_bytes` (never read whole);
+        AttachmentFailed otherwise. An attachment's URL is LAPOR!'s user's or a CDN's choice,
+        so it is fetched as any URL someone else chose (aduan/infra/public_addresses.py, the
+        connection pinned to the addresses checked); LAPOR!'s own origin (the configured base
+        URL) is exempt from the private-address part and the only one the token goes to.
+        Redirects are followed a few times, each hop checked again."""
+        url = urljoin(f"{self.base_url}/", url)
+        deadline = time.monotonic() + self.timeout_s
+        for _ in range(MAX_REDIRECTS + 1):
+            own = _origin(url) == _origin(self.base_url)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AttachmentFailed("timeout", "redirects took the time allowed")
+            answer = self._fetch(url, own, left, max_bytes)
+            if answer is None:
+                return None
+            if answer.status in REDIRECTS and answer.headers.get("location"):
+                url = urljoin(url, answer.headers["location"])
+                continue
+            if not 200 <= answer.status < 300:
+                raise AttachmentFailed("http_status", str(answer.status))
+            return answer.body
+        raise AttachmentFailed("too_many_redirects")
+
+    def _fetch(self, url: str, own: bool, timeout_s: float, max_bytes: int
+               ) -> pinned_http.Answer | None:
+        exempt = self.attachment_private_hosts
+        if own:
+            exempt = f"{exempt},{urlsplit(self.base_url).hostname or ''}"
+        try:
+            target = resolve_target(HostRule("lapor_attachment", "An attachment", exempt), url)
+        except TargetRefused as refused:
+            raise AttachmentFailed(refused.reason) from None
+        headers = {"Accept": "*/*", "Accept-Encoding": "identity", **(self._auth if own else {})}
+        try:
+            return pinned_http.get(target, url, headers, timeout_s, max_bytes)
+        except pinned_http.BodyTooLarge:
+            return None
+        except pinned_http.TooSlow:
+            raise AttachmentFailed("timeout") from None
+        except HTTPError as err:  # no whole answer: refused, reset, timed out, TLS failed
+            timed_out = isinstance(err, TimeoutError) and not isinstance(err, NewConnectionError)
+            raise AttachmentFailed("timeout" if timed_out else "unreachable",
+                                   type(err).__name__) from None
 
     def followups(self, tracking_id: str) -> list[dict[str, Any]]:
         """The report's follow-ups at LAPOR!, each as {ref, status, content, at} (raw values)."""
@@ -403,6 +443,15 @@ class LaporClient:
         if tracking_id is None:
             raise LaporUnavailable("bad_answer", "no tracking id in the answer")
         return tracking_id
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return ("", None, None)
+    return (parts.scheme, (parts.hostname or "").lower(), port)
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -24,8 +24,10 @@ confidential report carries no reporter at all; the reporter's name only otherwi
 user hears back through LAPOR!'s follow-ups, so Aduan sends them no messages of its own); the
 category from the city's topic mapping (services/lapor/topics.py), else its fallback; the
 images among the attachments (at most MAX_PHOTOS, each at most ADUAN_MAX_PHOTO_BYTES, judged
-from their bytes) as photos, the other attachments named in the description. No camera checks
-happen here: verification treats photos of this channel as without camera proof.
+from their bytes) as photos, the other attachments named in the description, and so are those
+that could not be fetched (refused by the address rule, an error status, no answer in time: a
+failure of one attachment never stops the pass). No camera checks happen here: verification
+treats photos of this channel as without camera proof.
 """
 
 from __future__ import annotations
@@ -55,9 +57,9 @@ from aduan.infra.tokens import idempotent_report_id
 from aduan.web.image_types import EXTENSIONS, sniff_image_type
 from services.lapor import topics
 from services.lapor.adapter import (
+    AttachmentFailed,
     LaporClient,
     LaporError,
-    LaporRejected,
     LaporReport,
     LaporUnavailable,
     connected_cities,
@@ -276,7 +278,11 @@ class Importer:
                 continue
             try:
                 data = client.attachment(attachment.url, self.settings.max_photo_bytes)
-            except LaporRejected:  # gone at LAPOR! (404...): named, not copied
+            except AttachmentFailed as failed:
+                # Gone, refused, down or slow, on whatever host: named, not copied. The pass
+                # goes on (one dead link must not hold up the city's import every pass).
+                metrics.lapor_failures.labels(client.city, "import", "attachment").inc()
+                log.info("attachment of %s not fetched: %s", item.tracking_id, failed.reason)
                 left_out.append(attachment.name)
                 continue
             kind = sniff_image_type(data) if data is not None else None

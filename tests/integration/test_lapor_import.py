@@ -187,16 +187,31 @@ def test_an_outage_mid_way_loses_nothing_and_files_nothing_twice(settings, db, d
     assert all(len(imported(db, "padang", t)) == 1 for t in ids)
 
 
-def test_a_broken_attachment_host_stops_the_pass_until_it_is_back(settings, db, double):
-    double.files["c.jpg"] = varied_padang_photos(1, seed=1920)[0]
-    tracking_id = tracking()
-    double.reports["padang"] = [lapor_report(tracking_id, stamp(), lampiran=[
-        {"url": double.file_url("c.jpg"), "nama": "c.jpg"}])]
-    double.plan(ATTACHMENT, Fault(status=502))
-    assert importer(settings, double).run_city("padang").error == "unavailable"
-    assert imported(db, "padang", tracking_id) == []
-    assert importer(settings, double).run_city("padang").imported == 1
-    assert len(imported(db, "padang", tracking_id)[0]["photos"]) == 1
+def test_failing_attachments_are_named_and_the_pass_goes_on(settings, db, double):
+    """An expired signed link (403), a CDN down (503) and one too slow: each is named in the
+    report, none stops the pass, and a 403 is not the city's token refused."""
+    photo = varied_padang_photos(1, seed=1920)[0]
+    double.files.update({"c.jpg": photo, "expired.jpg": photo, "down.jpg": photo,
+                         "slow.jpg": photo})
+    first, after = tracking(), tracking()
+    double.reports["padang"] = [
+        lapor_report(first, stamp(), lampiran=[
+            {"url": double.file_url(name), "nama": name}
+            for name in ("expired.jpg", "down.jpg", "slow.jpg", "c.jpg")]),
+        lapor_report(after, stamp(1))]
+    double.plan(ATTACHMENT, Fault(status=403), Fault(status=503), Fault(pause_s=3))
+    unauthorized = counted(metrics.lapor_failures, "padang", "import", "unauthorized")
+    failed = counted(metrics.lapor_failures, "padang", "import", "attachment")
+    run = importer(settings, double).run_city("padang")
+    assert run.error is None and run.imported == 2
+    [report] = imported(db, "padang", first)
+    assert len(report["photos"]) == 1
+    assert all(name in report["description"]
+               for name in ("expired.jpg", "down.jpg", "slow.jpg"))
+    assert len(imported(db, "padang", after)) == 1
+    assert counted(metrics.lapor_failures, "padang", "import", "unauthorized") == unauthorized
+    assert counted(metrics.lapor_failures, "padang", "import", "attachment") - failed == 3
+    assert db.lapor_cursors.find_one({"_id": "padang"})["last_error"] is None
 
 
 def test_a_report_changed_at_lapor_after_its_import_stays_one_report(settings, db, double):

@@ -9,12 +9,21 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from lapor_double import ATTACHMENT, POST_FOLLOWUP, REPORTS, Fault, LaporDouble, lapor_report
+from lapor_double import (
+    ATTACHMENT,
+    POST_FOLLOWUP,
+    REPORTS,
+    Fault,
+    LaporDouble,
+    Redirect,
+    lapor_report,
+)
 
 from aduan.contracts.reports import ReportIn
 from aduan.infra.config import Settings
 from services.lapor import adapter
 from services.lapor.adapter import (
+    AttachmentFailed,
     FollowUp,
     LaporClient,
     LaporRejected,
@@ -120,18 +129,76 @@ def test_a_report_is_created_once_and_found_by_its_ref(double: LaporDouble) -> N
 
 def test_attachments_capped_and_no_token_to_another_host(double: LaporDouble) -> None:
     double.files["a.jpg"] = b"\xff\xd8\xff" + b"x" * 100
-    client = LaporClient(settings_for(double), "padang")
+    client = LaporClient(settings_for(double, lapor_attachment_private_hosts="localhost"),
+                         "padang")
     assert client.attachment(double.file_url("a.jpg"), 1000) == double.files["a.jpg"]
+    assert double.received[-1].headers.get("Authorization") == "Bearer tok-padang"
     assert client.attachment(double.file_url("a.jpg"), 50) is None
-    with pytest.raises(LaporRejected):
+    with pytest.raises(AttachmentFailed) as gone:
         client.attachment(double.file_url("gone.jpg"), 1000)
+    assert gone.value.reason == "http_status"
     # The same server under another name is another origin: the token is not sent there.
     other = double.file_url("a.jpg").replace("127.0.0.1", "localhost")
     assert client.attachment(other, 1000) == double.files["a.jpg"]
     assert "Authorization" not in double.received[-1].headers
-    double.plan(ATTACHMENT, Fault(status=500))
-    with pytest.raises(LaporUnavailable):
+
+
+@pytest.mark.parametrize("fault", [Fault(status=403), Fault(status=401), Fault(status=500),
+                                   Fault(status=429, retry_after="5"), Fault(pause_s=2.0)])
+def test_a_failing_attachment_is_its_own_failure_never_the_token_or_an_outage(
+        double: LaporDouble, fault: Fault) -> None:
+    double.files["a.jpg"] = b"\xff\xd8\xff"
+    client = LaporClient(settings_for(double, lapor_timeout_s=0.5), "padang")
+    double.plan(ATTACHMENT, fault)
+    with pytest.raises(AttachmentFailed) as failed:
         client.attachment(double.file_url("a.jpg"), 1000)
+    assert failed.value.reason in ("http_status", "timeout")
+    assert not isinstance(failed.value, LaporUnauthorized | LaporUnavailable)
+
+
+@pytest.mark.parametrize("url, reason", [
+    ("http://169.254.169.254/latest/meta-data/iam", "address_not_allowed"),  # cloud metadata
+    ("http://10.0.0.5:15672/api/users", "address_not_allowed"),
+    ("http://[::ffff:127.0.0.1]:27017/", "address_not_allowed"),
+    ("file:///etc/passwd", "host_not_allowed"),
+    ("gopher://127.0.0.1:6379/_FLUSHALL", "host_not_allowed"),
+])
+def test_an_attachment_url_may_not_reach_private_addresses(double: LaporDouble, url: str,
+                                                           reason: str) -> None:
+    client = LaporClient(settings_for(double), "padang")
+    with pytest.raises(AttachmentFailed) as refused:
+        client.attachment(url, 1000)
+    assert refused.value.reason == reason
+
+
+def test_another_name_for_a_private_address_is_refused_before_any_request(
+        double: LaporDouble) -> None:
+    double.files["a.jpg"] = b"\xff\xd8\xff"
+    client = LaporClient(settings_for(double), "padang")  # "localhost" not exempt here
+    with pytest.raises(AttachmentFailed) as refused:
+        client.attachment(double.file_url("a.jpg").replace("127.0.0.1", "localhost"), 1000)
+    assert refused.value.reason == "address_not_allowed" and double.received == []
+
+
+def test_redirects_are_checked_hop_by_hop_and_the_token_stays_home(double: LaporDouble) -> None:
+    double.files["a.jpg"] = b"\xff\xd8\xff" + b"y" * 10
+    elsewhere = double.file_url("a.jpg").replace("127.0.0.1", "localhost")
+    double.files["to-cdn"] = Redirect(elsewhere)
+    double.files["to-metadata"] = Redirect("http://169.254.169.254/latest/meta-data/")
+    double.files["loop"] = Redirect(double.file_url("loop"))
+    allowed = LaporClient(settings_for(double, lapor_attachment_private_hosts="localhost"),
+                          "padang")
+    assert allowed.attachment(double.file_url("to-cdn"), 1000) == double.files["a.jpg"]
+    first, second = double.received[-2:]
+    assert first.headers.get("Authorization") == "Bearer tok-padang"
+    assert second.path == "/files/a.jpg" and "Authorization" not in second.headers
+    strict = LaporClient(settings_for(double), "padang")
+    for name, reason in (("to-cdn", "address_not_allowed"),
+                         ("to-metadata", "address_not_allowed"),
+                         ("loop", "too_many_redirects")):
+        with pytest.raises(AttachmentFailed) as refused:
+            strict.attachment(double.file_url(name), 1000)
+        assert refused.value.reason == reason
 
 
 MAPPING = adapter.field_mapping(Settings())

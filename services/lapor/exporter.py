@@ -20,7 +20,8 @@ the write recording it. When the outcome of a POST is unknown (a crash, a timeou
 the next attempt asks LAPOR! for the report's follow-ups and records the `ref` it finds
 instead of sending it again. A failure raises: the Consumer retries with growing delays and
 parks the message after ADUAN_MAX_ATTEMPTS (LAPOR! refusing a follow-up parks it at once);
-any later event of the report, `--catch-up`, or an operator's replay sends what waits.
+any later event of the report, `--catch-up`, or an operator's replay sends what waits (the
+catch-up backs off a report that keeps failing and leaves one LAPOR! refused to the replay).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ EXPORTED_STATUSES = frozenset({
     "verified", "rejected", "postponed", "forwarded", "referred", "accepted", "in_progress",
     "resolved", "closed", "reopened", "archived", "duplicate"})
 LEASE_POLL_S = 0.2
+MAX_BACK_OFF_S = 6 * 3600.0  # the longest a report failing in the catch-up waits for its next try
 
 
 class LeaseBusy(Exception):
@@ -281,11 +283,13 @@ class Exporter:
                 self._record(report_id, city, item, after, len(items) - left)
         except LaporError as err:
             metrics.lapor_failures.labels(city, "export", err.reason).inc()
-            self.sync.record_error(report_id, err.reason, datetime.now(UTC))
+            rejected = isinstance(err, LaporRejected)
+            self.sync.record_error(report_id, err.reason, datetime.now(UTC), blocked=rejected)
             log.warning("LAPOR! export of %s failed: %s", sync.get("code"), err)
-            if isinstance(err, LaporRejected):
+            if rejected:  # parked at once; the catch-up leaves it to an operator's replay
                 raise PermanentError(str(err)) from err
             raise
+        self.sync.settled(report_id, self.owner, datetime.now(UTC))
 
     def _record(self, report_id: str, city: str, item: Item, after: int, pending: int
                 ) -> None:
@@ -323,18 +327,23 @@ class Exporter:
 
     # ---- catching up ---------------------------------------------------------------------
 
-    def catch_up(self) -> int:
+    def catch_up(self, now: datetime | None = None) -> int:
         """Sends what waits on every linked report (after an outage that outlasted the retries
-        and parked the events); the number of reports that failed again."""
+        and parked the events); the number of reports that failed again. A report that fails
+        here waits longer each time (from one poll interval, at most MAX_BACK_OFF_S); one
+        LAPOR! refused waits for an operator (sync.py `blocked`)."""
         failed = 0
-        for doc in self.sync.with_pending():
+        for doc in self.sync.with_pending(now or datetime.now(UTC)):
             if doc.get("city") not in city_tokens(self.settings):
                 continue
             try:
                 self.export(doc["_id"])
-            except Exception as err:  # each report on its own; the next run tries again
+            except Exception as err:  # each report on its own; a later run tries again
                 failed += 1
                 log.warning("catch-up of %s failed: %s", doc.get("code"), err)
+                if not isinstance(err, PermanentError):
+                    self.sync.defer(doc["_id"], now or datetime.now(UTC),
+                                    self.settings.lapor_poll_interval_s, MAX_BACK_OFF_S)
         return failed
 
 

@@ -6,10 +6,13 @@ created at LAPOR!), direction: "imported" | "forwarded", imported_at, last_expor
 index in report.history of the last entry dealt with), last_exported_comment (the same in
 report.comments), exported: [{seq (the history entry it follows), stream, index (its place in
 its stream), ref, status, kind, at}], pending (follow-ups waiting), last_error: {at, reason} |
-null, inflight: {ref, at} | null (a follow-up whose POST was started: its outcome is unknown
-until recorded), lease: {owner, until} | null, recheck (an event came while another exporter
-held the lease for too long), import_counted, created_at, updated_at}. The lapor service's
-sync view (services/lapor/sync_api.py) reads it.
+null, blocked: {at, reason} | null (LAPOR! refused a call for this report: sending it again
+won't help, so the catch-up leaves it alone until an event of the report, or an operator's
+replay of the parked one, tries again), retries and retry_at (the catch-up's back-off after
+its own failed attempts), inflight: {ref, at} | null (a follow-up whose POST was started: its
+outcome is unknown until recorded), lease: {owner, until} | null, recheck (an event came while
+another exporter held the lease for too long), import_counted, created_at, updated_at}. The
+lapor service's sync view (services/lapor/sync_api.py) reads it.
 
 The lease makes one exporter at a time work on a report, so follow-ups never interleave: it is
 taken with a conditional update, renewed before each send, and a dead holder's lease simply
@@ -21,11 +24,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 SYNC = "lapor_sync"
 CURSORS = "lapor_cursors"
+# What a send that went through clears: the last error, a block, the catch-up's back-off.
+_CLEAR = {"last_error": None, "blocked": None, "retries": 0, "retry_at": None}
 
 
 class SyncStore:
@@ -108,19 +114,40 @@ class SyncStore:
         cursor = "last_exported_seq" if stream == "history" else "last_exported_comment"
         result = self.docs.update_one(
             {"_id": report_id, "lease.owner": owner},
-            {"$set": {cursor: seq, "inflight": None, "last_error": None, "pending": pending,
+            {"$set": {cursor: seq, "inflight": None, **_CLEAR, "pending": pending,
                       "updated_at": now},
              "$push": {"exported": entry}})
         return result.matched_count == 1
+
+    def settled(self, report_id: str, owner: str, now: datetime) -> None:
+        """A pass that sent everything: no error, nothing blocked, no back-off left."""
+        self.docs.update_one({"_id": report_id, "lease.owner": owner},
+                             {"$set": {**_CLEAR, "updated_at": now}})
 
     def set_pending(self, report_id: str, pending: int, now: datetime) -> None:
         self.docs.update_one({"_id": report_id},
                              {"$set": {"pending": pending, "updated_at": now}})
 
-    def record_error(self, report_id: str, reason: str, now: datetime) -> None:
+    def record_error(self, report_id: str, reason: str, now: datetime,
+                     blocked: bool = False) -> None:
+        """`blocked`: LAPOR! refused the call; the catch-up passes the report over."""
+        error = {"at": now, "reason": reason}
+        fields = {"last_error": error, "updated_at": now}
+        if blocked:
+            fields["blocked"] = error
+        self.docs.update_one({"_id": report_id}, {"$set": fields})
+
+    def defer(self, report_id: str, now: datetime, first_s: float, max_s: float) -> None:
+        """The catch-up failed on this report again: it waits twice as long as last time
+        (from `first_s`, at most `max_s`) before the catch-up tries it again."""
+        doc = self.docs.find_one_and_update({"_id": report_id}, {"$inc": {"retries": 1}},
+                                            projection={"retries": 1},
+                                            return_document=ReturnDocument.AFTER)
+        if doc is None:
+            return
+        wait = min(max_s, first_s * 2 ** min(int(doc.get("retries") or 1) - 1, 20))
         self.docs.update_one({"_id": report_id},
-                             {"$set": {"last_error": {"at": now, "reason": reason},
-                                       "updated_at": now}})
+                             {"$set": {"retry_at": now + timedelta(seconds=wait)}})
 
     def flag_recheck(self, report_id: str) -> None:
         """An event whose exporter could not get the lease: whoever looks next looks again."""
@@ -131,14 +158,17 @@ class SyncStore:
         self.docs.update_one({"_id": report_id, "lease.owner": owner, "recheck": True},
                              {"$set": {"recheck": False}})
 
-    def with_pending(self, limit: int = 100) -> list[dict[str, Any]]:
+    def with_pending(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
         """Linked reports with follow-ups still waiting, a failed last send, an event not
-        looked at (`recheck`), or referred to LAPOR! and not created there yet."""
-        return list(self.docs.find({"$or": [{"pending": {"$gt": 0}},
-                                            {"last_error": {"$ne": None}},
-                                            {"recheck": True},
-                                            {"tracking_id": None}]},
-                                   {"_id": 1, "city": 1, "code": 1}).limit(limit))
+        looked at (`recheck`), or referred to LAPOR! and not created there yet; not those
+        LAPOR! refused (`blocked`) nor those whose back-off runs; the longest untouched first,
+        so a few failing reports (each failure touches them) cannot hold up the rest."""
+        waiting = {"$or": [{"pending": {"$gt": 0}}, {"last_error": {"$ne": None}},
+                           {"recheck": True}, {"tracking_id": None}]}
+        due = {"$or": [{"retry_at": None}, {"retry_at": {"$lte": now}}]}
+        return list(self.docs.find({"$and": [waiting, due, {"blocked": None}]},
+                                   {"_id": 1, "city": 1, "code": 1})
+                    .sort([("updated_at", ASCENDING), ("_id", ASCENDING)]).limit(limit))
 
     # ---- the importer's cursors --------------------------------------------------------
 

@@ -27,11 +27,11 @@ from aduan.web.auth import (
 from aduan.web.errors import ApiError
 from aduan.web.report_access import staff_report
 from aduan.web.scope import city_scope
+from services.lapor.adapter import connected_cities, enabled
 from services.lapor.exporter import Item, pending_items
+from services.lapor.sync import CURSORS, SYNC
 from services.lapor.topics import LAPOR_BODY
 
-SYNC = "lapor_sync"
-CURSORS = "lapor_cursors"
 RECENT_ERRORS = 5
 
 blueprint = Blueprint("lapor_sync", __name__)
@@ -79,7 +79,7 @@ def sync_view(report: dict[str, Any], sync: dict[str, Any] | None,
                 "direction": "forwarded" if forwarded else "imported",
                 "tracking_id": external.get("id") if not forwarded else None,
                 "state": "waiting", "exported": [], "pending": None, "last_error": None,
-                "sending": False,
+                "blocked": None, "sending": False,
                 "lag_seconds": None, "imported_at": None, "updated_at": None}
     waiting = waiting_items(report, sync)
     pending = len(waiting)
@@ -93,6 +93,8 @@ def sync_view(report: dict[str, Any], sync: dict[str, Any] | None,
         "exported": [{k: e.get(k) for k in ("seq", "stream", "ref", "status", "kind", "at")}
                      for e in exported],
         "pending": pending, "last_error": sync.get("last_error"),
+        # LAPOR! refused a send: nothing more goes until an operator replays the parked event.
+        "blocked": sync.get("blocked"),
         # A follow-up whose send started and is not yet recorded (the next run asks LAPOR!).
         "sending": bool(sync.get("inflight")),
         "lag_seconds": lag_seconds(waiting, now),
@@ -117,12 +119,6 @@ def report_sync(code: str) -> Response:
     return jsonify(sync_view(report, sync, datetime.now(UTC)))
 
 
-def configured_cities(tokens: str) -> set[str]:
-    """The cities with a LAPOR! token (`lapor_tokens`: "padang=token,jambi=token")."""
-    return {part.split("=", 1)[0].strip() for part in tokens.split(",")
-            if "=" in part and part.split("=", 1)[1].strip()}
-
-
 def city_status(db: Database, city: str, enabled: bool) -> dict[str, Any]:
     linked = db[SYNC]
     pending = sum(int(d.get("pending") or 0)
@@ -137,6 +133,7 @@ def city_status(db: Database, city: str, enabled: bool) -> dict[str, Any]:
         "forwarded": linked.count_documents({"city": city, "direction": "forwarded"}),
         "pending": pending,
         "failing": linked.count_documents({"city": city, "last_error": {"$ne": None}}),
+        "blocked": linked.count_documents({"city": city, "blocked": {"$ne": None}}),
         "recent_errors": [{"code": d.get("code"), "tracking_id": d.get("tracking_id"),
                            **(d.get("last_error") or {})} for d in failing],
         "last_import": {k: v for k, v in cursor.items() if k not in ("_id", "city")} or None,
@@ -149,8 +146,7 @@ def status() -> Response:
     context = collaborators()
     scope = city_scope(_principal())
     served = [scope] if scope else sorted(cities())
-    tokens = configured_cities(context.settings.lapor_tokens)
-    on = bool(context.settings.lapor_base_url)
-    return jsonify({"connector": "on" if on else "off",
-                    "cities": [city_status(context.db, city, on and city in tokens)
+    connected = connected_cities(context.settings)
+    return jsonify({"connector": "on" if enabled(context.settings) else "off",
+                    "cities": [city_status(context.db, city, city in connected)
                                for city in served]})

@@ -14,6 +14,7 @@ from prometheus_client.registry import Collector
 from pymongo.database import Database
 
 from aduan.infra.catalogue import cities
+from services.lapor.sync import SYNC
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class LaporPendingCollector(Collector):
         pending, failing = self._empty()
         totals = {city: 0 for city in cities()}
         errors = {city: 0 for city in cities()}
-        for doc in self.db.lapor_sync.find(
+        for doc in self.db[SYNC].find(
                 {"$or": [{"pending": {"$gt": 0}}, {"last_error": {"$ne": None}}]},
                 {"city": 1, "pending": 1, "last_error": 1}):
             city = doc.get("city")

@@ -111,7 +111,8 @@ def test_a_held_lease_is_waited_for_and_a_dead_holders_send_is_not_repeated(doub
     with pytest.raises(LeaseBusy):
         exporter(double, db).handle(event())
     assert store.get("r1")["recheck"] is True
-    assert [d["_id"] for d in store.with_pending()] == ["r1"]  # the catch-up looks again
+    # The catch-up looks again.
+    assert [d["_id"] for d in store.with_pending(datetime.now(UTC))] == ["r1"]
     # It died after its POST of h2 reached LAPOR!, before recording it; its lease ran out.
     double.followups["T1"] = [{"ref": "aduan:r1:h2", "status": "diverifikasi", "isi": "x",
                                "tanggal": "2026-11-02T03:02:00Z"}]
@@ -121,7 +122,7 @@ def test_a_held_lease_is_waited_for_and_a_dead_holders_send_is_not_repeated(doub
     exporter(double, db).handle(event())
     assert double.refs("T1") == ["aduan:r1:h2", "aduan:r1:h3"]
     assert [e["ref"] for e in store.get("r1")["exported"]] == ["aduan:r1:h2", "aduan:r1:h3"]
-    assert store.get("r1")["recheck"] is False and store.with_pending() == []
+    assert store.get("r1")["recheck"] is False and store.with_pending(datetime.now(UTC)) == []
 
 
 def referred_report(db, report_id: str = "r5") -> dict[str, Any]:
@@ -178,3 +179,48 @@ def test_a_refused_token_is_a_failure_of_the_export(double):
         exporter(double, db, lapor_tokens="padang=revoked").handle(event())
     assert SyncStore(db).get("r1")["last_error"]["reason"] == "unauthorized"
     assert double.followups == {}
+
+
+def test_a_follow_up_lapor_refused_is_blocked_for_the_catch_up_until_a_replay(double):
+    db = fake_db()
+    imported_report(db)
+    double.plan(POST_FOLLOWUP, Fault(status=422))
+    with pytest.raises(PermanentError):  # parked at once
+        exporter(double, db).handle(event())
+    store = SyncStore(db)
+    assert store.get("r1")["blocked"]["reason"] == "rejected"
+    assert store.with_pending(datetime.now(UTC)) == []
+    posts = double.calls("/tindak-lanjut")
+    assert exporter(double, db).catch_up() == 0
+    assert double.calls("/tindak-lanjut") == posts  # not sent again, poll after poll
+    # An operator replays the parked event (LAPOR! has taken it meanwhile): sent, unblocked.
+    exporter(double, db).handle(event())
+    assert double.refs("T1") == ["aduan:r1:h2", "aduan:r1:h3"]
+    assert (store.get("r1")["blocked"], store.get("r1")["last_error"]) == (None, None)
+
+
+def test_the_catch_up_backs_off_a_failing_report_and_takes_the_longest_waiting_first(double):
+    db = fake_db()
+    for report_id, tracking_id in (("r1", "T1"), ("r2", "T2"), ("r3", "T3")):
+        imported_report(db, report_id, external={"system": "sp4n_lapor", "id": tracking_id})
+    store = SyncStore(db)
+    for minutes, report_id in ((1, "r2"), (2, "r3"), (3, "r1")):
+        store.link(report_id, f"PDG-{report_id}", "padang", f"T{report_id[1]}", "imported",
+                   T0 + timedelta(minutes=minutes))
+        store.set_pending(report_id, 2, T0 + timedelta(minutes=minutes))
+    assert [d["_id"] for d in store.with_pending(T0 + timedelta(hours=1), limit=2)] == \
+        ["r2", "r3"]
+    now = datetime.now(UTC).replace(microsecond=0)  # as MongoDB keeps it: milliseconds
+    double.plan(POST_FOLLOWUP, Fault(status=503))  # r2, the first taken, fails
+    worker = exporter(double, db, lapor_poll_interval_s=60.0)
+    assert worker.catch_up(now) == 1
+    assert double.refs("T2") == [] and len(double.refs("T1")) == len(double.refs("T3")) == 2
+    assert store.get("r2")["retry_at"] == now + timedelta(seconds=60)
+    # The next polls pass it over until its back-off ends; then it is sent.
+    assert worker.catch_up(now + timedelta(seconds=30)) == 0 and double.refs("T2") == []
+    double.plan(POST_FOLLOWUP, Fault(status=503))
+    assert worker.catch_up(now + timedelta(seconds=61)) == 1
+    assert store.get("r2")["retry_at"] == now + timedelta(seconds=61 + 120)  # twice as long
+    assert worker.catch_up(now + timedelta(seconds=200)) == 0
+    assert double.refs("T2") == ["aduan:r2:h2", "aduan:r2:h3"]
+    assert (store.get("r2")["retries"], store.get("r2")["retry_at"]) == (0, None)

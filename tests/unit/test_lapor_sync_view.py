@@ -3,13 +3,18 @@ and the SP4N-LAPOR body reaching deployments seeded before it existed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from fakes import fake_db, seeded_fake_db
+from fakes import NothingRevoked, fake_db, seeded_fake_db
 from prometheus_client import CollectorRegistry, generate_latest
 
+from aduan.infra.backends import Backends
 from aduan.infra.catalogue import cities, ensure_seeded
-from services.lapor.sync_api import configured_cities, sync_view
+from aduan.infra.config import Settings
+from aduan.web.auth import Principal, issue_access_token
+from services.lapor.app import create_app
+from services.lapor.sync_api import sync_view
 from services.lapor.sync_metrics import LaporPendingCollector
 from services.lapor.topics import LAPOR_BODY
 
@@ -67,9 +72,24 @@ def test_the_state_the_follow_ups_and_the_lag():
     assert failing["last_error"] == {"at": NOW.isoformat(), "reason": "timeout"}
 
 
-def test_the_cities_with_a_token():
-    assert configured_cities("padang=abc, jambi=def,depok=,kotamobagu") == {"padang", "jambi"}
-    assert configured_cities("") == set()
+def _status(settings: Settings, city: str) -> dict:
+    app = create_app(settings, Backends(settings, db=fake_db()))
+    app.extensions["aduan_revocations"] = NothingRevoked()
+    token = issue_access_token(settings, Principal(f"operator-{city}", "operator", city))
+    answer = app.test_client().get("/lapor/status", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()
+
+
+def test_the_status_says_on_for_the_cities_the_connector_works_for():
+    """By the connector's own reading of its settings (services/lapor/adapter.py)."""
+    on = Settings(public_base_url="https://aduan.example", lapor_base_url="https://lapor.test",
+                  lapor_tokens="padang=abc, jambi= ,depok=,kotamobagu")
+    padang, jambi = _status(on, "padang"), _status(on, "jambi")
+    assert (padang["connector"], padang["cities"][0]["enabled"]) == ("on", True)
+    assert (jambi["connector"], jambi["cities"][0]["enabled"]) == ("on", False)
+    blank = _status(replace(on, lapor_base_url="  "), "padang")  # as the connector reads it: off
+    assert (blank["connector"], blank["cities"][0]["enabled"]) == ("off", False)
 
 
 def test_the_pending_gauge_sums_each_city_and_counts_failing_reports():
@@ -125,3 +145,10 @@ def test_a_report_referred_to_lapor_mails_no_desk_and_tells_the_reporter_how_to_
     assert [n for n in notices if n.audience == "vertical_body"] == []
     [told] = [n for n in notices if n.audience == "reporter"]
     assert "SP4N-LAPOR!" in told.email.text and "1708" in told.email.text
+
+
+def test_a_report_lapor_refused_shows_as_blocked():
+    refused = {"at": NOW, "reason": "rejected"}
+    view = sync_view(_report(), _sync(last_error=refused, blocked=refused), NOW)
+    assert view["state"] == "failing" and view["blocked"]["reason"] == "rejected"
+    assert sync_view(_report(), _sync(), NOW)["blocked"] is None

@@ -25,6 +25,12 @@ def clean_text(value: str) -> str:
     return value
 
 
+def replace_control_characters(value: str) -> str:
+    """`value` with line breaks normalised and each control character `clean_text` refuses
+    turned into a space: for text from outside kept rather than refused (an SMS, LAPOR!)."""
+    return _CONTROL.sub(" ", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def _clean_strings(value: Any, path: str) -> Any:
     if isinstance(value, str):
         try:

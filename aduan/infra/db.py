@@ -77,12 +77,14 @@ INDEXES: dict[str, list[IndexModel]] = {
     # SP4N-LAPOR! (services/lapor/sync.py): the importer asks whether a Tracking ID is linked.
     "lapor_sync": [IndexModel([("city", ASCENDING), ("tracking_id", ASCENDING)])],
     # Inbound SMS (services/channels/sms_links.py): a sender's recent reports (a reply is a
-    # comment on the newest open one) and the messages already handled; both gone with time.
+    # comment on the newest open one), the messages already handled and the keys of texts
+    # sent without the provider's id; all gone with time.
     "sms_reports": [
         IndexModel([("phone", ASCENDING), ("at", DESCENDING)]),
         IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0),
     ],
     "sms_inbound": [IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0)],
+    "sms_text_keys": [IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0)],
     # Duplicate-photo look-up: the perceptual hash's four position-tagged 16-bit chunks.
     "photo_hashes": [
         IndexModel([("city", ASCENDING), ("chunks", ASCENDING)]),

@@ -164,7 +164,8 @@ whatsapp_reports = Counter(
 sms_inbound = Counter(
     "aduan_sms_inbound_total",
     "Residents' SMS handled, by what became of them (filed, commented, stopped, started, "
-    "incomplete, help, refused, unavailable: intake down, the provider retries).",
+    "incomplete, help, refused, unavailable: intake down, in_progress: another delivery of "
+    "the message is being handled; the provider retries both).",
     ["result"],
 )
 

@@ -48,8 +48,32 @@ def request_parts(settings: Settings, to: str, text: str) -> tuple[dict[str, str
     return headers, body
 
 
-def post(settings: Settings, to: str, text: str) -> requests.Response:
+def post(settings: Settings, to: str, text: str,
+         session: requests.Session | None = None) -> requests.Response:
     """One POST to the provider; raises requests' exceptions when no answer came."""
     headers, body = request_parts(settings, to, text)
-    return requests.post(settings.sms_url, json=body, headers=headers,
-                         timeout=settings.sms_timeout_s)
+    return (session or requests).post(settings.sms_url, json=body, headers=headers,
+                                      timeout=settings.sms_timeout_s)
+
+
+class SmsNotSent(Exception):
+    """No answer from the provider, or an answer that is not 2xx (the message says which)."""
+
+
+class SmsProvider:
+    """The provider as an object with the session it sends through: what the channels service
+    is handed for its answers (tests hand a fake with the same `send`)."""
+
+    def __init__(self, settings: Settings, session: requests.Session) -> None:
+        self.settings = settings
+        self.session = session
+
+    def send(self, to: str, text: str) -> str:
+        """Sends one SMS; returns "HTTP <status>"; SmsNotSent otherwise (never the number)."""
+        try:
+            response = post(self.settings, to, text, self.session)
+        except requests.RequestException as err:
+            raise SmsNotSent(type(err).__name__) from None
+        if not 200 <= response.status_code < 300:
+            raise SmsNotSent(f"HTTP {response.status_code}")
+        return f"HTTP {response.status_code}"

@@ -1,23 +1,26 @@
-"""The inbound SMS endpoint (services/channels/sms_inbound.py) over the in-memory database and a
-fake of intake's HTTP API: the provider's secret, the form, and what each kind of text becomes.
-The stack proves the same through the gateway (tests/integration/test_sms_inbound.py)."""
+"""The inbound SMS endpoint (services/channels/sms_inbound.py) over the in-memory database, a
+fake of intake's HTTP API and a fake SMS provider for the answers (both handed to the channels
+app): the provider's secret, the form, and what each kind of text becomes. The stack proves
+the same through the gateway (tests/integration/test_sms_inbound.py)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fakes import fake_db
+from fakes import FakeSms, fake_db
 
 from aduan.infra import sms_reach
 from aduan.infra.backends import Backends
 from aduan.infra.catalogue import ensure_seeded
 from aduan.infra.config import Settings
 from services.channels.app import create_app
-from services.channels.sms_inbound import EXTENSION, message_key
+from services.channels.sms_inbound import SmsInbound
+from services.channels.sms_links import InProgress, SmsLinks
 
 SETTINGS = Settings(sms_inbound_secret="s3cret", sms_inbound_city="padang",
                     intake_url="http://intake.invalid")
@@ -42,10 +45,14 @@ class FakeIntake:
         self.comments: list[tuple[str, str, str]] = []
         self.status = "needs_review"
         self.down = False
+        self.filing_answer: Answer | None = None  # instead of filing
+        self.while_commenting: Callable[[], None] | None = None  # called once, mid-POST
 
     def post(self, url: str, **kwargs: Any) -> Answer:
         if self.down:
             return Answer(503)
+        if url.endswith("/reports") and self.filing_answer is not None:
+            return self.filing_answer
         if url.endswith("/reports"):
             report = json.loads(dict(kwargs["files"])["report"][1])
             self.filed.append((report, kwargs["headers"]))
@@ -53,6 +60,9 @@ class FakeIntake:
             return Answer(202, {"id": f"r{number}", "code": f"PDG-2026-AAA-BBB-C{number}C",
                                 "token": "t"})
         code = url.split("/reports/")[1].split("/")[0]
+        if self.while_commenting is not None:
+            meanwhile, self.while_commenting = self.while_commenting, None
+            meanwhile()
         self.comments.append((code, kwargs["json"]["text"], kwargs["headers"]["X-Reporter-Token"]))
         return Answer(201, {"id": "c1"})
 
@@ -60,14 +70,26 @@ class FakeIntake:
         return Answer(200, {"status": self.status})
 
 
-@pytest.fixture
-def world():
+def _world(sender: FakeSms | None):
     db = fake_db()
     ensure_seeded(db)  # the city's catalogue, as every service seeds it at start-up
-    app = create_app(SETTINGS, Backends(SETTINGS, db=db))
     intake = FakeIntake()
-    app.extensions[EXTENSION].session = intake
+    app = create_app(SETTINGS, Backends(SETTINGS, db=db),
+                     sms=SmsInbound(SETTINGS, db, intake, sender))  # type: ignore[arg-type]
     return app.test_client(), db, intake
+
+
+@pytest.fixture
+def world():
+    """Without an SMS provider: no answers are sent."""
+    return _world(None)
+
+
+@pytest.fixture
+def answered():
+    """With an SMS provider: the world and the answers it sent."""
+    sms = FakeSms()
+    return (*_world(sms), sms)
 
 
 def _sms(client, text: str, secret: str | None = "s3cret", **form: str):
@@ -101,12 +123,35 @@ def test_a_report_is_filed_as_the_sms_connector(world):
     assert db.sms_reports.find_one({"_id": "r1"})["phone"] == "+6281234567890"
 
 
-def test_the_key_without_a_message_id_is_sender_text_and_minute():
-    at = datetime(2026, 11, 30, 10, 5, 59, tzinfo=UTC)
-    assert message_key("+62", "a", None, at) == message_key("+62", "a", None,
-                                                            at.replace(second=0))
-    assert message_key("+62", "a", None, at) != message_key("+62", "b", None, at)
-    assert message_key("+62", "a", "id-9", at) == "id-9"
+def test_without_a_message_id_the_same_text_from_the_number_is_one_message_for_hours():
+    links = SmsLinks(fake_db(), timedelta(days=30))
+    at = datetime(2099, 11, 30, 10, 5, 59, tzinfo=UTC)  # TTL-purged after (mongomock too)
+    first = links.text_key("+62811", "SAMPAH di pasar", at)
+    assert links.text_key("+62811", "SAMPAH di pasar", at + timedelta(seconds=2)) == first
+    assert links.text_key("+62811", "SAMPAH di pasar", at + timedelta(hours=5)) == first
+    assert links.text_key("+62811", "SAMPAH di jalan", at) != first
+    assert links.text_key("+62822", "SAMPAH di pasar", at) != first
+    # Past SAME_TEXT_KEPT the same words are a new message, kept as such from then on.
+    later = links.text_key("+62811", "SAMPAH di pasar", at + timedelta(hours=7))
+    assert later != first
+    assert links.text_key("+62811", "SAMPAH di pasar", at + timedelta(hours=8)) == later
+
+
+def test_a_resend_without_a_message_id_is_the_same_report(world):
+    client, _, intake = world
+    for _ in range(2):
+        _sms(client, "SAMPAH Jl. Sudirman # menumpuk tiga hari")
+    [first, again] = [headers["Idempotency-Key"] for _, headers in intake.filed]
+    assert first == again and first.startswith("sms:padang:")
+
+
+def test_control_characters_become_spaces_as_intake_would_refuse_them(world):
+    client, _, intake = world
+    # C1 (U+009B starts a terminal control sequence), DEL, a lone CR: not only C0.
+    answer = _sms(client, "SAMPAH Jl. Sudirman # menumpuk\x9btiga\x7fhari\rdi sana")
+    assert answer.get_json()["result"] == "filed"
+    [(report, _)] = intake.filed
+    assert report["description"] == "menumpuk tiga hari di sana"
 
 
 def test_a_reply_is_the_reporters_comment_once_even_starting_with_a_keyword(world):
@@ -117,6 +162,36 @@ def test_a_reply_is_the_reporters_comment_once_even_starting_with_a_keyword(worl
         assert answer.get_json() == {"result": "commented", "code": "PDG-2026-AAA-BBB-C1C"}
     [(code, text, token)] = intake.comments
     assert (code, text) == ("PDG-2026-AAA-BBB-C1C", "Air sudah masuk rumah") and token
+
+
+def test_a_retry_arriving_while_the_reply_is_posted_is_not_a_second_comment(world):
+    client, _, intake = world
+    _sms(client, "BANJIR Jl. Veteran # genangan setinggi lutut")
+    retried = []
+    intake.while_commenting = lambda: retried.append(
+        _sms(client, "Air sudah masuk rumah", message_id="p-3"))
+    first = _sms(client, "Air sudah masuk rumah", message_id="p-3")
+    assert first.get_json() == {"result": "commented", "code": "PDG-2026-AAA-BBB-C1C"}
+    [meanwhile] = retried
+    assert meanwhile.status_code == 503  # the provider delivers it again later
+    assert meanwhile.get_json()["error"]["code"] == "message_in_progress"
+    again = _sms(client, "Air sudah masuk rumah", message_id="p-3")
+    assert again.get_json() == {"result": "commented", "code": "PDG-2026-AAA-BBB-C1C"}
+    assert len(intake.comments) == 1
+
+
+def test_a_claim_left_by_a_dead_process_is_taken_over_and_a_failed_one_released():
+    links = SmsLinks(fake_db(), timedelta(days=30))
+    at = datetime(2099, 11, 30, 10, 0, tzinfo=UTC)
+    dead = links.claim("p-4", at)
+    with pytest.raises(InProgress):
+        links.claim("p-4", at + timedelta(seconds=30))
+    taken = links.claim("p-4", at + timedelta(minutes=3))
+    links.record_comment("p-4", dead, "PDG-X")  # the dead one's late write changes nothing
+    assert links.commented("p-4") is None
+    links.release("p-4", taken)  # intake refused or was down: the next delivery tries again
+    links.record_comment("p-4", links.claim("p-4", at + timedelta(minutes=4)), "PDG-1")
+    assert links.commented("p-4")["code"] == "PDG-1"
 
 
 def test_a_reply_when_the_report_is_closed_gets_the_format(world):
@@ -156,13 +231,9 @@ def test_bad_forms(world):
     assert intake.filed == []
 
 
-def test_the_answers_speak_the_language_of_the_numbers_last_report(world, monkeypatch):
-    client, _, _ = world
-    handler = client.application.extensions[EXTENSION]
-    handler.settings = replace(SETTINGS, sms_url="http://sms.invalid")
-    said: list[tuple[str, str]] = []
-    monkeypatch.setattr("services.channels.sms_inbound.sms_provider.post",
-                        lambda settings, to, text: said.append((to, text)) or Answer(200))
+def test_the_answers_speak_the_language_of_the_numbers_last_report(answered):
+    client, _, _, sms = answered
+    said = sms.sent
     _sms(client, "Halo?")
     _sms(client, "FLOODING at Simpang Haru # water knee deep since noon")
     _sms(client, "STOP")
@@ -170,16 +241,10 @@ def test_the_answers_speak_the_language_of_the_numbers_last_report(world, monkey
     assert said[1][1].startswith("Aduan: you will get no more SMS")
 
 
-def test_a_report_without_its_place_is_answered_with_the_format(world, monkeypatch):
-    client, _, intake = world
-    said: list[str] = []
-    handler = client.application.extensions[EXTENSION]
-    handler.settings = replace(SETTINGS, sms_url="http://sms.invalid")
-    monkeypatch.setattr("services.channels.sms_inbound.sms_provider.post",
-                        lambda settings, to, text: said.append(text) or Answer(200))
-    monkeypatch.setattr(intake, "post", lambda url, **kw: Answer(422, {"error": {
-        "code": "location_required"}}))
+def test_a_report_without_its_place_is_answered_with_the_format(answered):
+    client, _, intake, sms = answered
+    intake.filing_answer = Answer(422, {"error": {"code": "location_required"}})
     answer = _sms(client, "SAMPAH # sampah menumpuk tiga hari")
     assert answer.get_json() == {"result": "refused", "reason": "location_required"}
-    assert said == ["Aduan: laporan belum lengkap. Kirim SAMPAH lokasi # keterangan "
-                    "(minimal 10 huruf)."]
+    assert [text for _, text in sms.sent] == [
+        "Aduan: laporan belum lengkap. Kirim SAMPAH lokasi # keterangan (minimal 10 huruf)."]

@@ -7,8 +7,9 @@ Played contract (developers.facebook.com/docs/whatsapp/cloud-api, v21.0):
   body {messaging_product: "whatsapp", to, type: text|interactive|template, ...} → 200
   {"messaging_product": "whatsapp", "contacts": [{"input", "wa_id"}], "messages": [{"id":
   "wamid.…"}]}; a wrong token → 401 {"error": {"code": 190, ...}} (Meta's OAuthException).
-- `GET /{media_id}` (bearer) → {"url", "mime_type", "sha256", "file_size", "id"}; the url is
-  short-lived and needs the bearer token too. `GET <url>` → the bytes.
+- `GET /{media_id}` (bearer; media ids are digits) → {"url", "mime_type", "sha256",
+  "file_size", "id"}; the url is short-lived and needs the bearer token too. `GET <url>` → the
+  bytes (Meta serves them from https://lookaside.fbsbx.com; the double from itself).
 - Webhooks: `POST` of {"object": "whatsapp_business_account", "entry": [{"id", "changes":
   [{"field": "messages", "value": {"messaging_product", "metadata", "contacts", "messages"}}]}]}
   with `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body under the app secret>`.
@@ -42,6 +43,7 @@ class WhatsAppDouble(LocalServer):
         super().__init__()
         self.answer = answer
         self.media: dict[str, tuple[bytes, str]] = {}
+        self.media_urls: dict[str, str] = {}
         self.sent: list[dict[str, Any]] = []
         self.received: list[Received] = []
         self._sends = 0
@@ -59,11 +61,17 @@ class WhatsAppDouble(LocalServer):
                 "ADUAN_WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
                 "ADUAN_WHATSAPP_ACCESS_TOKEN": ACCESS_TOKEN,
                 "ADUAN_WHATSAPP_APP_SECRET": APP_SECRET,
-                "ADUAN_WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN}
+                "ADUAN_WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
+                # The double serves the media downloads too, over http on 127.0.0.1.
+                "ADUAN_WHATSAPP_MEDIA_ORIGINS": f"http://127.0.0.1:{self.port}"}
 
-    def add_media(self, media_id: str, data: bytes, mime_type: str = "image/jpeg") -> None:
+    def add_media(self, media_id: str, data: bytes, mime_type: str = "image/jpeg",
+                  url: str | None = None) -> None:
+        """`url`: what the lookup gives as the download URL (the double's own by default)."""
         with self._lock:
             self.media[media_id] = (data, mime_type)
+            if url is not None:
+                self.media_urls[media_id] = url
 
     def messages_to(self, wa_id: str) -> list[dict[str, Any]]:
         """The bodies of the messages sent (and answered 200) to `wa_id`, in order."""
@@ -114,7 +122,8 @@ class WhatsAppDouble(LocalServer):
                     self._answer(200, {
                         "messaging_product": "whatsapp", "id": parts[1], "mime_type": mime,
                         "sha256": hashlib.sha256(data).hexdigest(), "file_size": len(data),
-                        "url": f"{double.url}/download/{parts[1]}"})
+                        "url": double.media_urls.get(parts[1],
+                                                     f"{double.url}/download/{parts[1]}")})
                     return
                 self._answer(404, {"error": {"message": "Unsupported get request.",
                                              "code": 100}})
@@ -151,6 +160,11 @@ class WhatsAppDouble(LocalServer):
 # --- What Meta POSTs to the webhook -------------------------------------------------------
 
 _wamids = itertools.count(1)
+
+
+def new_media_id() -> str:
+    """A media id as Meta gives them: digits."""
+    return f"{time.time_ns()}{next(_wamids):06d}"
 
 
 def new_wamid() -> str:

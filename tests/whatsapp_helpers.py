@@ -107,7 +107,7 @@ def file_by_whatsapp(webhook: str, graph: WhatsAppDouble, wa_id: str, category: 
     if photo is None:
         say(webhook, wa_id, meta.button_reply(wa_id, "skip"))
     else:
-        media_id = f"media-{wa_id}-{rng.randrange(10**9)}"
+        media_id = meta.new_media_id()
         graph.add_media(media_id, photo)
         say(webhook, wa_id, meta.image(wa_id, media_id))
     say(webhook, wa_id, meta.location(wa_id, lat, lon, "Titik laporan"))

@@ -14,8 +14,11 @@ downloads photos and sends replies.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
+
+from aduan.domain.geo import Area
 
 LIST_ROWS = 10  # WhatsApp's limit of rows in one interactive list
 MAX_PHOTOS = 3
@@ -35,6 +38,21 @@ class Category:
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" else self.name_id
+
+
+@dataclass(frozen=True)
+class City:
+    """The city the number serves: its name for the greeting and its area, so a location
+    outside it is asked again (None: any point is taken)."""
+
+    name: str
+    area: Area | None = None
+    margin_m: float = 0.0
+
+    def contains(self, lat: float, lon: float) -> bool:
+        if not (math.isfinite(lat) and math.isfinite(lon)):
+            return False
+        return self.area is None or self.area.contains(lat, lon, self.margin_m)
 
 
 @dataclass(frozen=True)
@@ -134,6 +152,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "ask_location": {
         "id": "Sekarang kirim lokasinya: tekan 📎 lalu Lokasi, dan pilih titik masalahnya.",
         "en": "Now send the location: tap 📎, then Location, and pick the problem's spot."},
+    "outside_city": {
+        "id": "Titik itu berada di luar wilayah {city}; layanan ini hanya untuk {city}. Kirim "
+              "lokasi masalahnya di {city}: tekan 📎 lalu Lokasi.",
+        "en": "That point is outside {city}; this service is for {city} only. Send the "
+              "problem's location in {city}: tap 📎, then Location."},
     "photo_added": {"id": "Foto ditambahkan ({n}).", "en": "Photo added ({n})."},
     "photo_first": {"id": "Foto diterima ({n}). Sekarang ceritakan masalahnya (minimal 10 "
                           "huruf).",
@@ -190,9 +213,10 @@ def word(message: Incoming) -> str:
     return message.text.strip().lower() if message.kind == "text" else ""
 
 
-def step(state: State, message: Incoming, categories: list[Category], city_name: str,
+def step(state: State, message: Incoming, categories: list[Category], city: City,
          opted_out: bool = False) -> Outcome:
     """What one message does to the conversation."""
+    city_name = city.name
     keyword = word(message)
     if keyword in STOP_WORDS and opted_out:
         return Outcome(state)  # said once already
@@ -213,9 +237,10 @@ def step(state: State, message: Incoming, categories: list[Category], city_name:
                        [text(say("cancelled", state.lang))])
     if state.step == "idle" or keyword in START_WORDS:
         return _greet(State(lang=state.lang, last_code=state.last_code), categories, city_name)
+    if state.step == "location":
+        return _on_location(state, message, categories, city)
     handler = {"category": _on_category, "description": _on_description,
-               "photo": _on_photo, "location": _on_location, "confirm": _on_confirm}.get(
-        state.step)
+               "photo": _on_photo, "confirm": _on_confirm}.get(state.step)
     if handler is None:  # filing: the report is on its way
         return Outcome(state, [text(say("filing", state.lang))])
     return handler(state, message, categories)
@@ -255,8 +280,16 @@ def _prompt(state: State, categories: list[Category], city_name: str) -> Outcome
     return Outcome(state, [text(say("filing", lang))])
 
 
+def _per_page(categories: list[Category]) -> int:
+    return LIST_ROWS - 1 if len(categories) > LIST_ROWS else LIST_ROWS
+
+
+def _last_page(categories: list[Category]) -> int:
+    return max(len(categories) - 1, 0) // _per_page(categories)
+
+
 def _category_list(state: State, categories: list[Category], body: str) -> dict[str, Any]:
-    per_page = LIST_ROWS - 1 if len(categories) > LIST_ROWS else LIST_ROWS
+    per_page = _per_page(categories)
     start = state.page * per_page
     rows = [(f"cat:{c.code}", c.name(state.lang)) for c in categories[start:start + per_page]]
     if start + per_page < len(categories):
@@ -271,7 +304,11 @@ def _name(code: str, categories: list[Category], lang: str) -> str:
 def _on_category(state: State, message: Incoming, categories: list[Category]) -> Outcome:
     chosen: Category | None = None
     if message.kind == "choice" and message.choice.startswith("more:"):
-        page = int(message.choice.removeprefix("more:") or 0)
+        wanted = message.choice.removeprefix("more:")
+        # Only a page the list has: the id comes back from the resident's phone as sent, or
+        # forged (a signed delivery is Meta's, not necessarily of our list).
+        page = min(int(wanted), _last_page(categories)) if wanted.isdecimal() and \
+            len(wanted) < 4 else 0
         paged = replace(state, page=page)
         return Outcome(paged, [_category_list(paged, categories, say("pick_from_list",
                                                                      state.lang))])
@@ -330,12 +367,15 @@ def _on_photo(state: State, message: Incoming, _: list[Category]) -> Outcome:
     return Outcome(state, [_photo_question(state.lang)])
 
 
-def _on_location(state: State, message: Incoming, categories: list[Category]) -> Outcome:
+def _on_location(state: State, message: Incoming, categories: list[Category], city: City
+                 ) -> Outcome:
     if message.kind == "image":  # several photos sent at once
         added, said = _with_photo(state, message)
         return Outcome(added, [said])
     if message.kind != "location" or message.lat is None or message.lon is None:
         return Outcome(state, [text(say("ask_location", state.lang))])
+    if not city.contains(message.lat, message.lon):
+        return Outcome(state, [text(say("outside_city", state.lang, city=city.name))])
     place: dict[str, Any] = {"lat": message.lat, "lon": message.lon}
     if message.address.strip():
         place["address"] = message.address.strip()[:300]

@@ -127,6 +127,9 @@ class Settings:
     whatsapp_city: str = "padang"
     whatsapp_status_template: str = "aduan_status"
     whatsapp_timeout_s: float = 10.0
+    # The origins (scheme://host[:port], comma-separated) of the media URLs Meta's lookup may
+    # give: the access token is sent to no other (aduan/infra/whatsapp_graph.py).
+    whatsapp_media_origins: str = "https://lookaside.fbsbx.com"
     # Inbound SMS from the same generic provider (a form POST to /api/v1/channels/sms): the
     # form fields holding the sender and the text, the shared secret the provider sends in
     # the header named by sms_inbound_secret_header, and the city the number serves.

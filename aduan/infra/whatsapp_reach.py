@@ -1,5 +1,7 @@
 """Whether and how a resident's WhatsApp number may be written to, read by the channels
-service (the bot) and the notifier (status messages) alike, hence here and not in either.
+service (the bot) and the notifier (status messages) alike, hence here and not in either; the
+one home of STOP/MULAI for WhatsApp (like aduan/infra/sms_reach.py for SMS): the bot writes
+through `opt_out`/`opt_in`, everyone reads through `opted_out`.
 
 The channels service keeps, per number (the wa_id Meta gives: digits with the country code,
 no "+"; a report's reporter phone is "+" and the same digits):
@@ -11,9 +13,11 @@ no "+"; a report's reporter phone is "+" and the same digits):
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import contextlib
+from datetime import UTC, datetime, timedelta
 
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 CONVERSATIONS = "wa_conversations"
 OPTOUTS = "wa_optouts"
@@ -27,6 +31,15 @@ def wa_id_of(phone: str) -> str:
 
 def opted_out(db: Database, phone: str) -> bool:
     return db[OPTOUTS].count_documents({"_id": wa_id_of(phone)}, limit=1) == 1
+
+
+def opt_out(db: Database, phone: str) -> None:
+    with contextlib.suppress(DuplicateKeyError):  # said STOP before
+        db[OPTOUTS].insert_one({"_id": wa_id_of(phone), "at": datetime.now(UTC)})
+
+
+def opt_in(db: Database, phone: str) -> None:
+    db[OPTOUTS].delete_one({"_id": wa_id_of(phone)})
 
 
 def last_inbound_at(db: Database, phone: str) -> datetime | None:

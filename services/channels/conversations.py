@@ -6,7 +6,7 @@
   resident last wrote: the notifier's 24-hour window is counted from it), processed (the last
   wamids handled, newest last), outbox ([{id, reply}] replies decided but not yet sent),
   filing ({key, wamid, report, media} a report decided but not yet filed, or null),
-  lease_until (who is carrying out the pending work), updated_at}.
+  lease_until and lease_owner (who is carrying out the pending work, until when), updated_at}.
   One document per number makes each step atomic: the new state, the message's wamid, the
   replies to send and the report to file are written together, or not at all (`advance`).
   Replies and filings are carried out after the write and removed when done, so a crash in
@@ -15,8 +15,8 @@
   minutes): {_id: media id, wa_id, data, content_type, at}; deleted once filed, or a week
   after it came (a TTL index, aduan/infra/db.py) when the conversation was abandoned.
 - `wa_optouts`: numbers that said STOP: {_id: wa_id, at}. Nothing is sent to them, by the bot
-  or by the notifier, until they say MULAI. The notifier reads this and `last_inbound_at`
-  through aduan.infra.whatsapp_reach.
+  or by the notifier, until they say MULAI. Kept by aduan.infra.whatsapp_reach (its one home),
+  through which the notifier also reads `last_inbound_at`.
 """
 
 from __future__ import annotations
@@ -31,12 +31,16 @@ from bson import Binary
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from aduan.infra.whatsapp_reach import CONVERSATIONS, OPTOUTS
+from aduan.infra.whatsapp_reach import CONVERSATIONS
 
 MEDIA = "wa_media"
 # Meta retries a webhook for up to days, but a number's own messages are few: the last ones
 # handled are enough to recognise a re-delivery.
 PROCESSED_KEPT = 200
+# How long a holder may carry out a number's work before another may: renewed before each
+# filing and each reply, so it bounds one call (the Graph API's and intake's timeouts are far
+# shorter), not the whole outbox.
+LEASE_S = 120.0
 
 
 @dataclass
@@ -69,8 +73,7 @@ class ConversationStore:
             with contextlib.suppress(DuplicateKeyError):  # a concurrent first message did
                 self.db[CONVERSATIONS].insert_one({
                     "_id": wa_id, "city": city, "state": {}, "rev": 0, "processed": [],
-                    "outbox": [], "filing": None, "last_inbound_at": None,
-                    "updated_at": datetime.now(UTC)})
+                    "outbox": [], "filing": None, "updated_at": datetime.now(UTC)})
             doc = self.db[CONVERSATIONS].find_one({"_id": wa_id})
         assert doc is not None
         return Conversation.from_doc(doc)
@@ -113,17 +116,28 @@ class ConversationStore:
              "$push": {"outbox": {"$each": [{"id": uuid.uuid4().hex, "reply": r}
                                             for r in replies]}}})
 
-    def claim(self, wa_id: str, lease_s: float = 120.0) -> bool:
+    def claim(self, wa_id: str, lease_s: float = LEASE_S) -> str | None:
         """One process at a time carries out a number's pending filing and replies, so no
-        reply is sent twice by two deliveries racing; a crashed holder's lease runs out."""
+        reply is sent twice by two deliveries racing; a crashed holder's lease runs out. The
+        holder's token, or None while another holds it."""
         now = datetime.now(UTC)
+        token = uuid.uuid4().hex
         result = self.db[CONVERSATIONS].update_one(
             {"_id": wa_id, "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]},
-            {"$set": {"lease_until": now + timedelta(seconds=lease_s)}})
-        return result.modified_count == 1
+            {"$set": {"lease_until": now + timedelta(seconds=lease_s), "lease_owner": token}})
+        return token if result.modified_count == 1 else None
 
-    def release(self, wa_id: str) -> None:
-        self.db[CONVERSATIONS].update_one({"_id": wa_id}, {"$set": {"lease_until": None}})
+    def renew(self, wa_id: str, token: str, lease_s: float = LEASE_S) -> bool:
+        """Whether `token` still holds the lease (then it runs `lease_s` from now): a holder
+        renews before each call that may be slow, and stops when another took over."""
+        result = self.db[CONVERSATIONS].update_one(
+            {"_id": wa_id, "lease_owner": token},
+            {"$set": {"lease_until": datetime.now(UTC) + timedelta(seconds=lease_s)}})
+        return result.matched_count == 1
+
+    def release(self, wa_id: str, token: str) -> None:
+        self.db[CONVERSATIONS].update_one({"_id": wa_id, "lease_owner": token},
+                                          {"$set": {"lease_until": None, "lease_owner": None}})
 
     # --- photos --------------------------------------------------------------------------
 
@@ -144,13 +158,3 @@ class ConversationStore:
     def drop_media(self, media_ids: list[str]) -> None:
         if media_ids:
             self.db[MEDIA].delete_many({"_id": {"$in": media_ids}})
-
-    # --- STOP / MULAI --------------------------------------------------------------------
-
-    def opt_out(self, wa_id: str) -> None:
-        with contextlib.suppress(DuplicateKeyError):
-            self.db[OPTOUTS].insert_one({"_id": wa_id, "at": datetime.now(UTC)})
-
-    def opt_in(self, wa_id: str) -> None:
-        self.db[OPTOUTS].delete_one({"_id": wa_id})
-

@@ -25,6 +25,7 @@ import hmac
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +35,7 @@ from flask import Blueprint, Response, request
 from pymongo.database import Database
 
 from aduan.domain import conversation as bot
+from aduan.domain.geo import city_area
 from aduan.domain.report_types import DEFAULT_TYPE, category_types
 from aduan.infra import metrics
 from aduan.infra.catalogue import cities, shared_categories
@@ -44,22 +46,26 @@ from aduan.infra.intake_client import (
     IntakeUnavailable,
     file_report,
 )
-from aduan.infra.whatsapp_reach import opted_out
+from aduan.infra.whatsapp_graph import (
+    GraphApi,
+    MediaTooLarge,
+    WhatsAppRefused,
+    WhatsAppUnavailable,
+)
+from aduan.infra.whatsapp_reach import opt_in, opt_out, opted_out
 from aduan.web.app import collaborators, current_request_id
 from aduan.web.errors import ApiError
 from services.channels.conversations import Conversation, ConversationStore
-from services.channels.whatsapp_api import (
-    MediaTooLarge,
-    WhatsAppApi,
-    WhatsAppRefused,
-    WhatsAppUnavailable,
-    graph_message,
-)
+from services.channels.whatsapp_api import graph_message
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("whatsapp", __name__)
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 ATTEMPTS = 5  # re-decisions when deliveries of one number race
+# How long a delivery waits for another one carrying out the same number's work (its replies
+# are usually sent within a second) before answering 503, so Meta comes back: a holder that
+# crashed leaves its lease to run out, and only a later delivery can then finish its work.
+WAIT_FOR_HOLDER_S = 10.0
 
 
 @dataclass
@@ -67,7 +73,7 @@ class WhatsApp:
     settings: Settings
     db: Database
     store: ConversationStore
-    api: WhatsAppApi
+    api: GraphApi
     intake: requests.Session
 
     @classmethod
@@ -75,7 +81,7 @@ class WhatsApp:
         """Refuses to start on a city that is not served (never at the first message)."""
         if settings.whatsapp_phone_number_id and settings.whatsapp_city not in cities():
             raise ValueError(f"ADUAN_WHATSAPP_CITY: unknown city {settings.whatsapp_city!r}")
-        return cls(settings, db, ConversationStore(db), WhatsAppApi(settings),
+        return cls(settings, db, ConversationStore(db), GraphApi(settings),
                    requests.Session())
 
     @property
@@ -164,16 +170,26 @@ def _messages(value: dict[str, Any]) -> list[dict[str, Any]]:
             and isinstance(m.get("id"), str) and 0 < len(m["id"]) <= 200]
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def incoming_of(message: dict[str, Any]) -> bot.Incoming:
+    """A message of Meta's documented shapes; a signed one of another shape is "other"."""
     kind = message.get("type")
     if kind == "text":
-        return bot.Incoming("text", text=str((message.get("text") or {}).get("body", "")))
+        return bot.Incoming("text", text=_str(_dict(message.get("text")).get("body")))
     if kind == "image":
-        image = message.get("image") or {}
-        return bot.Incoming("image", media_id=str(image.get("id", "")),
-                            text=str(image.get("caption", "")))
+        image = _dict(message.get("image"))
+        if not _str(image.get("id")):
+            return bot.Incoming("other")
+        return bot.Incoming("image", media_id=image["id"], text=_str(image.get("caption")))
     if kind == "location":
-        place = message.get("location") or {}
+        place = _dict(message.get("location"))
         address = ", ".join(str(place[k]) for k in ("name", "address") if place.get(k))
         try:
             return bot.Incoming("location", lat=float(place["latitude"]),
@@ -181,11 +197,11 @@ def incoming_of(message: dict[str, Any]) -> bot.Incoming:
         except (KeyError, TypeError, ValueError):
             return bot.Incoming("other")
     if kind == "interactive":
-        interactive = message.get("interactive") or {}
-        picked = interactive.get(interactive.get("type", "")) or {}
-        return bot.Incoming("choice", choice=str(picked.get("id", "")))
+        interactive = _dict(message.get("interactive"))
+        picked = _dict(interactive.get(_str(interactive.get("type"))))
+        return bot.Incoming("choice", choice=_str(picked.get("id")))
     if kind == "button":  # a quick-reply button of a template message
-        return bot.Incoming("text", text=str((message.get("button") or {}).get("text", "")))
+        return bot.Incoming("text", text=_str(_dict(message.get("button")).get("text")))
     return bot.Incoming("other")
 
 
@@ -217,12 +233,12 @@ def handle(whatsapp: WhatsApp, wa_id: str, message: dict[str, Any]) -> None:
         state = bot.State.from_dict(conversation.state)
         if incoming.kind == "image" and not stopped and state.step in bot.PHOTO_STEPS:
             incoming = _downloaded(whatsapp, wa_id, incoming)
-        outcome = bot.step(state, incoming,
-                           _categories(whatsapp.db, city), cities()[city]["name"], stopped)
+        outcome = bot.step(state, incoming, _categories(whatsapp.db, city),
+                           _city(whatsapp.settings), stopped)
         if outcome.opt == "out":
-            store.opt_out(wa_id)
+            opt_out(whatsapp.db, wa_id)
         elif outcome.opt == "in":
-            store.opt_in(wa_id)
+            opt_in(whatsapp.db, wa_id)
         filing = None
         if outcome.filing is not None:
             filing = {"key": f"wa:{wamid}", "wamid": wamid, "report": outcome.filing.report,
@@ -232,6 +248,12 @@ def handle(whatsapp: WhatsApp, wa_id: str, message: dict[str, Any]) -> None:
             metrics.whatsapp_messages.labels(incoming.kind).inc()
             return
     raise WhatsAppUnavailable("the conversation kept changing")  # Meta delivers it again
+
+
+def _city(settings: Settings) -> bot.City:
+    """The number's city, its area with the margin verification allows its photos."""
+    city = settings.whatsapp_city
+    return bot.City(cities()[city]["name"], city_area(city), settings.city_margin_m)
 
 
 def _sent_at(message: dict[str, Any]) -> datetime:
@@ -258,20 +280,29 @@ def _downloaded(whatsapp: WhatsApp, wa_id: str, incoming: bot.Incoming) -> bot.I
 
 def carry_out(whatsapp: WhatsApp, wa_id: str) -> None:
     """Files the pending report and sends the pending replies of a number, one process at a
-    time (a lease), until none is left."""
+    time (a lease), until none is left. While another delivery holds the lease this one waits
+    for it a little; should the work still be pending then (its holder may have died), it
+    raises WhatsAppUnavailable: a 503, so Meta delivers again after the lease ran out, instead
+    of leaving a report unfiled until the resident writes again."""
     store = whatsapp.store
-    while store.claim(wa_id):
-        try:
-            conversation = store.pending(wa_id)
-            if conversation is not None:
-                if conversation.filing is not None:
-                    _file(whatsapp, conversation)
-                _send(whatsapp, wa_id)
-        finally:
-            store.release(wa_id)
+    deadline = time.monotonic() + WAIT_FOR_HOLDER_S
+    while True:
         left = store.pending(wa_id)
         if left is None or (left.filing is None and not left.outbox):
             return
+        token = store.claim(wa_id)
+        if token is None:
+            if time.monotonic() > deadline:
+                raise WhatsAppUnavailable("another delivery holds this number's pending work")
+            time.sleep(0.1)
+            continue
+        try:
+            held = store.pending(wa_id)  # as it is now that this delivery holds it
+            if held is not None and held.filing is not None:
+                _file(whatsapp, held)
+            _send(whatsapp, wa_id, token)
+        finally:
+            store.release(wa_id, token)
 
 
 def _file(whatsapp: WhatsApp, conversation: Conversation) -> None:
@@ -299,12 +330,14 @@ def _file(whatsapp: WhatsApp, conversation: Conversation) -> None:
     whatsapp.store.drop_media(filing["media"])
 
 
-def _send(whatsapp: WhatsApp, wa_id: str) -> None:
+def _send(whatsapp: WhatsApp, wa_id: str, token: str) -> None:
     conversation = whatsapp.store.pending(wa_id)
     if conversation is None:
         return
     stopped = opted_out(whatsapp.db, wa_id)
     for item in conversation.outbox:
+        if not whatsapp.store.renew(wa_id, token):
+            return  # sends took so long that another holder took over: it sends the rest
         reply = item["reply"]
         result = "opted_out"
         if not stopped or reply.get("even_if_stopped"):

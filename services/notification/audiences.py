@@ -44,16 +44,12 @@ from aduan.infra.follower_tokens import FOLLOW, UNFOLLOW, follower_link
 from aduan.infra.keyring import reporter_token_keys
 from aduan.infra.tokens import RECOVERY_TTL, recovery_code
 from aduan.infra.tracking_links import reporter_link, staff_page, tracking_page
+from aduan.infra.whatsapp_graph import whatsapp_enabled
 from services.notification import contacts, privacy, templates
 from services.notification.contacts import Contact, normalize_phone
 from services.notification.sms import sms_enabled
 from services.notification.templates import Rendered, ReportSummary
-from services.notification.whatsapp import (
-    WhatsAppMessage,
-    comment_message,
-    status_message,
-    whatsapp_enabled,
-)
+from services.notification.whatsapp import WhatsAppMessage, comment_message, status_message
 
 REPORTER_STATUSES = frozenset({
     "submitted", "needs_review", "rejected", "forwarded", "referred", "accepted",

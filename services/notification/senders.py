@@ -15,6 +15,7 @@ from typing import Protocol
 
 from aduan.infra import pinned_http
 from aduan.infra.config import Settings
+from aduan.infra.whatsapp_graph import GraphApi
 from services.notification.email import send_email
 from services.notification.sms import send_sms
 from services.notification.templates import Rendered
@@ -65,11 +66,12 @@ class HttpSmsSender:
 
 
 class GraphWhatsAppSender:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, api: GraphApi | None = None) -> None:
         self.settings = settings
+        self.api = api or GraphApi(settings)
 
     def send(self, to: str, message: WhatsAppMessage, in_window: bool) -> str:
-        return send_whatsapp(self.settings, to, message, in_window)
+        return send_whatsapp(self.api, self.settings, to, message, in_window)
 
 
 class PinnedWebhookSender:

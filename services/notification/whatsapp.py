@@ -16,11 +16,9 @@ may come after the window closed):
 Should Meta still answer 131047 (the window closed meanwhile), the template is sent instead.
 
 Numbers that said STOP (`wa_optouts`) get nothing: the notifier refuses the delivery for good.
-Plain HTTP to the Graph API (`{whatsapp_api_url}/{phone_number_id}/messages`, bearer access
-token), like the channels service's own sender: one call, no client library needed.
-
-Answers: 2xx sent (the message id kept); 408, 429, 5xx, no answer and 401/403 (a token being
-rotated) are retried; any other 4xx refuses the message for good.
+Sent through the one Graph API client (aduan/infra/whatsapp_graph.py), the channels service's
+too: 2xx sent (the message id kept); what it calls unavailable (408, 429, 5xx, no answer,
+401/403 of a token being rotated) is retried; any other 4xx refuses the message for good.
 """
 
 from __future__ import annotations
@@ -28,15 +26,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import requests
-
 from aduan.domain.status_names import language_of, status_name
 from aduan.infra.config import Settings
+from aduan.infra.whatsapp_graph import (
+    GraphApi,
+    WhatsAppRefused,
+    WhatsAppUnavailable,
+)
 from aduan.infra.whatsapp_reach import wa_id_of
 from services.notification import templates
 from services.notification.deliveries import DeliveryFailed, DeliveryRejected
 
-RETRYABLE_STATUSES = frozenset({401, 403, 408, 425, 429})
 # Meta's error for a free-form message outside the 24-hour window.
 REENGAGEMENT_REQUIRED = 131047
 TEMPLATE_LANGUAGES = {"id": "id", "en": "en"}
@@ -81,10 +81,6 @@ def comment_message(language: str, code: str, author: str, comment: str, link: s
                                                     link), lang)
 
 
-def whatsapp_enabled(settings: Settings) -> bool:
-    return bool(settings.whatsapp_phone_number_id and settings.whatsapp_access_token)
-
-
 def request_body(settings: Settings, to: str, message: WhatsAppMessage, in_window: bool
                  ) -> dict[str, Any]:
     body: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual",
@@ -100,51 +96,22 @@ def request_body(settings: Settings, to: str, message: WhatsAppMessage, in_windo
             for value in message.parameters]}]}}
 
 
-def send_whatsapp(settings: Settings, to: str, message: WhatsAppMessage, in_window: bool
-                  ) -> str:
+def send_whatsapp(api: GraphApi, settings: Settings, to: str, message: WhatsAppMessage,
+                  in_window: bool) -> str:
     """Sends one message; returns the API's status. Errors never quote the number."""
-    response = _post(settings, request_body(settings, to, message, in_window))
-    if in_window and response.status_code == 400 and _error_code(response) \
-            == REENGAGEMENT_REQUIRED:
-        in_window = False
-        response = _post(settings, request_body(settings, to, message, in_window))
+    try:
+        try:
+            sent = api.send(wa_id_of(to), request_body(settings, to, message, in_window))
+        except WhatsAppRefused as refused:
+            if not (in_window and refused.code == REENGAGEMENT_REQUIRED):
+                raise
+            in_window = False  # the window closed meanwhile, at Meta's count
+            sent = api.send(wa_id_of(to), request_body(settings, to, message, in_window))
+    except WhatsAppRefused as refused:
+        kind = "text" if in_window else "template"
+        raise DeliveryRejected(f"HTTP {refused.status} {kind} error {refused.code}") from None
+    except WhatsAppUnavailable as unavailable:
+        raise DeliveryFailed(str(unavailable)) from None
     kind = "text" if in_window else "template"
-    status = f"HTTP {response.status_code} {kind}"
-    if 200 <= response.status_code < 300:
-        return f"{status} {_message_id(response)}".strip()
-    if 400 <= response.status_code < 500 and response.status_code not in RETRYABLE_STATUSES:
-        raise DeliveryRejected(f"{status} error {_error_code(response)}")
-    raise DeliveryFailed(status)
-
-
-def _post(settings: Settings, body: dict[str, Any]) -> requests.Response:
-    url = (f"{settings.whatsapp_api_url.rstrip('/')}/{settings.whatsapp_phone_number_id}"
-           "/messages")
-    try:
-        return requests.post(url, json=body, timeout=settings.whatsapp_timeout_s, headers={
-            "Authorization": f"Bearer {settings.whatsapp_access_token}",
-            "User-Agent": "Aduan-WhatsApp/1"})
-    except requests.RequestException as err:
-        raise DeliveryFailed(f"WhatsApp API unreachable: {type(err).__name__}") from None
-
-
-def _answer(response: requests.Response) -> dict[str, Any]:
-    try:
-        answer = response.json()
-    except ValueError:
-        return {}
-    return answer if isinstance(answer, dict) else {}
-
-
-def _error_code(response: requests.Response) -> int | None:
-    error = _answer(response).get("error")
-    code = error.get("code") if isinstance(error, dict) else None
-    return code if isinstance(code, int) else None
-
-
-def _message_id(response: requests.Response) -> str:
-    messages = _answer(response).get("messages")
-    if isinstance(messages, list) and messages and isinstance(messages[0], dict) \
-            and isinstance(messages[0].get("id"), str):
-        return f"id={messages[0]['id']}"
-    return ""
+    return f"HTTP {sent.status} {kind} id={sent.message_id}" if sent.message_id \
+        else f"HTTP {sent.status} {kind}"

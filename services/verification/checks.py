@@ -45,3 +45,14 @@ def metadata_reasons(
                + time_reasons(meta, submitted_at, policy.max_age, policy.future_tolerance)
                + camera_reasons(meta))
     return policy.active(reasons)
+
+
+def claimed_point_reasons(policy: Policy, claimed: tuple[float, float] | None) -> list[str]:
+    """For a photo without camera proof the report's own point is all there is to go by (a
+    WhatsApp location message, LAPOR!'s point): outside the city's area → `outside_city`."""
+    if claimed is None or not policy.enabled("outside_city"):
+        return []
+    lat, lon = claimed
+    if city_area(policy.city).contains(lat, lon, policy.margin_m):
+        return []
+    return ["outside_city"]

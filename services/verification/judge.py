@@ -15,7 +15,7 @@ from aduan.infra.images import (
     open_image,
     render,
 )
-from services.verification.checks import metadata_reasons
+from services.verification.checks import claimed_point_reasons, metadata_reasons
 from services.verification.policy import Policy
 from services.verification.screenshot import looks_like_screenshot
 
@@ -39,7 +39,8 @@ def examine_photo(
     """`camera_proof`: False for photos of a channel that strips or does not vouch for their
     EXIF (WhatsApp, SP4N-LAPOR!): the checks of where, when and with what camera the photo was
     taken (EXIF, GPS, outside the city, far from the report, capture time, stale, camera,
-    editing software) are skipped for `no_camera_proof`; the file checks, the screenshot check
+    editing software) are skipped for `no_camera_proof`; the report's own point is checked
+    against the city's area instead (`outside_city`); the file checks, the screenshot check
     and (in the worker) the duplicate look-up still run."""
     try:
         image = open_image(data, max_pixels, formats)
@@ -51,7 +52,7 @@ def examine_photo(
     if camera_proof:
         reasons = metadata_reasons(metadata, policy, submitted_at, claimed)
     else:
-        reasons = policy.active(["no_camera_proof"])
+        reasons = policy.active([*claimed_point_reasons(policy, claimed), "no_camera_proof"])
     # A resized photo (WhatsApp scales 16:9 pictures to 1600x900 or 1280x720) can have a
     # screen's exact size, so only the stronger signs count for them.
     if looks_like_screenshot(image_format, width, height, metadata, exact_sizes=camera_proof):

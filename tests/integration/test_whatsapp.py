@@ -58,7 +58,8 @@ def test_a_conversation_from_greeting_to_tracking_code(graph, webhook, api, db):
     wa_id = new_number()
     lat, lon = spot_of_its_own(rng, "padang")
     photo = whatsapp_photo()
-    graph.add_media("media-" + wa_id, photo)
+    media_id = meta.new_media_id()
+    graph.add_media(media_id, photo)
 
     say(webhook, wa_id, meta.text(wa_id, "Halo"))
     [greeting] = graph.messages_to(wa_id)
@@ -68,7 +69,7 @@ def test_a_conversation_from_greeting_to_tracking_code(graph, webhook, api, db):
 
     say(webhook, wa_id, meta.list_reply(wa_id, "cat:waste", "Sampah"))
     say(webhook, wa_id, meta.text(wa_id, "Sampah menumpuk di depan pasar sejak Senin lalu"))
-    say(webhook, wa_id, meta.image(wa_id, "media-" + wa_id))
+    say(webhook, wa_id, meta.image(wa_id, media_id))
     say(webhook, wa_id, meta.location(wa_id, lat, lon, "Pasar Raya", "Jl. Pasar Raya"))
     confirm = meta.button_reply(wa_id, "confirm", "Kirim")
     say(webhook, wa_id, confirm)
@@ -83,8 +84,8 @@ def test_a_conversation_from_greeting_to_tracking_code(graph, webhook, api, db):
     assert report["reporter"]["phone"] == f"+{wa_id}"
     assert report["location"]["lat"] == pytest.approx(lat)
     assert len(report["photos"]) == 1
-    assert f"/v21.0/media-{wa_id}" in graph.paths_asked()  # looked up, then downloaded
-    assert f"/v21.0/download/media-{wa_id}" in graph.paths_asked()
+    assert f"/v21.0/{media_id}" in graph.paths_asked()  # looked up, then downloaded
+    assert f"/v21.0/download/{media_id}" in graph.paths_asked()
     token = last.split(f"/#/track/{code}/")[1].split()[0]  # the reporter's own link
     mine = requests.get(f"{api}/reports/{code}", headers={"X-Reporter-Token": token},
                         timeout=10)
@@ -242,9 +243,10 @@ def test_messages_of_one_number_delivered_at_once_are_each_taken_once(graph, web
                     meta.button_reply(wa_id, "skip")):
         say(webhook, wa_id, message)
     images = []
-    for n in range(3):
-        graph.add_media(f"par-{wa_id}-{n}", whatsapp_photo())
-        images.append(meta.image(wa_id, f"par-{wa_id}-{n}"))
+    for _ in range(3):
+        media_id = meta.new_media_id()
+        graph.add_media(media_id, whatsapp_photo())
+        images.append(meta.image(wa_id, media_id))
     with ThreadPoolExecutor(len(images)) as pool:
         answers = list(pool.map(lambda m: deliver(webhook, wa_id, m), images))
     assert [a.status_code for a in answers] == [200] * len(images)
@@ -254,3 +256,34 @@ def test_messages_of_one_number_delivered_at_once_are_each_taken_once(graph, web
     added = [t for t in texts_to(graph, wa_id) if t.startswith("Foto ditambahkan")]
     assert sorted(added) == [f"Foto ditambahkan ({n})." for n in (1, 2, 3)]
     assert conversation["outbox"] == []
+
+
+def test_a_location_outside_the_city_is_asked_again(graph, webhook, db):
+    wa_id = new_number()
+    for message in (meta.text(wa_id, "Halo"), meta.list_reply(wa_id, "cat:waste"),
+                    meta.text(wa_id, "Sampah menumpuk di pinggir jalan raya"),
+                    meta.button_reply(wa_id, "skip")):
+        say(webhook, wa_id, message)
+    depok = spot_of_its_own(rng, "depok")
+    say(webhook, wa_id, meta.location(wa_id, *depok, "Beji"))
+    assert "di luar wilayah Kota Padang" in texts_to(graph, wa_id)[-1]
+    assert db.wa_conversations.find_one({"_id": wa_id})["state"]["step"] == "location"
+    say(webhook, wa_id, meta.location(wa_id, *spot_of_its_own(rng, "padang")))
+    assert db.wa_conversations.find_one({"_id": wa_id})["state"]["step"] == "confirm"
+
+
+def test_the_access_token_goes_to_no_media_url_but_metas(graph, webhook, db):
+    """A media lookup naming another origin (played by the double: the same server under
+    another address) gets no download, so no token; the photo is not taken."""
+    wa_id = new_number()
+    for message in (meta.text(wa_id, "Halo"), meta.list_reply(wa_id, "cat:waste"),
+                    meta.text(wa_id, "Sampah menumpuk di pinggir jalan raya")):
+        say(webhook, wa_id, message)
+    media_id = meta.new_media_id()
+    graph.add_media(media_id, whatsapp_photo(),
+                    url=f"http://localhost:{graph.port}/v21.0/download/{media_id}")
+    say(webhook, wa_id, meta.image(wa_id, media_id))
+    assert f"/v21.0/{media_id}" in graph.paths_asked()
+    assert f"/v21.0/download/{media_id}" not in graph.paths_asked()
+    conversation = db.wa_conversations.find_one({"_id": wa_id})
+    assert conversation["state"]["photos"] == [] and conversation["state"]["step"] == "photo"

@@ -6,20 +6,23 @@ from aduan.domain.conversation import (
     LIST_ROWS,
     MAX_PHOTOS,
     Category,
+    City,
     Incoming,
     State,
     filed,
     step,
 )
+from aduan.domain.geo import city_area
 
 CATEGORIES = [Category(f"c{n:02d}", f"Kategori {n}", f"Category {n}") for n in range(21)]
+PADANG = City("Kota Padang", city_area("padang"), 500.0)
 
 
 def run(messages: list[Incoming], state: State | None = None, opted_out: bool = False):
     state = state or State()
     outcomes = []
     for message in messages:
-        outcome = step(state, message, CATEGORIES, "Kota Padang", opted_out)
+        outcome = step(state, message, CATEGORIES, PADANG, opted_out)
         state = outcome.state
         outcomes.append(outcome)
     return outcomes
@@ -128,3 +131,28 @@ def test_state_round_trips_through_its_stored_form():
                   photos=("a", "b"), location={"lat": 1.0, "lon": 2.0})
     assert State.from_dict(state.to_dict()) == state
     assert State.from_dict({}) == State()
+
+
+def _at_location() -> State:
+    return run([Incoming("text", text="halo"), Incoming("choice", choice="cat:c01"),
+                Incoming("text", text="Lampu jalan mati sejak kemarin"),
+                Incoming("choice", choice="skip")])[-1].state
+
+
+def test_a_location_outside_the_city_is_asked_again_with_the_reason():
+    at_location = _at_location()
+    for lat, lon in ((-6.40, 106.82),  # Depok
+                     (float("nan"), 100.35), (-0.95, float("inf"))):
+        outside = run([Incoming("location", lat=lat, lon=lon)], at_location)[-1]
+        assert outside.state == at_location and outside.filing is None
+        assert "di luar wilayah Kota Padang" in said(outside)
+    inside = run([Incoming("location", lat=-0.95, lon=100.35)], at_location)[-1]
+    assert inside.state.step == "confirm"
+
+
+def test_a_page_of_the_category_list_the_list_does_not_have_shows_one_it_has():
+    greeting = run([Incoming("text", text="halo")])[-1].state
+    for forged in ("more:x", "more:", "more:-1", "more:99", "more:1e9", "more:٣"):
+        shown = run([Incoming("choice", choice=forged)], greeting)[-1]
+        assert shown.state.step == "category" and shown.replies[0]["kind"] == "list"
+        assert shown.replies[0]["rows"], forged

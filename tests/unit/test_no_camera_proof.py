@@ -124,3 +124,20 @@ def test_the_duplicate_look_up_still_runs():
     second = judged(worker, stripped, "whatsapp")
     assert second["possible_duplicate_of"]["code"] == first["code"]
     assert second["verification"]["flags"] == ["possible_duplicate"]
+
+
+@pytest.mark.parametrize("channel", ["whatsapp", "sp4n_lapor"])
+def test_a_point_outside_the_city_is_outside_city_though_the_camera_checks_do_not_run(channel):
+    """Without camera proof the report's own point is all there is: a pin in Depok for a
+    Padang report is not verified and forwarded, even where the city accepts such photos."""
+    worker = verifier('{"padang": {"checks": {"no_camera_proof": "off"}}}')
+    stripped = as_whatsapp_sends(camera_photo(*INSIDE["padang"], datetime.now(UTC)))
+    outside = judged(worker, stripped, channel, INSIDE["depok"])
+    assert outside["status"] == "rejected"  # outside_city rejects by default
+    assert outside["verification"]["reasons"] == ["outside_city"]
+    inside = judged(verifier('{"padang": {"checks": {"no_camera_proof": "off"}}}'), stripped,
+                    channel, INSIDE["padang"])
+    assert inside["status"] == "verified"
+    # Where no_camera_proof holds a photo for review, both reasons are named.
+    held = judged(verifier(), stripped, channel, INSIDE["depok"])
+    assert held["verification"]["reasons"] == ["outside_city", "no_camera_proof"]

@@ -14,6 +14,7 @@ from fakes import FakeEmail, FakeSms, FakeWebhooks, fake_db
 from aduan.infra import sms_reach
 from aduan.infra.config import Settings
 from aduan.infra.messaging import Delivery
+from aduan.infra.whatsapp_graph import GraphApi
 from aduan.infra.whatsapp_reach import CONVERSATIONS, OPTOUTS
 from services.notification import templates
 from services.notification.deliveries import DeliveryFailed, DeliveryRejected
@@ -129,45 +130,51 @@ class _Answer:
         return self.body
 
 
-def _graph(monkeypatch, *answers: _Answer) -> list[dict]:
-    """requests.post of the module answered in turn; returns the bodies it was sent."""
-    sent: list[dict] = []
-    queue = list(answers)
+class _Graph:
+    """A session for the Graph API client answering in turn; keeps the bodies it was sent."""
 
-    def post(url: str, json: dict, timeout: float, headers: dict) -> _Answer:
-        assert url == "https://graph.facebook.com/v21.0/1098/messages"
-        assert headers["Authorization"] == "Bearer token"
-        sent.append(json)
-        return queue.pop(0)
+    def __init__(self, *answers: _Answer) -> None:
+        self.answers = list(answers)
+        self.sent: list[dict] = []
 
-    monkeypatch.setattr("services.notification.whatsapp.requests.post", post)
-    return sent
+    def request(self, method: str, url: str, json: dict, timeout: float, headers: dict,
+                allow_redirects: bool) -> _Answer:
+        assert (method, url) == ("POST", "https://graph.facebook.com/v21.0/1098/messages")
+        assert headers["Authorization"] == "Bearer token" and not allow_redirects
+        self.sent.append(json)
+        return self.answers.pop(0)
+
+
+def _send(*answers: _Answer, in_window: bool = True) -> tuple[str, list[dict]]:
+    graph = _Graph(*answers)
+    status = send_whatsapp(GraphApi(SETTINGS, graph), SETTINGS, "+6281", MESSAGE, in_window)
+    return status, graph.sent
 
 
 MESSAGE = WhatsAppMessage("Aduan: laporan PDG-1 diterima", ("PDG-1", "diterima", "l"), "id")
 
 
-def test_sent_keeps_the_message_id(monkeypatch):
-    _graph(monkeypatch, _Answer(200, {"messages": [{"id": "wamid.X"}]}))
-    assert send_whatsapp(SETTINGS, "+6281", MESSAGE, True) == "HTTP 200 text id=wamid.X"
+def test_sent_keeps_the_message_id():
+    status, _ = _send(_Answer(200, {"messages": [{"id": "wamid.X"}]}))
+    assert status == "HTTP 200 text id=wamid.X"
 
 
-def test_a_closed_window_at_meta_sends_the_template_instead(monkeypatch):
-    sent = _graph(monkeypatch, _Answer(400, {"error": {"code": 131047}}),
-                  _Answer(200, {"messages": [{"id": "wamid.Y"}]}))
-    assert send_whatsapp(SETTINGS, "+6281", MESSAGE, True) == "HTTP 200 template id=wamid.Y"
+def test_a_closed_window_at_meta_sends_the_template_instead():
+    status, sent = _send(_Answer(400, {"error": {"code": 131047}}),
+                         _Answer(200, {"messages": [{"id": "wamid.Y"}]}))
+    assert status == "HTTP 200 template id=wamid.Y"
     assert [b["type"] for b in sent] == ["text", "template"]
 
 
-def test_which_answers_are_retried_and_which_refused(monkeypatch):
+def test_which_answers_are_retried_and_which_refused():
     for status in (401, 429, 500, 503):
-        _graph(monkeypatch, _Answer(status, {}))
         with pytest.raises(DeliveryFailed):
-            send_whatsapp(SETTINGS, "+6281", MESSAGE, False)
-    _graph(monkeypatch, _Answer(400, {"error": {"code": 131026}}))  # not a WhatsApp number
+            _send(_Answer(status, {}), in_window=False)
+    # not a WhatsApp number
     with pytest.raises(DeliveryRejected) as refused:
-        send_whatsapp(SETTINGS, "+6281", MESSAGE, False)
+        _send(_Answer(400, {"error": {"code": 131026}}), in_window=False)
     assert "6281" not in str(refused.value)  # never the number
+    assert "131026" in str(refused.value)
 
 
 def test_a_referral_names_the_body_in_the_template_too():

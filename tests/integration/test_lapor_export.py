@@ -27,7 +27,7 @@ from waiting import eventually
 from workflow_client import act, bearer
 
 from aduan.infra.messaging import connect, parking_queue_name
-from services.lapor.exporter import Exporter, pending_items
+from services.lapor.exporter import Exporter
 
 WASTE_TOPIC = {"id": "201", "parent_id": "2", "nama": "Sampah dan Kebersihan"}
 
@@ -48,18 +48,17 @@ def import_one(settings, db, double: LaporDouble) -> tuple[dict[str, Any], str]:
     return report, tracking_id
 
 
-def expected_refs(db, report_id: str, skip_to: int = 0) -> list[str]:
-    """The follow-ups LAPOR! should hold: the public steps after the import (or the referral)
-    and the staff's comments, by the report as stored now."""
-    report = db.reports.find_one({"_id": report_id})
-    return [i.ref for i in pending_items(report, {"last_exported_seq": skip_to,
-                                                  "last_exported_comment": -1})]
+def refs(report_id: str, *entries: str) -> list[str]:
+    """The follow-ups' refs as the exporter names them: `h<n>` the report's history entry n,
+    `c<n>` its comment n. An imported report's history: 0 submitted, 1 verifying,
+    2 needs_review (no photo), then the staff's steps from 3 on."""
+    return [f"aduan:{report_id}:{entry}" for entry in entries]
 
 
 def in_sync(db, double: LaporDouble, report_id: str, tracking_id: str, count: int
             ) -> list[str]:
     """Waits until LAPOR! holds `count` follow-ups of the report and the connector has none
-    waiting; LAPOR!'s refs."""
+    waiting; LAPOR!'s refs (a duplicate sent later is for `then_only`)."""
     def settled() -> list[str] | None:
         sync = db.lapor_sync.find_one({"_id": report_id}) or {}
         refs = double.refs(tracking_id)
@@ -72,6 +71,20 @@ def in_sync(db, double: LaporDouble, report_id: str, tracking_id: str, count: in
                f"the connector {sync}"
 
     return eventually(settled, 60, found)
+
+
+def then_only(api: str, settings, db, double: LaporDouble, report: dict[str, Any],
+              tracking_id: str, expected: list[str], comment: int) -> None:
+    """LAPOR! holds exactly `expected`, proven by a later fact: a staff comment (the report's
+    comment number `comment`) posted now reaches LAPOR! after them, and by then nothing else
+    came, not an earlier follow-up sent twice."""
+    posted = requests.post(f"{api}/reports/{report['code']}/comments", timeout=10,
+                           headers=bearer(settings, "operator"),
+                           json={"text": "Catatan petugas: masih dipantau."})
+    assert posted.status_code == 201, posted.text
+    later = refs(report["_id"], f"c{comment}")
+    in_sync(db, double, report["_id"], tracking_id, len(expected) + 1)
+    assert double.refs(tracking_id) == expected + later
 
 
 def verify(api: str, settings, code: str) -> None:
@@ -107,10 +120,9 @@ def test_staff_steps_reach_lapor_in_order_once_each_and_never_a_note(stack, sett
     comment = requests.post(f"{api}/reports/{report['code']}/comments", headers=dlh(settings),
                             json={"text": "Pengangkutan dijadwalkan besok pagi."}, timeout=10)
     assert comment.status_code == 201, comment.text
-    expected = expected_refs(db, report["_id"])
-    assert len(expected) == 5  # verified, forwarded, accepted, in_progress, the comment
-    refs = in_sync(db, double, report["_id"], tracking_id, 5)
-    assert refs == expected
+    # verified, forwarded, accepted, in_progress, the comment
+    expected = refs(report["_id"], "h3", "h4", "h5", "h6", "c0")
+    assert in_sync(db, double, report["_id"], tracking_id, 5) == expected
     sent = double.sent(tracking_id)
     assert [f["status"] for f in sent] == ["diverifikasi", "didisposisikan", "diterima",
                                            "diproses", "tanggapan"]
@@ -129,6 +141,7 @@ def test_staff_steps_reach_lapor_in_order_once_each_and_never_a_note(stack, sett
     assert view.status_code == 200, view.text
     assert view.json()["tracking_id"] == tracking_id and view.json()["pending"] == 0
     assert [e["ref"] for e in view.json()["exported"]] == expected
+    then_only(api, settings, db, double, report, tracking_id, expected, comment=1)
 
 
 def test_an_outage_at_lapor_delays_follow_ups_but_sends_each_once(stack, settings, db, api,
@@ -138,11 +151,12 @@ def test_an_outage_at_lapor_delays_follow_ups_but_sends_each_once(stack, setting
                       reason="unavailable")
     double.plan(POST_FOLLOWUP, Fault(status=503), Fault(status=502))
     verify(api, settings, report["code"])
-    refs = in_sync(db, double, report["_id"], tracking_id, 2)
-    assert refs == expected_refs(db, report["_id"]) and len(set(refs)) == 2
+    expected = refs(report["_id"], "h3", "h4")  # verified, forwarded
+    assert in_sync(db, double, report["_id"], tracking_id, 2) == expected
     assert metric(stack, "aduan_lapor_failures_total", city="padang", direction="export",
                   reason="unavailable") - failures == 2
     assert db.lapor_sync.find_one({"_id": report["_id"]})["last_error"] is None
+    then_only(api, settings, db, double, report, tracking_id, expected, comment=0)
 
 
 def parked(settings) -> int:
@@ -169,19 +183,15 @@ def test_an_outage_longer_than_the_retries_parks_and_catching_up_sends_once(
         double.down.discard(POST_FOLLOWUP)
     # LAPOR! is back: the importer's loop catches up (one pass of it, here).
     assert Exporter(connector_settings(settings, double), db).catch_up() == 0
-    refs = in_sync(db, double, report["_id"], tracking_id, 2)
-    assert refs == expected_refs(db, report["_id"])
+    expected = refs(report["_id"], "h3", "h4")
+    assert in_sync(db, double, report["_id"], tracking_id, 2) == expected
     # An operator replays the parked events: they find nothing left to send.
     replay = requests.post(f"{api}/ops/queues/lapor/parked/replay", json={}, timeout=10,
                            headers=bearer(settings, "operator"))
     assert replay.status_code == 200, replay.text
     assert replay.json()["replayed"] >= 2
     eventually(lambda: parked(settings) == before, 60, "the parked events handled")
-    comment = requests.post(f"{api}/reports/{report['code']}/comments", headers=dlh(settings),
-                            json={"text": "Truk sampah sudah dijadwalkan."}, timeout=10)
-    assert comment.status_code == 201, comment.text
-    refs = in_sync(db, double, report["_id"], tracking_id, 3)
-    assert refs == expected_refs(db, report["_id"]) and len(set(refs)) == 3
+    then_only(api, settings, db, double, report, tracking_id, expected, comment=0)
 
 
 def test_a_slow_lapor_is_asked_before_a_follow_up_is_sent_again(stack, settings, db, api,
@@ -190,8 +200,9 @@ def test_a_slow_lapor_is_asked_before_a_follow_up_is_sent_again(stack, settings,
     # LAPOR! takes the follow-up but answers after the connector stopped waiting (1 s).
     double.plan(POST_FOLLOWUP, Fault(pause_s=3))
     verify(api, settings, report["code"])
-    refs = in_sync(db, double, report["_id"], tracking_id, 2)
-    assert refs == expected_refs(db, report["_id"]) and len(set(refs)) == 2
+    expected = refs(report["_id"], "h3", "h4")
+    assert in_sync(db, double, report["_id"], tracking_id, 2) == expected
+    then_only(api, settings, db, double, report, tracking_id, expected, comment=0)
 
 
 def test_a_worker_killed_between_its_post_and_its_record_sends_nothing_twice(
@@ -205,8 +216,9 @@ def test_a_worker_killed_between_its_post_and_its_record_sends_nothing_twice(
     stack.stop_process(lapor_worker(stack), signal.SIGKILL)
     double.release()
     stack.start_worker("lapor-worker")
-    refs = in_sync(db, double, report["_id"], tracking_id, 2)
-    assert refs == expected_refs(db, report["_id"]) and len(set(refs)) == 2
+    expected = refs(report["_id"], "h3", "h4")
+    assert in_sync(db, double, report["_id"], tracking_id, 2) == expected
+    then_only(api, settings, db, double, report, tracking_id, expected, comment=0)
 
 
 def test_a_report_referred_to_sp4n_lapor_is_created_there_once(stack, settings, db, api,
@@ -238,6 +250,8 @@ def test_a_report_referred_to_sp4n_lapor_is_created_there_once(stack, settings, 
     comment = requests.post(f"{api}/reports/{code}/comments", headers=operator,
                             json={"text": "Berkas sudah dikirim ke SP4N-LAPOR!."}, timeout=10)
     assert comment.status_code == 201, comment.text
-    refs = in_sync(db, double, report_id, sync["tracking_id"], 1)
-    assert refs == [f"aduan:{report_id}:c0"]
+    expected = refs(report_id, "c0")
+    assert in_sync(db, double, report_id, sync["tracking_id"], 1) == expected
+    then_only(api, settings, db, double, {"_id": report_id, "code": code},
+              sync["tracking_id"], expected, comment=1)
     assert len([r for r in double.created if r.get("ref") == report_id]) == 1

@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
 import signal
 import sys
 import threading
@@ -47,6 +46,7 @@ from typing import Any
 import requests
 from pymongo.database import Database
 
+from aduan.contracts.base import replace_control_characters
 from aduan.infra import metrics
 from aduan.infra.catalogue import cities
 from aduan.infra.config import Settings
@@ -83,13 +83,10 @@ NO_PLACE = "Lokasi tidak disebutkan di SP4N-LAPOR!"
 CATEGORY_REFUSALS = ("type_not_accepted", "unknown_category")
 
 
-# What intake refuses in any text (aduan/contracts/base.py): LAPOR!'s texts come from other
-# people's forms, so such characters become spaces instead of losing the whole report.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
 def clean(text: str) -> str:
-    return _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    """What intake would refuse in any text becomes a space: LAPOR!'s texts come from other
+    people's forms, and one odd character must not lose the whole report."""
+    return replace_control_characters(text).strip()
 
 
 def idempotency_key(city: str, tracking_id: str) -> str:

@@ -214,6 +214,23 @@ def test_failing_attachments_are_named_and_the_pass_goes_on(settings, db, double
     assert db.lapor_cursors.find_one({"_id": "padang"})["last_error"] is None
 
 
+def test_attachment_urls_reach_no_address_inside_the_platform(settings, db, double):
+    """LAPOR!'s users and CDNs choose attachment URLs: the cloud metadata address and a
+    server on this machine under a name that is not LAPOR!'s origin are never asked."""
+    double.files["c.jpg"] = varied_padang_photos(1, seed=1921)[0]
+    tracking_id = tracking()
+    inside = double.file_url("c.jpg").replace("127.0.0.1", "localhost")
+    double.reports["padang"] = [lapor_report(tracking_id, stamp(), lampiran=[
+        {"url": "http://169.254.169.254/latest/meta-data/iam/", "nama": "metadata.jpg"},
+        {"url": inside, "nama": "internal.jpg"}])]
+    run = importer(settings, double).run_city("padang")
+    assert run.error is None and run.imported == 1
+    [report] = imported(db, "padang", tracking_id)
+    assert report["no_photo"] is True
+    assert "metadata.jpg" in report["description"] and "internal.jpg" in report["description"]
+    assert double.calls("/files/") == 0
+
+
 def test_a_report_changed_at_lapor_after_its_import_stays_one_report(settings, db, double):
     tracking_id = tracking()
     double.reports["padang"] = [lapor_report(tracking_id, stamp())]

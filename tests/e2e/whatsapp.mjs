@@ -5,10 +5,21 @@
 // JSON in ADUAN_E2E (test_console_whatsapp.py).
 import { base, cfg, drive, shot, signIn, WAIT, watch } from "./driver.mjs";
 
-// Whether every picture of the page has loaded (false when one is broken); waits for them.
-const photosShown = (page) => page.waitForFunction(() => [...document.querySelectorAll("main img")]
-  .every((i) => i.getAttribute("src") && i.complete), null, { timeout: WAIT }).then(() => page.evaluate(() =>
-  [...document.querySelectorAll("main img")].map((i) => i.naturalWidth > 0)));
+// Whether each picture of the page loaded (false when one is broken), once all have finished.
+// Polled from here: a waitForFunction predicate runs as page script, which the console's
+// Content Security Policy (no 'unsafe-eval') may refuse.
+async function photosShown(page) {
+  await page.locator("main img").first().waitFor({ timeout: WAIT });
+  const deadline = Date.now() + WAIT;
+  for (;;) {
+    const images = await page.evaluate(() => [...document.querySelectorAll("main img")]
+      .map((i) => ({ settled: Boolean(i.getAttribute("src")) && i.complete,
+        shown: i.naturalWidth > 0 })));
+    if (images.every((i) => i.settled)) return images.map((i) => i.shown);
+    if (Date.now() > deadline) throw new Error("the report's photos did not finish loading");
+    await page.waitForTimeout(200);
+  }
+}
 
 await drive(async (browser, seen) => {
   const desk = await browser.newContext({ viewport: { width: 1024, height: 900 } });

@@ -22,7 +22,8 @@ It plays:
   status (429 with Retry-After, 5xx), an answer after a pause (longer than the client waits:
   a timeout), or a follow-up recorded and its answer held until `release()` (a client killed
   between its POST and its own record); `down`: kinds of call answered 503 until removed (an
-  outage longer than the connector's retries).
+  outage longer than the connector's retries); `refusing`: kinds answered 422 until removed
+  (LAPOR! refusing what the connector sends, however often).
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ class LaporDouble(LocalServer):
         self.received: list[Received] = []
         self.faults: dict[str, list[Fault]] = {}
         self.down: set[str] = set()  # kinds of call answered 503 until removed (an outage)
+        self.refusing: set[str] = set()  # kinds of call answered 422 until removed
         # Called with each page served (1, 2, ...): a test changes LAPOR!'s data mid-pass.
         self.after_page: Callable[[int], None] | None = None
         self.pages_served = 0
@@ -201,6 +203,8 @@ class LaporDouble(LocalServer):
             def _planned(self, kind: str, effect) -> None:
                 if kind in double.down:
                     return self._answer(503, {"message": "down for maintenance"})
+                if kind in double.refusing:
+                    return self._answer(422, {"message": "The given data was invalid."})
                 fault = double._fault(kind)
                 if fault is not None and fault.status is not None:
                     headers = {"Retry-After": fault.retry_after} if fault.retry_after else None

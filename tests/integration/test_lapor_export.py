@@ -194,6 +194,39 @@ def test_an_outage_longer_than_the_retries_parks_and_catching_up_sends_once(
     then_only(api, settings, db, double, report, tracking_id, expected, comment=0)
 
 
+def test_a_follow_up_lapor_refuses_waits_for_an_operators_replay(stack, settings, db, api,
+                                                                  double):
+    report, tracking_id = import_one(settings, db, double)
+    before = parked(settings)
+    double.refusing.add(POST_FOLLOWUP)
+    try:
+        verify(api, settings, report["code"])  # each event tries, and is parked at once
+        eventually(lambda: parked(settings) >= before + 2, 60, "the refused events parked")
+
+        def blocked() -> dict | None:
+            sync = db.lapor_sync.find_one({"_id": report["_id"]}) or {}
+            return sync if sync.get("blocked") and not sync.get("lease") else None
+
+        assert eventually(blocked, 60, "the report blocked")["blocked"]["reason"] == \
+            "rejected"
+        # The catch-up leaves it alone, poll after poll (a try would fail: LAPOR! refuses).
+        worker = Exporter(connector_settings(settings, double), db)
+        tried: list[str] = []
+        worker.export = tried.append  # type: ignore[method-assign]  # what it would send
+        worker.catch_up()
+        assert report["_id"] not in tried and double.refs(tracking_id) == []
+    finally:
+        double.refusing.discard(POST_FOLLOWUP)
+    # LAPOR! takes them again; an operator replays the parked events: sent in order, once.
+    replay = requests.post(f"{api}/ops/queues/lapor/parked/replay", json={}, timeout=10,
+                           headers=bearer(settings, "operator"))
+    assert replay.status_code == 200, replay.text
+    expected = refs(report["_id"], "h3", "h4")
+    assert in_sync(db, double, report["_id"], tracking_id, 2) == expected
+    assert db.lapor_sync.find_one({"_id": report["_id"]})["blocked"] is None
+    then_only(api, settings, db, double, report, tracking_id, expected, comment=0)
+
+
 def test_a_slow_lapor_is_asked_before_a_follow_up_is_sent_again(stack, settings, db, api,
                                                                 double):
     report, tracking_id = import_one(settings, db, double)

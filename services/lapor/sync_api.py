@@ -83,7 +83,8 @@ def sync_view(report: dict[str, Any], sync: dict[str, Any] | None,
                 "lag_seconds": None, "imported_at": None, "updated_at": None}
     waiting = waiting_items(report, sync)
     pending = len(waiting)
-    state = ("failing" if sync.get("last_error") else "waiting" if not sync.get("tracking_id")
+    state = ("blocked" if sync.get("blocked") else "failing" if sync.get("last_error")
+             else "waiting" if not sync.get("tracking_id")
              else "pending" if pending or sync.get("inflight") else "in_sync")
     exported = sorted(sync.get("exported") or [], key=lambda e: e.get("seq", 0))
     return _iso({

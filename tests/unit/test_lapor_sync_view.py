@@ -150,5 +150,5 @@ def test_a_report_referred_to_lapor_mails_no_desk_and_tells_the_reporter_how_to_
 def test_a_report_lapor_refused_shows_as_blocked():
     refused = {"at": NOW, "reason": "rejected"}
     view = sync_view(_report(), _sync(last_error=refused, blocked=refused), NOW)
-    assert view["state"] == "failing" and view["blocked"]["reason"] == "rejected"
+    assert view["state"] == "blocked" and view["blocked"]["reason"] == "rejected"
     assert sync_view(_report(), _sync(), NOW)["blocked"] is None

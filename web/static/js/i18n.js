@@ -411,6 +411,8 @@ const TEXTS = {
   lapor_state_pending: ["ada yang belum terkirim", "follow-ups waiting"],
   lapor_state_in_sync: ["sinkron", "in sync"],
   lapor_state_failing: ["gagal terkirim", "failing"],
+  lapor_state_blocked: ["ditolak LAPOR!: menunggu operator memutar ulang",
+    "refused by LAPOR!: waiting for an operator's replay"],
   lapor_lag: ["tertunda", "waiting for"],
   lapor_last_error: ["Galat terakhir", "Last error"],
   lapor_sent: ["Tindak lanjut terkirim", "Follow-ups sent"],

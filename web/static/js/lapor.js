@@ -178,7 +178,7 @@ export function laporBox(code, report, workflow) {
       h("p", { id: "lapor-tracking" }, `${t("lapor_tracking_id")}: `,
         h("strong", {}, sync.tracking_id || t("lapor_not_yet")), " · ",
         t(`lapor_dir_${sync.direction}`), " · ",
-        h("span", { class: sync.state === "failing" ? "badge late" : "badge",
+        h("span", { class: ["failing", "blocked"].includes(sync.state) ? "badge late" : "badge",
           "data-state": sync.state }, t(`lapor_state_${sync.state}`))),
       h("p", { id: "lapor-pending" }, `${t("lapor_pending")}: `,
         sync.pending === null ? "—" : String(sync.pending),

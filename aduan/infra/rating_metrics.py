@@ -10,22 +10,19 @@ exports the same values: dashboards take `max` over instances.
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
 from pymongo.database import Database
 
 from aduan.domain.figures import SCORES, RatingTable, rated_agencies
 from aduan.infra import figures as queries
+from aduan.infra.cached_collector import CachedCollector
 from aduan.infra.catalogue import cities
 from aduan.infra.report_metrics import agency_label
 
-log = logging.getLogger(__name__)
 WINDOW = timedelta(days=30)
 
 
@@ -40,17 +37,14 @@ def ratings_by_city(db: Database, now: datetime) -> dict[str, RatingTable]:
     return tables
 
 
-class RatingsCollector(Collector):
+class RatingsCollector(CachedCollector):
+    what = "ratings"
+
     def __init__(self, db: Database, ttl_s: float = 300,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.db = db
-        self.ttl_s = ttl_s
-        self.clock = clock
-        self._lock = threading.Lock()
-        self._cached: tuple[float, list[Metric]] | None = None
+        super().__init__(db, ttl_s, clock)
 
-    @staticmethod
-    def _empty() -> tuple[GaugeMetricFamily, GaugeMetricFamily, GaugeMetricFamily]:
+    def _empty(self) -> tuple[GaugeMetricFamily, GaugeMetricFamily, GaugeMetricFamily]:
         counts = GaugeMetricFamily(
             "aduan_report_ratings",
             "Reporters' ratings by score (1-5) of the reports that came in during the last 30 "
@@ -78,18 +72,3 @@ class RatingsCollector(Collector):
                 if figures["share_rated_pct"] is not None:
                     share.add_metric([city, agency], figures["share_rated_pct"] / 100)
         return [counts, average, share]
-
-    def collect(self) -> Iterable[Metric]:
-        with self._lock:
-            now = self.clock()
-            if self._cached is None or now - self._cached[0] >= self.ttl_s:
-                try:
-                    self._cached = (now, self._families())
-                except Exception:  # a scrape must not fail on a database hiccup
-                    log.warning("ratings for the metrics could not be read", exc_info=True)
-                    if self._cached is None:
-                        return []
-            return list(self._cached[1])
-
-    def describe(self) -> Iterable[Metric]:
-        return list(self._empty())

@@ -41,8 +41,9 @@ from aduan.web.errors import ApiError
 __all__ = [
     "ACTING_AGENCY_ROLES", "AGENCY_ADMIN", "AGENCY_HEAD", "AGENCY_ROLES", "ALGORITHM",
     "COMMENTING_ROLES", "ISSUER", "LEADER", "OFFICER", "OPERATOR", "PLATFORM_ADMIN", "ROLES",
-    "SYSADMIN", "TOKEN_ROLES", "AccessToken", "Principal", "bearer_token", "current_principal",
-    "decode_access_token", "issue_access_token", "require_roles",
+    "SYSADMIN", "TOKEN_ROLES", "AccessToken", "Principal", "authorised_principal",
+    "bearer_token", "current_principal", "decode_access_token", "issue_access_token",
+    "require_roles",
 ]
 
 ALGORITHM = "HS256"
@@ -122,6 +123,13 @@ def current_principal() -> Principal | None:
         token = bearer_token()
         g.principal = _still_valid(decode_access_token(_settings(), token)) if token else None
     return g.principal
+
+
+def authorised_principal() -> Principal:
+    """The staff member of a request that `require_roles` let through."""
+    principal = current_principal()
+    assert principal is not None  # require_roles ran first
+    return principal
 
 
 def _settings() -> Settings:

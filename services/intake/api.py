@@ -23,7 +23,7 @@ from aduan.web.auth import (
     OPERATOR,
     ROLES,
     SYSADMIN,
-    Principal,
+    authorised_principal,
     current_principal,
     require_roles,
 )
@@ -61,11 +61,6 @@ class Context:
 def _context() -> Context:
     return collaborators()
 
-
-def _principal() -> Principal:
-    principal = current_principal()
-    assert principal is not None  # require_roles ran first
-    return principal
 
 
 def _city_zone(city: str) -> ZoneInfo:
@@ -201,7 +196,7 @@ def add_comment(code: str) -> tuple[Response, int]:
 @blueprint.get("/staff/reports")
 @require_roles(*ROLES)
 def list_staff_reports() -> Response:
-    principal = _principal()
+    principal = authorised_principal()
     query = validate(StaffListQuery, dict(request.args.items()))
     conditions = staff_filter(query, principal, _city_zone(principal.city), datetime.now(UTC))
     rows, total = _page(conditions, query.sort, query.page, query.page_size)
@@ -212,7 +207,7 @@ def list_staff_reports() -> Response:
 @blueprint.get("/staff/reports/<code>")
 @require_roles(*ROLES)
 def get_staff_report(code: str) -> Response:
-    context, principal = _context(), _principal()
+    context, principal = _context(), authorised_principal()
     report = staff_report(context.db, code, principal)
     linked = [entry["report_id"] for entry in report.get("possible_duplicates") or []]
     statuses = {doc["_id"]: doc["status"] for doc in context.db.reports.find(

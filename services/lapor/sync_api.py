@@ -20,8 +20,7 @@ from aduan.web.auth import (
     OPERATOR,
     PLATFORM_ADMIN,
     SYSADMIN,
-    Principal,
-    current_principal,
+    authorised_principal,
     require_roles,
 )
 from aduan.web.errors import ApiError
@@ -36,11 +35,6 @@ RECENT_ERRORS = 5
 
 blueprint = Blueprint("lapor_sync", __name__)
 
-
-def _principal() -> Principal:
-    principal = current_principal()
-    assert principal is not None  # require_roles ran first
-    return principal
 
 
 def _iso(value: Any) -> Any:
@@ -112,7 +106,7 @@ def _linked(report: dict[str, Any]) -> bool:
 @require_roles(OPERATOR, SYSADMIN, LEADER)
 def report_sync(code: str) -> Response:
     db = collaborators().db
-    report = staff_report(db, code, _principal())
+    report = staff_report(db, code, authorised_principal())
     sync = db[SYNC].find_one({"_id": report["_id"]})
     if sync is None and not _linked(report):
         raise ApiError(404, "report_not_linked", "This report is not linked to SP4N-LAPOR!.",
@@ -145,7 +139,7 @@ def city_status(db: Database, city: str, enabled: bool) -> dict[str, Any]:
 @require_roles(OPERATOR, SYSADMIN, PLATFORM_ADMIN)
 def status() -> Response:
     context = collaborators()
-    scope = city_scope(_principal())
+    scope = city_scope(authorised_principal())
     served = [scope] if scope else sorted(cities())
     connected = connected_cities(context.settings)
     return jsonify({"connector": "on" if enabled(context.settings) else "off",

@@ -20,7 +20,7 @@ from aduan.web.auth import (
     PLATFORM_ADMIN,
     SYSADMIN,
     Principal,
-    current_principal,
+    authorised_principal,
     require_roles,
 )
 from aduan.web.errors import ApiError
@@ -33,11 +33,6 @@ EDITORS = (SYSADMIN, PLATFORM_ADMIN)
 
 blueprint = Blueprint("lapor_topics", __name__)
 
-
-def _principal() -> Principal:
-    principal = current_principal()
-    assert principal is not None  # require_roles ran first
-    return principal
 
 
 def _city(principal: Principal) -> str:
@@ -74,7 +69,7 @@ def _category_names(city: str) -> dict[str, str]:
 @require_roles(*READERS)
 def list_topics() -> Response:
     db = collaborators().db
-    city = _city(_principal())
+    city = _city(authorised_principal())
     topics.ensure_seeded(db)
     found = db[topics.COLLECTION].find({"city": city, "deleted": {"$ne": True}})
     names = _category_names(city)
@@ -88,7 +83,7 @@ def list_topics() -> Response:
 @require_roles(*EDITORS)
 def put_topic(topic_id: str) -> Response:
     db = collaborators().db
-    principal = _principal()
+    principal = authorised_principal()
     city = _city(principal)
     topic_id = _topic_id(topic_id)
     if request.mimetype != "application/json":
@@ -125,7 +120,7 @@ def put_topic(topic_id: str) -> Response:
 @require_roles(*EDITORS)
 def delete_topic(topic_id: str) -> tuple[str, int]:
     db = collaborators().db
-    principal = _principal()
+    principal = authorised_principal()
     city = _city(principal)
     topics.ensure_seeded(db)
     # A tombstone, so that seeding does not bring the topic back.

@@ -27,8 +27,7 @@ from aduan.web.auth import (
     OPERATOR,
     PLATFORM_ADMIN,
     SYSADMIN,
-    Principal,
-    current_principal,
+    authorised_principal,
     require_roles,
 )
 from aduan.web.errors import ApiError
@@ -41,11 +40,6 @@ from services.notification.webhook_targets import resolve_target
 RESULTS = ("pending", "sent", "parked", "cancelled")
 MAX_LIMIT = 200
 
-
-def _principal() -> Principal:
-    principal = current_principal()
-    assert principal is not None  # require_roles ran first
-    return principal
 
 
 ADMINS = (SYSADMIN, PLATFORM_ADMIN)
@@ -80,7 +74,7 @@ blueprint = Blueprint("notification_api", __name__)
 def create_webhook() -> tuple[Response, int, dict[str, str]]:
     context = _context()
     data = validate(SubscriptionIn, parse_json_object(request.get_data(), "The request body"))
-    principal = _principal()
+    principal = authorised_principal()
     # Never city-less: such a subscription would hear every city's reports.
     city = data.city or city_scope(principal)
     if city is None:
@@ -111,8 +105,8 @@ def create_webhook() -> tuple[Response, int, dict[str, str]]:
 @blueprint.get("/webhooks")
 @require_roles(*ADMINS)
 def list_webhooks() -> Response:
-    found = _context().db.webhook_subscriptions.find(scoped(_principal(), {"active": True})) \
-        .sort("created_at", 1)
+    active = scoped(authorised_principal(), {"active": True})
+    found = _context().db.webhook_subscriptions.find(active).sort("created_at", 1)
     return jsonify({"webhooks": [webhooks.subscription_view(s) for s in found]})
 
 
@@ -120,7 +114,7 @@ def list_webhooks() -> Response:
 @require_roles(*ADMINS)
 def delete_webhook(subscription_id: str) -> tuple[str, int]:
     db = _context().db
-    query = scoped(_principal(), {"_id": subscription_id})
+    query = scoped(authorised_principal(), {"_id": subscription_id})
     if db.webhook_subscriptions.delete_one(query).deleted_count == 0:
         raise ApiError(404, "webhook_not_found", "No webhook subscription has this id.")
     webhooks.cancel_pending(db, subscription_id)
@@ -134,7 +128,7 @@ def list_webhook_deliveries() -> Response:
     if result not in RESULTS:
         raise ApiError(400, "invalid_parameter", f"result must be one of {', '.join(RESULTS)}.",
                        {"parameter": "result"})
-    query = scoped(_principal(), {"channel": "webhook", "result": result})
+    query = scoped(authorised_principal(), {"channel": "webhook", "result": result})
     found = _context().db.deliveries.find(query).sort("created_at", -1).limit(_limit())
     return jsonify({"deliveries": [deliveries.public_view(d) for d in found]})
 
@@ -143,7 +137,7 @@ def list_webhook_deliveries() -> Response:
 @require_roles(*CITY_STAFF)
 def redeliver(delivery_id: str) -> tuple[Response, int]:
     db = _context().db
-    principal = _principal()
+    principal = authorised_principal()
     existing = db.deliveries.find_one(
         scoped(principal, {"_id": delivery_id, "channel": "webhook"}), {"city": 1})
     if existing is None:
@@ -167,7 +161,7 @@ def report_deliveries(code: str) -> Response:
     a missing one."""
     db = _context().db
     report = lookup(db, code)
-    if report is None or not may_administer(_principal(), report["city"]):
+    if report is None or not may_administer(authorised_principal(), report["city"]):
         raise not_found()
     return jsonify({"code": report["code"],
                     "deliveries": deliveries.for_report(db, report["_id"])})

@@ -11,6 +11,7 @@ are tested in milliseconds (`tests/unit/`). The integration tests prove the real
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -65,6 +66,28 @@ def fake_db(name: str = "aduan") -> Database:
     db = mongomock.MongoClient(tz_aware=True)[name]
     ensure_indexes(db)
     return db
+
+
+
+@dataclass
+class FakeAnswer:
+    """An HTTP answer of a fake `requests` session: `body` is what json() returns (an exception
+    is raised instead: an answer that is not JSON), `data` what a streamed download yields."""
+
+    status_code: int
+    body: Any = field(default_factory=dict)
+    data: bytes = b""
+
+    def json(self) -> Any:
+        if isinstance(self.body, Exception):
+            raise self.body
+        return self.body
+
+    def iter_content(self, size: int):
+        yield self.data
+
+    def close(self) -> None:
+        pass
 
 
 class NothingRevoked:

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fakes import FakeSms, fake_db
+from fakes import FakeAnswer, FakeSms, fake_db
 
 from aduan.infra import sms_reach
 from aduan.infra.backends import Backends
@@ -27,15 +26,6 @@ SETTINGS = Settings(sms_inbound_secret="s3cret", sms_inbound_city="padang",
 PHONE = "081234567890"
 
 
-@dataclass
-class Answer:
-    status_code: int
-    body: Any = field(default_factory=dict)
-
-    def json(self) -> Any:
-        return self.body
-
-
 class FakeIntake:
     """The part of intake's HTTP API the channel uses: filing, reading with the reporter's
     token, commenting. Keeps what it was sent."""
@@ -45,29 +35,29 @@ class FakeIntake:
         self.comments: list[tuple[str, str, str]] = []
         self.status = "needs_review"
         self.down = False
-        self.filing_answer: Answer | None = None  # instead of filing
+        self.filing_answer: FakeAnswer | None = None  # instead of filing
         self.while_commenting: Callable[[], None] | None = None  # called once, mid-POST
 
-    def post(self, url: str, **kwargs: Any) -> Answer:
+    def post(self, url: str, **kwargs: Any) -> FakeAnswer:
         if self.down:
-            return Answer(503)
+            return FakeAnswer(503)
         if url.endswith("/reports") and self.filing_answer is not None:
             return self.filing_answer
         if url.endswith("/reports"):
             report = json.loads(dict(kwargs["files"])["report"][1])
             self.filed.append((report, kwargs["headers"]))
             number = len(self.filed)
-            return Answer(202, {"id": f"r{number}", "code": f"PDG-2026-AAA-BBB-C{number}C",
+            return FakeAnswer(202, {"id": f"r{number}", "code": f"PDG-2026-AAA-BBB-C{number}C",
                                 "token": "t"})
         code = url.split("/reports/")[1].split("/")[0]
         if self.while_commenting is not None:
             meanwhile, self.while_commenting = self.while_commenting, None
             meanwhile()
         self.comments.append((code, kwargs["json"]["text"], kwargs["headers"]["X-Reporter-Token"]))
-        return Answer(201, {"id": "c1"})
+        return FakeAnswer(201, {"id": "c1"})
 
-    def get(self, url: str, **kwargs: Any) -> Answer:
-        return Answer(200, {"status": self.status})
+    def get(self, url: str, **kwargs: Any) -> FakeAnswer:
+        return FakeAnswer(200, {"status": self.status})
 
 
 def _world(sender: FakeSms | None):
@@ -243,7 +233,7 @@ def test_the_answers_speak_the_language_of_the_numbers_last_report(answered):
 
 def test_a_report_without_its_place_is_answered_with_the_format(answered):
     client, _, intake, sms = answered
-    intake.filing_answer = Answer(422, {"error": {"code": "location_required"}})
+    intake.filing_answer = FakeAnswer(422, {"error": {"code": "location_required"}})
     answer = _sms(client, "SAMPAH # sampah menumpuk tiga hari")
     assert answer.get_json() == {"result": "refused", "reason": "location_required"}
     assert [text for _, text in sms.sent] == [

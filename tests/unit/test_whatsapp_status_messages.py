@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fakes import FakeEmail, FakeSms, FakeWebhooks, fake_db
+from fakes import FakeAnswer, FakeEmail, FakeSms, FakeWebhooks, fake_db
 
 from aduan.infra import sms_reach
 from aduan.infra.config import Settings
@@ -122,30 +122,22 @@ def test_free_text_inside_the_window_the_template_outside():
     assert values[2] == "https://a.example/#/track/PDG-1/t"
 
 
-class _Answer:
-    def __init__(self, status: int, body: dict) -> None:
-        self.status_code, self.body = status, body
-
-    def json(self) -> dict:
-        return self.body
-
-
 class _Graph:
     """A session for the Graph API client answering in turn; keeps the bodies it was sent."""
 
-    def __init__(self, *answers: _Answer) -> None:
+    def __init__(self, *answers: FakeAnswer) -> None:
         self.answers = list(answers)
         self.sent: list[dict] = []
 
     def request(self, method: str, url: str, json: dict, timeout: float, headers: dict,
-                allow_redirects: bool) -> _Answer:
+                allow_redirects: bool) -> FakeAnswer:
         assert (method, url) == ("POST", "https://graph.facebook.com/v21.0/1098/messages")
         assert headers["Authorization"] == "Bearer token" and not allow_redirects
         self.sent.append(json)
         return self.answers.pop(0)
 
 
-def _send(*answers: _Answer, in_window: bool = True) -> tuple[str, list[dict]]:
+def _send(*answers: FakeAnswer, in_window: bool = True) -> tuple[str, list[dict]]:
     graph = _Graph(*answers)
     status = send_whatsapp(GraphApi(SETTINGS, graph), SETTINGS, "+6281", MESSAGE, in_window)
     return status, graph.sent
@@ -155,13 +147,13 @@ MESSAGE = WhatsAppMessage("Aduan: laporan PDG-1 diterima", ("PDG-1", "diterima",
 
 
 def test_sent_keeps_the_message_id():
-    status, _ = _send(_Answer(200, {"messages": [{"id": "wamid.X"}]}))
+    status, _ = _send(FakeAnswer(200, {"messages": [{"id": "wamid.X"}]}))
     assert status == "HTTP 200 text id=wamid.X"
 
 
 def test_a_closed_window_at_meta_sends_the_template_instead():
-    status, sent = _send(_Answer(400, {"error": {"code": 131047}}),
-                         _Answer(200, {"messages": [{"id": "wamid.Y"}]}))
+    status, sent = _send(FakeAnswer(400, {"error": {"code": 131047}}),
+                         FakeAnswer(200, {"messages": [{"id": "wamid.Y"}]}))
     assert status == "HTTP 200 template id=wamid.Y"
     assert [b["type"] for b in sent] == ["text", "template"]
 
@@ -169,10 +161,10 @@ def test_a_closed_window_at_meta_sends_the_template_instead():
 def test_which_answers_are_retried_and_which_refused():
     for status in (401, 429, 500, 503):
         with pytest.raises(DeliveryFailed):
-            _send(_Answer(status, {}), in_window=False)
+            _send(FakeAnswer(status, {}), in_window=False)
     # not a WhatsApp number
     with pytest.raises(DeliveryRejected) as refused:
-        _send(_Answer(400, {"error": {"code": 131026}}), in_window=False)
+        _send(FakeAnswer(400, {"error": {"code": 131026}}), in_window=False)
     assert "6281" not in str(refused.value)  # never the number
     assert "131026" in str(refused.value)
 

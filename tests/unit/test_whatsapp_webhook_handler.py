@@ -6,13 +6,12 @@ the conversation itself through the gateway (tests/integration/test_whatsapp.py)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import whatsapp_double as meta
-from fakes import fake_db
+from fakes import FakeAnswer, fake_db
 
 from aduan.infra.backends import Backends
 from aduan.infra.catalogue import ensure_seeded
@@ -28,15 +27,6 @@ SETTINGS = Settings(whatsapp_phone_number_id=meta.PHONE_NUMBER_ID,
 WA_ID = "6281234567890"
 
 
-@dataclass
-class Answer:
-    status_code: int
-    body: Any = field(default_factory=dict)
-
-    def json(self) -> Any:
-        return self.body
-
-
 class FakeGraph:
     """The Graph API's send, as the one client's session: keeps the bodies sent; `during_send`
     runs inside each send (time passing, another process)."""
@@ -45,19 +35,19 @@ class FakeGraph:
         self.sent: list[dict[str, Any]] = []
         self.during_send = lambda: None
 
-    def request(self, method: str, url: str, **kwargs: Any) -> Answer:
+    def request(self, method: str, url: str, **kwargs: Any) -> FakeAnswer:
         self.during_send()
         self.sent.append(kwargs["json"])
-        return Answer(200, {"messages": [{"id": f"wamid.OUT{len(self.sent)}"}]})
+        return FakeAnswer(200, {"messages": [{"id": f"wamid.OUT{len(self.sent)}"}]})
 
 
 class FakeIntake:
     def __init__(self) -> None:
         self.filed: list[dict[str, str]] = []
 
-    def post(self, url: str, **kwargs: Any) -> Answer:
+    def post(self, url: str, **kwargs: Any) -> FakeAnswer:
         self.filed.append(kwargs["headers"])
-        return Answer(202, {"id": "r1", "code": "PDG-2026-AAA-BBB", "token": "t",
+        return FakeAnswer(202, {"id": "r1", "code": "PDG-2026-AAA-BBB", "token": "t",
                             "tracking_link": "https://aduan.example/#/track/PDG-2026-AAA-BBB/t"})
 
 

@@ -1,6 +1,11 @@
 """The SP4N-LAPOR! exporter (consumer "lapor") over the in-memory database and the suite's
 LAPOR! double: what it ignores, what it sends once, how it fails (retry or park), the lease
-between two exporters, a crashed exporter's unknown send, and forwarding a referred report."""
+between two exporters, a crashed exporter's unknown send, and forwarding a referred report.
+
+Unit tests of the handler over the in-memory fakes: reports, leases held by a dead exporter
+and sends whose outcome is unknown are written as the exporter would find them, states no
+public API makes; the stack proves the same paths through the API
+(tests/integration/test_lapor_export.py)."""
 
 from __future__ import annotations
 

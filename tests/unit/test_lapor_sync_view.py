@@ -1,5 +1,9 @@
 """What operators read of the SP4N-LAPOR! sync (services/lapor/sync_api.py, sync_metrics.py),
-and the SP4N-LAPOR body reaching deployments seeded before it existed."""
+and the SP4N-LAPOR body reaching deployments seeded before it existed.
+
+Over the in-memory fakes: the sync records are written as the exporter leaves them, and a
+catalogue seeded before the body existed as an older deployment holds it (no API makes
+either); tests/integration/test_lapor_mapping.py reads the same views on the stack."""
 
 from __future__ import annotations
 

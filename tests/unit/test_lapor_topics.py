@@ -1,4 +1,8 @@
-"""The LAPOR! topic → category mapping (services/lapor/topics.py) over the in-memory database."""
+"""The LAPOR! topic → category mapping (services/lapor/topics.py) over the in-memory database.
+
+The look-up's own unit test: its mapping rows (unmapped, deleted, a parent loop, a category
+the city removed) are written directly, the loop being one the API refuses to make; the
+API's edits are tested in test_lapor_topics_api.py and on the stack."""
 
 from __future__ import annotations
 

@@ -2,7 +2,9 @@
 in-memory fakes: a WhatsApp report is told in its chat, not by SMS, and not of its filing; the
 24-hour window is read when sending (free text inside, the template outside); STOP refuses
 the delivery; SMS STOP likewise (aduan/infra/sms_reach.py). The stack proves the same against
-the Graph API double (tests/integration/test_whatsapp_status.py)."""
+the Graph API double (tests/integration/test_whatsapp_status.py).
+The report, the conversation's last message time and the STOP record are written into the
+fake as the bot leaves them: the time of a resident's message is not the API caller's to set."""
 
 from __future__ import annotations
 

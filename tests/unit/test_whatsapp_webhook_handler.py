@@ -2,7 +2,8 @@
 fake Graph API session and a fake of intake: signed deliveries of shapes Meta does not send
 are taken as "other" (never a 500), and the pending work of a number whose holder died is
 answered 503 so Meta delivers again, not 200 with the report left unfiled. The stack proves
-the conversation itself through the gateway (tests/integration/test_whatsapp.py)."""
+the conversation itself through the gateway (tests/integration/test_whatsapp.py).
+A lease running out is written into the fake (time passing), which no API can do."""
 
 from __future__ import annotations
 

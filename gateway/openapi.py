@@ -69,6 +69,13 @@ def _path_parameter(name: str, pattern: str | None = None) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
+def _follower_link_parameters(code: dict[str, Any], token_header: str) -> list[dict[str, Any]]:
+    """A follower link's operation: the report, the follower and the link's token."""
+    return [code, _path_parameter("follower_id", r"^[0-9a-f]{32}$"),
+            {"name": token_header, "in": "header", "required": True,
+             "schema": {"type": "string", "maxLength": 100}}]
+
+
 def _json_body(ref: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": ref}}}
 
@@ -219,18 +226,14 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
             "summary": "Confirm following a report, with the token of the link in the "
                        "confirmation message",
             "security": [{}],
-            "parameters": [code, _path_parameter("follower_id", r"^[0-9a-f]{32}$"),
-                           {"name": "X-Follow-Token", "in": "header", "required": True,
-                            "schema": {"type": "string", "maxLength": 100}}],
+            "parameters": _follower_link_parameters(code, "X-Follow-Token"),
             "responses": _ok("200", _OBJECT, "Following"),
         }},
         "/reports/{code}/followers/{follower_id}": {"delete": {
             "summary": "Stop following a report, with the token of the link in the "
                        "follower's messages",
             "security": [{}],
-            "parameters": [code, _path_parameter("follower_id", r"^[0-9a-f]{32}$"),
-                           {"name": "X-Unfollow-Token", "in": "header", "required": True,
-                            "schema": {"type": "string", "maxLength": 100}}],
+            "parameters": _follower_link_parameters(code, "X-Unfollow-Token"),
             "responses": _ok("204", None, "No longer following"),
         }},
         **_photo_paths(code, reporter_token),

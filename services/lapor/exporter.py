@@ -57,7 +57,7 @@ from services.lapor.adapter import (
     enabled,
 )
 from services.lapor.sync import SyncStore
-from services.lapor.topics import LAPOR_BODY
+from services.lapor.topics import LAPOR_BODY, topic_for
 
 log = logging.getLogger(__name__)
 
@@ -311,19 +311,12 @@ class Exporter:
         tracking_id = client.find_by_ref(report["_id"])
         if tracking_id is None:
             category = category_of(self.db, report) or {}
-            tracking_id = client.create_report(outgoing(report, self._topic(report),
-                                                        category.get("name_id")))
+            topic = topic_for(self.db, report["city"], report.get("category"))
+            tracking_id = client.create_report(outgoing(report, topic, category.get("name_id")))
             metrics.lapor_exported.labels(sync["city"], "report").inc()
         self.sync.set_tracking(report["_id"], self.owner, tracking_id, datetime.now(UTC))
         log.info("report %s forwarded to LAPOR! as %s", report["code"], tracking_id)
         return tracking_id
-
-    def _topic(self, report: dict[str, Any]) -> str | None:
-        """A LAPOR! topic of the report's category (the city's mapping read backwards)."""
-        topic = self.db.lapor_topics.find_one(
-            {"city": report["city"], "category": report.get("category"),
-             "deleted": {"$ne": True}}, {"topic_id": 1}, sort=[("parent_id", -1)])
-        return str(topic["topic_id"]) if topic else None
 
     # ---- catching up ---------------------------------------------------------------------
 

@@ -107,6 +107,16 @@ def category_for(db: Database, city: str, topic_id: str | int | None,
     return None
 
 
+def topic_for(db: Database, city: str, category: str | None) -> str | None:
+    """A LAPOR! topic of the city's `category` (the mapping read backwards, a sub-topic before
+    its parent), for a report forwarded to LAPOR!; None when no topic maps to it."""
+    _seed_once(db)
+    topic = db[COLLECTION].find_one({"city": city, "category": category,
+                                     "deleted": {"$ne": True}},
+                                    {"topic_id": 1}, sort=[("parent_id", -1)])
+    return str(topic["topic_id"]) if topic else None
+
+
 def fallback_category(db: Database, city: str) -> str:
     """Where a report whose topic maps to nothing goes: `other`, or the city's first category
     by code if it has no `other`."""

@@ -56,3 +56,12 @@ def test_every_seeded_topic_maps_to_a_shared_category_and_names_a_seeded_parent(
     for topic in topics.seed_topics():
         assert topic["category"] is None or topic["category"] in codes, topic
         assert topic["parent_id"] is None or topic["parent_id"] in ids, topic
+
+
+def test_a_forwarded_reports_topic_is_the_mapping_read_backwards():
+    db = seeded_fake_db()
+    assert topics.topic_for(db, "padang", "waste") == "201"
+    assert topics.category_for(db, "padang", topics.topic_for(db, "padang", "road")) == "road"
+    assert topics.topic_for(db, "padang", "no_such_category") is None
+    db.lapor_topics.update_one({"_id": "padang:201"}, {"$set": {"deleted": True}})
+    assert topics.topic_for(db, "padang", "waste") is None

@@ -142,6 +142,23 @@ class Settings:
     # that names no category is a comment on the sender's open SMS report of the last N days.
     sms_inbound_id_field: str = "message_id"
     sms_reply_window_days: int = 30
+    # Resumable photo uploads (services/intake/resumable.py): the chunk size the server asks
+    # for, how long an unfinished upload is kept, and how many one address may have open.
+    upload_chunk_bytes: int = 256 * 1024
+    upload_expiry_s: int = 24 * 3600
+    uploads_open_per_ip: int = 20
+    # Web Push (RFC 8030/8291/8292): the VAPID key pair (the private key as base64url raw
+    # 32 bytes or PEM; the public key as base64url uncompressed point), the contact the push
+    # services are given, and how long a push service keeps an undelivered message.
+    vapid_private_key: str = ""
+    vapid_public_key: str = ""
+    vapid_subject: str = "mailto:admin@aduan.local"
+    push_ttl_s: int = 24 * 3600
+    push_timeout_s: float = 10.0
+    # Comma-separated hosts push endpoints may live on; empty means any public host (the test
+    # stacks allow only this machine's push double).
+    push_allowed_hosts: str = ""
+    push_private_hosts: str = ""
     # Decode HEIC/HEIF photos (pi-heif: LGPL libheif + libde265, no GPL encoder).
     heif_enabled: bool = True
     # Per-city verification policy overrides: JSON text, or @/path/to/file.json.

@@ -37,7 +37,7 @@ python_env() {
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
     .venv/bin/python -m pip install -q -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' || true
-    .venv/bin/python -c 'import aduan, flask, pika, pymongo, minio, PIL, piexif, aiosmtpd' 
+    .venv/bin/python -c 'import aduan, flask, pika, pymongo, minio, PIL, piexif, aiosmtpd, pywebpush' 
     touch "$stamp"
   fi
 }

@@ -29,6 +29,8 @@ from urllib.parse import urlparse
 
 import requests
 
+from services.notification import vapid_keys
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -119,6 +121,8 @@ TEST = Profile(
 )
 PROFILES = {"dev": DEV, "test": TEST}
 LOCAL_SECRETS = ("JWT_SECRET", "TOKEN_SECRET", "DELIVERY_HASH_SECRET")
+# Web Push's key pair (services/notification/vapid_keys.py), generated with the secrets.
+LOCAL_VAPID = ("VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY")
 
 
 def http_service_argv(service: str, *ports: int, name: str | None = None) -> list[str]:
@@ -136,10 +140,11 @@ def local_secrets(run_root: Path = ROOT / ".run") -> dict[str, str]:
     generated beside the kept ones."""
     path = run_root / "secrets.json"
     kept = json.loads(path.read_text()) if path.exists() else {}
-    if all(name in kept for name in LOCAL_SECRETS):
+    if all(name in kept for name in (*LOCAL_SECRETS, *LOCAL_VAPID)):
         return kept
     run_root.mkdir(parents=True, exist_ok=True)
-    generated = {**{name: secrets.token_hex(32) for name in LOCAL_SECRETS}, **kept}
+    generated = {**{name: secrets.token_hex(32) for name in LOCAL_SECRETS},
+                 **dict(zip(LOCAL_VAPID, vapid_keys.generate(), strict=True)), **kept}
     draft = run_root / f"secrets.json.{os.getpid()}"
     draft.write_text(json.dumps(generated))
     draft.chmod(0o600)
@@ -258,6 +263,10 @@ class Stack:
             # The suite's image server for Open311 media_url, under that spelling only, too.
             values["MEDIA_URL_PRIVATE_HOSTS"] = "127.0.0.1"
             values["MEDIA_URL_TIMEOUT_S"] = "2"
+            # Web Push goes to the suite's push double (tests/push_double.py) only, over http.
+            values["PUSH_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+            values["PUSH_PRIVATE_HOSTS"] = "127.0.0.1"
+            values["PUSH_TIMEOUT_S"] = "2"
             # A delivery claimed by a killed worker is taken over quickly in fault tests.
             values["DELIVERY_LEASE_S"] = "0.5"  # shorter than the retry ladder above
             values["SLA_SWEEP_INTERVAL_S"] = "0.5"

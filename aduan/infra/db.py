@@ -59,6 +59,12 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("subscription_id", ASCENDING), ("result", ASCENDING)]),
     ],
     "webhook_subscriptions": [IndexModel([("active", ASCENDING), ("created_at", ASCENDING)])],
+    # Web Push subscriptions (services/notification/push_subscriptions.py): one per device and
+    # report; a report's devices when it moves, a device's when it unsubscribes or is gone.
+    "push_subscriptions": [
+        IndexModel([("endpoint_key", ASCENDING), ("report_id", ASCENDING)], unique=True),
+        IndexModel([("report_id", ASCENDING)]),
+    ],
     "users": [
         IndexModel([("username", ASCENDING)], unique=True),
         # The notifier finds who hears what by role (services/notification/contacts.py).

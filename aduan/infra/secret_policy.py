@@ -116,6 +116,10 @@ RULES: tuple[SecretRule, ...] = (
                lambda s: bool(s.smtp_user)),
     SecretRule("ADUAN_SMS_AUTH_HEADER", 8, lambda s: _header_value(s.sms_auth_header),
                lambda s: bool(s.sms_url)),
+    # Web Push's VAPID private key (base64url, 43 characters; a PEM is longer): push is off
+    # while it is empty, but a public key handed to browsers without it is a half-made setup.
+    SecretRule("ADUAN_VAPID_PRIVATE_KEY", 32, lambda s: _set(s.vapid_private_key.strip()),
+               lambda s: bool(s.vapid_public_key.strip())),
     *CONNECTOR_RULES,
 )
 

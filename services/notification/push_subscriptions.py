@@ -1,0 +1,186 @@
+"""Web Push subscriptions: a browser's push endpoint and keys, per report, in
+`push_subscriptions`.
+
+    {_id, endpoint_key (hash of the endpoint), endpoint, keys: {p256dh, auth},
+     report_id, code, city, role: "reporter" | "follower", language: "id" | "en",
+     created_at, updated_at}
+
+One document per (device endpoint, report). The endpoint is the device's own address at its
+browser vendor's push service (a secret URL: whoever has it may ask its messages to stop), so
+logs and the delivery log name it by `endpoint_key` or `mask_endpoint`, never in full.
+
+Checks (`checked`): the endpoint is an https URL (http only for the hosts of
+ADUAN_PUSH_PRIVATE_HOSTS, the test stacks' loopback double) whose host passes the same address
+rule as webhooks (`aduan.infra.public_addresses`: ADUAN_PUSH_ALLOWED_HOSTS,
+ADUAN_PUSH_PRIVATE_HOSTS); p256dh is an uncompressed P-256 point (65 bytes) and auth 16 bytes,
+both base64url.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from aduan.infra import public_addresses
+from aduan.infra.config import Settings
+from aduan.infra.public_addresses import HostRule, Target, TargetRefused
+from services.notification.vapid_keys import b64url_decode
+
+REPORTER, FOLLOWER = "reporter", "follower"
+MAX_ENDPOINT_LENGTH = 2048
+MAX_PER_REPORT = 1000  # devices hearing one report
+MAX_PER_DEVICE = 200  # reports one device hears
+P256DH_BYTES, AUTH_BYTES = 65, 16
+
+
+class SubscriptionRefused(Exception):
+    """`code` is the stable error code, `field` the input it is about."""
+
+    def __init__(self, code: str, message: str, field: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Subscription:
+    endpoint: str
+    p256dh: str
+    auth: str
+
+
+def push_rule(settings: Settings) -> HostRule:
+    return HostRule("push", "Push endpoints", settings.push_private_hosts,
+                    settings.push_allowed_hosts)
+
+
+def resolve_endpoint(settings: Settings, endpoint: str) -> Target:
+    """The endpoint's checked addresses, for a subscription and again before every send (the
+    name may point elsewhere by now); TargetRefused when the rule refuses it."""
+    try:
+        parts = urlsplit(endpoint)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # a malformed IPv6 literal
+        raise push_rule(settings).refused(public_addresses.HOST_NOT_ALLOWED,
+                                          "The URL has no valid host.") from None
+    private = {h.strip().lower() for h in settings.push_private_hosts.split(",") if h.strip()}
+    if parts.scheme != "https" and not (parts.scheme == "http" and host in private):
+        raise TargetRefused("push_endpoint_not_https", "A push endpoint is an https URL.",
+                            "not_https")
+    return public_addresses.resolve_target(push_rule(settings), endpoint)
+
+
+def endpoint_key(endpoint: str) -> str:
+    """Names a device's endpoint without giving it. Unkeyed, unlike the delivery log's
+    recipients: an endpoint holds a long random token the push service made, so its hash
+    cannot be turned back by trying candidates (as a phone number's could), and a rotated
+    ADUAN_DELIVERY_HASH_SECRET leaves every device able to unsubscribe."""
+    return hashlib.sha256(b"push-endpoint:" + endpoint.encode()).hexdigest()[:32]
+
+
+def mask_endpoint(endpoint: str) -> str:
+    """For logs and the delivery log: the push service's host and a short digest of the rest."""
+    digest = hashlib.sha256(endpoint.encode()).hexdigest()[:12]
+    return f"push:{urlsplit(endpoint).hostname or '?'}#{digest}"
+
+
+def checked(settings: Settings, raw: Any) -> Subscription:
+    """The browser's PushSubscription JSON (`{endpoint, keys: {p256dh, auth}}`, other members
+    such as expirationTime ignored), checked; SubscriptionRefused otherwise."""
+    if not isinstance(raw, dict):
+        raise SubscriptionRefused("invalid_push_subscription",
+                                  "subscription is an object {endpoint, keys}.", "subscription")
+    endpoint = raw.get("endpoint")
+    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > MAX_ENDPOINT_LENGTH \
+            or any(c.isspace() or ord(c) < 32 for c in endpoint):
+        raise SubscriptionRefused("invalid_push_endpoint",
+                                  f"endpoint is a URL of at most {MAX_ENDPOINT_LENGTH} "
+                                  "characters.", "subscription.endpoint")
+    try:
+        resolve_endpoint(settings, endpoint)
+    except TargetRefused as refused:
+        raise SubscriptionRefused(refused.code, refused.message,
+                                  "subscription.endpoint") from None
+    keys = raw.get("keys")
+    if not isinstance(keys, dict):
+        raise SubscriptionRefused("invalid_push_keys", "keys is an object {p256dh, auth}.",
+                                  "subscription.keys")
+    p256dh = _key(keys, "p256dh", P256DH_BYTES)
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b64url_decode(p256dh))
+    except ValueError:
+        raise SubscriptionRefused("invalid_push_keys", "p256dh is not a P-256 public key.",
+                                  "subscription.keys.p256dh") from None
+    return Subscription(endpoint, p256dh, _key(keys, "auth", AUTH_BYTES))
+
+
+def _key(keys: dict[str, Any], name: str, size: int) -> str:
+    value = keys.get(name)
+    try:
+        raw = b64url_decode(value) if isinstance(value, str) and len(value) < 200 else b""
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != size:
+        raise SubscriptionRefused("invalid_push_keys",
+                                  f"{name} is {size} bytes in base64url.",
+                                  f"subscription.keys.{name}")
+    return value.strip().rstrip("=")  # type: ignore[union-attr]
+
+
+class TooMany(Exception):
+    """The report has as many push subscriptions as it takes, or the device as many reports."""
+
+
+def subscribe(db: Database, report: dict[str, Any], role: str,
+              subscription: Subscription, language: str) -> dict[str, Any]:
+    """Stores (or renews) the device's subscription to the report; a reporter's stays a
+    reporter's when the same device later subscribes without the token."""
+    key = endpoint_key(subscription.endpoint)
+    now = datetime.now(UTC)
+    fresh = {"endpoint": subscription.endpoint,
+             "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+             "language": language, "updated_at": now}
+    for _ in range(2):
+        existing = db.push_subscriptions.find_one({"endpoint_key": key,
+                                                   "report_id": report["_id"]})
+        if existing is not None:
+            kept_role = REPORTER if REPORTER in (role, existing.get("role")) else FOLLOWER
+            db.push_subscriptions.update_one({"_id": existing["_id"]},
+                                             {"$set": {**fresh, "role": kept_role}})
+            return {**existing, **fresh, "role": kept_role}
+        if db.push_subscriptions.count_documents({"report_id": report["_id"]},
+                                                 limit=MAX_PER_REPORT) >= MAX_PER_REPORT \
+                or db.push_subscriptions.count_documents({"endpoint_key": key},
+                                                         limit=MAX_PER_DEVICE) >= MAX_PER_DEVICE:
+            raise TooMany()
+        doc = {"_id": uuid.uuid4().hex, "endpoint_key": key, "report_id": report["_id"],
+               "code": report["code"], "city": report["city"], "role": role,
+               "created_at": now, **fresh}
+        try:
+            db.push_subscriptions.insert_one(doc)
+            return doc
+        except DuplicateKeyError:  # the same device, a moment ago: renew that one
+            continue
+    raise TooMany()  # pragma: no cover - a unique index that keeps refusing
+
+
+def unsubscribe(db: Database, endpoint: str, report_id: str | None = None) -> int:
+    """Removes the device's subscriptions (to one report, or all); how many there were."""
+    query: dict[str, Any] = {"endpoint_key": endpoint_key(endpoint)}
+    if report_id is not None:
+        query["report_id"] = report_id
+    return db.push_subscriptions.delete_many(query).deleted_count
+
+
+def for_report(db: Database, report_id: str) -> list[dict[str, Any]]:
+    return list(db.push_subscriptions.find({"report_id": report_id}).limit(MAX_PER_REPORT))

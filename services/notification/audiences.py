@@ -47,6 +47,7 @@ from aduan.infra.tracking_links import reporter_link, staff_page, tracking_page
 from aduan.infra.whatsapp_graph import whatsapp_enabled
 from services.notification import contacts, privacy, templates
 from services.notification.contacts import Contact, normalize_phone
+from services.notification.push_message import PushMessage
 from services.notification.sms import sms_enabled
 from services.notification.templates import Rendered, ReportSummary
 from services.notification.whatsapp import WhatsAppMessage, comment_message, status_message
@@ -71,11 +72,12 @@ class Notice:
     """One message to one address over one channel."""
 
     audience: str  # reporter | agency_admin | agency_head | leader | another staff role
-    channel: str  # email | sms | whatsapp
-    address: str
+    channel: str  # email | sms | whatsapp | push
+    address: str  # push: the device's endpoint
     email: Rendered | None = None
     sms: str | None = None
     whatsapp: WhatsAppMessage | None = None
+    push: PushMessage | None = None
 
 
 def event_status(event_key: str, body: dict[str, Any], report: dict[str, Any]) -> str:

@@ -1,8 +1,8 @@
 """The delivery log: one document per (event, channel, recipient), in `deliveries`.
 
     {_id: "{message_id}:{channel}:{recipient key (keyed hash)}", report_id, city, event,
-     message_id, channel: "email" | "sms" | "whatsapp" | "webhook", audience, recipient (masked),
-     attempts,
+     message_id, channel: "email" | "sms" | "whatsapp" | "push" | "webhook", audience,
+     recipient (masked), attempts,
      result: "sending" | "sent" | "failed" | "rejected" | "pending" | "parked" | "cancelled",
      provider_status, error (contacts masked), created_at, updated_at, sent_at,
      lease_token, lease_until}

@@ -31,12 +31,16 @@ from services.notification.deliveries import (
     DeliveryRejected,
     delivery_id,
 )
+from services.notification.push import PushChannel
+from services.notification.push_subscriptions import mask_endpoint
 from services.notification.senders import Senders
 
 log = logging.getLogger(__name__)
 
 
 def masked(notice: Notice) -> str:
+    if notice.channel == "push":
+        return mask_endpoint(notice.address)
     return mask_email(notice.address) if notice.channel == "email" else mask_phone(notice.address)
 
 
@@ -47,6 +51,7 @@ class Notifier:
         self.senders = senders
         self.planner = Planner(settings, db)
         self.log = DeliveryLog(db, settings.delivery_lease_s)
+        self.push = PushChannel.from_settings(settings, db)  # None: push is off
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Notifier:
@@ -69,6 +74,8 @@ class Notifier:
         webhooks.schedule(self.db, delivery.message_id, delivery.routing_key, delivery.body,
                           report, subscriptions)
         notices = self.planner.plan(delivery.routing_key, delivery.body, report)
+        if self.push is not None:
+            notices += self.push.plan(delivery.routing_key, delivery.body, report)
         failed = 0
         for notice in notices:
             try:
@@ -134,6 +141,8 @@ class Notifier:
             in_window = whatsapp_reach.in_service_window(self.db, notice.address,
                                                          datetime.now(UTC))
             return self.senders.whatsapp.send(notice.address, notice.whatsapp, in_window)
+        if notice.channel == "push" and notice.push is not None and self.push is not None:
+            return self.push.send(notice.push)
         raise DeliveryRejected(f"nothing to send over {notice.channel}")
 
 

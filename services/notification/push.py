@@ -1,0 +1,179 @@
+"""Web Push, a delivery channel of the notification consumer (services/notification/worker.py):
+who of a report's push subscriptions hears an event (`PushChannel.plan`) and one encrypted,
+signed POST to the device's push service (`PushChannel.send`).
+
+Who hears (as by email, `audiences.for_reporter` / `for_followers`):
+- a reporter's device (subscribed with the tracking token): every step the reporter is told of
+  (REPORTER_STATUSES) and the comments of the staff handling the report;
+- a follower's device (subscribed to a public report without a token): the report's public
+  steps (FOLLOWER_STATUSES) and staff comments, only while the report is public; so nothing of
+  a confidential report.
+
+The payload is `{code, title, body, url, stage, status}` (push_texts: no free text, nothing of
+the reporter, no token: the app keeps the reporter's token itself), encrypted to the device's
+keys (RFC 8291, aes128gcm, pywebpush) and signed with the deployment's VAPID key (RFC 8292).
+The POST goes to the endpoint's checked addresses (`aduan.infra.pinned_http`), like webhooks.
+
+Answers: 2xx sent; 404/410 the subscription is gone (every subscription of that endpoint is
+deleted, the delivery is `rejected`); 429, 5xx or no answer: `DeliveryFailed`, the event is
+retried and what was sent already is skipped (the delivery log); any other 4xx: rejected.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from pymongo.database import Database
+from pywebpush import WebPusher
+from urllib3.exceptions import HTTPError
+
+from aduan.domain.followers import FOLLOWER_STATUSES
+from aduan.domain.lifecycle import COMMENTED
+from aduan.domain.report_types import type_of
+from aduan.domain.stages import kiniko_stage
+from aduan.domain.status_names import language_of
+from aduan.domain.visibility import is_public
+from aduan.infra import pinned_http
+from aduan.infra.config import Settings
+from aduan.infra.public_addresses import TargetRefused
+from services.notification import contacts, push_subscriptions, templates
+from services.notification.audiences import (
+    REPORTER_STATUSES,
+    STAFF_EVENTS,
+    Notice,
+    event_status,
+    public_response,
+)
+from services.notification.deliveries import DeliveryFailed, DeliveryRejected
+from services.notification.push_message import PushMessage
+from services.notification.push_subscriptions import REPORTER, mask_endpoint
+from services.notification.push_texts import comment_texts, status_texts
+from services.notification.vapid_keys import VapidKeys, from_settings
+
+log = logging.getLogger(__name__)
+VAPID_LIFETIME_S = 12 * 3600  # what push services accept (at most 24 h)
+GONE = (404, 410)
+
+
+def tracking_url(code: str) -> str:
+    return f"/#/track/{code}"
+
+
+class PushChannel:
+    def __init__(self, settings: Settings, db: Database, keys: VapidKeys) -> None:
+        self.settings = settings
+        self.db = db
+        self.keys = keys
+
+    @classmethod
+    def from_settings(cls, settings: Settings, db: Database) -> PushChannel | None:
+        """None while push is off (no VAPID private key); VapidKeyInvalid for a bad key."""
+        keys = from_settings(settings)
+        return cls(settings, db, keys) if keys is not None else None
+
+    # ---- who hears --------------------------------------------------------------------------
+
+    def plan(self, event_key: str, body: dict[str, Any], report: dict[str, Any]
+             ) -> list[Notice]:
+        if event_key in STAFF_EVENTS or not (event_key.startswith("report.")):
+            return []
+        subscriptions = push_subscriptions.for_report(self.db, report["_id"])
+        if not subscriptions:
+            return []
+        if event_key == COMMENTED:
+            return self._comment(body, report, subscriptions)
+        status = event_status(event_key, body, report)
+        if status not in REPORTER_STATUSES:
+            return []
+        answered = public_response(body, report) is not None
+        notices = []
+        for subscription in subscriptions:
+            role = subscription.get("role")
+            if role != REPORTER and not (status in FOLLOWER_STATUSES and is_public(report)):
+                continue
+            title, text = status_texts(subscription.get("language", "id"), role or "",
+                                       report["code"], status, type_of(report), answered)
+            notices.append(self._notice(subscription, report, title, text, status))
+        return notices
+
+    def _comment(self, body: dict[str, Any], report: dict[str, Any],
+                 subscriptions: list[dict[str, Any]]) -> list[Notice]:
+        """A comment of the staff handling the report (never the reporter's own)."""
+        wanted = body.get("comment_id")
+        comment = next((c for c in report.get("comments") or []
+                        if wanted and c.get("id") == wanted), None)
+        if comment is None or comment.get("by") == "reporter":
+            return []
+        notices = []
+        for subscription in subscriptions:
+            role = subscription.get("role") or ""
+            if role != REPORTER and not is_public(report):
+                continue
+            language = language_of(subscription.get("language"))
+            author = self._author(report, comment, language)
+            title, text = comment_texts(language, role, report["code"], author)
+            notices.append(self._notice(subscription, report, title, text, None))
+        return notices
+
+    def _author(self, report: dict[str, Any], comment: dict[str, Any], language: str) -> str:
+        agency = comment.get("agency")
+        if isinstance(agency, str) and agency:
+            doc = contacts.agency_doc(self.db, report["city"], agency) or {}
+            return doc.get(f"name_{language}") or doc.get("name_id") or agency
+        return templates.commenter_name(language, str(comment.get("by")))
+
+    def _notice(self, subscription: dict[str, Any], report: dict[str, Any], title: str,
+                text: str, status: str | None) -> Notice:
+        now = status or report["status"]
+        payload = {"code": report["code"], "title": title, "body": text,
+                   "url": tracking_url(report["code"]),
+                   "stage": kiniko_stage({**report, "status": now}), "status": now}
+        keys = subscription.get("keys") or {}
+        message = PushMessage(subscription["_id"], subscription["endpoint"],
+                              keys.get("p256dh", ""), keys.get("auth", ""), payload)
+        return Notice(str(subscription.get("role")), "push", subscription["endpoint"],
+                      push=message)
+
+    # ---- one send ---------------------------------------------------------------------------
+
+    def send(self, message: PushMessage) -> str:
+        """POSTs the encrypted payload; the push service's status, or DeliveryRejected /
+        DeliveryFailed (never quoting the endpoint)."""
+        try:
+            target = push_subscriptions.resolve_endpoint(self.settings, message.endpoint)
+        except TargetRefused as refused:
+            raise DeliveryRejected(f"push endpoint refused: {refused.code}") from None
+        data = json.dumps(message.payload, ensure_ascii=False, separators=(",", ":")).encode()
+        encoded = WebPusher({"endpoint": message.endpoint,
+                             "keys": {"p256dh": message.p256dh, "auth": message.auth}}
+                            ).encode(data, "aes128gcm")
+        parts = urlsplit(message.endpoint)
+        audience = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port
+                                                            else "")
+        headers = dict(self.keys.signer.sign({"aud": audience, "sub": self.keys.subject,
+                                              "exp": int(time.time()) + VAPID_LIFETIME_S}))
+        headers.update({"Content-Encoding": "aes128gcm",
+                        "Content-Type": "application/octet-stream",
+                        "TTL": str(self.settings.push_ttl_s), "Urgency": "normal"})
+        try:
+            answer = pinned_http.post(target, message.endpoint, encoded["body"], headers,
+                                      self.settings.push_timeout_s)
+        except HTTPError as err:
+            raise DeliveryFailed(f"no answer from the push service ({type(err).__name__})") \
+                from None
+        status = answer.status
+        if 200 <= status < 300:
+            return str(status)
+        if status in GONE:
+            removed = self.db.push_subscriptions.delete_many(
+                {"endpoint_key": push_subscriptions.endpoint_key(message.endpoint)})
+            log.info("push subscription %s gone (%d): %d removed",
+                     mask_endpoint(message.endpoint), status, removed.deleted_count)
+            raise DeliveryRejected(f"push subscription gone ({status})")
+        if status == 429 or status >= 500:
+            raise DeliveryFailed(f"the push service answered {status}")
+        raise DeliveryRejected(f"the push service refused the message ({status})")

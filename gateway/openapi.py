@@ -371,6 +371,7 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
         "parameters": [code, limit],
         "responses": _ok("200", _OBJECT, "Deliveries"),
     }}
+    _push_paths(paths, code, reporter_token)
     agency_code = _path_parameter("code", r"^[A-Z0-9_-]{2,30}$")
     category_code = _path_parameter("code", r"^[a-z_]{2,40}$")
     day = {"type": "string", "format": "date"}
@@ -558,3 +559,49 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
             },
         },
     }
+
+
+def _push_paths(paths: dict[str, Any], code: dict[str, Any],
+                reporter_token: dict[str, Any]) -> None:
+    """Web Push (services/notification/push_api.py): the key, a device's subscriptions."""
+    key = {"type": "string", "pattern": r"^[A-Za-z0-9_-]+={0,2}$", "maxLength": 200}
+    endpoint = {"type": "string", "minLength": 1, "maxLength": 2048}
+    subscription = {"type": "object", "required": ["endpoint", "keys"], "properties": {
+        "endpoint": endpoint, "expirationTime": {"type": ["number", "null"]},
+        "keys": {"type": "object", "required": ["p256dh", "auth"],
+                 "properties": {"p256dh": key, "auth": key}}}}
+    subscribe = {"type": "object", "required": ["subscription"], "additionalProperties": False,
+                 "properties": {"subscription": subscription,
+                                "language": {"type": "string", "enum": ["id", "en"]}}}
+    device = {"type": "object", "required": ["endpoint"], "additionalProperties": False,
+              "properties": {"endpoint": endpoint}}
+    paths["/push/key"] = {"get": {
+        "summary": "The VAPID public key browsers subscribe with (404 push_disabled when the "
+                   "city has not set up push)",
+        "security": [{}],
+        "responses": _ok("200", {"type": "object", "required": ["public_key"],
+                                 "properties": {"public_key": {"type": "string"}}},
+                         "The key (base64url, uncompressed P-256 point)")}}
+    paths["/reports/{code}/push"] = {
+        "post": {"summary": "A device's push subscription: with the reporter's token, to their "
+                            "own report; without, following a public report (its public steps "
+                            "only). The endpoint must be https on a public push service",
+                 "security": [{}, {"reporterToken": []}],
+                 "parameters": [code, reporter_token],
+                 "requestBody": _json_body(subscribe),
+                 "responses": _ok("201", {"type": "object", "required": ["id", "role"],
+                                          "properties": {
+                                              "id": {"type": "string"},
+                                              "code": {"type": "string"},
+                                              "role": {"enum": ["reporter", "follower"]}}},
+                                  "Subscribed")},
+        "delete": {"summary": "The device stops hearing of this report (204 whether or not it "
+                              "was subscribed)",
+                   "security": [{}], "parameters": [code],
+                   "requestBody": _json_body(device),
+                   "responses": _ok("204", None, "Unsubscribed")},
+    }
+    paths["/push/subscriptions"] = {"delete": {
+        "summary": "The device stops hearing of every report (unsubscribing in the app)",
+        "security": [{}], "requestBody": _json_body(device),
+        "responses": _ok("204", None, "Unsubscribed")}}

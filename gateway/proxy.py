@@ -48,8 +48,9 @@ class Upstream:
                 request.method,
                 f"{self.base_url}{path}",
                 params=request.args,
-                data=request.get_data(cache=False) if request.method in ("POST", "PUT", "PATCH")
-                else None,
+                # DELETE too: unsubscribing a push endpoint names it in the body.
+                data=request.get_data(cache=False)
+                if request.method in ("POST", "PUT", "PATCH", "DELETE") else None,
                 headers=headers,
                 timeout=self.timeout_s,
             )

@@ -71,6 +71,11 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/webhook-deliveries/<delivery_id>/redeliver", "notification",
           "/webhook-deliveries/<delivery_id>/redeliver"),
     Route("GET", "/reports/<code>/deliveries", "notification", "/reports/<code>/deliveries"),
+    # Web Push: the VAPID key, a device's subscription to a report, and unsubscribing.
+    Route("GET", "/push/key", "notification", "/push/key"),
+    Route("POST", "/reports/<code>/push", "notification", "/reports/<code>/push"),
+    Route("DELETE", "/reports/<code>/push", "notification", "/reports/<code>/push"),
+    Route("DELETE", "/push/subscriptions", "notification", "/push/subscriptions"),
     *(route for consumer in ("verification", "routing", "notification", "lapor") for route in (
         Route("GET", f"/ops/queues/{consumer}/parked", consumer, "/ops/parked"),
         Route("POST", f"/ops/queues/{consumer}/parked/replay", consumer, "/ops/parked/replay"),

@@ -14,6 +14,7 @@ from gateway.context import Gateway, gateway
 from gateway.forwarding import API, forwarding
 from gateway.open311.views import PREFIXES as OPEN311_PREFIXES
 from gateway.open311.views import blueprint as open311
+from gateway.routes import CHUNK_PATH
 from gateway.staff_api import staff
 from web import install_console
 
@@ -23,6 +24,9 @@ __all__ = ["API", "create_app"]
 def _clients_and_limits() -> None:
     if request.path.startswith((API, *OPEN311_PREFIXES)):
         identify_and_limit(gateway().db, gateway().settings)
+    if request.url_rule is not None and request.url_rule.rule == API + CHUNK_PATH:
+        # One chunk, not five photos: a longer body is refused (413) before it is read.
+        request.max_content_length = gateway().settings.upload_chunk_bytes
 
 
 def _upstream_check(name: str):

@@ -6,12 +6,14 @@ import logging
 import threading
 
 import requests
-from flask import Response, request
+from flask import Response, g, request
 
 from aduan.web.app import REQUEST_ID_HEADER, current_request_id
 from aduan.web.errors import ApiError
 
 log = logging.getLogger(__name__)
+
+CLIENT_ADDRESS_HEADER = "X-Client-Address"
 
 FORWARDED_REQUEST_HEADERS = ("Content-Type", "Idempotency-Key", "X-Reporter-Token", "Authorization",
                              "Accept-Language", "If-None-Match",
@@ -43,6 +45,9 @@ class Upstream:
     def forward(self, path: str) -> Response:
         headers = {h: request.headers[h] for h in self.forwarded if h in request.headers}
         headers[REQUEST_ID_HEADER] = current_request_id() or ""
+        # Where the caller is, as the gateway judged it (gateway/client_address.py); a
+        # client's own header of that name is never passed on.
+        headers[CLIENT_ADDRESS_HEADER] = getattr(g, "client_address", None) or ""
         try:
             upstream = self._session().request(
                 request.method,

@@ -17,6 +17,9 @@ class Route:
     upstream_path: str
 
 
+# A chunk's body is at most the chunk size the gateway lets through (gateway/app.py).
+CHUNK_PATH = "/uploads/<upload_id>/chunks/<int:index>"
+
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/reports", "intake", "/reports"),
     Route("GET", "/reports", "intake", "/reports"),
@@ -29,6 +32,11 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/reports/<code>/followers/<follower_id>/confirm", "intake",
           "/reports/<code>/followers/<follower_id>/confirm"),
     Route("POST", "/reports/<code>/comments", "intake", "/reports/<code>/comments"),
+    # Resumable photo uploads (a weak signal): opened, sent chunk by chunk, asked what is
+    # missing; filed by naming them in POST /reports.
+    Route("POST", "/uploads", "intake", "/uploads"),
+    Route("GET", "/uploads/<upload_id>", "intake", "/uploads/<upload_id>"),
+    Route("PUT", CHUNK_PATH, "intake", "/uploads/<upload_id>/chunks/<index>"),
     # The reporter's access on another device: a one-time code to the contact they gave.
     Route("POST", "/tracking/recover", "intake", "/tracking/recover"),
     Route("POST", "/tracking/verify", "intake", "/tracking/verify"),

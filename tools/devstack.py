@@ -251,6 +251,10 @@ class Stack:
             for limit in ("RATE_LIMIT_PER_IP", "SUBMIT_LIMIT_PER_IP", "LOGIN_LIMIT_PER_IP",
                           "RECOVERY_LIMIT_PER_IP"):
                 values[limit] = "1000000"
+            # Every test's resumable uploads come from this machine's one address; the cap is
+            # tested on an intake started with a small one (tests/integration/
+            # test_resumable_uploads.py).
+            values["UPLOADS_OPEN_PER_IP"] = "1000000"
             values["WEBHOOK_RETRY_DELAYS_MS"] = "200,400,800"
             values["WEBHOOK_MAX_ATTEMPTS"] = "5"
             values["WEBHOOK_POLL_INTERVAL_S"] = "0.2"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -39,6 +40,20 @@ class Location(Strict):
         return self.lat is not None and self.lon is not None
 
 
+class DeviceLocation(Strict):
+    """The phone's own location reading when the photo was taken (a second proof beside the
+    photo's GPS; `location` is where the problem is and may be picked on a map)."""
+
+    lat: Latitude
+    lon: Longitude
+    accuracy_m: Annotated[float, Field(ge=0, le=100_000)]
+    taken_at: Annotated[datetime, Field(strict=False)] | None = None
+
+
+# A resumable upload's id (services/intake/resumable.py).
+UploadId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+
+
 class Reporter(Strict):
     name: Annotated[Text, Field(min_length=1, max_length=100)] | None = None
     email: Annotated[Text, Field(max_length=254, pattern=EMAIL_PATTERN)] | None = None
@@ -63,6 +78,9 @@ class ReportIn(Strict):
     # The report's id in the system it came from (a LAPOR! Tracking ID, a WhatsApp message
     # id): only from a connector (aduan.web.app.CHANNEL_HEADER), kept as `external`.
     external_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._:=+/-]{1,128}$")] | None = None
+    # Photos sent beforehand in chunks, filed with the report (beside any `photo` parts).
+    uploads: Annotated[list[UploadId], Field(max_length=5, default_factory=list)]
+    device_location: DeviceLocation | None = None
 
 
 class CommentIn(Strict):

@@ -44,6 +44,16 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("postponed_until", ASCENDING)]),
         # The escalations inbox: a city's escalated reports, or one agency's.
         IndexModel([("city", ASCENDING), ("escalations.agency", ASCENDING)]),
+        # A reporter's other reports after the one-time-code recovery (services/intake/
+        # reporter_contacts.py).
+        IndexModel([("contact_keys", ASCENDING)]),
+    ],
+    # Resumable photo uploads (services/intake/resumable.py): the purge of expired ones, the
+    # open ones of an address, and the documents of used and expired ones gone with time.
+    "uploads": [
+        IndexModel([("state", ASCENDING), ("expires_at", ASCENDING)]),
+        IndexModel([("address", ASCENDING), ("state", ASCENDING), ("expires_at", ASCENDING)]),
+        IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0),
     ],
     "agencies": [IndexModel([("city", ASCENDING), ("code", ASCENDING)], unique=True)],
     "categories": [IndexModel([("city", ASCENDING), ("code", ASCENDING)], unique=True)],

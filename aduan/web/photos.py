@@ -29,18 +29,23 @@ def read_uploaded_photos(*, max_bytes: int, limit: int, required: bool,
                        {"field": "photo"})
     if len(uploads) > limit:
         raise ApiError(400, "too_many_photos", f"At most {limit} photos per request.")
-    photos = []
-    for upload in uploads:
-        data = upload.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            raise ApiError(413, "photo_too_large", f"Each photo may be at most {max_bytes} bytes.")
-        content_type = sniff_image_type(data)
-        if content_type not in allowed:
-            raise ApiError(415, "unsupported_photo_type",
-                           f"Photos must be of these types: {', '.join(sorted(allowed))}.",
-                           {"filename": (upload.filename or "")[:100]})
-        photos.append(Photo(data=data, content_type=content_type))
-    return photos
+    return [check_photo(upload.read(max_bytes + 1), max_bytes=max_bytes,
+                        name=upload.filename or "", allowed=allowed) for upload in uploads]
+
+
+def check_photo(data: bytes, *, max_bytes: int, name: str,
+                allowed: Collection[str] = tuple(EXTENSIONS)) -> Photo:
+    """One photo's bytes (a file part, or a resumable upload assembled): at most `max_bytes`
+    (413 `photo_too_large`), of an `allowed` type judged from its bytes (415
+    `unsupported_photo_type`, `name` in the details)."""
+    if len(data) > max_bytes:
+        raise ApiError(413, "photo_too_large", f"Each photo may be at most {max_bytes} bytes.")
+    content_type = sniff_image_type(data)
+    if content_type not in allowed:
+        raise ApiError(415, "unsupported_photo_type",
+                       f"Photos must be of these types: {', '.join(sorted(allowed))}.",
+                       {"filename": name[:100]})
+    return Photo(data=data, content_type=content_type)
 
 
 def read_uploaded_renditions(*, max_bytes: int, max_pixels: int, limit: int,

@@ -31,7 +31,7 @@ from aduan.web.errors import ApiError
 from aduan.web.photos import read_uploaded_renditions
 from aduan.web.report_access import find_for_request, staff_report
 from aduan.web.validation import parse_json_object, validate
-from services.intake import comments, uploads
+from services.intake import comments, resumable, uploads
 from services.intake.queries import public_filter, staff_filter
 from services.intake.submission import Intake
 from services.intake.views import as_geojson, public_row, report_view, staff_view, summary
@@ -131,9 +131,14 @@ def submit_report() -> tuple[Response, int]:
                        {"category": payload.category})
     location = payload.location.model_dump() if payload.location else None
     report_types.check_location(category, payload.type, payload.channel, location)
-    photos = uploads.photos(settings, required=report_types.photo_required(
-        category, payload.type, payload.channel))
-    accepted = context.intake.submit(payload, photos, key, current_request_id(), filed_by)
+    # Photos sent beforehand in chunks (services/intake/resumable.py) count as photos too.
+    photos = uploads.photos(settings, required=not payload.uploads and report_types.
+                            photo_required(category, payload.type, payload.channel),
+                            limit=uploads.MAX_PHOTOS - len(payload.uploads))
+    uploaded = resumable.UploadedPhotos(settings, context.db, context.store, payload.uploads) \
+        if payload.uploads else None
+    accepted = context.intake.submit(payload, photos, key, current_request_id(), filed_by,
+                                     uploaded)
     context.intake.announce_later(accepted)  # stored with its event: no need to wait for it
     return jsonify(accepted.receipt), 202
 

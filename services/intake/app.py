@@ -1,6 +1,7 @@
 """Intake HTTP service: accepts reports, serves them back, lists them for the public and staff
 (routes: services/intake/api.py, photo_files.py, public_api.py: nearby reports and
-followers, and recovery.py: the reporter's one-time code)."""
+followers, recovery.py: the reporter's one-time code, and resumable.py: photos sent in
+chunks)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from aduan.infra.config import Settings
 from aduan.infra.db import ensure_indexes, ping
 from aduan.web.app import create_app as create_service_app
 from aduan.web.app import provide
-from services.intake import api, photo_files, public_api, recovery, uploads
+from services.intake import api, photo_files, public_api, recovery, resumable, uploads
 
 
 def create_app(settings: Settings | None = None, backends: Backends | None = None) -> Flask:
@@ -36,4 +37,5 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
     app.register_blueprint(photo_files.blueprint)
     app.register_blueprint(public_api.blueprint)
     app.register_blueprint(recovery.blueprint)
+    app.register_blueprint(resumable.blueprint)
     return app

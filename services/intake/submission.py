@@ -31,15 +31,26 @@ from aduan.infra.tokens import idempotent_report_id, reporter_token
 from aduan.infra.tracking_links import reporter_link, tracking_page
 from aduan.web.errors import ApiError
 from aduan.web.photos import EXTENSIONS, Photo
+from services.intake.reporter_contacts import contact_keys
+from services.intake.resumable import UploadedPhotos
 
 log = logging.getLogger(__name__)
 REPORTER = Actor(kind="reporter", id=None)
 
 
-def fingerprint(payload: ReportIn, photos: list[Photo]) -> str:
-    digest = hashlib.sha256(json.dumps(payload.model_dump(), sort_keys=True).encode())
+def fingerprint(payload: ReportIn, photos: list[Photo], uploaded: list[str] = ()) -> str:
+    """The request's fingerprint: its fields and its photos' SHA-256, those of file parts then
+    `uploaded` (the hex digests of resumable uploads' photos, known after they were used)."""
+    fields = payload.model_dump(mode="json")
+    # Left out when not given, so reports filed before these fields existed keep their print.
+    for name, empty in (("uploads", []), ("device_location", None)):
+        if fields.get(name) == empty:
+            fields.pop(name, None)
+    digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode())
     for photo in photos:
         digest.update(hashlib.sha256(photo.data).digest())
+    for hex_digest in uploaded:
+        digest.update(bytes.fromhex(hex_digest))
     return digest.hexdigest()
 
 
@@ -89,17 +100,39 @@ class Intake:
         idempotency_key: str | None,
         request_id: str | None,
         filed_by: str | None = None,
+        uploaded: UploadedPhotos | None = None,
     ) -> Accepted:
+        """`uploaded`: the resumable uploads the report names (services/intake/resumable.py),
+        checked, used up by this report, and their chunks deleted once it is stored."""
         city = payload.city or self.settings.default_city
-        request_print = fingerprint(payload, photos)
         if idempotency_key:
             report_id = idempotent_report_id(self.settings.token_secret, idempotency_key)
+        else:
+            report_id = uuid.uuid4().hex
+        if uploaded is not None:
+            uploaded.check(report_id)
+        request_print = fingerprint(payload, photos, uploaded.digests if uploaded else [])
+        if idempotency_key:
             earlier = self._replay(report_id, request_print)
             if earlier:
                 return Accepted(earlier, report_id, [])
-        else:
-            report_id = uuid.uuid4().hex
+        if uploaded is not None:
+            photos = [*photos, *uploaded.photos()]
+            uploaded.claim(report_id)
+        try:
+            accepted = self._create(payload, photos, idempotency_key, request_id, filed_by,
+                                    city, report_id, request_print)
+        except BaseException:
+            if uploaded is not None:
+                uploaded.release(report_id)
+            raise
+        if uploaded is not None:
+            uploaded.finish()
+        return accepted
 
+    def _create(self, payload: ReportIn, photos: list[Photo], idempotency_key: str | None,
+                request_id: str | None, filed_by: str | None, city: str, report_id: str,
+                request_print: str) -> Accepted:
         now = datetime.now(UTC)
         stored_photos = self._store_photos(city, report_id, photos)
         location = payload.location
@@ -129,6 +162,10 @@ class Intake:
             fields["media_fetch_failed"] = payload.media_fetch_failed
         if idempotency_key:
             fields["idempotency_key"] = idempotency_key
+        if payload.device_location is not None:  # the phone's own reading, a second proof
+            fields["device_location"] = payload.device_location.model_dump()
+        if contacts := contact_keys(payload.reporter.model_dump() if payload.reporter else None):
+            fields["contact_keys"] = contacts  # the reporter's other reports, after recovery
         if payload.external_id is not None:  # only from a connector (services/intake/api.py)
             fields["external"] = {"system": payload.channel, "id": payload.external_id}
         for draw in range(CODE_DRAWS):

@@ -1,0 +1,188 @@
+"""Web Push without the stack: the VAPID key pair and its production rule, the checks a
+subscription must pass, the words of a notification, and who of a report's devices hears which
+event (planned over the in-memory database of tests/fakes.py). tests/integration/
+test_push_notifications.py sends them for real, to the suite's push service."""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from datetime import UTC, datetime
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from fakes import fake_db
+
+from aduan.infra import secret_policy
+from aduan.infra.config import Settings
+from services.notification import push_subscriptions, vapid_keys
+from services.notification.push import PushChannel
+from services.notification.push_subscriptions import SubscriptionRefused, checked
+from services.notification.push_texts import comment_texts, status_texts
+from services.notification.vapid_keys import VapidKeyInvalid, b64url
+
+PRIVATE, PUBLIC = vapid_keys.generate()
+SETTINGS = Settings(vapid_private_key=PRIVATE, vapid_public_key=PUBLIC,
+                    push_allowed_hosts="127.0.0.1", push_private_hosts="127.0.0.1")
+NOW = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
+
+
+def browser_keys() -> dict[str, str]:
+    point = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return {"p256dh": b64url(point), "auth": b64url(b"0123456789abcdef")}
+
+
+# ---- keys ----------------------------------------------------------------------------------
+
+def test_a_generated_pair_is_read_back_and_its_public_key_checked() -> None:
+    keys = vapid_keys.from_settings(SETTINGS)
+    assert keys is not None and keys.public_key == PUBLIC and len(PRIVATE) == 43
+    derived = vapid_keys.from_settings(replace(SETTINGS, vapid_public_key=""))
+    assert derived is not None and derived.public_key == PUBLIC
+    pem = vapid_keys.load_private(PRIVATE).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()).decode()
+    from_pem = vapid_keys.from_settings(replace(SETTINGS, vapid_private_key=pem))
+    assert from_pem is not None and from_pem.public_key == PUBLIC
+    assert vapid_keys.from_settings(Settings()) is None  # push off
+
+
+@pytest.mark.parametrize("private, public", [
+    ("not-a-key", ""), (b64url(b"\x00" * 32), ""), (b64url(b"\x01" * 31), ""),
+    (PRIVATE, vapid_keys.generate()[1]),
+])
+def test_a_bad_or_mismatched_key_is_refused(private: str, public: str) -> None:
+    with pytest.raises(VapidKeyInvalid):
+        vapid_keys.from_settings(replace(SETTINGS, vapid_private_key=private,
+                                         vapid_public_key=public))
+
+
+def _production_problems(**environ: str) -> list[str]:
+    base = {"ADUAN_JWT_SECRET": "1f" * 32, "ADUAN_TOKEN_SECRET": "2e" * 32,
+            "ADUAN_S3_SECRET_KEY": "3d" * 16, "ADUAN_DELIVERY_HASH_SECRET": "5f" * 32,
+            "ADUAN_AMQP_URL": f"amqp://aduan:{'4c' * 16}@rabbitmq:5672/%2F", **environ}
+    names = {f"ADUAN_{f.name.upper()}": f.name for f in fields(Settings)}
+    settings = Settings(env="production", **{names[k]: v for k, v in base.items()
+                                             if k in names})
+    return [p.split()[0] for p in secret_policy.problems(settings, base)]
+
+
+def test_production_needs_the_private_key_once_push_is_on() -> None:
+    assert _production_problems() == []  # push off: nothing asked
+    assert _production_problems(ADUAN_VAPID_PUBLIC_KEY=PUBLIC) == ["ADUAN_VAPID_PRIVATE_KEY"]
+    assert _production_problems(ADUAN_VAPID_PUBLIC_KEY=PUBLIC,
+                                ADUAN_VAPID_PRIVATE_KEY=PRIVATE) == []
+    assert _production_problems(ADUAN_VAPID_PUBLIC_KEY=PUBLIC,
+                                ADUAN_VAPID_PRIVATE_KEY="CHANGE-ME") == [
+        "ADUAN_VAPID_PRIVATE_KEY"]
+    assert _production_problems(ADUAN_VAPID_PRIVATE_KEY="short") == ["ADUAN_VAPID_PRIVATE_KEY"]
+
+
+# ---- subscriptions -------------------------------------------------------------------------
+
+def test_a_browsers_subscription_is_taken() -> None:
+    keys = browser_keys()
+    found = checked(SETTINGS, {"endpoint": "http://127.0.0.1:9/push/a", "expirationTime": None,
+                               "keys": {**keys, "p256dh": keys["p256dh"] + "="}})
+    assert found.endpoint == "http://127.0.0.1:9/push/a"
+    assert found.p256dh == keys["p256dh"]  # padding dropped
+
+
+@pytest.mark.parametrize("raw, code, field", [
+    (None, "invalid_push_subscription", "subscription"),
+    ({"endpoint": 5, "keys": {}}, "invalid_push_endpoint", "subscription.endpoint"),
+    ({"endpoint": "http://127.0.0.1/\npush", "keys": {}}, "invalid_push_endpoint",
+     "subscription.endpoint"),
+    ({"endpoint": "http://localhost/push/a"}, "push_endpoint_not_https",
+     "subscription.endpoint"),
+    ({"endpoint": "https://169.254.169.254/latest"}, "push_address_not_allowed",
+     "subscription.endpoint"),
+    ({"endpoint": "https://fcm.googleapis.com/fcm/send/x"}, "push_host_not_allowed",
+     "subscription.endpoint"),
+    ({"endpoint": "http://127.0.0.1/push/a", "keys": []}, "invalid_push_keys",
+     "subscription.keys"),
+    ({"endpoint": "http://127.0.0.1/push/a", "keys": {"p256dh": "AAAA", "auth": "AAAA"}},
+     "invalid_push_keys", "subscription.keys.p256dh"),
+])
+def test_a_bad_subscription_is_refused_with_a_stable_code(raw, code: str, field: str) -> None:
+    with pytest.raises(SubscriptionRefused) as refused:
+        checked(SETTINGS, raw)
+    assert (refused.value.code, refused.value.field) == (code, field)
+
+
+def test_the_endpoint_is_never_written_out_whole() -> None:
+    endpoint = "https://fcm.googleapis.com/fcm/send/secret-device-token"
+    masked = push_subscriptions.mask_endpoint(endpoint)
+    assert masked.startswith("push:fcm.googleapis.com#") and "secret" not in masked
+    assert secret_key_free(push_subscriptions.endpoint_key(endpoint), endpoint)
+
+
+def secret_key_free(key: str, endpoint: str) -> bool:
+    return len(key) == 32 and "secret" not in key and key != endpoint
+
+
+# ---- words and audiences -------------------------------------------------------------------
+
+def test_texts_say_the_step_in_the_subscribers_language() -> None:
+    assert status_texts("id", "reporter", "PDG-1", "in_progress", "complaint", True) == (
+        "PDG-1: Dikerjakan",
+        "Status laporan Anda sekarang: sedang dikerjakan. Ada tanggapan petugas; buka untuk "
+        "membacanya.")
+    assert status_texts("en", "follower", "PDG-1", "resolved", "complaint", False) == (
+        "PDG-1: Resolved", "The report you follow is now resolved.")
+    assert comment_texts("xx", "follower", "PDG-1", "DLH")[1] == (
+        "DLH menanggapi laporan yang Anda ikuti. Buka untuk membacanya.")
+
+
+def _world(privacy: str = "public") -> tuple[PushChannel, dict]:
+    db = fake_db()
+    report = {"_id": "r1", "code": "PDG-2026-AAA-BBB-CCC", "city": "padang", "status": "accepted",
+              "privacy": privacy, "type": "complaint", "description": "Sampah di depan rumah Siti",
+              "reporter": {"name": "Siti", "email": "siti@example.id"}, "history": [],
+              "comments": [{"id": "c1", "by": "agency_admin", "agency": "DLH", "text": "Besok"},
+                           {"id": "c2", "by": "reporter", "text": "Terima kasih"}]}
+    # A unit test over the in-memory fake: the subscriptions as POST /reports/<code>/push
+    # stores them (the stack test makes them through the API).
+    for role, language in (("reporter", "id"), ("follower", "en")):
+        push_subscriptions.subscribe(db, report, role, push_subscriptions.Subscription(
+            f"http://127.0.0.1:9/push/{role}", **browser_keys()), language)
+    channel = PushChannel.from_settings(SETTINGS, db)
+    assert channel is not None
+    return channel, report
+
+
+def _heard(channel: PushChannel, report: dict, key: str, **body) -> dict[str, dict]:
+    return {n.audience: n.push.payload for n in channel.plan(key, {"report_id": "r1", **body},
+                                                            report) if n.push}
+
+
+def test_both_devices_hear_a_public_step_without_anything_of_the_reporter() -> None:
+    channel, report = _world()
+    heard = _heard(channel, report, "report.status_changed", status="accepted")
+    assert set(heard) == {"reporter", "follower"}
+    for payload in heard.values():
+        assert set(payload) == {"code", "title", "body", "url", "stage", "status"}
+        assert "Siti" not in str(payload) and payload["url"] == "/#/track/PDG-2026-AAA-BBB-CCC"
+    assert heard["follower"]["body"] == "The report you follow is now accepted by the agency."
+
+
+def test_a_step_only_the_reporter_is_told_of_stays_theirs() -> None:
+    channel, report = _world()
+    assert set(_heard(channel, report, "report.rejected", status="rejected")) == {"reporter"}
+    assert _heard(channel, report, "report.verified", status="verified") == {}
+    assert _heard(channel, report, "report.sla_breached") == {}
+
+
+def test_a_confidential_reports_followers_hear_nothing() -> None:
+    channel, report = _world("confidential")
+    assert set(_heard(channel, report, "report.status_changed", status="accepted")) == {
+        "reporter"}
+    assert set(_heard(channel, report, "report.commented", comment_id="c1")) == {"reporter"}
+
+
+def test_staff_comments_are_heard_and_the_reporters_own_are_not() -> None:
+    channel, report = _world()
+    heard = _heard(channel, report, "report.commented", comment_id="c1")
+    assert set(heard) == {"reporter", "follower"} and "Besok" not in str(heard)
+    assert _heard(channel, report, "report.commented", comment_id="c2") == {}

@@ -33,6 +33,9 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
 from aduan.domain.geo import kecamatan_areas
+from aduan.infra.versioned_cache import bump
+
+CACHE_NAME = "catalogue"  # aduan/infra/catalogue_cache.py's copies are read again when bumped
 
 DATA = Path(__file__).parent.parent / "data"
 CATALOGUES = DATA / "catalogues"
@@ -124,6 +127,8 @@ def ensure_seeded(db: Database) -> None:
             # Several processes seeding at once: whoever inserted first wins, which is fine.
             if any(e.get("code") != DUPLICATE_KEY for e in err.details.get("writeErrors", [])):
                 raise
+        # Processes already running keep a copy (aduan/infra/catalogue_cache.py).
+        bump(db, CACHE_NAME)
     # Agencies seeded by the skeleton, before kinds existed, were all the city's own.
     db.agencies.update_many({"kind": {"$exists": False}}, {"$set": {"kind": "opd"}})
 

@@ -57,6 +57,10 @@ class Settings:
     webhook_timeout_s: float = 5.0
     webhook_poll_interval_s: float = 1.0
     webhook_concurrency: int = 4
+    # Webhook subscriptions and the catalogue are kept in each process and read again when
+    # changed (aduan/infra/versioned_cache.py): how often a process looks for a change, and
+    # so how long the API that made one waits before it answers.
+    cache_check_s: float = 1.0
     # Open311 `media_url` (gateway/open311/media.py): the time the whole fetch may take, and
     # hosts (as written in the URL) that may resolve to private addresses; empty in production,
     # as for webhooks (aduan/infra/public_addresses.py has the rule).

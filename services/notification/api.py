@@ -22,6 +22,7 @@ from aduan.contracts.webhooks import SubscriptionIn
 from aduan.infra.catalogue import cities
 from aduan.infra.config import Settings
 from aduan.infra.public_addresses import TargetRefused
+from aduan.infra.versioned_cache import announce_change
 from aduan.web.app import collaborators
 from aduan.web.auth import (
     OPERATOR,
@@ -34,7 +35,7 @@ from aduan.web.errors import ApiError
 from aduan.web.report_access import lookup, not_found
 from aduan.web.scope import city_scope, may_administer, require_city, scoped
 from aduan.web.validation import parse_json_object, validate
-from services.notification import deliveries, webhooks
+from services.notification import deliveries, subscription_cache, webhooks
 from services.notification.webhook_targets import resolve_target
 
 RESULTS = ("pending", "sent", "parked", "cancelled")
@@ -98,6 +99,8 @@ def create_webhook() -> tuple[Response, int, dict[str, str]]:
             raise ApiError(422, "unknown_agency", "No such agency.", {"agency": data.agency})
     subscription = webhooks.new_subscription(data, principal.user_id)
     context.db.webhook_subscriptions.insert_one(subscription)
+    # Answered once every notification process hears events for it (versioned_cache.py).
+    announce_change(context.db, context.settings, subscription_cache.NAME)
     view = webhooks.subscription_view(subscription)
     return jsonify(view), 201, {"Location": f"/api/v1/webhooks/{view['id']}"}
 
@@ -113,10 +116,13 @@ def list_webhooks() -> Response:
 @blueprint.delete("/webhooks/<subscription_id>")
 @require_roles(*ADMINS)
 def delete_webhook(subscription_id: str) -> tuple[str, int]:
-    db = _context().db
+    context = _context()
+    db = context.db
     query = scoped(authorised_principal(), {"_id": subscription_id})
     if db.webhook_subscriptions.delete_one(query).deleted_count == 0:
         raise ApiError(404, "webhook_not_found", "No webhook subscription has this id.")
+    # Answered once no notification process schedules deliveries for it any more.
+    announce_change(db, context.settings, subscription_cache.NAME)
     webhooks.cancel_pending(db, subscription_id)
     return "", 204
 

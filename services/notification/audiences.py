@@ -38,12 +38,14 @@ from aduan.domain.lifecycle import COMMENTED, EVENT_KEYS, agency_holds
 from aduan.domain.report_types import type_of
 from aduan.domain.status_names import language_of
 from aduan.domain.time_zones import zone_name
-from aduan.infra.catalogue import category_of, cities
+from aduan.infra.catalogue import cities
+from aduan.infra.catalogue_cache import CatalogueCache
 from aduan.infra.config import Settings
 from aduan.infra.follower_tokens import FOLLOW, UNFOLLOW, follower_link
 from aduan.infra.keyring import reporter_token_keys
 from aduan.infra.tokens import RECOVERY_TTL, recovery_code
 from aduan.infra.tracking_links import reporter_link, staff_page, tracking_page
+from aduan.infra.versioned_cache import Versions
 from aduan.infra.whatsapp_graph import whatsapp_enabled
 from services.notification import contacts, privacy, templates
 from services.notification.contacts import Contact, normalize_phone
@@ -98,9 +100,13 @@ def local_time(iso: str | None, city: str) -> str:
 
 
 class Planner:
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(self, settings: Settings, db: Database,
+                 catalogue: CatalogueCache | None = None) -> None:
         self.settings = settings
         self.db = db
+        # Agencies' and categories' names: the worker's per-process copy, read again when
+        # changed; without one, read each time.
+        self.catalogue = catalogue or CatalogueCache(Versions(db, 0.0), max_age_s=0.0)
 
     def anyone_hears(self, event_key: str, body: dict[str, Any]) -> bool:
         """False when `plan` would tell no one of this event, whatever its report says."""
@@ -140,11 +146,11 @@ class Planner:
     # ---- names ---------------------------------------------------------------------------
 
     def agency_name(self, city: str, code: str, language: str) -> str:
-        agency = contacts.agency_doc(self.db, city, code) or {}
+        agency = self.catalogue.agency(city, code) or {}
         return agency.get(f"name_{language_of(language)}") or agency.get("name_id") or code
 
     def category_name(self, report: dict[str, Any], language: str) -> str:
-        category = category_of(self.db, report) or {}
+        category = self.catalogue.category_of(report) or {}
         return (category.get(f"name_{language_of(language)}") or category.get("name_id")
                 or str(report.get("category")))
 
@@ -283,13 +289,13 @@ class Planner:
 
     def for_vertical_body(self, body: dict[str, Any], report: dict[str, Any]) -> list[Notice]:
         """report.referred: the vertical body's complaints desk gets the report by email, where
-        the catalogue has its `contact.email` (read now: the catalogue may have gained one)."""
+        the catalogue has its `contact.email` (as the catalogue is now: it may have gained one)."""
         referral = body.get("referral") if isinstance(body.get("referral"), dict) else \
             report.get("referral") or {}
         code = referral.get("code")
         if not isinstance(code, str):
             return []
-        doc = contacts.agency_doc(self.db, report["city"], code) or {}
+        doc = self.catalogue.agency(report["city"], code) or {}
         email = ((doc.get("contact") or {}).get("email")
                  or (referral.get("contact") or {}).get("email"))
         if not isinstance(email, str) or not email:

@@ -14,10 +14,12 @@ from pymongo.database import Database
 from aduan.contracts.webhooks import EVENTS
 from aduan.domain.followers import FOLLOW_REQUESTED
 from aduan.infra import metrics, sms_reach, whatsapp_reach
+from aduan.infra.catalogue_cache import CatalogueCache
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.logs import mask_email, mask_phone, redact_contacts
 from aduan.infra.messaging import Delivery, run_consumer_process
+from aduan.infra.versioned_cache import Versions
 from aduan.web.errors import PermanentError
 from services.notification import sms, webhooks
 from services.notification.audiences import RECOVERY_REQUESTED, STAFF_EVENTS, Notice, Planner
@@ -34,6 +36,7 @@ from services.notification.deliveries import (
 from services.notification.push import PushChannel
 from services.notification.push_subscriptions import mask_endpoint
 from services.notification.senders import Senders
+from services.notification.subscription_cache import SubscriptionCache
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +52,9 @@ class Notifier:
         self.settings = settings
         self.db = db
         self.senders = senders
-        self.planner = Planner(settings, db)
+        versions = Versions(db, settings.cache_check_s)  # one read per cache_check_s for both
+        self.subscriptions = SubscriptionCache(versions)
+        self.planner = Planner(settings, db, CatalogueCache(versions))
         self.log = DeliveryLog(db, settings.delivery_lease_s)
         self.push = PushChannel.from_settings(settings, db)  # None: push is off
 
@@ -63,7 +68,7 @@ class Notifier:
             return
         if not delivery.message_id:
             raise PermanentError("event without message_id: cannot be delivered only once")
-        subscriptions = webhooks.subscribed(self.db, delivery.routing_key)
+        subscriptions = self.subscriptions.subscribed(delivery.routing_key)
         if not subscriptions and not self.planner.anyone_hears(delivery.routing_key,
                                                                delivery.body):
             return  # e.g. report.verified: no person is told, and no one subscribed

@@ -14,7 +14,9 @@ from pymongo.errors import DuplicateKeyError
 
 from aduan.contracts.catalogue import AgencyIn, AgencyPatch, CategoryIn, CategoryPatch
 from aduan.domain.report_types import category_types
+from aduan.infra import catalogue_cache
 from aduan.infra.catalogue import AGENCY_KINDS, KECAMATAN, cities, rule_agencies
+from aduan.infra.versioned_cache import announce_change
 from aduan.web.app import collaborators
 from aduan.web.auth import ROLES, SYSADMIN, Principal
 from aduan.web.errors import ApiError
@@ -166,6 +168,7 @@ def create_agency():
     except DuplicateKeyError as err:
         raise ApiError(409, "agency_exists", "An agency of this city has this code.",
                        {"code": agency["code"]}) from err
+    _announce(db)
     return jsonify(_agency_view(doc, [])), 201
 
 
@@ -178,8 +181,15 @@ def update_agency(code: str):
     update = _update(agency, changes)
     update["$set"].update(_audit(principal))
     db.agencies.update_one({"_id": agency["_id"]}, update)
+    _announce(db)
     categories = list(db.categories.find({"city": principal.city}))
     return jsonify(_agency_view(_agency(principal.city, code), categories))
+
+
+def _announce(db) -> None:
+    """Answered once the routing and notification workers use the change
+    (aduan/infra/catalogue_cache.py)."""
+    announce_change(db, collaborators().settings, catalogue_cache.NAME)
 
 
 def _category(city: str, code: str) -> dict[str, Any]:
@@ -205,6 +215,7 @@ def create_category():
     except DuplicateKeyError as err:
         raise ApiError(409, "category_exists", "A category of this city has this code.",
                        {"code": category["code"]}) from err
+    _announce(db)
     doc.pop("_id")
     doc.pop("updated_by")
     return jsonify({**doc, "updated_at": doc["updated_at"].isoformat()}), 201
@@ -234,6 +245,7 @@ def update_category(code: str):
     update["$unset"] = {**update.get("$unset", {}), "agency": "",
                         **({"types": ""} if clear_types else {})}
     db.categories.update_one({"_id": category["_id"]}, update)
+    _announce(db)
     updated = _category(principal.city, code)
     updated.pop("_id")
     updated.pop("updated_by", None)

@@ -3,6 +3,7 @@ the kecamatan the report's point lies in."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,14 +37,17 @@ def active_agency(db: Database, city: str, code: str) -> dict[str, Any] | None:
 
 
 def decide(db: Database, report: dict[str, Any], kecamatan: dict[str, str] | None,
-           category: dict[str, Any] | None = None) -> Decision:
-    """`category`: the report's category document, if the caller has read it already."""
+           category: dict[str, Any] | None = None,
+           agency_of: Callable[[str, str], dict[str, Any] | None] | None = None) -> Decision:
+    """`category`: the report's category document, if the caller has read it already;
+    `agency_of(city, code)`: the active agency (a cached catalogue's), else read here."""
     city = report["city"]
     category = category or category_of(db, report)
+    active_agency_of = agency_of or (lambda city, code: active_agency(db, city, code))
     if category is None:
         return Decision("triage", reason="unknown_category")
     if category.get("refer_to"):
-        body = active_agency(db, city, category["refer_to"])
+        body = active_agency_of(city, category["refer_to"])
         if body is None:
             return Decision("triage", reason="unknown_agency")
         return Decision("refer", (body,))
@@ -56,7 +60,7 @@ def decide(db: Database, report: dict[str, Any], kecamatan: dict[str, str] | Non
             if kecamatan is None:
                 continue
             code = kecamatan_agency_code(kecamatan["code"])
-        agency = active_agency(db, city, code)
+        agency = active_agency_of(city, code)
         if agency is not None and agency not in agencies:
             agencies.append(agency)
     if not agencies:

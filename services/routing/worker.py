@@ -13,12 +13,13 @@ from typing import Any
 from pymongo.database import Database
 
 from aduan.domain.lifecycle import ACTIONS, Actor, Plan, plan_send, plan_triage
-from aduan.infra.catalogue import category_of
+from aduan.infra.catalogue_cache import CatalogueCache
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.deadlines import Deadlines
 from aduan.infra.messaging import Delivery, Publisher, run_consumer_process
 from aduan.infra.reports import Reports
+from aduan.infra.versioned_cache import Versions
 from aduan.web.errors import PermanentError
 from services.routing.rules import decide, kecamatan_of_report
 
@@ -30,15 +31,19 @@ ROUTABLE = ACTIONS["route"].starts | ACTIONS["triage"].starts
 
 
 class Router:
-    def __init__(self, db: Database, publisher: Publisher | None, deadlines: Deadlines) -> None:
+    def __init__(self, db: Database, publisher: Publisher | None, deadlines: Deadlines,
+                 catalogue: CatalogueCache | None = None) -> None:
         self.db = db
         self.reports = Reports(db, publisher)
         self.deadlines = deadlines
+        # Categories' rules and the agencies: a per-process copy, read again when changed.
+        self.catalogue = catalogue or CatalogueCache(Versions(db, 0.0), max_age_s=0.0)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Router:
-        return cls(get_db(settings), Publisher(settings),
-                   Deadlines.from_settings(settings))
+        db = get_db(settings)
+        return cls(db, Publisher(settings), Deadlines.from_settings(settings),
+                   CatalogueCache(Versions(db, settings.cache_check_s)))
 
     def handle(self, delivery: Delivery) -> None:
         if delivery.routing_key not in ("report.verified", "report.needs_review"):
@@ -50,7 +55,7 @@ class Router:
         if report["status"] not in ROUTABLE:
             log.info("report %s is %s; nothing to route", report_id, report["status"])
             return
-        category = category_of(self.db, report)
+        category = self.catalogue.category_of(report)
         facts = self._missing_facts(report, category)
         if report["status"] == "verified":
             self._route({**report, **facts}, category, facts, delivery.correlation_id)
@@ -89,7 +94,8 @@ class Router:
             # Handed back or re-verified after an earlier routing: a person decides now.
             self._triage(report, "routed_before", facts)
             return
-        decision = decide(self.db, report, report.get("kecamatan"), category)
+        decision = decide(self.db, report, report.get("kecamatan"), category,
+                          self.catalogue.active_agency)
         if decision.kind == "triage":
             self._triage(report, decision.reason or "no_rule", facts)
             return

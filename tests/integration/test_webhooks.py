@@ -243,3 +243,25 @@ def test_deleting_a_subscription_cancels_what_it_had_pending(api, db, settings, 
     refused = requests.post(f"{api}/webhook-deliveries/{cancelled['_id']}/redeliver",
                             headers=admin, timeout=10)
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "webhook_deleted"
+
+
+def test_a_subscription_made_or_deleted_through_the_api_is_in_effect_when_answered(
+        api, db, settings, subscribe):
+    """Every notification process keeps the subscriptions in memory (services/notification/
+    subscription_cache.py): the API answers once each has read the change, so the very next
+    report's first event is matched against it, both ways."""
+    receiver = Receiver(port=free_port())  # down: the deliveries stay scheduled, in the log
+    first = subscribe(receiver.url, events=["report.submitted"])
+    before = submit_depok(api)
+    eventually(lambda: _one(db, before["id"], first["id"]), what="the new subscription's delivery")
+
+    admin = staff_headers(settings, "sysadmin", "depok")
+    assert requests.delete(f"{api}/webhooks/{first['id']}", headers=admin,
+                           timeout=10).status_code == 204
+    second = subscribe(receiver.url, events=["report.submitted"])
+    after = submit_depok(api)
+    # Both subscriptions are matched in the one handling of the event: once the second one's
+    # delivery is scheduled, the deleted one would have had its own by then.
+    eventually(lambda: _one(db, after["id"], second["id"]), what="the second's delivery")
+    assert _webhook_deliveries(db, after["id"], first["id"]) == []
+    assert _one(db, before["id"], first["id"], result="cancelled")

@@ -19,7 +19,8 @@ from aduan.infra.deadlines import Deadlines
 from services.routing.actions import Workflow
 from services.routing.app import create_app
 
-SETTINGS = Settings(public_base_url="https://aduan.example")
+# No other process to wait for after a catalogue change (aduan/infra/versioned_cache.py).
+SETTINGS = Settings(public_base_url="https://aduan.example", cache_check_s=0.0)
 DEADLINES = Deadlines(SETTINGS, WorkCalendar())
 
 

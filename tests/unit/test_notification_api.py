@@ -14,7 +14,8 @@ from aduan.infra.config import Settings
 from aduan.web.auth import Principal, issue_access_token
 from services.notification.app import create_app
 
-SETTINGS = Settings()
+# No other process to wait for after a webhook change (aduan/infra/versioned_cache.py).
+SETTINGS = Settings(cache_check_s=0.0)
 NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
 HOOK = "https://93.184.216.34/aduan"  # a public address: no name to resolve
 SECRET = "s3cret-s3cret-s3cret"

@@ -1,0 +1,74 @@
+"""Per-process copies read again when a change is announced (aduan/infra/versioned_cache.py),
+over the in-memory fake database and a hand-moved clock."""
+
+from __future__ import annotations
+
+from fakes import fake_db
+
+from aduan.infra.catalogue_cache import CatalogueCache
+from aduan.infra.versioned_cache import VersionedCache, Versions, bump
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def counting_loader(collection: str):
+    reads: list[int] = []
+
+    def load(db) -> list[dict]:
+        reads.append(1)
+        return list(db[collection].find({}))
+    return load, reads
+
+
+def test_a_copy_is_read_once_until_a_change_is_announced_and_checked():
+    db, clock = fake_db(), Clock()
+    # Written straight into the fake: the loader reads what a writer left, whoever it was.
+    db.webhook_subscriptions.insert_one({"_id": "a"})
+    load, reads = counting_loader("webhook_subscriptions")
+    cache = VersionedCache(Versions(db, 1.0, clock), "webhook_subscriptions", load, 60.0, clock)
+    assert [s["_id"] for s in cache.get()] == ["a"]
+    for _ in range(50):
+        cache.get()
+    assert len(reads) == 1
+
+    db.webhook_subscriptions.insert_one({"_id": "b"})
+    bump(db, "webhook_subscriptions")
+    clock.now += 0.5  # the counter was read less than check_s ago: the copy still stands
+    assert len(cache.get()) == 1
+    clock.now += 0.5
+    assert [s["_id"] for s in cache.get()] == ["a", "b"] and len(reads) == 2
+
+
+def test_another_name_s_change_leaves_the_copy_and_max_age_reads_it_anyway():
+    db, clock = fake_db(), Clock()
+    load, reads = counting_loader("webhook_subscriptions")
+    cache = VersionedCache(Versions(db, 1.0, clock), "webhook_subscriptions", load, 60.0, clock)
+    cache.get()
+    bump(db, "catalogue")
+    clock.now += 2
+    cache.get()
+    assert len(reads) == 1
+    # A write nobody announced (an older replica, a hand edit) shows once the copy is old.
+    clock.now += 60
+    cache.get()
+    assert len(reads) == 2
+
+
+def test_the_catalogue_copy_answers_as_the_database_look_ups_do():
+    db = fake_db()
+    # Written straight into the fake, as ensure_seeded and the catalogue API store them.
+    db.agencies.insert_one({"_id": "depok:DLH", "city": "depok", "code": "DLH"})
+    db.agencies.insert_one({"_id": "depok:OLD", "city": "depok", "code": "OLD", "active": False})
+    db.categories.insert_one({"_id": "depok:waste", "city": "depok", "code": "waste"})
+    catalogue = CatalogueCache(Versions(db, 1.0))
+    assert catalogue.category_of({"city": "depok", "category": "waste"})["code"] == "waste"
+    assert catalogue.category_of({"city": "padang", "category": "waste"}) is None
+    assert catalogue.active_agency("depok", "DLH")["code"] == "DLH"
+    assert catalogue.active_agency("depok", "OLD") is None
+    assert catalogue.agency("depok", "OLD")["code"] == "OLD"

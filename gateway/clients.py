@@ -3,7 +3,7 @@ rate limits that follow from it."""
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import current_app, g, request
 from pymongo.database import Database
 
 from aduan.infra.config import Settings
@@ -36,16 +36,22 @@ def identify_and_limit(db: Database, settings: Settings) -> None:
     address = g.client_address = client_address(
         request.remote_addr, request.headers.getlist("X-Forwarded-For"),
         settings.trusted_proxies)
+    # The per-address flood limits are counted in this process, as its share of the fleet's
+    # (gateway/rate_limit.py); API keys, sign-in and one-time codes in the shared counters.
+    processes = settings.gateway_replicas * settings.web_workers
+    counters = current_app.extensions.setdefault("aduan_rate_counters",
+                                                 rate_limit.LocalCounters())
     if client is not None:
         rate_limit.hit(db, f"key:{client.key_id}",
                        client.rate_limit or settings.rate_limit_per_api_key)
     else:
-        rate_limit.hit(db, f"ip:{address}", settings.rate_limit_per_ip)
+        rate_limit.hit_local(counters, f"ip:{address}", settings.rate_limit_per_ip, processes)
     endpoint = request.url_rule.rule if request.url_rule else ""
     if request.method == "POST" and endpoint.endswith(SUBMIT_ENDPOINTS):
         if settings.require_api_key and client is None:
             raise ApiError(401, "api_key_required", "Submitting needs a client app's API key.")
-        rate_limit.hit(db, f"submit:{address}", settings.submit_limit_per_ip)
+        rate_limit.hit_local(counters, f"submit:{address}", settings.submit_limit_per_ip,
+                             processes)
     if endpoint.endswith("/auth/login"):
         rate_limit.hit(db, f"login:{address}", settings.login_limit_per_ip)
     if endpoint.endswith(RECOVERY_ENDPOINTS):  # one budget for asking and answering

@@ -192,6 +192,12 @@ class Settings:
     login_limit_per_ip: int = 10
     # Asking for and answering the reporter's one-time tracking code, together.
     recovery_limit_per_ip: int = 10
+    # The per-address limits above (rate_limit_per_ip, submit_limit_per_ip) are counted in
+    # each gateway process, which allows limit / (gateway_replicas x web_workers): set this to
+    # the number of gateway replicas running. web_workers: gunicorn's worker processes per
+    # replica (aduan/infra/gunicorn_conf.py reads the same ADUAN_WEB_WORKERS).
+    gateway_replicas: int = 1
+    web_workers: int = 2
     # Comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed; the client
     # is the right-most address in it that is not one of them. Empty: the peer's address.
     trusted_proxies: str = ""

@@ -16,7 +16,7 @@ from typing import Protocol
 from aduan.infra import pinned_http
 from aduan.infra.config import Settings
 from aduan.infra.whatsapp_graph import GraphApi
-from services.notification.email import send_email
+from services.notification.email import SmtpConnection
 from services.notification.sms import send_sms
 from services.notification.templates import Rendered
 from services.notification.webhook_targets import resolve_target
@@ -50,11 +50,14 @@ class WebhookSender(Protocol):
 
 
 class SmtpSender:
+    """One SMTP connection per process, kept open from one message to the next."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.connection = SmtpConnection(settings)
 
     def send(self, to: str, message: Rendered, message_id: str) -> str:
-        return send_email(self.settings, to, message, message_id)
+        return self.connection.send(to, message, message_id)
 
 
 class HttpSmsSender:

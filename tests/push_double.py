@@ -18,7 +18,8 @@ What it checks of every POST to `/push/<id>` (a failing check is answered 400/40
 
 Answers 201 with a Location, unless told otherwise for an id: `answer(id, 500)` answers the next
 POST with 500 (then 201 again; several statuses are used in turn), `answer_always(id, 410)`
-every POST from then on. `attempts(id)` are all the statuses answered, `messages(id)` the
+every POST from then on; `DROP` (0) closes the connection without an answer, as a network
+failure would. `attempts(id)` are all the statuses answered, `messages(id)` the
 decrypted messages accepted.
 """
 
@@ -40,6 +41,7 @@ from http_receiver import LocalServer, QuietHandler
 from waiting import eventually
 
 MAX_JWT_LIFETIME_S = 24 * 3600
+DROP = 0  # an "answer": the connection is closed without one
 
 
 def b64url(raw: bytes) -> str:
@@ -144,6 +146,9 @@ class PushDouble(LocalServer):
                 length = int(self.headers.get("Content-Length", "0") or 0)
                 body = self.rfile.read(length)
                 status, location = double._receive(self.path, dict(self.headers.items()), body)
+                if status == DROP:
+                    self.close_connection = True
+                    return
                 self.send_response(status)
                 if location:
                     self.send_header("Location", location)
@@ -178,13 +183,13 @@ class PushDouble(LocalServer):
             status = subscriber.queued.pop(0) if subscriber.queued else (subscriber.always
                                                                           or 201)
             self._attempts.setdefault(sid, []).append(status)
-            if status < 300:
+            if 200 <= status < 300:
                 try:
                     payload: Any = json.loads(raw)
                 except ValueError:
                     payload = raw.decode(errors="replace")
                 self._messages.append(PushReceived(sid, payload, raw, headers, claims))
-        return status, f"/messages/{uuid.uuid4().hex}" if status < 300 else None
+        return status, f"/messages/{uuid.uuid4().hex}" if 200 <= status < 300 else None
 
     def _refuse(self, sid: str, status: int, why: str) -> int:
         with self._lock:

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 import requests
-from push_double import PushDouble, PushReceived, subscription_id
+from photo_factory import fresh_padang_photo
+from push_double import DROP, PushDouble, PushReceived, subscription_id
 from stack_client import REPORT, pipeline_settled
 from waiting import eventually
 from workflow_client import act, bearer, bring_to
@@ -64,6 +65,11 @@ def agency(settings: Settings, report: dict[str, Any]) -> dict[str, str]:
 
 
 def step(api: str, settings: Settings, report: dict[str, Any], action: str) -> None:
+    if action == "resolve_with_photo":
+        done = act(api, report["code"], "resolve", agency(settings, report),
+                   {"note": "Sudah ditangani"}, photo=fresh_padang_photo())
+        assert done.status_code == 200, done.text
+        return
     done = act(api, report["code"], action, agency(settings, report))
     assert done.status_code == 200, done.text
 
@@ -186,8 +192,14 @@ def test_a_failing_push_service_is_tried_again(api, settings, push, db):
     messages = push.wait_for(sid, 2)
     assert [m.payload["status"] for m in messages] == ["accepted", "in_progress"]
     assert push.attempts(sid) == [500, 201, 429, 201]
+
+    push.answer(sid, DROP)  # the connection breaks without an answer, once
+    step(api, settings, report, "resolve_with_photo")
+    messages = push.wait_for(sid, 3)
+    assert messages[2].payload["status"] == "resolved"
+    assert push.attempts(sid) == [500, 201, 429, 201, DROP, 201]
     logged = push_deliveries(db, report["_id"])
-    assert sorted(d["attempts"] for d in logged) == [2, 2]
+    assert sorted(d["attempts"] for d in logged) == [2, 2, 2]
     assert {d["result"] for d in logged} == {"sent"}
 
 

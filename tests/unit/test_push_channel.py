@@ -14,8 +14,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fakes import fake_db
 
 from aduan.infra import secret_policy
+from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
 from services.notification import push_subscriptions, vapid_keys
+from services.notification.app import create_app
 from services.notification.push import PushChannel
 from services.notification.push_subscriptions import SubscriptionRefused, checked
 from services.notification.push_texts import comment_texts, status_texts
@@ -186,3 +188,22 @@ def test_staff_comments_are_heard_and_the_reporters_own_are_not() -> None:
     heard = _heard(channel, report, "report.commented", comment_id="c1")
     assert set(heard) == {"reporter", "follower"} and "Besok" not in str(heard)
     assert _heard(channel, report, "report.commented", comment_id="c2") == {}
+
+
+# ---- the HTTP service ------------------------------------------------------------------------
+
+def test_without_a_key_push_is_off_and_says_so() -> None:
+    app = create_app(Settings(), Backends(Settings(), db=fake_db()))
+    client = app.test_client()
+    for answer in (client.get("/push/key"),
+                   client.post("/reports/PDG-2026-AAA-BBB-CCC/push", json={})):
+        assert answer.status_code == 404
+        assert answer.get_json()["error"]["code"] == "push_disabled"
+    on = create_app(SETTINGS, Backends(SETTINGS, db=fake_db())).test_client()
+    assert on.get("/push/key").get_json() == {"public_key": PUBLIC}
+
+
+def test_a_service_with_a_broken_key_does_not_start() -> None:
+    broken = replace(SETTINGS, vapid_public_key=vapid_keys.generate()[1])
+    with pytest.raises(VapidKeyInvalid):
+        create_app(broken, Backends(broken, db=fake_db()))

@@ -15,7 +15,8 @@ from aduan.domain.status_names import console_names
 from aduan.infra.config import Settings
 from aduan.infra.stage_views import console_city_stages
 from aduan.web.errors import ApiError
-from aduan.web.security_headers import console_policy
+from aduan.web.security_headers import WORKER_POLICY, console_policy
+from web.shell import MANIFESTS, worker_source
 
 HERE = Path(__file__).resolve().parent
 # An XYZ tile template: http(s), a host (a leading `{s}.` for the server's subdomains), and
@@ -41,7 +42,8 @@ def map_config(settings: Settings) -> dict[str, Any]:
 def install_console(app: Flask, settings: Settings) -> None:
     """`/` the console, `/static/...` its assets (the app's own static route, pointed here),
     `/names.json` the names of statuses and stages, `/config.json` the base map's tiles,
-    `/geo/<city>[_kecamatan].geojson` the map's polygons."""
+    `/geo/<city>[_kecamatan].geojson` the map's polygons, and the resident app's
+    `/manifest.webmanifest` (`/manifest.en.webmanifest` in English) and `/sw.js`."""
     app.static_folder = str(HERE / "static")
     app.register_blueprint(_console_blueprint(map_config(settings)))
 
@@ -55,6 +57,25 @@ def _console_blueprint(base_map: dict[str, Any]) -> Blueprint:
         response = send_from_directory(HERE, "index.html")
         response.headers["Content-Security-Policy"] = policy
         return response
+
+    worker = worker_source()
+
+    @blueprint.get("/sw.js")
+    def service_worker() -> Response:
+        """The service worker at the root, so its scope is the whole console; asked again on
+        every visit (`no-cache`), so a release reaches phones at their next visit."""
+        response = Response(worker, mimetype="text/javascript")
+        response.headers["Content-Security-Policy"] = WORKER_POLICY
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    @blueprint.get("/manifest.webmanifest", defaults={"language": "id"})
+    @blueprint.get("/manifest.en.webmanifest", defaults={"language": "en"})
+    def manifest(language: str):
+        """The web app manifest: Bahasa Indonesia, or English (the page swaps the link when
+        the language is switched)."""
+        return send_from_directory(HERE / "pwa", MANIFESTS[language],
+                                   mimetype="application/manifest+json", max_age=3600)
 
     @blueprint.get("/config.json")
     def config() -> Response:

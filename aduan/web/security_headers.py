@@ -32,6 +32,9 @@ def console_policy(tile_source: str | None) -> str:
         return CONSOLE_POLICY
     return CONSOLE_POLICY.replace("img-src 'self' data: blob:;",
                                   f"img-src 'self' data: blob: {tile_source};")
+# The resident app's service worker (/sw.js): a worker's requests are governed by its own
+# script's policy, and API_POLICY's `default-src 'none'` would refuse its own origin.
+WORKER_POLICY = "default-src 'self'; base-uri 'none'; frame-ancestors 'none'"
 HSTS = "max-age=31536000; includeSubDomains"
 
 

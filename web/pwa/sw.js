@@ -1,0 +1,110 @@
+// The resident app's service worker, served as /sw.js (root scope) by web/__init__.py, which
+// fills in the version and the lists (web/shell.py).
+// - The app shell (index.html, styles, scripts) is kept in a cache named after its version and
+//   served from there: a repeat visit opens with no network. A release changes the version, so
+//   the browser installs a new worker with a new cache and the old one is deleted.
+// - The documents the page reads (names of statuses, the base map, the city's categories) and
+//   the city's map polygons: the last answer kept, served at once and asked again behind it.
+// - Anything else (the API) goes to the network as if there were no worker.
+// - Push: a status change of a report shown as a notification; a tap opens its tracking page.
+const VERSION = "__VERSION__";
+const SHELL = [/* SHELL */];
+const DOCUMENTS = [/* DOCUMENTS */];
+const CACHE = `aduan-shell-${VERSION}`;
+const DATA = "aduan-data";
+
+async function keepDocuments() {
+  const data = await caches.open(DATA);
+  await Promise.all(DOCUMENTS.map((url) => data.add(url).catch(() => {})));
+  // The city's polygons, so the map is drawn offline too.
+  try {
+    const catalogue = await (await data.match("/api/v1/categories")).json();
+    if (/^[a-z]+$/.test(catalogue.city)) {
+      await data.addAll([`/geo/${catalogue.city}.geojson`, `/geo/${catalogue.city}_kecamatan.geojson`]);
+    }
+  } catch { /* drawn without polygons until the page is opened online */ }
+}
+
+self.addEventListener("install", (event) => {
+  event.waitUntil((async () => {
+    const shell = await caches.open(CACHE);
+    // Asked again (not from the HTTP cache's old copy): the version is the files' content.
+    await shell.addAll(SHELL.map((url) => new Request(url, { cache: "no-cache" })));
+    await keepDocuments();
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    const names = await caches.keys();
+    await Promise.all(names.filter((name) => name.startsWith("aduan-shell-") && name !== CACHE)
+      .map((name) => caches.delete(name)));
+    await self.clients.claim();
+  })());
+});
+
+function kept(request) {
+  const url = new URL(request.url);
+  return DOCUMENTS.includes(url.pathname + url.search)
+    || /^\/geo\/[a-z_]+\.geojson$/.test(url.pathname);
+}
+
+async function fromShell(request) {
+  const shell = await caches.open(CACHE);
+  const found = await shell.match(request, { ignoreSearch: request.mode === "navigate" });
+  return found || fetch(request);
+}
+
+async function lastAnswer(event) {
+  const data = await caches.open(DATA);
+  const stored = await data.match(event.request);
+  const fresh = fetch(event.request).then((response) => {
+    if (response.ok) data.put(event.request, response.clone());
+    return response;
+  });
+  if (stored) {
+    event.waitUntil(fresh.catch(() => {}));
+    return stored;
+  }
+  return fresh;
+}
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (request.mode === "navigate" && url.pathname === "/") {
+    event.respondWith(fromShell(new Request("/")));
+  } else if (SHELL.includes(url.pathname) && !url.search) {
+    event.respondWith(fromShell(request));
+  } else if (kept(request)) {
+    event.respondWith(lastAnswer(event));
+  }
+});
+
+// The notification service's payload: {code, title, body, url, stage?} (no personal data).
+self.addEventListener("push", (event) => {
+  let message = {};
+  try { message = event.data ? event.data.json() : {}; } catch { message = { body: event.data.text() }; }
+  const url = typeof message.url === "string" && message.url.startsWith("/") ? message.url : "/#/mine";
+  event.waitUntil(self.registration.showNotification(message.title || "Aduan", {
+    body: message.body || "", tag: message.code || undefined, renotify: Boolean(message.code),
+    icon: "/static/icons/icon-192.png", badge: "/static/icons/icon-192.png",
+    data: { url, code: message.code || null, stage: message.stage || null },
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = new URL((event.notification.data || {}).url || "/#/mine", self.location.origin).href;
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
+    if (open) {
+      await open.focus();
+      return open.navigate(url);
+    }
+    return self.clients.openWindow(url);
+  })());
+});

@@ -27,9 +27,10 @@ export function myReports() {
   try { return JSON.parse(localStorage.getItem(REPORTS_KEY) || "{}"); } catch { return {}; }
 }
 
-export function rememberReport(code, token) {
+// `via`: "recovered" for the reporter's other reports a one-time code brought to this device.
+export function rememberReport(code, token, via) {
   const reports = myReports();
-  reports[code] = { token, at: new Date().toISOString() };
+  reports[code] = { token, at: new Date().toISOString(), ...(via ? { via } : {}) };
   localStorage.setItem(REPORTS_KEY, JSON.stringify(reports));
 }
 
@@ -49,7 +50,7 @@ async function refreshStaff() {
   return true;
 }
 
-// options: {method, json, form, reporter (code), asStaff, raw, headers}
+// options: {method, json, form, body, reporter (code), asStaff, raw, headers}
 export async function call(path, options = {}, retried = false) {
   const headers = { ...(options.headers || {}) };
   let body;
@@ -58,6 +59,8 @@ export async function call(path, options = {}, retried = false) {
     body = JSON.stringify(options.json);
   } else if (options.form) {
     body = options.form;
+  } else if (options.body !== undefined) {
+    body = options.body; // raw bytes (a photo's chunk), with the caller's Content-Type
   }
   const session = staff();
   if (options.asStaff && session) headers.Authorization = `Bearer ${session.access_token}`;

@@ -4,7 +4,8 @@
 // #/staff/report/<code>, #/desk (operators file for a caller or visitor), #/map (the public map
 // and list), #/scorecard[/<days>] (the agencies' public scorecard), #/follow/<code>/<follower>/<token>
 // (the link that confirms following), #/unfollow/<code>/<follower>/<token> (a follower's link
-// that stops their messages), #/lapor (SP4N-LAPOR!: the connector's state, the topic mapping).
+// that stops their messages), #/lapor (SP4N-LAPOR!: the connector's state, the topic mapping),
+// #/mine (the resident's reports on this device: waiting, sent, recovered; push notifications).
 import { ADMIN_ROLES, adminPage, myAccountPage } from "./admin.js";
 import { call, setStaff, staff } from "./api.js";
 import { DESK_ROLES, deskPage } from "./desk.js";
@@ -14,17 +15,20 @@ import { ESCALATION_ROLES, escalationsPage } from "./escalations.js";
 import { language, loadNames, t, toggleLanguage } from "./i18n.js";
 import { LEADER_ROLES, leaderPage } from "./leader.js";
 import { mapPage } from "./map.js";
+import { minePage } from "./mine.js";
+import { manifestLanguage, registerWorker } from "./pwa.js";
 import { followPage, unfollowPage } from "./nearby.js";
 import { submitPage, trackPage } from "./resident.js";
 import { scorecardPage } from "./scorecard.js";
+import { startSending } from "./sender.js";
 import { tasksPage } from "./tasks.js";
 import { ACTING_AGENCY_ROLES, agencyPage, homeOf, loginPage, operatorPage, staffReportPage }
   from "./staff.js";
 
 function nav() {
   const user = (staff() || {}).user;
-  const links = [["#/", "nav_report"], ["#/track", "nav_track"], ["#/map", "nav_map"],
-    ["#/scorecard", "nav_scorecard"]];
+  const links = [["#/", "nav_report"], ["#/mine", "my_reports"], ["#/track", "nav_track"],
+    ["#/map", "nav_map"], ["#/scorecard", "nav_scorecard"]];
   if (!user) links.push(["#/staff", "nav_staff"]);
   else if (user.role === "operator") links.push(["#/operator", "nav_operator"]);
   else if (ACTING_AGENCY_ROLES.includes(user.role)) links.push(["#/agency", "nav_agency"]);
@@ -51,6 +55,7 @@ function nav() {
   document.getElementById("nav").replaceChildren(...items);
   document.getElementById("lang").textContent = language() === "en" ? "ID" : "EN";
   document.documentElement.lang = language();
+  manifestLanguage(language());
   for (const node of document.querySelectorAll("[data-i18n]")) {
     node.textContent = t(node.dataset.i18n);
   }
@@ -69,6 +74,7 @@ async function route() {
   const [page, arg, more] = parts;
   if (!page) return submitPage();
   if (page === "track") return trackPage(arg, more);
+  if (page === "mine") return minePage();
   if (page === "map") return mapPage();
   if (page === "scorecard") return scorecardPage(arg);
   if (page === "follow") return followPage(...parts.slice(1));
@@ -89,6 +95,10 @@ async function route() {
 
 window.addEventListener("hashchange", () => { flash(""); route(); });
 document.getElementById("lang").addEventListener("click", () => { toggleLanguage(); route(); });
-const start = () => loadNames().then(route);
+const start = () => {
+  registerWorker();
+  startSending();
+  return loadNames().then(route);
+};
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
 else start();

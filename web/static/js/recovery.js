@@ -28,6 +28,8 @@ export function recoveryBox(code, reload) {
     const answer = await call("/tracking/verify", { method: "POST",
       json: { code, otp: otp.value.trim() } });
     rememberReport(answer.code, answer.token);
+    // The same reporter's other reports (same verified contact), listed on "My reports".
+    for (const other of answer.others || []) rememberReport(other.code, other.token, "recovered");
     flash(t("recover_done"));
     reload();
   }));

@@ -1,17 +1,16 @@
 // Residents: submit a report with a camera photo and the device's location; track it by code.
+// A report is kept on the phone first (outbox.js) and sent from there (sender.js): without a
+// signal it waits and goes when the phone is back online.
 import { call, myReports, rememberReport, reporterToken } from "./api.js";
 import { busy, field, flash, h, mount, showError } from "./dom.js";
+import { keepReport, removeEntry } from "./outbox.js";
+import { sendNow } from "./sender.js";
 import { photoGallery } from "./photos.js";
 import { cityStageName, cityStages, language, statusTerm, t, term, when } from "./i18n.js";
 import { cityMap, point } from "./maps.js";
 import { nearbyBox } from "./nearby.js";
 import { reporterComments } from "./reporter_comments.js";
 import { recoveryBox } from "./recovery.js";
-
-function idempotencyKey() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 export function categoryName(category) {
   return (language() === "en" ? category.name_en : category.name_id) || category.code;
@@ -73,6 +72,9 @@ export async function submitPage() {
 
   let city = null;
   let location = null;
+  // The phone's own reading (with its accuracy) when the photo was taken: sent beside the
+  // report's point (which may be picked on the map) as a second proof.
+  let device = null;
   let marker = null;
   let categories = [];
   // What the chosen category asks of the chosen type; a category that does not take the type
@@ -115,16 +117,25 @@ export async function submitPage() {
   }
   category.addEventListener("change", () => nearby.show(city, category.value, location));
   map.on("click", (e) => place(e.latlng.lat, e.latlng.lng));
+  const reading = (pos) => ({ lat: pos.coords.latitude, lon: pos.coords.longitude,
+    accuracy_m: pos.coords.accuracy, taken_at: new Date(pos.timestamp).toISOString() });
   function findMe() {
     if (!navigator.geolocation) return;
     where.textContent = t("locating");
     navigator.geolocation.getCurrentPosition(
-      (pos) => place(pos.coords.latitude, pos.coords.longitude, pos.coords.accuracy),
+      (pos) => {
+        device = reading(pos);
+        place(pos.coords.latitude, pos.coords.longitude, pos.coords.accuracy);
+      },
       () => { where.textContent = t("no_location"); },
       { enableHighAccuracy: true, timeout: 15000 });
   }
   locate.addEventListener("click", findMe);
   findMe();
+  // A fresh reading when the photo is taken (the point on the map stays as chosen).
+  photo.addEventListener("change", () => navigator.geolocation
+    && navigator.geolocation.getCurrentPosition((pos) => { device = reading(pos); }, () => {},
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }));
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -148,15 +159,26 @@ export async function submitPage() {
         reporter: { language: language(), ...(email.value.trim() ? { email: email.value.trim() } : {}),
           ...(phone.value.trim() ? { phone: phone.value.trim() } : {}) } };
       if (city) report.city = city;
-      const body = new FormData();
-      body.append("report", JSON.stringify(report));
-      if (photo.files.length) body.append("photo", photo.files[0]);
+      if (device) report.device_location = device;
       try {
-        const receipt = await call("/reports", { method: "POST", form: body,
-          headers: { "Idempotency-Key": idempotencyKey() } });
-        rememberReport(receipt.code, receipt.token);
-        flash(`${t("sent")} ${receipt.code}`);
-        window.location.hash = `#/track/${encodeURIComponent(receipt.code)}`;
+        // The original File (EXIF as the camera wrote it), never redrawn on a canvas.
+        const entry = await keepReport(report, [...photo.files].slice(0, 1));
+        const result = await sendNow(entry.id);
+        // The message stays on the next page (the router clears the status line first).
+        const then = (hash, message) => {
+          window.addEventListener("hashchange", () => flash(message), { once: true });
+          window.location.hash = hash;
+        };
+        if (result.receipt) {
+          then(`#/track/${encodeURIComponent(result.receipt.code)}`,
+            `${t("sent")} ${result.receipt.code}`);
+        } else if (result.later) {
+          then("#/mine", t("outbox_saved"));
+        } else {
+          // Refused (a photo or field the server does not take): the form stays to be fixed.
+          await removeEntry(entry.id);
+          throw result.error;
+        }
       } finally { send.textContent = t("send"); }
     });
   });

@@ -1,0 +1,138 @@
+// "My reports" (#/mine), without a login: the reports waiting in this phone's outbox, the ones
+// sent from it and the ones a one-time code brought back (the reporter's others), each with
+// its stage; and the switch for push notifications.
+import { call, myReports } from "./api.js";
+import { busy, field, flash, h, mount, showError } from "./dom.js";
+import { cityStageName, language, statusTerm, t, when } from "./i18n.js";
+import { outboxEntries, removeEntry } from "./outbox.js";
+import { pushOn, pushSupported, subscribePush, unsubscribePush } from "./push.js";
+import { recoveryBox } from "./recovery.js";
+import { flush, sendNow } from "./sender.js";
+
+// "Menunggu dikirim" / "Mengirim 60%" / "Tidak terkirim: ..." (the outbox entry's state).
+export function progressText(entry) {
+  if (entry.state === "sending") {
+    const share = entry.total_bytes ? entry.sent_bytes / entry.total_bytes : 0;
+    return `${t("outbox_sending")} ${Math.floor(100 * share)}%`;
+  }
+  if (entry.state === "failed") return `${t("outbox_failed")}: ${entry.error.message}`;
+  return t("outbox_waiting");
+}
+
+function waitingCard(entry, redraw) {
+  const again = h("button", { type: "button", class: "secondary" }, t("outbox_send_now"));
+  again.addEventListener("click", () => busy(again, async () => {
+    const result = await sendNow(entry.id);
+    if (result.receipt) flash(`${t("outbox_sent")} ${result.receipt.code}`);
+    redraw();
+  }));
+  const drop = h("button", { type: "button", class: "danger" }, t("outbox_delete"));
+  drop.addEventListener("click", () => busy(drop, async () => {
+    await removeEntry(entry.id);
+    redraw();
+  }));
+  const photo = entry.photos.length ? ` · ${t("photo")}: ${Math.round(
+    entry.total_bytes / 1024)} kB` : "";
+  return h("li", { class: "mine-item", "data-outbox": entry.id },
+    h("strong", {}, entry.report.description.slice(0, 80)),
+    h("div", { class: "muted" }, `${when(entry.created_at, entry.report.city)}${photo}`),
+    h("div", { class: `badge outbox-${entry.state}`, "data-state": entry.state },
+      progressText(entry)),
+    entry.state === "sending" ? null : h("div", {}, again, drop));
+}
+
+// One sent report: its code, status and stage as the API says now (with this device's token).
+function sentCard(code, kept) {
+  const state = h("div", { class: "muted" }, "…");
+  const item = h("li", { class: "mine-item", "data-code": code },
+    h("a", { href: `#/track/${encodeURIComponent(code)}` }, `${t("outbox_sent")} ${code}`),
+    kept.via === "recovered" ? h("span", { class: "muted" }, ` · ${t("mine_recovered")}`) : null,
+    state);
+  call(`/reports/${encodeURIComponent(code)}`, { reporter: code }).then((view) => {
+    const stage = (view.stages || {}).city;
+    state.replaceChildren(h("span", { class: "badge", "data-status": view.status },
+      statusTerm(view.status, view.type)),
+    stage ? ` · ${cityStageName(view.city, stage)}` : "", ` · ${when(view.created_at, view.city)}`);
+    state.className = "mine-stage";
+  }).catch((err) => {
+    state.textContent = err.code === "report_not_found" ? t("mine_gone") : t("mine_offline");
+  });
+  return item;
+}
+
+function pushBox() {
+  const box = h("section", { class: "card", id: "push", "aria-labelledby": "push-h" },
+    h("h2", { id: "push-h" }, t("push_title")));
+  if (!pushSupported()) return box.append(h("p", { class: "muted" }, t("push_unsupported")))
+    || box;
+  const status = h("p", { id: "push-state" }, t(pushOn() ? "push_is_on" : "push_hint"));
+  const on = h("button", { type: "button", id: "push-on" }, t("push_on"));
+  const off = h("button", { type: "button", id: "push-off", class: "secondary" }, t("push_off"));
+  const show = () => { on.hidden = pushOn(); off.hidden = !pushOn();
+    status.textContent = t(pushOn() ? "push_is_on" : "push_hint"); };
+  on.addEventListener("click", () => busy(on, async () => {
+    if (await subscribePush() === "denied") flash(t("push_denied"), true);
+    show();
+  }));
+  off.addEventListener("click", () => busy(off, async () => { await unsubscribePush(); show(); }));
+  show();
+  box.append(status, on, off);
+  return box;
+}
+
+// A report filed on another phone: its code, then the one-time code to its contact; the
+// answer brings the reporter's other reports too.
+function recoverBox(redraw) {
+  const code = h("input", { type: "text", id: "mine-code", autocapitalize: "characters",
+    placeholder: "PDG-2026-7KQ-4M9-X2A" });
+  const go = h("button", { type: "button", class: "secondary", id: "mine-recover" },
+    t("mine_recover_go"));
+  const box = h("section", { class: "card", id: "mine-recover-box" },
+    h("h2", {}, t("mine_recover_title")), h("p", { class: "muted" }, t("mine_recover_hint")),
+    field(t("code"), code), go);
+  go.addEventListener("click", () => {
+    const wanted = code.value.trim().toUpperCase();
+    if (wanted) box.replaceWith(recoveryBox(wanted, redraw));
+  });
+  return box;
+}
+
+export async function minePage() {
+  const outbox = h("ul", { class: "mine", id: "outbox" });
+  const sent = h("ul", { class: "mine", id: "sent" });
+  const none = h("p", { class: "muted" }, t("mine_none"));
+  const outboxCard = h("section", { class: "card", "aria-labelledby": "outbox-h" },
+    h("h2", { id: "outbox-h" }, t("outbox_title")), outbox);
+  let shown = "";
+  // The sent list is drawn again only when a report joined it (each card asks the API).
+  function drawSent() {
+    const kept = myReports();
+    const codes = Object.keys(kept)
+      .sort((a, b) => (kept[b].at || "").localeCompare(kept[a].at || ""));
+    if (codes.join() === shown) return;
+    shown = codes.join();
+    sent.replaceChildren(...codes.map((code) => sentCard(code, kept[code])));
+    none.hidden = codes.length > 0;
+  }
+  async function redraw() {
+    if (!document.body.contains(outbox)) {
+      window.removeEventListener("aduan:outbox", redraw);
+      return;
+    }
+    const entries = await outboxEntries().catch(() => []);
+    outboxCard.hidden = !entries.length;
+    outbox.replaceChildren(...entries.map((entry) => waitingCard(entry, redraw)));
+    drawSent();
+  }
+  drawSent();
+  mount(h("h1", {}, t("my_reports")),
+    navigator.onLine ? null : h("p", { class: "flash", id: "offline" }, t("offline_note")),
+    outboxCard,
+    h("section", { class: "card", "aria-labelledby": "sent-h" },
+      h("h2", { id: "sent-h" }, t("mine_sent_title")), none, sent),
+    pushBox(), recoverBox(minePage));
+  document.documentElement.lang = language();
+  window.addEventListener("aduan:outbox", redraw);
+  await redraw();
+  flush().catch(showError);
+}

@@ -1,0 +1,54 @@
+// Reports kept on the phone until they are filed (IndexedDB, database "aduan", store "outbox").
+// An entry: {id, key (the Idempotency-Key, made once: every retry sends the same one, so the
+// report is filed once), report (the JSON), photos: [{file (the original File, its bytes and
+// EXIF as the camera wrote them), upload (the resumable upload's id, once made)}],
+// state "waiting" | "sending" | "failed", sent_bytes, total_bytes, error, created_at}.
+// A filed report leaves the outbox (its code and token go to localStorage, api.js).
+const NAME = "aduan";
+const STORE = "outbox";
+let opened = null;
+
+function database() {
+  opened = opened || new Promise((resolve, reject) => {
+    const request = indexedDB.open(NAME, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "id" });
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => { opened = null; reject(request.error); };
+  });
+  return opened;
+}
+
+async function store(mode, work) {
+  const db = await database();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(STORE, mode);
+    const request = work(tx.objectStore(STORE));
+    tx.oncomplete = () => resolve(request && request.result);
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error);
+  });
+}
+
+export const outboxEntries = () => store("readonly", (s) => s.getAll());
+export const outboxEntry = (id) => store("readonly", (s) => s.get(id));
+export const removeEntry = (id) => store("readwrite", (s) => s.delete(id));
+
+export async function saveEntry(entry) {
+  await store("readwrite", (s) => s.put(entry));
+  window.dispatchEvent(new CustomEvent("aduan:outbox", { detail: entry }));
+  return entry;
+}
+
+function randomKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export async function keepReport(report, files) {
+  // Asks the browser not to clear this site's storage when space runs low.
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+  const key = randomKey();
+  return saveEntry({ id: key, key, report, photos: files.map((file) => ({ file, upload: null })),
+    state: "waiting", sent_bytes: 0, total_bytes: files.reduce((n, f) => n + f.size, 0),
+    error: null, created_at: new Date().toISOString() });
+}

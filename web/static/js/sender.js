@@ -1,0 +1,139 @@
+// Sends what the outbox keeps: on page load, when the phone is back online, after a failure
+// a little later, and at once when a report is written. A photo larger than one request should
+// carry goes up in resumable chunks (POST /uploads, PUT /uploads/<id>/chunks/<n>; after a
+// break GET /uploads/<id> says which chunks the server has, and only the missing ones are
+// sent); then POST /reports names the uploads, with the entry's own Idempotency-Key.
+import { ApiFailure, call, rememberReport } from "./api.js";
+import { outboxEntries, outboxEntry, removeEntry, saveEntry } from "./outbox.js";
+
+// Photos up to this size go in the report's own request (one round trip on a good signal).
+export const CHUNKED_FROM = 256 * 1024;
+const RETRY_MS = [5_000, 15_000, 30_000, 60_000];
+let running = null;
+let retries = 0;
+let timer = null;
+
+// Worth trying again later: no network, a gateway or service away, too many requests.
+export function passing(err) {
+  return !(err instanceof ApiFailure) || err.status >= 500 || err.status === 429
+    || err.status === 408;
+}
+
+async function sha256(blob) {
+  const digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function startUpload(entry, photo) {
+  const state = await call("/uploads", { method: "POST", json: {
+    size: photo.file.size, content_type: photo.file.type || "image/jpeg",
+    sha256: await sha256(photo.file) } });
+  photo.upload = state.id;
+  await saveEntry(entry);
+  return state;
+}
+
+// What the server has of the photo's upload; a new upload when it has forgotten it (expired).
+async function uploadState(entry, photo) {
+  if (!photo.upload) return startUpload(entry, photo);
+  try {
+    return await call(`/uploads/${encodeURIComponent(photo.upload)}`);
+  } catch (err) {
+    if (err instanceof ApiFailure && [404, 410].includes(err.status)) return startUpload(entry, photo);
+    throw err;
+  }
+}
+
+async function sendChunks(entry, photo, done) {
+  let state = await uploadState(entry, photo);
+  const size = state.chunk_size;
+  const have = (s) => s.received.reduce((n, i) => n + Math.min(size, photo.file.size - i * size), 0);
+  entry.sent_bytes = done + have(state);
+  await saveEntry(entry);
+  for (const index of state.missing) {
+    const chunk = photo.file.slice(index * size, Math.min(photo.file.size, (index + 1) * size));
+    state = await call(`/uploads/${encodeURIComponent(photo.upload)}/chunks/${index}`,
+      { method: "PUT", body: chunk, headers: { "Content-Type": "application/octet-stream" } });
+    entry.sent_bytes = done + have(state);
+    await saveEntry(entry);
+  }
+  return photo.upload;
+}
+
+async function sendEntry(entry) {
+  entry.state = "sending";
+  entry.error = null;
+  await saveEntry(entry);
+  const form = new FormData();
+  const uploads = [];
+  let done = 0;
+  for (const photo of entry.photos) {
+    if (photo.file.size > CHUNKED_FROM) uploads.push(await sendChunks(entry, photo, done));
+    else form.append("photo", photo.file, photo.file.name || "photo.jpg");
+    done += photo.file.size;
+  }
+  form.append("report", JSON.stringify(uploads.length ? { ...entry.report, uploads }
+    : entry.report));
+  const receipt = await call("/reports", { method: "POST", form,
+    headers: { "Idempotency-Key": entry.key } });
+  rememberReport(receipt.code, receipt.token);
+  await removeEntry(entry.id);
+  window.dispatchEvent(new CustomEvent("aduan:outbox",
+    { detail: { id: entry.id, state: "sent", code: receipt.code } }));
+  window.dispatchEvent(new CustomEvent("aduan:filed", { detail: receipt }));
+  return receipt;
+}
+
+// Tries one entry: its receipt, or the failure (kept "waiting" when worth another try, or
+// "failed" with the server's answer, which a retry would only repeat).
+export async function trySend(id) {
+  const entry = await outboxEntry(id);
+  if (!entry) return { missing: true };
+  try {
+    return { receipt: await sendEntry(entry) };
+  } catch (err) {
+    const later = passing(err);
+    entry.state = later ? "waiting" : "failed";
+    entry.error = { code: err.code || "network", message: err.message };
+    await saveEntry(entry);
+    return { error: err, later };
+  }
+}
+
+function schedule() {
+  clearTimeout(timer);
+  timer = setTimeout(flush, RETRY_MS[Math.min(retries, RETRY_MS.length - 1)]);
+  retries += 1;
+}
+
+// Sends every waiting entry, one at a time and one run at a time (in this tab; another tab
+// sending the same entry is harmless: the same Idempotency-Key files it once).
+export function flush() {
+  running = running || (async () => {
+    try {
+      let waiting = false;
+      for (const entry of await outboxEntries()) {
+        if (entry.state === "failed") continue;
+        const result = await trySend(entry.id);
+        if (result.later) { waiting = true; break; }
+      }
+      if (waiting) schedule(); else retries = 0;
+    } finally { running = null; }
+  })();
+  return running;
+}
+
+// The report just written: sent at once (after a run already under way), its result returned.
+export async function sendNow(id) {
+  while (running) await running.catch(() => {});
+  const attempt = trySend(id);
+  running = attempt.finally(() => { running = null; });
+  const result = await attempt;
+  if (result.later) schedule();
+  return result;
+}
+
+export function startSending() {
+  window.addEventListener("online", () => { retries = 0; flush(); });
+  flush().catch(() => {});
+}

@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pymongo.database import Database
-from pywebpush import WebPusher
+from pywebpush import WebPusher, WebPushException
 from urllib3.exceptions import HTTPError
 
 from aduan.domain.followers import FOLLOWER_STATUSES
@@ -148,9 +148,13 @@ class PushChannel:
         except TargetRefused as refused:
             raise DeliveryRejected(f"push endpoint refused: {refused.code}") from None
         data = json.dumps(message.payload, ensure_ascii=False, separators=(",", ":")).encode()
-        encoded = WebPusher({"endpoint": message.endpoint,
-                             "keys": {"p256dh": message.p256dh, "auth": message.auth}}
-                            ).encode(data, "aes128gcm")
+        try:
+            encoded = WebPusher({"endpoint": message.endpoint,
+                                 "keys": {"p256dh": message.p256dh, "auth": message.auth}}
+                                ).encode(data, "aes128gcm")
+        except (WebPushException, ValueError) as err:  # keys no retry will mend
+            raise DeliveryRejected(f"the device's keys cannot be used ({type(err).__name__})") \
+                from None
         parts = urlsplit(message.endpoint)
         audience = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port
                                                             else "")

@@ -18,6 +18,7 @@ from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
 from services.notification import push_subscriptions, vapid_keys
 from services.notification.app import create_app
+from services.notification.deliveries import DeliveryRejected
 from services.notification.push import PushChannel
 from services.notification.push_subscriptions import SubscriptionRefused, checked
 from services.notification.push_texts import comment_texts, status_texts
@@ -207,3 +208,12 @@ def test_a_service_with_a_broken_key_does_not_start() -> None:
     broken = replace(SETTINGS, vapid_public_key=vapid_keys.generate()[1])
     with pytest.raises(VapidKeyInvalid):
         create_app(broken, Backends(broken, db=fake_db()))
+
+
+def test_a_device_whose_keys_cannot_be_used_is_refused_for_good() -> None:
+    channel, report = _world()
+    [notice, _] = channel.plan("report.status_changed", {"status": "accepted"}, report)
+    assert notice.push is not None
+    broken = replace(notice.push, p256dh=b64url(b"\x04" + b"\x00" * 64))
+    with pytest.raises(DeliveryRejected, match="keys cannot be used"):
+        channel.send(broken)

@@ -19,6 +19,7 @@ from aduan.contracts.public import FollowerIn, NearbyQuery, ScorecardQuery
 from aduan.contracts.queries import PublicListQuery, StaffListQuery
 from aduan.contracts.reports import CommentIn, ReportIn
 from aduan.contracts.tracking import RecoverIn, VerifyIn
+from aduan.contracts.uploads import UploadIn
 from aduan.contracts.verdicts import VerdictIn
 from aduan.contracts.webhooks import SubscriptionIn
 from aduan.domain.codes import CODE_PATTERN
@@ -45,6 +46,19 @@ _ERROR_SCHEMA = {
 _OBJECT = {"type": "object"}
 _LIST = {"type": "object", "required": ["items"],
          "properties": {"items": {"type": "array", "items": _OBJECT}}}
+
+
+_OTHER_REPORT = {"type": "object", "required": ["code", "token"],
+                 "properties": {"code": {"type": "string"}, "token": {"type": "string"}}}
+_UPLOAD = {"type": "object",
+           "required": ["id", "size", "chunk_size", "chunks", "received", "missing", "complete",
+                        "expires_at"],
+           "properties": {"id": {"type": "string"}, "size": {"type": "integer"},
+                          "chunk_size": {"type": "integer"}, "chunks": {"type": "integer"},
+                          "received": {"type": "array", "items": {"type": "integer"}},
+                          "missing": {"type": "array", "items": {"type": "integer"}},
+                          "complete": {"type": "boolean"},
+                          "expires_at": {"type": "string", "format": "date-time"}}}
 
 
 def _schema_of(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
@@ -142,7 +156,8 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
             "post": {
                 # A photo is required only where the category asks it of the report's type,
                 # on the resident's own forms (app, web: 422 photo_required); up to 5.
-                "summary": "Submit a report, with up to 5 photos",
+                "summary": "Submit a report, with up to 5 photos: `photo` file parts and "
+                           "resumable uploads named in the report's `uploads`",
                 "security": CLIENT,
                 "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
                                 "schema": {"type": "string", "minLength": 1,
@@ -201,8 +216,11 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
             "responses": _ok("200", {"type": "object", "required": ["code", "token"],
                                      "properties": {"code": {"type": "string"},
                                                     "token": {"type": "string"},
-                                                    "tracking_link": {"type": "string"}}},
-                             "The reporter's token"),
+                                                    "tracking_link": {"type": "string"},
+                                                    "others": {"type": "array",
+                                                               "items": _OTHER_REPORT}}},
+                             "The reporter's token, and their other reports (those given "
+                             "the same contact the code went to) with theirs"),
         }},
         "/reports/nearby": {"get": {
             "summary": "While filing: the open public reports of the category near a place "
@@ -372,6 +390,7 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
         "responses": _ok("200", _OBJECT, "Deliveries"),
     }}
     _push_paths(paths, code, reporter_token)
+    _upload_paths(paths, components)
     agency_code = _path_parameter("code", r"^[A-Z0-9_-]{2,30}$")
     category_code = _path_parameter("code", r"^[a-z_]{2,40}$")
     day = {"type": "string", "format": "date"}
@@ -605,3 +624,32 @@ def _push_paths(paths: dict[str, Any], code: dict[str, Any],
         "summary": "The device stops hearing of every report (unsubscribing in the app)",
         "security": [{}], "requestBody": _json_body(device),
         "responses": _ok("204", None, "Unsubscribed")}}
+
+
+def _upload_paths(paths: dict[str, Any], components: dict[str, Any]) -> None:
+    """Resumable photo uploads (services/intake/resumable.py): open, send chunks in any order,
+    ask what is missing; then name the upload in a report's `uploads`."""
+    upload_id = _path_parameter("upload_id", r"^[0-9a-f]{32}$")
+    paths["/uploads"] = {"post": {
+        "summary": "Open a resumable photo upload of `size` bytes (413 photo_too_large past "
+                   "the photo limit; 429 too_many_uploads past the open uploads one address "
+                   "may have); unfinished, it expires (410 upload_expired)",
+        "security": CLIENT,
+        "requestBody": _json_body(_schema_of(UploadIn, components)),
+        "responses": _ok("201", _UPLOAD, "The upload, every chunk missing")}}
+    paths["/uploads/{upload_id}"] = {"get": {
+        "summary": "An upload's chunks received and missing (404 upload_not_found, 410 "
+                   "upload_expired)",
+        "security": CLIENT, "parameters": [upload_id],
+        "responses": _ok("200", _UPLOAD, "The upload")}}
+    paths["/uploads/{upload_id}/chunks/{index}"] = {"put": {
+        "summary": "One chunk, in any order: `chunk_size` bytes but the last (422 "
+                   "chunk_size_mismatch, chunk_out_of_range; 413 past chunk_size). The same "
+                   "bytes again are harmless; other bytes are 409 chunk_conflict",
+        "security": CLIENT,
+        "parameters": [upload_id, {"name": "index", "in": "path", "required": True,
+                                   "schema": {"type": "integer", "minimum": 0,
+                                              "maximum": 10_000}}],
+        "requestBody": {"required": True, "content": {"application/octet-stream": {
+            "schema": {"type": "string", "format": "binary"}}}},
+        "responses": _ok("200", _UPLOAD, "The upload with this chunk")}}

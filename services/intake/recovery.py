@@ -45,6 +45,7 @@ from aduan.infra.tracking_links import reporter_link
 from aduan.web.app import collaborators, current_request_id
 from aduan.web.errors import ApiError
 from aduan.web.validation import parse_json_object, validate
+from services.intake.reporter_contacts import MAX_OTHERS, contact_key
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ def request_code(settings: Settings, db: Database, code: str, contact: str, now:
     nonce = secrets.token_urlsafe(18)
     # A new code replaces the one before (its tries start again; the issue cap bounds that).
     db[COLLECTION].update_one({"_id": key}, {"$set": {
-        "nonce": nonce, "expires_at": now + RECOVERY_TTL, "attempts": 0,
+        "nonce": nonce, "expires_at": now + RECOVERY_TTL, "attempts": 0, "channel": channel,
         "issued": [*issued, now], "purge_at": now + ISSUE_WINDOW}}, upsert=True)
     plan = Plan("recover", None, routing_key=RECOVERY_REQUESTED,
                 event_body={"nonce": nonce, "channel": channel})
@@ -117,8 +118,9 @@ def request_code(settings: Settings, db: Database, code: str, contact: str, now:
 
 def check_code(settings: Settings, db: Database, code: str, otp: str, now: datetime
                ) -> dict[str, Any] | None:
-    """The report when `otp` is its live code (which is then used up), else None."""
-    report = db.reports.find_one({"code": code}, {"_id": 1, "code": 1})
+    """The report when `otp` is its live code (which is then used up), else None; with
+    `verified_channel`, the contact the code went to (`email` or `sms`)."""
+    report = db.reports.find_one({"code": code}, {"_id": 1, "code": 1, "reporter": 1})
     key = report["_id"] if report is not None else _decoy_id(settings, code)
     pending = db[COLLECTION].find_one({"_id": key})
     if report is None or not pending or not pending.get("nonce") \
@@ -135,7 +137,24 @@ def check_code(settings: Settings, db: Database, code: str, otp: str, now: datet
     # Used once: of two right answers at once, one takes it.
     used = db[COLLECTION].update_one({"_id": key, "nonce": pending["nonce"]},
                                      {"$unset": {"nonce": "", "expires_at": ""}})
-    return report if used.modified_count == 1 else None
+    if used.modified_count != 1:
+        return None
+    return {**report, "verified_channel": pending.get("channel")}
+
+
+def other_reports(settings: Settings, db: Database, report: dict[str, Any]
+                  ) -> list[dict[str, str]]:
+    """The same reporter's other reports, newest first: those whose stored contact is the
+    one the code was sent to (never the other contact the report may also hold)."""
+    channel = report.get("verified_channel")
+    key = contact_key(channel, report.get("reporter")) if channel else None
+    if key is None:
+        return []
+    keys = reporter_token_keys(settings)
+    found = db.reports.find({"contact_keys": key, "_id": {"$ne": report["_id"]}},
+                            {"code": 1}).sort("created_at", -1).limit(MAX_OTHERS)
+    return [{"code": other["code"], "token": reporter_token(keys, other["_id"])}
+            for other in found]
 
 
 def _aware(moment: datetime) -> datetime:
@@ -174,4 +193,5 @@ def verify() -> Response:
     settings = context.settings
     return jsonify({"code": report["code"],
                     "token": reporter_token(reporter_token_keys(settings), report["_id"]),
-                    "tracking_link": reporter_link(settings, report)})
+                    "tracking_link": reporter_link(settings, report),
+                    "others": other_reports(settings, context.db, report)})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from aduan.domain.device_location import DeviceLimits, DeviceReading, device_reasons
 from aduan.domain.geo import city_area
 from aduan.domain.photo_checks import (
     PhotoMetadata,
@@ -56,3 +57,21 @@ def claimed_point_reasons(policy: Policy, claimed: tuple[float, float] | None) -
     if city_area(policy.city).contains(lat, lon, policy.margin_m):
         return []
     return ["outside_city"]
+
+
+def device_location_reasons(policy: Policy, device_location: dict | None,
+                            metadata: dict | None, claimed: tuple[float, float] | None
+                            ) -> list[str]:
+    """The phone's reading (the report's `device_location`) against the photo's GPS position
+    (`metadata` as the judge stored it; a photo without a valid one is not compared) and the
+    report's point, under the city's policy."""
+    meta = metadata or {}
+    photo_point = None
+    if meta.get("lat") is not None and meta.get("lon") is not None \
+            and (meta["lat"], meta["lon"]) != (0, 0):
+        photo_point = (meta["lat"], meta["lon"])
+    limits = DeviceLimits(tolerance_m=policy.device_tolerance_m,
+                          claimed_m=policy.max_claimed_distance_m,
+                          max_accuracy_m=policy.device_max_accuracy_m)
+    return policy.active(device_reasons(DeviceReading.of(device_location), photo_point,
+                                        claimed, limits))

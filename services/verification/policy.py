@@ -53,6 +53,12 @@ DEFAULT_ACTIONS: dict[str, str] = {
     # do not run and this reason says so. "review" (the default): an operator looks at it;
     # "flag" or "off": such photos are accepted on the report's own location.
     "no_camera_proof": REVIEW,
+    # The phone's own location reading sent beside the photo (aduan.domain.device_location):
+    # the photo's GPS and the reading disagree, the reading is far from the report's point,
+    # or it is too vague to compare (then only recorded).
+    "device_location_mismatch": REVIEW,
+    "device_far_from_claimed_location": REVIEW,
+    "device_location_imprecise": FLAG,
 }
 REASONS = frozenset(DEFAULT_ACTIONS)
 # The farthest the indexed look-up is sure to find (services/verification/duplicates.py).
@@ -68,6 +74,9 @@ class Policy:
     future_tolerance: timedelta = timedelta(minutes=10)
     max_claimed_distance_m: float = 1000.0
     duplicate_max_distance: int = MAX_DUPLICATE_DISTANCE
+    # The phone's reading (aduan.domain.device_location.DeviceLimits).
+    device_tolerance_m: float = 100.0
+    device_max_accuracy_m: float = 500.0
     actions: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ACTIONS))
 
     def action(self, reason: str) -> str:
@@ -106,6 +115,8 @@ class Policy:
             "future_tolerance_minutes": self.future_tolerance / timedelta(minutes=1),
             "max_claimed_distance_m": self.max_claimed_distance_m,
             "duplicate_max_distance": self.duplicate_max_distance,
+            "device_tolerance_m": self.device_tolerance_m,
+            "device_max_accuracy_m": self.device_max_accuracy_m,
             "checks": dict(sorted(self.actions.items())),
         }
 
@@ -119,6 +130,8 @@ class PolicyOverride(BaseModel):
     future_tolerance_minutes: float | None = Field(default=None, ge=0, le=24 * 60)
     max_claimed_distance_m: float | None = Field(default=None, gt=0, le=1_000_000)
     duplicate_max_distance: int | None = Field(default=None, ge=0, le=MAX_DUPLICATE_DISTANCE)
+    device_tolerance_m: float | None = Field(default=None, ge=0, le=100_000)
+    device_max_accuracy_m: float | None = Field(default=None, gt=0, le=100_000)
 
 
 class PolicyError(ValueError):
@@ -142,6 +155,9 @@ def _apply(policy: Policy, override: PolicyOverride, where: str) -> Policy:
         values["max_claimed_distance_m"] = override.max_claimed_distance_m
     if override.duplicate_max_distance is not None:
         values["duplicate_max_distance"] = override.duplicate_max_distance
+    for limit in ("device_tolerance_m", "device_max_accuracy_m"):
+        if getattr(override, limit) is not None:
+            values[limit] = getattr(override, limit)
     return replace(policy, **values)
 
 

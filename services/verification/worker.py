@@ -23,6 +23,7 @@ from aduan.infra.photo_copies import publish_copies
 from aduan.infra.reports import Reports
 from aduan.infra.storage import ObjectStore
 from aduan.web.errors import PermanentError
+from services.verification.checks import device_location_reasons
 from services.verification.duplicates import DuplicateMatch, PhotoHash, find_duplicate, remember
 from services.verification.judge import PhotoFinding, examine_photo
 from services.verification.places import place_candidates, report_brief, report_place_key
@@ -107,6 +108,9 @@ class Verifier:
         for photo in report.get("photos") or []:
             finding, match = self._examine(report, photo, policy)
             found = list(finding.reasons)
+            if finding.metadata is not None and has_camera_proof(report):
+                found += device_location_reasons(policy, report.get("device_location"),
+                                                 finding.metadata, point_of(report))
             entry = {**photo, "metadata": finding.metadata}
             if match is not None:
                 found.append("possible_duplicate")

@@ -82,10 +82,11 @@ def test_the_same_answer_whether_or_not_the_contact_matched(app, db):
     bodies = publisher.bodies(recovery.RECOVERY_REQUESTED)
     assert sorted(b["channel"] for b in bodies) == ["email", "sms"]
     assert all(b["report_id"] == "a" * 32 and len(b["nonce"]) >= 20 for b in bodies)
-    # Nothing stored gives the code: the nonce only (the code needs the key too).
+    # Nothing stored gives the code: the nonce only (the code needs the key too); the channel
+    # it went to says whose other reports the right answer lists (recovery.other_reports).
     stored = db.tracking_recoveries.find_one({"_id": "a" * 32})
     assert _otp(db) not in str(stored) and set(stored) == {
-        "_id", "nonce", "expires_at", "attempts", "issued", "purge_at"}
+        "_id", "nonce", "expires_at", "attempts", "issued", "purge_at", "channel"}
     assert db.tracking_recoveries.find_one({"_id": "b" * 32}) is None
 
 

@@ -112,7 +112,11 @@ class Intake:
         if uploaded is not None:
             uploaded.check(report_id)
         request_print = fingerprint(payload, photos, uploaded.digests if uploaded else [])
-        if idempotency_key:
+        # A retry of a report with file parts only is found by the insert itself (its `_id`
+        # comes from the key: DuplicateKeyError, answered from the first submission, its
+        # photos stored again then deleted), which saves every first submission a read.
+        # Uploads are read first: the retry must not claim them.
+        if idempotency_key and uploaded is not None:
             earlier = self._replay(report_id, request_print)
             if earlier:
                 return Accepted(earlier, report_id, [])

@@ -1,0 +1,43 @@
+"""What accepting a report costs the database (issue 21): a first submission with an
+Idempotency-Key is one insert, no read before it; its retry is still answered from the first
+submission, found by that insert's duplicate `_id`."""
+
+from __future__ import annotations
+
+from fakes import FakePublisher, FakeStore, fake_db
+from test_intake_submission import PHOTO, SETTINGS, payload, raw_keys
+
+from services.intake.submission import Intake
+
+
+class CountingReports:
+    """The fake database's `reports` with its reads and writes counted by name."""
+
+    def __init__(self, collection) -> None:
+        self._collection = collection
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str):
+        attribute = getattr(self._collection, name)
+        if callable(attribute):
+            def counted(*args, **kwargs):
+                self.calls.append(name)
+                return attribute(*args, **kwargs)
+            return counted
+        return attribute
+
+
+def test_a_first_submission_with_a_key_is_one_insert_and_its_retry_the_same_answer():
+    db = fake_db()
+    intake = Intake(SETTINGS, db, FakeStore(), FakePublisher())
+    counting = CountingReports(db.reports)
+    intake.reports.db = {"reports": counting}  # type: ignore[assignment]
+    intake.db = type("Db", (), {"reports": counting})()  # type: ignore[assignment]
+    first = intake.submit(payload(), [PHOTO], "key-1", None)
+    assert counting.calls == ["insert_one"]
+    counting.calls.clear()
+    again = intake.submit(payload(), [PHOTO], "key-1", None)
+    assert again.receipt == first.receipt and again.events == []
+    assert counting.calls[0] == "insert_one"  # refused as a duplicate, then read to answer
+    assert db.reports.count_documents({}) == 1
+    assert len(raw_keys(intake)) == 1  # the retry's photo copy was deleted again

@@ -12,6 +12,7 @@ broker, the database and the object store, so the ratio shows where time goes.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import itertools
 import json
 import os
@@ -33,22 +34,35 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from common import percentile, write_result  # noqa: E402
-from photo_factory import fresh_padang_photo, varied_padang_photos  # noqa: E402
 
-from aduan.infra.config import Settings  # noqa: E402
-from aduan.infra.db import get_db  # noqa: E402
-from aduan.infra.messaging import (  # noqa: E402
-    Event,
-    Publisher,
-    connect,
-    declare_topology,
-    delete_topology,
-    queue_name,
-)
-from aduan.infra.storage import ObjectStore  # noqa: E402
-from tools.devstack import WORKERS, Stack, test_profile  # noqa: E402
+if importlib.util.find_spec("aduan.devstack") is None:  # this tree's layout
+    from aduan.infra.config import Settings
+    from aduan.infra.db import get_db
+    from aduan.infra.messaging import (
+        Event,
+        Publisher,
+        connect,
+        declare_topology,
+        delete_topology,
+        queue_name,
+    )
+    from aduan.infra.storage import ObjectStore
+    from tools.devstack import WORKERS, Stack, test_profile
+else:  # an earlier tree first on PYTHONPATH (bench/compare.py): the modules' old homes
+    from aduan.config import Settings  # type: ignore[no-redef]
+    from aduan.db import get_db  # type: ignore[no-redef]
+    from aduan.devstack import WORKERS, Stack, test_profile  # type: ignore[no-redef]
+    from aduan.messaging import (  # type: ignore[no-redef]
+        Event,
+        Publisher,
+        connect,
+        declare_topology,
+        delete_topology,
+        queue_name,
+    )
+    from aduan.storage import ObjectStore  # type: ignore[no-redef]
 
-BENCH_SLOT = 9
+BENCH_SLOT = 9  # the default; `--slot` gives a bench its own ports, queues and data
 PRODUCTION_TIMINGS = {
     name: str(getattr(Settings, name.lower()))
     for name in ("SLA_SWEEP_INTERVAL_S", "WEBHOOK_POLL_INTERVAL_S", "OUTBOX_RELAY_AFTER_S",
@@ -116,6 +130,8 @@ def _read(path: Path) -> str:
 def _short(cmdline: str) -> str:
     """A process's role: the gunicorn app or module it runs, else its program."""
     words = cmdline.split()
+    if "secantusd" in cmdline:  # the MongoDB-protocol server, a Python program here
+        return "secantusd (database)"
     for marker in ("--name", "-m"):
         if marker in words and words.index(marker) + 1 < len(words):
             following = words[words.index(marker) + 1]
@@ -135,10 +151,15 @@ def cpu_per_report(before: dict[str, float], after: dict[str, float], reports: i
         role = key.split(" ", 1)[1]
         by_role[role] = by_role.get(role, 0) + seconds - before.get(key, 0)
     total = sum(by_role.values())
+    # Roles run by several processes (`--workers 2`): how they split the work.
+    roles = [key.split(" ", 1)[1] for key in after]
+    copies = {key: seconds - before.get(key, 0) for key, seconds in after.items()
+              if roles.count(key.split(" ", 1)[1]) > 1 and key.split(" ", 1)[1] != "python"}
     return {
         "total_ms": round(total * 1000 / reports, 1),
         "by_role_ms": {k: round(v * 1000 / reports, 1)
                        for k, v in sorted(by_role.items(), key=lambda kv: -kv[1]) if v > 0},
+        "copies_ms": {k: round(v * 1000 / reports, 1) for k, v in sorted(copies.items())},
         "cpu_bound_ceiling_reports_per_s": round(reports * (os.cpu_count() or 1) / total, 1)
         if total else None,
     }
@@ -273,9 +294,11 @@ def end_to_end(settings: Settings, accepted: list[str], drain_s: float) -> dict:
     to_forwarded: list[float] = []
     finished: list[datetime] = []
     statuses: dict[str, int] = {}
+    out_of_order = 0
     for report in db.reports.find({"_id": {"$in": accepted}}, {"history": 1, "status": 1,
                                                                "created_at": 1}):
         statuses[report["status"]] = statuses.get(report["status"], 0) + 1
+        out_of_order += not in_order(report["history"])
         forwarded = next((h["at"] for h in report["history"] if h["to"] == "forwarded"), None)
         if forwarded:
             to_forwarded.append((forwarded - report["created_at"]).total_seconds())
@@ -288,12 +311,20 @@ def end_to_end(settings: Settings, accepted: list[str], drain_s: float) -> dict:
     return {
         "statuses": statuses,
         "lost": len(accepted) - found,
+        "history_out_of_order": out_of_order,
         "not_final_after_drain": found - final,
         "submit_to_forwarded_s": {"p50": percentile(to_forwarded, 50),
                                   "p95": percentile(to_forwarded, 95),
                                   "max": max(to_forwarded) if to_forwarded else None},
         "forwarded_per_s": round(len(finished) / span, 1) if span else None,
     }
+
+
+def in_order(history: list[dict]) -> bool:
+    """The ordering every report keeps however many copies of each worker run: its history is
+    one chain (each step starts where the last ended), in time order."""
+    return all(step.get("from") == last["to"] and step["at"] >= last["at"]
+               for last, step in itertools.pairwise(history))
 
 
 def raw_ceilings(settings: Settings, photo: bytes, seconds: float = 3.0) -> dict:
@@ -342,6 +373,17 @@ def raw_ceilings(settings: Settings, photo: bytes, seconds: float = 3.0) -> dict
     return results
 
 
+def varied_padang_photos(count: int) -> list[bytes]:
+    from photo_factory import varied_padang_photos as made  # needs this tree's aduan
+
+    return made(count)
+
+
+def load_photos(folder: Path) -> list[bytes]:
+    """The photos bench/compare.py made once for both trees (the factory needs this tree)."""
+    return [path.read_bytes() for path in sorted(folder.glob("*.jpg"))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=32)
@@ -355,11 +397,20 @@ def main() -> None:
     parser.add_argument("--drain", type=float, default=300)
     parser.add_argument("--one-place", action="store_true",
                         help="every report at the photos' own spot (the look-up by place's worst)")
+    parser.add_argument("--slot", type=int, default=BENCH_SLOT,
+                        help="the stack's test slot (ports, queue namespace, data folder)")
+    parser.add_argument("--photo-dir", type=Path, default=None,
+                        help="send these *.jpg files (sorted) instead of generated photos")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="write the JSON here instead of bench/results/load-<time>.json")
+    parser.add_argument("--run-dir", type=Path, default=None,
+                        help="the stack's folder (default .run/bench, or .run/bench<slot>)")
     args = parser.parse_args()
 
-    profile = test_profile(BENCH_SLOT)  # test profiles lift the per-address rate limits
-    stack = Stack(profile, ROOT / ".run" / "bench",
-                  worker_copies={name: args.workers for name in WORKERS})
+    profile = test_profile(args.slot)  # test profiles lift the per-address rate limits
+    run_dir = args.run_dir or ROOT / ".run" / (
+        "bench" if args.slot == BENCH_SLOT else f"bench{args.slot}")
+    stack = Stack(profile, run_dir, worker_copies={name: args.workers for name in WORKERS})
     # ...but poll as production does: the test profile's sub-second sweeps and relay delays
     # exist to make fault tests quick, and would load the database beyond a real deployment.
     stack.overrides = {**PRODUCTION_TIMINGS, **stack.overrides}
@@ -367,12 +418,13 @@ def main() -> None:
     os.environ.update(stack.env())
     settings = Settings.from_env()
     # Every report its own photo (as residents' are); past the pool, repeats are duplicates.
-    photos = varied_padang_photos(args.photos)
+    photos = (load_photos(args.photo_dir) if args.photo_dir
+              else varied_padang_photos(args.photos))
     photo = photos[0]
     try:
         stack.up()
         api = f"http://127.0.0.1:{profile.http_ports['gateway']}/api/v1"
-        run_clients(api, 4, 2, [fresh_padang_photo()])  # warm-up: workers started, connections open
+        run_clients(api, 4, 2, [photos[-1]])  # warm-up: workers started, connections open
         end_to_end(settings, [], args.drain)
         commands_before = database_commands(stack.run_dir / "metrics")
         pids = [p.pid for p in stack.processes.values()]
@@ -410,12 +462,17 @@ def main() -> None:
         "peak_rss_mib": rss,
         "peak_rss_total_mib": round(sum(rss.values()), 1),
     }
-    path = write_result("load", result, stamped=True)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2, default=str) + "\n")
+        path = args.out.resolve()
+    else:
+        path = write_result("load", result, stamped=True)
     summary = {k: v for k, v in result.items() if k != "peak_rss_mib"}
     summary["database_commands_per_report"] = {
         k: v for k, v in commands.items() if k != "by_command"}
     print(json.dumps(summary, indent=2, default=str))
-    print(f"written to {path.relative_to(ROOT)}")
+    print(f"written to {path}")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from minio.error import S3Error
 from pymongo.database import Database
 
 from aduan.contracts.uploads import UploadIn
@@ -213,14 +214,19 @@ def put_chunk(upload_id: str, index: int) -> Response:
         return_document=True)
     if recorded is not None:
         return jsonify(view(recorded))
-    # Another request got there first: the same bytes are fine, others a conflict.
-    now_doc = _live(db, store, upload_id, _now())
+    # Another request got there first (the same bytes are fine, others a conflict), or the
+    # upload expired or was filed meanwhile: an object not recorded is not left behind.
+    now_doc = db[COLLECTION].find_one({"_id": upload_id})
+    kept = ((now_doc or {}).get("parts") or {}).get(name)
+    if kept is None or kept["key"] != key:
+        store.delete(store.raw_bucket, key)
+    if now_doc is None:
+        raise _not_found(upload_id)
+    if now_doc["state"] == EXPIRED:
+        raise _expired_error(upload_id)
     if now_doc["state"] == USED:
         raise _used_error(upload_id)
-    kept = (now_doc.get("parts") or {}).get(name)
     if kept is None or kept["sha256"] != digest:
-        if kept is None or kept["key"] != key:
-            store.delete(store.raw_bucket, key)
         raise _conflict(index)
     return jsonify(view(now_doc))
 
@@ -292,8 +298,13 @@ class UploadedPhotos:
 
     def _assemble(self, doc: dict[str, Any]) -> Photo:
         plan, parts = _plan(doc), doc["parts"]
-        data = b"".join(self.store.get(self.store.raw_bucket, parts[_part_name(i)]["key"])
-                        for i in range(plan.chunks))
+        try:
+            data = b"".join(self.store.get(self.store.raw_bucket, parts[_part_name(i)]["key"])
+                            for i in range(plan.chunks))
+        except S3Error as err:  # expired (and purged) while this request read it
+            if err.code not in {"NoSuchKey", "NoSuchObject", "NotFound"}:
+                raise
+            raise _expired_error(doc["_id"]) from err
         if doc.get("sha256") and hashlib.sha256(data).hexdigest() != doc["sha256"]:
             raise ApiError(422, "upload_checksum_mismatch",
                            "The assembled photo does not have the SHA-256 given for it.",

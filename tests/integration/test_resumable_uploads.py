@@ -200,6 +200,18 @@ def test_the_gateway_says_where_the_caller_is_whatever_the_caller_claims(api, db
     assert db.uploads.find_one({"_id": upload.json()["id"]})["address"] == "127.0.0.1"
 
 
+def test_the_declared_type_is_only_kept_and_the_bytes_decide(api, db):
+    # Whatever File.type a browser gives (HEIF, WebP...) opens an upload; the photo is judged
+    # from its bytes when it is filed.
+    for declared in ("image/heif", "image/webp"):
+        opened = open_upload(api, {"size": 10, "content_type": declared})
+        assert opened.status_code == 201, opened.text
+    assert error_code(open_upload(api, {"size": 10, "content_type": "jpeg please"})) == (
+        422, "validation_failed")
+    assert error_code(open_upload(api, {"size": 10, "colour": "red"})) == (
+        422, "validation_failed")
+
+
 # ---- expiry and the per-address cap: an intake with short limits ---------------------------
 
 EXPIRY_S = 4
@@ -281,3 +293,4 @@ def test_one_address_may_have_only_so_many_unfinished_uploads(intake):
     # Once they expire, the address may open new ones.
     eventually(lambda: open_upload(intake, {"size": 10}, mine).status_code == 201, 20,
                "a new upload once the others expired", every_s=0.5)
+

@@ -116,6 +116,10 @@ def staff_view(report: dict[str, Any], base_url: str, principal: Principal,
     view["external"] = report.get("external")
     view["reporter"] = report.get("reporter") if staff_see_reporter(report, principal.role) \
         else None
+    # The phone's own reading beside the photo (what device_location_* reasons compare): where
+    # the reporter stood, so shown to those who may see who the reporter is.
+    view["device_location"] = report.get("device_location") \
+        if staff_see_reporter(report, principal.role) else None
     # Other reports of the city, which agency staff may not know of; the city's staff decide.
     if not principal.is_agency:
         view["possible_duplicates"] = [

@@ -27,6 +27,8 @@ def _report(report_id: str, code: str, privacy: str, agencies: list[dict]) -> di
             "channel": "app", "location": {"lat": -0.95, "lon": 100.4},
             "created_at": NOW, "updated_at": NOW, "agencies": agencies,
             "reporter": {"name": "Siti", "email": "siti@example.id"},
+            "device_location": {"lat": -0.9501, "lon": 100.4001, "accuracy_m": 12.0},
+            "contact_keys": ["f" * 64],
             "history": [{"at": NOW, "from": "verified", "to": "forwarded",
                          "actor": {"kind": "staff", "id": "op", "role": "operator"},
                          "note": "internal only", "public_response": None}],
@@ -111,6 +113,17 @@ def test_who_sees_the_reporter_in_the_staff_view(client):
     assert operator["history"][0]["note"] == "internal only"
     agency = client.get(f"/staff/reports/{SECRET}", headers=_staff("officer", agency="PUPR"))
     assert agency.get_json()["reporter"] is None
+    # The phone's reading says where the reporter stood: shown with the reporter, or not.
+    assert operator["device_location"]["accuracy_m"] == 12.0
+    assert agency.get_json()["device_location"] is None
+
+
+def test_the_phone_s_reading_and_the_contact_keys_are_in_no_public_answer(client):
+    own = client.get(f"/reports/{SECRET}", headers=_reporter("b" * 32)).get_data(as_text=True)
+    public = client.get(f"/reports/{PUBLIC}").get_data(as_text=True)
+    listed = client.get("/reports", query_string={"city": "padang", "detail": "full"})
+    for text in (own, public, listed.get_data(as_text=True)):
+        assert "100.4001" not in text and "f" * 64 not in text
 
 
 def test_comments_from_the_reporter_and_the_agency_holding_the_report(client):

@@ -40,6 +40,7 @@ const TEXTS = {
   outbox_title: ["Belum terkirim", "Not sent yet"],
   outbox_waiting: ["Menunggu dikirim", "Waiting to send"],
   outbox_sending: ["Mengirim", "Sending"],
+  outbox_partly: ["sudah terkirim", "already sent"],
   outbox_sent: ["Terkirim, kode", "Sent, code"],
   outbox_failed: ["Tidak terkirim", "Not sent"],
   outbox_saved: ["Belum ada sinyal: laporan disimpan di ponsel ini dan dikirim otomatis begitu tersambung.", "No signal: the report is kept on this phone and sent as soon as it is connected."],

@@ -11,12 +11,12 @@ import { flush, sendNow } from "./sender.js";
 
 // "Menunggu dikirim" / "Mengirim 60%" / "Tidak terkirim: ..." (the outbox entry's state).
 export function progressText(entry) {
-  if (entry.state === "sending") {
-    const share = entry.total_bytes ? entry.sent_bytes / entry.total_bytes : 0;
-    return `${t("outbox_sending")} ${Math.floor(100 * share)}%`;
-  }
+  const share = Math.floor(100 * (entry.total_bytes ? entry.sent_bytes / entry.total_bytes : 0));
+  if (entry.state === "sending") return `${t("outbox_sending")} ${share}%`;
   if (entry.state === "failed") return `${t("outbox_failed")}: ${entry.error.message}`;
-  return t("outbox_waiting");
+  // A photo partly uploaded: the rest goes on from there.
+  return share > 0 ? `${t("outbox_waiting")} (${share}% ${t("outbox_partly")})`
+    : t("outbox_waiting");
 }
 
 function waitingCard(entry, redraw) {
@@ -41,21 +41,47 @@ function waitingCard(entry, redraw) {
     entry.state === "sending" ? null : h("div", {}, again, drop));
 }
 
-// One sent report: its code, status and stage as the API says now (with this device's token).
+// The last view of each report this page loaded (localStorage "aduan.seen"), shown without a
+// signal with a note that it may be old.
+const SEEN_KEY = "aduan.seen";
+const lastSeen = () => { try { return JSON.parse(localStorage.getItem(SEEN_KEY) || "{}"); }
+  catch { return {}; } };
+
+function remember(code, view) {
+  const seen = lastSeen();
+  seen[code] = { status: view.status, type: view.type, city: view.city,
+    stage: (view.stages || {}).city || null, created_at: view.created_at,
+    description: (view.description || "").slice(0, 100) };
+  localStorage.setItem(SEEN_KEY, JSON.stringify(seen));
+}
+
+function stageLine(view) {
+  return [h("span", { class: "badge", "data-status": view.status },
+    statusTerm(view.status, view.type)),
+  view.stage ? ` · ${cityStageName(view.city, view.stage)}` : "",
+  ` · ${when(view.created_at, view.city)}`];
+}
+
+// One sent report: its code, what it is about, status and stage as the API says now (with
+// this device's token), or as last seen.
 function sentCard(code, kept) {
-  const state = h("div", { class: "muted" }, "…");
+  const known = lastSeen()[code];
+  const about = h("div", {}, known ? known.description : "");
+  const state = h("div", { class: "mine-stage" }, known ? stageLine(known) : "…");
   const item = h("li", { class: "mine-item", "data-code": code },
-    h("a", { href: `#/track/${encodeURIComponent(code)}` }, `${t("outbox_sent")} ${code}`),
+    h("a", { href: `#/track/${encodeURIComponent(code)}` }, `${t("outbox_sent")} `,
+      h("span", { class: "code" }, code)),
     kept.via === "recovered" ? h("span", { class: "muted" }, ` · ${t("mine_recovered")}`) : null,
-    state);
+    about, state);
   call(`/reports/${encodeURIComponent(code)}`, { reporter: code }).then((view) => {
-    const stage = (view.stages || {}).city;
-    state.replaceChildren(h("span", { class: "badge", "data-status": view.status },
-      statusTerm(view.status, view.type)),
-    stage ? ` · ${cityStageName(view.city, stage)}` : "", ` · ${when(view.created_at, view.city)}`);
-    state.className = "mine-stage";
+    remember(code, view);
+    const fresh = lastSeen()[code];
+    about.textContent = fresh.description;
+    state.replaceChildren(...stageLine(fresh));
+    state.dataset.loaded = "1";
   }).catch((err) => {
-    state.textContent = err.code === "report_not_found" ? t("mine_gone") : t("mine_offline");
+    state.append(h("div", { class: "muted" },
+      err.code === "report_not_found" ? t("mine_gone") : t("mine_offline")));
   });
   return item;
 }

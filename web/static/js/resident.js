@@ -53,6 +53,18 @@ export async function submitPage() {
   const locate = h("button", { type: "button", class: "secondary", id: "locate" }, t("locate"));
   const nearby = nearbyBox(); // the same problem already filed nearby: follow it instead
   const send = h("button", { type: "submit", id: "send" }, t("send"));
+  // Without a signal the report is kept on the phone and sent later (outbox.js): say so.
+  const offline = h("p", { class: "flash", id: "offline-note", hidden: navigator.onLine },
+    t("offline_note"));
+  const onLine = () => {
+    offline.hidden = navigator.onLine;
+    if (!document.body.contains(offline)) {
+      window.removeEventListener("online", onLine);
+      window.removeEventListener("offline", onLine);
+    }
+  };
+  window.addEventListener("online", onLine);
+  window.addEventListener("offline", onLine);
   const photoField = field(t("photo"), photo);
   const photoHint = h("p", { class: "muted", id: "photo-hint" }, t("photo_hint"));
   const locationLabel = h("label", { id: "location-label" }, t("location"));
@@ -67,7 +79,7 @@ export async function submitPage() {
     field(t("email"), email),
     field(t("phone_optional"), phone),
     field(t("privacy"), privacy),
-    send);
+    offline, send);
   mount(form);
 
   let city = null;

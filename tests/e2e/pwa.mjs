@@ -1,0 +1,262 @@
+// The resident app installed on a phone (config: tests/e2e/test_console_pwa.py):
+// 1. the first visit installs the service worker; the browser finds the app installable;
+// 2. offline, the app opens from the worker and a report with a photo is written: it waits
+//    in the outbox; back online it is sent, and the first answer is lost on the way back, so
+//    the page sends it again with the same Idempotency-Key (the server files it once);
+// 3. a 2 MB photo goes up in chunks; the connection breaks after some of them; the next try
+//    asks the server what it has and sends only the rest;
+// 4. notifications turned on (PushManager.subscribe gives the suite's push double's
+//    subscription: no vendor push service here); the test changes the report's status, the
+//    double decrypts what the notification service sent (the runner hands it over through
+//    files in cfg.handshake), and the payload is delivered to the worker (CDP), which shows it.
+import fs from "node:fs";
+import path from "node:path";
+import os from "node:os";
+import { chromium } from "playwright-core";
+import { base, cfg, drive, shot, WAIT, watch } from "./driver.mjs";
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// The runner's answer in cfg.handshake/<name>.json (written once the test has done its part).
+async function handed(name) {
+  const file = path.join(cfg.handshake, `${name}.json`);
+  const deadline = Date.now() + 2 * WAIT;
+  while (!fs.existsSync(file)) {
+    if (Date.now() > deadline) throw new Error(`the runner never wrote ${name}.json`);
+    await sleep(200);
+  }
+  return JSON.parse(fs.readFileSync(file, "utf8"));
+}
+const hand = (name, data) => fs.writeFileSync(path.join(cfg.handshake, `${name}.json`),
+  JSON.stringify(data));
+
+async function fillReport(page, photo, description) {
+  await page.locator("#where").filter({ hasText: /Lokasi ditemukan/ }).waitFor();
+  await page.getByLabel("Kategori").selectOption(cfg.category);
+  await page.getByLabel("Foto (kamera)").setInputFiles(photo);
+  await page.getByLabel("Uraian").fill(description);
+}
+
+// Polls page.evaluate(fn) until it gives something (waitForFunction's predicate runs as page
+// script, which the console's CSP may refuse).
+async function until(page, fn, what) {
+  const deadline = Date.now() + WAIT;
+  for (;;) {
+    const value = await page.evaluate(fn);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`never: ${what}`);
+    await sleep(250);
+  }
+}
+
+const outboxText = (page) => page.locator("#outbox").innerText().catch(() => "");
+
+// A profile on disk, as a phone's browser has: Chromium does not offer to install an app from
+// an incognito context (what browser.newContext() makes).
+async function phoneProfile() {
+  return chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), "aduan-pwa-")), {
+    executablePath: "/usr/bin/chromium", headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+    geolocation: { latitude: cfg.lat, longitude: cfg.lon, accuracy: 12 },
+    permissions: ["geolocation", "notifications"],
+  });
+}
+
+await drive(async (browser, seen) => {
+  const phone = await phoneProfile();
+  try {
+    await onThePhone(phone, seen);
+  } catch (err) {
+    for (const open of phone.pages()) await shot(open, "failed-phone").catch(() => {});
+    throw err;
+  } finally {
+    await phone.close();
+  }
+});
+
+async function onThePhone(phone, seen) {
+  // The push double's subscription in place of the vendor's (the browser cannot reach one).
+  await phone.addInitScript((subscription) => {
+    if (!self.PushManager) return;
+    let current = null;
+    const made = () => ({ ...subscription, options: { userVisibleOnly: true },
+      getKey: () => null, toJSON: () => subscription,
+      unsubscribe: async () => { current = null; return true; } });
+    PushManager.prototype.subscribe = async function subscribe(options) {
+      if (!options || !options.applicationServerKey) throw new Error("no applicationServerKey");
+      window.__pushKey = Array.from(new Uint8Array(options.applicationServerKey));
+      current = made();
+      return current;
+    };
+    PushManager.prototype.getSubscription = async function getSubscription() { return current; };
+  }, cfg.push_subscription);
+  const page = watch(phone.pages()[0] || await phone.newPage(), "resident");
+  const cdp = await phone.newCDPSession(page);
+
+  // 1. First visit: the worker installs and takes the page.
+  await page.goto(`${base}/`);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload();
+  await until(page, () => Boolean(navigator.serviceWorker.controller), "the worker controls");
+  seen.installability = (await cdp.send("Page.getInstallabilityErrors")).installabilityErrors;
+  const manifest = await cdp.send("Page.getAppManifest");
+  seen.manifest_errors = manifest.errors;
+  seen.manifest = JSON.parse(manifest.data || "{}");
+  seen.manifest_url = manifest.url;
+  seen.caches = await page.evaluate(async () => {
+    const names = await caches.keys();
+    const out = {};
+    for (const name of names) {
+      out[name] = (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname);
+    }
+    return out;
+  });
+  await page.locator("#lang").click();
+  seen.manifest_link_en = await page.locator('link[rel="manifest"]').getAttribute("href");
+  await page.locator("#lang").click();
+  seen.manifest_link_id = await page.locator('link[rel="manifest"]').getAttribute("href");
+
+  // 2. Offline: the app opens from the worker; the report waits in the outbox.
+  await phone.setOffline(true);
+  await page.goto(`${base}/#/`);
+  await page.reload();
+  await fillReport(page, cfg.photo, cfg.description);
+  await shot(page, "01-offline-form");
+  await page.locator("#send").click();
+  await page.waitForURL(/#\/mine$/);
+  await page.locator("#outbox [data-state=waiting]").waitFor();
+  seen.offline_flash = await page.locator("#status").textContent();
+  seen.offline_outbox = await outboxText(page);
+  seen.offline_entry = await page.evaluate(async () => {
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open("aduan");
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const all = await new Promise((resolve) => {
+      const get = db.transaction("outbox").objectStore("outbox").getAll();
+      get.onsuccess = () => resolve(get.result);
+    });
+    return all.map((e) => ({ key: e.key, state: e.state, size: e.photos[0].file.size,
+      type: e.photos[0].file.type, device: e.report.device_location || null }));
+  });
+  await shot(page, "02-offline-outbox");
+
+  // Back online: the first answer of POST /reports is lost on its way back (the server has
+  // filed the report); the page sends it again with the same key.
+  const posts = [];
+  await phone.route("**/api/v1/reports", async (route) => {
+    const request = route.request();
+    if (request.method() !== "POST") return route.continue();
+    posts.push(request.headers()["idempotency-key"]);
+    if (posts.length === 1) {
+      await route.fetch();  // reaches the server
+      return route.abort("connectionreset");
+    }
+    return route.continue();
+  });
+  await phone.setOffline(false);
+  await page.locator("#sent [data-code]").first().waitFor({ timeout: WAIT });
+  await page.locator("#outbox-h").waitFor({ state: "hidden" });
+  seen.posts = posts;
+  seen.sent_text = await page.locator("#sent").innerText();
+  seen.code = (await page.locator("#sent [data-code]").first().getAttribute("data-code"));
+  await page.locator("#sent .mine-stage[data-loaded]").first().waitFor({ timeout: WAIT });
+  await shot(page, "03-sent");
+  await phone.unroute("**/api/v1/reports");
+
+  // 3. A 2 MB photo in chunks; the line breaks after a few of them.
+  const chunks = [];
+  let breakAfter = cfg.break_after;
+  await phone.route("**/api/v1/uploads/*/chunks/*", async (route) => {
+    const index = Number(route.request().url().split("/").pop());
+    if (breakAfter <= 0) {
+      chunks.push({ index, sent: false });
+      return route.abort("internetdisconnected");
+    }
+    breakAfter -= 1;
+    chunks.push({ index, sent: true });
+    return route.continue();
+  });
+  const uploadCalls = [];
+  page.on("request", (request) => {
+    if (request.url().includes("/api/v1/uploads")) {
+      uploadCalls.push(`${request.method()} ${new URL(request.url()).pathname}`);
+    }
+  });
+  await page.goto(`${base}/#/`);
+  await fillReport(page, cfg.big_photo, cfg.big_description);
+  await page.locator("#send").click();
+  await page.waitForURL(/#\/mine$/);
+  // (The page tries again on its own meanwhile: the state goes between waiting and sending.)
+  const partly = page.locator("#outbox [data-state=waiting]").filter({ hasText: "sudah terkirim" });
+  await partly.waitFor();
+  await shot(page, "04-upload-interrupted");
+  seen.interrupted_text = await partly.first().textContent({ timeout: 1000 })
+    .catch(() => "Menunggu dikirim (seen by the wait above only)");
+  seen.chunks_before = chunks.filter((c) => c.sent).map((c) => c.index);
+  // The connection is back: the next try (the page's own retry, or a tap on "send now") asks
+  // the server what it has and sends the rest, on a slow line (the progress can be seen).
+  const resumed = [];
+  const progress = [];
+  await phone.unroute("**/api/v1/uploads/*/chunks/*");
+  await phone.route("**/api/v1/uploads/*/chunks/*", async (route) => {
+    resumed.push(Number(route.request().url().split("/").pop()));
+    progress.push(await outboxText(page));
+    if (resumed.length === 2) await shot(page, "05-upload-resuming");
+    await sleep(150);
+    return route.continue();
+  });
+  await page.locator("#outbox button.secondary").first().click({ timeout: 2000 })
+    .catch(() => {});  // the page's own retry may have started it already
+  await page.locator("#outbox-h").waitFor({ state: "hidden", timeout: WAIT });
+  seen.progress = progress;
+  seen.chunks_after = resumed;
+  seen.upload_calls = uploadCalls;
+  seen.sent_codes = await page.locator("#sent [data-code]").evaluateAll((nodes) =>
+    nodes.map((n) => n.dataset.code));
+  seen.big_code = seen.sent_codes.find((c) => c !== seen.code);
+  seen.reporters = await page.evaluate(() => JSON.parse(localStorage.getItem("aduan.reports")));
+
+  // Repeat visit with no network at all: the app shell from the worker.
+  await phone.setOffline(true);
+  const again = watch(await phone.newPage(), "repeat-offline");
+  await again.goto(`${base}/#/mine`);
+  await again.locator("#sent [data-code]").first().waitFor();
+  seen.repeat_offline_text = await again.locator("#main").innerText();
+  await shot(again, "06-repeat-visit-offline");
+  await again.close();
+  await phone.setOffline(false);
+
+  // 4. Notifications: on for this device's reports; a status change arrives as one.
+  await page.goto(`${base}/#/mine`);
+  await page.locator("#push-on").click();
+  await page.locator("#push-off").waitFor();
+  seen.push_state = await page.locator("#push-state").textContent();
+  seen.push_key = await page.evaluate(() => window.__pushKey.length);
+  await shot(page, "07-mine-push-on");
+  hand("subscribed", { code: seen.code, codes: seen.sent_codes });
+  const { payload } = await handed("pushed");
+  seen.payload = payload;
+  let registrationId = null;
+  cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations }) => {
+    const ours = registrations.find((r) => r.scopeURL === `${base}/` && !r.isDeleted);
+    if (ours) registrationId = ours.registrationId;
+  });
+  await cdp.send("ServiceWorker.enable");
+  for (let i = 0; !registrationId && i < 50; i += 1) await sleep(100);
+  await cdp.send("ServiceWorker.deliverPushMessage", { origin: base, registrationId,
+    data: JSON.stringify(payload) });
+  seen.notifications = await until(page, async () => {
+    const shown = await (await navigator.serviceWorker.ready).getNotifications();
+    return shown.length ? shown.map((n) => ({ title: n.title, body: n.body, tag: n.tag,
+      data: n.data })) : null;
+  }, "the worker's notification");
+
+  // Off again: the server forgets the device.
+  await page.locator("#push-off").click();
+  await page.locator("#push-on").waitFor();
+  hand("unsubscribed", {});
+}

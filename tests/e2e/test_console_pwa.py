@@ -1,0 +1,164 @@
+"""The resident app as an installed progressive web app, end to end in headless chromium
+(tests/e2e/pwa.mjs): installable, opens offline, keeps a report written without a signal and
+files it once when the signal is back, resumes a chunked photo upload where it broke, and shows
+a push notification of a status change (the suite's push double stands in for the browser
+vendor's push service). Screenshots go to tests/artifacts/pwa/."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from photo_factory import INSIDE, WIB, camera_photo, fresh_padang_photo
+from push_double import PushDouble, subscription_id
+from waiting import eventually
+from workflow_client import act, bearer, workflow
+
+from aduan.infra.config import Settings
+from aduan.infra.db import get_db
+from tools.devstack import Stack
+
+pytestmark = pytest.mark.stack
+HERE = Path(__file__).parent
+ARTIFACTS = HERE.parent / "artifacts" / "pwa"
+
+
+@pytest.fixture(scope="module")
+def base_url(stack: Stack) -> str:
+    return f"http://127.0.0.1:{stack.profile.http_ports['gateway']}"
+
+
+def _wait_for_file(folder: Path, name: str, script: subprocess.Popen) -> dict:
+    """What the script handed over in `folder/name.json` (it fails at once if the script ends
+    first)."""
+    path = folder / f"{name}.json"
+
+    def written() -> dict | None:
+        if path.exists():
+            return json.loads(path.read_text())
+        assert script.poll() is None, f"pwa.mjs ended before {name}:\n{script.stderr.read()}"
+        return None
+
+    return eventually(written, 180, f"pwa.mjs's {name}.json", every_s=0.2)
+
+
+def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes(
+        base_url, tmp_path):
+    settings = Settings.from_env()
+    db = get_db(settings)
+    api = f"{base_url}/api/v1"
+    lat, lon = INSIDE["padang"]
+    photo, big = tmp_path / "photo.jpg", tmp_path / "big.jpg"
+    photo.write_bytes(fresh_padang_photo())
+    # A 2 MB camera photo: eight 256 KiB chunks.
+    big.write_bytes(camera_photo(lat, lon, datetime.now(WIB) - timedelta(minutes=15),
+                                 source="iphone_hdr_YES.jpg"))
+    run = uuid.uuid4().hex[:8]
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    handshake = tmp_path / "handshake"
+    handshake.mkdir()
+    with PushDouble(vapid_public_key=settings.vapid_public_key) as double:
+        subscription = double.subscription()
+        sid = subscription_id(subscription)
+        config = {
+            "base_url": base_url, "artifacts": str(ARTIFACTS), "handshake": str(handshake),
+            "photo": str(photo), "big_photo": str(big), "lat": lat, "lon": lon,
+            # "other" has no routing rule: the report waits verified for an operator.
+            "category": "other",
+            "description": f"Lampu jalan padam di tikungan, dilaporkan tanpa sinyal {run}",
+            "big_description": f"Jalan berlubang besar di depan sekolah, foto besar {run}",
+            "break_after": 3, "push_subscription": subscription,
+        }
+        script = subprocess.Popen(["node", str(HERE / "pwa.mjs")], cwd=HERE, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  env={**os.environ, "ADUAN_E2E": json.dumps(config)})
+        try:
+            subscribed = _wait_for_file(handshake, "subscribed", script)
+            # A status change of the first report: an operator forwards it to DLH.
+            code = subscribed["code"]  # the report filed offline
+            operator = bearer(settings, "operator")
+            eventually(lambda: workflow(api, code, operator)["forward_due_at"], 30,
+                       f"{code} waiting for an operator")
+            forwarded = act(api, code, "forward", operator,
+                            {"agencies": ["DLH"], "note": "Diteruskan ke DLH"})
+            assert forwarded.status_code == 200, forwarded.text
+            message = next(m for m in double.wait_for(sid, timeout_s=60)
+                           if m.payload.get("code") == code)
+            (handshake / "pushed.json").write_text(json.dumps({"payload": message.payload}))
+            out, err = script.communicate(timeout=240)
+        finally:
+            if script.poll() is None:
+                script.kill()
+        assert script.returncode == 0, f"pwa.mjs failed:\n{out[-3000:]}\n{err[-6000:]}"
+    seen = json.loads(out.strip().splitlines()[-1])
+    (ARTIFACTS / "seen.json").write_text(json.dumps(seen, indent=1))
+
+    assert seen["outside_requests"] == [] and seen["page_errors"] == []
+    # Installable: the manifest parsed with its icons, the worker in control, no complaint.
+    assert seen["installability"] == [], seen["installability"]
+    assert seen["manifest_errors"] == []
+    assert seen["manifest_url"] == f"{base_url}/manifest.webmanifest"
+    assert seen["manifest"]["display"] == "standalone" and seen["manifest"]["lang"] == "id"
+    assert seen["manifest_link_en"] == "/manifest.en.webmanifest"
+    assert seen["manifest_link_id"] == "/manifest.webmanifest"
+    [shell] = [name for name in seen["caches"] if name.startswith("aduan-shell-")]
+    assert {"/", "/static/js/app.js", "/static/js/outbox.js", "/static/css/app.css",
+            "/static/vendor/leaflet/leaflet.js"} <= set(seen["caches"][shell])
+    assert {"/api/v1/categories", "/names.json", "/geo/padang.geojson"} <= set(
+        seen["caches"]["aduan-data"])
+
+    # Offline: kept on the phone with the original file and the device's own reading.
+    assert "Menunggu dikirim" in seen["offline_outbox"]
+    assert "disimpan di ponsel" in seen["offline_flash"]
+    [entry] = seen["offline_entry"]
+    assert entry["size"] == photo.stat().st_size and entry["type"] == "image/jpeg"
+    assert entry["device"]["accuracy_m"] == 12
+    assert abs(entry["device"]["lat"] - lat) < 1e-6 and entry["device"]["taken_at"]
+    # Back online: sent twice (the first answer lost), with the same key; filed once.
+    assert seen["posts"] == [entry["key"], entry["key"]]
+    assert f"Terkirim, kode {seen['code']}" in seen["sent_text"]
+    # Counted in the database: the API lists no report by its text (read only; the page and
+    # the API made the state).
+    filed = list(db.reports.find({"description": config["description"]}))
+    assert [r["code"] for r in filed] == [seen["code"]]
+    assert filed[0]["photos"][0]["sha256"] == hashlib.sha256(photo.read_bytes()).hexdigest()
+    assert filed[0]["device_location"]["accuracy_m"] == 12
+
+    # The chunked upload: a break after three chunks; the rest only, then filed.
+    assert seen["chunks_before"] == [0, 1, 2]
+    total = -(-big.stat().st_size // (256 * 1024))
+    assert sorted(seen["chunks_after"]) == list(range(3, total))
+    assert any(call.startswith("GET /api/v1/uploads/") for call in seen["upload_calls"])
+    assert "Menunggu dikirim (40% sudah terkirim)" in seen["interrupted_text"]
+    assert any("Mengirim" in text and "%" in text for text in seen["progress"])
+    [big_report] = list(db.reports.find({"description": config["big_description"]}))
+    assert big_report["code"] == seen["big_code"]
+    assert big_report["photos"][0]["sha256"] == hashlib.sha256(big.read_bytes()).hexdigest()
+    assert set(seen["reporters"]) == {seen["code"], seen["big_code"]}
+
+    # A repeat visit with no network shows the app and the reports kept on the phone.
+    assert "Laporan saya" in seen["repeat_offline_text"]
+    assert "Anda sedang offline" in seen["repeat_offline_text"]
+    assert seen["code"] in seen["repeat_offline_text"]
+    # ... with what each is about and its stage as last seen, saying it may be old.
+    assert config["description"] in seen["repeat_offline_text"]
+    assert "Tahap terbaru belum bisa dimuat" in seen["repeat_offline_text"]
+
+    # Push: the worker shows what the notification service sent, a tap opens the report.
+    assert seen["push_state"] == "Notifikasi aktif di perangkat ini."
+    assert seen["push_key"] == 65  # the VAPID public key, an uncompressed P-256 point
+    assert seen["payload"]["url"] == f"/#/track/{code}"
+    [shown] = seen["notifications"]
+    assert shown["title"] == seen["payload"]["title"] and shown["body"] == seen["payload"]["body"]
+    assert shown["data"]["url"] == f"/#/track/{code}"
+    for name in ("02-offline-outbox", "04-upload-interrupted", "05-upload-resuming",
+                 "06-repeat-visit-offline", "07-mine-push-on"):
+        assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000

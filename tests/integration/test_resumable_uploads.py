@@ -10,6 +10,7 @@ import hashlib
 import random
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
@@ -210,6 +211,27 @@ def test_the_declared_type_is_only_kept_and_the_bytes_decide(api, db):
         422, "validation_failed")
     assert error_code(open_upload(api, {"size": 10, "colour": "red"})) == (
         422, "validation_failed")
+
+
+def test_one_upload_filed_at_once_by_two_reports_goes_to_one(api, db):
+    upload_id = uploaded(api, big_padang_photo())
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda _: file_report(api, [upload_id]), range(2)))
+    assert sorted(a.status_code for a in answers) == [202, 409], [a.text for a in answers]
+    [winner] = [a for a in answers if a.status_code == 202]
+    [loser] = [a for a in answers if a.status_code == 409]
+    assert loser.json()["error"]["code"] == "upload_used"
+    assert db.uploads.find_one({"_id": upload_id})["report_id"] == winner.json()["id"]
+
+
+def test_retries_racing_with_one_key_make_one_report(api, db):
+    upload_id = uploaded(api, big_padang_photo())
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        answers = list(pool.map(lambda _: file_report(api, [upload_id], headers=key), range(3)))
+    assert {a.status_code for a in answers} == {202}, [a.text for a in answers]
+    assert len({a.json()["code"] for a in answers}) == 1
+    assert db.reports.count_documents({"idempotency_key": key["Idempotency-Key"]}) == 1
 
 
 # ---- expiry and the per-address cap: an intake with short limits ---------------------------

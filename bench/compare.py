@@ -80,10 +80,11 @@ def phone_photos(folder: Path, count: int) -> Path:
     if len(list(folder.glob("*.jpg"))) >= count:
         return folder
     folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.jpg"):
+        old.unlink()
     source = Image.open(PHOTOS / "DSCN0010.jpg").convert("RGB")
     base = source.resize((4000, 3000), Image.Resampling.BICUBIC)
-    noise = Image.effect_noise((4000, 3000), 4).convert("RGB")
-    base = ImageChops.add(base, noise, scale=1.0, offset=-128)
+    noise = Image.effect_noise((4000, 3000), 5).convert("RGB")
     rng = random.Random(7)
     for number in range(count):
         taken = datetime.now(UTC) - timedelta(minutes=20)
@@ -94,8 +95,10 @@ def phone_photos(folder: Path, count: int) -> Path:
         draw = ImageDraw.Draw(picture)
         for _ in range(12):
             x, y = rng.randrange(4000), rng.randrange(3000)
-            w, h = rng.randrange(250, 2000), rng.randrange(250, 1500)
+            w, h = rng.randrange(200, 1400), rng.randrange(200, 1000)
             draw.rectangle((x, y, x + w, y + h), fill=tuple(rng.randrange(256) for _ in "rgb"))
+        # Sensor noise over everything, the blocks too: a phone's file size (3-4 MB).
+        picture = ImageChops.add(picture, noise, scale=1.0, offset=-128)
         out = io.BytesIO()
         picture.save(out, "JPEG", quality=92, exif=piexif.dump(exif))
         (folder / f"{number:05d}.jpg").write_bytes(out.getvalue())

@@ -324,9 +324,12 @@ class UploadedPhotos:
             if taken.modified_count:
                 self.claimed.append(item.upload_id)
                 continue
-            again = self.db[COLLECTION].find_one({"_id": item.upload_id}, {"report_id": 1})
+            again = self.db[COLLECTION].find_one({"_id": item.upload_id},
+                                                 {"report_id": 1, "state": 1})
             if again is None or again.get("report_id") != report_id:
                 self.release(report_id)
+                if again is None or again["state"] == EXPIRED:  # it ran out meanwhile
+                    raise _expired_error(item.upload_id)
                 raise _used_error(item.upload_id)
 
     def release(self, report_id: str) -> None:

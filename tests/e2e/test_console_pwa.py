@@ -82,6 +82,9 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
                                   env={**os.environ, "ADUAN_E2E": json.dumps(config)})
         try:
             subscribed = _wait_for_file(handshake, "subscribed", script)
+            # The page registered the device for both its reports (read only: the page made it).
+            registered = db.push_subscriptions.count_documents(
+                {"endpoint": subscription["endpoint"]})
             # A status change of the first report: an operator forwards it to DLH.
             code = subscribed["code"]  # the report filed offline
             operator = bearer(settings, "operator")
@@ -99,6 +102,9 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
                 script.kill()
         assert script.returncode == 0, f"pwa.mjs failed:\n{out[-3000:]}\n{err[-6000:]}"
     seen = json.loads(out.strip().splitlines()[-1])
+    assert registered == 2
+    # "Turn off" made the server forget the device.
+    assert db.push_subscriptions.count_documents({"endpoint": subscription["endpoint"]}) == 0
     (ARTIFACTS / "seen.json").write_text(json.dumps(seen, indent=1))
 
     assert seen["outside_requests"] == [] and seen["page_errors"] == []

@@ -2,12 +2,12 @@
 // sent from it and the ones a one-time code brought back (the reporter's others), each with
 // its stage; and the switch for push notifications.
 import { call, myReports } from "./api.js";
-import { busy, field, flash, h, mount, showError } from "./dom.js";
+import { busy, field, flash, h, mount } from "./dom.js";
 import { cityStageName, language, statusTerm, t, when } from "./i18n.js";
 import { outboxEntries, removeEntry } from "./outbox.js";
 import { pushOn, pushSupported, subscribePush, unsubscribePush } from "./push.js";
 import { recoveryBox } from "./recovery.js";
-import { flush, sendNow } from "./sender.js";
+import { sendNow } from "./sender.js";
 
 // "Menunggu dikirim" / "Mengirim 60%" / "Tidak terkirim: ..." (the outbox entry's state).
 export function progressText(entry) {
@@ -160,5 +160,5 @@ export async function minePage() {
   document.documentElement.lang = language();
   window.addEventListener("aduan:outbox", redraw);
   await redraw();
-  flush().catch(showError);
+  // (No sending from here: app.js sends on load, on `online` and after a failure, later.)
 }

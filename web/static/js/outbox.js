@@ -18,8 +18,19 @@ function database() {
   return opened;
 }
 
+// Where IndexedDB cannot be opened (a private window of some browsers), the page still
+// sends: entries live in memory for the visit (they cannot wait for a later one).
+const memory = new Map();
+const inMemory = {
+  getAll: () => ({ result: [...memory.values()] }),
+  get: (id) => ({ result: memory.get(id) }),
+  put: (entry) => ({ result: memory.set(entry.id, entry) && entry.id }),
+  delete: (id) => ({ result: memory.delete(id) && undefined }),
+};
+
 async function store(mode, work) {
-  const db = await database();
+  let db;
+  try { db = await database(); } catch { return work(inMemory).result; }
   return new Promise((resolve, reject) => {
     const tx = db.transaction(STORE, mode);
     const request = work(tx.objectStore(STORE));

@@ -54,6 +54,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("state", ASCENDING), ("expires_at", ASCENDING)]),
         IndexModel([("address", ASCENDING), ("state", ASCENDING), ("expires_at", ASCENDING)]),
         IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0),
+        IndexModel([("chunks_left_since", ASCENDING)]),
     ],
     "agencies": [IndexModel([("city", ASCENDING), ("code", ASCENDING)], unique=True)],
     "categories": [IndexModel([("city", ASCENDING), ("code", ASCENDING)], unique=True)],

@@ -14,7 +14,8 @@
 - An unfinished upload expires `upload_expiry_s` after it was opened (410 `upload_expired`);
   its chunks are deleted when it is next touched or by the bounded purge each new upload
   runs (`purge_expired`), so the purge keeps up with whatever rate uploads are opened at.
-  Documents of used and expired uploads go by the TTL index on `purge_at`.
+  Documents of used and expired uploads go by the TTL index on `purge_at`; chunks whose
+  deletion failed are deleted by a later purge (`chunks_left_since`).
 - One address may have `uploads_open_per_ip` unfinished uploads (429 `too_many_uploads`).
 """
 
@@ -52,6 +53,9 @@ KEEP = timedelta(days=7)
 # Expired uploads whose chunks each new upload deletes: more than one, so the purge catches up
 # with whatever a quiet spell left behind.
 PURGE_BATCH = 5
+# How long after an upload was used or expired its chunks may still be there (deleted beside
+# the answer) before a purge deletes them.
+LEFT_GRACE = timedelta(minutes=10)
 # The address the gateway saw the caller at (gateway/clients.py); intake is reached through
 # the gateway only.
 CLIENT_ADDRESS_HEADER = "X-Client-Address"  # the same name as gateway/proxy.py sends
@@ -109,23 +113,36 @@ def delete_chunks(store: ObjectStore, upload_id: str) -> None:
         store.delete(store.raw_bucket, key)
 
 
+def forget_chunks(db: Database, store: ObjectStore, upload_id: str) -> None:
+    """Deletes an expired or used upload's chunks, then says so (`chunks_left_since` gone)."""
+    delete_chunks(store, upload_id)
+    db[COLLECTION].update_one({"_id": upload_id},
+                              {"$unset": {"parts": "", "chunks_left_since": ""}})
+
+
 def expire(db: Database, store: ObjectStore, doc: dict[str, Any], now: datetime) -> None:
     """Marks an open upload past its time expired and deletes its chunks."""
     marked = db[COLLECTION].update_one(
         {"_id": doc["_id"], "state": OPEN},
-        {"$set": {"state": EXPIRED, "purge_at": now + KEEP}, "$unset": {"parts": ""}})
+        {"$set": {"state": EXPIRED, "purge_at": now + KEEP, "chunks_left_since": now}})
     if marked.modified_count:
-        delete_chunks(store, doc["_id"])
+        forget_chunks(db, store, doc["_id"])
 
 
 def purge_expired(db: Database, store: ObjectStore, now: datetime,
                   limit: int = PURGE_BATCH) -> int:
-    """Expires up to `limit` open uploads past their time (oldest first); how many."""
+    """Expires up to `limit` open uploads past their time (oldest first), and deletes the
+    chunks up to `limit` used or expired ones still have a while after (their deletion
+    failed or was cut short); how many uploads it cleaned."""
     due = list(db[COLLECTION].find({"state": OPEN, "expires_at": {"$lte": now}},
                                    {"_id": 1}).sort("expires_at", 1).limit(limit))
     for doc in due:
         expire(db, store, doc, now)
-    return len(due)
+    left = list(db[COLLECTION].find({"chunks_left_since": {"$lte": now - LEFT_GRACE}},
+                                    {"_id": 1}).limit(limit))
+    for doc in left:
+        forget_chunks(db, store, doc["_id"])
+    return len(due) + len(left)
 
 
 def _live(db: Database, store: ObjectStore, upload_id: str, now: datetime) -> dict[str, Any]:
@@ -320,7 +337,7 @@ class UploadedPhotos:
             taken = self.db[COLLECTION].update_one(
                 {"_id": item.upload_id, "state": OPEN},
                 {"$set": {"state": USED, "report_id": report_id, "photo_sha256": item.sha256,
-                          "used_at": now, "purge_at": now + KEEP}})
+                          "used_at": now, "purge_at": now + KEEP, "chunks_left_since": now}})
             if taken.modified_count:
                 self.claimed.append(item.upload_id)
                 continue
@@ -339,7 +356,7 @@ class UploadedPhotos:
                 {"_id": upload_id, "state": USED, "report_id": report_id},
                 {"$set": {"state": OPEN},
                  "$unset": {"report_id": "", "photo_sha256": "", "used_at": "",
-                            "purge_at": ""}})
+                            "purge_at": "", "chunks_left_since": ""}})
         self.claimed = []
 
     def finish(self) -> None:
@@ -349,7 +366,6 @@ class UploadedPhotos:
 
     def _forget_chunks(self, upload_id: str) -> None:
         try:
-            delete_chunks(self.store, upload_id)
-            self.db[COLLECTION].update_one({"_id": upload_id}, {"$unset": {"parts": ""}})
-        except Exception:  # the chunks stay; harmless but for the space
+            forget_chunks(self.db, self.store, upload_id)
+        except Exception:  # a later purge deletes them (`chunks_left_since`)
             log.exception("chunks of upload %s not deleted", upload_id)

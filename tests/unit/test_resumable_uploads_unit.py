@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from fakes import FakePublisher, FakeStore, NothingRevoked, fake_db
 from photo_factory import INSIDE, WIB, camera_photo
+from waiting import eventually
 
 from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
@@ -93,3 +94,37 @@ def test_expired_uploads_are_purged_a_few_at_a_time_by_new_ones():
     assert db.uploads.count_documents({"_id": {"$in": left}, "state": "expired"}) == 7
     assert store.keys(store.raw_bucket, "uploads/") == []
     assert db.uploads.find_one({"_id": left[0]})["purge_at"] > datetime.now(UTC)
+
+
+class FlakyDeleteStore(FakeStore):
+    """Refuses to delete chunks while `broken`."""
+
+    broken = True
+    refused = 0
+
+    def delete(self, bucket: str, key: str) -> None:
+        if self.broken and key.startswith("uploads/"):
+            self.refused += 1
+            raise ConnectionError("store down")
+        super().delete(bucket, key)
+
+
+def test_chunks_a_failed_deletion_left_are_deleted_by_a_later_purge():
+    store = FlakyDeleteStore()
+    client, db = _client(store)
+    photo = camera_photo(*INSIDE["padang"], datetime.now(WIB) - timedelta(minutes=5))
+    upload_id = _uploaded(client, photo)
+    assert _file(client, upload_id, "k-2").status_code == 202
+    # The deletion beside the answer failed (logged): the chunks are still there.
+    eventually(lambda: store.refused, 5, "the deletion tried")
+    assert store.keys(store.raw_bucket, f"uploads/{upload_id}/")
+    store.broken = False
+    assert client.post("/uploads", json={"size": 10}).status_code == 201
+    assert store.keys(store.raw_bucket, f"uploads/{upload_id}/")  # not before the grace
+    # Ten minutes on: a unit test over the in-memory fake moves the clock by writing the
+    # moment (the stack cannot be made to fail a deletion on cue).
+    db.uploads.update_one({"_id": upload_id}, {"$set": {
+        "chunks_left_since": datetime.now(UTC) - timedelta(minutes=11)}})
+    assert client.post("/uploads", json={"size": 10}).status_code == 201
+    assert store.keys(store.raw_bucket, f"uploads/{upload_id}/") == []
+    assert "chunks_left_since" not in db.uploads.find_one({"_id": upload_id})

@@ -167,6 +167,32 @@ async function onThePhone(phone, seen) {
   await shot(page, "03-sent");
   await phone.unroute("**/api/v1/reports");
 
+  // 2b. Written offline with a file that is no photo: the server refuses it when the signal is
+  // back; the entry says why and stays until deleted (a retry would only be refused again).
+  await phone.setOffline(true);
+  await page.goto(`${base}/#/`);
+  await fillReport(page, cfg.not_a_photo, cfg.refused_description);
+  await page.locator("#send").click();
+  await page.locator("#outbox [data-state=waiting]").waitFor();
+  await phone.setOffline(false);
+  await page.evaluate(() => window.dispatchEvent(new Event("online")));
+  const refused = page.locator("#outbox [data-state=failed]");
+  await refused.waitFor({ timeout: WAIT });
+  seen.refused_text = await refused.textContent();
+  await shot(page, "03b-refused");
+  await page.locator("#outbox button.danger").click();
+  await page.locator("#outbox-h").waitFor({ state: "hidden" });
+  seen.refused_left = await page.evaluate(async () => {
+    const db = await new Promise((resolve) => {
+      const open = indexedDB.open("aduan");
+      open.onsuccess = () => resolve(open.result);
+    });
+    return new Promise((resolve) => {
+      const count = db.transaction("outbox").objectStore("outbox").count();
+      count.onsuccess = () => resolve(count.result);
+    });
+  });
+
   // 3. A 2 MB photo in chunks; the line breaks after a few of them.
   const chunks = [];
   let breakAfter = cfg.break_after;
@@ -254,6 +280,14 @@ async function onThePhone(phone, seen) {
     return shown.length ? shown.map((n) => ({ title: n.title, body: n.body, tag: n.tag,
       data: n.data })) : null;
   }, "the worker's notification");
+
+  // The same page in English.
+  await page.locator("#lang").click();
+  await page.getByRole("heading", { name: "My reports" }).waitFor();
+  seen.english_text = await page.locator("#main").innerText();
+  await shot(page, "08-mine-english");
+  await page.locator("#lang").click();
+  await page.getByRole("heading", { name: "Laporan saya" }).waitFor();
 
   // Off again: the server forgets the device.
   await page.locator("#push-off").click();

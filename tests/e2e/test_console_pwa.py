@@ -56,6 +56,8 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
     api = f"{base_url}/api/v1"
     lat, lon = INSIDE["padang"]
     photo, big = tmp_path / "photo.jpg", tmp_path / "big.jpg"
+    not_a_photo = tmp_path / "note.jpg"
+    not_a_photo.write_bytes(b"not a photo, a note someone picked from the phone's files\n" * 20)
     photo.write_bytes(fresh_padang_photo())
     # A 2 MB camera photo: eight 256 KiB chunks.
     big.write_bytes(camera_photo(lat, lon, datetime.now(WIB) - timedelta(minutes=15),
@@ -75,6 +77,8 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
             "category": "other",
             "description": f"Lampu jalan padam di tikungan, dilaporkan tanpa sinyal {run}",
             "big_description": f"Jalan berlubang besar di depan sekolah, foto besar {run}",
+            "not_a_photo": str(not_a_photo),
+            "refused_description": f"Foto yang bukan foto, ditolak server {run}",
             "break_after": 3, "push_subscription": subscription,
         }
         script = subprocess.Popen(["node", str(HERE / "pwa.mjs")], cwd=HERE, text=True,
@@ -138,6 +142,11 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
     assert filed[0]["photos"][0]["sha256"] == hashlib.sha256(photo.read_bytes()).hexdigest()
     assert filed[0]["device_location"]["accuracy_m"] == 12
 
+    # A report the server refuses is not sent again: it says why, and is deleted on request.
+    assert seen["refused_text"].startswith("Tidak terkirim: "), seen["refused_text"]
+    assert seen["refused_left"] == 0
+    assert db.reports.count_documents({"description": config["refused_description"]}) == 0
+
     # The chunked upload: a break after three chunks; the rest only, then filed.
     assert seen["chunks_before"] == [0, 1, 2]
     total = -(-big.stat().st_size // (256 * 1024))
@@ -165,6 +174,9 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
     [shown] = seen["notifications"]
     assert shown["title"] == seen["payload"]["title"] and shown["body"] == seen["payload"]["body"]
     assert shown["data"]["url"] == f"/#/track/{code}"
+    assert "Reports from this device" in seen["english_text"]
+    assert f"Sent, code {seen['code']}" in seen["english_text"]
+    assert "Notifications are on for this device." in seen["english_text"]
     for name in ("02-offline-outbox", "04-upload-interrupted", "05-upload-resuming",
                  "06-repeat-visit-offline", "07-mine-push-on"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000

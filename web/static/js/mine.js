@@ -151,8 +151,23 @@ export async function minePage() {
     drawSent();
   }
   drawSent();
-  mount(h("h1", {}, t("my_reports")),
-    navigator.onLine ? null : h("p", { class: "flash", id: "offline" }, t("offline_note")),
+  // The offline note (and the form's "kept on this phone") go when the signal is back.
+  const offline = h("p", { class: "flash", id: "offline", hidden: navigator.onLine },
+    t("offline_note"));
+  const signal = () => {
+    if (!document.body.contains(offline)) {
+      window.removeEventListener("online", signal);
+      window.removeEventListener("offline", signal);
+      return;
+    }
+    offline.hidden = navigator.onLine;
+    if (navigator.onLine && document.getElementById("status").textContent === t("outbox_saved")) {
+      flash("");
+    }
+  };
+  window.addEventListener("online", signal);
+  window.addEventListener("offline", signal);
+  mount(h("h1", {}, t("my_reports")), offline,
     outboxCard,
     h("section", { class: "card", "aria-labelledby": "sent-h" },
       h("h2", { id: "sent-h" }, t("mine_sent_title")), none, sent),

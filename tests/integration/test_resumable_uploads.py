@@ -234,6 +234,15 @@ def test_retries_racing_with_one_key_make_one_report(api, db):
     assert db.reports.count_documents({"idempotency_key": key["Idempotency-Key"]}) == 1
 
 
+def test_an_iphone_heic_photo_in_chunks_is_kept_as_sent(api, db, store):
+    heic = (PHOTOS / "iphone_13_pro_max.HEIC").read_bytes()  # 2.1 MB: 9 chunks
+    filed = file_report(api, [uploaded(api, heic)])
+    assert filed.status_code == 202, filed.text
+    [kept] = db.reports.find_one({"_id": filed.json()["id"]})["photos"]
+    assert kept["content_type"] == "image/heic" and kept["raw_key"].endswith(".heic")
+    assert store.get(store.raw_bucket, kept["raw_key"]) == heic  # never re-encoded
+
+
 # ---- expiry and the per-address cap: an intake with short limits ---------------------------
 
 EXPIRY_S = 4

@@ -29,13 +29,18 @@ from aduan.domain.lifecycle import (
 from aduan.infra.messaging import Event, Publisher
 from aduan.infra.outbox import COLLECTION, flush, outbox_entry
 from aduan.infra.report_metrics import observe_transition
+from aduan.infra.report_snapshots import with_snapshot
 
 MAX_ATTEMPTS = 5
 Planner = Callable[[dict[str, Any], datetime], Plan]
 
 
-def as_message(event: ReportEvent, correlation_id: str | None) -> Event:
-    return Event(routing_key=event.key, body=event.body(), correlation_id=correlation_id)
+def as_message(event: ReportEvent, correlation_id: str | None,
+               report: dict[str, Any] | None = None) -> Event:
+    """The event as published; with `report`, carrying it as the write left it
+    (`aduan.infra.report_snapshots`)."""
+    body = event.body() if report is None else with_snapshot(event.body(), report)
+    return Event(routing_key=event.key, body=body, correlation_id=correlation_id)
 
 
 class Reports:
@@ -56,7 +61,7 @@ class Reports:
                ) -> Event:
         """Inserts a new report with its first event in the outbox (a duplicate `_id` or code
         raises pymongo's DuplicateKeyError); `publish` sends the event afterwards."""
-        message = as_message(event, correlation_id)
+        message = as_message(event, correlation_id, report)
         self.db[COLLECTION].insert_one({**report, "outbox": [outbox_entry(message)]})
         return message
 
@@ -67,7 +72,7 @@ class Reports:
         """One conditional write of `plan`: the report as it now is and the events stored in
         its outbox, or (None, []) when the report changed since it was read."""
         entries = history_entries(report, plan, actor, now)
-        events = [as_message(e, correlation_id) for e in plan_events(report, plan, actor, now)]
+        planned = plan_events(report, plan, actor, now)
         update: dict[str, Any] = {}
         push: dict[str, Any] = dict(plan.push)
         if plan.target is not None:
@@ -83,14 +88,18 @@ class Reports:
             if plan.pinned:
                 condition.update(_version_filter(report))
                 update["$inc"] = {"version": 1}
-        if events:
-            push["outbox"] = {"$each": [outbox_entry(e) for e in events]}
         if push:
             update["$push"] = push
         # A plain update rather than find-and-modify: the filter pins what was read, so the
         # result is known without reading it back (and SecantusDB's find-and-modify scans the
         # whole collection).
         updated = after_image(report, update)  # before the write: an unknown shape writes nothing
+        # The events carry the report as this write leaves it, so consumers need not read it.
+        events = [as_message(e, correlation_id, updated) for e in planned]
+        if events:
+            entries_out = [outbox_entry(e) for e in events]
+            update.setdefault("$push", {})["outbox"] = {"$each": entries_out}
+            updated["outbox"] = [*updated.get("outbox", []), *_as_stored(entries_out)]
         result = self.db[COLLECTION].update_one({"_id": report["_id"], **condition}, update)
         if result.matched_count == 0:
             return None, []

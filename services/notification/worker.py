@@ -19,6 +19,7 @@ from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.logs import mask_email, mask_phone, redact_contacts
 from aduan.infra.messaging import Delivery, run_consumer_process
+from aduan.infra.report_snapshots import snapshot_in
 from aduan.infra.versioned_cache import Versions
 from aduan.web.errors import PermanentError
 from services.notification import sms, webhooks
@@ -73,7 +74,11 @@ class Notifier:
                                                                delivery.body):
             return  # e.g. report.verified: no person is told, and no one subscribed
         report_id = delivery.body.get("report_id")
-        report = self.db.reports.find_one({"_id": report_id}) if report_id else None
+        # People hear of the report as the step left it, which the event carries; a retried
+        # event (and one from an earlier version, without it) reads the report as it is now.
+        report = snapshot_in(delivery.body) if delivery.attempts == 0 else None
+        if report is None and report_id:
+            report = self.db.reports.find_one({"_id": report_id})
         if report is None:
             raise PermanentError(f"no report {report_id!r}")
         webhooks.schedule(self.db, delivery.message_id, delivery.routing_key, delivery.body,

@@ -18,6 +18,7 @@ from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.deadlines import Deadlines
 from aduan.infra.messaging import Delivery, Publisher, run_consumer_process
+from aduan.infra.report_snapshots import snapshot_in
 from aduan.infra.reports import Reports
 from aduan.infra.versioned_cache import Versions
 from aduan.web.errors import PermanentError
@@ -36,6 +37,7 @@ class Router:
         self.db = db
         self.reports = Reports(db, publisher)
         self.deadlines = deadlines
+        self._carried = False  # the report in hand came with its event (handle)
         # Categories' rules and the agencies: a per-process copy, read again when changed.
         self.catalogue = catalogue or CatalogueCache(Versions(db, 0.0), max_age_s=0.0)
 
@@ -48,10 +50,25 @@ class Router:
     def handle(self, delivery: Delivery) -> None:
         if delivery.routing_key not in ("report.verified", "report.needs_review"):
             return  # rejections need nothing from routing
+        # The report as the verdict left it, carried by the event; read when the event has
+        # none (one published by an earlier version) or when a write missed it: each write
+        # pins the status and version, so a report changed since is never acted on unread.
+        carried = snapshot_in(delivery.body)
+        if carried is not None:
+            try:
+                self._handle(carried, delivery, carried=True)
+                return
+            except _Stale:
+                log.info("report %s changed since its event; read again", carried["_id"])
         report_id = delivery.body.get("report_id")
         report = self.reports.get(report_id) if report_id else None
         if report is None:
             raise PermanentError(f"no report {report_id!r}")
+        self._handle(report, delivery, carried=False)
+
+    def _handle(self, report: dict[str, Any], delivery: Delivery, carried: bool) -> None:
+        self._carried = carried
+        report_id = report["_id"]
         if report["status"] not in ROUTABLE:
             log.info("report %s is %s; nothing to route", report_id, report["status"])
             return
@@ -78,7 +95,15 @@ class Router:
     def _commit(self, report: dict[str, Any], plan: Plan,
                 correlation_id: str | None = None) -> bool:
         now = datetime.now(UTC)
-        return self.reports.commit(report, plan, SYSTEM, now, correlation_id) is not None
+        return self._write(report, plan, now, correlation_id) is not None
+
+    def _write(self, report: dict[str, Any], plan: Plan, now: datetime,
+               correlation_id: str | None) -> dict[str, Any] | None:
+        """The commit; a miss on a report taken from the event means: read it, start again."""
+        updated = self.reports.commit(report, plan, SYSTEM, now, correlation_id)
+        if updated is None and self._carried:
+            raise _Stale()
+        return updated
 
     def _save(self, report: dict[str, Any], facts: dict[str, Any]) -> None:
         """Each fact only where it is still missing (an operator may have set a deadline)."""
@@ -103,7 +128,7 @@ class Router:
         plan = plan_send(report, list(decision.agencies), now, action="route", note=ROUTED_NOTE,
                          deadlines=self.deadlines, category=category)
         plan = replace(plan, set={**facts, **plan.set})
-        if self.reports.commit(report, plan, SYSTEM, now, correlation_id) is None:
+        if self._write(report, plan, now, correlation_id) is None:
             self._save(report, facts)
             log.info("report %s changed while routing; left as it is", report["_id"])
 
@@ -115,6 +140,10 @@ class Router:
             self._commit(report, flag)
             self._save(report, facts)
         log.info("report %s left to operator triage (%s)", report["_id"], reason)
+
+
+class _Stale(Exception):
+    """A write missed the report as its event carried it."""
 
 
 def _missing(facts: dict[str, Any]) -> dict[str, Any]:

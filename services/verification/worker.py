@@ -20,6 +20,7 @@ from aduan.infra.db import get_db
 from aduan.infra.images import accepted_formats
 from aduan.infra.messaging import Delivery, Publisher, run_consumer_process
 from aduan.infra.photo_copies import publish_copies
+from aduan.infra.report_snapshots import snapshot_in
 from aduan.infra.reports import Reports
 from aduan.infra.storage import ObjectStore
 from aduan.web.errors import PermanentError
@@ -63,19 +64,29 @@ class Verifier:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Verifier:
-        return cls(settings, get_db(settings), ObjectStore(settings), Publisher(settings))
+        db = get_db(settings)
+        return cls(settings, db, ObjectStore(settings), Publisher(settings))
 
     def handle(self, delivery: Delivery) -> None:
         report_id = delivery.body.get("report_id")
+        # The report as submitted, carried by the event; read when the event has none (one
+        # published by an earlier version) or when the verdict's write missed it (below).
+        carried = snapshot_in(delivery.body)
+        if carried is not None and self._judge_if_due(carried, delivery.correlation_id):
+            return
         report = self.reports.get(report_id) if isinstance(report_id, str) else None
         if report is None:
             raise PermanentError(f"no report {report_id!r}")
+        self._judge_if_due(report, delivery.correlation_id)
+
+    def _judge_if_due(self, report: dict[str, Any], correlation_id: str | None) -> bool:
+        """False when the verdict's write missed: the report changed since it was read."""
         # A report left in `verifying` by an earlier version of this worker is judged all the
         # same; one judged already (a redelivery) is left as it is.
         if report["status"] not in ACTIONS["judge"].starts:
-            log.info("report %s already judged; nothing to do", report_id)
-            return
-        self._judge(report, delivery.correlation_id)
+            log.info("report %s already judged; nothing to do", report["_id"])
+            return True
+        return self._judge(report, correlation_id)
 
     def _examine(self, report: dict[str, Any], photo: dict[str, Any], policy: Policy
                  ) -> tuple[PhotoFinding, DuplicateMatch | None]:
@@ -95,7 +106,7 @@ class Verifier:
         metrics.verification_photo_duration.observe(time.perf_counter() - started)
         return finding, match
 
-    def _judge(self, report: dict[str, Any], correlation_id: str | None) -> None:
+    def _judge(self, report: dict[str, Any], correlation_id: str | None) -> bool:
         started_at = datetime.now(UTC)
         city = report["city"]
         policy = self.policies[city]
@@ -140,20 +151,25 @@ class Verifier:
         updated, events = self.reports.write(report, plan, SYSTEM, datetime.now(UTC),
                                              correlation_id)
         if updated is None:
-            log.info("report %s was judged concurrently", report["_id"])
-            return
+            log.info("report %s changed while judged; read again", report["_id"])
+            return False
         metrics.verification_verdicts.labels(outcome).inc()
         for reason in all_reasons + all_flags:
             metrics.verification_reasons.labels(reason).inc()
         if duplicate is not None:
             metrics.verification_duplicates.inc()
         self.reports.publish(report["_id"], events)
+        return True
 
     def _possible_duplicates(self, report: dict[str, Any], photo_match: DuplicateMatch | None
                              ) -> list[dict[str, Any]]:
-        by_place = near_by_place(report, place_candidates(self.db, report, self.nearness),
-                                 self.nearness)
-        original = report_brief(self.db, photo_match.report_id) if photo_match else None
+        candidates = place_candidates(self.db, report, self.nearness)
+        by_place = near_by_place(report, candidates, self.nearness)
+        original = None
+        if photo_match is not None:
+            # The same photo was most often sent from the same place: read already, then.
+            original = next((c for c in candidates if c["_id"] == photo_match.report_id),
+                            None) or report_brief(self.db, photo_match.report_id)
         return possible_duplicates(report, by_place,
                                    photo_match.as_doc() if photo_match else None, original)
 

@@ -14,6 +14,7 @@ from fakes import FakePublisher, fake_db
 from aduan.domain import lifecycle
 from aduan.domain.errors import Conflict, NotFound
 from aduan.domain.lifecycle import Actor, Plan, plan_archive, plan_rate
+from aduan.infra.report_snapshots import snapshot_in
 from aduan.infra.reports import Reports
 
 NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
@@ -57,10 +58,13 @@ def test_a_status_change_is_one_write_with_history_and_its_event_published(db):
     assert entry["actor"] == {"kind": "staff", "id": "op-1", "role": "operator", "agency": None}
     [event] = publisher.published
     assert event.routing_key == "report.status_changed" and event.correlation_id == "req-1"
-    assert event.body == {"report_id": "r1", "code": "PDG-2026-7KQ-4M9-X2A", "city": "padang",
-                          "from": "verified", "status": "postponed", "actor_role": "operator",
-                          "occurred_at": NOW.isoformat()}
+    facts = {k: v for k, v in event.body.items() if k != "report"}
+    assert facts == {"report_id": "r1", "code": "PDG-2026-7KQ-4M9-X2A", "city": "padang",
+                     "from": "verified", "status": "postponed", "actor_role": "operator",
+                     "occurred_at": NOW.isoformat()}
     assert stored["outbox"] == []  # published: pulled from the outbox
+    # The event carries the report as the write left it: its consumers need not read it.
+    assert snapshot_in(event.body) == {k: v for k, v in stored.items() if k != "outbox"}
 
 
 def test_a_plan_made_on_a_stale_read_writes_nothing(db):

@@ -13,6 +13,7 @@ from prometheus_client import REGISTRY
 from routing_world import DEADLINES, assignment, place, seeded_db, stored
 
 from aduan.infra.messaging import Delivery
+from aduan.infra.report_snapshots import snapshot_in, with_snapshot
 from aduan.web.errors import PermanentError
 from services.routing.sweep import Sweep
 from services.routing.worker import Router
@@ -216,3 +217,55 @@ def test_a_postponed_report_returns_to_the_operators_on_its_day(sweep):
     assert sweep.publisher.keys() == ["report.returned"]
     assert stored(sweep.db, later)["status"] == "postponed"
     assert sweep.once(NOW)["returned"] == 0
+
+
+# ---- the report carried by its event (aduan/infra/report_snapshots.py) --------------------
+
+def carrying(report: dict[str, Any], attempts: int = 0) -> Delivery:
+    return Delivery(routing_key="report.verified",
+                    body=with_snapshot({"report_id": report["_id"]}, report), message_id="m2",
+                    correlation_id="c2", type=None, attempts=attempts)
+
+
+def counting_reads(router: Router) -> list[str]:
+    reads: list[str] = []
+    read = router.reports.get
+
+    def get(report_id: str):
+        reads.append(report_id)
+        return read(report_id)
+    router.reports.get = get  # type: ignore[method-assign]
+    return reads
+
+
+def test_a_report_its_event_carries_is_routed_without_reading_it(router):
+    reads = counting_reads(router)
+    report = place(router.db, "verified")
+    router.handle(carrying(stored(router.db, report)))
+    routed = stored(router.db, report)
+    assert routed["status"] == "forwarded" and reads == []
+    [event] = router.reports.publisher.published
+    assert snapshot_in(event.body) == {k: v for k, v in routed.items() if k != "outbox"}
+
+
+def test_a_report_changed_since_its_event_is_read_again_before_anything_is_done(router):
+    reads = counting_reads(router)
+    report = place(router.db, "verified")
+    carried = stored(router.db, report)
+    # Written straight into the fake: an operator's edit between the verdict and routing,
+    # bumping the version as every status-pinned write does.
+    router.db.reports.update_one({"_id": report["_id"]},
+                                 {"$set": {"category": "electricity"}, "$inc": {"version": 1}})
+    router.handle(carrying(carried))
+    referred = stored(router.db, report)
+    assert reads == [report["_id"]] and referred["status"] == "referred"
+    assert router.reports.publisher.keys() == ["report.referred"]
+
+    rejected = place(router.db, "verified")
+    carried = stored(router.db, rejected)
+    # Written straight into the fake, as above: rejected by an operator in between.
+    router.db.reports.update_one({"_id": rejected["_id"]},
+                                 {"$set": {"status": "rejected"}, "$inc": {"version": 1}})
+    router.handle(carrying(carried))
+    assert stored(router.db, rejected)["status"] == "rejected"
+    assert router.reports.publisher.keys() == ["report.referred"]

@@ -4,11 +4,19 @@ that changes the report, then published; a relay publishes whatever is still the
 
 Consumers are idempotent, so the rare event published twice (relay racing a slow publisher)
 has no second effect.
+
+Taking a published event out of the outbox is one more write per report. A busy process
+(`defer_pulls`: the intake service and the verification and routing workers) gathers them and
+takes the events of all the reports published since out in one write every `interval_s`
+(0.5 s); one that stops before that leaves a few events to the relay, which publishes them
+again (so once more; consumers are idempotent), never loses one.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import signal
 import threading
 import time
@@ -49,17 +57,93 @@ def _event_from_entry(entry: dict[str, Any]) -> Event:
 
 
 def flush(db: Database, report_id: str, events: list[Event], publisher: Publisher) -> bool:
-    """Publishes events already stored in the report's outbox; True when all went out."""
-    for event in events:
-        try:
-            publisher.publish(event)
-        except (pika.exceptions.AMQPError, OSError) as err:
-            log.warning("event %s left to the relay: %s", event.message_id, err)
-            return False
-        db[COLLECTION].update_one(
-            {"_id": report_id}, {"$pull": {"outbox": {"message_id": event.message_id}}}
-        )
+    """Publishes events already stored in the report's outbox and takes those that went out
+    out of it (now, or with the process's deferred pulls); True when all went out."""
+    published: list[str] = []
+    try:
+        for event in events:
+            try:
+                publisher.publish(event)
+            except (pika.exceptions.AMQPError, OSError) as err:
+                log.warning("event %s left to the relay: %s", event.message_id, err)
+                return False
+            published.append(event.message_id)
+    finally:
+        _pull(db, report_id, published)
     return True
+
+
+def _pull(db: Database, report_id: str, message_ids: list[str]) -> None:
+    if not message_ids:
+        return
+    deferred = _deferred
+    if deferred is not None and deferred.db == db and deferred.pid == os.getpid():
+        deferred.add(report_id, message_ids)
+        return
+    db[COLLECTION].update_one(
+        {"_id": report_id}, {"$pull": {"outbox": {"message_id": {"$in": message_ids}}}})
+
+
+class DeferredPulls:
+    """Published events' outbox entries, taken out together every `interval_s` by a thread."""
+
+    def __init__(self, db: Database, interval_s: float) -> None:
+        self.db = db
+        self.pid = os.getpid()
+        self.interval_s = interval_s
+        self._lock = threading.Lock()
+        self._pending: dict[str, list[str]] = {}
+        self._thread: threading.Thread | None = None
+
+    def add(self, report_id: str, message_ids: list[str]) -> None:
+        with self._lock:
+            self._pending.setdefault(report_id, []).extend(message_ids)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="outbox-pulls",
+                                                daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.interval_s)
+            try:
+                self.pull_now()
+            except Exception:  # MongoDB away for a moment: kept for the next pass
+                log.exception("outbox pulls failed")
+
+    def pull_now(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        if not pending:
+            return
+        try:
+            self.db[COLLECTION].update_many(
+                {"_id": {"$in": list(pending)}},
+                {"$pull": {"outbox": {"message_id": {"$in": [m for ids in pending.values()
+                                                                for m in ids]}}}})
+        except Exception:
+            with self._lock:
+                for report_id, ids in pending.items():
+                    self._pending.setdefault(report_id, []).extend(ids)
+            raise
+
+
+_deferred: DeferredPulls | None = None
+
+
+def defer_pulls(db: Database, interval_s: float = 0.5) -> None:
+    """From now on, this process takes published events out of the outbox every
+    `interval_s`, in one write for all its reports, rather than one write per report."""
+    global _deferred
+    _deferred = DeferredPulls(db, interval_s)
+    atexit.register(_pull_at_exit, _deferred)
+
+
+def _pull_at_exit(deferred: DeferredPulls) -> None:
+    try:
+        deferred.pull_now()
+    except Exception as err:  # the relay publishes what is left, once more
+        log.warning("outbox pulls left to the relay at exit: %s", err)
 
 
 def relay_once(db: Database, publisher: Publisher, older_than: timedelta) -> int:

@@ -11,6 +11,7 @@ from aduan.infra.backends import Backends
 from aduan.infra.catalogue import ensure_seeded
 from aduan.infra.config import Settings
 from aduan.infra.db import ensure_indexes, ping
+from aduan.infra.outbox import defer_pulls
 from aduan.web.app import create_app as create_service_app
 from aduan.web.app import provide
 from services.intake import api, photo_files, public_api, recovery, resumable, uploads
@@ -19,7 +20,9 @@ from services.intake import api, photo_files, public_api, recovery, resumable, u
 def create_app(settings: Settings | None = None, backends: Backends | None = None) -> Flask:
     """`backends`: the servers to work with (tests hand in fakes); the settings' otherwise."""
     settings = settings or Settings.from_env()
-    backends = backends or Backends(settings)
+    if backends is None:  # the real servers: published events leave the outbox in one write
+        backends = Backends(settings)  # for many reports (tests' fakes keep one per report)
+        defer_pulls(backends.db)
     db, store = backends.db, backends.store
     context = api.Context.of(settings, db, store, backends.publisher)
 

@@ -18,6 +18,7 @@ from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.deadlines import Deadlines
 from aduan.infra.messaging import Delivery, Publisher, run_consumer_process
+from aduan.infra.outbox import defer_pulls
 from aduan.infra.report_snapshots import snapshot_in
 from aduan.infra.reports import Reports
 from aduan.infra.versioned_cache import Versions
@@ -44,6 +45,7 @@ class Router:
     @classmethod
     def from_settings(cls, settings: Settings) -> Router:
         db = get_db(settings)
+        defer_pulls(db)  # published events leave the outbox in one write for many reports
         return cls(db, Publisher(settings), Deadlines.from_settings(settings),
                    CatalogueCache(Versions(db, settings.cache_check_s)))
 

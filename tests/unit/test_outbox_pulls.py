@@ -1,0 +1,76 @@
+"""Published events taken out of the outbox together (aduan/infra/outbox.py defer_pulls), over
+the in-memory fake database: one write for many reports, and what a process left behind when it
+stopped is published again by the relay, never lost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fakes import FakePublisher, fake_db
+
+from aduan.infra import outbox
+from aduan.infra.messaging import Event
+from aduan.infra.outbox import DeferredPulls, flush, outbox_entry, relay_once
+
+
+@pytest.fixture
+def db():
+    database = fake_db()
+    yield database
+    outbox._deferred = None  # the process-wide switch, back to pulling at once
+
+
+def stored_with_event(db, report_id: str) -> Event:
+    event = Event("report.submitted", {"report_id": report_id})
+    # Written straight into the fake: a report as Reports.create leaves it, event in its outbox.
+    db.reports.insert_one({"_id": report_id, "code": f"PDG-{report_id}",
+                           "outbox": [outbox_entry(event)]})
+    return event
+
+
+def outbox_of(db, report_id: str) -> list[str]:
+    return [e["message_id"] for e in db.reports.find_one({"_id": report_id})["outbox"]]
+
+
+def test_without_deferred_pulls_an_event_leaves_the_outbox_when_published(db):
+    event = stored_with_event(db, "r1")
+    assert flush(db, "r1", [event], FakePublisher())
+    assert outbox_of(db, "r1") == []
+
+
+def test_deferred_pulls_take_many_reports_events_out_in_one_write(db):
+    outbox.defer_pulls(db, interval_s=3600)  # the thread never gets there: pulled by hand
+    events = {rid: stored_with_event(db, rid) for rid in ("r1", "r2", "r3")}
+    publisher = FakePublisher()
+    for rid, event in events.items():
+        assert flush(db, rid, [event], publisher)
+    assert [outbox_of(db, rid) for rid in events] == [[e.message_id] for e in events.values()]
+    writes = []
+    update_many = db.reports.update_many
+    db.reports.update_many = lambda *a, **k: writes.append(1) or update_many(*a, **k)
+    outbox._deferred.pull_now()
+    assert writes == [1] and all(outbox_of(db, rid) == [] for rid in events)
+
+
+def test_an_event_a_stopped_process_left_in_the_outbox_is_published_again_by_the_relay(db):
+    pulls = DeferredPulls(db, 3600)
+    outbox._deferred = pulls
+    event = stored_with_event(db, "r1")
+    first = FakePublisher()
+    assert flush(db, "r1", [event], first)
+    outbox._deferred = None  # the process stopped before its pulls were written
+    relay = FakePublisher()
+    assert relay_once(db, relay, older_than=timedelta(0)) == 1
+    assert [e.message_id for e in relay.published] == [event.message_id]
+    assert outbox_of(db, "r1") == []
+
+
+def test_an_event_the_broker_refused_stays_for_the_relay(db):
+    outbox.defer_pulls(db, interval_s=3600)
+    event = stored_with_event(db, "r1")
+    down = FakePublisher()
+    down.down = True
+    assert not flush(db, "r1", [event], down)
+    outbox._deferred.pull_now()
+    assert outbox_of(db, "r1") == [event.message_id]

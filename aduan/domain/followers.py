@@ -74,9 +74,14 @@ def is_full(report: dict[str, Any], now: datetime) -> bool:
     return len(_live(report, now)) >= MAX_FOLLOWERS
 
 
-def _pinned(report: dict[str, Any]) -> dict[str, Any]:
+def pinned_followers(report: dict[str, Any]) -> dict[str, Any]:
+    """The condition that the followers are still those read (routing adds it to a write on a
+    report taken from its event: the notifier tells the followers that write's event names)."""
     rev = report.get("followers_rev")
     return {"followers_rev": rev if rev is not None else {"$exists": False}}
+
+
+_pinned = pinned_followers
 
 
 def _write(action: str, report: dict[str, Any], followers: list[dict[str, Any]],

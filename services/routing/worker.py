@@ -12,6 +12,7 @@ from typing import Any
 
 from pymongo.database import Database
 
+from aduan.domain.followers import pinned_followers
 from aduan.domain.lifecycle import ACTIONS, Actor, Plan, plan_send, plan_triage
 from aduan.infra.catalogue_cache import CatalogueCache
 from aduan.infra.config import Settings
@@ -101,7 +102,11 @@ class Router:
 
     def _write(self, report: dict[str, Any], plan: Plan, now: datetime,
                correlation_id: str | None) -> dict[str, Any] | None:
-        """The commit; a miss on a report taken from the event means: read it, start again."""
+        """The commit; a miss on a report taken from the event means: read it, start again.
+        Such a write also pins the followers (changed without a version bump): its event
+        carries the report to the notifier, who tells them."""
+        if self._carried:
+            plan = replace(plan, conditions={**plan.conditions, **pinned_followers(report)})
         updated = self.reports.commit(report, plan, SYSTEM, now, correlation_id)
         if updated is None and self._carried:
             raise _Stale()

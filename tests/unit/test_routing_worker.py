@@ -269,3 +269,20 @@ def test_a_report_changed_since_its_event_is_read_again_before_anything_is_done(
     router.handle(carrying(carried))
     assert stored(router.db, rejected)["status"] == "rejected"
     assert router.reports.publisher.keys() == ["report.referred"]
+
+
+def test_a_follower_who_came_since_the_verdict_is_in_the_report_the_forwarding_carries(router):
+    reads = counting_reads(router)
+    report = place(router.db, "verified")
+    carried = stored(router.db, report)
+    follower = {"id": "f1", "email": "tetangga@example.id", "phone": None, "language": "id",
+                "at": carried["created_at"], "requested_at": carried["created_at"],
+                "confirmed_at": carried["created_at"]}
+    # Written straight into the fake, as plan_confirm leaves it: a "verified" report is public,
+    # and followers change without a version bump (they pin followers_rev).
+    router.db.reports.update_one({"_id": report["_id"]},
+                                 {"$set": {"followers": [follower], "followers_rev": 1}})
+    router.handle(carrying(carried))
+    assert reads == [report["_id"]]
+    [event] = router.reports.publisher.published
+    assert [f["id"] for f in snapshot_in(event.body)["followers"]] == ["f1"]

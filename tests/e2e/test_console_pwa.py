@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from photo_factory import INSIDE, WIB, camera_photo, fresh_padang_photo
 from push_double import PushDouble, subscription_id
+from stack_client import REPORT, submit
 from waiting import eventually
 from workflow_client import act, bearer, workflow
 
@@ -50,7 +51,7 @@ def _wait_for_file(folder: Path, name: str, script: subprocess.Popen) -> dict:
 
 
 def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes(
-        base_url, tmp_path):
+        stack, base_url, tmp_path):
     settings = Settings.from_env()
     db = get_db(settings)
     api = f"{base_url}/api/v1"
@@ -63,6 +64,15 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
     big.write_bytes(camera_photo(lat, lon, datetime.now(WIB) - timedelta(minutes=15),
                                  source="iphone_hdr_YES.jpg"))
     run = uuid.uuid4().hex[:8]
+    # Two reports the same resident filed on another phone, with their email.
+    email = f"pelapor.{run}@example.id"
+    elsewhere = []
+    for text in ("Saluran air tersumbat di gang masjid", "Pohon tumbang menutup trotoar"):
+        filed = submit(api, fresh_padang_photo(), {
+            **REPORT, "description": f"{text} {run}",
+            "reporter": {"email": email, "language": "id"}})
+        assert filed.status_code == 202, filed.text
+        elsewhere.append(filed.json()["code"])
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
     handshake = tmp_path / "handshake"
@@ -80,6 +90,7 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
             "not_a_photo": str(not_a_photo),
             "refused_description": f"Foto yang bukan foto, ditolak server {run}",
             "break_after": 3, "push_subscription": subscription,
+            "maildir": str(stack.maildir), "email": email, "elsewhere": elsewhere,
         }
         script = subprocess.Popen(["node", str(HERE / "pwa.mjs")], cwd=HERE, text=True,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -177,6 +188,12 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
     assert "Reports from this device" in seen["english_text"]
     assert f"Sent, code {seen['code']}" in seen["english_text"]
     assert "Notifications are on for this device." in seen["english_text"]
+    # Recovered with a one-time code: the report whose code was typed and the other one of the
+    # same email, marked as recovered, each with its text and stage.
+    assert set(elsewhere) <= set(seen["recovered"])
+    assert "dipulihkan dengan kode sekali pakai" in seen["recovered"][elsewhere[1]]
+    assert f"Pohon tumbang menutup trotoar {run}" in seen["recovered"][elsewhere[1]]
     for name in ("02-offline-outbox", "04-upload-interrupted", "05-upload-resuming",
                  "06-repeat-visit-offline", "07-mine-push-on"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000
+    assert (ARTIFACTS / "09-mine-recovered.png").stat().st_size > 10_000

@@ -3,8 +3,10 @@ name or declared type."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask import request
 
@@ -17,6 +19,12 @@ from aduan.web.image_types import EXTENSIONS, sniff_image_type
 class Photo:
     data: bytes
     content_type: str
+
+    @cached_property
+    def sha256(self) -> str:
+        """The bytes' SHA-256 (hex), computed once: a request's fingerprint and the stored
+        photo's record both need it (2 ms a pass over a phone's 4 MB photo)."""
+        return hashlib.sha256(self.data).hexdigest()
 
 
 def read_uploaded_photos(*, max_bytes: int, limit: int, required: bool,

@@ -48,7 +48,7 @@ def fingerprint(payload: ReportIn, photos: list[Photo], uploaded: list[str] = ()
             fields.pop(name, None)
     digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode())
     for photo in photos:
-        digest.update(hashlib.sha256(photo.data).digest())
+        digest.update(bytes.fromhex(photo.sha256))
     for hex_digest in uploaded:
         digest.update(bytes.fromhex(hex_digest))
     return digest.hexdigest()
@@ -232,7 +232,7 @@ class Intake:
                     "raw_key": key,
                     "content_type": photo.content_type,
                     "size": len(photo.data),
-                    "sha256": hashlib.sha256(photo.data).hexdigest(),
+                    "sha256": photo.sha256,
                 }
             )
         return stored

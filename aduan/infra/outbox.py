@@ -146,12 +146,18 @@ def _pull_at_exit(deferred: DeferredPulls) -> None:
         log.warning("outbox pulls left to the relay at exit: %s", err)
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def relay_once(db: Database, publisher: Publisher, older_than: timedelta) -> int:
     """Publishes the outbox entries older than `older_than`; returns how many went out."""
     cutoff = datetime.now(UTC) - older_than
     sent = 0
+    # The lower bound keeps the look-up to the index's dates: without it SecantusDB walks the
+    # index from its start, where every report with an empty outbox sits, and reads them all
+    # (72-91 ms a second at 1,000 reports, growing; 1.9 ms with it). Same result on MongoDB.
     pending = db[COLLECTION].find(
-        {"outbox.created_at": {"$lt": cutoff}}, {"outbox": 1}
+        {"outbox.created_at": {"$gte": EPOCH, "$lt": cutoff}}, {"outbox": 1}
     ).limit(500)
     for report in pending:
         stale = [e for e in report.get("outbox", []) if e["created_at"] < cutoff]

@@ -6,8 +6,10 @@ from datetime import timedelta
 
 from flask import Blueprint, jsonify, request
 
+from aduan.domain.roles import NOTIFIED_ROLES
 from aduan.infra.catalogue import cities
 from aduan.infra.revocations import revoke_access
+from aduan.infra.versioned_cache import STAFF, announce_change
 from aduan.web.auth import (
     AGENCY_ROLES,
     PLATFORM_ADMIN,
@@ -120,6 +122,7 @@ def change_me():
     db = gateway().db
     if changes:
         db.users.update_one({"_id": user["_id"]}, {"$set": changes})
+        _announce_staff(user["role"])
     return jsonify(public_user(db.users.find_one({"_id": user["_id"]})))
 
 
@@ -146,7 +149,15 @@ def add_user():
     _require_agency(body.city, body.agency)
     fields = body.model_dump(exclude_none=True)
     user = create_user(gateway().db, NewUser(**fields))
+    _announce_staff(user["role"])
     return jsonify(public_user(user)), 201
+
+
+def _announce_staff(*roles: str) -> None:
+    """Answered once every notifier tells people as the change says (a staff member who may
+    hear something: aduan/infra/versioned_cache.py)."""
+    if any(role in NOTIFIED_ROLES for role in roles):
+        announce_change(gateway().db, gateway().settings, STAFF)
 
 
 @staff.get("/users")
@@ -179,6 +190,7 @@ def change_user(user_id: str):
         _require_agency(user["city"], agency)
     if changes:
         db.users.update_one({"_id": user_id}, {"$set": changes})
+        _announce_staff(user["role"], changes.get("role", user["role"]))
     if body.password:
         set_password(db, user_id, body.password)
     moved = changes.get("role", user["role"]) != user["role"] \

@@ -15,6 +15,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from aduan.domain.contact_details import normalize_email, normalize_phone
+from aduan.infra.versioned_cache import STAFF, bump
 from aduan.web.auth import AGENCY_ROLES, Principal
 from aduan.web.errors import ApiError
 
@@ -90,6 +91,7 @@ def create_user(db: Database, user: NewUser) -> dict[str, Any]:
         db.users.insert_one(document)
     except DuplicateKeyError as err:
         raise ApiError(409, "username_taken", "This username is already in use.") from err
+    bump(db, STAFF)  # the notifiers' copies of who hears what (the API also waits for them)
     return document
 
 

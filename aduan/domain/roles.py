@@ -18,5 +18,8 @@ TOKEN_ROLES = (*ROLES, PLATFORM_ADMIN)
 AGENCY_ROLES = (AGENCY_ADMIN, OFFICER, AGENCY_HEAD)
 # Of those, the ones that take the agency's moves on a report (lifecycle.Actor.acts_as).
 ACTING_AGENCY_ROLES = (AGENCY_ADMIN, OFFICER)
+# The roles someone is told something as (services/notification/contacts.py): all but the
+# sysadmins.
+NOTIFIED_ROLES = (OPERATOR, AGENCY_ADMIN, OFFICER, AGENCY_HEAD, LEADER)
 # Staff who write comments on a report they handle (the head reads only).
 COMMENTING_ROLES = (OPERATOR, *ACTING_AGENCY_ROLES)

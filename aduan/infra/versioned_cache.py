@@ -27,6 +27,9 @@ from aduan.infra.config import Settings
 
 COLLECTION = "cache_versions"
 DOCUMENT = "versions"
+# The notifier's copy of the staff who hear things (services/notification/contacts.py), bumped
+# by the user API (gateway/staff_api.py) and gateway.users.create_user.
+STAFF = "staff"
 T = TypeVar("T")
 Clock = Callable[[], float]
 

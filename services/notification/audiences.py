@@ -101,9 +101,12 @@ def local_time(iso: str | None, city: str) -> str:
 
 class Planner:
     def __init__(self, settings: Settings, db: Database,
-                 catalogue: CatalogueCache | None = None) -> None:
+                 catalogue: CatalogueCache | None = None,
+                 people: contacts.StaffCache | None = None) -> None:
         self.settings = settings
         self.db = db
+        # Who holds which role: the worker's per-process copy, or the database each time.
+        self.people: contacts.People = people or db
         # Agencies' and categories' names: the worker's per-process copy, read again when
         # changed; without one, read each time.
         self.catalogue = catalogue or CatalogueCache(Versions(db, 0.0), max_age_s=0.0)
@@ -272,14 +275,15 @@ class Planner:
                    if agency_holds(report, a.get("code"))]
         text = str(comment.get("text") or "")
         if not holding:
-            return self._tell(contacts.operators(self.db, report["city"]), report, None,
+            return self._tell(contacts.operators(self.people, report["city"]), report, None,
                               lambda lang, name, summary, link: (
                                   templates.render_reporter_commented(lang, None, text, summary,
                                                                       link),
                                   templates.render_reporter_commented_sms(lang, report["code"])))
         notices = []
         for code in dict.fromkeys(holding):
-            notices += self._tell(contacts.liaisons(self.db, report["city"], code), report, code,
+            found = contacts.liaisons(self.people, report["city"], code)
+            notices += self._tell(found, report, code,
                                   lambda lang, name, summary, link: (
                                       templates.render_reporter_commented(lang, name, text,
                                                                           summary, link),
@@ -353,7 +357,7 @@ class Planner:
         for code in codes:
             if not isinstance(code, str):
                 continue
-            found = contacts.liaisons(self.db, report["city"], code)
+            found = contacts.liaisons(self.people, report["city"], code)
             notices += self._tell(found, report, code, lambda lang, name, summary, link: (
                 templates.render_agency_forwarded(lang, name or "", summary, link),
                 templates.render_agency_forwarded_sms(lang, name or "", report["code"])))
@@ -364,7 +368,7 @@ class Planner:
         code = _agency_of(body)
         kind = body.get("kind") if isinstance(body.get("kind"), str) else "follow_up"
         due = local_time(body.get("due_at"), city)
-        found = contacts.escalation(self.db, city, code, kind, body.get("escalate_to"))
+        found = contacts.escalation(self.people, city, code, kind, body.get("escalate_to"))
         return self._tell(found, report, code, lambda lang, name, summary, link: (
             templates.render_sla_breach(lang, kind, name, due, summary, link),
             templates.render_sla_breach_sms(lang, report["code"], name, due)))
@@ -376,7 +380,7 @@ class Planner:
             return []
         note = body.get("note") if isinstance(body.get("note"), str) else None
         by_role = body.get("by_role") if isinstance(body.get("by_role"), str) else None
-        found = contacts.heads(self.db, report["city"], code)
+        found = contacts.heads(self.people, report["city"], code)
         return self._tell(found, report, code, lambda lang, name, summary, link: (
             templates.render_escalated(lang, name or code, note, by_role, summary, link),
             templates.render_escalated_sms(lang, report["code"], name or code)))
@@ -386,7 +390,7 @@ class Planner:
         event names those this dispatch added)."""
         code = _agency_of(body)
         ids = body.get("officers") if isinstance(body.get("officers"), list) else []
-        found = contacts.officers(self.db, report["city"], code, ids)
+        found = contacts.officers(self.people, report["city"], code, ids)
         return self._tell(found, report, code, lambda lang, name, summary, link: (
             templates.render_dispatched(lang, name or str(code), summary, link),
             templates.render_dispatched_sms(lang, report["code"], name or str(code))))
@@ -399,7 +403,7 @@ class Planner:
             return []
         officer = self._officer_name(report["city"], body.get("officer"))
         reasons = [r for r in body.get("reasons") or [] if isinstance(r, str)]
-        found = contacts.liaisons(self.db, report["city"], code)
+        found = contacts.liaisons(self.people, report["city"], code)
         return self._tell(found, report, code, lambda lang, name, summary, link: (
             templates.render_evidence_flagged(lang, name or code, officer, reasons, summary,
                                               link),
@@ -407,7 +411,7 @@ class Planner:
 
     def for_operators(self, report: dict[str, Any]) -> list[Notice]:
         """report.returned: a postponed report is back in the operators' queue."""
-        found = contacts.operators(self.db, report["city"])
+        found = contacts.operators(self.people, report["city"])
         return self._tell(found, report, None, lambda lang, name, summary, link: (
             templates.render_returned(lang, summary, link),
             templates.render_returned_sms(lang, report["code"])))

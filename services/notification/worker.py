@@ -22,7 +22,7 @@ from aduan.infra.messaging import Delivery, run_consumer_process
 from aduan.infra.report_snapshots import snapshot_in
 from aduan.infra.versioned_cache import Versions
 from aduan.web.errors import PermanentError
-from services.notification import sms, webhooks
+from services.notification import contacts, sms, webhooks
 from services.notification.audiences import RECOVERY_REQUESTED, STAFF_EVENTS, Notice, Planner
 from services.notification.deliveries import (
     FAILED,
@@ -55,7 +55,8 @@ class Notifier:
         self.senders = senders
         versions = Versions(db, settings.cache_check_s)  # one read per cache_check_s for both
         self.subscriptions = SubscriptionCache(versions)
-        self.planner = Planner(settings, db, CatalogueCache(versions))
+        self.planner = Planner(settings, db, CatalogueCache(versions),
+                               contacts.StaffCache(versions))
         self.log = DeliveryLog(db, settings.delivery_lease_s)
         self.push = PushChannel.from_settings(settings, db)  # None: push is off
 

@@ -7,6 +7,7 @@ from fakes import fake_db
 
 from aduan.infra.catalogue_cache import CatalogueCache
 from aduan.infra.versioned_cache import VersionedCache, Versions, bump
+from services.notification import contacts
 
 
 class Clock:
@@ -72,3 +73,24 @@ def test_the_catalogue_copy_answers_as_the_database_look_ups_do():
     assert catalogue.active_agency("depok", "DLH")["code"] == "DLH"
     assert catalogue.active_agency("depok", "OLD") is None
     assert catalogue.agency("depok", "OLD")["code"] == "OLD"
+
+
+def test_the_staff_copy_finds_whom_the_database_finds():
+    db = fake_db()
+    users = [("a-op", "operator", None, False), ("b-admin", "agency_admin", "DLH", False),
+             ("c-admin", "agency_admin", "DLH", True), ("d-off", "officer", "DLH", False),
+             ("e-sys", "sysadmin", None, False), ("f-admin", "agency_admin", "PUPR", False)]
+    for username, role, agency, disabled in users:
+        # Written straight into the fake, as gateway.users.create_user stores a user.
+        db.users.insert_one({"_id": username, "username": username, "role": role,
+                             "city": "depok", "agency": agency, "disabled": disabled,
+                             "email": f"{username}@depok.example", "language": "id"})
+    cached = contacts.StaffCache(Versions(db, 1.0))
+    for ask in (lambda people: contacts.liaisons(people, "depok", "DLH"),
+                lambda people: contacts.operators(people, "depok"),
+                lambda people: contacts.operators(people, "padang"),
+                lambda people: contacts.officers(people, "depok", "DLH", ["d-off", "b-admin"]),
+                lambda people: contacts.escalation(people, "depok", "PUPR", "follow_up",
+                                                   [{"role": "agency_admin"}])):
+        assert ask(cached) == ask(db)
+    assert [c.user_id for c in contacts.liaisons(cached, "depok", "DLH")] == ["b-admin"]

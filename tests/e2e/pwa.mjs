@@ -320,13 +320,9 @@ async function onThePhone(phone, seen) {
   await page.locator("#lang").click();
   await page.getByRole("heading", { name: "Laporan saya" }).waitFor();
 
-  // Off again: the server forgets the device.
-  await page.locator("#push-off").click();
-  await page.locator("#push-on").waitFor();
-  hand("unsubscribed", {});
-
   // 5. Reports filed on another phone (the same email): the code of one and a one-time code
-  // bring them all into "My reports", the others marked as recovered.
+  // bring them all into "My reports", the others marked as recovered; with notifications on,
+  // they are registered for this device too (the runner counts them).
   const [first] = cfg.elsewhere;
   await page.locator("#mine-code").fill(first);
   await page.locator("#mine-recover").click();
@@ -342,4 +338,12 @@ async function onThePhone(phone, seen) {
   seen.recovered = await page.locator("#sent [data-code]").evaluateAll((nodes) =>
     Object.fromEntries(nodes.map((n) => [n.dataset.code, n.innerText])));
   await shot(page, "09-mine-recovered");
+  hand("recovered", {});
+  await handed("counted");
+
+  // Off again: the server forgets the device.
+  await page.locator("#push-off").click();
+  await page.locator("#push-on").waitFor();
+  hand("unsubscribed", {});
+
 }

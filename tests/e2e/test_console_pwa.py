@@ -41,13 +41,13 @@ def _wait_for_file(folder: Path, name: str, script: subprocess.Popen) -> dict:
     first)."""
     path = folder / f"{name}.json"
 
-    def written() -> dict | None:
+    def written() -> list[dict] | None:  # in a list: an empty answer is an answer too
         if path.exists():
-            return json.loads(path.read_text())
+            return [json.loads(path.read_text())]
         assert script.poll() is None, f"pwa.mjs ended before {name}:\n{script.stderr.read()}"
         return None
 
-    return eventually(written, 180, f"pwa.mjs's {name}.json", every_s=0.2)
+    return eventually(written, 180, f"pwa.mjs's {name}.json", every_s=0.2)[0]
 
 
 def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes(
@@ -111,13 +111,20 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
             message = next(m for m in double.wait_for(sid, timeout_s=60)
                            if m.payload.get("code") == code)
             (handshake / "pushed.json").write_text(json.dumps({"payload": message.payload}))
+            _wait_for_file(handshake, "recovered", script)
+            # The two recovered reports joined the device's registrations (the page's
+            # requests after the recovery: waited for, read only).
+            with_recovered = eventually(lambda: (n := db.push_subscriptions.count_documents(
+                {"endpoint": subscription["endpoint"]})) == 4 and n, 30,
+                "4 push registrations of the device")
+            (handshake / "counted.json").write_text("{}")
             out, err = script.communicate(timeout=240)
         finally:
             if script.poll() is None:
                 script.kill()
         assert script.returncode == 0, f"pwa.mjs failed:\n{out[-3000:]}\n{err[-6000:]}"
     seen = json.loads(out.strip().splitlines()[-1])
-    assert registered == 2
+    assert registered == 2 and with_recovered == 4
     # "Turn off" made the server forget the device.
     assert db.push_subscriptions.count_documents({"endpoint": subscription["endpoint"]}) == 0
     (ARTIFACTS / "seen.json").write_text(json.dumps(seen, indent=1))

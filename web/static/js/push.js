@@ -56,9 +56,9 @@ export async function unsubscribePush() {
   localStorage.removeItem(PUSH_KEY);
 }
 
-// A report filed while notifications are on is registered too (best effort: a failure leaves
-// it to the next "turn on").
-window.addEventListener("aduan:filed", (event) => {
+// A report filed or recovered while notifications are on is registered too (best effort: a
+// failure leaves it to the next "turn on").
+window.addEventListener("aduan:mine", (event) => {
   if (!pushOn() || !pushSupported()) return;
   subscription(false).then((sub) => sub && pushReport(event.detail.code, sub)).catch(() => {});
 });

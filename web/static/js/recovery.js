@@ -30,6 +30,10 @@ export function recoveryBox(code, reload) {
     rememberReport(answer.code, answer.token);
     // The same reporter's other reports (same verified contact), listed on "My reports".
     for (const other of answer.others || []) rememberReport(other.code, other.token, "recovered");
+    // Now this device's reports too (push.js registers them while notifications are on).
+    for (const code of [answer.code, ...(answer.others || []).map((o) => o.code)]) {
+      window.dispatchEvent(new CustomEvent("aduan:mine", { detail: { code } }));
+    }
     flash(t("recover_done"));
     reload();
   }));

@@ -80,7 +80,7 @@ async function sendEntry(entry) {
   await removeEntry(entry.id);
   window.dispatchEvent(new CustomEvent("aduan:outbox",
     { detail: { id: entry.id, state: "sent", code: receipt.code } }));
-  window.dispatchEvent(new CustomEvent("aduan:filed", { detail: receipt }));
+  window.dispatchEvent(new CustomEvent("aduan:mine", { detail: receipt }));
   return receipt;
 }
 

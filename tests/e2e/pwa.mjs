@@ -180,6 +180,7 @@ async function onThePhone(phone, seen) {
   await page.locator("#outbox-h").waitFor({ state: "hidden" });
   seen.posts = posts;
   seen.sent_text = await page.locator("#sent").innerText();
+  seen.sent_flash = await page.locator("#status").textContent();
   seen.code = (await page.locator("#sent [data-code]").first().getAttribute("data-code"));
   await page.locator("#sent .mine-stage[data-loaded]").first().waitFor({ timeout: WAIT });
   await shot(page, "03-sent");

@@ -153,6 +153,7 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
     # Back online: sent twice (the first answer lost), with the same key; filed once.
     assert seen["posts"] == [entry["key"], entry["key"]]
     assert f"Terkirim, kode {seen['code']}" in seen["sent_text"]
+    assert seen["sent_flash"] == f"Terkirim, kode {seen['code']}"  # not "kept on this phone"
     # Counted in the database: the API lists no report by its text (read only; the page and
     # the API made the state).
     filed = list(db.reports.find({"description": config["description"]}))

@@ -140,11 +140,14 @@ export async function minePage() {
     sent.replaceChildren(...codes.map((code) => sentCard(code, kept[code])));
     none.hidden = codes.length > 0;
   }
-  async function redraw() {
+  async function redraw(event) {
     if (!document.body.contains(outbox)) {
       window.removeEventListener("aduan:outbox", redraw);
       return;
     }
+    // One just sent replaces the status line's "kept on this phone".
+    const done = event && event.detail && event.detail.state === "sent" ? event.detail : null;
+    if (done) flash(`${t("outbox_sent")} ${done.code}`);
     const entries = await outboxEntries().catch(() => []);
     outboxCard.hidden = !entries.length;
     outbox.replaceChildren(...entries.map((entry) => waitingCard(entry, redraw)));

@@ -69,3 +69,36 @@ def test_an_event_the_broker_could_not_take_is_relayed_later(api, db, store, set
     # Its last event leaves the outbox once the broker confirmed it, just after the status.
     eventually(lambda: db.reports.find_one({"_id": receipt["id"]})["outbox"] == [], 20,
                "the outbox cleared")
+
+
+def test_an_event_queued_by_the_earlier_version_without_the_report_is_handled_once(
+        api, stack, db, store, settings):
+    """A message already queued when this version deploys carries no `report`
+    (aduan/infra/report_snapshots.py): verification, routing and the notifier read the report
+    instead, and the same event again with the report (the relay's copy) changes nothing."""
+    unreachable = replace(settings, amqp_url="amqp://guest:guest@127.0.0.1:1/%2F")
+    intake = Intake(unreachable, db, store, Publisher(unreachable))
+    photo = fresh_padang_photo()
+    accepted = intake.submit(validate(ReportIn, REPORT),
+                             [Photo(photo, sniff_image_type(photo) or "")], None, "earlier")
+    intake.announce(accepted)  # not published: the event waits in the outbox for the relay
+    receipt = accepted.receipt
+    [entry] = db.reports.find_one({"_id": receipt["id"]})["outbox"]
+    assert "report" in entry["body"]
+    # The earlier version's event: the same, without the report. Queued now, well before the
+    # relay's copy (it waits until the entry is outbox_relay_after_s old), so handled first.
+    earlier = {k: v for k, v in entry["body"].items() if k != "report"}
+    publisher = Publisher(settings)
+    publisher.publish(Event("report.submitted", earlier, message_id=entry["message_id"],
+                            correlation_id="earlier"))
+    publisher.close()
+
+    wait_for_status(api, receipt["code"], {"forwarded"}, timeout_s=30)
+    eventually(lambda: db.reports.find_one({"_id": receipt["id"]})["outbox"] == [], 20,
+               "the relay's copy published")
+    pipeline_settled(api, db)  # the relay's copy has been handled by every consumer by now
+    report = db.reports.find_one({"_id": receipt["id"]})
+    assert [h["to"] for h in report["history"]] == ["submitted", "verifying", "verified",
+                                                    "forwarded"]
+    assert db.deliveries.count_documents({"report_id": receipt["id"], "result": "sent"}) == 2
+    assert _mail_count(stack, receipt["code"]) == 2

@@ -18,6 +18,7 @@ import pika
 from flask import Blueprint, jsonify, request
 
 from aduan.contracts.parking import MAX_LISTED, ReplayIn
+from aduan.infra import report_snapshots
 from aduan.infra.config import Settings
 from aduan.infra.messaging import (
     ATTEMPTS_HEADER,
@@ -37,6 +38,11 @@ def _describe(properties: pika.BasicProperties, body: bytes) -> dict[str, Any]:
         payload: Any = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         payload = body[:500].decode("utf-8", errors="replace")
+    if isinstance(payload, dict):
+        # The report the event carries for its consumers holds the reporter's identity, which
+        # not everyone who may list parked messages may read (aduan/infra/report_snapshots.py);
+        # a replay sends the message as it was, report included.
+        payload.pop(report_snapshots.FIELD, None)
     return {
         "message_id": properties.message_id,
         "type": properties.type,

@@ -3,8 +3,10 @@
 // - The app shell (index.html, styles, scripts) is kept in a cache named after its version and
 //   served from there: a repeat visit opens with no network. A release changes the version, so
 //   the browser installs a new worker with a new cache and the old one is deleted.
-// - The documents the page reads (names of statuses, the base map, the city's categories) and
-//   the city's map polygons: the last answer kept, served at once and asked again behind it.
+// - The documents the page reads (names of statuses, the base map, the city's categories):
+//   asked of the network first; the last answer kept is served when there is none, or none
+//   within 3 s (a weak signal). The city's map polygons: the kept copy at once, asked again
+//   behind it (they change with a release, if ever).
 // - Anything else (the API) goes to the network as if there were no worker.
 // - Push: a status change of a report shown as a notification; a tap opens its tracking page.
 const VERSION = "__VERSION__";
@@ -44,11 +46,7 @@ self.addEventListener("activate", (event) => {
   })());
 });
 
-function kept(request) {
-  const url = new URL(request.url);
-  return DOCUMENTS.includes(url.pathname + url.search)
-    || /^\/geo\/[a-z_]+\.geojson$/.test(url.pathname);
-}
+const WEAK_SIGNAL_MS = 3000;
 
 async function fromShell(request) {
   const shell = await caches.open(CACHE);
@@ -56,18 +54,20 @@ async function fromShell(request) {
   return found || fetch(request);
 }
 
-async function lastAnswer(event) {
+// The network's answer (kept for later), or the kept one: at once (`waitMs` 0), when the
+// network fails or answers with an error, or when it has not answered within `waitMs`.
+async function lastAnswer(event, waitMs) {
   const data = await caches.open(DATA);
   const stored = await data.match(event.request);
-  const fresh = fetch(event.request).then((response) => {
-    if (response.ok) data.put(event.request, response.clone());
+  const fresh = fetch(event.request).then(async (response) => {
+    if (response.ok) await data.put(event.request, response.clone());
     return response;
   });
-  if (stored) {
-    event.waitUntil(fresh.catch(() => {}));
-    return stored;
-  }
-  return fresh;
+  if (!stored) return fresh;
+  event.waitUntil(fresh.catch(() => {}));
+  const late = new Promise((resolve) => { setTimeout(() => resolve(stored), waitMs); });
+  return Promise.race([fresh.then((response) => (response.ok ? response : stored), () => stored),
+    late]);
 }
 
 self.addEventListener("fetch", (event) => {
@@ -78,8 +78,10 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(fromShell(new Request("/")));
   } else if (SHELL.includes(url.pathname) && !url.search) {
     event.respondWith(fromShell(request));
-  } else if (kept(request)) {
-    event.respondWith(lastAnswer(event));
+  } else if (DOCUMENTS.includes(url.pathname + url.search)) {
+    event.respondWith(lastAnswer(event, WEAK_SIGNAL_MS));
+  } else if (/^\/geo\/[a-z_]+\.geojson$/.test(url.pathname)) {
+    event.respondWith(lastAnswer(event, 0));
   }
 });
 

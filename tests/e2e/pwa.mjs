@@ -321,6 +321,17 @@ async function onThePhone(phone, seen) {
   await page.locator("#lang").click();
   await page.getByRole("heading", { name: "Laporan saya" }).waitFor();
 
+  // 4b. Someone else's public report: followed with notifications from its tracking page (no
+  // token here: a follower's registration; the runner looks).
+  await page.goto(`${base}/#/track/${cfg.elsewhere[1]}`);
+  await page.locator("#push-report").click();
+  await page.locator("#status").filter({ hasText: "Anda mengikuti laporan ini" }).waitFor();
+  await shot(page, "08b-follow-by-push");
+  hand("followed", {});
+  await handed("follower_seen");
+  await page.goto(`${base}/#/mine`);
+  await page.locator("#mine-code").waitFor();
+
   // 5. Reports filed on another phone (the same email): the code of one and a one-time code
   // bring them all into "My reports", the others marked as recovered; with notifications on,
   // they are registered for this device too (the runner counts them).

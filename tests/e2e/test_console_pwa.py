@@ -111,6 +111,12 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
             message = next(m for m in double.wait_for(sid, timeout_s=60)
                            if m.payload.get("code") == code)
             (handshake / "pushed.json").write_text(json.dumps({"payload": message.payload}))
+            _wait_for_file(handshake, "followed", script)
+            # Followed from its tracking page without a token: a follower's registration.
+            follower = eventually(lambda: db.push_subscriptions.find_one(
+                {"endpoint": subscription["endpoint"], "code": elsewhere[1]}), 30,
+                "the device's registration for the followed report")
+            (handshake / "follower_seen.json").write_text("{}")
             _wait_for_file(handshake, "recovered", script)
             # The two recovered reports joined the device's registrations (the page's
             # requests after the recovery: waited for, read only).
@@ -125,6 +131,7 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
         assert script.returncode == 0, f"pwa.mjs failed:\n{out[-3000:]}\n{err[-6000:]}"
     seen = json.loads(out.strip().splitlines()[-1])
     assert registered == 2 and with_recovered == 4
+    assert follower["role"] == "follower"
     # "Turn off" made the server forget the device.
     assert db.push_subscriptions.count_documents({"endpoint": subscription["endpoint"]}) == 0
     (ARTIFACTS / "seen.json").write_text(json.dumps(seen, indent=1))

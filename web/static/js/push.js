@@ -1,8 +1,9 @@
 // Web Push: the phone gets a notification when one of its reports changes (the notification
 // service sends it through the browser's push service, VAPID-signed; the service worker
 // shows it). No SMS costs, no login: each report is registered with its reporter token.
-import { call, myReports } from "./api.js";
-import { language } from "./i18n.js";
+import { call, myReports, reporterToken } from "./api.js";
+import { busy, flash, h } from "./dom.js";
+import { language, t } from "./i18n.js";
 
 const PUSH_KEY = "aduan.push";
 
@@ -62,3 +63,22 @@ window.addEventListener("aduan:mine", (event) => {
   if (!pushOn() || !pushSupported()) return;
   subscription(false).then((sub) => sub && pushReport(event.detail.code, sub)).catch(() => {});
 });
+
+// The tracking page's button: this report's news on this device, its reporter's (with the
+// token kept here) or, for anyone else, a follower's public facts (no email to confirm: the
+// endpoint is the device's).
+export function pushReportBox(code) {
+  if (!pushSupported()) return null;
+  const button = h("button", { type: "button", class: "secondary", id: "push-report" },
+    t("push_report"));
+  button.addEventListener("click", () => busy(button, async () => {
+    if (await Notification.requestPermission() !== "granted") {
+      flash(t("push_denied"), true);
+      return;
+    }
+    await pushReport(code, await subscription(true));
+    flash(t(reporterToken(code) ? "push_report_on" : "push_follow_on"));
+  }));
+  return h("section", { class: "card", id: "push-report-box" }, h("h2", {}, t("push_title")),
+    h("p", { class: "muted" }, t("push_report_hint")), button);
+}

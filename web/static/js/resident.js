@@ -9,6 +9,7 @@ import { photoGallery } from "./photos.js";
 import { cityStageName, cityStages, language, statusTerm, t, term, when } from "./i18n.js";
 import { cityMap, point } from "./maps.js";
 import { nearbyBox } from "./nearby.js";
+import { pushReportBox } from "./push.js";
 import { reporterComments } from "./reporter_comments.js";
 import { recoveryBox } from "./recovery.js";
 
@@ -352,6 +353,7 @@ export async function trackPage(code, token) {
       reporterComments(code, view, load) || "",
       reporterToken(code) ? "" : recoveryBox(code, load),
       reporterActions(code, workflow, load, view.type) || "",
+      pushReportBox(view.code) || "",
     );
     const map = await cityMap(mapBox, view.city, t("location"));
     const spot = view.location;

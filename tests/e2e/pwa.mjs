@@ -270,6 +270,11 @@ async function onThePhone(phone, seen) {
   const again = watch(await phone.newPage(), "repeat-offline");
   await again.goto(`${base}/#/mine`);
   await again.locator("#sent [data-code]").first().waitFor();
+  // Each card's request fails (no network) and says so under the last seen stage.
+  for (const code of seen.sent_codes) {
+    await again.locator(`#sent [data-code="${code}"]`)
+      .filter({ hasText: "Tahap terbaru belum bisa dimuat" }).waitFor();
+  }
   seen.repeat_offline_text = await again.locator("#main").innerText();
   await shot(again, "06-repeat-visit-offline");
   await again.close();

@@ -10,6 +10,7 @@ from aduan.infra.config import Settings
 from aduan.web.errors import ApiError
 from gateway import api_keys, rate_limit
 from gateway.client_address import client_address
+from gateway.routes import CHUNK_PATH
 
 API_KEY_HEADER = "X-Api-Key"
 # Endpoints that file a report (the gateway's own and Open311's) or follow one, rate-limited
@@ -41,12 +42,18 @@ def identify_and_limit(db: Database, settings: Settings) -> None:
     processes = settings.gateway_replicas * settings.web_workers
     counters = current_app.extensions.setdefault("aduan_rate_counters",
                                                  rate_limit.LocalCounters())
+    endpoint = request.url_rule.rule if request.url_rule else ""
     if client is not None:
         rate_limit.hit(db, f"key:{client.key_id}",
                        client.rate_limit or settings.rate_limit_per_api_key)
+    elif request.method == "PUT" and endpoint.endswith(CHUNK_PATH):
+        # A photo's chunks have their own budget: five 4 MB photos are 80 of them, more than
+        # one process's share of the general one on a fleet of four (and one phone's kept-
+        # alive connection may put them all on one process).
+        rate_limit.hit_local(counters, f"chunk:{address}", settings.upload_chunks_per_ip,
+                             processes)
     else:
         rate_limit.hit_local(counters, f"ip:{address}", settings.rate_limit_per_ip, processes)
-    endpoint = request.url_rule.rule if request.url_rule else ""
     if request.method == "POST" and endpoint.endswith(SUBMIT_ENDPOINTS):
         if settings.require_api_key and client is None:
             raise ApiError(401, "api_key_required", "Submitting needs a client app's API key.")

@@ -633,13 +633,16 @@ def _upload_paths(paths: dict[str, Any], components: dict[str, Any]) -> None:
     paths["/uploads"] = {"post": {
         "summary": "Open a resumable photo upload of `size` bytes (413 photo_too_large past "
                    "the photo limit; 429 too_many_uploads past the open uploads one address "
-                   "may have); unfinished, it expires (410 upload_expired)",
+                   "may have that got a chunk in the last 30 minutes); unfinished, it expires "
+                   "(410 upload_expired)",
         "security": CLIENT,
         "requestBody": _json_body(_schema_of(UploadIn, components)),
         "responses": _ok("201", _UPLOAD, "The upload, every chunk missing")}}
     paths["/uploads/{upload_id}"] = {"get": {
         "summary": "An upload's chunks received and missing (404 upload_not_found, 410 "
-                   "upload_expired)",
+                   "upload_expired; an upload whose photo a report was refused for answers "
+                   "that error again, e.g. 422 upload_checksum_mismatch, 415 "
+                   "unsupported_photo_type: start a new one)",
         "security": CLIENT, "parameters": [upload_id],
         "responses": _ok("200", _UPLOAD, "The upload")}}
     paths["/uploads/{upload_id}/chunks/{index}"] = {"put": {

@@ -125,6 +125,10 @@ class FakeStore:
     def delete(self, bucket: str, key: str) -> None:
         self.objects[bucket].pop(key, None)
 
+    def delete_many(self, bucket: str, keys: list[str]) -> None:
+        for key in keys:
+            self.delete(bucket, key)
+
     def presigned_url(self, bucket: str, key: str, ttl: timedelta) -> str:
         return f"http://store.invalid/{bucket}/{key}?ttl={int(ttl.total_seconds())}"
 

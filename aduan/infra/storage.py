@@ -7,6 +7,7 @@ import io
 from datetime import timedelta
 
 from minio import Minio
+from minio.deleteobjects import DeleteObject
 from minio.error import S3Error
 from minio.helpers import MIN_PART_SIZE
 
@@ -65,6 +66,12 @@ class ObjectStore:
 
     def delete(self, bucket: str, key: str) -> None:
         self._client.remove_object(bucket, key)
+
+    def delete_many(self, bucket: str, keys: list[str]) -> None:
+        """Deletes `keys` in one S3 DeleteObjects request per thousand; raises on any failure."""
+        errors = list(self._client.remove_objects(bucket, [DeleteObject(k) for k in keys]))
+        if errors:
+            raise RuntimeError(f"{len(errors)} objects not deleted, first: {errors[0]}")
 
     def presigned_url(self, bucket: str, key: str, ttl: timedelta) -> str:
         return self._client.presigned_get_object(bucket, key, expires=ttl)

@@ -20,6 +20,7 @@ from services.intake import api, photo_files, public_api, recovery, resumable, u
 def create_app(settings: Settings | None = None, backends: Backends | None = None) -> Flask:
     """`backends`: the servers to work with (tests hand in fakes); the settings' otherwise."""
     settings = settings or Settings.from_env()
+    backends_given = backends
     if backends is None:  # the real servers: published events leave the outbox in one write
         backends = Backends(settings)  # for many reports (tests' fakes keep one per report)
         defer_pulls(backends.db)
@@ -41,4 +42,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
     app.register_blueprint(public_api.blueprint)
     app.register_blueprint(recovery.blueprint)
     app.register_blueprint(resumable.blueprint)
+    if backends_given is None:  # expired uploads purged off the request path, per process
+        purger = resumable.Purger(db, store, settings.upload_purge_every_s)
+        app.before_request(purger.ensure_running)
     return app

@@ -45,7 +45,7 @@ from aduan.infra.tracking_links import reporter_link
 from aduan.web.app import collaborators, current_request_id
 from aduan.web.errors import ApiError
 from aduan.web.validation import parse_json_object, validate
-from services.intake.reporter_contacts import MAX_OTHERS, contact_key
+from services.intake.reporter_contacts import MAX_OTHERS, lookup_keys
 
 log = logging.getLogger(__name__)
 
@@ -147,11 +147,11 @@ def other_reports(settings: Settings, db: Database, report: dict[str, Any]
     """The same reporter's other reports, newest first: those whose stored contact is the
     one the code was sent to (never the other contact the report may also hold)."""
     channel = report.get("verified_channel")
-    key = contact_key(channel, report.get("reporter")) if channel else None
-    if key is None:
-        return []
     keys = reporter_token_keys(settings)
-    found = db.reports.find({"contact_keys": key, "_id": {"$ne": report["_id"]}},
+    wanted = lookup_keys(channel, report.get("reporter"), keys) if channel else []
+    if not wanted:
+        return []
+    found = db.reports.find({"contact_keys": {"$in": wanted}, "_id": {"$ne": report["_id"]}},
                             {"code": 1}).sort("created_at", -1).limit(MAX_OTHERS)
     return [{"code": other["code"], "token": reporter_token(keys, other["_id"])}
             for other in found]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from aduan.infra.tracking_links import reporter_link, tracking_page
 from aduan.web.errors import ApiError
 from aduan.web.photos import EXTENSIONS, Photo
 from services.intake.reporter_contacts import contact_keys
-from services.intake.resumable import UploadedPhotos
+from services.intake.resumable import REPLAY_WAIT_S, UploadedPhotos, UploadGone
 
 log = logging.getLogger(__name__)
 REPORTER = Actor(kind="reporter", id=None)
@@ -40,12 +41,14 @@ REPORTER = Actor(kind="reporter", id=None)
 
 def fingerprint(payload: ReportIn, photos: list[Photo], uploaded: list[str] = ()) -> str:
     """The request's fingerprint: its fields and its photos' SHA-256, those of file parts then
-    `uploaded` (the hex digests of resumable uploads' photos, known after they were used)."""
+    `uploaded` (the hex digests of resumable uploads' photos). The uploads' ids are not in it:
+    a retry that had to upload a photo again (its first upload's document gone with time) is
+    the same request."""
     fields = payload.model_dump(mode="json")
-    # Left out when not given, so reports filed before these fields existed keep their print.
-    for name, empty in (("uploads", []), ("device_location", None)):
-        if fields.get(name) == empty:
-            fields.pop(name, None)
+    fields.pop("uploads", None)
+    # Left out when not given, so reports filed before this field existed keep their print.
+    if fields.get("device_location") is None:
+        fields.pop("device_location", None)
     digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode())
     for photo in photos:
         digest.update(bytes.fromhex(photo.sha256))
@@ -109,30 +112,58 @@ class Intake:
             report_id = idempotent_report_id(self.settings.token_secret, idempotency_key)
         else:
             report_id = uuid.uuid4().hex
-        if uploaded is not None:
-            uploaded.check(report_id)
-        request_print = fingerprint(payload, photos, uploaded.digests if uploaded else [])
-        # A retry of a report with file parts only is found by the insert itself (its `_id`
-        # comes from the key: DuplicateKeyError, answered from the first submission, its
-        # photos stored again then deleted), which saves every first submission a read.
-        # Uploads are read first: the retry must not claim them.
-        if idempotency_key and uploaded is not None:
-            earlier = self._replay(report_id, request_print)
+        if uploaded is None:
+            # A retry of a report with file parts only is found by the insert itself (its
+            # `_id` comes from the key: DuplicateKeyError, answered from the first submission,
+            # its photos stored again then deleted), which saves every first submission a read.
+            return self._create(payload, photos, idempotency_key, request_id, filed_by, city,
+                                report_id, fingerprint(payload, photos))
+        # Uploads: a retry is answered before any is assembled or claimed.
+        uploaded.read(report_id)
+        if idempotency_key:
+            earlier = self._replay_uploads(report_id, payload, photos, uploaded)
             if earlier:
                 return Accepted(earlier, report_id, [])
-        if uploaded is not None:
-            photos = [*photos, *uploaded.photos()]
-            uploaded.claim(report_id)
+        uploaded.check(report_id)
         try:
-            accepted = self._create(payload, photos, idempotency_key, request_id, filed_by,
+            all_photos = [*photos, *uploaded.photos(report_id)]
+        except UploadGone:
+            # Used by this very report, whose chunks are gone: a concurrent request with the
+            # same key stored it (after this one looked) and deleted them. Answer as it did.
+            earlier = self._replay_uploads(report_id, payload, photos, uploaded,
+                                           wait_s=REPLAY_WAIT_S) if idempotency_key else None
+            if earlier is None:
+                raise
+            return Accepted(earlier, report_id, [])
+        request_print = fingerprint(payload, photos, uploaded.digests)
+        uploaded.claim(report_id)
+        try:
+            accepted = self._create(payload, all_photos, idempotency_key, request_id, filed_by,
                                     city, report_id, request_print)
         except BaseException:
-            if uploaded is not None:
-                uploaded.release(report_id)
+            uploaded.release(report_id)
             raise
-        if uploaded is not None:
-            uploaded.finish()
+        if accepted.events:  # stored by this call (not answered from a concurrent one)
+            uploaded.confirm(report_id)
+        uploaded.finish()
         return accepted
+
+    def _replay_uploads(self, report_id: str, payload: ReportIn, photos: list[Photo],
+                        uploaded: UploadedPhotos, wait_s: float = 0.0) -> dict[str, Any] | None:
+        """The first submission's answer when the key's report exists (waiting up to `wait_s`
+        for it), the uploads' digests taken without assembling what that report used."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            earlier = self.db.reports.find_one({"_id": report_id},
+                                               {"code": 1, "fingerprint": 1, "photos.sha256": 1})
+            if earlier is not None or time.monotonic() >= deadline:
+                break
+            time.sleep(0.05)
+        if earlier is None:
+            return None
+        stored = [photo.get("sha256", "") for photo in earlier.get("photos") or []]
+        digests = uploaded.replay_digests(report_id, stored, len(photos))
+        return self._answer(earlier, fingerprint(payload, photos, digests))
 
     def _create(self, payload: ReportIn, photos: list[Photo], idempotency_key: str | None,
                 request_id: str | None, filed_by: str | None, city: str, report_id: str,
@@ -168,7 +199,8 @@ class Intake:
             fields["idempotency_key"] = idempotency_key
         if payload.device_location is not None:  # the phone's own reading, a second proof
             fields["device_location"] = payload.device_location.model_dump()
-        if contacts := contact_keys(payload.reporter.model_dump() if payload.reporter else None):
+        if contacts := contact_keys(payload.reporter.model_dump() if payload.reporter else None,
+                                    reporter_token_keys(self.settings)):
             fields["contact_keys"] = contacts  # the reporter's other reports, after recovery
         if payload.external_id is not None:  # only from a connector (services/intake/api.py)
             fields["external"] = {"system": payload.channel, "id": payload.external_id}
@@ -212,6 +244,9 @@ class Intake:
         earlier = self.db.reports.find_one({"_id": report_id}, {"code": 1, "fingerprint": 1})
         if earlier is None:
             return None
+        return self._answer(earlier, request_print)
+
+    def _answer(self, earlier: dict[str, Any], request_print: str) -> dict[str, Any]:
         if earlier["fingerprint"] != request_print:
             raise ApiError(
                 422,

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import requests
 from notification_helpers import mails, one_time_code, submit_depok
-from photo_factory import INSIDE, moved_north
+from photo_factory import INSIDE, WIB, camera_photo, moved_north
 from stack_client import REPORT
 from upload_client import big_padang_photo, file_report, uploaded
 from waiting import eventually
@@ -65,6 +65,29 @@ def test_a_vague_reading_is_only_flagged(api, db):
     verdict = judged(db, filed.json()["id"])["verification"]
     assert (verdict["verdict"], verdict["reasons"]) == ("verified", [])
     assert set(verdict["flags"]) - {"possible_duplicate"} == {"device_location_imprecise"}
+
+
+def test_without_gps_in_the_photo_the_reading_is_compared_with_the_report_point_only(api, db):
+    """A photo with no GPS (a phone that strips it, or location off for the camera): only the
+    report's point is there to compare the reading with."""
+    photo = camera_photo(None, None, datetime.now(WIB) - timedelta(minutes=15),
+                         source="iphone_hdr_YES.jpg")
+    near = file_report(api, [uploaded(api, photo)],
+                       with_reading(moved_north(PADANG, 40), 15))
+    far = file_report(api, [uploaded(api, photo)],
+                      with_reading(moved_north(PADANG, 5000), 15))
+    assert near.status_code == far.status_code == 202, (near.text, far.text)
+    near_verdict = judged(db, near.json()["id"])["verification"]
+    far_verdict = judged(db, far.json()["id"])["verification"]
+    # No GPS is its own reason (review, as without a reading); the reading adds nothing when
+    # it agrees with the point, and says it is far when it does not; never a mismatch with a
+    # photo position that is not there.
+    assert "gps_missing" in near_verdict["reasons"]
+    assert not {"device_location_mismatch", "device_far_from_claimed_location"} & set(
+        near_verdict["reasons"] + near_verdict["flags"])
+    assert "device_far_from_claimed_location" in far_verdict["reasons"]
+    assert "device_location_mismatch" not in far_verdict["reasons"] + far_verdict["flags"]
+    assert db.reports.find_one({"_id": far.json()["id"]})["device_location"]["accuracy_m"] == 15
 
 
 @pytest.mark.parametrize("reading", [

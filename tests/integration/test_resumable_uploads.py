@@ -256,8 +256,9 @@ def made_up_address() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def intake(stack) -> Iterator[str]:
-    """Intake restarted with uploads that expire after EXPIRY_S and 3 open per address; with
-    the stack's own settings again afterwards. Yields intake's own address."""
+    """Intake restarted with uploads that expire after EXPIRY_S, 3 open per address and a purge
+    every second; with the stack's own settings again afterwards. Yields intake's own
+    address."""
     def restart(overrides: dict[str, str | None]) -> None:
         stack.stop_process("intake")
         for name, value in overrides.items():
@@ -269,8 +270,9 @@ def intake(stack) -> Iterator[str]:
         stack.wait_services()
 
     before = {name: stack.overrides.get(name)
-              for name in ("UPLOAD_EXPIRY_S", "UPLOADS_OPEN_PER_IP")}
-    restart({"UPLOAD_EXPIRY_S": str(EXPIRY_S), "UPLOADS_OPEN_PER_IP": "3"})
+              for name in ("UPLOAD_EXPIRY_S", "UPLOADS_OPEN_PER_IP", "UPLOAD_PURGE_EVERY_S")}
+    restart({"UPLOAD_EXPIRY_S": str(EXPIRY_S), "UPLOADS_OPEN_PER_IP": "3",
+             "UPLOAD_PURGE_EVERY_S": "1"})
     try:
         yield f"http://127.0.0.1:{stack.profile.http_ports['intake']}"
     finally:
@@ -295,7 +297,7 @@ def test_an_unfinished_upload_expires_and_its_chunks_go(api, store, intake):
     assert error_code(file_report(api, [upload["id"]])) == (410, "upload_expired")
 
 
-def test_expired_uploads_nobody_comes_back_to_are_purged_by_later_ones(store, intake):
+def test_expired_uploads_nobody_comes_back_to_are_purged_in_the_background(db, store, intake):
     photo = big_padang_photo()
     address = made_up_address()
     left = []
@@ -304,11 +306,12 @@ def test_expired_uploads_nobody_comes_back_to_are_purged_by_later_ones(store, in
         assert put_chunk(intake, upload["id"], 0, photo[:CHUNK]).status_code == 200
         left.append(upload["id"])
 
-    # Nobody asks about these again: new uploads (anyone's), opened once these are past their
-    # time, purge their chunks.
+    # Nobody asks about these again, nor opens another upload: intake's purge thread expires
+    # them and deletes their chunks; then (not before) their documents get their TTL.
     def purged() -> bool:
-        open_upload(intake, {"size": 10}, made_up_address())
-        return all(chunk_keys(store, upload_id) == [] for upload_id in left)
+        return all(chunk_keys(store, upload_id) == [] for upload_id in left) and \
+            db.uploads.count_documents({"_id": {"$in": left}, "state": "expired",
+                                        "purge_at": {"$exists": True}}) == len(left)
 
     eventually(purged, 30, "the abandoned uploads' chunks purged", every_s=0.5)
 

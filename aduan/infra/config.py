@@ -147,10 +147,16 @@ class Settings:
     sms_inbound_id_field: str = "message_id"
     sms_reply_window_days: int = 30
     # Resumable photo uploads (services/intake/resumable.py): the chunk size the server asks
-    # for, how long an unfinished upload is kept, and how many one address may have open.
+    # for, how long an unfinished upload is kept, how many one address may have open and
+    # active (a chunk in the last 30 minutes; many residents may share a carrier-grade NAT
+    # address), how often each intake process purges expired ones, and how many chunk PUTs a
+    # minute one address may send (counted apart from rate_limit_per_ip, split per gateway
+    # process like it: five 10 MB photos are 200 chunks).
     upload_chunk_bytes: int = 256 * 1024
     upload_expiry_s: int = 24 * 3600
-    uploads_open_per_ip: int = 20
+    uploads_open_per_ip: int = 100
+    upload_purge_every_s: float = 60.0
+    upload_chunks_per_ip: int = 800
     # Web Push (RFC 8030/8291/8292): the VAPID key pair (the private key as base64url raw
     # 32 bytes or PEM; the public key as base64url uncompressed point), the contact the push
     # services are given, and how long a push service keeps an undelivered message.

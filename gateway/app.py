@@ -19,6 +19,7 @@ from gateway.staff_api import staff
 from web import install_console
 
 __all__ = ["API", "create_app"]
+MAX_DELETE_BODY_BYTES = 4 * 1024
 
 
 def _clients_and_limits() -> None:
@@ -27,6 +28,10 @@ def _clients_and_limits() -> None:
     if request.url_rule is not None and request.url_rule.rule == API + CHUNK_PATH:
         # One chunk, not five photos: a longer body is refused (413) before it is read.
         request.max_content_length = gateway().settings.upload_chunk_bytes
+    elif request.method == "DELETE":
+        # A DELETE's body names at most a push endpoint (2,048 characters): a longer one is
+        # refused (413) before it is read or passed on.
+        request.max_content_length = MAX_DELETE_BODY_BYTES
 
 
 def _upstream_check(name: str):

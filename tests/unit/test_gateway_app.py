@@ -104,3 +104,32 @@ def test_the_one_time_code_doors_share_a_small_budget_per_address(gateway, monke
     assert (refused.status_code, refused.get_json()["error"]["code"]) == (429, "rate_limited")
     assert ("POST", "/tracking/recover") in upstreams["intake"].forwarded
     assert len(upstreams["intake"].forwarded) == limit
+
+
+@dataclass
+class ReadingUpstream(FakeUpstream):
+    """Reads the body as the real forwarding does (gateway/proxy.py), then records it."""
+
+    def forward(self, path: str) -> Response:
+        body = request.get_data()
+        self.forwarded.append((request.method, f"{path} {len(body)}"))
+        return Response(status=204)
+
+
+def test_a_delete_body_longer_than_a_push_endpoint_is_refused_before_it_is_read():
+    settings = Settings()
+    upstream = ReadingUpstream("notification")
+    app = create_app(settings)
+    upstreams = {name: upstream for name in ("intake", "verification", "routing",
+                                             "notification")}
+    provide(app, Gateway(settings, fake_db(), upstreams))  # type: ignore[arg-type]
+    client = app.test_client()
+    endpoint = "https://fcm.googleapis.com/fcm/send/" + "d" * 2000
+    small = client.delete(f"{API}/push/subscriptions", json={"endpoint": endpoint})
+    assert small.status_code == 204
+    huge = client.delete(f"{API}/push/subscriptions", json={"endpoint": "x" * 64 * 1024})
+    assert huge.status_code == 413
+    assert huge.get_json()["error"]["code"] == "payload_too_large"
+    [(method, forwarded)] = upstream.forwarded  # the small one only
+    assert method == "DELETE" and forwarded.startswith("/push/subscriptions ")
+    assert int(forwarded.split()[1]) > 2000

@@ -152,6 +152,36 @@ def _problems(settings: Settings, environ: Mapping[str, str]) -> Iterator[str]:
             elif len(value.encode()) < rule.min_length:
                 yield (f"{rule.variable} is too short: {len(value.encode())} bytes, at least "
                        f"{rule.min_length}")
+    yield from _vapid_subject_problems(settings)
+
+
+# Domains of no one (RFC 2606, 6761, 6762): the default `mailto:admin@aduan.local` is one.
+_PLACEHOLDER_LABELS = ("example", "local", "localhost", "invalid", "test")
+
+
+def _vapid_subject_problems(settings: Settings) -> Iterator[str]:
+    """With push on, the contact every push service is given with each message (RFC 8292):
+    the operator's real `mailto:` or `https:` address, not this repository's default or an
+    example one (a push service that has to reach the sender, say before blocking it, could
+    not)."""
+    if not settings.vapid_private_key.strip():
+        return
+    subject = settings.vapid_subject.strip()
+    lowered = subject.lower()
+    if lowered.startswith("mailto:"):
+        domain = lowered.removeprefix("mailto:").rpartition("@")[2]
+        wellformed = "@" in lowered and "." in domain
+    elif lowered.startswith("https://"):
+        domain = (urlparse(subject).hostname or "").lower()
+        wellformed = "." in domain
+    else:
+        yield "ADUAN_VAPID_SUBJECT is not a mailto: or https: contact"
+        return
+    placeholder = any(label in _PLACEHOLDER_LABELS for label in domain.split("."))
+    if not wellformed or placeholder or is_shipped(subject):
+        yield ("ADUAN_VAPID_SUBJECT is a default, example or placeholder contact: set the "
+               "city's own mailto: address or https: page, which push services may use to "
+               "reach the sender")
 
 
 def refuse_insecure_start(settings: Settings) -> None:

@@ -11,6 +11,8 @@ import sys
 
 import pytest
 
+from aduan.infra import secret_policy
+from aduan.infra.config import Settings
 from tools.devstack import HTTP_SERVICES, ROOT, WORKERS, http_service_argv
 
 GOOD_SECRETS = {
@@ -53,3 +55,37 @@ def test_one_shipped_key_among_good_ones_is_named_alone(entry_point, tmp_path):
     refusals = [line for line in started.stderr.splitlines() if "refusing to start" in line]
     assert len(refusals) == 1 and "ADUAN_JWT_SECRET holds a value shipped" in refusals[0], (
         started.stderr[-3000:])
+
+
+@pytest.mark.parametrize("subject, refused", [
+    (None, True),  # the default, mailto:admin@aduan.local
+    ("mailto:aduan@example.go.id", True),  # deploy/k8s/config.yaml's example
+    ("mailto:ops@kota.example.com", True),
+    ("https://aduan.local/kontak", True),
+    ("admin@padang.go.id", True),  # not a mailto: or https: contact
+    ("http://padang.go.id/kontak", True),
+    ("mailto:pengaduan@padang.go.id", False),
+    ("https://aduan.padang.go.id/kontak", False),
+])
+def test_push_on_with_a_default_or_example_vapid_subject_does_not_start(
+        subject: str | None, refused: bool, tmp_path):
+    from services.notification.vapid_keys import generate
+    private, public = generate()
+    vapid = {"ADUAN_VAPID_PRIVATE_KEY": private, "ADUAN_VAPID_PUBLIC_KEY": public}
+    if subject is not None:
+        vapid["ADUAN_VAPID_SUBJECT"] = subject
+    if refused:
+        started = _start(ENTRY_POINTS["notification-worker"], tmp_path, **GOOD_SECRETS,
+                         **vapid)
+        refusals = [line for line in started.stderr.splitlines()
+                    if "refusing to start" in line]
+        assert started.returncode != 0
+        assert len(refusals) == 1 and "ADUAN_VAPID_SUBJECT" in refusals[0], (
+            started.stderr[-3000:])
+    else:  # a process let through would run on (looking for its broker): the policy itself
+        environ = {**GOOD_SECRETS, **vapid, "ADUAN_ENV": "production"}
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in environ.items():
+                patch.setenv(name, value)
+            settings = Settings.from_env()
+        assert secret_policy.problems(settings, environ) == []

@@ -19,8 +19,10 @@ What it checks of every POST to `/push/<id>` (a failing check is answered 400/40
 Answers 201 with a Location, unless told otherwise for an id: `answer(id, 500)` answers the next
 POST with 500 (then 201 again; several statuses are used in turn), `answer_always(id, 410)`
 every POST from then on; `DROP` (0) closes the connection without an answer, as a network
-failure would. `attempts(id)` are all the statuses answered, `messages(id)` the
-decrypted messages accepted.
+failure would; `TRICKLE` (-1) answers 201 with a body of no announced length and then sends
+it a byte every 0.2 s for as long as the connection stays open (a push service that streams or
+stalls; `trickling` is how many connections are still being fed). `attempts(id)` are all the
+statuses answered, `messages(id)` the decrypted messages accepted.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ from waiting import eventually
 
 MAX_JWT_LIFETIME_S = 24 * 3600
 DROP = 0  # an "answer": the connection is closed without one
+TRICKLE = -1  # an "answer": 201, then an endless body a byte at a time
+TRICKLE_PAUSE_S = 0.2
 
 
 def b64url(raw: bytes) -> str:
@@ -85,7 +89,9 @@ class PushDouble(LocalServer):
         self._messages: list[PushReceived] = []
         self._attempts: dict[str, list[int]] = {}
         self.refusals: list[tuple[str, int, str]] = []  # (id, status, why)
+        self.trickling = 0  # connections being fed an endless body right now
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
 
     @property
     def origin(self) -> str:
@@ -149,6 +155,9 @@ class PushDouble(LocalServer):
                 if status == DROP:
                     self.close_connection = True
                     return
+                if status == TRICKLE:
+                    double._trickle(self)
+                    return
                 self.send_response(status)
                 if location:
                     self.send_header("Location", location)
@@ -183,13 +192,35 @@ class PushDouble(LocalServer):
             status = subscriber.queued.pop(0) if subscriber.queued else (subscriber.always
                                                                           or 201)
             self._attempts.setdefault(sid, []).append(status)
-            if 200 <= status < 300:
+            if 200 <= status < 300 or status == TRICKLE:
                 try:
                     payload: Any = json.loads(raw)
                 except ValueError:
                     payload = raw.decode(errors="replace")
                 self._messages.append(PushReceived(sid, payload, raw, headers, claims))
         return status, f"/messages/{uuid.uuid4().hex}" if 200 <= status < 300 else None
+
+    def _trickle(self, handler: QuietHandler) -> None:
+        """201 and a body of no announced length (it ends when the connection does), a byte at
+        a time until the client goes."""
+        handler.close_connection = True
+        with self._lock:
+            self.trickling += 1
+        try:
+            handler.send_response(201)
+            handler.end_headers()
+            while not self._stopping.wait(TRICKLE_PAUSE_S):
+                handler.wfile.write(b"x")
+                handler.wfile.flush()
+        except OSError:  # the client closed the connection: what a bounded client does
+            pass
+        finally:
+            with self._lock:
+                self.trickling -= 1
+
+    def stop(self) -> None:
+        self._stopping.set()
+        super().stop()
 
     def _refuse(self, sid: str, status: int, why: str) -> int:
         with self._lock:

@@ -147,10 +147,15 @@ def confirmed_count(report: dict[str, Any]) -> int:
                if isinstance(f, dict) and is_confirmed(f))
 
 
+def followers_hear(report: dict[str, Any], status: str | None) -> bool:
+    """Whether followers (by email, SMS or a device) are told that the report is now `status`
+    (None: the staff handling it commented): while the report is public, on its public steps."""
+    return (status is None or status in FOLLOWER_STATUSES) and is_public(report)
+
+
 def followers_told(report: dict[str, Any], status: str | None) -> list[dict[str, Any]]:
-    """The confirmed followers told that the report is now `status` (None: the staff handling
-    it commented): while the report is public, on its public steps."""
-    if (status is not None and status not in FOLLOWER_STATUSES) or not is_public(report):
+    """The confirmed followers told that the report is now `status` (`followers_hear`)."""
+    if not followers_hear(report, status):
         return []
     return [f for f in report.get("followers") or [] if isinstance(f, dict) and is_confirmed(f)]
 

@@ -164,9 +164,10 @@ class Settings:
     vapid_public_key: str = ""
     vapid_subject: str = "mailto:admin@aduan.local"
     push_ttl_s: int = 24 * 3600
-    push_timeout_s: float = 10.0
-    # Comma-separated hosts push endpoints may live on; empty means any public host (the test
-    # stacks allow only this machine's push double).
+    push_timeout_s: float = 5.0
+    # Comma-separated hosts push endpoints may live on (".domain": any host under it); empty
+    # means any public host, in production the known push services (push_subscriptions.
+    # KNOWN_PUSH_SERVICES); the test stacks allow only this machine's push double.
     push_allowed_hosts: str = ""
     push_private_hosts: str = ""
     # Decode HEIC/HEIF photos (pi-heif: LGPL libheif + libde265, no GPL encoder).

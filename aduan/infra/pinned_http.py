@@ -91,15 +91,25 @@ def _each_address(target: Target, attempt: Callable[[str], Answer]) -> Answer:
 
 
 def post(target: Target, url: str, body: bytes, headers: dict[str, str],
-         timeout_s: float) -> Answer:
-    """Raises urllib3.exceptions.HTTPError when no answer came."""
+         timeout_s: float, max_bytes: int | None = None) -> Answer:
+    """Raises urllib3.exceptions.HTTPError when no answer came. With `max_bytes`, the answer's
+    body is read only as far as that and within about `timeout_s` in all: the status is what
+    the caller judges, and a body that is longer, or that trickles on past the time allowed,
+    closes the connection (it is not kept) instead of holding the caller, or its memory."""
     path, host = _path_and_host(url)
     headers = {**headers, "Host": host}
+    deadline = time.monotonic() + timeout_s
 
     def attempt(address: str) -> Answer:
         response = _kept_pool(target, address, timeout_s).urlopen(
             "POST", path, body=body, headers=headers, redirect=False, retries=False,
-            assert_same_host=False, preload_content=True)
+            assert_same_host=False, preload_content=max_bytes is None)
+        if max_bytes is not None:
+            try:
+                _read(response, max_bytes, deadline)
+            except (HTTPError, OSError):  # too long, too slow, or broken: the status stands
+                response.close()
+            response.release_conn()  # kept when read to its end, else a closed one given back
         return Answer(response.status)
 
     return _each_address(target, attempt)

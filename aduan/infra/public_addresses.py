@@ -7,8 +7,9 @@ broker's management UI. The rule (`HostRule`):
 
 1. only http and https;
 2. a host written as an IP address must be a public address;
-3. when `allowed_hosts` is set, the host must be one of those names (checked before any
-   look-up, so a name outside the list is never even resolved);
+3. when `allowed_hosts` is set, the host must be one of those names, or under a domain written
+   with a leading dot (`.push.apple.com`: any host under push.apple.com), checked before any
+   look-up, so a name outside the list is never even resolved;
 4. the host is resolved and *every* address it has must be public;
 5. `private_hosts` names hosts (exactly as written in the URL) exempt from 2 and 4, for a
    receiver inside the city's own network; empty in production, test stacks name their
@@ -124,6 +125,12 @@ def _literal(host: str) -> IPAddress | None:
         return None
 
 
+def host_listed(host: str, allowed: set[str]) -> bool:
+    """`host` is a name of the list, or under one of its `.domain` entries."""
+    return host in allowed or any(entry.startswith(".") and len(entry) > 1
+                                  and host.endswith(entry) for entry in allowed)
+
+
 def _lookup(host: str, port: int) -> list[str]:
     """Every address of `host` (a seam for unit tests: they answer without any DNS)."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -145,7 +152,7 @@ def resolve_target(rule: HostRule, url: str) -> Target:
     if literal is not None and not exempt and not is_public(literal):
         raise rule.refused(ADDRESS_NOT_ALLOWED)
     allowed = _csv(rule.allowed_hosts)
-    if allowed and host not in allowed:
+    if allowed and not host_listed(host, allowed):
         raise rule.refused(HOST_NOT_ALLOWED)
     if literal is not None:
         return Target(parts.scheme, host, port, (str(literal),))

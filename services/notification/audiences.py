@@ -152,6 +152,14 @@ class Planner:
         agency = self.catalogue.agency(city, code) or {}
         return agency.get(f"name_{language_of(language)}") or agency.get("name_id") or code
 
+    def comment_author(self, report: dict[str, Any], comment: dict[str, Any], language: str
+                       ) -> str:
+        """Who a comment is from, as residents are told: the agency's name, else the role."""
+        agency = comment.get("agency")
+        if isinstance(agency, str) and agency:
+            return self.agency_name(report["city"], agency, language)
+        return templates.commenter_name(language, str(comment.get("by")))
+
     def category_name(self, report: dict[str, Any], language: str) -> str:
         category = self.catalogue.category_of(report) or {}
         return (category.get(f"name_{language_of(language)}") or category.get("name_id")
@@ -242,7 +250,7 @@ class Planner:
         """report.commented: the other side hears. The reporter's comment goes to the admins
         of the agencies holding the report (the operators when none does); a staff comment
         (every comment is public) goes to the reporter."""
-        comment = _comment(body, report)
+        comment = event_comment(body, report)
         if comment is None:
             return []
         if comment.get("by") == "reporter":
@@ -320,7 +328,7 @@ class Planner:
         staff handling it, with the public tracking page; nothing of the reporter."""
         if event_key in STAFF_EVENTS:
             return []
-        comment = _comment(body, report) if event_key == COMMENTED else None
+        comment = event_comment(body, report) if event_key == COMMENTED else None
         if event_key == COMMENTED and (comment is None or comment.get("by") == "reporter"):
             return []
         status = None if comment is not None else event_status(event_key, body, report)
@@ -331,9 +339,7 @@ class Planner:
             language = language_of(follower.get("language"))
             stop = follower_link(self.settings, UNFOLLOW, report, str(follower.get("id")))
             if comment is not None:
-                agency = comment.get("agency")
-                author = self.agency_name(report["city"], agency, language) if agency else \
-                    templates.commenter_name(language, str(comment.get("by")))
+                author = self.comment_author(report, comment, language)
                 email = templates.render_follower_comment(language, report["code"], author,
                                                           str(comment.get("text") or ""), link,
                                                           stop)
@@ -451,7 +457,8 @@ class Planner:
         return notices
 
 
-def _comment(body: dict[str, Any], report: dict[str, Any]) -> dict[str, Any] | None:
+def event_comment(body: dict[str, Any], report: dict[str, Any]) -> dict[str, Any] | None:
+    """The comment a report.commented event announces (None when the report has no such)."""
     wanted = body.get("comment_id")
     return next((c for c in report.get("comments") or []
                  if wanted and c.get("id") == wanted), None)

@@ -15,8 +15,14 @@ keys (RFC 8291, aes128gcm, pywebpush) and signed with the deployment's VAPID key
 The POST goes to the endpoint's checked addresses (`aduan.infra.pinned_http`), like webhooks.
 
 Answers: 2xx sent; 404/410 the subscription is gone (every subscription of that endpoint is
-deleted, the delivery is `rejected`); 429, 5xx or no answer: `DeliveryFailed`, the event is
-retried and what was sent already is skipped (the delivery log); any other 4xx: rejected.
+deleted, the delivery is `rejected`); 401/403 to a subscription not made under today's VAPID
+key (made before the pair was changed, or before the key was kept) is gone too (that one is
+deleted); 429, 5xx, no answer or an endpoint whose name does not resolve now: `DeliveryFailed`,
+the event is retried and what was sent already is skipped (the delivery log); any other 4xx,
+or an endpoint the address rule refuses now: rejected. A send takes at most
+ADUAN_PUSH_TIMEOUT_S in all and reads at most MAX_ANSWER_BYTES of the answer (only its status
+counts), so a push service that trickles or streams cannot hold the worker or fill its memory;
+the worker sends one event's pushes a few at a time (`worker.Notifier`).
 """
 
 from __future__ import annotations
@@ -31,20 +37,21 @@ from pymongo.database import Database
 from pywebpush import WebPusher, WebPushException
 from urllib3.exceptions import HTTPError
 
-from aduan.domain.followers import FOLLOWER_STATUSES
+from aduan.domain.followers import followers_hear
 from aduan.domain.lifecycle import COMMENTED
 from aduan.domain.report_types import type_of
 from aduan.domain.stages import kiniko_stage
 from aduan.domain.status_names import language_of
-from aduan.domain.visibility import is_public
 from aduan.infra import pinned_http
 from aduan.infra.config import Settings
-from aduan.infra.public_addresses import TargetRefused
-from services.notification import contacts, push_subscriptions, templates
+from aduan.infra.public_addresses import HOST_UNRESOLVABLE, TargetRefused
+from services.notification import push_subscriptions
 from services.notification.audiences import (
     REPORTER_STATUSES,
     STAFF_EVENTS,
     Notice,
+    Planner,
+    event_comment,
     event_status,
     public_response,
 )
@@ -57,6 +64,8 @@ from services.notification.vapid_keys import VapidKeys, from_settings
 log = logging.getLogger(__name__)
 VAPID_LIFETIME_S = 12 * 3600  # what push services accept (at most 24 h)
 GONE = (404, 410)
+UNAUTHORISED = (401, 403)  # the push service does not take our VAPID signature for it
+MAX_ANSWER_BYTES = 4 * 1024  # of a push service's answer body; only its status counts
 
 
 def tracking_url(code: str) -> str:
@@ -64,16 +73,19 @@ def tracking_url(code: str) -> str:
 
 
 class PushChannel:
-    def __init__(self, settings: Settings, db: Database, keys: VapidKeys) -> None:
+    def __init__(self, settings: Settings, db: Database, keys: VapidKeys,
+                 planner: Planner | None = None) -> None:
         self.settings = settings
         self.db = db
         self.keys = keys
+        self.planner = planner or Planner(settings, db)  # names, as by email and SMS
 
     @classmethod
-    def from_settings(cls, settings: Settings, db: Database) -> PushChannel | None:
+    def from_settings(cls, settings: Settings, db: Database, planner: Planner | None = None
+                      ) -> PushChannel | None:
         """None while push is off (no VAPID private key); VapidKeyInvalid for a bad key."""
         keys = from_settings(settings)
-        return cls(settings, db, keys) if keys is not None else None
+        return cls(settings, db, keys, planner) if keys is not None else None
 
     # ---- who hears --------------------------------------------------------------------------
 
@@ -81,7 +93,9 @@ class PushChannel:
              ) -> list[Notice]:
         if event_key in STAFF_EVENTS or not (event_key.startswith("report.")):
             return []
-        subscriptions = push_subscriptions.for_report(self.db, report["_id"])
+        subscriptions = push_subscriptions.under_current_key(
+            self.db, push_subscriptions.for_report(self.db, report["_id"]),
+            self.keys.public_key)
         if not subscriptions:
             return []
         if event_key == COMMENTED:
@@ -93,7 +107,7 @@ class PushChannel:
         notices = []
         for subscription in subscriptions:
             role = subscription.get("role")
-            if role != REPORTER and not (status in FOLLOWER_STATUSES and is_public(report)):
+            if role != REPORTER and not followers_hear(report, status):
                 continue
             title, text = status_texts(subscription.get("language", "id"), role or "",
                                        report["code"], status, type_of(report), answered)
@@ -103,28 +117,19 @@ class PushChannel:
     def _comment(self, body: dict[str, Any], report: dict[str, Any],
                  subscriptions: list[dict[str, Any]]) -> list[Notice]:
         """A comment of the staff handling the report (never the reporter's own)."""
-        wanted = body.get("comment_id")
-        comment = next((c for c in report.get("comments") or []
-                        if wanted and c.get("id") == wanted), None)
+        comment = event_comment(body, report)
         if comment is None or comment.get("by") == "reporter":
             return []
         notices = []
         for subscription in subscriptions:
             role = subscription.get("role") or ""
-            if role != REPORTER and not is_public(report):
+            if role != REPORTER and not followers_hear(report, None):
                 continue
             language = language_of(subscription.get("language"))
-            author = self._author(report, comment, language)
+            author = self.planner.comment_author(report, comment, language)
             title, text = comment_texts(language, role, report["code"], author)
             notices.append(self._notice(subscription, report, title, text, None))
         return notices
-
-    def _author(self, report: dict[str, Any], comment: dict[str, Any], language: str) -> str:
-        agency = comment.get("agency")
-        if isinstance(agency, str) and agency:
-            doc = contacts.agency_doc(self.db, report["city"], agency) or {}
-            return doc.get(f"name_{language}") or doc.get("name_id") or agency
-        return templates.commenter_name(language, str(comment.get("by")))
 
     def _notice(self, subscription: dict[str, Any], report: dict[str, Any], title: str,
                 text: str, status: str | None) -> Notice:
@@ -134,7 +139,8 @@ class PushChannel:
                    "stage": kiniko_stage({**report, "status": now}), "status": now}
         keys = subscription.get("keys") or {}
         message = PushMessage(subscription["_id"], subscription["endpoint"],
-                              keys.get("p256dh", ""), keys.get("auth", ""), payload)
+                              keys.get("p256dh", ""), keys.get("auth", ""), payload,
+                              subscription.get("vapid_key"))
         return Notice(str(subscription.get("role")), "push", subscription["endpoint"],
                       push=message)
 
@@ -146,6 +152,8 @@ class PushChannel:
         try:
             target = push_subscriptions.resolve_endpoint(self.settings, message.endpoint)
         except TargetRefused as refused:
+            if refused.reason == HOST_UNRESOLVABLE:  # a name that may resolve again: retried
+                raise DeliveryFailed(f"push endpoint: {refused.code}") from None
             raise DeliveryRejected(f"push endpoint refused: {refused.code}") from None
         data = json.dumps(message.payload, ensure_ascii=False, separators=(",", ":")).encode()
         try:
@@ -165,7 +173,7 @@ class PushChannel:
                         "TTL": str(self.settings.push_ttl_s), "Urgency": "normal"})
         try:
             answer = pinned_http.post(target, message.endpoint, encoded["body"], headers,
-                                      self.settings.push_timeout_s)
+                                      self.settings.push_timeout_s, MAX_ANSWER_BYTES)
         except HTTPError as err:
             raise DeliveryFailed(f"no answer from the push service ({type(err).__name__})") \
                 from None
@@ -178,6 +186,11 @@ class PushChannel:
             log.info("push subscription %s gone (%d): %d removed",
                      mask_endpoint(message.endpoint), status, removed.deleted_count)
             raise DeliveryRejected(f"push subscription gone ({status})")
+        if status in UNAUTHORISED and message.vapid_key != self.keys.public_key:
+            push_subscriptions.forget(self.db, message.subscription_id)
+            log.info("push subscription %s made under another VAPID key refused (%d): removed",
+                     mask_endpoint(message.endpoint), status)
+            raise DeliveryRejected(f"push subscription of another VAPID key ({status})")
         if status == 429 or status >= 500:
             raise DeliveryFailed(f"the push service answered {status}")
         raise DeliveryRejected(f"the push service refused the message ({status})")

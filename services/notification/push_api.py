@@ -72,7 +72,7 @@ def public_key() -> Response:
 
 @blueprint.post("/reports/<code>/push")
 def subscribe(code: str) -> tuple[Response, int]:
-    _require_push()
+    vapid_key = _require_push()
     context = collaborators()
     body = _body()
     unknown = sorted(set(body) - {"subscription", "language"})
@@ -95,7 +95,7 @@ def subscribe(code: str) -> tuple[Response, int]:
     role = REPORTER if with_token else FOLLOWER
     try:
         stored = push_subscriptions.subscribe(context.db, found.report, role,
-                                              subscription, language)
+                                              subscription, language, vapid_key)
     except TooMany:
         raise ApiError(422, "push_subscription_limit",
                        "This report, or this device, has as many push subscriptions as it "

@@ -14,3 +14,4 @@ class PushMessage:
     p256dh: str
     auth: str
     payload: dict[str, Any]  # {code, title, body, url, stage, status}: nothing of the reporter
+    vapid_key: str | None = None  # the public key it was made under; None: made before we kept it

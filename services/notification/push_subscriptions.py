@@ -1,19 +1,25 @@
 """Web Push subscriptions: a browser's push endpoint and keys, per report, in
 `push_subscriptions`.
 
-    {_id, endpoint_key (hash of the endpoint), endpoint, keys: {p256dh, auth},
-     report_id, code, city, role: "reporter" | "follower", language: "id" | "en",
-     created_at, updated_at}
+    {_id, endpoint_key (hash of the endpoint without query or fragment), endpoint,
+     keys: {p256dh, auth}, vapid_key (the VAPID public key it was made under), report_id, code,
+     city, role: "reporter" | "follower", language: "id" | "en", created_at, updated_at}
 
-One document per (device endpoint, report). The endpoint is the device's own address at its
+One document per (device endpoint, report). A device is its endpoint without query string or
+fragment (`endpoint_key`), so a query added to the same endpoint is the same device for the
+limits: a report takes MAX_FOLLOWERS_PER_REPORT followers' devices and, beside them,
+MAX_REPORTER_DEVICES of its reporter's (followers never lock the reporter out); a device hears
+at most MAX_PER_DEVICE reports. The endpoint is the device's own address at its
 browser vendor's push service (a secret URL: whoever has it may ask its messages to stop), so
 logs and the delivery log name it by `endpoint_key` or `mask_endpoint`, never in full.
 
 Checks (`checked`): the endpoint is an https URL (http only for the hosts of
-ADUAN_PUSH_PRIVATE_HOSTS, the test stacks' loopback double) whose host passes the same address
-rule as webhooks (`aduan.infra.public_addresses`: ADUAN_PUSH_ALLOWED_HOSTS,
-ADUAN_PUSH_PRIVATE_HOSTS); p256dh is an uncompressed P-256 point (65 bytes) and auth 16 bytes,
-both base64url.
+ADUAN_PUSH_PRIVATE_HOSTS, the test stacks' loopback double), on port 443 in production (every
+browser's push service is), whose host passes the same address rule as webhooks
+(`aduan.infra.public_addresses`: ADUAN_PUSH_ALLOWED_HOSTS, where `.push.apple.com` is any host
+under that domain, ADUAN_PUSH_PRIVATE_HOSTS; in production an empty list is KNOWN_PUSH_SERVICES,
+the push services of the browsers residents use); p256dh is an uncompressed P-256 point
+(65 bytes) and auth 16 bytes, both base64url.
 """
 
 from __future__ import annotations
@@ -33,12 +39,21 @@ from pymongo.errors import DuplicateKeyError
 from aduan.infra import public_addresses
 from aduan.infra.config import Settings
 from aduan.infra.public_addresses import HostRule, Target, TargetRefused
+from aduan.infra.secret_policy import PRODUCTION
 from services.notification.vapid_keys import b64url_decode
 
 REPORTER, FOLLOWER = "reporter", "follower"
 MAX_ENDPOINT_LENGTH = 2048
-MAX_PER_REPORT = 1000  # devices hearing one report
+MAX_FOLLOWERS_PER_REPORT = 1000  # followers' devices hearing one report
+MAX_REPORTER_DEVICES = 20  # the reporter's own devices (phone, tablet, browsers), beside them
+MAX_PER_REPORT = MAX_FOLLOWERS_PER_REPORT + MAX_REPORTER_DEVICES
 MAX_PER_DEVICE = 200  # reports one device hears
+# The push services of today's browsers (Chrome, Edge, Firefox, Safari; Samsung Internet, Opera
+# and Brave use Chrome's): production's ADUAN_PUSH_ALLOWED_HOSTS when that is empty. A leading
+# dot is any host under that domain (Edge and Apple give each device a regional host).
+KNOWN_PUSH_SERVICES = ("fcm.googleapis.com", "updates.push.services.mozilla.com",
+                       ".notify.windows.com", ".push.apple.com")
+HTTPS_PORT = 443
 P256DH_BYTES, AUTH_BYTES = 65, 16
 
 
@@ -59,9 +74,15 @@ class Subscription:
     auth: str
 
 
+def allowed_hosts(settings: Settings) -> str:
+    if settings.push_allowed_hosts.strip() or settings.env != PRODUCTION:
+        return settings.push_allowed_hosts
+    return ",".join(KNOWN_PUSH_SERVICES)
+
+
 def push_rule(settings: Settings) -> HostRule:
     return HostRule("push", "Push endpoints", settings.push_private_hosts,
-                    settings.push_allowed_hosts)
+                    allowed_hosts(settings))
 
 
 def resolve_endpoint(settings: Settings, endpoint: str) -> Target:
@@ -77,15 +98,29 @@ def resolve_endpoint(settings: Settings, endpoint: str) -> Target:
     if parts.scheme != "https" and not (parts.scheme == "http" and host in private):
         raise TargetRefused("push_endpoint_not_https", "A push endpoint is an https URL.",
                             "not_https")
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if settings.env == PRODUCTION and host not in private and port not in (None, HTTPS_PORT):
+        raise TargetRefused("push_port_not_allowed", "A push endpoint is on port 443.",
+                            "port_not_allowed")
     return public_addresses.resolve_target(push_rule(settings), endpoint)
 
 
+def device_endpoint(endpoint: str) -> str:
+    """The endpoint without query string or fragment: what names the device. (Push services
+    put the device's token in the path; a query added to it reaches the same device.)"""
+    return endpoint.split("#", 1)[0].split("?", 1)[0]
+
+
 def endpoint_key(endpoint: str) -> str:
-    """Names a device's endpoint without giving it. Unkeyed, unlike the delivery log's
-    recipients: an endpoint holds a long random token the push service made, so its hash
-    cannot be turned back by trying candidates (as a phone number's could), and a rotated
-    ADUAN_DELIVERY_HASH_SECRET leaves every device able to unsubscribe."""
-    return hashlib.sha256(b"push-endpoint:" + endpoint.encode()).hexdigest()[:32]
+    """Names a device's endpoint (`device_endpoint`) without giving it. Unkeyed, unlike the
+    delivery log's recipients: an endpoint holds a long random token the push service made,
+    so its hash cannot be turned back by trying candidates (as a phone number's could), and a
+    rotated ADUAN_DELIVERY_HASH_SECRET leaves every device able to unsubscribe."""
+    return hashlib.sha256(b"push-endpoint:" + device_endpoint(endpoint).encode()
+                          ).hexdigest()[:32]
 
 
 def mask_endpoint(endpoint: str) -> str:
@@ -142,14 +177,15 @@ class TooMany(Exception):
 
 
 def subscribe(db: Database, report: dict[str, Any], role: str,
-              subscription: Subscription, language: str) -> dict[str, Any]:
-    """Stores (or renews) the device's subscription to the report; a reporter's stays a
-    reporter's when the same device later subscribes without the token."""
+              subscription: Subscription, language: str, vapid_key: str) -> dict[str, Any]:
+    """Stores (or renews) the device's subscription to the report, made under the VAPID
+    public key `vapid_key`; a reporter's stays a reporter's when the same device later
+    subscribes without the token."""
     key = endpoint_key(subscription.endpoint)
     now = datetime.now(UTC)
     fresh = {"endpoint": subscription.endpoint,
              "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
-             "language": language, "updated_at": now}
+             "vapid_key": vapid_key, "language": language, "updated_at": now}
     for _ in range(2):
         existing = db.push_subscriptions.find_one({"endpoint_key": key,
                                                    "report_id": report["_id"]})
@@ -158,8 +194,9 @@ def subscribe(db: Database, report: dict[str, Any], role: str,
             db.push_subscriptions.update_one({"_id": existing["_id"]},
                                              {"$set": {**fresh, "role": kept_role}})
             return {**existing, **fresh, "role": kept_role}
-        if db.push_subscriptions.count_documents({"report_id": report["_id"]},
-                                                 limit=MAX_PER_REPORT) >= MAX_PER_REPORT \
+        cap = MAX_REPORTER_DEVICES if role == REPORTER else MAX_FOLLOWERS_PER_REPORT
+        if db.push_subscriptions.count_documents({"report_id": report["_id"], "role": role},
+                                                 limit=cap) >= cap \
                 or db.push_subscriptions.count_documents({"endpoint_key": key},
                                                          limit=MAX_PER_DEVICE) >= MAX_PER_DEVICE:
             raise TooMany()
@@ -184,3 +221,18 @@ def unsubscribe(db: Database, endpoint: str, report_id: str | None = None) -> in
 
 def for_report(db: Database, report_id: str) -> list[dict[str, Any]]:
     return list(db.push_subscriptions.find({"report_id": report_id}).limit(MAX_PER_REPORT))
+
+
+def under_current_key(db: Database, subscriptions: list[dict[str, Any]], vapid_key: str
+                      ) -> list[dict[str, Any]]:
+    """The subscriptions made under the deployment's VAPID key (or before the key was kept);
+    those made under another (the pair was changed) are deleted: no push service takes a
+    message for them any more, and the device subscribes again when the app next opens."""
+    stale = [s["_id"] for s in subscriptions if s.get("vapid_key") not in (None, vapid_key)]
+    if stale:
+        db.push_subscriptions.delete_many({"_id": {"$in": stale}})
+    return [s for s in subscriptions if s["_id"] not in stale]
+
+
+def forget(db: Database, subscription_id: str) -> int:
+    return db.push_subscriptions.delete_one({"_id": subscription_id}).deleted_count

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +42,7 @@ from services.notification.senders import Senders
 from services.notification.subscription_cache import SubscriptionCache
 
 log = logging.getLogger(__name__)
+PUSH_CONCURRENCY = 4  # pushes of one event sent at once
 
 
 def masked(notice: Notice) -> str:
@@ -58,7 +61,10 @@ class Notifier:
         self.planner = Planner(settings, db, CatalogueCache(versions),
                                contacts.StaffCache(versions))
         self.log = DeliveryLog(db, settings.delivery_lease_s)
-        self.push = PushChannel.from_settings(settings, db)  # None: push is off
+        self.push = PushChannel.from_settings(settings, db, self.planner)  # None: push off
+        # One event's pushes go out a few at a time (a report may have many devices), each
+        # bounded in time (`PushChannel.send`); kept so each thread keeps its connections.
+        self.push_pool = ThreadPoolExecutor(PUSH_CONCURRENCY, thread_name_prefix="push")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Notifier:
@@ -87,14 +93,16 @@ class Notifier:
         notices = self.planner.plan(delivery.routing_key, delivery.body, report)
         if self.push is not None:
             notices += self.push.plan(delivery.routing_key, delivery.body, report)
+        # Pushes go out a few at a time while the other channels are sent here.
+        pushing = [(n, self.push_pool.submit(self.deliver, delivery, report, n))
+                   for n in notices if n.channel == "push"]
         failed = 0
         for notice in notices:
-            try:
-                self.deliver(delivery, report, notice)
-            except DeliveryFailed as err:
-                failed += 1
-                log.warning("%s to %s about %s failed: %s", notice.channel, masked(notice),
-                            report["code"], err)
+            if notice.channel != "push":
+                failed += _failed(notice, report, lambda n=notice: self.deliver(delivery,
+                                                                                report, n))
+        for notice, sending in pushing:
+            failed += _failed(notice, report, sending.result)
         if failed:
             # The whole event is retried; what was sent already is skipped then.
             raise DeliveryFailed(f"{failed} of {len(notices)} deliveries failed")
@@ -155,6 +163,17 @@ class Notifier:
         if notice.channel == "push" and notice.push is not None and self.push is not None:
             return self.push.send(notice.push)
         raise DeliveryRejected(f"nothing to send over {notice.channel}")
+
+
+def _failed(notice: Notice, report: dict[str, Any], send: Callable[[], None]) -> int:
+    """1 when the send failed (to be retried with the event), else 0."""
+    try:
+        send()
+        return 0
+    except DeliveryFailed as err:
+        log.warning("%s to %s about %s failed: %s", notice.channel, masked(notice),
+                    report["code"], err)
+        return 1
 
 
 def _notifier(settings: Settings):

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 from photo_factory import fresh_padang_photo
-from push_double import DROP, PushDouble, PushReceived, subscription_id
+from push_double import DROP, TRICKLE, PushDouble, PushReceived, subscription_id
 from stack_client import REPORT, pipeline_settled
 from waiting import eventually
 from workflow_client import act, bearer, bring_to
@@ -224,6 +224,40 @@ def test_a_subscription_the_push_service_says_is_gone_is_removed(api, settings, 
     pipeline_settled(api, db)
     assert push.attempts(sid) == [410]
     assert push_deliveries(db, second["_id"]) == []
+
+
+def test_a_device_the_push_service_does_not_know_404_is_removed_too(api, settings, push, db):
+    report = forwarded(api, settings, db)
+    subscription, sid = device(api, push, report["code"], report["token"])
+    push.answer_always(sid, 404)
+    step(api, settings, report, "accept")
+    assert push.wait_for_attempts(sid, 1) == [404]
+    eventually(lambda: db.push_subscriptions.count_documents(
+        {"endpoint_key": endpoint_key(subscription["endpoint"])}) == 0, 30,
+        "the unknown endpoint's subscription removed")
+    eventually(lambda: [d["result"] for d in push_deliveries(db, report["_id"])] == ["rejected"],
+               30, "the push delivery recorded as refused for good")
+    step(api, settings, report, "start")
+    pipeline_settled(api, db)
+    assert push.attempts(sid) == [404]  # never tried again
+
+
+def test_a_push_service_that_trickles_its_answer_does_not_hold_the_worker(
+        api, settings, push, db):
+    """The push service answers 201 and then sends its body a byte at a time, forever: the
+    send gives up reading after ADUAN_PUSH_TIMEOUT_S (2 s here), and the worker goes on to
+    the next event (another report's email)."""
+    report = forwarded(api, settings, db)
+    _, sid = device(api, push, report["code"], report["token"])
+    push.answer_always(sid, TRICKLE)
+    step(api, settings, report, "accept")
+    assert push.wait_for_attempts(sid, 1) == [TRICKLE]
+    other = forwarded(api, settings, db)  # its forwarding told by email: the worker moved on
+    eventually(lambda: [d["result"] for d in push_deliveries(db, report["_id"])] == ["sent"],
+               30, "the push recorded as sent (the service said 201)")
+    eventually(lambda: push.trickling == 0, 30, "the worker closed the trickling connection")
+    push.answer_always(sid, None)
+    assert other["code"] != report["code"] and push.attempts(sid) == [TRICKLE]
 
 
 def test_a_follower_hears_the_public_steps_and_nothing_of_the_reporter(api, settings, push,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
+import time
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -98,3 +99,47 @@ def test_https_to_a_receiver_whose_certificate_names_another_host_fails(
     url = f"https://{other}:{port}/hook"
     with pytest.raises(SSLError):
         pinned_http.post(resolve_target(settings, url), url, b"{}", {}, timeout_s=5)
+
+
+class _Streaming(BaseHTTPRequestHandler):
+    """Answers 201, then a body: endless and slow (`/trickle`), endless and fast (`/flood`),
+    or `ok`."""
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.send_response(201)
+        if self.path == "/ok":
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+            return
+        self.close_connection = True
+        self.end_headers()
+        try:
+            for _ in range(10_000):
+                self.wfile.write(b"x" if self.path == "/trickle" else b"x" * 65536)
+                self.wfile.flush()
+                if self.path == "/trickle":
+                    threading.Event().wait(0.1)
+        except OSError:
+            pass
+
+
+@pytest.mark.parametrize("path", ["/trickle", "/flood", "/ok"])
+def test_a_post_with_a_body_cap_is_bounded_in_time_and_bytes(path: str) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Streaming)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        target = public_addresses.Target("http", "127.0.0.1", port, ("127.0.0.1",))
+        started = time.monotonic()
+        answer = pinned_http.post(target, f"http://127.0.0.1:{port}{path}", b"{}", {}, 1.0,
+                                  4096)
+        assert answer.status == 201
+        assert time.monotonic() - started < 3  # the whole POST, not each read, is bounded
+    finally:
+        server.shutdown()
+        server.server_close()

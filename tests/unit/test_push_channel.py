@@ -13,12 +13,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from fakes import fake_db
 
-from aduan.infra import secret_policy
+from aduan.infra import public_addresses, secret_policy
 from aduan.infra.backends import Backends
 from aduan.infra.config import Settings
+from aduan.infra.public_addresses import TargetRefused
 from services.notification import push_subscriptions, vapid_keys
 from services.notification.app import create_app
-from services.notification.deliveries import DeliveryRejected
+from services.notification.deliveries import DeliveryFailed, DeliveryRejected
 from services.notification.push import PushChannel
 from services.notification.push_subscriptions import SubscriptionRefused, checked
 from services.notification.push_texts import comment_texts, status_texts
@@ -64,7 +65,8 @@ def test_a_bad_or_mismatched_key_is_refused(private: str, public: str) -> None:
 def _production_problems(**environ: str) -> list[str]:
     base = {"ADUAN_JWT_SECRET": "1f" * 32, "ADUAN_TOKEN_SECRET": "2e" * 32,
             "ADUAN_S3_SECRET_KEY": "3d" * 16, "ADUAN_DELIVERY_HASH_SECRET": "5f" * 32,
-            "ADUAN_AMQP_URL": f"amqp://aduan:{'4c' * 16}@rabbitmq:5672/%2F", **environ}
+            "ADUAN_AMQP_URL": f"amqp://aduan:{'4c' * 16}@rabbitmq:5672/%2F",
+            "ADUAN_VAPID_SUBJECT": "mailto:pengaduan@padang.go.id", **environ}
     names = {f"ADUAN_{f.name.upper()}": f.name for f in fields(Settings)}
     settings = Settings(env="production", **{names[k]: v for k, v in base.items()
                                              if k in names})
@@ -149,7 +151,7 @@ def _world(privacy: str = "public") -> tuple[PushChannel, dict]:
     # stores them (the stack test makes them through the API).
     for role, language in (("reporter", "id"), ("follower", "en")):
         push_subscriptions.subscribe(db, report, role, push_subscriptions.Subscription(
-            f"http://127.0.0.1:9/push/{role}", **browser_keys()), language)
+            f"http://127.0.0.1:9/push/{role}", **browser_keys()), language, PUBLIC)
     channel = PushChannel.from_settings(SETTINGS, db)
     assert channel is not None
     return channel, report
@@ -217,3 +219,175 @@ def test_a_device_whose_keys_cannot_be_used_is_refused_for_good() -> None:
     broken = replace(notice.push, p256dh=b64url(b"\x04" + b"\x00" * 64))
     with pytest.raises(DeliveryRejected, match="keys cannot be used"):
         channel.send(broken)
+
+
+# ---- which hosts, which devices --------------------------------------------------------------
+
+PRODUCTION = replace(SETTINGS, env="production", push_allowed_hosts="", push_private_hosts="")
+
+
+@pytest.fixture
+def public_dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Every name resolves to a public address, unless the test says otherwise."""
+    answers: dict[str, list[str]] = {}
+
+    def lookup(host: str, port: int) -> list[str]:
+        found = answers.get(host, ["93.184.216.34"])
+        if not found:
+            raise OSError("no such name")
+        return found
+
+    monkeypatch.setattr(public_addresses, "_lookup", lookup)
+    return answers
+
+
+@pytest.mark.parametrize("endpoint", [
+    "https://fcm.googleapis.com/fcm/send/abc",
+    "https://updates.push.services.mozilla.com/wpush/v2/abc",
+    "https://wns2-sg2p.notify.windows.com/w/?token=abc",
+    "https://web.push.apple.com/QK3abc",
+    "https://api.push.apple.com/3/device/abc",
+])
+def test_production_takes_the_known_push_services_and_their_regional_hosts(
+        endpoint: str, public_dns) -> None:
+    assert push_subscriptions.resolve_endpoint(PRODUCTION, endpoint).host
+    listed = replace(PRODUCTION, push_allowed_hosts=".notify.windows.com,.push.apple.com,"
+                                                    "fcm.googleapis.com,"
+                                                    "updates.push.services.mozilla.com")
+    assert push_subscriptions.resolve_endpoint(listed, endpoint).host
+
+
+@pytest.mark.parametrize("settings, endpoint, code", [
+    (PRODUCTION, "https://push.attacker.example/abc", "push_host_not_allowed"),
+    (PRODUCTION, "https://push.apple.com.attacker.example/abc", "push_host_not_allowed"),
+    (PRODUCTION, "https://notify.windows.com.evil/abc", "push_host_not_allowed"),
+    (PRODUCTION, "https://fcm.googleapis.com:8443/fcm/send/abc", "push_port_not_allowed"),
+    (PRODUCTION, "https://web.push.apple.com:22/abc", "push_port_not_allowed"),
+    (replace(PRODUCTION, push_allowed_hosts=".push.apple.com"),
+     "https://fcm.googleapis.com/fcm/send/abc", "push_host_not_allowed"),
+])
+def test_production_refuses_other_hosts_and_ports(settings: Settings, endpoint: str, code: str,
+                                                  public_dns) -> None:
+    with pytest.raises(TargetRefused) as refused:
+        push_subscriptions.resolve_endpoint(settings, endpoint)
+    assert refused.value.code == code
+
+
+def test_outside_production_an_empty_list_is_any_public_host_on_any_port(public_dns) -> None:
+    anywhere = replace(PRODUCTION, env="development")
+    assert push_subscriptions.resolve_endpoint(anywhere, "https://push.other.id:8443/x").port \
+        == 8443
+
+
+def _report(number: int) -> dict:
+    return {"_id": f"r{number}", "code": f"PDG-2026-AAA-BBB-{number:03d}", "city": "padang"}
+
+
+def _device(endpoint: str) -> push_subscriptions.Subscription:
+    return push_subscriptions.Subscription(endpoint, **browser_keys())
+
+
+def test_followers_filling_a_report_never_lock_its_reporter_out(monkeypatch) -> None:
+    monkeypatch.setattr(push_subscriptions, "MAX_FOLLOWERS_PER_REPORT", 3)
+    db, report = fake_db(), _report(1)
+    for n in range(3):
+        push_subscriptions.subscribe(db, report, "follower",
+                                     _device(f"http://127.0.0.1:9/push/f{n}"), "id", PUBLIC)
+    with pytest.raises(push_subscriptions.TooMany):
+        push_subscriptions.subscribe(db, report, "follower",
+                                     _device("http://127.0.0.1:9/push/f4"), "id", PUBLIC)
+    mine = push_subscriptions.subscribe(db, report, "reporter",
+                                        _device("http://127.0.0.1:9/push/me"), "id", PUBLIC)
+    assert mine["role"] == "reporter"
+    for n in range(push_subscriptions.MAX_REPORTER_DEVICES - 1):  # the reporter's own cap
+        push_subscriptions.subscribe(db, report, "reporter",
+                                     _device(f"http://127.0.0.1:9/push/me{n}"), "id", PUBLIC)
+    with pytest.raises(push_subscriptions.TooMany):
+        push_subscriptions.subscribe(db, report, "reporter",
+                                     _device("http://127.0.0.1:9/push/me-again"), "id", PUBLIC)
+
+
+def test_a_query_string_or_fragment_does_not_make_another_device(monkeypatch) -> None:
+    monkeypatch.setattr(push_subscriptions, "MAX_PER_DEVICE", 2)
+    db = fake_db()
+    endpoint = "http://127.0.0.1:9/push/one-device"
+    for n, spelling in enumerate((endpoint, endpoint + "?a=1")):
+        push_subscriptions.subscribe(db, _report(n), "follower", _device(spelling), "id",
+                                     PUBLIC)
+    for n, spelling in enumerate((endpoint + "?a=2", endpoint + "#x", endpoint + "?#")):
+        with pytest.raises(push_subscriptions.TooMany):
+            push_subscriptions.subscribe(db, _report(10 + n), "follower", _device(spelling),
+                                         "id", PUBLIC)
+    # The same device again for a report it has: renewed, not a second one.
+    push_subscriptions.subscribe(db, _report(0), "follower", _device(endpoint + "?b=3"), "id",
+                                 PUBLIC)
+    assert db.push_subscriptions.count_documents({}) == 2
+    assert push_subscriptions.unsubscribe(db, endpoint + "?c") == 2  # the device, however spelt
+
+
+# ---- one send ----------------------------------------------------------------------------------
+
+def test_an_endpoint_whose_name_does_not_resolve_now_is_tried_again(public_dns) -> None:
+    channel, report = _world()
+    [notice, _] = channel.plan("report.status_changed", {"status": "accepted"}, report)
+    assert notice.push is not None
+    unresolvable = replace(notice.push, endpoint="https://push.gone.example/abc")
+    public_dns["push.gone.example"] = []
+    lenient = PushChannel(replace(SETTINGS, push_allowed_hosts=""), channel.db, channel.keys)
+    with pytest.raises(DeliveryFailed, match="push_host_unresolvable"):
+        lenient.send(unresolvable)
+    public_dns["push.gone.example"] = ["10.0.0.7"]  # now private: refused for good
+    with pytest.raises(DeliveryRejected, match="push_address_not_allowed"):
+        lenient.send(unresolvable)
+
+
+def test_subscriptions_of_a_replaced_vapid_key_are_dropped_not_kept_forever() -> None:
+    """The pair was changed: no push service takes a message for a subscription made under
+    the old one (they answer 401/403), and the browser makes a new one when the app opens."""
+    db = fake_db()
+    report = {**_report(1), "status": "accepted", "privacy": "public", "type": "complaint",
+              "history": [], "comments": []}
+    old_public = vapid_keys.generate()[1]
+    for name, key in (("old", old_public), ("new", PUBLIC)):
+        push_subscriptions.subscribe(db, report, "reporter",
+                                     _device(f"http://127.0.0.1:9/push/{name}"), "id", key)
+    channel = PushChannel.from_settings(SETTINGS, db)
+    assert channel is not None
+    planned = channel.plan("report.status_changed", {"status": "accepted"}, report)
+    assert [n.address for n in planned] == ["http://127.0.0.1:9/push/new"]
+    assert [s["endpoint"] for s in db.push_subscriptions.find()] == [
+        "http://127.0.0.1:9/push/new"]
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_subscription_made_before_the_key_was_kept_and_refused_401_403_is_gone(
+        status: int) -> None:
+    from push_double import PushDouble, subscription_id
+    with PushDouble() as double:
+        browser = double.subscription()
+        db = fake_db()
+        report = {**_report(1), "status": "accepted", "privacy": "public", "type": "complaint",
+                  "history": [], "comments": []}
+        for key in (None, PUBLIC):  # made before the key was kept; made under today's
+            push_subscriptions.subscribe(db, report if key else _report(2), "reporter",
+                                         push_subscriptions.Subscription(
+                                             browser["endpoint"], **browser["keys"]), "id",
+                                         key or "")
+        db.push_subscriptions.update_many({"vapid_key": ""}, {"$unset": {"vapid_key": ""}})
+        channel = PushChannel.from_settings(SETTINGS, db)
+        assert channel is not None
+        double.answer(subscription_id(browser), status, status)
+        [legacy] = channel.plan("report.status_changed", {"status": "accepted"}, _report(2) | {
+            "status": "accepted", "privacy": "public", "type": "complaint", "history": [],
+            "comments": []})
+        assert legacy.push is not None and legacy.push.vapid_key is None
+        with pytest.raises(DeliveryRejected, match="another VAPID key"):
+            channel.send(legacy.push)
+        assert db.push_subscriptions.count_documents({"report_id": "r2"}) == 0
+        # One made under today's key and refused is not dropped: that is the push service's
+        # trouble (or ours), not a dead subscription.
+        [current] = channel.plan("report.status_changed", {"status": "accepted"}, report)
+        assert current.push is not None
+        with pytest.raises(DeliveryRejected, match=f"refused the message \\({status}\\)"):
+            channel.send(current.push)
+        assert db.push_subscriptions.count_documents({"report_id": "r1"}) == 1

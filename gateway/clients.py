@@ -18,6 +18,9 @@ API_KEY_HEADER = "X-Api-Key"
 # The reporter's one-time code (services/intake/recovery.py), per address whatever the key.
 RECOVERY_ENDPOINTS = ("/tracking/recover", "/tracking/verify")
 SUBMIT_ENDPOINTS = ("/reports", "/requests.<fmt>", "/reports/<code>/followers")
+# A device subscribing to a report's Web Push: its own budget per address (a phone turning
+# notifications on subscribes once per report it knows, up to the 50 recovered and its own).
+PUSH_SUBSCRIBE_ENDPOINT = "/reports/<code>/push"
 
 
 def _presented_key() -> str | None:
@@ -58,6 +61,9 @@ def identify_and_limit(db: Database, settings: Settings) -> None:
         if settings.require_api_key and client is None:
             raise ApiError(401, "api_key_required", "Submitting needs a client app's API key.")
         rate_limit.hit_local(counters, f"submit:{address}", settings.submit_limit_per_ip,
+                             processes)
+    if request.method == "POST" and endpoint.endswith(PUSH_SUBSCRIBE_ENDPOINT):
+        rate_limit.hit_local(counters, f"push:{address}", settings.push_subscribes_per_ip,
                              processes)
     if endpoint.endswith("/auth/login"):
         rate_limit.hit(db, f"login:{address}", settings.login_limit_per_ip)

@@ -170,6 +170,8 @@ class Settings:
     # KNOWN_PUSH_SERVICES); the test stacks allow only this machine's push double.
     push_allowed_hosts: str = ""
     push_private_hosts: str = ""
+    # Push subscriptions one address may make per minute (counted like submit_limit_per_ip).
+    push_subscribes_per_ip: int = 120
     # Decode HEIC/HEIF photos (pi-heif: LGPL libheif + libde265, no GPL encoder).
     heif_enabled: bool = True
     # Per-city verification policy overrides: JSON text, or @/path/to/file.json.

@@ -99,3 +99,21 @@ def test_each_app_counts_for_itself():
     second, _, _ = _gateway(rate_limit_per_ip=2, web_workers=1)
     assert [first.get(f"{API}/categories").status_code for _ in range(3)][-1] == 429
     assert second.get(f"{API}/categories").status_code != 429
+
+
+def test_push_subscriptions_per_address_have_their_own_budget(monkeypatch):
+    """Subscribing devices to reports' Web Push is counted apart from filing: past this
+    process's share (8 over two replicas of two processes: 2) it is refused, while filing
+    and the push service's unsubscribing still go through."""
+    monkeypatch.setattr(rate_limit, "time", type("Clock", (), {
+        "time": staticmethod(lambda: WINDOW_START + 30)}))
+    client, db, upstreams = _gateway(push_subscribes_per_ip=8, gateway_replicas=2,
+                                     web_workers=2)
+    answers = [client.post(f"{API}/reports/PDG-2026-AAA-BBB-CC{n}/push", json={})
+               for n in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[2].get_json()["error"]["code"] == "rate_limited"
+    assert client.post(f"{API}/reports", data={}).status_code == 200
+    assert client.delete(f"{API}/push/subscriptions", json={}).status_code == 200
+    assert len(upstreams["notification"].forwarded) == 3
+    assert db.rate_limits.count_documents({}) == 0

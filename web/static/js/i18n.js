@@ -43,6 +43,7 @@ const TEXTS = {
   outbox_partly: ["sudah terkirim", "already sent"],
   outbox_sent: ["Terkirim, kode", "Sent, code"],
   outbox_failed: ["Tidak terkirim", "Not sent"],
+  outbox_too_many_uploads: ["Terlalu banyak unggahan dari jaringan ini; coba lagi nanti dengan \"Kirim sekarang\".", "Too many uploads from this network; try again later with \"Send now\"."],
   outbox_saved: ["Belum ada sinyal: laporan disimpan di ponsel ini dan dikirim otomatis begitu tersambung.", "No signal: the report is kept on this phone and sent as soon as it is connected."],
   outbox_send_now: ["Kirim sekarang", "Send now"],
   outbox_delete: ["Hapus", "Delete"],

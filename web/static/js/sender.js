@@ -4,6 +4,7 @@
 // break GET /uploads/<id> says which chunks the server has, and only the missing ones are
 // sent); then POST /reports names the uploads, with the entry's own Idempotency-Key.
 import { ApiFailure, call, rememberReport } from "./api.js";
+import { t } from "./i18n.js";
 import { outboxEntries, outboxEntry, removeEntry, saveEntry } from "./outbox.js";
 
 // Photos up to this size go in the report's own request (one round trip on a good signal).
@@ -18,6 +19,16 @@ export function passing(err) {
   return !(err instanceof ApiFailure) || err.status >= 500 || err.status === 429
     || err.status === 408;
 }
+
+// A refusal that a retry would repeat but a new upload of the same photo may not (the server
+// forgot the upload, or its bytes arrived damaged): one new upload per attempt, then the
+// refusal stands.
+const UPLOAD_TROUBLE = ["upload_not_found", "upload_expired", "upload_incomplete",
+  "upload_checksum_mismatch"];
+const renewable = (err) => err instanceof ApiFailure && !passing(err) && err.status !== 413;
+// An address behind which many phones share one public IP (carrier NAT) may have too many
+// uploads open for a while: tried again with the back-off, then left for the resident.
+const BUSY_TRIES = 10;
 
 async function sha256(blob) {
   const digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
@@ -39,7 +50,7 @@ async function uploadState(entry, photo) {
   try {
     return await call(`/uploads/${encodeURIComponent(photo.upload)}`);
   } catch (err) {
-    if (err instanceof ApiFailure && [404, 410].includes(err.status)) return startUpload(entry, photo);
+    if (renewable(err)) return startUpload(entry, photo);
     throw err;
   }
 }
@@ -60,7 +71,11 @@ async function sendChunks(entry, photo, done) {
   return photo.upload;
 }
 
-async function sendEntry(entry) {
+async function fileReport(entry, form) {
+  return call("/reports", { method: "POST", form, headers: { "Idempotency-Key": entry.key } });
+}
+
+async function sendEntry(entry, renewed = false) {
   entry.state = "sending";
   entry.error = null;
   await saveEntry(entry);
@@ -74,8 +89,17 @@ async function sendEntry(entry) {
   }
   form.append("report", JSON.stringify(uploads.length ? { ...entry.report, uploads }
     : entry.report));
-  const receipt = await call("/reports", { method: "POST", form,
-    headers: { "Idempotency-Key": entry.key } });
+  let receipt;
+  try {
+    receipt = await fileReport(entry, form);
+  } catch (err) {
+    if (renewed || !(err instanceof ApiFailure) || !UPLOAD_TROUBLE.includes(err.code)) throw err;
+    const gone = (err.details || {}).upload;
+    for (const photo of entry.photos) {
+      if (photo.upload === gone && err.code !== "upload_incomplete") photo.upload = null;
+    }
+    return sendEntry(entry, true);
+  }
   rememberReport(receipt.code, receipt.token);
   await removeEntry(entry.id);
   window.dispatchEvent(new CustomEvent("aduan:outbox",
@@ -92,17 +116,22 @@ export async function trySend(id) {
   try {
     return { receipt: await sendEntry(entry) };
   } catch (err) {
-    const later = passing(err);
+    entry.busy_tries = err.code === "too_many_uploads" ? (entry.busy_tries || 0) + 1 : 0;
+    const later = passing(err) && entry.busy_tries < BUSY_TRIES;
     entry.state = later ? "waiting" : "failed";
-    entry.error = { code: err.code || "network", message: err.message };
+    entry.error = { code: err.code || "network", message: entry.busy_tries >= BUSY_TRIES
+      ? t("outbox_too_many_uploads") : err.message };
+    if (!later) entry.busy_tries = 0; // "Send now" starts counting again
     await saveEntry(entry);
-    return { error: err, later };
+    const retryAfter = Number(((err.details || {}).retry_after) || 0) * 1000;
+    return { error: err, later, retryAfter };
   }
 }
 
-function schedule() {
+// The next try after the back-off, or after the wait a 429 named, whichever is later.
+function schedule(retryAfter = 0) {
   clearTimeout(timer);
-  timer = setTimeout(flush, RETRY_MS[Math.min(retries, RETRY_MS.length - 1)]);
+  timer = setTimeout(flush, Math.max(retryAfter, RETRY_MS[Math.min(retries, RETRY_MS.length - 1)]));
   retries += 1;
 }
 
@@ -111,13 +140,13 @@ function schedule() {
 export function flush() {
   running = running || (async () => {
     try {
-      let waiting = false;
+      let waiting = null;
       for (const entry of await outboxEntries()) {
         if (entry.state === "failed") continue;
         const result = await trySend(entry.id);
-        if (result.later) { waiting = true; break; }
+        if (result.later) { waiting = result; break; }
       }
-      if (waiting) schedule(); else retries = 0;
+      if (waiting) schedule(waiting.retryAfter); else retries = 0;
     } finally { running = null; }
   })();
   return running;
@@ -129,7 +158,7 @@ export async function sendNow(id) {
   const attempt = trySend(id);
   running = attempt.finally(() => { running = null; });
   const result = await attempt;
-  if (result.later) schedule();
+  if (result.later) schedule(result.retryAfter);
   return result;
 }
 

@@ -114,7 +114,9 @@ def plan(ms: dict[str, float]) -> dict[str, Any]:
     rows: dict[str, Any] = {}
     for service, cost in ms.items():
         row: dict[str, Any] = {"cpu_ms_per_report": cost,
-                               "reports_per_s_per_core": round(1000 / cost, 1) if cost else None}
+                               "reports_per_s_per_core": round(1000 / cost, 1) if cost else None,
+                               "two_copies_carry_per_s": round(MIN_COPIES * BUSY * 1000 / cost, 1)
+                               if cost else None}
         for name, scenario in SCENARIOS.items():
             cores = peak_rate(scenario) * cost / 1000
             row[name] = {"cores_at_peak": round(cores, 2),
@@ -128,13 +130,14 @@ def plan(ms: dict[str, float]) -> dict[str, Any]:
 def table(rows: dict[str, Any], title: str) -> str:
     names = list(SCENARIOS)
     lines = [f"{title}", "",
-             "| service | CPU ms / report | reports/s per core | "
+             "| service | CPU ms / report | reports/s per core | two copies carry (at 60%) | "
              + " | ".join(f"{n}: cores at peak (copies)" for n in names) + " |",
-             "|---|---:|---:|" + "---:|" * len(names)]
+             "|---|---:|---:|---:|" + "---:|" * len(names)]
     for service, row in rows.items():
         cells = [f"{row[n]['cores_at_peak']} ({row[n]['copies']})" for n in names]
         lines.append(f"| {service} | {row['cpu_ms_per_report']} | "
-                     f"{row['reports_per_s_per_core']} | " + " | ".join(cells) + " |")
+                     f"{row['reports_per_s_per_core']} | {row['two_copies_carry_per_s']} | "
+                     + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -90,9 +90,20 @@ def test_the_same_answer_whether_or_not_the_contact_matched(app, db):
     assert db.tracking_recoveries.find_one({"_id": "b" * 32}) is None
 
 
+def _announced(app, db, report_id: str = "a" * 32) -> None:
+    """Waits until the recovery's announcement is published and pulled from the report's
+    outbox: the announcer thread's last write, which would otherwise race the test's own
+    reads of the reports (the in-memory fake is not thread-safe)."""
+    publisher = app.config["publisher"]
+    eventually(lambda: publisher.bodies(recovery.RECOVERY_REQUESTED)
+               and not db.reports.find_one({"_id": report_id}).get("outbox"),
+               timeout_s=5, what="the recovery announced")
+
+
 def test_the_right_code_gives_the_token_once(app, db):
     client = app.test_client()
     client.post("/tracking/recover", json={"code": CODE, "contact": "SITI@example.id"})
+    _announced(app, db)
     otp = _otp(db)
     answer = client.post("/tracking/verify", json={"code": CODE, "otp": otp})
     assert answer.status_code == 200

@@ -67,6 +67,26 @@ async function mailText(to, marker) {
   }
 }
 
+// Offline for the page and for its service worker: context.setOffline reaches the worker's own
+// fetches only with PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS=1 (the runner sets it), and
+// every request the worker makes meanwhile is refused here too and counted: none may get an
+// answer from the network while the phone is offline.
+const offline = { on: false, tried: [], answered: [], started: new Set() };
+const refuseWorker = (route) => (route.request().serviceWorker()
+  ? (offline.tried.push(new URL(route.request().url()).pathname),
+    route.abort("internetdisconnected"))
+  : route.fallback());
+async function goOffline(phone) {
+  await phone.route("**", refuseWorker);
+  await phone.setOffline(true);
+  offline.on = true;
+}
+async function goOnline(phone) {
+  offline.on = false;
+  await phone.setOffline(false);
+  await phone.unroute("**", refuseWorker);
+}
+
 const outboxText = (page) => page.locator("#outbox").innerText().catch(() => "");
 
 // A profile on disk, as a phone's browser has: Chromium does not offer to install an app from
@@ -110,6 +130,13 @@ async function onThePhone(phone, seen) {
     };
     PushManager.prototype.getSubscription = async function getSubscription() { return current; };
   }, cfg.push_subscription);
+  // (A worker's request that started before the window may end in it: not counted.)
+  phone.on("request", (request) => {
+    if (offline.on && request.serviceWorker()) offline.started.add(request);
+  });
+  phone.on("requestfinished", (request) => {
+    if (offline.started.has(request)) offline.answered.push(request.url());
+  });
   const page = watch(phone.pages()[0] || await phone.newPage(), "resident");
   const cdp = await phone.newCDPSession(page);
 
@@ -137,9 +164,13 @@ async function onThePhone(phone, seen) {
   seen.manifest_link_id = await page.locator('link[rel="manifest"]').getAttribute("href");
 
   // 2. Offline: the app opens from the worker; the report waits in the outbox.
-  await phone.setOffline(true);
+  await goOffline(phone);
   await page.goto(`${base}/#/`);
   await page.reload();
+  // The city's categories from the worker's kept answer (none from the network).
+  await page.locator('select[name=category] option:not([value=""])').first().waitFor({ state: "attached" });
+  seen.offline_categories = await page.locator('select[name=category] option:not([value=""])')
+    .evaluateAll((nodes) => nodes.map((n) => n.value));
   await fillReport(page, cfg.photo, cfg.description);
   await shot(page, "01-offline-form");
   await page.locator("#send").click();
@@ -175,7 +206,7 @@ async function onThePhone(phone, seen) {
     }
     return route.continue();
   });
-  await phone.setOffline(false);
+  await goOnline(phone);
   await page.locator("#sent [data-code]").first().waitFor({ timeout: WAIT });
   await page.locator("#outbox-h").waitFor({ state: "hidden" });
   seen.posts = posts;
@@ -188,12 +219,12 @@ async function onThePhone(phone, seen) {
 
   // 2b. Written offline with a file that is no photo: the server refuses it when the signal is
   // back; the entry says why and stays until deleted (a retry would only be refused again).
-  await phone.setOffline(true);
+  await goOffline(phone);
   await page.goto(`${base}/#/`);
   await fillReport(page, cfg.not_a_photo, cfg.refused_description);
   await page.locator("#send").click();
   await page.locator("#outbox [data-state=waiting]").waitFor();
-  await phone.setOffline(false);
+  await goOnline(phone);
   await page.evaluate(() => window.dispatchEvent(new Event("online")));
   const refused = page.locator("#outbox [data-state=failed]");
   await refused.waitFor({ timeout: WAIT });
@@ -266,7 +297,7 @@ async function onThePhone(phone, seen) {
   seen.reporters = await page.evaluate(() => JSON.parse(localStorage.getItem("aduan.reports")));
 
   // Repeat visit with no network at all: the app shell from the worker.
-  await phone.setOffline(true);
+  await goOffline(phone);
   const again = watch(await phone.newPage(), "repeat-offline");
   await again.goto(`${base}/#/mine`);
   await again.locator("#sent [data-code]").first().waitFor();
@@ -278,7 +309,9 @@ async function onThePhone(phone, seen) {
   seen.repeat_offline_text = await again.locator("#main").innerText();
   await shot(again, "06-repeat-visit-offline");
   await again.close();
-  await phone.setOffline(false);
+  await goOnline(phone);
+  seen.worker_offline_tried = offline.tried;
+  seen.worker_offline_answered = offline.answered;
 
   // 4. Notifications: on for this device's reports; a status change arrives as one.
   await page.goto(`${base}/#/mine`);

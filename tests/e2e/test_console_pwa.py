@@ -94,7 +94,10 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
         }
         script = subprocess.Popen(["node", str(HERE / "pwa.mjs")], cwd=HERE, text=True,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  env={**os.environ, "ADUAN_E2E": json.dumps(config)})
+                                  env={**os.environ, "ADUAN_E2E": json.dumps(config),
+                                       # context.setOffline reaches the service worker's
+                                       # own fetches only with this (playwright-core 1.49).
+                                       "PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS": "1"})
         try:
             subscribed = _wait_for_file(handshake, "subscribed", script)
             # The page registered the device for both its reports (read only: the page made it).
@@ -150,6 +153,12 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
     assert {"/api/v1/categories", "/names.json", "/geo/padang.geojson"} <= set(
         seen["caches"]["aduan-data"])
 
+    # Offline really was offline for the worker too: it tried the network (so its kept
+    # answers were what the page got), and no request of it was answered meanwhile; the
+    # form had the city's categories all the same.
+    assert seen["worker_offline_answered"] == []
+    assert "/api/v1/categories" in seen["worker_offline_tried"], seen["worker_offline_tried"]
+    assert "other" in seen["offline_categories"] and len(seen["offline_categories"]) > 1
     # Offline: kept on the phone with the original file and the device's own reading.
     assert "Menunggu dikirim" in seen["offline_outbox"]
     assert "disimpan di ponsel" in seen["offline_flash"]

@@ -50,7 +50,8 @@ async function refreshStaff() {
   return true;
 }
 
-// options: {method, json, form, body, reporter (code), asStaff, raw, headers}
+// options: {method, json, form, body, reporter (code), asStaff, raw, headers, signal (a
+// timeout: AbortSignal.timeout)}
 export async function call(path, options = {}, retried = false) {
   const headers = { ...(options.headers || {}) };
   let body;
@@ -68,7 +69,8 @@ export async function call(path, options = {}, retried = false) {
     const token = reporterToken(options.reporter);
     if (token) headers["X-Reporter-Token"] = token;
   }
-  const response = await fetch(`${API}${path}`, { method: options.method || "GET", headers, body });
+  const response = await fetch(`${API}${path}`, { method: options.method || "GET", headers, body,
+    signal: options.signal });
   if (response.status === 401 && options.asStaff && !retried && await refreshStaff()) {
     return call(path, options, true);
   }

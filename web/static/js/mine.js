@@ -9,36 +9,64 @@ import { pushOn, pushSupported, subscribePush, unsubscribePush } from "./push.js
 import { recoveryBox } from "./recovery.js";
 import { sendNow } from "./sender.js";
 
+// The refusals the page can name in the reader's language (the outbox keeps the error's code,
+// translated when drawn); others show the server's message.
+const KNOWN_ERRORS = { too_many_uploads: "outbox_too_many_uploads",
+  photo_too_large: "outbox_err_photo_too_large",
+  unsupported_photo_type: "outbox_err_unsupported_photo_type",
+  invalid_photo: "outbox_err_invalid_photo",
+  upload_checksum_mismatch: "outbox_err_upload_checksum_mismatch",
+  validation_failed: "outbox_err_validation_failed" };
+const failure = (error) => (error && KNOWN_ERRORS[error.code] ? t(KNOWN_ERRORS[error.code])
+  : (error && error.message) || "");
+
 // "Menunggu dikirim" / "Mengirim 60%" / "Tidak terkirim: ..." (the outbox entry's state).
 export function progressText(entry) {
   const share = Math.floor(100 * (entry.total_bytes ? entry.sent_bytes / entry.total_bytes : 0));
   if (entry.state === "sending") return `${t("outbox_sending")} ${share}%`;
-  if (entry.state === "failed") return `${t("outbox_failed")}: ${entry.error.message}`;
+  if (entry.state === "failed") return `${t("outbox_failed")}: ${failure(entry.error)}`;
   // A photo partly uploaded: the rest goes on from there.
   return share > 0 ? `${t("outbox_waiting")} (${share}% ${t("outbox_partly")})`
     : t("outbox_waiting");
 }
 
+// The entry's card, made once and updated in place (its status line is a live region read out
+// by screen readers: changed on a new state or every 10% of progress, not on every chunk).
 function waitingCard(entry, redraw) {
+  let current = entry;
   const again = h("button", { type: "button", class: "secondary" }, t("outbox_send_now"));
   again.addEventListener("click", () => busy(again, async () => {
-    const result = await sendNow(entry.id);
+    const result = await sendNow(current.id);
     if (result.receipt) flash(`${t("outbox_sent")} ${result.receipt.code}`);
     redraw();
   }));
   const drop = h("button", { type: "button", class: "danger" }, t("outbox_delete"));
   drop.addEventListener("click", () => busy(drop, async () => {
-    await removeEntry(entry.id);
+    await removeEntry(current.id);
     redraw();
   }));
   const photo = entry.photos.length ? ` · ${t("photo")}: ${Math.round(
     entry.total_bytes / 1024)} kB` : "";
-  return h("li", { class: "mine-item", "data-outbox": entry.id },
+  const status = h("div", { role: "status" });
+  const buttons = h("div", {}, again, drop);
+  const card = h("li", { class: "mine-item", "data-outbox": entry.id },
     h("strong", {}, entry.report.description.slice(0, 80)),
     h("div", { class: "muted" }, `${when(entry.created_at, entry.report.city)}${photo}`),
-    h("div", { class: `badge outbox-${entry.state}`, "data-state": entry.state },
-      progressText(entry)),
-    entry.state === "sending" ? null : h("div", {}, again, drop));
+    status, buttons);
+  card.update = (next) => {
+    current = next;
+    const share = next.total_bytes ? next.sent_bytes / next.total_bytes : 0;
+    const step = `${next.state}:${Math.floor(10 * share)}:${(next.error || {}).code || ""}`;
+    if (status.dataset.step !== step) {
+      status.dataset.step = step;
+      status.dataset.state = next.state;
+      status.className = `badge outbox-${next.state}`;
+      status.textContent = progressText(next);
+    }
+    buttons.hidden = next.state === "sending";
+  };
+  card.update(entry);
+  return card;
 }
 
 // The last view of each report this page loaded (localStorage "aduan.seen"), shown without a
@@ -97,7 +125,9 @@ function pushBox() {
   const show = () => { on.hidden = pushOn(); off.hidden = !pushOn();
     status.textContent = t(pushOn() ? "push_is_on" : "push_hint"); };
   on.addEventListener("click", () => busy(on, async () => {
-    if (await subscribePush() === "denied") flash(t("push_denied"), true);
+    const result = await subscribePush();
+    if (result.state === "denied") flash(t("push_denied"), true);
+    else if (result.failed) flash(`${t("push_some_failed")} ${result.failed}`, true);
     show();
   }));
   off.addEventListener("click", () => busy(off, async () => { await unsubscribePush(); show(); }));
@@ -150,7 +180,15 @@ export async function minePage() {
     if (done) flash(`${t("outbox_sent")} ${done.code}`);
     const entries = await outboxEntries().catch(() => []);
     outboxCard.hidden = !entries.length;
-    outbox.replaceChildren(...entries.map((entry) => waitingCard(entry, redraw)));
+    const cards = new Map([...outbox.children].map((card) => [card.dataset.outbox, card]));
+    const now = entries.map((entry) => {
+      const card = cards.get(entry.id) || waitingCard(entry, redraw);
+      card.update(entry);
+      return card;
+    });
+    if (now.some((card, i) => outbox.children[i] !== card) || outbox.children.length !== now.length) {
+      outbox.replaceChildren(...now);
+    }
     drawSent();
   }
   drawSent();

@@ -23,8 +23,11 @@ function database() {
 const memory = new Map();
 const inMemory = {
   getAll: () => ({ result: [...memory.values()] }),
-  get: (id) => ({ result: memory.get(id) }),
+  // (onsuccess runs at once, as saveEntry's get-then-put expects of a request)
+  get: (id) => ({ result: memory.get(id), set onsuccess(done) { done(); } }),
+  getAllKeys: () => ({ result: [...memory.keys()] }),
   put: (entry) => ({ result: memory.set(entry.id, entry) && entry.id }),
+  add: (entry) => ({ result: memory.set(entry.id, entry) && entry.id }),
   delete: (id) => ({ result: memory.delete(id) && undefined }),
 };
 
@@ -40,12 +43,28 @@ async function store(mode, work) {
   });
 }
 
-export const outboxEntries = () => store("readonly", (s) => s.getAll());
+// Oldest first (the order they were written), whatever their random ids.
+export const outboxEntries = async () => (await store("readonly", (s) => s.getAll()))
+  .sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
 export const outboxEntry = (id) => store("readonly", (s) => s.get(id));
 export const removeEntry = (id) => store("readwrite", (s) => s.delete(id));
 
+// Written over the kept entry only while it is still kept (read and written in one
+// transaction): an entry another tab filed and removed meanwhile is not brought back.
 export async function saveEntry(entry) {
-  await store("readwrite", (s) => s.put(entry));
+  const kept = await store("readwrite", (s) => {
+    const found = s.get(entry.id);
+    found.onsuccess = () => { if (found.result) s.put(entry); };
+    return found;
+  });
+  if (!kept) return null;
+  window.dispatchEvent(new CustomEvent("aduan:outbox", { detail: entry }));
+  return entry;
+}
+
+// A new entry (saveEntry only updates one still kept).
+async function addEntry(entry) {
+  await store("readwrite", (s) => s.add(entry));
   window.dispatchEvent(new CustomEvent("aduan:outbox", { detail: entry }));
   return entry;
 }
@@ -59,7 +78,7 @@ export async function keepReport(report, files) {
   // Asks the browser not to clear this site's storage when space runs low.
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
   const key = randomKey();
-  return saveEntry({ id: key, key, report, photos: files.map((file) => ({ file, upload: null })),
+  return addEntry({ id: key, key, report, photos: files.map((file) => ({ file, upload: null })),
     state: "waiting", sent_bytes: 0, total_bytes: files.reduce((n, f) => n + f.size, 0),
     error: null, created_at: new Date().toISOString() });
 }

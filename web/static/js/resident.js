@@ -1,7 +1,7 @@
 // Residents: submit a report with a camera photo and the device's location; track it by code.
 // A report is kept on the phone first (outbox.js) and sent from there (sender.js): without a
 // signal it waits and goes when the phone is back online.
-import { call, myReports, rememberReport, reporterToken } from "./api.js";
+import { ApiFailure, call, myReports, rememberReport, reporterToken } from "./api.js";
 import { busy, field, flash, h, mount, showError } from "./dom.js";
 import { keepReport, removeEntry } from "./outbox.js";
 import { sendNow } from "./sender.js";
@@ -162,6 +162,7 @@ export async function submitPage() {
     }
     busy(send, async () => {
       send.textContent = t("sending");
+      let progress = () => {};
       const report = { category: category.value, type: type.value,
         description: description.value.trim(), channel: "web", privacy: privacy.value,
         // The form sends a point (the map's); without one, where the place is optional, the
@@ -176,6 +177,14 @@ export async function submitPage() {
       try {
         // The original File (EXIF as the camera wrote it), never redrawn on a canvas.
         const entry = await keepReport(report, [...photo.files].slice(0, 1));
+        // The button says how far the photo has gone ("Mengirim 40%"), in 10% steps.
+        progress = (event) => {
+          const d = event.detail || {};
+          if (d.id !== entry.id || d.state !== "sending" || !d.total_bytes) return;
+          const text = `${t("outbox_sending")} ${10 * Math.floor(10 * d.sent_bytes / d.total_bytes)}%`;
+          if (send.textContent !== text) send.textContent = text;
+        };
+        window.addEventListener("aduan:outbox", progress);
         const result = await sendNow(entry.id);
         // The message stays on the next page (the router clears the status line first).
         const then = (hash, message) => {
@@ -186,13 +195,18 @@ export async function submitPage() {
           then(`#/track/${encodeURIComponent(result.receipt.code)}`,
             `${t("sent")} ${result.receipt.code}`);
         } else if (result.later) {
-          then("#/mine", t("outbox_saved"));
+          // No signal: "kept on this phone"; the server busy or away (5xx, 429): kept, and sent
+          // again (not blamed on the signal).
+          then("#/mine", t(result.error instanceof ApiFailure ? "outbox_kept" : "outbox_saved"));
         } else {
           // Refused (a photo or field the server does not take): the form stays to be fixed.
           await removeEntry(entry.id);
           throw result.error;
         }
-      } finally { send.textContent = t("send"); }
+      } finally {
+        window.removeEventListener("aduan:outbox", progress);
+        send.textContent = t("send");
+      }
     });
   });
 }

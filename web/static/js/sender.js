@@ -4,7 +4,6 @@
 // break GET /uploads/<id> says which chunks the server has, and only the missing ones are
 // sent); then POST /reports names the uploads, with the entry's own Idempotency-Key.
 import { ApiFailure, call, rememberReport } from "./api.js";
-import { t } from "./i18n.js";
 import { outboxEntries, outboxEntry, removeEntry, saveEntry } from "./outbox.js";
 
 // Photos up to this size go in the report's own request (one round trip on a good signal).
@@ -29,6 +28,11 @@ const renewable = (err) => err instanceof ApiFailure && !passing(err) && err.sta
 // An address behind which many phones share one public IP (carrier NAT) may have too many
 // uploads open for a while: tried again with the back-off, then left for the resident.
 const BUSY_TRIES = 10;
+// A request that hangs on a weak signal is given up (and tried again later, as a lost one):
+// a chunk (256 KiB) within 30 s, the report (the server assembles and checks the photos) 90 s.
+const CHUNK_TIMEOUT_MS = 30_000;
+const REPORT_TIMEOUT_MS = 90_000;
+const timeout = (ms) => (AbortSignal.timeout ? AbortSignal.timeout(ms) : undefined);
 
 async function sha256(blob) {
   const digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
@@ -40,7 +44,7 @@ async function startUpload(entry, photo) {
     size: photo.file.size, content_type: photo.file.type || "image/jpeg",
     sha256: await sha256(photo.file) } });
   photo.upload = state.id;
-  await saveEntry(entry);
+  if (!await saveEntry(entry)) throw new Gone();
   return state;
 }
 
@@ -60,25 +64,37 @@ async function sendChunks(entry, photo, done) {
   const size = state.chunk_size;
   const have = (s) => s.received.reduce((n, i) => n + Math.min(size, photo.file.size - i * size), 0);
   entry.sent_bytes = done + have(state);
-  await saveEntry(entry);
+  if (!await saveEntry(entry)) throw new Gone();
   for (const index of state.missing) {
     const chunk = photo.file.slice(index * size, Math.min(photo.file.size, (index + 1) * size));
-    state = await call(`/uploads/${encodeURIComponent(photo.upload)}/chunks/${index}`,
-      { method: "PUT", body: chunk, headers: { "Content-Type": "application/octet-stream" } });
+    try {
+      state = await call(`/uploads/${encodeURIComponent(photo.upload)}/chunks/${index}`,
+        { method: "PUT", body: chunk, signal: timeout(CHUNK_TIMEOUT_MS),
+          headers: { "Content-Type": "application/octet-stream" } });
+    } catch (err) {
+      // Already filed (by another tab, or an answer lost on its way back): the report's
+      // request with the same key is answered from that filing.
+      if (err instanceof ApiFailure && err.code === "upload_used") return photo.upload;
+      throw err;
+    }
     entry.sent_bytes = done + have(state);
-    await saveEntry(entry);
+    if (!await saveEntry(entry)) throw new Gone();
   }
   return photo.upload;
 }
 
 async function fileReport(entry, form) {
-  return call("/reports", { method: "POST", form, headers: { "Idempotency-Key": entry.key } });
+  return call("/reports", { method: "POST", form, signal: timeout(REPORT_TIMEOUT_MS),
+    headers: { "Idempotency-Key": entry.key } });
 }
+
+// The entry left the outbox while this tab was sending it (filed from another tab, deleted).
+class Gone extends Error {}
 
 async function sendEntry(entry, renewed = false) {
   entry.state = "sending";
   entry.error = null;
-  await saveEntry(entry);
+  if (!await saveEntry(entry)) throw new Gone();
   const form = new FormData();
   const uploads = [];
   let done = 0;
@@ -108,19 +124,30 @@ async function sendEntry(entry, renewed = false) {
   return receipt;
 }
 
+// One tab at a time sends an entry (Web Locks, shared by the site's tabs): another tab
+// sending it already is left to it ({busy: true}).
+async function exclusively(id, work) {
+  if (!navigator.locks) return work();
+  return navigator.locks.request(`aduan-outbox-${id}`, { ifAvailable: true },
+    (lock) => (lock ? work() : { busy: true }));
+}
+
 // Tries one entry: its receipt, or the failure (kept "waiting" when worth another try, or
 // "failed" with the server's answer, which a retry would only repeat).
-export async function trySend(id) {
+export const trySend = (id) => exclusively(id, () => tryEntry(id));
+
+async function tryEntry(id) {
   const entry = await outboxEntry(id);
   if (!entry) return { missing: true };
   try {
     return { receipt: await sendEntry(entry) };
   } catch (err) {
+    if (err instanceof Gone) return { missing: true };
     entry.busy_tries = err.code === "too_many_uploads" ? (entry.busy_tries || 0) + 1 : 0;
     const later = passing(err) && entry.busy_tries < BUSY_TRIES;
     entry.state = later ? "waiting" : "failed";
-    entry.error = { code: err.code || "network", message: entry.busy_tries >= BUSY_TRIES
-      ? t("outbox_too_many_uploads") : err.message };
+    // The code, translated when drawn (mine.js); the server's message for codes it can't name.
+    entry.error = { code: err.code || "network", message: err.message };
     if (!later) entry.busy_tries = 0; // "Send now" starts counting again
     await saveEntry(entry);
     const retryAfter = Number(((err.details || {}).retry_after) || 0) * 1000;
@@ -135,8 +162,8 @@ function schedule(retryAfter = 0) {
   retries += 1;
 }
 
-// Sends every waiting entry, one at a time and one run at a time (in this tab; another tab
-// sending the same entry is harmless: the same Idempotency-Key files it once).
+// Sends every waiting entry, oldest first, one at a time and one run at a time (an entry
+// another tab is sending is skipped: see `exclusively`).
 export function flush() {
   running = running || (async () => {
     try {

@@ -58,7 +58,7 @@ def _console_blueprint(base_map: dict[str, Any]) -> Blueprint:
         response.headers["Content-Security-Policy"] = policy
         return response
 
-    worker = worker_source()
+    worker = worker_source(policy)  # the kept `/` carries this policy: a new one, a new cache
 
     @blueprint.get("/sw.js")
     def service_worker() -> Response:

@@ -8,6 +8,7 @@ the worker keeps the last answer it got and asks again in the background."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -34,17 +35,27 @@ def shell_urls() -> list[str]:
             else "/" + path.relative_to(HERE).as_posix() for path in shell_files()]
 
 
-def shell_version() -> str:
+def shell_integrity() -> list[list[str]]:
+    """`[url, "sha256-<base64>"]` per shell file: the worker installs a file only if its bytes
+    are the ones this version names (Subresource Integrity), never an older server's."""
+    return [[url, "sha256-" + base64.b64encode(hashlib.sha256(path.read_bytes()).digest())
+             .decode()] for url, path in zip(shell_urls(), shell_files(), strict=True)]
+
+
+def shell_version(page_policy: str = "") -> str:
+    """The files' content and the page's Content-Security-Policy (it follows settings such as
+    ADUAN_MAP_TILE_URL, and the kept `/` carries it): either changed is a new cache."""
     digest = hashlib.sha256(WORKER.read_bytes())
     for path in shell_files():
         digest.update(path.relative_to(HERE).as_posix().encode())
         digest.update(path.read_bytes())
+    digest.update(page_policy.encode())
     return digest.hexdigest()[:16]
 
 
-def worker_source() -> str:
+def worker_source(page_policy: str = "") -> str:
     """web/pwa/sw.js with its version and the lists it precaches."""
     return (WORKER.read_text()
-            .replace('"__VERSION__"', json.dumps(shell_version()))
-            .replace("[/* SHELL */]", json.dumps(shell_urls()))
+            .replace('"__VERSION__"', json.dumps(shell_version(page_policy)))
+            .replace("[/* SHELL */]", json.dumps(shell_integrity()))
             .replace("[/* DOCUMENTS */]", json.dumps(DOCUMENTS)))

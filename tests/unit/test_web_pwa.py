@@ -3,6 +3,8 @@ the service worker (its scope, its policy, its precache list) and the page's lin
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 
@@ -28,9 +30,15 @@ def test_the_worker_is_served_at_the_root_with_a_policy_that_lets_it_fetch_its_o
     policy = response.headers["Content-Security-Policy"]
     assert "default-src 'self'" in policy and "'none'; frame" in policy
     source = response.get_data(as_text=True)
-    assert f'const VERSION = "{shell_version()}";' in source
-    shell = json.loads(re.search(r"const SHELL = (\[.*?\]);", source).group(1))
-    assert shell == shell_urls()
+    page_policy = _client().get("/").headers["Content-Security-Policy"]
+    assert f'const VERSION = "{shell_version(page_policy)}";' in source
+    shell = json.loads(re.search(r"const SHELL = (\[\[.*?\]\]);", source).group(1))
+    assert [url for url, _ in shell] == shell_urls()
+    # Each file with the hash of its bytes: the install refuses another version's file.
+    client = _client()
+    for url, integrity in shell:
+        body = client.get(url).get_data()
+        assert integrity == "sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode()
     assert "__VERSION__" not in source and "/* SHELL */" not in source
 
 
@@ -62,6 +70,21 @@ def test_a_changed_file_is_a_new_cache_version(tmp_path, monkeypatch):
     first = shell.shell_version()
     (copy / "static" / "js" / "app.js").write_text("two")
     assert shell.shell_version() != first != before
+
+
+def test_a_new_page_policy_is_a_new_cache_version():
+    """The kept `/` carries the page's CSP: another tile server (ADUAN_MAP_TILE_URL) must not
+    leave phones with the old policy (its tiles refused)."""
+    def version(settings: Settings) -> str:
+        app = Flask("pwa-policy")
+        install_console(app, settings)
+        source = app.test_client().get("/sw.js").get_data(as_text=True)
+        return re.search(r'const VERSION = "([0-9a-f]+)";', source).group(1)
+
+    plain = version(Settings())
+    tiles = version(Settings(map_tile_url="https://{s}.tile.example.org/{z}/{x}/{y}.png"))
+    assert plain != tiles
+    assert plain == version(Settings())
 
 
 def test_both_manifests_name_an_installable_app_in_their_language():

@@ -8,10 +8,12 @@
 //   within 3 s (a weak signal). The city's map polygons: the kept copy at once, asked again
 //   behind it (they change with a release, if ever).
 // - Anything else (the API) goes to the network as if there were no worker.
+// - Requests that carry a credential (Authorization, X-Reporter-Token) are left alone.
 // - Push: a status change of a report shown as a notification; a tap opens its tracking page.
 const VERSION = "__VERSION__";
 const SHELL = [/* SHELL */];
 const DOCUMENTS = [/* DOCUMENTS */];
+const SHELL_URLS = SHELL.map(([url]) => url);
 const CACHE = `aduan-shell-${VERSION}`;
 const DATA = "aduan-data";
 
@@ -30,8 +32,11 @@ async function keepDocuments() {
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const shell = await caches.open(CACHE);
-    // Asked again (not from the HTTP cache's old copy): the version is the files' content.
-    await shell.addAll(SHELL.map((url) => new Request(url, { cache: "no-cache" })));
+    // Asked again (not from the HTTP cache's old copy), and each file checked against the
+    // hash this version names: during a rolling release a server still on the old files
+    // fails the install (tried again at the next visit) instead of mixing old into new.
+    await shell.addAll(SHELL.map(([url, integrity]) =>
+      new Request(url, { cache: "no-cache", integrity })));
     await keepDocuments();
     await self.skipWaiting();
   })());
@@ -74,9 +79,11 @@ self.addEventListener("fetch", (event) => {
   const { request } = event;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  // A credential's answer is that person's: never kept, never served from a kept copy.
+  if (request.headers.has("Authorization") || request.headers.has("X-Reporter-Token")) return;
   if (request.mode === "navigate" && url.pathname === "/") {
     event.respondWith(fromShell(new Request("/")));
-  } else if (SHELL.includes(url.pathname) && !url.search) {
+  } else if (SHELL_URLS.includes(url.pathname) && !url.search) {
     event.respondWith(fromShell(request));
   } else if (DOCUMENTS.includes(url.pathname + url.search)) {
     event.respondWith(lastAnswer(event, WEAK_SIGNAL_MS));
@@ -85,11 +92,18 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
+// Only a path of this site is opened from a notification ("//elsewhere" is not one).
+function sameOrigin(url) {
+  try {
+    return typeof url === "string" && new URL(url, self.location.origin).origin === self.location.origin;
+  } catch { return false; }
+}
+
 // The notification service's payload: {code, title, body, url, stage?} (no personal data).
 self.addEventListener("push", (event) => {
   let message = {};
   try { message = event.data ? event.data.json() : {}; } catch { message = { body: event.data.text() }; }
-  const url = typeof message.url === "string" && message.url.startsWith("/") ? message.url : "/#/mine";
+  const url = sameOrigin(message.url) ? message.url : "/#/mine";
   event.waitUntil(self.registration.showNotification(message.title || "Aduan", {
     body: message.body || "", tag: message.code || undefined, renotify: Boolean(message.code),
     icon: "/static/icons/icon-192.png", badge: "/static/icons/icon-192.png",
@@ -99,14 +113,34 @@ self.addEventListener("push", (event) => {
 
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  const url = new URL((event.notification.data || {}).url || "/#/mine", self.location.origin).href;
+  const wanted = (event.notification.data || {}).url;
+  const url = new URL(sameOrigin(wanted) ? wanted : "/#/mine", self.location.origin).href;
   event.waitUntil((async () => {
     const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
     const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
     if (open) {
-      await open.focus();
-      return open.navigate(url);
+      try {
+        await open.focus();
+        if (await open.navigate(url)) return null;
+      } catch { /* an uncontrolled page cannot be navigated: a new window then */ }
     }
     return self.clients.openWindow(url);
+  })());
+});
+
+// The push service replaced the subscription: a new one for the same key; the open pages
+// register this device's reports with it (they hold the reporter tokens), or the next start
+// does (push.js resyncPush compares the endpoint).
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil((async () => {
+    const old = event.oldSubscription;
+    const key = old && old.options && old.options.applicationServerKey;
+    if (!event.newSubscription && key) {
+      await self.registration.pushManager.subscribe({ userVisibleOnly: true,
+        applicationServerKey: key });
+    }
+    for (const client of await self.clients.matchAll({ type: "window" })) {
+      client.postMessage({ type: "aduan:pushsubscriptionchange" });
+    }
   })());
 });

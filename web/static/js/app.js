@@ -16,6 +16,7 @@ import { language, loadNames, t, toggleLanguage } from "./i18n.js";
 import { LEADER_ROLES, leaderPage } from "./leader.js";
 import { mapPage } from "./map.js";
 import { minePage } from "./mine.js";
+import { resyncPush } from "./push.js";
 import { manifestLanguage, registerWorker } from "./pwa.js";
 import { followPage, unfollowPage } from "./nearby.js";
 import { submitPage, trackPage } from "./resident.js";
@@ -98,6 +99,7 @@ document.getElementById("lang").addEventListener("click", () => { toggleLanguage
 const start = () => {
   registerWorker();
   startSending();
+  resyncPush().catch(() => {}); // a subscription the browser renewed, registered again
   return loadNames().then(route);
 };
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

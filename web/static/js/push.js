@@ -6,6 +6,9 @@ import { busy, flash, h } from "./dom.js";
 import { language, t } from "./i18n.js";
 
 const PUSH_KEY = "aduan.push";
+// The endpoint this device's reports were registered with (a browser may replace its
+// subscription: the reports are then registered again with the new one).
+const ENDPOINT_KEY = "aduan.push.endpoint";
 
 export const pushSupported = () => "serviceWorker" in navigator && "PushManager" in window
   && "Notification" in window;
@@ -18,13 +21,23 @@ function keyBytes(base64url) {
   return Uint8Array.from(text, (c) => c.charCodeAt(0));
 }
 
+const sameBytes = (a, b) => a.length === b.length && a.every((byte, i) => byte === b[i]);
+
+// The device's subscription; with `create`, one made (or made again) for the server's current
+// VAPID key: a subscription made for an earlier key would get nothing once the key rotated.
 async function subscription(create) {
   const registration = await navigator.serviceWorker.ready;
   const existing = await registration.pushManager.getSubscription();
-  if (existing || !create) return existing;
+  if (!create) return existing;
   const { public_key: key } = await call("/push/key");
+  const wanted = keyBytes(key);
+  if (existing) {
+    const had = existing.options && existing.options.applicationServerKey;
+    if (!had || sameBytes(new Uint8Array(had), wanted)) return existing;
+    await existing.unsubscribe().catch(() => {});
+  }
   return registration.pushManager.subscribe({ userVisibleOnly: true,
-    applicationServerKey: keyBytes(key) });
+    applicationServerKey: wanted });
 }
 
 // The subscription as the API takes it: {endpoint, keys: {p256dh, auth}}.
@@ -39,13 +52,33 @@ export async function pushReport(code, sub) {
     json: { subscription: described(sub), language: language() } });
 }
 
-// Turns notifications on for every report this device knows; "denied" when the person refused.
+// Registers every report this device knows with `sub`; how many could not be (each is tried:
+// one refused or failed report does not leave the others without news).
+async function registerAll(sub) {
+  let failed = 0;
+  for (const code of Object.keys(myReports())) {
+    try { await pushReport(code, sub); } catch { failed += 1; }
+  }
+  localStorage.setItem(ENDPOINT_KEY, sub.endpoint);
+  return failed;
+}
+
+// Turns notifications on for every report this device knows: {state: "on", failed (reports
+// not registered)}, or {state: "denied"} when the person refused.
 export async function subscribePush() {
-  if (await Notification.requestPermission() !== "granted") return "denied";
+  if (await Notification.requestPermission() !== "granted") return { state: "denied" };
   const sub = await subscription(true);
-  for (const code of Object.keys(myReports())) await pushReport(code, sub);
   localStorage.setItem(PUSH_KEY, "on");
-  return "on";
+  return { state: "on", failed: await registerAll(sub) };
+}
+
+// At start, with notifications on: the browser's subscription may have changed (renewed by
+// the push service, or the server's key rotated); the reports are registered again with the
+// new one (best effort, tried again at the next start).
+export async function resyncPush() {
+  if (!pushOn() || !pushSupported() || Notification.permission !== "granted") return;
+  const sub = await subscription(true);
+  if (sub.endpoint !== localStorage.getItem(ENDPOINT_KEY)) await registerAll(sub);
 }
 
 export async function unsubscribePush() {
@@ -55,6 +88,15 @@ export async function unsubscribePush() {
     await sub.unsubscribe();
   }
   localStorage.removeItem(PUSH_KEY);
+  localStorage.removeItem(ENDPOINT_KEY);
+}
+
+// The worker saw the push service replace the subscription (pushsubscriptionchange) and
+// resubscribed: the reports are registered with the new endpoint.
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    if ((event.data || {}).type === "aduan:pushsubscriptionchange") resyncPush().catch(() => {});
+  });
 }
 
 // A report filed or recovered while notifications are on is registered too (best effort: a

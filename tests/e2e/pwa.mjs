@@ -191,7 +191,14 @@ async function onThePhone(phone, seen) {
     return all.map((e) => ({ key: e.key, state: e.state, size: e.photos[0].file.size,
       type: e.photos[0].file.type, device: e.report.device_location || null }));
   });
+  seen.offline_status_roles = await page.locator("#outbox [data-outbox] [role=status]").count();
   await shot(page, "02-offline-outbox");
+  // A second tab of the app, open when the signal comes back: both try to send the entry;
+  // one does (a lock per entry), the other sees it go (and never writes it back).
+  const other = watch(await phone.newPage(), "second-tab");
+  await other.goto(`${base}/#/mine`);
+  await other.locator("#outbox [data-state=waiting]").waitFor();
+  await page.bringToFront();
 
   // Back online: the first answer of POST /reports is lost on its way back (the server has
   // filed the report); the page sends it again with the same key.
@@ -209,6 +216,9 @@ async function onThePhone(phone, seen) {
   await goOnline(phone);
   await page.locator("#sent [data-code]").first().waitFor({ timeout: WAIT });
   await page.locator("#outbox-h").waitFor({ state: "hidden" });
+  await other.locator("#outbox-h").waitFor({ state: "hidden" });
+  seen.other_tab_sent = await other.locator("#sent").innerText();
+  await other.close();
   seen.posts = posts;
   seen.sent_text = await page.locator("#sent").innerText();
   seen.sent_flash = await page.locator("#status").textContent();
@@ -224,10 +234,13 @@ async function onThePhone(phone, seen) {
   await fillReport(page, cfg.not_a_photo, cfg.refused_description);
   await page.locator("#send").click();
   await page.locator("#outbox [data-state=waiting]").waitFor();
+  // The browser's own "online" starts the send (no event made here), well before the retry
+  // timer (5 s after the failed try, or later).
+  const backAt = Date.now();
   await goOnline(phone);
-  await page.evaluate(() => window.dispatchEvent(new Event("online")));
   const refused = page.locator("#outbox [data-state=failed]");
   await refused.waitFor({ timeout: WAIT });
+  seen.refused_after_ms = Date.now() - backAt;
   seen.refused_text = await refused.textContent();
   await shot(page, "03b-refused");
   await page.locator("#outbox button.danger").click();
@@ -336,20 +349,30 @@ async function onThePhone(phone, seen) {
     return found.length ? found.map((n) => ({ title: n.title, body: n.body, tag: n.tag,
       data: n.data })) : null;
   });
-  // Delivered again if the worker shows nothing within a few seconds (a worker the browser
-  // stopped is started for the message; on a loaded machine the first can be lost).
+  // The worker started first (the browser may have stopped it), then the message delivered
+  // once: it must show it.
+  await cdp.send("ServiceWorker.startWorker", { scopeURL: `${base}/` });
+  await cdp.send("ServiceWorker.deliverPushMessage", { origin: base, registrationId,
+    data: JSON.stringify(payload) });
   const deadline = Date.now() + WAIT;
-  seen.deliveries = 0;
   while (!seen.notifications) {
-    if (Date.now() > deadline) throw new Error(`no notification after ${seen.deliveries} deliveries`);
-    await cdp.send("ServiceWorker.deliverPushMessage", { origin: base, registrationId,
-      data: JSON.stringify(payload) });
-    seen.deliveries += 1;
-    for (let i = 0; i < 20 && !seen.notifications; i += 1) {
-      seen.notifications = await shown();
-      if (!seen.notifications) await sleep(250);
-    }
+    if (Date.now() > deadline) throw new Error("no notification for the push delivered");
+    seen.notifications = await shown();
+    if (!seen.notifications) await sleep(250);
   }
+  // A payload naming another site's address: the notification opens the app's own page.
+  await cdp.send("ServiceWorker.deliverPushMessage", { origin: base, registrationId,
+    data: JSON.stringify({ code: "XX-OFFSITE", title: "t", body: "b",
+      url: "//elsewhere.example/phish" }) });
+  for (let i = 0; !seen.offsite && i < 4 * WAIT / 1000; i += 1) {
+    seen.offsite = ((await shown()) || []).find((n) => n.tag === "XX-OFFSITE");
+    if (!seen.offsite) await sleep(250);
+  }
+  seen.notifications = seen.notifications.filter((n) => n.tag !== "XX-OFFSITE");
+
+  // Nothing sent with a reporter's token or a staff login was kept by the worker.
+  seen.kept_data = await page.evaluate(async () => (await (await caches.open("aduan-data"))
+    .keys()).map((r) => new URL(r.url).pathname));
 
   // The same page in English.
   await page.locator("#lang").click();

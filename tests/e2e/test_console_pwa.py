@@ -166,8 +166,12 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
     assert entry["size"] == photo.stat().st_size and entry["type"] == "image/jpeg"
     assert entry["device"]["accuracy_m"] == 12
     assert abs(entry["device"]["lat"] - lat) < 1e-6 and entry["device"]["taken_at"]
-    # Back online: sent twice (the first answer lost), with the same key; filed once.
+    # Each outbox card's status line is a live region (read out as it changes).
+    assert seen["offline_status_roles"] == 1
+    # Back online: sent twice (the first answer lost), with the same key; filed once, though
+    # a second tab of the app was open too (one tab sends an entry; the other saw it go).
     assert seen["posts"] == [entry["key"], entry["key"]]
+    assert f"Terkirim, kode {seen['code']}" in seen["other_tab_sent"]
     assert f"Terkirim, kode {seen['code']}" in seen["sent_text"]
     assert seen["sent_flash"] == f"Terkirim, kode {seen['code']}"  # not "kept on this phone"
     # Counted in the database: the API lists no report by its text (read only; the page and
@@ -179,7 +183,9 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
 
     # A report the server refuses is not sent again: it says why, and is deleted on request.
     assert seen["refused_text"].startswith("Tidak terkirim: "), seen["refused_text"]
-    assert seen["refused_left"] == 0
+    assert seen["refused_left"] == 0  # nor was the first report's entry written back
+    # Sent on the browser's own "online" event, before the 5 s retry timer could have.
+    assert seen["refused_after_ms"] < 4500, seen["refused_after_ms"]
     assert db.reports.count_documents({"description": config["refused_description"]}) == 0
 
     # The chunked upload: a break after three chunks; the rest only, then filed.
@@ -209,6 +215,10 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
     [shown] = seen["notifications"]
     assert shown["title"] == seen["payload"]["title"] and shown["body"] == seen["payload"]["body"]
     assert shown["data"]["url"] == f"/#/track/{code}"
+    assert seen["offsite"]["data"]["url"] == "/#/mine"  # another site's address not opened
+    # The worker kept only the documents and polygons, nothing asked with a credential.
+    assert set(seen["kept_data"]) <= {"/names.json", "/config.json", "/api/v1/categories",
+                                      "/geo/padang.geojson", "/geo/padang_kecamatan.geojson"}
     assert "Reports from this device" in seen["english_text"]
     assert f"Sent, code {seen['code']}" in seen["english_text"]
     assert "Notifications are on for this device." in seen["english_text"]

@@ -47,7 +47,25 @@ async function store(mode, work) {
 export const outboxEntries = async () => (await store("readonly", (s) => s.getAll()))
   .sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
 export const outboxEntry = (id) => store("readonly", (s) => s.get(id));
-export const removeEntry = (id) => store("readwrite", (s) => s.delete(id));
+// Changes are announced on this page ("aduan:outbox") and to the site's other tabs, which
+// announce them on theirs: a tab that did not send an entry still sees it go.
+const tabs = typeof BroadcastChannel === "function" ? new BroadcastChannel("aduan-outbox") : null;
+if (tabs) {
+  tabs.onmessage = (event) => window.dispatchEvent(new CustomEvent("aduan:outbox",
+    { detail: { ...event.data, elsewhere: true } }));
+}
+export function announce(detail) {
+  window.dispatchEvent(new CustomEvent("aduan:outbox", { detail }));
+  if (tabs) {
+    const { id, state, sent_bytes: sent, total_bytes: total, code } = detail;
+    tabs.postMessage({ id, state, sent_bytes: sent, total_bytes: total, code });
+  }
+}
+
+export async function removeEntry(id) {
+  await store("readwrite", (s) => s.delete(id));
+  announce({ id, state: "removed" });
+}
 
 // Written over the kept entry only while it is still kept (read and written in one
 // transaction): an entry another tab filed and removed meanwhile is not brought back.
@@ -58,14 +76,14 @@ export async function saveEntry(entry) {
     return found;
   });
   if (!kept) return null;
-  window.dispatchEvent(new CustomEvent("aduan:outbox", { detail: entry }));
+  announce(entry);
   return entry;
 }
 
 // A new entry (saveEntry only updates one still kept).
 async function addEntry(entry) {
   await store("readwrite", (s) => s.add(entry));
-  window.dispatchEvent(new CustomEvent("aduan:outbox", { detail: entry }));
+  announce(entry);
   return entry;
 }
 

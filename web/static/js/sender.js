@@ -4,7 +4,7 @@
 // break GET /uploads/<id> says which chunks the server has, and only the missing ones are
 // sent); then POST /reports names the uploads, with the entry's own Idempotency-Key.
 import { ApiFailure, call, rememberReport } from "./api.js";
-import { outboxEntries, outboxEntry, removeEntry, saveEntry } from "./outbox.js";
+import { announce, outboxEntries, outboxEntry, removeEntry, saveEntry } from "./outbox.js";
 
 // Photos up to this size go in the report's own request (one round trip on a good signal).
 export const CHUNKED_FROM = 256 * 1024;
@@ -118,8 +118,7 @@ async function sendEntry(entry, renewed = false) {
   }
   rememberReport(receipt.code, receipt.token);
   await removeEntry(entry.id);
-  window.dispatchEvent(new CustomEvent("aduan:outbox",
-    { detail: { id: entry.id, state: "sent", code: receipt.code } }));
+  announce({ id: entry.id, state: "sent", code: receipt.code });
   window.dispatchEvent(new CustomEvent("aduan:mine", { detail: receipt }));
   return receipt;
 }

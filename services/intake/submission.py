@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, ServerSelectionTimeoutError
 
 from aduan.contracts.reports import ReportIn
 from aduan.domain.codes import new_code
@@ -36,6 +37,9 @@ from services.intake.reporter_contacts import contact_keys
 from services.intake.resumable import REPLAY_WAIT_S, UploadedPhotos, UploadGone
 
 log = logging.getLogger(__name__)
+# How long photos of a submission refused for want of the database wait for it to answer
+# whether the report was stored after all (`Intake._forget_photos`).
+FORGET_WAIT_S = 120.0
 REPORTER = Actor(kind="reporter", id=None)
 
 
@@ -209,6 +213,9 @@ class Intake:
             try:
                 message = self.reports.create(report, event, request_id)
                 break
+            except ConnectionFailure as err:  # the database is away: answered 503
+                self._forget_photos(report_id, stored_photos, err)
+                raise
             except DuplicateKeyError:
                 if self.db.reports.find_one({"_id": report_id}, {"_id": 1}) is not None:
                     # A concurrent retry with the same key won the race: answer as it did.
@@ -271,6 +278,41 @@ class Intake:
                 }
             )
         return stored
+
+    def _forget_photos(self, report_id: str, stored: list[dict], err: ConnectionFailure) -> None:
+        """Best effort, when the insert failed for want of the database: deletes the photos
+        this request stored. When the write may have reached the database (a connection lost
+        after it was sent), they are deleted only once the report is known not to be there,
+        looked up in the background until the database answers: a report is never left
+        pointing at deleted photos."""
+        if not stored:
+            return
+        if isinstance(err, ServerSelectionTimeoutError):  # never sent: nothing was stored
+            self._delete_photos_quietly(report_id, stored)
+            return
+        threading.Thread(target=self._forget_when_known, args=(report_id, stored),
+                         name="forget-photos", daemon=True).start()
+
+    def _forget_when_known(self, report_id: str, stored: list[dict],
+                           wait_s: float = FORGET_WAIT_S) -> None:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                if self.db.reports.find_one({"_id": report_id}, {"_id": 1}) is None:
+                    self._delete_photos_quietly(report_id, stored)
+                return
+            except ConnectionFailure:
+                if time.monotonic() >= deadline:
+                    log.warning("photos of %s kept: can't tell whether it was stored",
+                                report_id)
+                    return
+                time.sleep(1.0)
+
+    def _delete_photos_quietly(self, report_id: str, stored: list[dict]) -> None:
+        try:
+            self._delete_photos(stored)
+        except Exception:  # best effort: the answer is 503 whatever happens here
+            log.exception("photos of unstored report %s left in the object store", report_id)
 
     def _delete_photos(self, stored: list[dict]) -> None:
         for photo in stored:

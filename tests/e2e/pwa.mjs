@@ -328,6 +328,20 @@ async function onThePhone(phone, seen) {
 
   // 4. Notifications: on for this device's reports; a status change arrives as one.
   await page.goto(`${base}/#/mine`);
+  // The server fails one report's registration: notifications are on all the same and the
+  // page says one report is not registered; off and on again registers both.
+  let failedOnce = false;
+  await phone.route("**/api/v1/reports/*/push", (route) => {
+    if (failedOnce || route.request().method() !== "POST") return route.fallback();
+    failedOnce = true;
+    return route.fulfill({ status: 503, contentType: "application/json",
+      body: JSON.stringify({ error: { code: "unavailable", message: "Service unavailable." } }) });
+  });
+  await page.locator("#push-on").click();
+  await page.locator("#push-off").waitFor();
+  seen.push_partial_flash = await page.locator("#status").textContent();
+  await phone.unroute("**/api/v1/reports/*/push");
+  await page.locator("#push-off").click();
   await page.locator("#push-on").click();
   await page.locator("#push-off").waitFor();
   seen.push_state = await page.locator("#push-state").textContent();
@@ -337,9 +351,15 @@ async function onThePhone(phone, seen) {
   const { payload } = await handed("pushed");
   seen.payload = payload;
   let registrationId = null;
+  let running = false;
   cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations }) => {
     const ours = registrations.find((r) => r.scopeURL === `${base}/` && !r.isDeleted);
     if (ours) registrationId = ours.registrationId;
+  });
+  cdp.on("ServiceWorker.workerVersionUpdated", ({ versions }) => {
+    const active = versions.filter((v) => v.registrationId === registrationId
+      && v.status === "activated");
+    if (active.length) running = active.some((v) => v.runningStatus === "running");
   });
   await cdp.send("ServiceWorker.enable");
   for (let i = 0; !registrationId && i < 100; i += 1) await sleep(100);
@@ -352,6 +372,8 @@ async function onThePhone(phone, seen) {
   // The worker started first (the browser may have stopped it), then the message delivered
   // once: it must show it.
   await cdp.send("ServiceWorker.startWorker", { scopeURL: `${base}/` });
+  for (let i = 0; !running && i < 100; i += 1) await sleep(100);
+  if (!running) throw new Error("the service worker did not start");
   await cdp.send("ServiceWorker.deliverPushMessage", { origin: base, registrationId,
     data: JSON.stringify(payload) });
   const deadline = Date.now() + WAIT;

@@ -183,6 +183,10 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
 
     # A report the server refuses is not sent again: it says why, and is deleted on request.
     assert seen["refused_text"].startswith("Tidak terkirim: "), seen["refused_text"]
+    # ... in the reader's language (the code kept, translated when drawn; not the server's
+    # English message).
+    assert seen["refused_text"] == "Tidak terkirim: Berkas ini bukan foto yang didukung " \
+        "(JPEG, PNG, WebP).", seen["refused_text"]
     assert seen["refused_left"] == 0  # nor was the first report's entry written back
     # Sent on the browser's own "online" event, before the 5 s retry timer could have.
     assert seen["refused_after_ms"] < 4500, seen["refused_after_ms"]
@@ -210,6 +214,7 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
 
     # Push: the worker shows what the notification service sent, a tap opens the report.
     assert seen["push_state"] == "Notifikasi aktif di perangkat ini."
+    assert seen["push_partial_flash"].endswith("; jumlah: 1"), seen["push_partial_flash"]
     assert seen["push_key"] == 65  # the VAPID public key, an uncompressed P-256 point
     assert seen["payload"]["url"] == f"/#/track/{code}"
     [shown] = seen["notifications"]

@@ -72,7 +72,7 @@ const TEXTS = {
   push_report_hint: ["Terima kabar perubahan laporan ini di ponsel ini, tanpa biaya SMS.", "Get news of this report's changes on this phone, without SMS costs."],
   push_report_on: ["Notifikasi laporan ini aktif di perangkat ini.", "Notifications for this report are on for this device."],
   push_follow_on: ["Anda mengikuti laporan ini lewat notifikasi di perangkat ini.", "You follow this report with notifications on this device."],
-  push_some_failed: ["Notifikasi aktif, tetapi laporan ini belum terdaftar (coba lagi nanti), jumlah:", "Notifications are on, but reports not registered yet (try again later):"],
+  push_some_failed: ["Notifikasi aktif, tetapi ada laporan yang belum terdaftar (coba lagi nanti); jumlah:", "Notifications are on, but some reports are not registered yet (try again later); count:"],
   update_ready: ["Versi baru tersedia — muat ulang", "A new version is available — reload"],
   update_reload: ["Muat ulang", "Reload"],
   push_unsupported: ["Peramban ini tidak mendukung notifikasi.", "This browser does not support notifications."],

@@ -194,10 +194,13 @@ export async function submitPage() {
         if (result.receipt) {
           then(`#/track/${encodeURIComponent(result.receipt.code)}`,
             `${t("sent")} ${result.receipt.code}`);
-        } else if (result.later) {
+        } else if (result.missing) {
+          then("#/mine", ""); // filed meanwhile by another tab of the app: listed there
+        } else if (result.later || result.busy) {
           // No signal: "kept on this phone"; the server busy or away (5xx, 429): kept, and sent
           // again (not blamed on the signal).
-          then("#/mine", t(result.error instanceof ApiFailure ? "outbox_kept" : "outbox_saved"));
+          then("#/mine", t(result.error && !(result.error instanceof ApiFailure)
+            ? "outbox_saved" : "outbox_kept"));
         } else {
           // Refused (a photo or field the server does not take): the form stays to be fixed.
           await removeEntry(entry.id);

@@ -436,6 +436,23 @@ async function onThePhone(phone, seen) {
   hand("recovered", {});
   await handed("counted");
 
+  // The browser replaced the subscription since the reports were registered (another endpoint
+  // than the one kept): at the next start the page registers every report again.
+  const registrations = [];
+  const count = (request) => {
+    if (request.method() === "POST" && /\/api\/v1\/reports\/[^/]+\/push$/.test(request.url())) {
+      registrations.push(request.url());
+    }
+  };
+  page.on("requestfinished", count);
+  await page.evaluate(() => localStorage.setItem("aduan.push.endpoint", "https://old.example/x"));
+  await page.reload();
+  for (let i = 0; registrations.length < 4 && i < 4 * WAIT / 1000; i += 1) await sleep(250);
+  page.off("requestfinished", count);
+  seen.resync_registrations = registrations.length;
+  seen.resync_endpoint = await page.evaluate(() => localStorage.getItem("aduan.push.endpoint"));
+  await page.locator("#push-off").waitFor();
+
   // Off again: the server forgets the device.
   await page.locator("#push-off").click();
   await page.locator("#push-on").waitFor();

@@ -214,6 +214,9 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
 
     # Push: the worker shows what the notification service sent, a tap opens the report.
     assert seen["push_state"] == "Notifikasi aktif di perangkat ini."
+    # A replaced subscription (another endpoint than the kept one): re-registered at start.
+    assert seen["resync_registrations"] == 4
+    assert seen["resync_endpoint"] == subscription["endpoint"]
     assert seen["push_partial_flash"].endswith("; jumlah: 1"), seen["push_partial_flash"]
     assert seen["push_key"] == 65  # the VAPID public key, an uncompressed P-256 point
     assert seen["payload"]["url"] == f"/#/track/{code}"

@@ -146,7 +146,8 @@ async function tryEntry(id) {
     const later = passing(err) && entry.busy_tries < BUSY_TRIES;
     entry.state = later ? "waiting" : "failed";
     // The code, translated when drawn (mine.js); the server's message for codes it can't name.
-    entry.error = { code: err.code || "network", message: err.message };
+    // (A DOMException's numeric code, a timeout's, is no API code: "network".)
+    entry.error = { code: err instanceof ApiFailure ? err.code : "network", message: err.message };
     if (!later) entry.busy_tries = 0; // "Send now" starts counting again
     await saveEntry(entry);
     const retryAfter = Number(((err.details || {}).retry_after) || 0) * 1000;

@@ -458,4 +458,19 @@ async function onThePhone(phone, seen) {
   await page.locator("#push-on").waitFor();
   hand("unsubscribed", {});
 
+  // A new version's worker takes over (skipWaiting + clients.claim: "controllerchange"; made
+  // here, the server's version is fixed for the run): while a report is being typed, a banner
+  // offers the reload; with no form touched, the page reloads itself.
+  await page.goto(`${base}/#/`);
+  await page.getByLabel("Uraian").fill("Sedang menulis laporan");
+  await page.evaluate(() => navigator.serviceWorker.dispatchEvent(new Event("controllerchange")));
+  seen.update_banner = await page.locator("#update-banner").textContent();
+  seen.update_kept_text = await page.getByLabel("Uraian").inputValue();
+  await page.goto(`${base}/#/mine`);
+  await page.locator("#mine-code").waitFor();
+  const reloaded = page.waitForEvent("load");
+  await page.evaluate(() => navigator.serviceWorker.dispatchEvent(new Event("controllerchange")));
+  await reloaded;
+  seen.update_reloaded = true;
+
 }

@@ -238,4 +238,9 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
     for name in ("02-offline-outbox", "04-upload-interrupted", "05-upload-resuming",
                  "06-repeat-visit-offline", "07-mine-push-on"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000
+    # A new version taking over: a banner while a report is being typed (the text kept), a
+    # reload otherwise.
+    assert seen["update_banner"] == "Versi baru tersedia — muat ulang Muat ulang"
+    assert seen["update_kept_text"] == "Sedang menulis laporan"
+    assert seen["update_reloaded"] is True
     assert (ARTIFACTS / "09-mine-recovered.png").stat().st_size > 10_000

@@ -117,6 +117,11 @@ await drive(async (browser, seen) => {
 async function onThePhone(phone, seen) {
   // The push double's subscription in place of the vendor's (the browser cannot reach one).
   await phone.addInitScript((subscription) => {
+    // Step 3 shortens the page's request timeouts (30 s a chunk) to 2 s: a hung chunk is
+    // given up within the test's time.
+    const realTimeout = AbortSignal.timeout;
+    AbortSignal.timeout = (ms) => realTimeout.call(AbortSignal,
+      self.__shortTimeouts ? Math.min(ms, 2000) : ms);
     if (!self.PushManager) return;
     let current = null;
     const made = () => ({ ...subscription, options: { userVisibleOnly: true },
@@ -256,11 +261,18 @@ async function onThePhone(phone, seen) {
     });
   });
 
-  // 3. A 2 MB photo in chunks; the line breaks after a few of them.
+  // 3. A 2 MB photo in chunks; the line breaks after a few of them: the first chunk after
+  // the break hangs with no answer (the page gives it up on its timeout), the next fail.
   const chunks = [];
+  const hung = [];
   let breakAfter = cfg.break_after;
   await phone.route("**/api/v1/uploads/*/chunks/*", async (route) => {
     const index = Number(route.request().url().split("/").pop());
+    if (breakAfter <= 0 && !hung.length) {
+      chunks.push({ index, sent: false });
+      hung.push(route);
+      return undefined;
+    }
     if (breakAfter <= 0) {
       chunks.push({ index, sent: false });
       return route.abort("internetdisconnected");
@@ -275,7 +287,12 @@ async function onThePhone(phone, seen) {
       uploadCalls.push(`${request.method()} ${new URL(request.url()).pathname}`);
     }
   });
+  const chunkFailures = [];
+  page.on("requestfailed", (request) => {
+    if (/\/chunks\/\d+$/.test(request.url())) chunkFailures.push(request.failure().errorText);
+  });
   await page.goto(`${base}/#/`);
+  await page.evaluate(() => { window.__shortTimeouts = true; });
   await fillReport(page, cfg.big_photo, cfg.big_description);
   await page.locator("#send").click();
   await page.waitForURL(/#\/mine$/);
@@ -286,11 +303,15 @@ async function onThePhone(phone, seen) {
   seen.interrupted_text = await partly.first().textContent({ timeout: 1000 })
     .catch(() => "Menunggu dikirim (seen by the wait above only)");
   seen.chunks_before = chunks.filter((c) => c.sent).map((c) => c.index);
+  await page.evaluate(() => { window.__shortTimeouts = false; });
+  seen.chunk_hung = hung.length;
+  seen.chunk_failures = chunkFailures;
   // The connection is back: the next try (the page's own retry, or a tap on "send now") asks
   // the server what it has and sends the rest, on a slow line (the progress can be seen).
   const resumed = [];
   const progress = [];
   await phone.unroute("**/api/v1/uploads/*/chunks/*");
+  for (const route of hung) await route.abort("timedout").catch(() => {});
   await phone.route("**/api/v1/uploads/*/chunks/*", async (route) => {
     resumed.push(Number(route.request().url().split("/").pop()));
     progress.push(await outboxText(page));

@@ -194,6 +194,10 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
 
     # The chunked upload: a break after three chunks; the rest only, then filed.
     assert seen["chunks_before"] == [0, 1, 2]
+    # The chunk after the break hung with no answer: the page gave it up on its own timeout
+    # (an aborted request, tried again later), not waiting for ever.
+    assert seen["chunk_hung"] == 1
+    assert "net::ERR_ABORTED" in seen["chunk_failures"], seen["chunk_failures"]
     total = -(-big.stat().st_size // (256 * 1024))
     assert sorted(seen["chunks_after"]) == list(range(3, total))
     assert any(call.startswith("GET /api/v1/uploads/") for call in seen["upload_calls"])

@@ -216,6 +216,8 @@ class Delivery:
     correlation_id: str | None
     type: str | None
     attempts: int
+    redelivered: bool = False  # the broker's flag: handed out before, maybe handled already
+    replayed: bool = False  # a parked message an operator sent again (aduan/web/parking.py)
 
 
 Handler = Callable[[Delivery], None]
@@ -301,6 +303,8 @@ class Consumer:
                 correlation_id=properties.correlation_id,
                 type=properties.type,
                 attempts=attempts,
+                redelivered=bool(getattr(method, "redelivered", False)),
+                replayed=bool(headers.get("x-aduan-replayed")),
             )
             future = self._executor.submit(self.handler, delivery)
             # Wake as soon as the handler is done; while it runs, service the connection

@@ -31,6 +31,7 @@ from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.logs import setup_logging
 from aduan.infra.messaging import Event, Publisher
+from aduan.infra.report_snapshots import without_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,9 @@ def outbox_entry(event: Event) -> dict[str, Any]:
 def _event_from_entry(entry: dict[str, Any]) -> Event:
     return Event(
         routing_key=entry["routing_key"],
-        body=entry["body"],
+        # Sent late by definition: without a copy of the report (one stored by an earlier
+        # version), so that its consumers read the report as it now is.
+        body=without_snapshot(entry["body"]),
         message_id=entry["message_id"],
         correlation_id=entry.get("correlation_id"),
     )
@@ -84,11 +87,18 @@ def _pull(db: Database, report_id: str, message_ids: list[str]) -> None:
         {"_id": report_id}, {"$pull": {"outbox": {"message_id": {"$in": message_ids}}}})
 
 
+# Reports whose pulls are kept while the database is away; past it the oldest are dropped
+# (their events stay in the outbox and the relay publishes them once more).
+MAX_PENDING = 10_000
+
+
 class DeferredPulls:
     """Published events' outbox entries, taken out together every `interval_s` by a thread."""
 
-    def __init__(self, db: Database, interval_s: float) -> None:
+    def __init__(self, db: Database, interval_s: float, max_pending: int = MAX_PENDING
+                 ) -> None:
         self.db = db
+        self.max_pending = max_pending
         self.pid = os.getpid()
         self.interval_s = interval_s
         self._lock = threading.Lock()
@@ -98,6 +108,7 @@ class DeferredPulls:
     def add(self, report_id: str, message_ids: list[str]) -> None:
         with self._lock:
             self._pending.setdefault(report_id, []).extend(message_ids)
+            self._trim()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="outbox-pulls",
                                                 daemon=True)
@@ -123,9 +134,20 @@ class DeferredPulls:
                                                                 for m in ids]}}}})
         except Exception:
             with self._lock:
-                for report_id, ids in pending.items():
-                    self._pending.setdefault(report_id, []).extend(ids)
+                # Kept before what came in meanwhile (dicts keep insertion order: oldest first).
+                for report_id, ids in self._pending.items():
+                    pending.setdefault(report_id, []).extend(ids)
+                self._pending = pending
+                self._trim()
             raise
+
+    def _trim(self) -> None:
+        """Drops the oldest reports' pulls past `max_pending` (under the lock)."""
+        excess = len(self._pending) - self.max_pending
+        if excess > 0:
+            for report_id in list(self._pending)[:excess]:
+                del self._pending[report_id]
+            log.warning("outbox pulls of %d reports dropped: left to the relay", excess)
 
 
 _deferred: DeferredPulls | None = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +44,11 @@ def as_message(event: ReportEvent, correlation_id: str | None,
     return Event(routing_key=event.key, body=body, correlation_id=correlation_id)
 
 
+def carrying(message: Event, report: dict[str, Any]) -> Event:
+    """The stored event `message` as published: the same message carrying `report`."""
+    return replace(message, body=with_snapshot(message.body, report))
+
+
 class Reports:
     def __init__(self, db: Database, publisher: Publisher | None) -> None:
         self.db = db
@@ -61,9 +67,11 @@ class Reports:
                ) -> Event:
         """Inserts a new report with its first event in the outbox (a duplicate `_id` or code
         raises pymongo's DuplicateKeyError); `publish` sends the event afterwards."""
-        message = as_message(event, correlation_id, report)
-        self.db[COLLECTION].insert_one({**report, "outbox": [outbox_entry(message)]})
-        return message
+        # Stored without the report's copy (the document would carry a copy of itself until
+        # the event is pulled); the message published carries it.
+        stored = as_message(event, correlation_id)
+        self.db[COLLECTION].insert_one({**report, "outbox": [outbox_entry(stored)]})
+        return carrying(stored, report)
 
     # ---- changing ----------------------------------------------------------------------
 
@@ -94,15 +102,17 @@ class Reports:
         # result is known without reading it back (and SecantusDB's find-and-modify scans the
         # whole collection).
         updated = after_image(report, update)  # before the write: an unknown shape writes nothing
-        # The events carry the report as this write leaves it, so consumers need not read it.
-        events = [as_message(e, correlation_id, updated) for e in planned]
-        if events:
-            entries_out = [outbox_entry(e) for e in events]
+        stored = [as_message(e, correlation_id) for e in planned]
+        if stored:
+            entries_out = [outbox_entry(e) for e in stored]
             update.setdefault("$push", {})["outbox"] = {"$each": entries_out}
             updated["outbox"] = [*updated.get("outbox", []), *_as_stored(entries_out)]
         result = self.db[COLLECTION].update_one({"_id": report["_id"], **condition}, update)
         if result.matched_count == 0:
             return None, []
+        # The events as published carry the report as this write left it, so consumers need
+        # not read it; the outbox holds them without it (the relay sends them so).
+        events = [carrying(e, updated) for e in stored]
         if plan.target is not None:
             if plan.through is not None:
                 observe_transition({**updated, "history": updated["history"][:-1]},

@@ -21,7 +21,7 @@ from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.logs import mask_email, mask_phone, redact_contacts
 from aduan.infra.messaging import Delivery, run_consumer_process
-from aduan.infra.report_snapshots import snapshot_in
+from aduan.infra.report_snapshots import carried
 from aduan.infra.versioned_cache import Versions
 from aduan.web.errors import PermanentError
 from services.notification import contacts, sms, webhooks
@@ -81,9 +81,10 @@ class Notifier:
                                                                delivery.body):
             return  # e.g. report.verified: no person is told, and no one subscribed
         report_id = delivery.body.get("report_id")
-        # People hear of the report as the step left it, which the event carries; a retried
-        # event (and one from an earlier version, without it) reads the report as it is now.
-        report = snapshot_in(delivery.body) if delivery.attempts == 0 else None
+        # People hear of the report as the step left it, which a fresh event carries; a
+        # retried, redelivered, replayed or late event (and one without it) reads the report
+        # as it is now: who follows it and what is public may have changed since.
+        report = carried(delivery)
         if report is None and report_id:
             report = self.db.reports.find_one({"_id": report_id})
         if report is None:

@@ -20,7 +20,7 @@ from aduan.infra.db import get_db
 from aduan.infra.deadlines import Deadlines
 from aduan.infra.messaging import Delivery, Publisher, run_consumer_process
 from aduan.infra.outbox import defer_pulls
-from aduan.infra.report_snapshots import snapshot_in
+from aduan.infra.report_snapshots import carried
 from aduan.infra.reports import Reports
 from aduan.infra.versioned_cache import Versions
 from aduan.web.errors import PermanentError
@@ -56,13 +56,13 @@ class Router:
         # The report as the verdict left it, carried by the event; read when the event has
         # none (one published by an earlier version) or when a write missed it: each write
         # pins the status and version, so a report changed since is never acted on unread.
-        carried = snapshot_in(delivery.body)
-        if carried is not None:
+        copy = carried(delivery)  # None unless fresh (`report_snapshots.carried`)
+        if copy is not None:
             try:
-                self._handle(carried, delivery, carried=True)
+                self._handle(copy, delivery, carried=True)
                 return
             except _Stale:
-                log.info("report %s changed since its event; read again", carried["_id"])
+                log.info("report %s changed since its event; read again", copy["_id"])
         report_id = delivery.body.get("report_id")
         report = self.reports.get(report_id) if report_id else None
         if report is None:

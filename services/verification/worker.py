@@ -21,7 +21,7 @@ from aduan.infra.images import accepted_formats
 from aduan.infra.messaging import Delivery, Publisher, run_consumer_process
 from aduan.infra.outbox import defer_pulls
 from aduan.infra.photo_copies import publish_copies
-from aduan.infra.report_snapshots import snapshot_in
+from aduan.infra.report_snapshots import carried
 from aduan.infra.reports import Reports
 from aduan.infra.storage import ObjectStore
 from aduan.web.errors import PermanentError
@@ -73,8 +73,10 @@ class Verifier:
         report_id = delivery.body.get("report_id")
         # The report as submitted, carried by the event; read when the event has none (one
         # published by an earlier version) or when the verdict's write missed it (below).
-        carried = snapshot_in(delivery.body)
-        if carried is not None and self._judge_if_due(carried, delivery.correlation_id):
+        # A copy that is not fresh (relayed late, redelivered, replayed) is not used: the
+        # report may have been judged or rejected since (`report_snapshots.carried`).
+        copy = carried(delivery)
+        if copy is not None and self._judge_if_due(copy, delivery.correlation_id):
             return
         report = self.reports.get(report_id) if isinstance(report_id, str) else None
         if report is None:

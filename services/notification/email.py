@@ -90,6 +90,8 @@ class SmtpConnection:
                     self._used_at = time.monotonic()
                     return reply
                 except DeliveryRejected:
+                    if smtp.sock is None:  # it hung up after refusing: open anew next time
+                        self._close()
                     self._used_at = time.monotonic()  # the server answered; the link is sound
                     raise
                 except DeliveryFailed:
@@ -160,9 +162,19 @@ def _transmit(smtp: smtplib.SMTP, sender: str, to: str, email: EmailMessage,
             started.append(name)
         code, reply = step()
         if code >= 400:
-            smtp.rset()
+            _reset(smtp)
             status = f"SMTP {name} {code}"
             if code >= 500:
                 raise DeliveryRejected(status)
             raise DeliveryFailed(status)
     return f"{code} {reply.decode(errors='replace')}"[:200]
+
+
+def _reset(smtp: smtplib.SMTP) -> None:
+    """RSET after a refusal, so the connection can carry the next message. A server that hung
+    up after its reply makes it fail: the connection is closed (the next message opens a new
+    one) and the refusal stands as the server gave it."""
+    try:
+        smtp.rset()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()

@@ -4,6 +4,7 @@ gets the next message over a new one (once), refusals keep it, a server away fai
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import uuid
 from dataclasses import replace
@@ -123,3 +124,27 @@ def test_an_idle_connection_is_not_reused(port):
         smtp.close()
         controller.stop()
     assert sink.connections() == 2
+
+
+class HangingUpSink(Sink):
+    """Refuses REFUSED with a 550 and hangs up straight after (some servers do)."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address == REFUSED:
+            asyncio.get_running_loop().call_soon(server.transport.close)
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+
+def test_a_refusal_the_server_hangs_up_after_is_still_a_refusal(port):
+    sink = HangingUpSink()
+    controller = server(sink, port)
+    smtp = connection(port)
+    try:
+        # Not retried as a dropped connection (the RSET after it fails): a permanent refusal.
+        with pytest.raises(DeliveryRejected, match="SMTP RCPT 550"):
+            send(smtp, REFUSED)
+        assert send(smtp).startswith("250")  # over a new connection
+    finally:
+        smtp.close()
+        controller.stop()
+    assert len(sink.messages) == 1

@@ -16,15 +16,18 @@ whatever the counter says.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from pymongo.database import Database
+from pymongo.errors import PyMongoError
 
 from aduan.infra.config import Settings
 
+log = logging.getLogger(__name__)
 COLLECTION = "cache_versions"
 DOCUMENT = "versions"
 # The notifier's copy of the staff who hear things (services/notification/contacts.py), bumped
@@ -43,7 +46,12 @@ def bump(db: Database, *names: str) -> None:
 def announce_change(db: Database, settings: Settings, *names: str) -> None:
     """Bumps the counters of `names`, then waits until every process has read them (at most
     `cache_check_s`), so the caller's answer comes after the change is in effect everywhere."""
-    bump(db, *names)
+    try:
+        bump(db, *names)
+    except PyMongoError:  # the change itself is stored: the caches see it within max_age_s
+        log.exception("change of %s not announced; caches catch up within their max age",
+                      ", ".join(names))
+        return
     time.sleep(settings.cache_check_s)
 
 
@@ -63,8 +71,11 @@ class Versions:
         with self._lock:
             now = self._clock()
             if self._read_at is None or now - self._read_at >= self._check_s:
-                self._read_at = now  # before the read: what it shows is at least this recent
-                self._counters = self.db[COLLECTION].find_one({"_id": DOCUMENT}) or {}
+                counters = self.db[COLLECTION].find_one({"_id": DOCUMENT}) or {}
+                self._counters = counters
+                # Taken before the read (what it shows is at least this recent), kept only
+                # once it succeeded: a failed read is tried again by the next caller.
+                self._read_at = now
             return self._counters.get(name, 0)
 
 

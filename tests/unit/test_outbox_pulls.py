@@ -4,6 +4,7 @@ stopped is published again by the relay, never lost."""
 
 from __future__ import annotations
 
+import atexit
 from datetime import timedelta
 
 import pytest
@@ -14,11 +15,19 @@ from aduan.infra.messaging import Event
 from aduan.infra.outbox import DeferredPulls, flush, outbox_entry, relay_once
 
 
+@pytest.fixture(autouse=True)
+def pulls_at_once():
+    """Each test starts and ends with the process-wide switch off (pulling at once) and no
+    exit hook of a test's DeferredPulls left registered for the test run's exit."""
+    outbox._deferred = None
+    yield
+    atexit.unregister(outbox._pull_at_exit)
+    outbox._deferred = None
+
+
 @pytest.fixture
 def db():
-    database = fake_db()
-    yield database
-    outbox._deferred = None  # the process-wide switch, back to pulling at once
+    return fake_db()
 
 
 def stored_with_event(db, report_id: str) -> Event:

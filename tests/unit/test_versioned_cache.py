@@ -1,12 +1,28 @@
 """Per-process copies read again when a change is announced (aduan/infra/versioned_cache.py),
-over the in-memory fake database and a hand-moved clock."""
+over the in-memory fake database and a hand-moved clock.
+
+These tests write users, agencies, categories and webhook_subscriptions straight into the fake:
+what is tested is the cache over whatever a writer left (and the counter it bumped), not the
+writers, which a unit test over the fake can't run. Through the API, on the real stack, a
+change is in effect for the next event once it is answered:
+tests/integration/test_webhooks.py::test_a_subscription_made_or_deleted_through_the_api_is_in_
+effect_when_answered (webhook subscriptions), tests/integration/test_notifications.py (staff
+made, changed and disabled through the user API, then told of reports)."""
 
 from __future__ import annotations
 
+import pytest
 from fakes import fake_db
+from pymongo.errors import ServerSelectionTimeoutError
 
 from aduan.infra.catalogue_cache import CatalogueCache
-from aduan.infra.versioned_cache import VersionedCache, Versions, bump
+from aduan.infra.config import Settings
+from aduan.infra.versioned_cache import (
+    VersionedCache,
+    Versions,
+    announce_change,
+    bump,
+)
 from services.notification import contacts
 
 
@@ -94,3 +110,32 @@ def test_the_staff_copy_finds_whom_the_database_finds():
                                                    [{"role": "agency_admin"}])):
         assert ask(cached) == ask(db)
     assert [c.user_id for c in contacts.liaisons(cached, "depok", "DLH")] == ["b-admin"]
+
+
+class Unreachable:
+    """A database that is away: each of its collections fails."""
+
+    def __getitem__(self, name: str) -> Unreachable:
+        return self
+
+    def find_one(self, *args, **kwargs):
+        raise ServerSelectionTimeoutError("database away (test)")
+
+    def update_one(self, *args, **kwargs):
+        raise ServerSelectionTimeoutError("database away (test)")
+
+
+def test_a_failed_read_of_the_counters_is_tried_again_by_the_next_caller():
+    db, clock = fake_db(), Clock()
+    versions = Versions(Unreachable(), 1.0, clock)  # type: ignore[arg-type]
+    with pytest.raises(ServerSelectionTimeoutError):
+        versions.counter("webhook_subscriptions")
+    versions.db = db  # back
+    bump(db, "webhook_subscriptions")
+    assert versions.counter("webhook_subscriptions") == 1  # same moment: read, not skipped
+
+
+def test_a_change_whose_announcement_fails_is_still_answered(caplog):
+    announce_change(Unreachable(), Settings(cache_check_s=0.0),  # type: ignore[arg-type]
+                    "webhook_subscriptions")
+    assert "not announced" in caplog.text

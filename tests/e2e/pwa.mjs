@@ -265,6 +265,7 @@ async function onThePhone(phone, seen) {
   // the break hangs with no answer (the page gives it up on its timeout), the next fail.
   const chunks = [];
   const hung = [];
+  const submitTexts = [];
   let breakAfter = cfg.break_after;
   await phone.route("**/api/v1/uploads/*/chunks/*", async (route) => {
     const index = Number(route.request().url().split("/").pop());
@@ -279,6 +280,8 @@ async function onThePhone(phone, seen) {
     }
     breakAfter -= 1;
     chunks.push({ index, sent: true });
+    // The submit page's button says how far the photo has gone.
+    submitTexts.push(await page.locator("#send").textContent().catch(() => ""));
     return route.continue();
   });
   const uploadCalls = [];
@@ -310,11 +313,19 @@ async function onThePhone(phone, seen) {
   // the server what it has and sends the rest, on a slow line (the progress can be seen).
   const resumed = [];
   const progress = [];
+  const marks = [];
   await phone.unroute("**/api/v1/uploads/*/chunks/*");
   for (const route of hung) await route.abort("timedout").catch(() => {});
   await phone.route("**/api/v1/uploads/*/chunks/*", async (route) => {
     resumed.push(Number(route.request().url().split("/").pop()));
     progress.push(await outboxText(page));
+    // The card's status line is the same node all along (updated in place, not redrawn).
+    marks.push(await page.evaluate(() => {
+      const line = document.querySelector("#outbox [data-outbox] [role=status]");
+      if (!line) return "none";
+      if (!line.dataset.mark) { line.dataset.mark = "first"; return "marked"; }
+      return line.dataset.mark;
+    }).catch(() => "gone"));
     if (resumed.length === 2) await shot(page, "05-upload-resuming");
     await sleep(150);
     return route.continue();
@@ -323,6 +334,8 @@ async function onThePhone(phone, seen) {
     .catch(() => {});  // the page's own retry may have started it already
   await page.locator("#outbox-h").waitFor({ state: "hidden", timeout: WAIT });
   seen.progress = progress;
+  seen.status_marks = marks;
+  seen.submit_texts = submitTexts;
   seen.chunks_after = resumed;
   seen.upload_calls = uploadCalls;
   seen.sent_codes = await page.locator("#sent [data-code]").evaluateAll((nodes) =>

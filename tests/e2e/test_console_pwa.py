@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import uuid
@@ -203,6 +204,11 @@ def test_the_resident_app_installs_works_offline_resumes_uploads_and_gets_pushes
     assert any(call.startswith("GET /api/v1/uploads/") for call in seen["upload_calls"])
     assert "Menunggu dikirim (40% sudah terkirim)" in seen["interrupted_text"]
     assert any("Mengirim" in text and "%" in text for text in seen["progress"])
+    # ... in one status line updated in place (a live region, not redrawn per chunk) ...
+    assert seen["status_marks"][0] == "marked" and set(seen["status_marks"][1:]) == {"first"}
+    # ... and on the submit page's button, in 10% steps.
+    assert any(re.fullmatch(r"Mengirim [1-9]0%", text) for text in seen["submit_texts"]), \
+        seen["submit_texts"]
     [big_report] = list(db.reports.find({"description": config["big_description"]}))
     assert big_report["code"] == seen["big_code"]
     assert big_report["photos"][0]["sha256"] == hashlib.sha256(big.read_bytes()).hexdigest()

@@ -2,6 +2,7 @@
 // runner), Debian's chromium, pages watched for requests to other hosts and for script errors,
 // screenshots, signing in, and `drive`, which runs the script's steps and prints one JSON line of
 // what it saw (any failure exits non-zero, with a screenshot of every watched page).
+import fs from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
 
@@ -36,6 +37,26 @@ export async function signIn(page, username, password = cfg.password) {
   await page.getByLabel(/Kata sandi|Password/).fill(password);
   await page.locator("#login").click();
   await page.locator("#logout").waitFor();
+}
+
+// The newest mail in the stack's sink to `to` whose subject holds `marker`: its text, with
+// quoted-printable line breaks undone (a one-time code is in the text, not in the subject a
+// lock screen shows).
+export async function mailText(to, marker) {
+  const deadline = Date.now() + WAIT;
+  for (;;) {
+    for (const name of fs.readdirSync(cfg.maildir).filter((n) => n.endsWith(".eml")).sort()
+      .reverse()) {
+      const whole = fs.readFileSync(path.join(cfg.maildir, name), "utf8");
+      const head = whole.split(/\r?\n\r?\n/)[0];
+      const field = (key) => ((head.match(new RegExp(`^${key}: (.*)$`, "mi")) || [])[1] || "");
+      if (field("To").includes(to) && field("Subject").includes(marker)) {
+        return whole.replace(/=\r?\n/g, "");
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`no mail to ${to} about ${marker}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 // Form controls a screen reader could not name: no <label for>, no aria-label, not wrapped.

@@ -13,7 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import os from "node:os";
 import { chromium } from "playwright-core";
-import { base, cfg, drive, shot, WAIT, watch } from "./driver.mjs";
+import { base, cfg, drive, mailText, shot, WAIT, watch } from "./driver.mjs";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -46,24 +46,6 @@ async function until(page, fn, what) {
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`never: ${what}`);
     await sleep(250);
-  }
-}
-
-// The newest mail in the stack's sink to `to` whose subject holds `marker` (as recovery.mjs).
-async function mailText(to, marker) {
-  const deadline = Date.now() + WAIT;
-  for (;;) {
-    for (const name of fs.readdirSync(cfg.maildir).filter((n) => n.endsWith(".eml")).sort()
-      .reverse()) {
-      const whole = fs.readFileSync(path.join(cfg.maildir, name), "utf8");
-      const head = whole.split(/\r?\n\r?\n/)[0];
-      const field = (key) => ((head.match(new RegExp(`^${key}: (.*)$`, "mi")) || [])[1] || "");
-      if (field("To").includes(to) && field("Subject").includes(marker)) {
-        return whole.replace(/=\r?\n/g, "");
-      }
-    }
-    if (Date.now() > deadline) throw new Error(`no mail to ${to} about ${marker}`);
-    await sleep(500);
   }
 }
 

@@ -3,28 +3,7 @@
 // with the report opens it (the code is read from the stack's mail sink, as the reporter reads
 // their mail). Then the tracking link from a message, opened on a third device: its token is
 // kept and taken out of the address bar. Config: tests/e2e/test_console_recovery.py.
-import fs from "node:fs";
-import path from "node:path";
-import { base, cfg, drive, shot, WAIT, watch } from "./driver.mjs";
-
-// The newest mail in the sink to `to` whose subject holds `marker`: its text, quoted-printable
-// line breaks undone (the code is in the text, not in the subject a lock screen shows).
-async function mailText(to, marker) {
-  const deadline = Date.now() + WAIT;
-  for (;;) {
-    for (const name of fs.readdirSync(cfg.maildir).filter((n) => n.endsWith(".eml")).sort()
-      .reverse()) {
-      const whole = fs.readFileSync(path.join(cfg.maildir, name), "utf8");
-      const head = whole.split(/\r?\n\r?\n/)[0];
-      const field = (key) => ((head.match(new RegExp(`^${key}: (.*)$`, "mi")) || [])[1] || "");
-      if (field("To").includes(to) && field("Subject").includes(marker)) {
-        return whole.replace(/=\r?\n/g, "");
-      }
-    }
-    if (Date.now() > deadline) throw new Error(`no mail to ${to} about ${marker}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
+import { base, cfg, drive, mailText, shot, watch } from "./driver.mjs";
 
 await drive(async (browser, seen) => {
   const other = await browser.newContext({ viewport: { width: 390, height: 844 },

@@ -49,6 +49,18 @@ POLICY: dict[tuple[str, str], object] = {
     ("DELETE", "/reports/{code}/followers/{follower_id}"): PER_REPORT,
     ("POST", "/reports/{code}/followers/{follower_id}/confirm"): PER_REPORT,
     ("GET", "/scorecard"): PUBLIC,
+    # Resumable photo uploads: anyone filing a report; an upload's unguessable id is what lets
+    # one continue it (test_resumable_uploads.py).
+    ("POST", "/uploads"): PUBLIC,
+    ("GET", "/uploads/{upload_id}"): PUBLIC,
+    ("PUT", "/uploads/{upload_id}/chunks/{index}"): PUBLIC,
+    # Web Push: the server's public key for anyone; a device registers for its reporter's own
+    # report (reporter token) or follows a public one; it stops by naming its own endpoint,
+    # a secret of the device (test_push_notifications.py).
+    ("GET", "/push/key"): PUBLIC,
+    ("POST", "/reports/{code}/push"): PER_REPORT,
+    ("DELETE", "/reports/{code}/push"): PUBLIC,
+    ("DELETE", "/push/subscriptions"): PUBLIC,
     **{("GET", f"/reports/{{code}}/{path}"): PER_REPORT for path in (
         "photos/{number}", "photos/{number}/thumbnail", "evidence/{photo_id}",
         "evidence/{photo_id}/thumbnail", "comments/{comment_id}/photo",

@@ -71,8 +71,11 @@ WHY = {
     "verification update reports": "the verdict (status, reasons, photo metadata, public copies, "
                                    "its event in the outbox), pinned on the status it judged; "
                                    "plus its share of the outbox update_many",
-    "verification find reports": "a report whose event carries no snapshot, or whose pinned write "
-                                 "missed (changed meanwhile): read again",
+    "verification find reports": "the report, when the event's copy of it may not be used (not "
+                                 "its first delivery, or queued over 10 s) or a pinned write "
+                                 "missed",
+    "notification find reports": "as verification's: the report when the event's copy may not be "
+                                 "used (under a backlog of over 10 s)",
     "routing update reports": "forwarding (agency, due dates, its event), pinned on status and "
                               "followers; plus its share of the outbox update_many",
     "routing find reports": "as verification's: only when the event's report is stale",
@@ -161,10 +164,12 @@ def main() -> None:
         keda = {s: r["keda_messages_per_copy"] for s, r in rows.items()
                 if "keda_messages_per_copy" in r}
         print(f"KEDA messages waiting per copy ({part}): {keda}\n")
-    if "new-16" in runs:
-        commands = runs["new-16"]["database_commands_per_report"]
-        out["commands_per_report"] = commands
-        print(f"Database commands per report (new-16): {commands['total']}\n")
+    # The commands at the half-saturation rate (no backlog), else the 16-client run's.
+    part = "new-half" if "new-half" in runs else "new-16" if "new-16" in runs else None
+    if part:
+        commands = runs[part]["database_commands_per_report"]
+        out["commands_per_report"] = {"run": part, **commands}
+        print(f"Database commands per report ({part}): {commands['total']}\n")
         print(remaining_commands(commands["by_command"]) + "\n")
     for name, scenario in out["scenarios"].items():
         print(f"{name}: {scenario['peak_reports_per_s']} reports/s at the peak hour of a burst")

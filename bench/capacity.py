@@ -71,11 +71,13 @@ WHY = {
     "verification update reports": "the verdict (status, reasons, photo metadata, public copies, "
                                    "its event in the outbox), pinned on the status it judged; "
                                    "plus its share of the outbox update_many",
-    "verification find reports": "the report, when the event's copy of it may not be used (not "
-                                 "its first delivery, or queued over 10 s) or a pinned write "
-                                 "missed",
-    "notification find reports": "as verification's: the report when the event's copy may not be "
-                                 "used (under a backlog of over 10 s)",
+    "verification find reports": "the possible duplicates by place: open reports of the "
+                                 "category in the cells around it, one indexed $in "
+                                 "(services/verification/places.py); plus the report itself "
+                                 "when the event's copy may not be used (not its first "
+                                 "delivery, or queued over 10 s) or a pinned write missed",
+    "notification find reports": "the report when the event's copy may not be used (under a "
+                                 "backlog of over 10 s)",
     "routing update reports": "forwarding (agency, due dates, its event), pinned on status and "
                               "followers; plus its share of the outbox update_many",
     "routing find reports": "as verification's: only when the event's report is stale",

@@ -63,5 +63,7 @@ def test_a_forwarded_reports_topic_is_the_mapping_read_backwards():
     assert topics.topic_for(db, "padang", "waste") == "201"
     assert topics.category_for(db, "padang", topics.topic_for(db, "padang", "road")) == "road"
     assert topics.topic_for(db, "padang", "no_such_category") is None
+    # Written straight into the fake: the mapping as DELETE /lapor/topics/<id> leaves it (a unit
+    # test of the look-up; the API's own path is tests/integration/test_lapor_mapping.py).
     db.lapor_topics.update_one({"_id": "padang:201"}, {"$set": {"deleted": True}})
     assert topics.topic_for(db, "padang", "waste") is None

@@ -373,6 +373,8 @@ def test_a_subscription_made_before_the_key_was_kept_and_refused_401_403_is_gone
                                          push_subscriptions.Subscription(
                                              browser["endpoint"], **browser["keys"]), "id",
                                          key or "")
+        # Written straight into the fake: a subscription as the version before key rotation
+        # stored it (no key kept), which no API of this version can make.
         db.push_subscriptions.update_many({"vapid_key": ""}, {"$unset": {"vapid_key": ""}})
         channel = PushChannel.from_settings(SETTINGS, db)
         assert channel is not None

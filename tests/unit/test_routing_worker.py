@@ -86,7 +86,9 @@ def test_a_report_waiting_for_review_gets_its_facts_once(router):
     first = stored(router.db, report)
     assert first["status"] == "needs_review" and first["forward_due_at"] and "kecamatan" in first
     assert "triage" not in first
-    # An operator set another deadline meanwhile: a redelivery keeps it.
+    # An operator set another deadline meanwhile (written straight into the fake: a unit test
+    # of the worker; staff edits through the API are the workflow stack tests'): a redelivery
+    # keeps it.
     later = first["forward_due_at"] + timedelta(days=1)
     router.db.reports.update_one({"_id": report["_id"]}, {"$set": {"forward_due_at": later}})
     router.handle(delivery(report, "report.needs_review"))

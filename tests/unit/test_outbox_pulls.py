@@ -4,7 +4,6 @@ stopped is published again by the relay, never lost."""
 
 from __future__ import annotations
 
-import atexit
 from datetime import timedelta
 
 import pytest
@@ -13,16 +12,6 @@ from fakes import FakePublisher, fake_db
 from aduan.infra import outbox
 from aduan.infra.messaging import Event
 from aduan.infra.outbox import DeferredPulls, flush, outbox_entry, relay_once
-
-
-@pytest.fixture(autouse=True)
-def pulls_at_once():
-    """Each test starts and ends with the process-wide switch off (pulling at once) and no
-    exit hook of a test's DeferredPulls left registered for the test run's exit."""
-    outbox._deferred = None
-    yield
-    atexit.unregister(outbox._pull_at_exit)
-    outbox._deferred = None
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from test_follower_notices import FOLLOWERS, SETTINGS, _report
 
 from aduan.domain import lifecycle
 from aduan.domain.lifecycle import Actor
-from aduan.infra import outbox
 from aduan.infra.messaging import Delivery, Event
 from aduan.infra.outbox import DeferredPulls, outbox_entry, relay_once
 from aduan.infra.report_snapshots import FIELD, carried, snapshot_in, with_snapshot
@@ -25,13 +24,6 @@ from services.notification.worker import Notifier
 
 NOW = datetime.now(UTC)
 OPERATOR = Actor(kind="staff", id="op-1", role="operator")
-
-
-@pytest.fixture(autouse=True)
-def pulls_at_once():
-    outbox._deferred = None  # the process-wide switch, as a process starts
-    yield
-    outbox._deferred = None
 
 
 def delivery(body: dict[str, Any], attempts: int = 0, **flags: bool) -> Delivery:

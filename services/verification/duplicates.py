@@ -13,6 +13,12 @@ the exact distance is checked here. Photos stored before `ehash` existed have on
 (and its four chunks): they are still found, within LEGACY_MAX_DISTANCE of their dHash.
 Hashes of featureless pictures (a flat grey or black frame) match one another by accident, so
 they are neither stored nor looked up.
+
+One command per look-up: the `$in` above, read in one batch (no getMore). The same photo sent
+again (the commonest duplicate) is found by it too; so that a flood of copies does not make
+every later look-up read them all, a photo whose two hashes equal those of an earlier report's
+photo the look-up found is stored without `chunks`: that earlier photo answers every later
+look-up the copy would (same distance, earlier report), so no answer changes.
 """
 
 from __future__ import annotations
@@ -94,8 +100,9 @@ def lookup_keys(photo: PhotoHash, max_distance: int) -> list[int]:
     return keys
 
 
-def hash_document(city: str, report: dict[str, Any], photo_id: str, photo: PhotoHash | int
-                  ) -> dict[str, Any]:
+def hash_document(city: str, report: dict[str, Any], photo_id: str, photo: PhotoHash | int,
+                  indexed: bool = True) -> dict[str, Any]:
+    """`indexed`: False stores no `chunks` (a copy of an earlier photo, see above)."""
     photo = photo if isinstance(photo, PhotoHash) else PhotoHash(photo)
     doc = {
         "_id": photo_id,
@@ -110,14 +117,16 @@ def hash_document(city: str, report: dict[str, Any], photo_id: str, photo: Photo
     if equalised is not None:
         doc["ehash"] = to_int64(equalised)
         doc["chunks"] += chunk_keys(equalised, CHUNKS)
+    if not indexed:
+        del doc["chunks"]
     return doc
 
 
 def remember(db: Database, city: str, report: dict[str, Any], photo_id: str,
-             photo: PhotoHash) -> None:
+             photo: PhotoHash, indexed: bool = True) -> None:
     """Stores a photo's hashes once (keyed by photo id, so a redelivery adds nothing)."""
     if informative(photo.dhash):
-        doc = hash_document(city, report, photo_id, photo)
+        doc = hash_document(city, report, photo_id, photo, indexed)
         db[COLLECTION].update_one({"_id": photo_id}, {"$setOnInsert": doc}, upsert=True)
 
 
@@ -137,38 +146,51 @@ def distance(photo: PhotoHash, stored: dict[str, Any], max_distance: int) -> int
     return min(found) if found else None
 
 
-def find_duplicate(db: Database, city: str, photo: PhotoHash | int, reported_before: datetime,
-                   exclude_report: str, max_distance: int) -> DuplicateMatch | None:
+@dataclass(frozen=True)
+class Lookup:
+    match: DuplicateMatch | None
+    # An earlier report's photo has both hashes of this one: store this one without `chunks`.
+    copy: bool = False
+
+
+def _same_hashes(photo: PhotoHash, stored: dict[str, Any]) -> bool:
+    equalised = _equalised(photo)
+    return (stored["hash"] == to_int64(photo.dhash)
+            and stored.get("ehash") == (None if equalised is None else to_int64(equalised)))
+
+
+def look_up(db: Database, city: str, photo: PhotoHash, reported_before: datetime,
+            exclude_report: str, max_distance: int) -> Lookup:
     """The nearest photo of another, earlier report of the city within `max_distance` bits
-    (at most MAX_DISTANCE; the earliest such report on a tie), or None. A bare int is a
-    plain dHash alone."""
-    photo = photo if isinstance(photo, PhotoHash) else PhotoHash(photo)
+    (at most MAX_DISTANCE; the earliest such report on a tie), and whether one of them is the
+    same photo; one `find` in one batch."""
     if not informative(photo.dhash):
-        return None
+        return Lookup(None)
     projection = {"hash": 1, "ehash": 1, "report_id": 1, "code": 1, "reported_at": 1}
-    # The same photo sent again (the commonest duplicate) is found by one indexed look-up,
-    # however many copies there are: scanning them all would grow with every copy. The report
-    # itself is skipped here, not in the query: with a `$ne` in it, SecantusDB leaves the index
-    # and scans the collection (660 ms at 20,000 hashes, against 0.4 ms).
-    copies = db[COLLECTION].find(
-        {"city": city, "hash": to_int64(photo.dhash), "reported_at": {"$lt": reported_before}},
-        projection, sort=[("reported_at", 1)], batch_size=8)
-    exact = next((doc for doc in copies if doc["report_id"] != exclude_report), None)
-    copies.close()
-    if exact is not None:
-        return DuplicateMatch(exact["report_id"], exact["code"], exact["_id"], 0)
+    # The report itself and later ones are skipped here, not in the query: with a `$ne` in it,
+    # SecantusDB leaves the index and scans the collection (660 ms at 20,000 hashes, against
+    # 0.4 ms). A batch as large as the limit: the look-up is one command, never a getMore.
     candidates = db[COLLECTION].find(
-        {"city": city, "chunks": {"$in": lookup_keys(photo, max_distance)}}, projection
-    ).limit(MAX_CANDIDATES)
+        {"city": city, "chunks": {"$in": lookup_keys(photo, max_distance)}}, projection,
+        limit=MAX_CANDIDATES, batch_size=MAX_CANDIDATES)
     best: tuple[int, datetime, dict[str, Any]] | None = None
+    copy = False
     for doc in candidates:
         if doc["report_id"] == exclude_report or doc["reported_at"] >= reported_before:
             continue
+        copy = copy or _same_hashes(photo, doc)
         bits = distance(photo, doc, max_distance)
         if bits is not None and (best is None or (bits, doc["reported_at"])
                                  < (best[0], best[1])):
             best = (bits, doc["reported_at"], doc)
     if best is None:
-        return None
+        return Lookup(None)
     bits, _, doc = best
-    return DuplicateMatch(doc["report_id"], doc["code"], doc["_id"], bits)
+    return Lookup(DuplicateMatch(doc["report_id"], doc["code"], doc["_id"], bits), copy)
+
+
+def find_duplicate(db: Database, city: str, photo: PhotoHash | int, reported_before: datetime,
+                   exclude_report: str, max_distance: int) -> DuplicateMatch | None:
+    """`look_up`'s match alone. A bare int is a plain dHash alone."""
+    photo = photo if isinstance(photo, PhotoHash) else PhotoHash(photo)
+    return look_up(db, city, photo, reported_before, exclude_report, max_distance).match

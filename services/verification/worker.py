@@ -26,7 +26,7 @@ from aduan.infra.reports import Reports
 from aduan.infra.storage import ObjectStore
 from aduan.web.errors import PermanentError
 from services.verification.checks import device_location_reasons
-from services.verification.duplicates import DuplicateMatch, PhotoHash, find_duplicate, remember
+from services.verification.duplicates import DuplicateMatch, Lookup, PhotoHash, look_up, remember
 from services.verification.judge import PhotoFinding, examine_photo
 from services.verification.places import place_candidates, report_brief, report_place_key
 from services.verification.policy import Policy, load_policies
@@ -100,15 +100,16 @@ class Verifier:
         finding = examine_photo(data, policy, report["created_at"], claimed,
                                 self.settings.max_image_pixels, self.formats,
                                 camera_proof=has_camera_proof(report))
-        match = None
+        lookup = Lookup(None)
         if finding.rendition is not None:
             value = PhotoHash(finding.rendition.dhash, finding.rendition.equalised_dhash)
             if policy.enabled("possible_duplicate"):
-                match = find_duplicate(self.db, report["city"], value, report["created_at"],
-                                       report["_id"], policy.duplicate_max_distance)
-            remember(self.db, report["city"], report, photo["id"], value)
+                lookup = look_up(self.db, report["city"], value, report["created_at"],
+                                 report["_id"], policy.duplicate_max_distance)
+            remember(self.db, report["city"], report, photo["id"], value,
+                     indexed=not lookup.copy)
         metrics.verification_photo_duration.observe(time.perf_counter() - started)
-        return finding, match
+        return finding, lookup.match
 
     def _judge(self, report: dict[str, Any], correlation_id: str | None) -> bool:
         started_at = datetime.now(UTC)

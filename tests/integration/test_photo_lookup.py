@@ -18,9 +18,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pymongo import MongoClient, monitoring
 
 from aduan.infra.phash import hamming
-from services.verification.duplicates import PhotoHash, find_duplicate, hash_document
+from services.verification.duplicates import (
+    PhotoHash,
+    find_duplicate,
+    hash_document,
+    look_up,
+    remember,
+)
 
 pytestmark = pytest.mark.stack
 
@@ -75,3 +82,55 @@ def test_a_photo_stored_before_the_equalised_hash_is_found_within_three_bits(db,
         assert match is not None and (match.code, match.distance) == ("LEGACY", flips)
     else:
         assert match is None
+
+
+class _Commands(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.names.append(event.command_name)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def test_a_photo_sent_again_is_found_in_one_command_and_its_copies_are_not_indexed(settings,
+                                                                                   db):
+    city = f"lookup-{uuid.uuid4().hex[:8]}"
+    rng = random.Random(3000)
+    photo = PhotoHash(_informative(rng), _informative(rng))
+    assert photo.equalised is not None
+    # More look-alikes (two bits off) than a default first batch holds (101 documents).
+    db.photo_hashes.insert_many([
+        _stored(city, f"N-{i}", PhotoHash(_informative(rng), _flipped(photo.equalised, 2, rng)))
+        for i in range(150)])
+    commands = _Commands()
+    client: MongoClient = MongoClient(settings.mongo_url, tz_aware=True,
+                                      event_listeners=[commands])
+    try:
+        counted = client[settings.mongo_db]
+        first = datetime.now(UTC) - timedelta(minutes=30)
+        remember(counted, city, {"_id": "R-0", "code": "C-0", "created_at": first}, "p-0",
+                 photo)
+        for sent in range(1, 4):
+            report = {"_id": f"R-{sent}", "code": f"C-{sent}",
+                      "created_at": first + timedelta(minutes=sent)}
+            commands.names.clear()
+            lookup = look_up(counted, city, photo, report["created_at"], report["_id"], 7)
+            assert commands.names == ["find"]
+            assert lookup.match is not None and lookup.copy
+            assert (lookup.match.code, lookup.match.distance) == ("C-0", 0)
+            remember(counted, city, report, f"p-{sent}", photo, indexed=not lookup.copy)
+    finally:
+        client.close()
+    assert db.photo_hashes.count_documents({"city": city}) == 154
+    assert db.photo_hashes.count_documents({"city": city, "chunks": {"$exists": True}}) == 151
+    # The same plain hash with another equalised one: the same distance, but not a copy.
+    other = PhotoHash(photo.dhash, _flipped(photo.equalised, 1, rng))
+    lookup = look_up(db, city, other, datetime.now(UTC), "R-9", 7)
+    assert lookup.match is not None and (lookup.match.code, lookup.match.distance) == ("C-0", 0)
+    assert not lookup.copy

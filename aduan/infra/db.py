@@ -105,7 +105,6 @@ INDEXES: dict[str, list[IndexModel]] = {
     # Duplicate-photo look-up: the perceptual hash's four position-tagged 16-bit chunks.
     "photo_hashes": [
         IndexModel([("city", ASCENDING), ("chunks", ASCENDING)]),
-        IndexModel([("city", ASCENDING), ("hash", ASCENDING), ("reported_at", ASCENDING)]),
     ],
     # Photos residents sent the WhatsApp bot (services/channels/conversations.py), kept until
     # their report is filed; those of a conversation abandoned for a week go.
@@ -188,6 +187,8 @@ def increment(collection: Collection, key: str, field: str = "n",
 OBSOLETE_INDEXES: dict[str, list[str]] = {
     "reports": ["geo_2dsphere", "idempotency_key_1", "city_1_created_at_1",
                 "city_1_agencies.code_1", "agencies.code_1_created_at_-1"],
+    # The exact-copy look-up it served is part of the one look-up by chunks now.
+    "photo_hashes": ["city_1_hash_1_reported_at_1"],
 }
 
 

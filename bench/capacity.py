@@ -61,11 +61,10 @@ WHY = {
                              "every report published in the last 0.5 s",
     "intake find reports": "the outbox relay's look-up of events left unpublished (once a second,"
                            " not per report), and an Idempotency-Key retry's answer",
-    "verification find photo_hashes": "the duplicate look-up: the same photo sent again (one "
-                                      "indexed look-up however many copies), then look-alikes "
-                                      "by hash chunks",
-    "verification getMore photo_hashes": "the look-alike candidates past the first batch",
-    "verification killCursors photo_hashes": "closing the exact-copy cursor once one is found",
+    "verification find photo_hashes": "the duplicate look-up: one indexed $in over the hash "
+                                      "chunks, read in one batch (no getMore); it finds the "
+                                      "same photo sent again too, and a copy is stored without "
+                                      "chunks, so copies do not grow it",
     "verification update photo_hashes": "remembering this photo's hashes for later look-ups "
                                         "(upsert keyed by photo id: a redelivery adds nothing)",
     "verification update reports": "the verdict (status, reasons, photo metadata, public copies, "

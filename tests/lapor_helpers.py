@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pika
 import requests
 from lapor_double import LaporDouble
 from waiting import eventually
@@ -47,8 +48,22 @@ def lapor_worker(stack) -> str:
 
 
 def restart_lapor_worker(stack) -> None:
+    """Restarted, and back once it consumes: it binds (LAPOR! on) or unbinds its queue before
+    (services/lapor/binding.py), so an event published from then on is queued for it or not."""
     stack.stop_process(lapor_worker(stack))
     stack.start_worker("lapor-worker")
+    env = stack.env()
+    queue = f"{env['ADUAN_NAMESPACE']}.lapor"
+
+    def consuming() -> bool:
+        connection = pika.BlockingConnection(pika.URLParameters(env["ADUAN_AMQP_URL"]))
+        try:
+            return connection.channel().queue_declare(queue, passive=True
+                                                      ).method.consumer_count > 0
+        finally:
+            connection.close()
+
+    eventually(consuming, 60, "the lapor-worker consuming again", every_s=0.2)
 
 
 @contextmanager

@@ -46,8 +46,10 @@ CONSUMERS: dict[str, tuple[str, ...]] = {
     "verification": ("report.submitted",),
     "routing": ("report.verified", "report.needs_review", "report.rejected"),
     "notification": ("report.#",),
-    # SP4N-LAPOR!'s follow-ups and forwarded reports (services/lapor/exporter.py).
-    "lapor": ("report.#",),
+    # SP4N-LAPOR!'s follow-ups and forwarded reports (services/lapor/exporter.py). Declared
+    # here without a binding: the exporter binds its queue to `report.#` as it starts while
+    # a city has LAPOR! configured, and unbinds it otherwise (no event is queued for nothing).
+    "lapor": (),
 }
 
 

@@ -56,6 +56,7 @@ from services.lapor.adapter import (
     city_tokens,
     enabled,
 )
+from services.lapor.binding import bind_events
 from services.lapor.sync import SyncStore
 from services.lapor.topics import LAPOR_BODY, topic_for
 
@@ -340,6 +341,11 @@ class Exporter:
         return failed
 
 
+def _exporter(settings: Settings):
+    bind_events(settings)  # before consuming: with LAPOR! off, no event reaches the queue
+    return Exporter.from_settings(settings).handle
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Export follow-ups to SP4N-LAPOR!.")
     parser.add_argument("--catch-up", action="store_true",
@@ -349,8 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
         setup_logging("lapor-catch-up", settings.log_level, redact=True)
         return 1 if Exporter.from_settings(settings).catch_up() else 0
-    run_consumer_process("lapor", lambda settings: Exporter.from_settings(settings).handle,
-                         redact_logs=True)
+    run_consumer_process("lapor", _exporter, redact_logs=True)
     return 0
 
 

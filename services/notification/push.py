@@ -9,6 +9,9 @@ Who hears (as by email, `audiences.for_reporter` / `for_followers`):
   steps (FOLLOWER_STATUSES) and staff comments, only while the report is public; so nothing of
   a confidential report.
 
+A report no device subscribed to (`push_subscriptions.may_have_devices`, a mark on the report
+its event carries) costs no read; nor does an event no device is told of.
+
 The payload is `{code, title, body, url, stage, status}` (push_texts: no free text, nothing of
 the reporter, no token: the app keeps the reporter's token itself), encrypted to the device's
 keys (RFC 8291, aes128gcm, pywebpush) and signed with the deployment's VAPID key (RFC 8292).
@@ -91,18 +94,19 @@ class PushChannel:
 
     def plan(self, event_key: str, body: dict[str, Any], report: dict[str, Any]
              ) -> list[Notice]:
-        if event_key in STAFF_EVENTS or not (event_key.startswith("report.")):
-            return []
-        subscriptions = push_subscriptions.under_current_key(
-            self.db, push_subscriptions.for_report(self.db, report["_id"]),
-            self.keys.public_key)
-        if not subscriptions:
-            return []
+        if event_key in STAFF_EVENTS or not (event_key.startswith("report.")) \
+                or not push_subscriptions.may_have_devices(report):
+            return []  # no device ever subscribed to the report: nothing to read
         if event_key == COMMENTED:
-            return self._comment(body, report, subscriptions)
+            comment = event_comment(body, report)
+            if comment is None or comment.get("by") == "reporter":
+                return []
+            subscriptions = self._subscriptions(report)
+            return self._comment(comment, report, subscriptions) if subscriptions else []
         status = event_status(event_key, body, report)
         if status not in REPORTER_STATUSES:
-            return []
+            return []  # a step no device is told of: nothing to read
+        subscriptions = self._subscriptions(report)
         answered = public_response(body, report) is not None
         notices = []
         for subscription in subscriptions:
@@ -114,12 +118,14 @@ class PushChannel:
             notices.append(self._notice(subscription, report, title, text, status))
         return notices
 
-    def _comment(self, body: dict[str, Any], report: dict[str, Any],
+    def _subscriptions(self, report: dict[str, Any]) -> list[dict[str, Any]]:
+        return push_subscriptions.under_current_key(
+            self.db, push_subscriptions.for_report(self.db, report["_id"]),
+            self.keys.public_key)
+
+    def _comment(self, comment: dict[str, Any], report: dict[str, Any],
                  subscriptions: list[dict[str, Any]]) -> list[Notice]:
         """A comment of the staff handling the report (never the reporter's own)."""
-        comment = event_comment(body, report)
-        if comment is None or comment.get("by") == "reporter":
-            return []
         notices = []
         for subscription in subscriptions:
             role = subscription.get("role") or ""

@@ -5,6 +5,17 @@
      keys: {p256dh, auth}, vapid_key (the VAPID public key it was made under), report_id, code,
      city, role: "reporter" | "follower", language: "id" | "en", created_at, updated_at}
 
+A report with a device subscribed is marked (`REPORT_FLAG` on the report, set once, never
+taken off) before the first subscription is stored, in a write that bumps the report's `version`
+(`mark_report`), so the notifier reads a report's subscriptions only when the report it holds
+(its event's copy, or the report read) is marked: with no device, no read. Every write that
+makes an event push tells of (a status change, a staff comment) is pinned on the version it
+read, so a write based on a report read before the mark misses and is made again from the
+report as it now is: a device whose subscription is stored before an event's write hears of
+that event. Unsubscribing deletes the subscription (the mark stays; a marked report without
+devices costs one read per event). A report whose subscriptions an earlier version stored is
+marked when the notifier starts (`mark_subscribed_reports`).
+
 One document per (device endpoint, report). A device is its endpoint without query string or
 fragment (`endpoint_key`), so a query added to the same endpoint is the same device for the
 limits: a report takes MAX_FOLLOWERS_PER_REPORT followers' devices and, beside them,
@@ -54,6 +65,7 @@ MAX_PER_DEVICE = 200  # reports one device hears
 KNOWN_PUSH_SERVICES = ("fcm.googleapis.com", "updates.push.services.mozilla.com",
                        ".notify.windows.com", ".push.apple.com")
 HTTPS_PORT = 443
+REPORT_FLAG = "push_subscribed"  # on the report: some device subscribed to it (never unset)
 P256DH_BYTES, AUTH_BYTES = 65, 16
 
 
@@ -194,6 +206,7 @@ def subscribe(db: Database, report: dict[str, Any], role: str,
             db.push_subscriptions.update_one({"_id": existing["_id"]},
                                              {"$set": {**fresh, "role": kept_role}})
             return {**existing, **fresh, "role": kept_role}
+        mark_report(db, report)  # before the subscription: see the module's docstring
         cap = MAX_REPORTER_DEVICES if role == REPORTER else MAX_FOLLOWERS_PER_REPORT
         if db.push_subscriptions.count_documents({"report_id": report["_id"], "role": role},
                                                  limit=cap) >= cap \
@@ -209,6 +222,31 @@ def subscribe(db: Database, report: dict[str, Any], role: str,
         except DuplicateKeyError:  # the same device, a moment ago: renew that one
             continue
     raise TooMany()  # pragma: no cover - a unique index that keeps refusing
+
+
+def may_have_devices(report: dict[str, Any]) -> bool:
+    """Whether the report may have subscriptions (it was marked); False: none, no read."""
+    return bool(report.get(REPORT_FLAG))
+
+
+def mark_report(db: Database, report: dict[str, Any]) -> None:
+    """Marks the report as having devices, once (a marked one is not written again)."""
+    if may_have_devices(report):
+        return
+    db.reports.update_one({"_id": report["_id"], REPORT_FLAG: {"$exists": False}},
+                          {"$set": {REPORT_FLAG: True}, "$inc": {"version": 1}})
+
+
+def mark_subscribed_reports(db: Database) -> int:
+    """Marks the reports whose subscriptions an earlier version stored (unmarked); how many."""
+    ids = sorted({s["report_id"] for s in db.push_subscriptions.find({}, {"report_id": 1})
+                  if s.get("report_id")})
+    marked = 0
+    for start in range(0, len(ids), 500):
+        marked += db.reports.update_many(
+            {"_id": {"$in": ids[start:start + 500]}, REPORT_FLAG: {"$exists": False}},
+            {"$set": {REPORT_FLAG: True}, "$inc": {"version": 1}}).modified_count
+    return marked
 
 
 def unsubscribe(db: Database, endpoint: str, report_id: str | None = None) -> int:

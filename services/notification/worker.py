@@ -24,7 +24,7 @@ from aduan.infra.messaging import Delivery, run_consumer_process
 from aduan.infra.report_snapshots import carried
 from aduan.infra.versioned_cache import Versions
 from aduan.web.errors import PermanentError
-from services.notification import contacts, sms, webhooks
+from services.notification import contacts, push_subscriptions, sms, webhooks
 from services.notification.audiences import RECOVERY_REQUESTED, STAFF_EVENTS, Notice, Planner
 from services.notification.deliveries import (
     FAILED,
@@ -62,6 +62,8 @@ class Notifier:
                                contacts.StaffCache(versions))
         self.log = DeliveryLog(db, settings.delivery_lease_s)
         self.push = PushChannel.from_settings(settings, db, self.planner)  # None: push off
+        if self.push is not None:  # reports whose devices an earlier version stored
+            push_subscriptions.mark_subscribed_reports(db)
         # One event's pushes go out a few at a time (a report may have many devices), each
         # bounded in time (`PushChannel.send`); kept so each thread keeps its connections.
         self.push_pool = ThreadPoolExecutor(PUSH_CONCURRENCY, thread_name_prefix="push")

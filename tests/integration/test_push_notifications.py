@@ -330,3 +330,55 @@ def test_unsubscribed_devices_hear_nothing_more(api, settings, push, db):
     assert len(push.messages(sid)) == 1 and push.attempts(sid) == [201]
     assert db.push_subscriptions.count_documents(
         {"endpoint_key": endpoint_key(subscription["endpoint"])}) == 0
+
+
+def push_reads(stack) -> float:
+    """The notification processes' reads of push subscriptions so far (the HTTP service and
+    its worker share one registry folder, served on the service's /metrics)."""
+    port = stack.profile.http_ports["notification"]
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("aduan_database_commands_seconds_count{")
+               and 'command="find"' in line and 'collection="push_subscriptions"' in line)
+
+
+def test_a_report_no_device_subscribed_to_costs_no_read_of_subscriptions(
+        api, settings, push, db, stack):
+    report = forwarded(api, settings, db)
+    pipeline_settled(api, db)
+    before = push_reads(stack)
+    step(api, settings, report, "accept")
+    eventually(lambda: db.deliveries.count_documents(
+        {"report_id": report["_id"], "event": "report.status_changed", "result": "sent"}), 60,
+        f"{report['code']}'s acceptance told by email")
+    pipeline_settled(api, db)
+    assert push_reads(stack) == before
+    assert "push_subscribed" not in db.reports.find_one({"_id": report["_id"]})
+
+    # Once a device subscribes, the report is marked and its next step is read for and pushed.
+    _, sid = device(api, push, report["code"], report["token"])
+    assert db.reports.find_one({"_id": report["_id"]})["push_subscribed"] is True
+    subscribed = push_reads(stack)
+    step(api, settings, report, "start")
+    [message] = push.wait_for(sid)
+    assert message.payload["status"] == "in_progress"
+    assert push_reads(stack) > subscribed
+
+
+def test_a_device_subscribed_while_a_step_is_read_hears_of_that_step(api, settings, push, db):
+    """The device subscribes between the moment a writer read the report (unmarked) and its
+    write: the write was pinned on the version it read, the mark bumped it, so the write is
+    made again from the report as it now is, and its event carries the mark."""
+    report = forwarded(api, settings, db)
+    read_before = db.reports.find_one({"_id": report["_id"]})
+    _, sid = device(api, push, report["code"], report["token"])
+    marked = db.reports.find_one({"_id": report["_id"]})
+    assert marked["version"] == read_before["version"] + 1
+    # The write of a step read before the mark (as the API's action, verification or
+    # routing makes it) matches nothing.
+    assert db.reports.update_one({"_id": report["_id"], "status": read_before["status"],
+                                  "version": read_before["version"]},
+                                 {"$set": {"never": True}}).matched_count == 0
+    step(api, settings, report, "accept")
+    [message] = push.wait_for(sid)
+    assert message.payload["status"] == "accepted"

@@ -154,7 +154,12 @@ def _world(privacy: str = "public") -> tuple[PushChannel, dict]:
             f"http://127.0.0.1:9/push/{role}", **browser_keys()), language, PUBLIC)
     channel = PushChannel.from_settings(SETTINGS, db)
     assert channel is not None
-    return channel, report
+    return channel, marked(report)
+
+
+def marked(report: dict) -> dict:
+    """The report as subscribing left it (marked as having devices; the fake holds no report)."""
+    return {**report, push_subscriptions.REPORT_FLAG: True}
 
 
 def _heard(channel: PushChannel, report: dict, key: str, **body) -> dict[str, dict]:
@@ -353,7 +358,7 @@ def test_subscriptions_of_a_replaced_vapid_key_are_dropped_not_kept_forever() ->
                                      _device(f"http://127.0.0.1:9/push/{name}"), "id", key)
     channel = PushChannel.from_settings(SETTINGS, db)
     assert channel is not None
-    planned = channel.plan("report.status_changed", {"status": "accepted"}, report)
+    planned = channel.plan("report.status_changed", {"status": "accepted"}, marked(report))
     assert [n.address for n in planned] == ["http://127.0.0.1:9/push/new"]
     assert [s["endpoint"] for s in db.push_subscriptions.find()] == [
         "http://127.0.0.1:9/push/new"]
@@ -379,16 +384,17 @@ def test_a_subscription_made_before_the_key_was_kept_and_refused_401_403_is_gone
         channel = PushChannel.from_settings(SETTINGS, db)
         assert channel is not None
         double.answer(subscription_id(browser), status, status)
-        [legacy] = channel.plan("report.status_changed", {"status": "accepted"}, _report(2) | {
-            "status": "accepted", "privacy": "public", "type": "complaint", "history": [],
-            "comments": []})
+        [legacy] = channel.plan("report.status_changed", {"status": "accepted"}, marked(
+            _report(2) | {"status": "accepted", "privacy": "public", "type": "complaint",
+                          "history": [], "comments": []}))
         assert legacy.push is not None and legacy.push.vapid_key is None
         with pytest.raises(DeliveryRejected, match="another VAPID key"):
             channel.send(legacy.push)
         assert db.push_subscriptions.count_documents({"report_id": "r2"}) == 0
         # One made under today's key and refused is not dropped: that is the push service's
         # trouble (or ours), not a dead subscription.
-        [current] = channel.plan("report.status_changed", {"status": "accepted"}, report)
+        [current] = channel.plan("report.status_changed", {"status": "accepted"},
+                                 marked(report))
         assert current.push is not None
         with pytest.raises(DeliveryRejected, match=f"refused the message \\({status}\\)"):
             channel.send(current.push)

@@ -70,7 +70,9 @@ class Notifier:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Notifier:
-        return cls(settings, get_db(settings), Senders.from_settings(settings))
+        notifier = cls(settings, get_db(settings), Senders.from_settings(settings))
+        notifier.log.defer_sent()  # one write of many `sent` results (deliveries.py)
+        return notifier
 
     def handle(self, delivery: Delivery) -> None:
         if delivery.routing_key not in EVENTS and delivery.routing_key not in STAFF_EVENTS \

@@ -20,7 +20,13 @@ from aduan.infra.tokens import reporter_token
 from aduan.web.errors import PermanentError
 from services.notification import signing
 from services.notification.app import create_app
-from services.notification.deliveries import DeliveryFailed, DeliveryRejected
+from services.notification.deliveries import (
+    SENT,
+    Claim,
+    DeliveryFailed,
+    DeliveryLog,
+    DeliveryRejected,
+)
 from services.notification.digest import Digest
 from services.notification.senders import Senders
 from services.notification.webhooks import Dispatcher
@@ -295,3 +301,21 @@ def test_the_service_is_built_from_its_settings_and_database(db):
     assert {rule.rule for rule in app.url_map.iter_rules()} >= {
         "/webhooks", "/webhooks/<subscription_id>", "/webhook-deliveries",
         "/webhook-deliveries/<delivery_id>/redeliver", "/reports/<code>/deliveries"}
+
+
+def test_a_sent_result_not_written_yet_is_never_sent_again() -> None:
+    """With results written together (the worker's `defer_sent`), a message this process sent
+    whose result waits to be written is not claimed again, and is then written as sent."""
+    db = fake_db()
+    deliveries = DeliveryLog(db, 60)
+    deliveries.defer_sent(interval_s=3600)  # written below, not by the thread
+    claimed = deliveries.claim("m1:email:k", {"report_id": "r1", "channel": "email"})
+    assert claimed.outcome is Claim.MINE and claimed.token
+    deliveries.finish("m1:email:k", claimed.token, SENT, "250 OK")
+    assert db.deliveries.find_one({"_id": "m1:email:k"})["result"] == "sending"
+    assert deliveries.claim("m1:email:k", {}).outcome is Claim.DONE
+    assert deliveries.write_sent() == 1
+    written = db.deliveries.find_one({"_id": "m1:email:k"})
+    assert written["result"] == SENT and written["provider_status"] == "250 OK"
+    assert "lease_token" not in written and written["attempts"] == 1
+    assert deliveries.claim("m1:email:k", {}).outcome is Claim.DONE

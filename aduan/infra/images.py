@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from aduan.infra.jpeg_segments import without_metadata
 from aduan.infra.phash import dhash, equalised_dhash
 
 PUBLIC_MAX_SIDE = 2048
@@ -116,25 +117,39 @@ def upright(image: Image.Image) -> Image.Image:
     return turned.convert("RGB")
 
 
-def render(image: Image.Image) -> Rendition:
+def render(image: Image.Image, source: bytes | None = None) -> Rendition:
     """An EXIF- and XMP-free JPEG (orientation applied, colour profile kept), a thumbnail and
-    the perceptual hash of the upright picture."""
+    the perceptual hash of the upright picture. `source`: the file `image` was opened from;
+    a JPEG that needs no resizing or turning is then copied without its metadata segments
+    (`jpeg_segments`), not encoded again: no encoding time and no second loss of quality."""
     # A CMYK profile would be wrong on the RGB copy.
     icc_profile = image.info.get("icc_profile") if image.mode != "CMYK" else None
     picture = upright(image)
+    public = _unchanged_jpeg(image, picture, source)
     if max(picture.size) > PUBLIC_MAX_SIDE:
         picture = picture.resize(_fit(picture.size, PUBLIC_MAX_SIDE), Image.Resampling.LANCZOS,
                                  reducing_gap=3.0)
     # Nothing of the original's metadata travels except the colour profile (passed to save).
     thumbnail = _thumbnail(picture)
     return Rendition(
-        public_jpeg=_jpeg(picture, 85, icc_profile),
+        public_jpeg=public if public is not None else _jpeg(picture, 85, icc_profile),
         thumbnail_jpeg=_jpeg(thumbnail, 80, icc_profile),
         width=picture.width,
         height=picture.height,
         dhash=dhash(thumbnail),
         equalised_dhash=equalised_dhash(thumbnail),
     )
+
+
+def _unchanged_jpeg(image: Image.Image, picture: Image.Image, source: bytes | None
+                    ) -> bytes | None:
+    """`source` without its metadata when the public copy would be the same picture: a JPEG
+    decoded at full size (no draft scale), upright as stored, RGB or grey, small enough."""
+    if (source is None or image.format != "JPEG" or picture is not image
+            or image.mode not in ("RGB", "L") or max(image.size) > PUBLIC_MAX_SIDE
+            or image.info.get(ORIGINAL_SIZE, image.size) != image.size):
+        return None
+    return without_metadata(source)
 
 
 def _thumbnail(picture: Image.Image) -> Image.Image:

@@ -43,7 +43,7 @@ def _render(store: ObjectStore, report: dict[str, Any], photo: dict[str, Any], m
             formats: frozenset[str]) -> dict[str, Any]:
     data = store.get(store.raw_bucket, photo["raw_key"])
     try:
-        rendition = render(open_image(data, max_pixels, formats))
+        rendition = render(open_image(data, max_pixels, formats), data)
     except ImageRejected as rejected:
         log.info("photo %s stays unpublished: %s", photo["id"], rejected.reason)
         return photo

@@ -57,7 +57,7 @@ def examine_photo(
     # screen's exact size, so only the stronger signs count for them.
     if looks_like_screenshot(image_format, width, height, metadata, exact_sizes=camera_proof):
         reasons = policy.active([*reasons, "screenshot"])
-    rendition = render(image)
+    rendition = render(image, data)
     document = {**metadata.as_doc(), "format": image_format, "width": width, "height": height,
                 "dhash": f"{rendition.dhash:016x}",
                 "edhash": f"{rendition.equalised_dhash:016x}"}

@@ -13,12 +13,15 @@ from aduan.infra.images import (
     open_image,
     render,
 )
+from aduan.infra.jpeg_segments import without_metadata
 
 
-def test_public_copy_carries_no_exif_or_xmp_but_keeps_the_colour_profile():
+@pytest.mark.parametrize("copied", [False, True], ids=["encoded", "copied"])
+def test_public_copy_carries_no_exif_or_xmp_but_keeps_the_colour_profile(copied):
     source = Image.open(PHOTOS / "no_exif.jpg")  # has EXIF, XMP and an ICC profile
     assert source.info.get("icc_profile") and source.info.get("xmp") and source.getexif()
-    rendition = render(open_image((PHOTOS / "no_exif.jpg").read_bytes(), 50_000_000))
+    data = (PHOTOS / "no_exif.jpg").read_bytes()
+    rendition = render(open_image(data, 50_000_000), data if copied else None)
     for jpeg in (rendition.public_jpeg, rendition.thumbnail_jpeg):
         public = Image.open(io.BytesIO(jpeg))
         assert not public.getexif()
@@ -100,3 +103,51 @@ def test_non_image_bytes_are_unsupported():
     with pytest.raises(ImageRejected) as caught:
         open_image(b"\xff\xd8\xff" + b"not really a jpeg" * 10, 50_000_000)
     assert caught.value.reason in {"unsupported_format", "corrupt_image"}
+
+
+def _pixels(data: bytes) -> bytes:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.convert("RGB").tobytes()
+
+
+def test_a_small_upright_jpeg_is_copied_without_its_metadata_not_encoded_again():
+    data = (PHOTOS / "no_exif.jpg").read_bytes()  # EXIF, XMP, IPTC, ICC; upright, 640 wide
+    rendition = render(open_image(data, 50_000_000), data)
+    assert rendition.public_jpeg == without_metadata(data)
+    assert _pixels(rendition.public_jpeg) == _pixels(data)  # the same picture, no new loss
+    assert b"Photoshop 3.0" in data and b"Photoshop 3.0" not in rendition.public_jpeg
+
+
+def test_comments_other_segments_and_trailing_data_are_dropped():
+    picture = Image.new("RGB", (64, 48), (200, 40, 90))
+    out = io.BytesIO()
+    picture.save(out, "JPEG", exif=piexif.dump({"GPS": {piexif.GPSIFD.GPSLatitudeRef: b"S"}}),
+                 comment=b"shot at Jl. Sudirman 5")
+    data = out.getvalue()
+    # An APP5 segment a maker might write, after the JFIF header, and a trailer after the end.
+    data = data[:20] + b"\xff\xe5\x00\x08secret" + data[20:] + b"MPF trailer"
+    copy = without_metadata(data)
+    assert copy is not None and _pixels(copy) == _pixels(data)
+    for leak in (b"Exif\x00\x00", b"Sudirman", b"secret", b"MPF trailer"):
+        assert leak in data and leak not in copy
+
+
+@pytest.mark.parametrize("change", ["arithmetic", "truncated", "not a jpeg"])
+def test_an_unusual_jpeg_is_encoded_again(change):
+    data = (PHOTOS / "DSCN0010.jpg").read_bytes()
+    if change == "arithmetic":  # SOF9: decoders of browsers do not take it
+        frame = data.rindex(b"\xff\xc0")  # the picture's, not its EXIF thumbnail's
+        data = data[:frame + 1] + b"\xc9" + data[frame + 2:]
+    elif change == "truncated":
+        data = data[:len(data) // 2]
+    else:
+        data = b"\x89PNG" + data[4:]
+    assert without_metadata(data) is None
+
+
+def test_a_turned_or_shrunk_photo_is_encoded_again():
+    for name in ("portrait_6.jpg", "iphone_hdr_YES.jpg"):  # orientation 6; 3264x2448
+        data = (PHOTOS / name).read_bytes()
+        rendition = render(open_image(data, 50_000_000), data)
+        assert rendition.public_jpeg != without_metadata(data)
+        assert b"Exif\x00\x00" not in rendition.public_jpeg

@@ -166,21 +166,28 @@ def cpu_per_report(before: dict[str, float], after: dict[str, float], reports: i
     }
 
 
-def database_commands(metrics_root: Path) -> dict[str, int]:
-    """Database commands each service has sent so far, as `service command collection`."""
+def database_commands(metrics_root: Path, metric_name: str = "aduan_database_commands_seconds",
+                      sample_suffix: str = "_count") -> dict[str, int]:
+    """Database commands each service has sent so far (or, with the documents-written counter,
+    documents its commands wrote), as `service command collection`."""
     counts: dict[str, int] = {}
     for folder in sorted(p for p in metrics_root.glob("*") if p.is_dir()):
         registry = CollectorRegistry()
         MultiProcessCollector(registry, path=str(folder))
         for metric in registry.collect():
-            if metric.name != "aduan_database_commands_seconds":
+            if metric.name != metric_name:
                 continue
             for sample in metric.samples:
-                if sample.name.endswith("_count") and sample.value:
+                if sample.name.endswith(sample_suffix) and sample.value:
                     key = (f"{folder.name} {sample.labels['command']} "
                            f"{sample.labels['collection']}")
                     counts[key] = counts.get(key, 0) + int(sample.value)
     return counts
+
+
+# Documents written (inserted, changed, deleted) rather than commands: an update_many writes
+# many, an update that changes nothing none.
+DOCUMENTS_WRITTEN = ("aduan_database_documents_written", "_total")
 
 
 def per_report(before: dict[str, int], after: dict[str, int], reports: int) -> dict:
@@ -433,12 +440,16 @@ def main() -> None:
         run_clients(api, 4, 2, [photos[-1]])  # warm-up: workers started, connections open
         end_to_end(settings, [], args.drain)
         commands_before = database_commands(stack.run_dir / "metrics")
+        written_before = database_commands(stack.run_dir / "metrics", *DOCUMENTS_WRITTEN)
         pids = [p.pid for p in stack.processes.values()]
         cpu_before = cpu_seconds(pids)
         load = run_clients(api, args.clients, args.seconds, photos, args.rate, args.one_place)
         flow = end_to_end(settings, load["accepted"], args.drain)
         commands = per_report(commands_before, database_commands(stack.run_dir / "metrics"),
                               len(load["accepted"]))
+        written = per_report(written_before,
+                             database_commands(stack.run_dir / "metrics", *DOCUMENTS_WRITTEN),
+                             len(load["accepted"]))
         cpu = cpu_per_report(cpu_before, cpu_seconds(pids), len(load["accepted"]))
         rss = peak_rss_mib([p.pid for p in stack.processes.values()])
         ceilings = raw_ceilings(settings, photo)
@@ -463,6 +474,7 @@ def main() -> None:
         "errors": load["errors"],
         **flow,
         "database_commands_per_report": commands,
+        "database_documents_written_per_report": written,
         "cpu_per_report": cpu,
         "raw_ceilings": ceilings,
         "peak_rss_mib": rss,

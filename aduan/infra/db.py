@@ -127,16 +127,25 @@ class _CommandMetrics(monitoring.CommandListener):
             target if isinstance(target, str) else "")
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        self._observe(event)
+        collection = self._observe(event)
+        reply = event.reply
+        if event.command_name == "update":
+            written = reply.get("nModified", 0) + len(reply.get("upserted", []))
+        else:
+            written = reply.get("n", 0) if event.command_name in ("insert", "delete") else 0
+        if written:
+            metrics.database_documents_written.labels(event.command_name, collection).inc(
+                written)
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         self._observe(event)
 
     def _observe(self, event: monitoring.CommandSucceededEvent | monitoring.CommandFailedEvent
-                 ) -> None:
+                 ) -> str:
         collection = self._collections.pop((event.connection_id, event.request_id), "")
         metrics.database_commands.labels(event.command_name, collection).observe(
             event.duration_micros / 1e6)
+        return collection
 
 
 def get_db(settings: Settings) -> Database:

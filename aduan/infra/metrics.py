@@ -99,6 +99,14 @@ database_commands = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 
+database_documents_written = Counter(
+    "aduan_database_documents_written_total",
+    "Documents this service's inserts, updates and deletes wrote, by command and collection (an "
+    "update that leaves a document as it was writes none): each costs the database every index "
+    "entry of the document.",
+    ["command", "collection"],
+)
+
 workflow_actions = Counter(
     "aduan_workflow_actions_total", "Workflow actions by action and outcome (done, refused).",
     ["action", "outcome"],

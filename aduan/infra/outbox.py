@@ -5,10 +5,13 @@ that changes the report, then published; a relay publishes whatever is still the
 Consumers are idempotent, so the rare event published twice (relay racing a slow publisher)
 has no second effect.
 
-Taking a published event out of the outbox is one more write per report. A busy process
-(`defer_pulls`: the intake service and the verification and routing workers) gathers them and
-takes the events of all the reports published since out in one write every `interval_s`
-(0.5 s); one that stops before that leaves a few events to the relay, which publishes them
+Taking a published event out of the outbox is one more write per report. Most need none: the
+verification and routing workers take the event they handle out of the outbox in the write
+they make to the report anyway (`Reports.write`, `published`). A busy process (`defer_pulls`:
+the intake service and the verification and routing workers) gathers the rest and takes them
+out in one update for many reports, those published one to two `interval_s` (0.5 s) before:
+by then a consumer has most often taken them out already, and a report left unchanged is not
+written. One that stops before that leaves a few events to the relay, which publishes them
 again (so once more; consumers are idempotent), never loses one.
 """
 
@@ -93,7 +96,9 @@ MAX_PENDING = 10_000
 
 
 class DeferredPulls:
-    """Published events' outbox entries, taken out together every `interval_s` by a thread."""
+    """Published events' outbox entries, taken out together by a thread every `interval_s`:
+    those added before its previous pass, so each waits one to two intervals, time for the
+    consumer of the event to take it out in its own write (then the update changes nothing)."""
 
     def __init__(self, db: Database, interval_s: float, max_pending: int = MAX_PENDING
                  ) -> None:
@@ -102,7 +107,8 @@ class DeferredPulls:
         self.pid = os.getpid()
         self.interval_s = interval_s
         self._lock = threading.Lock()
-        self._pending: dict[str, list[str]] = {}
+        self._aged: dict[str, list[str]] = {}  # added before the previous pass: taken next
+        self._pending: dict[str, list[str]] = {}  # added since
         self._thread: threading.Thread | None = None
 
     def add(self, report_id: str, message_ids: list[str]) -> None:
@@ -118,13 +124,21 @@ class DeferredPulls:
         while True:
             time.sleep(self.interval_s)
             try:
-                self.pull_now()
+                self.pull_now(aged_only=True)
             except Exception:  # MongoDB away for a moment: kept for the next pass
                 log.exception("outbox pulls failed")
 
-    def pull_now(self) -> None:
+    def pull_now(self, aged_only: bool = False) -> None:
+        """Takes out the events added before the previous pass (`aged_only`: the thread's
+        pass, which then ages those added since) or all of them (at exit, and in tests)."""
         with self._lock:
-            pending, self._pending = self._pending, {}
+            pending = self._aged
+            if aged_only:
+                self._aged = self._pending
+            else:
+                _merge(pending, self._pending)
+                self._aged = {}
+            self._pending = {}
         if not pending:
             return
         try:
@@ -135,19 +149,26 @@ class DeferredPulls:
         except Exception:
             with self._lock:
                 # Kept before what came in meanwhile (dicts keep insertion order: oldest first).
-                for report_id, ids in self._pending.items():
-                    pending.setdefault(report_id, []).extend(ids)
-                self._pending = pending
+                self._aged = _merge(pending, self._aged)
                 self._trim()
             raise
 
     def _trim(self) -> None:
         """Drops the oldest reports' pulls past `max_pending` (under the lock)."""
-        excess = len(self._pending) - self.max_pending
+        excess = len(self._aged) + len(self._pending) - self.max_pending
         if excess > 0:
-            for report_id in list(self._pending)[:excess]:
+            from_aged = min(excess, len(self._aged))
+            for report_id in list(self._aged)[:from_aged]:
+                del self._aged[report_id]
+            for report_id in list(self._pending)[:excess - from_aged]:
                 del self._pending[report_id]
             log.warning("outbox pulls of %d reports dropped: left to the relay", excess)
+
+
+def _merge(into: dict[str, list[str]], more: dict[str, list[str]]) -> dict[str, list[str]]:
+    for report_id, ids in more.items():
+        into.setdefault(report_id, []).extend(ids)
+    return into
 
 
 _deferred: DeferredPulls | None = None

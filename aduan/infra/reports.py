@@ -76,9 +76,14 @@ class Reports:
     # ---- changing ----------------------------------------------------------------------
 
     def write(self, report: dict[str, Any], plan: Plan, actor: Actor, now: datetime,
-              correlation_id: str | None) -> tuple[dict[str, Any] | None, list[Event]]:
+              correlation_id: str | None, published: str | None = None
+              ) -> tuple[dict[str, Any] | None, list[Event]]:
         """One conditional write of `plan`: the report as it now is and the events stored in
-        its outbox, or (None, []) when the report changed since it was read."""
+        its outbox, or (None, []) when the report changed since it was read.
+
+        `published`: the message id of the event of this report a consumer is handling. It was
+        received, so it was published: the same write takes it out of the outbox, and the
+        publisher's deferred pull then finds nothing to change (no write)."""
         entries = history_entries(report, plan, actor, now)
         planned = plan_events(report, plan, actor, now)
         update: dict[str, Any] = {}
@@ -103,12 +108,11 @@ class Reports:
         # whole collection).
         updated = after_image(report, update)  # before the write: an unknown shape writes nothing
         stored = [as_message(e, correlation_id) for e in planned]
-        if stored:
-            entries_out = [outbox_entry(e) for e in stored]
-            update.setdefault("$push", {})["outbox"] = {"$each": entries_out}
+        entries_out = [outbox_entry(e) for e in stored]
+        if entries_out:
             updated["outbox"] = [*updated.get("outbox", []), *_as_stored(entries_out)]
-        result = self.db[COLLECTION].update_one({"_id": report["_id"], **condition}, update)
-        if result.matched_count == 0:
+        if not self._update({"_id": report["_id"], **condition}, update, entries_out,
+                            published):
             return None, []
         # The events as published carry the report as this write left it, so consumers need
         # not read it; the outbox holds them without it (the relay sends them so).
@@ -120,6 +124,30 @@ class Reports:
             observe_transition(updated, plan.target, now)
         return updated, events
 
+    def _update(self, condition: dict[str, Any], update: dict[str, Any],
+                entries: list[dict[str, Any]], published: str | None) -> bool:
+        """`update` where `condition` holds, `entries` added to the outbox and `published`
+        taken out of it; False when nothing matched."""
+        reports = self.db[COLLECTION]
+        if published is not None and not entries:
+            pull = {**update, "$pull": {"outbox": {"message_id": published}}}
+            return reports.update_one(condition, pull).matched_count > 0
+        if published is not None:
+            # A $push and a $pull of one array in one update are refused (MongoDB and
+            # SecantusDB alike), so the outbox is set to the new events, where it holds no
+            # other event than the published one (the usual case). Otherwise (another event
+            # not yet taken out) the events are pushed, and `published` is left to its
+            # publisher's pull: one more command, rare.
+            only_published = {"outbox": {"$not": {"$elemMatch": {
+                "message_id": {"$ne": published}}}}}
+            replaced = {**update, "$set": {**update.get("$set", {}), "outbox": entries}}
+            if reports.update_one({**condition, **only_published}, replaced).matched_count:
+                return True
+        if entries:
+            update = {**update, "$push": {**update.get("$push", {}),
+                                          "outbox": {"$each": entries}}}
+        return reports.update_one(condition, update).matched_count > 0
+
     def publish(self, report_id: str, events: list[Event]) -> bool:
         """Publishes events already in the report's outbox; False leaves them to the relay."""
         if not events or self.publisher is None:
@@ -127,9 +155,10 @@ class Reports:
         return flush(self.db, report_id, events, self.publisher)
 
     def commit(self, report: dict[str, Any], plan: Plan, actor: Actor, now: datetime,
-               correlation_id: str | None) -> dict[str, Any] | None:
+               correlation_id: str | None, published: str | None = None
+               ) -> dict[str, Any] | None:
         """`write`, then `publish`; None when the report changed since it was read."""
-        updated, events = self.write(report, plan, actor, now, correlation_id)
+        updated, events = self.write(report, plan, actor, now, correlation_id, published)
         if updated is not None:
             self.publish(report["_id"], events)
         return updated

@@ -77,10 +77,13 @@ class Router:
             return
         category = self.catalogue.category_of(report)
         facts = self._missing_facts(report, category)
+        # The event handled was published: the report's next write takes it out of the outbox.
+        published = delivery.message_id
         if report["status"] == "verified":
-            self._route({**report, **facts}, category, facts, delivery.correlation_id)
+            self._route({**report, **facts}, category, facts, delivery.correlation_id,
+                        published)
         else:
-            self._save(report, facts)
+            self._save(report, facts, published)
 
     def _missing_facts(self, report: dict[str, Any], category: dict[str, Any] | None
                        ) -> dict[str, Any]:
@@ -95,57 +98,60 @@ class Router:
                 report["city"], category, report["created_at"])
         return facts
 
-    def _commit(self, report: dict[str, Any], plan: Plan,
+    def _commit(self, report: dict[str, Any], plan: Plan, published: str | None,
                 correlation_id: str | None = None) -> bool:
         now = datetime.now(UTC)
-        return self._write(report, plan, now, correlation_id) is not None
+        return self._write(report, plan, now, correlation_id, published) is not None
 
     def _write(self, report: dict[str, Any], plan: Plan, now: datetime,
-               correlation_id: str | None) -> dict[str, Any] | None:
+               correlation_id: str | None, published: str | None) -> dict[str, Any] | None:
         """The commit; a miss on a report taken from the event means: read it, start again.
         Such a write also pins the followers (changed without a version bump): its event
         carries the report to the notifier, who tells them."""
         if self._carried:
             plan = replace(plan, conditions={**plan.conditions, **pinned_followers(report)})
-        updated = self.reports.commit(report, plan, SYSTEM, now, correlation_id)
+        updated = self.reports.commit(report, plan, SYSTEM, now, correlation_id, published)
         if updated is None and self._carried:
             raise _Stale()
         return updated
 
-    def _save(self, report: dict[str, Any], facts: dict[str, Any]) -> None:
+    def _save(self, report: dict[str, Any], facts: dict[str, Any],
+              published: str | None) -> None:
         """Each fact only where it is still missing (an operator may have set a deadline)."""
         if not facts:
             return
-        if not self._commit(report, _facts_plan(facts)) and len(facts) > 1:
+        if not self._commit(report, _facts_plan(facts), published) and len(facts) > 1:
             for name, value in facts.items():
-                self._commit(report, _facts_plan({name: value}))
+                self._commit(report, _facts_plan({name: value}), published)
 
     def _route(self, report: dict[str, Any], category: dict[str, Any] | None,
-               facts: dict[str, Any], correlation_id: str | None) -> None:
+               facts: dict[str, Any], correlation_id: str | None,
+               published: str | None) -> None:
         if report.get("agencies"):
             # Handed back or re-verified after an earlier routing: a person decides now.
-            self._triage(report, "routed_before", facts)
+            self._triage(report, "routed_before", facts, published)
             return
         decision = decide(self.db, report, report.get("kecamatan"), category,
                           self.catalogue.active_agency)
         if decision.kind == "triage":
-            self._triage(report, decision.reason or "no_rule", facts)
+            self._triage(report, decision.reason or "no_rule", facts, published)
             return
         now = datetime.now(UTC)
         plan = plan_send(report, list(decision.agencies), now, action="route", note=ROUTED_NOTE,
                          deadlines=self.deadlines, category=category)
         plan = replace(plan, set={**facts, **plan.set})
-        if self._write(report, plan, now, correlation_id) is None:
-            self._save(report, facts)
+        if self._write(report, plan, now, correlation_id, published) is None:
+            self._save(report, facts, published)
             log.info("report %s changed while routing; left as it is", report["_id"])
 
-    def _triage(self, report: dict[str, Any], reason: str, facts: dict[str, Any]) -> None:
+    def _triage(self, report: dict[str, Any], reason: str, facts: dict[str, Any],
+                published: str | None) -> None:
         flag = plan_triage(report, reason)
         with_facts = replace(flag, set={**flag.set, **facts},
                              conditions={**flag.conditions, **_missing(facts)})
-        if not self._commit(report, with_facts) and facts:
-            self._commit(report, flag)
-            self._save(report, facts)
+        if not self._commit(report, with_facts, published) and facts:
+            self._commit(report, flag, published)
+            self._save(report, facts, published)
         log.info("report %s left to operator triage (%s)", report["_id"], reason)
 
 

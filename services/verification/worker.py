@@ -76,21 +76,21 @@ class Verifier:
         # A copy that is not fresh (relayed late, redelivered, replayed) is not used: the
         # report may have been judged or rejected since (`report_snapshots.carried`).
         copy = carried(delivery)
-        if copy is not None and self._judge_if_due(copy, delivery.correlation_id):
+        if copy is not None and self._judge_if_due(copy, delivery):
             return
         report = self.reports.get(report_id) if isinstance(report_id, str) else None
         if report is None:
             raise PermanentError(f"no report {report_id!r}")
-        self._judge_if_due(report, delivery.correlation_id)
+        self._judge_if_due(report, delivery)
 
-    def _judge_if_due(self, report: dict[str, Any], correlation_id: str | None) -> bool:
+    def _judge_if_due(self, report: dict[str, Any], delivery: Delivery) -> bool:
         """False when the verdict's write missed: the report changed since it was read."""
         # A report left in `verifying` by an earlier version of this worker is judged all the
         # same; one judged already (a redelivery) is left as it is.
         if report["status"] not in ACTIONS["judge"].starts:
             log.info("report %s already judged; nothing to do", report["_id"])
             return True
-        return self._judge(report, correlation_id)
+        return self._judge(report, delivery)
 
     def _examine(self, report: dict[str, Any], photo: dict[str, Any], policy: Policy
                  ) -> tuple[PhotoFinding, DuplicateMatch | None]:
@@ -111,7 +111,7 @@ class Verifier:
         metrics.verification_photo_duration.observe(time.perf_counter() - started)
         return finding, lookup.match
 
-    def _judge(self, report: dict[str, Any], correlation_id: str | None) -> bool:
+    def _judge(self, report: dict[str, Any], delivery: Delivery) -> bool:
         started_at = datetime.now(UTC)
         city = report["city"]
         policy = self.policies[city]
@@ -153,8 +153,9 @@ class Verifier:
         plan = dataclasses.replace(plan, set={
             **plan.set, "possible_duplicates": self._possible_duplicates(report, duplicate),
             "place_key": report_place_key(report)})
+        # The event judged was published: the verdict's write takes it out of the outbox.
         updated, events = self.reports.write(report, plan, SYSTEM, datetime.now(UTC),
-                                             correlation_id)
+                                             delivery.correlation_id, delivery.message_id)
         if updated is None:
             log.info("report %s changed while judged; read again", report["_id"])
             return False

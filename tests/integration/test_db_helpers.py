@@ -103,6 +103,49 @@ def test_a_silent_intermediate_status_is_recorded_in_the_same_write(db, scratch)
     assert [(e.routing_key, e.body["from"]) for e in events] == [("report.rejected", "verifying")]
 
 
+def _with_outbox(db, report: dict, *message_ids: str) -> None:
+    # Dated ahead: the relay of the running stack leaves them alone.
+    db.reports.update_one({"_id": report["_id"]}, {"$set": {"outbox": [
+        {"message_id": m, "routing_key": "report.x", "body": {}, "correlation_id": None,
+         "created_at": datetime.now(UTC) + timedelta(days=1)} for m in message_ids]}})
+
+
+def _outbox_ids(db, report: dict) -> list[str]:
+    return [e["message_id"] for e in db.reports.find_one({"_id": report["_id"]})["outbox"]]
+
+
+def test_a_consumers_write_takes_the_event_it_handles_out_of_the_outbox(db, scratch):
+    report = scratch()
+    _with_outbox(db, report, "handled")
+    updated, events = Reports(db, None).write(report, Plan("judge", "verified"), SYSTEM,
+                                              datetime.now(UTC), None, published="handled")
+    assert updated is not None
+    assert _outbox_ids(db, report) == [e.message_id for e in events]  # its own event only
+    # The publisher's deferred pull then changes nothing: the report is not written again.
+    pulled = db.reports.update_many({"_id": {"$in": [report["_id"]]}},
+                                    {"$pull": {"outbox": {"message_id": {"$in": ["handled"]}}}})
+    assert (pulled.matched_count, pulled.modified_count) == (1, 0)
+    # A write without events takes it out too.
+    _with_outbox(db, report, "next")
+    facts, _ = Reports(db, None).write(updated, Plan("triage", None, set={"kecamatan": "x"}),
+                                       SYSTEM, datetime.now(UTC), None, published="next")
+    assert facts is not None and _outbox_ids(db, report) == []
+    stored(db, report["_id"])
+
+
+def test_an_event_not_yet_published_stays_in_the_outbox_beside_the_new_one(db, scratch):
+    report = scratch()
+    _with_outbox(db, report, "handled", "someone-elses")
+    updated, events = Reports(db, None).write(report, Plan("judge", "verified"), SYSTEM,
+                                              datetime.now(UTC), None, published="handled")
+    assert updated is not None and updated["version"] == 1
+    assert _outbox_ids(db, report) == ["handled", "someone-elses", events[0].message_id]
+    # A report changed since it was read is still not written.
+    missed, _ = Reports(db, None).write(report, Plan("judge", "rejected"), SYSTEM,
+                                        datetime.now(UTC), None, published="handled")
+    assert missed is None and stored(db, report["_id"])["version"] == 1
+
+
 def test_an_intermediate_status_that_is_not_a_silent_step_is_refused(db, scratch):
     report = scratch("submitted")
     with pytest.raises(Conflict):
@@ -123,3 +166,4 @@ def test_start_up_drops_the_indexes_earlier_versions_made(db):
     assert not {"geo_2dsphere", "idempotency_key_1"} & names
     assert "city_1_location.lat_1_location.lon_1" in names
     ensure_indexes(db)  # nothing left to drop: harmless
+

@@ -73,3 +73,20 @@ def test_an_event_the_broker_refused_stays_for_the_relay(db):
     assert not flush(db, "r1", [event], down)
     outbox._deferred.pull_now()
     assert outbox_of(db, "r1") == [event.message_id]
+
+
+def test_a_pass_takes_out_the_events_added_before_the_previous_pass(db):
+    """Each waits one to two intervals: time for its consumer to take it out in its own
+    write, after which the pull changes nothing."""
+    pulls = DeferredPulls(db, 3600)
+    outbox._deferred = pulls
+    first = stored_with_event(db, "r1")
+    assert flush(db, "r1", [first], FakePublisher())
+    pulls.pull_now(aged_only=True)  # r1 was added since the last pass: it waits
+    assert outbox_of(db, "r1") == [first.message_id]
+    second = stored_with_event(db, "r2")
+    assert flush(db, "r2", [second], FakePublisher())
+    pulls.pull_now(aged_only=True)
+    assert (outbox_of(db, "r1"), outbox_of(db, "r2")) == ([], [second.message_id])
+    pulls.pull_now()  # at exit: all of them
+    assert outbox_of(db, "r2") == []

@@ -21,7 +21,11 @@ _lock = threading.Lock()
 INDEXES: dict[str, list[IndexModel]] = {
     "reports": [
         IndexModel([("code", ASCENDING)], unique=True),
-        IndexModel([("outbox.created_at", ASCENDING)]),
+        # Sparse (here and below): no entry for each report that lacks the field, as most do
+        # (a smaller index; on SecantusDB the time per write barely changes: it pays per index
+        # kept). MongoDB still uses such an index for a look-up that cannot match a missing
+        # field (a range, an $in of values), which is all that reads these; not for a sort.
+        IndexModel([("outbox.created_at", ASCENDING)], sparse=True),
         IndexModel([("city", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)]),
         # Lists by date either way and the leaders' stats by period.
         IndexModel([("city", ASCENDING), ("created_at", DESCENDING)]),
@@ -36,17 +40,18 @@ INDEXES: dict[str, list[IndexModel]] = {
         # Agency inboxes and lists, and (by its prefix) the leaders' digest of one agency.
         IndexModel([("city", ASCENDING), ("agencies.code", ASCENDING),
                     ("created_at", DESCENDING)]),
-        # The SLA sweep's deadlines, and the day postponed reports come back.
+        # The SLA sweep's deadlines, and the day postponed reports come back. Routing sets the
+        # first two on nearly every report; the others are set on few.
         IndexModel([("forward_due_at", ASCENDING)]),
         IndexModel([("agencies.due_at", ASCENDING)]),
-        IndexModel([("agencies.resolution_due_at", ASCENDING)]),
-        IndexModel([("auto_close_at", ASCENDING)]),
-        IndexModel([("postponed_until", ASCENDING)]),
+        IndexModel([("agencies.resolution_due_at", ASCENDING)], sparse=True),
+        IndexModel([("auto_close_at", ASCENDING)], sparse=True),
+        IndexModel([("postponed_until", ASCENDING)], sparse=True),
         # The escalations inbox: a city's escalated reports, or one agency's.
         IndexModel([("city", ASCENDING), ("escalations.agency", ASCENDING)]),
         # A reporter's other reports after the one-time-code recovery (services/intake/
         # reporter_contacts.py).
-        IndexModel([("contact_keys", ASCENDING)]),
+        IndexModel([("contact_keys", ASCENDING)], sparse=True),
     ],
     # Resumable photo uploads (services/intake/resumable.py): the purge of expired ones, the
     # open ones of an address, and the documents of used and expired ones gone with time.
@@ -202,14 +207,20 @@ OBSOLETE_INDEXES: dict[str, list[str]] = {
 
 
 def ensure_indexes(db: Database) -> None:
-    """Creates the indexes that do not exist yet (by name) and drops obsolete ones. Existing
-    ones are skipped, not asked for again: SecantusDB refuses that for some kinds (2dsphere)."""
+    """Creates the indexes that do not exist yet (by name) and drops obsolete ones, and those an
+    earlier version made sparse or not otherwise than now (same name: dropped and made again).
+    Existing ones are skipped, not asked for again: SecantusDB refuses that for some kinds
+    (2dsphere)."""
     for collection, indexes in INDEXES.items():
-        existing = {index["name"] for index in db[collection].list_indexes()}
-        for name in OBSOLETE_INDEXES.get(collection, []):
+        existing = {index["name"]: index for index in db[collection].list_indexes()}
+        wanted = {i.document["name"]: i.document for i in indexes}
+        changed = [name for name, index in existing.items() if name in wanted
+                   and bool(index.get("sparse")) != bool(wanted[name].get("sparse"))]
+        for name in [*OBSOLETE_INDEXES.get(collection, []), *changed]:
             if name in existing:
                 with contextlib.suppress(OperationFailure):  # another process dropped it
                     db[collection].drop_index(name)
+                del existing[name]
         missing = [i for i in indexes if i.document["name"] not in existing]
         if missing:
             db[collection].create_indexes(missing)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from aduan.domain.errors import Conflict
-from aduan.domain.lifecycle import Actor, Plan
+from aduan.domain.lifecycle import Actor, Plan, postponed_due_filter
 from aduan.infra.catalogue import ensure_seeded
 from aduan.infra.db import ensure_indexes, increment
 from aduan.infra.reports import Reports
@@ -167,3 +167,20 @@ def test_start_up_drops_the_indexes_earlier_versions_made(db):
     assert "city_1_location.lat_1_location.lon_1" in names
     ensure_indexes(db)  # nothing left to drop: harmless
 
+
+def test_start_up_makes_again_an_index_an_earlier_version_made_not_sparse(db):
+    db.reports.drop_index("postponed_until_1")
+    db.reports.create_index([("postponed_until", 1)], name="postponed_until_1")
+    ensure_indexes(db)
+    indexes = {index["name"]: index for index in db.reports.list_indexes()}
+    assert indexes["postponed_until_1"].get("sparse") is True
+    assert "sparse" not in indexes["forward_due_at_1"]  # one meant not sparse stays so
+    postponed = {"_id": "postponed-sparse", "code": "PDG-SPARSE", "city": "padang",
+                 "status": "postponed", "postponed_until": datetime(2020, 1, 1, tzinfo=UTC)}
+    db.reports.insert_one(postponed)
+    try:
+        # The sweep's look-up still finds it (through the sparse index on MongoDB).
+        due = db.reports.find(postponed_due_filter(datetime.now(UTC)), {"_id": 1})
+        assert "postponed-sparse" in {report["_id"] for report in due}
+    finally:
+        db.reports.delete_one({"_id": "postponed-sparse"})

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -180,7 +181,7 @@ class Exporter:
         self.reports = Reports(db, None)
         self.sync = SyncStore(db)
         self.session = session or requests.Session()
-        self.owner = uuid.uuid4().hex
+        self._owners = threading.local()
         # Renewed before each follow-up, which takes at most two calls (the check of an
         # unknown send, the POST): a lease shorter than that could run out mid-send and let
         # another exporter send the same follow-up.
@@ -189,6 +190,15 @@ class Exporter:
     @classmethod
     def from_settings(cls, settings: Settings) -> Exporter:
         return cls(settings, get_db(settings))
+
+    @property
+    def owner(self) -> str:
+        """Who holds a report's lease: one per thread, since a process handles several events
+        at once (ADUAN_CONSUMER_CONCURRENCY) and a lease lets its owner in again."""
+        owner = getattr(self._owners, "id", None)
+        if owner is None:
+            owner = self._owners.id = uuid.uuid4().hex
+        return owner
 
     # ---- the consumer --------------------------------------------------------------------
 

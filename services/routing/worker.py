@@ -6,6 +6,7 @@ the lifecycle's `route` and `triage` actions, committed through `aduan.infra.rep
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -39,7 +40,9 @@ class Router:
         self.db = db
         self.reports = Reports(db, publisher)
         self.deadlines = deadlines
-        self._carried = False  # the report in hand came with its event (handle)
+        # Whether the report in hand came with its event (handle): per thread, as a process
+        # handles several events at once (ADUAN_CONSUMER_CONCURRENCY).
+        self._hand = threading.local()
         # Categories' rules and the agencies: a per-process copy, read again when changed.
         self.catalogue = catalogue or CatalogueCache(Versions(db, 0.0), max_age_s=0.0)
 
@@ -69,8 +72,12 @@ class Router:
             raise PermanentError(f"no report {report_id!r}")
         self._handle(report, delivery, carried=False)
 
+    @property
+    def _carried(self) -> bool:
+        return bool(getattr(self._hand, "carried", False))
+
     def _handle(self, report: dict[str, Any], delivery: Delivery, carried: bool) -> None:
-        self._carried = carried
+        self._hand.carried = carried
         report_id = report["_id"]
         if report["status"] not in ROUTABLE:
             log.info("report %s is %s; nothing to route", report_id, report["status"])

@@ -19,6 +19,10 @@ class Settings:
     # Prefixes exchange and queue names so that several stacks can share one broker.
     namespace: str = "aduan"
     prefetch: int = 8
+    # Messages one consumer process handles at once, each in its own thread (the handlers
+    # wait on the database and other services far more than they compute); the prefetch is
+    # raised to it when lower.
+    consumer_concurrency: int = 4
     max_attempts: int = 5
     retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000)
     s3_endpoint: str = "127.0.0.1:8333"

@@ -21,7 +21,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,7 @@ SCHEMA_VERSION = 1
 ATTEMPTS_HEADER = "x-aduan-attempts"
 ERROR_HEADER = "x-aduan-last-error"
 HEARTBEAT_SERVICE_S = 1.0
+STOP_CHECK_S = 0.5  # how soon a consumer notices it was asked to stop
 
 # Which event keys each consuming service takes.
 CONSUMERS: dict[str, tuple[str, ...]] = {
@@ -225,27 +226,48 @@ class Delivery:
 Handler = Callable[[Delivery], None]
 
 
-class Consumer:
-    """Runs a handler over one consuming service's queue.
+@dataclass(frozen=True)
+class _InFlight:
+    """A message handed to a worker thread and not settled yet."""
 
-    - the message is acked only after the handler returned, i.e. after its effect is durable;
+    tag: int
+    future: Future[None]
+
+
+class Consumer:
+    """Runs a handler over one consuming service's queue, up to `consumer_concurrency` messages
+    at once.
+
+    - a message is acked only after its handler returned, i.e. after its effect is durable;
     - a failing message is re-published to a delay queue (growing delay) and acked, and after
       `max_attempts` failures (or at once for PermanentError) it goes to the parking queue;
-    - the handler runs in a worker thread while this thread keeps servicing the connection, so
-      long CPU work does not starve broker heartbeats;
-    - it reconnects with jittered exponential backoff and stops cleanly on SIGTERM/SIGINT,
-      finishing the message in hand first.
+    - handlers run in worker threads; this thread alone touches the connection (pika is not
+      thread-safe): it keeps servicing it (heartbeats, deliveries) and settles each message
+      (ack, or re-publish then ack) when a worker hands it back through
+      `add_callback_threadsafe`;
+    - it reconnects with jittered exponential backoff and stops cleanly on SIGTERM/SIGINT:
+      no new message is taken, the ones not started yet go back to the queue and the ones
+      being handled are finished and settled first.
+
+    Handlers of one process run at once as those of several copies of the worker do: each
+    step's write is pinned on the status it starts from, so no ordering depends on it.
     """
 
     def __init__(self, settings: Settings, consumer: str, handler: Handler) -> None:
         if consumer not in CONSUMERS:
             raise ValueError(f"unknown consumer {consumer!r}")
+        if settings.consumer_concurrency < 1:
+            raise ValueError("consumer_concurrency must be at least 1")
         self.settings = settings
         self.consumer = consumer
         self.queue = queue_name(settings, consumer)
         self.handler = handler
+        self.concurrency = settings.consumer_concurrency
+        # Never fewer unacked messages than handlers, or some handlers would idle.
+        self.prefetch = max(settings.prefetch, self.concurrency)
         self._stop = threading.Event()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=consumer)
+        self._executor = ThreadPoolExecutor(max_workers=self.concurrency,
+                                            thread_name_prefix=consumer)
 
     def stop(self, *_: object) -> None:
         self._stop.set()
@@ -272,31 +294,41 @@ class Consumer:
 
     def _consume(self) -> None:
         connection = connect(self.settings)
+        in_flight: dict[int, _InFlight] = {}  # by delivery tag, until settled
         try:
             channel = connection.channel()
             channel.confirm_delivery()
             declare_topology(channel, self.settings)
-            channel.basic_qos(prefetch_count=self.settings.prefetch)
-            log.info("consuming %s", self.queue)
-            for method, properties, body in channel.consume(self.queue, inactivity_timeout=0.5):
-                if method is None:
-                    if self._stop.is_set():
-                        break
-                    continue
-                self._handle(connection, channel, method, properties, body)
-                if self._stop.is_set():
-                    break
-            # Unacked prefetched messages go back to the queue when the channel closes.
-            channel.cancel()
+            channel.basic_qos(prefetch_count=self.prefetch)
+
+            def on_message(channel: BlockingChannel, method: Any, properties: Any,
+                           body: bytes) -> None:
+                self._start(connection, channel, in_flight, method, properties, body)
+
+            tag = channel.basic_consume(self.queue, on_message_callback=on_message)
+            log.info("consuming %s (%d at once)", self.queue, self.concurrency)
+            while not self._stop.is_set():
+                connection.process_data_events(time_limit=STOP_CHECK_S)
+            # Stopping: no new deliveries (those received but not dispatched are nacked back
+            # by pika), the ones not started go back too, the running ones are finished.
+            channel.basic_cancel(tag)
+            for message in list(in_flight.values()):
+                if message.future.cancel():
+                    in_flight.pop(message.tag, None)
+                    channel.basic_nack(message.tag, requeue=True)
+            while in_flight:
+                connection.process_data_events(time_limit=HEARTBEAT_SERVICE_S)
         finally:
+            # Unacked messages (a lost connection) go back to the queue when it closes.
             if connection.is_open:
                 connection.close()
 
-    def _handle(self, connection, channel, method, properties, body: bytes) -> None:
-        headers = properties.headers or {}
-        attempts = int(headers.get(ATTEMPTS_HEADER, 0))
-        request_id_var.set(properties.correlation_id)
+    def _start(self, connection: pika.BlockingConnection, channel: BlockingChannel,
+               in_flight: dict[int, _InFlight], method: Any, properties: Any,
+               body: bytes) -> None:
+        """Hands a delivered message to a worker thread (in this, the connection's thread)."""
         started = time.perf_counter()
+        headers = properties.headers or {}
         try:
             delivery = Delivery(
                 routing_key=headers.get("x-aduan-routing-key", method.routing_key),
@@ -304,26 +336,56 @@ class Consumer:
                 message_id=properties.message_id,
                 correlation_id=properties.correlation_id,
                 type=properties.type,
-                attempts=attempts,
+                attempts=int(headers.get(ATTEMPTS_HEADER, 0)),
                 redelivered=bool(getattr(method, "redelivered", False)),
                 replayed=bool(headers.get("x-aduan-replayed")),
             )
-            future = self._executor.submit(self.handler, delivery)
-            # Wake as soon as the handler is done; while it runs, service the connection
-            # (heartbeats) every HEARTBEAT_SERVICE_S without adding latency to the message.
-            while not wait([future], timeout=HEARTBEAT_SERVICE_S).done:
-                connection.process_data_events(time_limit=0)
-            future.result()
         except PermanentError as err:
+            self._settle(channel, method, properties, body, started, err)
+            return
+        future = self._executor.submit(self._call, delivery)
+        message = _InFlight(method.delivery_tag, future)
+        in_flight[message.tag] = message
+
+        def settle() -> None:  # in the connection's thread
+            if in_flight.pop(message.tag, None) is None:
+                return  # handed back to the queue while stopping
+            self._settle(channel, method, properties, body, started, future.exception())
+
+        def done(_: Future[None]) -> None:  # in the worker's thread
+            if future.cancelled():
+                return
+            try:
+                connection.add_callback_threadsafe(settle)
+            except pika.exceptions.ConnectionWrongStateError:
+                # The connection was lost meanwhile: the broker hands the message out again.
+                log.warning("message %s handled but not acked: connection closed",
+                            properties.message_id)
+
+        future.add_done_callback(done)
+
+    def _call(self, delivery: Delivery) -> None:
+        request_id_var.set(delivery.correlation_id)  # the worker thread's own context
+        self.handler(delivery)
+
+    def _settle(self, channel: BlockingChannel, method: Any, properties: Any, body: bytes,
+                started: float, err: BaseException | None) -> None:
+        """Acks a handled message, or first re-publishes it for a retry or to the parking
+        queue; in the connection's thread only."""
+        attempts = int((properties.headers or {}).get(ATTEMPTS_HEADER, 0))
+        request_id_var.set(properties.correlation_id)
+        if err is None:
+            outcome = "acked"
+        elif isinstance(err, PermanentError):
             log.error("parking message %s: %s", properties.message_id, err)
             self._republish(channel, parking_queue_name(self.settings, self.consumer),
                             method, properties, body, attempts + 1, err)
             outcome = "parked"
-        except Exception as err:  # any failure of a handler is retried, then parked
+        else:  # any failure of a handler is retried, then parked
             attempts += 1
             if attempts >= self.settings.max_attempts:
                 log.error("parking message %s after %d attempts: %s",
-                          properties.message_id, attempts, err, exc_info=True)
+                          properties.message_id, attempts, err, exc_info=err)
                 target = parking_queue_name(self.settings, self.consumer)
                 outcome = "parked"
             else:
@@ -334,8 +396,6 @@ class Consumer:
                 target = retry_queue_name(self.settings, self.consumer, index)
                 outcome = "retried"
             self._republish(channel, target, method, properties, body, attempts, err)
-        else:
-            outcome = "acked"
         channel.basic_ack(method.delivery_tag)
         metrics.messages_handled.labels(self.queue, outcome).inc()
         metrics.message_handling_duration.labels(self.queue).observe(

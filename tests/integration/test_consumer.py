@@ -186,3 +186,114 @@ def test_a_crash_before_the_ack_redelivers_the_message_without_a_second_effect(
         survivor.terminate()
         assert survivor.wait(timeout=20) == 0  # SIGTERM is a clean stop
     assert db.consumer_effects.count_documents({"_id": event.message_id}) == 1
+
+
+class Gate:
+    """Holds every handler until opened, and keeps who is in hand and who was handled."""
+
+    def __init__(self, fail_first: str | None = None) -> None:
+        self.lock = threading.Lock()
+        self.opened = threading.Event()
+        self.in_hand: set[str] = set()
+        self.most_at_once = 0
+        self.calls: list[tuple[str, int, bool]] = []  # report id, attempts, redelivered
+        self.fail_first = fail_first
+
+    def handler(self, delivery: Delivery) -> None:
+        report_id = delivery.body["report_id"]
+        with self.lock:
+            self.calls.append((report_id, delivery.attempts, delivery.redelivered))
+            self.in_hand.add(report_id)
+            self.most_at_once = max(self.most_at_once, len(self.in_hand))
+        try:
+            assert self.opened.wait(20), "the gate was never opened"
+            if report_id == self.fail_first and delivery.attempts == 0:
+                raise ConnectionError("database blinked")
+        finally:
+            with self.lock:
+                self.in_hand.discard(report_id)
+
+    def holding(self, count: int) -> bool:
+        with self.lock:
+            return len(self.in_hand) == count
+
+    def handled(self) -> list[str]:
+        with self.lock:
+            return [report_id for report_id, _, _ in self.calls]
+
+
+def _publish(settings, report_ids: list[str]) -> None:
+    publisher = Publisher(settings)
+    try:
+        for report_id in report_ids:
+            publisher.publish(Event("report.submitted", {"report_id": report_id}))
+    finally:
+        publisher.close()
+
+
+def test_one_process_handles_several_messages_at_once_and_acks_each_once(msg_settings):
+    settings = replace(msg_settings, consumer_concurrency=4, prefetch=4)
+    gate = Gate()
+    running = Running(settings, gate.handler)
+    ids = [f"at-once-{n}" for n in range(4)]
+    _publish(settings, ids)
+    # All four are in hand together: none waits for another to finish.
+    eventually(lambda: gate.holding(4), 15, "four messages in hand at once")
+    gate.opened.set()
+    eventually(lambda: len(gate.handled()) == 4 and gate.holding(0), 15, "all four handled")
+    # A marker behind them is handled too: an ack sent twice (or from the wrong thread) would
+    # have closed the channel and handed the four out again, redelivered, before it.
+    _publish(settings, ["marker"])
+    eventually(lambda: "marker" in gate.handled(), 15, "the marker")
+    running.stop()
+    assert sorted(gate.calls) == sorted([(i, 0, False) for i in [*ids, "marker"]])
+    assert gate.most_at_once == 4
+    # Stopped: an unacked message would be back in the queue now.
+    assert _queue_depth(settings, queue_name(settings, "verification")) == 0
+
+
+def test_a_failing_message_is_retried_while_the_others_succeed(msg_settings):
+    settings = replace(msg_settings, consumer_concurrency=3, prefetch=3)
+    gate = Gate(fail_first="fails-once")
+    running = Running(settings, gate.handler)
+    _publish(settings, ["fails-once", "fine-1", "fine-2"])
+    eventually(lambda: gate.holding(3), 15, "three messages in hand at once")
+    gate.opened.set()
+    eventually(lambda: gate.handled().count("fails-once") == 2 and gate.holding(0), 15,
+               "the failed message handled again")
+    running.stop()
+    assert sorted(gate.calls) == [("fails-once", 0, False), ("fails-once", 1, False),
+                                  ("fine-1", 0, False), ("fine-2", 0, False)]
+    assert _queue_depth(settings, parking_queue_name(settings, "verification")) == 0
+    assert _queue_depth(settings, queue_name(settings, "verification")) == 0
+
+
+def test_stopping_finishes_the_messages_in_hand_and_returns_the_others(msg_settings):
+    settings = replace(msg_settings, consumer_concurrency=2, prefetch=6)
+    gate = Gate()
+    running = Running(settings, gate.handler)
+    ids = [f"stop-{n}" for n in range(6)]
+    _publish(settings, ids)
+    eventually(lambda: gate.holding(2), 15, "two messages in hand")
+    main = queue_name(settings, "verification")
+    stopping = threading.Thread(target=running.stop)
+    stopping.start()
+    # The four prefetched but not started go back to the queue while two are still in hand.
+    eventually(lambda: _queue_depth(settings, main) == 4, 15, "four messages returned")
+    assert gate.holding(2)
+    gate.opened.set()
+    stopping.join(timeout=20)
+    assert not running.thread.is_alive()
+    first = gate.handled()
+    assert len(first) == 2
+    assert _queue_depth(settings, main) == 4  # the two in hand were acked, not returned
+
+    after = Gate()
+    after.opened.set()
+    again = Running(settings, after.handler)
+    eventually(lambda: len(after.handled()) == 4, 15, "the four returned messages")
+    _publish(settings, ["marker"])
+    eventually(lambda: "marker" in after.handled(), 15, "the marker")
+    again.stop()
+    assert sorted(first + after.handled()) == sorted([*ids, "marker"])
+    assert _queue_depth(settings, main) == 0

@@ -12,26 +12,21 @@ nothing twice. A claim is a lease: if the process dies while sending, another co
 the delivery over once the lease has run out (so the rare crash between "sent" and recording
 it can repeat one message; nothing is ever silently dropped).
 
-Database commands per message: the claim (one insert), and its result. A failure or a refusal
-is written at once (a retry of the event must find it). In the notification worker
-(`defer_sent`) the message's `sent` results are gathered and written together every
-SENT_INTERVAL_S, in one bulk command for them all (each still pinned on its lease token, with
-its own provider status), instead of one update per message; until then this process answers
-a claim of one of them with DONE (a retry here sends nothing twice), and another process finds
-it leased (BUSY: its event is retried later). They are written at exit too; a process killed
-before (at most one interval's results) leaves them `sending` with a lease that runs out: the
-message went out (its event was acknowledged, so nothing sends it again unless an operator
-replays the event, which would then send it once more).
+Database commands per message: the claim (one insert) and its result (an update). Results
+are written as they come, each before its event is acknowledged (as before), but those that
+come while another write is on its way wait for it and then go together in one bulk command
+(`_GroupWriter`, each still pinned on its lease token, with its own fields): with the worker
+handling several events at once (ADUAN_CONSUMER_CONCURRENCY) and an event's pushes sent
+side by side, many results share one command. Nothing waits for a timer, and a crash leaves
+what it left before: a result not written belongs to an event not acknowledged, whose
+redelivery finds the claim (sending, then its lease runs out) and sends it again.
 """
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import hmac
-import logging
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,13 +34,11 @@ from enum import Enum
 from typing import Any
 
 from pymongo import ReturnDocument, UpdateOne
+from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-log = logging.getLogger(__name__)
 SENT, FAILED, REJECTED, SENDING = "sent", "failed", "rejected", "sending"
-SENT_INTERVAL_S = 0.5  # how long a `sent` result waits to be written with others
-MAX_UNWRITTEN = 10_000  # results kept while MongoDB is away; past that, written one by one
 PENDING, PARKED, CANCELLED = "pending", "parked", "cancelled"  # webhooks
 FINAL = frozenset({SENT, REJECTED})
 
@@ -89,62 +82,11 @@ class DeliveryLog:
     def __init__(self, db: Database, lease_s: float) -> None:
         self.collection = db.deliveries
         self.lease = timedelta(seconds=lease_s)
-        self._lock = threading.Lock()
-        self._write_lock = threading.Lock()
-        self._unwritten: dict[str, UpdateOne] | None = None  # None: `sent` written at once
-        self._writing: dict[str, UpdateOne] = {}
-
-    def defer_sent(self, interval_s: float = SENT_INTERVAL_S) -> None:
-        """From now on, `sent` results are written together every `interval_s`."""
-        with self._lock:
-            if self._unwritten is not None:
-                return
-            self._unwritten = {}
-        threading.Thread(target=self._run, args=(interval_s,), name="delivery-results",
-                         daemon=True).start()
-        atexit.register(self._write_at_exit)
-
-    def _run(self, interval_s: float) -> None:
-        while True:
-            time.sleep(interval_s)
-            try:
-                self.write_sent()
-            except Exception:  # MongoDB away for a moment: kept for the next pass
-                log.exception("delivery results not written yet")
-
-    def write_sent(self) -> int:
-        """Writes the `sent` results gathered so far, in one command; how many."""
-        with self._write_lock:  # the thread's pass and the one at exit, one after the other
-            with self._lock:
-                if not self._unwritten:
-                    return 0
-                self._writing, self._unwritten = self._unwritten, {}
-            try:
-                self.collection.bulk_write(list(self._writing.values()), ordered=False)
-            except Exception:
-                with self._lock:
-                    self._unwritten = {**self._writing, **(self._unwritten or {})}
-                raise
-            finally:
-                with self._lock:
-                    written, self._writing = len(self._writing), {}
-            return written
-
-    def _write_at_exit(self) -> None:
-        try:
-            self.write_sent()
-        except Exception as err:  # left `sending`: see the module's docstring
-            log.warning("delivery results not written at exit: %s", err)
-
-    def _sent_here(self, delivery_id: str) -> bool:
-        with self._lock:
-            return delivery_id in (self._unwritten or {}) or delivery_id in self._writing
+        self._results = _GroupWriter(self.collection)
 
     def claim(self, delivery_id: str, record: dict[str, Any]) -> Claimed:
         """Takes the delivery for this process; `record` holds the descriptive fields
         (report_id, city, event, message_id, channel, audience, recipient) of a new entry."""
-        if self._sent_here(delivery_id):
-            return Claimed(Claim.DONE)  # sent by this process, its result not written yet
         now = datetime.now(UTC)
         token = uuid.uuid4().hex
         lease = {"result": SENDING, "lease_token": token, "lease_until": now + self.lease,
@@ -173,14 +115,51 @@ class DeliveryLog:
                                   "error": error, "updated_at": now}
         if result == SENT:
             update["sent_at"] = now
-        where = {"_id": delivery_id, "lease_token": token}
-        change = {"$set": update, "$unset": {"lease_until": "", "lease_token": ""}}
-        if result == SENT:
-            with self._lock:
-                if self._unwritten is not None and len(self._unwritten) < MAX_UNWRITTEN:
-                    self._unwritten[delivery_id] = UpdateOne(where, change)
-                    return
-        self.collection.update_one(where, change)
+        self._results.write(UpdateOne(
+            {"_id": delivery_id, "lease_token": token},
+            {"$set": update, "$unset": {"lease_until": "", "lease_token": ""}}))
+
+
+class _GroupWriter:
+    """Writes updates as they come; those that come while a write is on its way are written
+    together right after it, in one command (group commit). Each caller returns once its own
+    update is written, or raises what the write raised."""
+
+    def __init__(self, collection: Collection) -> None:
+        self.collection = collection
+        self._turn = threading.Condition()
+        self._waiting: list[tuple[UpdateOne, _Ticket]] = []
+        self._writing = False
+
+    def write(self, update: UpdateOne) -> None:
+        ticket = _Ticket()
+        with self._turn:
+            self._waiting.append((update, ticket))
+            while not ticket.done and self._writing:
+                self._turn.wait()
+            if ticket.done:  # written by another caller's command
+                if ticket.error is not None:
+                    raise ticket.error
+                return
+            batch, self._waiting, self._writing = self._waiting, [], True
+        error: Exception | None = None
+        try:
+            self.collection.bulk_write([u for u, _ in batch], ordered=False)
+        except Exception as err:
+            error = err
+        with self._turn:
+            for _, waiting in batch:
+                waiting.done, waiting.error = True, error
+            self._writing = False
+            self._turn.notify_all()
+        if error is not None:
+            raise error
+
+
+@dataclass
+class _Ticket:
+    done: bool = False
+    error: Exception | None = None
 
 
 PUBLIC_FIELDS = ("event", "channel", "audience", "recipient", "attempts", "result",

@@ -70,9 +70,7 @@ class Notifier:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Notifier:
-        notifier = cls(settings, get_db(settings), Senders.from_settings(settings))
-        notifier.log.defer_sent()  # one write of many `sent` results (deliveries.py)
-        return notifier
+        return cls(settings, get_db(settings), Senders.from_settings(settings))
 
     def handle(self, delivery: Delivery) -> None:
         if delivery.routing_key not in EVENTS and delivery.routing_key not in STAFF_EVENTS \

@@ -5,6 +5,7 @@ same against the real broker, SMTP sink and HTTP receivers."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,6 +22,7 @@ from aduan.web.errors import PermanentError
 from services.notification import signing
 from services.notification.app import create_app
 from services.notification.deliveries import (
+    FAILED,
     SENT,
     Claim,
     DeliveryFailed,
@@ -303,19 +305,23 @@ def test_the_service_is_built_from_its_settings_and_database(db):
         "/webhook-deliveries/<delivery_id>/redeliver", "/reports/<code>/deliveries"}
 
 
-def test_a_sent_result_not_written_yet_is_never_sent_again() -> None:
-    """With results written together (the worker's `defer_sent`), a message this process sent
-    whose result waits to be written is not claimed again, and is then written as sent."""
+def test_results_written_together_are_each_recorded_as_their_sender_had_it() -> None:
+    """Senders finishing at once share the result writes (deliveries.py `_GroupWriter`): each
+    delivery still gets its own result and provider status, once, under its own lease."""
     db = fake_db()
     deliveries = DeliveryLog(db, 60)
-    deliveries.defer_sent(interval_s=3600)  # written below, not by the thread
-    claimed = deliveries.claim("m1:email:k", {"report_id": "r1", "channel": "email"})
-    assert claimed.outcome is Claim.MINE and claimed.token
-    deliveries.finish("m1:email:k", claimed.token, SENT, "250 OK")
-    assert db.deliveries.find_one({"_id": "m1:email:k"})["result"] == "sending"
+
+    def deliver(n: int) -> None:
+        claimed = deliveries.claim(f"m{n}:email:k", {"report_id": f"r{n}", "channel": "email"})
+        assert claimed.outcome is Claim.MINE and claimed.token
+        result = SENT if n % 4 else FAILED
+        deliveries.finish(f"m{n}:email:k", claimed.token, result, f"250 OK {n}")
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(deliver, range(32)))
+    for n in range(32):
+        written = db.deliveries.find_one({"_id": f"m{n}:email:k"})
+        assert written["result"] == (SENT if n % 4 else FAILED)
+        assert written["provider_status"] == f"250 OK {n}" and "lease_token" not in written
     assert deliveries.claim("m1:email:k", {}).outcome is Claim.DONE
-    assert deliveries.write_sent() == 1
-    written = db.deliveries.find_one({"_id": "m1:email:k"})
-    assert written["result"] == SENT and written["provider_status"] == "250 OK"
-    assert "lease_token" not in written and written["attempts"] == 1
-    assert deliveries.claim("m1:email:k", {}).outcome is Claim.DONE
+    assert deliveries.claim("m4:email:k", {}).outcome is Claim.MINE  # a failure: tried again

@@ -9,10 +9,11 @@ Taking a published event out of the outbox is one more write per report. Most ne
 verification and routing workers take the event they handle out of the outbox in the write
 they make to the report anyway (`Reports.write`, `published`). A busy process (`defer_pulls`:
 the intake service and the verification and routing workers) gathers the rest and takes them
-out in one update for many reports, those published one to two `interval_s` (0.5 s) before:
-by then a consumer has most often taken them out already, and a report left unchanged is not
-written. One that stops before that leaves a few events to the relay, which publishes them
-again (so once more; consumers are idempotent), never loses one.
+out in one update for many reports, those published one to two `interval_s` before (2 s with
+the relay's 5 s: `pull_interval`): by then a consumer has most often taken them out already,
+and a report left unchanged is not written; the longer the interval, the fewer such updates.
+One that stops before that leaves a few events to the relay, which publishes them again (so
+once more; consumers are idempotent), never loses one.
 """
 
 from __future__ import annotations
@@ -172,6 +173,12 @@ def _merge(into: dict[str, list[str]], more: dict[str, list[str]]) -> dict[str, 
 
 
 _deferred: DeferredPulls | None = None
+
+
+def pull_interval(relay_after_s: float) -> float:
+    """The deferred pulls' interval: an event waits one to two of them, under the relay's delay
+    (`relay_after_s`) after which it would be published again; at most 2 s."""
+    return max(0.05, min(2.0, relay_after_s * 0.4))
 
 
 def defer_pulls(db: Database, interval_s: float = 0.5) -> None:

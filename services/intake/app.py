@@ -11,7 +11,7 @@ from aduan.infra.backends import Backends
 from aduan.infra.catalogue import ensure_seeded
 from aduan.infra.config import Settings
 from aduan.infra.db import ensure_indexes, ping
-from aduan.infra.outbox import defer_pulls
+from aduan.infra.outbox import defer_pulls, pull_interval
 from aduan.web.app import create_app as create_service_app
 from aduan.web.app import provide
 from services.intake import api, photo_files, public_api, recovery, resumable, uploads
@@ -23,7 +23,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
     backends_given = backends
     if backends is None:  # the real servers: published events leave the outbox in one write
         backends = Backends(settings)  # for many reports (tests' fakes keep one per report)
-        defer_pulls(backends.db)
+        defer_pulls(backends.db, pull_interval(settings.outbox_relay_after_s))
     db, store = backends.db, backends.store
     context = api.Context.of(settings, db, store, backends.publisher)
 

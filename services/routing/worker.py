@@ -20,7 +20,7 @@ from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.deadlines import Deadlines
 from aduan.infra.messaging import Delivery, Publisher, run_consumer_process
-from aduan.infra.outbox import defer_pulls
+from aduan.infra.outbox import defer_pulls, pull_interval
 from aduan.infra.report_snapshots import carried
 from aduan.infra.reports import Reports
 from aduan.infra.versioned_cache import Versions
@@ -49,7 +49,8 @@ class Router:
     @classmethod
     def from_settings(cls, settings: Settings) -> Router:
         db = get_db(settings)
-        defer_pulls(db)  # published events leave the outbox in one write for many reports
+        # Published events leave the outbox in one write for many reports.
+        defer_pulls(db, pull_interval(settings.outbox_relay_after_s))
         return cls(db, Publisher(settings), Deadlines.from_settings(settings),
                    CatalogueCache(Versions(db, settings.cache_check_s)))
 

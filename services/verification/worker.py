@@ -19,7 +19,7 @@ from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.images import accepted_formats
 from aduan.infra.messaging import Delivery, Publisher, run_consumer_process
-from aduan.infra.outbox import defer_pulls
+from aduan.infra.outbox import defer_pulls, pull_interval
 from aduan.infra.photo_copies import publish_copies
 from aduan.infra.report_snapshots import carried
 from aduan.infra.reports import Reports
@@ -66,7 +66,8 @@ class Verifier:
     @classmethod
     def from_settings(cls, settings: Settings) -> Verifier:
         db = get_db(settings)
-        defer_pulls(db)  # published events leave the outbox in one write for many reports
+        # Published events leave the outbox in one write for many reports.
+        defer_pulls(db, pull_interval(settings.outbox_relay_after_s))
         return cls(settings, db, ObjectStore(settings), Publisher(settings))
 
     def handle(self, delivery: Delivery) -> None:

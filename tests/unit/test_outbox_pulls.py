@@ -90,3 +90,10 @@ def test_a_pass_takes_out_the_events_added_before_the_previous_pass(db):
     assert (outbox_of(db, "r1"), outbox_of(db, "r2")) == ([], [second.message_id])
     pulls.pull_now()  # at exit: all of them
     assert outbox_of(db, "r2") == []
+
+
+def test_an_event_is_pulled_before_the_relay_would_publish_it_again():
+    # One to two intervals after it went out, under the relay's delay (5 s; 1 s in tests).
+    assert outbox.pull_interval(5.0) == 2.0
+    assert 2 * outbox.pull_interval(1.0) < 1.0
+    assert outbox.pull_interval(60.0) == 2.0

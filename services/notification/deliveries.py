@@ -142,24 +142,26 @@ class _GroupWriter:
                     raise ticket.error
                 return
             batch, self._waiting, self._writing = self._waiting, [], True
-        error: Exception | None = None
+        error: BaseException | None = None
         try:
             self.collection.bulk_write([u for u, _ in batch], ordered=False)
-        except Exception as err:
+        except BaseException as err:
             error = err
-        with self._turn:
-            for _, waiting in batch:
-                waiting.done, waiting.error = True, error
-            self._writing = False
-            self._turn.notify_all()
-        if error is not None:
-            raise error
+            raise
+        finally:
+            # Whatever the write raised (a KeyboardInterrupt too), the batch's callers are
+            # answered and the next write may start: none waits for good.
+            with self._turn:
+                for _, waiting in batch:
+                    waiting.done, waiting.error = True, error
+                self._writing = False
+                self._turn.notify_all()
 
 
 @dataclass
 class _Ticket:
     done: bool = False
-    error: Exception | None = None
+    error: BaseException | None = None
 
 
 PUBLIC_FIELDS = ("event", "channel", "audience", "recipient", "attempts", "result",

@@ -325,3 +325,39 @@ def test_results_written_together_are_each_recorded_as_their_sender_had_it() -> 
         assert written["provider_status"] == f"250 OK {n}" and "lease_token" not in written
     assert deliveries.claim("m1:email:k", {}).outcome is Claim.DONE
     assert deliveries.claim("m4:email:k", {}).outcome is Claim.MINE  # a failure: tried again
+
+
+class _Interrupted(BaseException):
+    """Not an Exception: what a KeyboardInterrupt or a thread's exit raises mid-write."""
+
+
+def test_a_group_write_interrupted_lets_the_next_results_be_written() -> None:
+    """A write cut short by a BaseException still hands the turn on: the next result is
+    written, not left waiting for a write that will never finish."""
+    from threading import Thread
+
+    from pymongo import UpdateOne
+
+    from services.notification.deliveries import _GroupWriter
+
+    db = fake_db()
+    db.deliveries.insert_one({"_id": "d1", "result": "sending"})
+
+    class OnceInterrupted:
+        calls = 0
+
+        def bulk_write(self, updates: list[UpdateOne], ordered: bool = True) -> None:
+            OnceInterrupted.calls += 1
+            if OnceInterrupted.calls == 1:
+                raise _Interrupted()
+            db.deliveries.bulk_write(updates, ordered=ordered)
+
+    writer = _GroupWriter(OnceInterrupted())  # type: ignore[arg-type]
+    with pytest.raises(_Interrupted):
+        writer.write(UpdateOne({"_id": "d1"}, {"$set": {"result": "failed"}}))
+    after = Thread(target=writer.write,
+                   args=(UpdateOne({"_id": "d1"}, {"$set": {"result": SENT}}),), daemon=True)
+    after.start()
+    after.join(10)  # written at once when the turn was handed on; without it, never
+    assert not after.is_alive()
+    assert db.deliveries.find_one({"_id": "d1"})["result"] == SENT

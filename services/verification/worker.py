@@ -42,6 +42,33 @@ def has_camera_proof(report: dict[str, Any]) -> bool:
     return not (report.get("channel") in NO_CAMERA_PROOF_CHANNELS and report.get("external"))
 
 
+# Fields that change without changing what the judging read: a device's push mark (with its
+# version bump), followers, the outbox's pulls, the time of the last change.
+UNJUDGED_FIELDS = frozenset({"version", "push_subscribed", "followers", "followers_rev",
+                             "outbox", "updated_at"})
+WRITE_ATTEMPTS = 5
+
+
+@dataclasses.dataclass(frozen=True)
+class _Verdict:
+    """What judging `report` found: written again as it is while the report judged is the same
+    but for UNJUDGED_FIELDS."""
+
+    report: dict[str, Any]
+    started_at: datetime
+    outcome: str
+    reasons: list[str]
+    flags: list[str]
+    photos: list[dict[str, Any]]
+    duplicate: DuplicateMatch | None
+    possible_duplicates: list[dict[str, Any]]
+    place_key: Any
+
+
+def _judged_part(report: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in report.items() if k not in UNJUDGED_FIELDS}
+
+
 def _union(lists: list[list[str]]) -> list[str]:
     merged: list[str] = []
     for items in lists:
@@ -73,25 +100,41 @@ class Verifier:
     def handle(self, delivery: Delivery) -> None:
         report_id = delivery.body.get("report_id")
         # The report as submitted, carried by the event; read when the event has none (one
-        # published by an earlier version) or when the verdict's write missed it (below).
-        # A copy that is not fresh (relayed late, redelivered, replayed) is not used: the
-        # report may have been judged or rejected since (`report_snapshots.carried`).
-        copy = carried(delivery)
-        if copy is not None and self._judge_if_due(copy, delivery):
-            return
+        # published by an earlier version). A copy that is not fresh (relayed late,
+        # redelivered, replayed) is not used: the report may have been judged or rejected
+        # since (`report_snapshots.carried`).
+        report = carried(delivery)
+        if report is None:
+            report = self._read(report_id)
+        self._settle(report, delivery)
+
+    def _read(self, report_id: Any) -> dict[str, Any]:
         report = self.reports.get(report_id) if isinstance(report_id, str) else None
         if report is None:
             raise PermanentError(f"no report {report_id!r}")
-        self._judge_if_due(report, delivery)
+        return report
 
-    def _judge_if_due(self, report: dict[str, Any], delivery: Delivery) -> bool:
-        """False when the verdict's write missed: the report changed since it was read."""
-        # A report left in `verifying` by an earlier version of this worker is judged all the
-        # same; one judged already (a redelivery) is left as it is.
-        if report["status"] not in ACTIONS["judge"].starts:
-            log.info("report %s already judged; nothing to do", report["_id"])
-            return True
-        return self._judge(report, delivery)
+    def _settle(self, report: dict[str, Any], delivery: Delivery) -> None:
+        """Judges the report and writes the verdict, pinned on the version judged. A write that
+        misses (the report changed meanwhile) reads it again: judged or rejected by someone
+        else, it is left as it is; still to judge, the verdict is written again, judged
+        afresh only when what the judging read changed (a device's push mark, a follower or
+        an outbox pull only moves the version). Missing every time raises: the event is
+        retried, never acknowledged with the report unjudged."""
+        verdict: _Verdict | None = None
+        for _ in range(WRITE_ATTEMPTS):
+            # A report left in `verifying` by an earlier version of this worker is judged all
+            # the same; one judged already (a redelivery) is left as it is.
+            if report["status"] not in ACTIONS["judge"].starts:
+                log.info("report %s already judged; nothing to do", report["_id"])
+                return
+            if verdict is None or _judged_part(verdict.report) != _judged_part(report):
+                verdict = self._judge(report)
+            if self._write(report, verdict, delivery):
+                return
+            log.info("report %s changed while judged; read again", report["_id"])
+            report = self._read(report["_id"])
+        raise RuntimeError(f"report {report['_id']} kept changing while judged; retried later")
 
     def _examine(self, report: dict[str, Any], photo: dict[str, Any], policy: Policy
                  ) -> tuple[PhotoFinding, DuplicateMatch | None]:
@@ -112,7 +155,7 @@ class Verifier:
         metrics.verification_photo_duration.observe(time.perf_counter() - started)
         return finding, lookup.match
 
-    def _judge(self, report: dict[str, Any], delivery: Delivery) -> bool:
+    def _judge(self, report: dict[str, Any]) -> _Verdict:
         started_at = datetime.now(UTC)
         city = report["city"]
         policy = self.policies[city]
@@ -147,23 +190,28 @@ class Verifier:
                 if rendition is not None else photo
                 for photo, rendition in zip(photos, renditions, strict=True)
             ]
-        plan = plan_judgement(report, outcome, started_at, reasons=all_reasons, flags=all_flags,
-                              photos=photos,
-                              duplicate=duplicate.as_doc() if duplicate else None)
+        return _Verdict(report, started_at, outcome, all_reasons, all_flags, photos, duplicate,
+                        self._possible_duplicates(report, duplicate), report_place_key(report))
+
+    def _write(self, report: dict[str, Any], verdict: _Verdict, delivery: Delivery) -> bool:
+        """The verdict's write, pinned on `report`'s status and version; False: it missed."""
+        plan = plan_judgement(report, verdict.outcome, verdict.started_at,
+                              reasons=verdict.reasons, flags=verdict.flags,
+                              photos=verdict.photos,
+                              duplicate=verdict.duplicate.as_doc() if verdict.duplicate else None)
         # Stored with the verdict, in the same write: once a report is judged, its list is known.
         plan = dataclasses.replace(plan, set={
-            **plan.set, "possible_duplicates": self._possible_duplicates(report, duplicate),
-            "place_key": report_place_key(report)})
+            **plan.set, "possible_duplicates": verdict.possible_duplicates,
+            "place_key": verdict.place_key})
         # The event judged was published: the verdict's write takes it out of the outbox.
         updated, events = self.reports.write(report, plan, SYSTEM, datetime.now(UTC),
                                              delivery.correlation_id, delivery.message_id)
         if updated is None:
-            log.info("report %s changed while judged; read again", report["_id"])
             return False
-        metrics.verification_verdicts.labels(outcome).inc()
-        for reason in all_reasons + all_flags:
+        metrics.verification_verdicts.labels(verdict.outcome).inc()
+        for reason in verdict.reasons + verdict.flags:
             metrics.verification_reasons.labels(reason).inc()
-        if duplicate is not None:
+        if verdict.duplicate is not None:
             metrics.verification_duplicates.inc()
         self.reports.publish(report["_id"], events)
         return True

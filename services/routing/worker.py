@@ -32,6 +32,7 @@ SYSTEM = Actor(kind="system", id="routing")
 ROUTED_NOTE = "Diteruskan otomatis menurut kategori laporan."
 # What routing acts on: a verified report it sends, or one it leaves to the operators.
 ROUTABLE = ACTIONS["route"].starts | ACTIONS["triage"].starts
+WRITE_ATTEMPTS = 5
 
 
 class Router:
@@ -68,10 +69,19 @@ class Router:
             except _Stale:
                 log.info("report %s changed since its event; read again", copy["_id"])
         report_id = delivery.body.get("report_id")
-        report = self.reports.get(report_id) if report_id else None
-        if report is None:
-            raise PermanentError(f"no report {report_id!r}")
-        self._handle(report, delivery, carried=False)
+        for _ in range(WRITE_ATTEMPTS):
+            report = self.reports.get(report_id) if report_id else None
+            if report is None:
+                raise PermanentError(f"no report {report_id!r}")
+            try:
+                self._handle(report, delivery, carried=False)
+                return
+            except _Stale:
+                # Still to route when read again (only its version moved: a device's push
+                # mark) is routed again; acted on by someone else, left as it is.
+                log.info("report %s changed while routing; read again", report_id)
+        # Never acked with a verified report unrouted: the event is retried.
+        raise RuntimeError(f"report {report_id} kept changing while routed; retried later")
 
     @property
     def _carried(self) -> bool:
@@ -149,8 +159,10 @@ class Router:
                          deadlines=self.deadlines, category=category)
         plan = replace(plan, set={**facts, **plan.set})
         if self._write(report, plan, now, correlation_id, published) is None:
+            # Read (a carried report's miss raised already): the facts are kept where still
+            # missing, and the report is read again (`handle`).
             self._save(report, facts, published)
-            log.info("report %s changed while routing; left as it is", report["_id"])
+            raise _Stale()
 
     def _triage(self, report: dict[str, Any], reason: str, facts: dict[str, Any],
                 published: str | None) -> None:

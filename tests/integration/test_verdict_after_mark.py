@@ -1,10 +1,10 @@
-"""A device registered for push while verification judges a report (the PWA registers about
-100 ms after filing, `web/static/js/push.js`): the mark bumps the report's version, so the
-verdict's write, pinned on the version judged, misses. The verdict is still written, whether
-the report came with its event or was read, and the photos are not judged twice for a mark.
-Real database and object store; the worker runs in this process, on a database of its own
-(no stack worker judges these reports), and the mark is the one `push_subscriptions.subscribe`
-makes."""
+"""A device registered for push while verification judges (or routing routes) a report (the
+PWA registers about 100 ms after filing, `web/static/js/push.js`): the mark bumps the report's
+version, so the write, pinned on the version read, misses. The verdict (the routing) is still
+written, whether the report came with its event or was read, and the photos are not judged
+twice for a mark. Real database and object store; the workers run in this process, on a
+database of their own (no stack worker acts on these reports), and the mark is the one
+`push_subscriptions.subscribe` makes."""
 
 from __future__ import annotations
 
@@ -19,12 +19,16 @@ from pymongo.database import Database
 
 from aduan.domain.codes import new_code
 from aduan.domain.lifecycle import Actor, new_report
+from aduan.infra.catalogue_cache import CatalogueCache
 from aduan.infra.config import Settings
 from aduan.infra.db import ensure_indexes
+from aduan.infra.deadlines import Deadlines
 from aduan.infra.messaging import Delivery
 from aduan.infra.reports import Reports
 from aduan.infra.storage import ObjectStore
+from aduan.infra.versioned_cache import Versions
 from services.notification.push_subscriptions import mark_report
+from services.routing.worker import Router
 from services.verification.worker import Verifier
 
 pytestmark = pytest.mark.stack
@@ -70,7 +74,7 @@ def _submitted(db: Database, store: ObjectStore) -> tuple[dict[str, Any], Delive
     store.put(store.raw_bucket, raw_key, photo, "image/jpeg")
     lat, lon = INSIDE["padang"]
     fields = {"_id": report_id, "code": new_code("PDG", 2026), "city": "padang",
-              "category": "roads", "description": "Jalan berlubang", "privacy": "public",
+              "category": "waste", "description": "Sampah menumpuk", "privacy": "public",
               "location": {"lat": lat, "lon": lon}, "channel": "app",
               "photos": [{"id": "p1", "raw_key": raw_key, "content_type": "image/jpeg"}]}
     report, event = new_report(fields, Actor(kind="reporter", id=None), datetime.now(UTC))
@@ -121,3 +125,36 @@ def test_a_report_changing_at_every_write_is_left_to_the_retry(settings, own_db,
         _verifier(settings, own_db, marking).handle(delivery)
     assert own_db.reports.find_one({"_id": report["_id"]})["status"] == "submitted"
     assert marking.fetches == 5
+
+
+class MarkedWhileRouted:
+    """The deadlines, with a device registering for push while the agencies' follow-up
+    deadlines are reckoned (that is, while the report is routed, before the write)."""
+
+    def __init__(self, deadlines: Deadlines, db: Database, report_id: str) -> None:
+        self.deadlines, self.db, self.report_id = deadlines, db, report_id
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.deadlines, name)
+
+    def follow_up_due(self, city: str, category: Any, start: datetime) -> datetime:
+        mark_report(self.db, {"_id": self.report_id})
+        return self.deadlines.follow_up_due(city, category, start)
+
+
+def test_a_report_read_and_marked_while_routed_is_routed(settings, db, own_db, store):
+    """The routing event is a retry (its report read): the mark moves the version while the
+    report is routed; it is routed all the same (was: left `verified`, the event acked)."""
+    report, delivery = _submitted(own_db, store)
+    _verifier(settings, own_db, store).handle(delivery)
+    assert own_db.reports.find_one({"_id": report["_id"]})["status"] == "verified"
+    deadlines = MarkedWhileRouted(Deadlines.from_settings(settings), own_db, report["_id"])
+    router = Router(own_db, None, deadlines,  # type: ignore[arg-type]
+                    CatalogueCache(Versions(db, 0.0), max_age_s=0.0))  # the stack's catalogue
+    router.handle(Delivery(routing_key="report.verified", body={"report_id": report["_id"]},
+                           message_id=uuid.uuid4().hex, correlation_id=None, type=None,
+                           attempts=1))
+    routed = own_db.reports.find_one({"_id": report["_id"]})
+    assert routed["status"] == "forwarded"
+    assert routed["push_subscribed"] is True
+    assert routed["forward_due_at"] is not None

@@ -220,6 +220,9 @@ EVENT_KEYS: dict[str, str] = {
     "referred": "report.referred",
 }
 SILENT_STATUSES = frozenset({"verifying"})
+# On the report: some device registered for its Web Push notices (set once, never unset; the
+# notifier reads its subscriptions only then: services/notification/push_subscriptions.py).
+DEVICES_MARK = "push_subscribed"
 COMMENTED = "report.commented"  # a comment (plan_comment): no status change
 
 
@@ -854,8 +857,13 @@ def plan_comment(report: dict[str, Any], comment: dict[str, Any], agency: str | 
     assignments = [dict(a) for a in report.get("agencies") or []]
     mine = own_assignment({"agencies": assignments}, agency)
     if mine is None or mine.get("due_at") is None:
-        return Plan("comment", None, push={"comments": comment}, conditions=conditions,
-                    routing_key=COMMENTED, event_body=event)
+        # Unpinned, it is still written only where the push mark is as read: the event carries
+        # the report, and a device registered since the read must hear of the comment (the
+        # mark is set once, so this misses at most once: the caller reads again).
+        marked = {DEVICES_MARK: {"$exists": bool(report.get(DEVICES_MARK))}}
+        return Plan("comment", None, push={"comments": comment},
+                    conditions={**conditions, **marked}, routing_key=COMMENTED,
+                    event_body=event)
     _responded(mine, comment["at"])
     return Plan("comment", None, set={"agencies": assignments}, push={"comments": comment},
                 conditions=conditions, pinned=True, routing_key=COMMENTED, event_body=event)

@@ -47,6 +47,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from aduan.domain.lifecycle import DEVICES_MARK
 from aduan.infra import public_addresses
 from aduan.infra.config import Settings
 from aduan.infra.public_addresses import HostRule, Target, TargetRefused
@@ -65,7 +66,7 @@ MAX_PER_DEVICE = 200  # reports one device hears
 KNOWN_PUSH_SERVICES = ("fcm.googleapis.com", "updates.push.services.mozilla.com",
                        ".notify.windows.com", ".push.apple.com")
 HTTPS_PORT = 443
-REPORT_FLAG = "push_subscribed"  # on the report: some device subscribed to it (never unset)
+REPORT_FLAG = DEVICES_MARK  # on the report: some device subscribed to it (never unset)
 P256DH_BYTES, AUTH_BYTES = 65, 16
 
 

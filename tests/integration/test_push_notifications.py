@@ -17,8 +17,10 @@ from stack_client import REPORT, pipeline_settled
 from waiting import eventually
 from workflow_client import act, bearer, bring_to
 
+from aduan.domain.roles import OPERATOR
 from aduan.infra.config import Settings
 from aduan.infra.messaging import Event, Publisher
+from services.intake import comments
 from services.notification.push_subscriptions import endpoint_key
 
 pytestmark = pytest.mark.stack
@@ -365,20 +367,25 @@ def test_a_report_no_device_subscribed_to_costs_no_read_of_subscriptions(
     assert push_reads(stack) > subscribed
 
 
-def test_a_device_subscribed_while_a_step_is_read_hears_of_that_step(api, settings, push, db):
-    """The device subscribes between the moment a writer read the report (unmarked) and its
-    write: the write was pinned on the version it read, the mark bumped it, so the write is
-    made again from the report as it now is, and its event carries the mark."""
+def test_a_device_subscribed_while_a_comment_is_written_hears_of_it(
+        api, settings, push, db, store):
+    """The device subscribes between the moment a staff member's comment read the report
+    (unmarked) and its write: the write, made only where the mark is as read, misses and is
+    made again from the report as it now is, so its event carries the mark and the device
+    hears of the comment. The comment is written by the intake's own code, from the report as
+    the API read it before the device registered; a step after it is heard too."""
     report = forwarded(api, settings, db)
     read_before = db.reports.find_one({"_id": report["_id"]})
     _, sid = device(api, push, report["code"], report["token"])
-    marked = db.reports.find_one({"_id": report["_id"]})
-    assert marked["version"] == read_before["version"] + 1
-    # The write of a step read before the mark (as the API's action, verification or
-    # routing makes it) matches nothing.
-    assert db.reports.update_one({"_id": report["_id"], "status": read_before["status"],
-                                  "version": read_before["version"]},
-                                 {"$set": {"never": True}}).matched_count == 0
+    assert db.reports.find_one({"_id": report["_id"]})["push_subscribed"] is True
+    publisher = Publisher(settings)
+    try:
+        comments.add_comment(settings, db, store, read_before, OPERATOR, "op-push",
+                             "Petugas kami menuju lokasi.", None, None, publisher)
+    finally:
+        publisher.close()
+    [heard] = push.wait_for(sid)
+    assert heard.payload["status"] == "forwarded"
+    no_personal_data(heard)
     step(api, settings, report, "accept")
-    [message] = push.wait_for(sid)
-    assert message.payload["status"] == "accepted"
+    assert push.wait_for(sid, 2)[1].payload["status"] == "accepted"

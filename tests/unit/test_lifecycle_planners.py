@@ -431,8 +431,12 @@ def test_a_rating_is_recorded_once_on_a_resolved_or_closed_report():
 def test_a_comment_is_appended_where_the_counted_comments_still_are():
     plan = lc.plan_comment(report("forwarded", comments=[{}, {}]), {"text": "hi", "at": NOW})
     assert plan.push == {"comments": {"text": "hi", "at": NOW}}
-    assert plan.conditions == {"comments.2": {"$exists": False}}
+    # ... and where the push mark is as read (its event carries the report to the notifier).
+    assert plan.conditions == {"comments.2": {"$exists": False},
+                               "push_subscribed": {"$exists": False}}
     assert plan.set == {} and not plan.pinned
+    marked = lc.plan_comment(report("forwarded", push_subscribed=True), {"at": NOW})
+    assert marked.conditions["push_subscribed"] == {"$exists": True}
 
 
 def test_a_comment_by_the_agency_holding_the_report_ends_its_follow_up_clock():

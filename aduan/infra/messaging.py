@@ -20,6 +20,7 @@ import signal
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -234,6 +235,13 @@ class _InFlight:
     future: Future[None]
 
 
+def lane_of(body: dict[str, Any], message_id: str | None, lanes: int) -> int:
+    """The worker thread (lane) a message goes to: the same for every event of one report, so
+    one process handles them in delivery order (a stable hash: not Python's salted `hash`)."""
+    key = body.get("report_id") or message_id or ""
+    return zlib.crc32(str(key).encode()) % lanes
+
+
 class Consumer:
     """Runs a handler over one consuming service's queue, up to `consumer_concurrency` messages
     at once.
@@ -241,16 +249,19 @@ class Consumer:
     - a message is acked only after its handler returned, i.e. after its effect is durable;
     - a failing message is re-published to a delay queue (growing delay) and acked, and after
       `max_attempts` failures (or at once for PermanentError) it goes to the parking queue;
-    - handlers run in worker threads; this thread alone touches the connection (pika is not
-      thread-safe): it keeps servicing it (heartbeats, deliveries) and settles each message
-      (ack, or re-publish then ack) when a worker hands it back through
-      `add_callback_threadsafe`;
-    - it reconnects with jittered exponential backoff and stops cleanly on SIGTERM/SIGINT:
-      no new message is taken, the ones not started yet go back to the queue and the ones
-      being handled are finished and settled first.
-
-    Handlers of one process run at once as those of several copies of the worker do: each
-    step's write is pinned on the status it starts from, so no ordering depends on it.
+    - handlers run in `consumer_concurrency` worker threads, one lane each: a message goes to
+      the lane of its report (`lane_of`), so the events of one report are handled one after
+      the other in delivery order, as with one thread, and those of other reports at once;
+    - this thread alone touches the connection (pika is not thread-safe): it keeps servicing
+      it (heartbeats, deliveries) and settles each message (ack, or re-publish then ack) when
+      a worker hands it back through `add_callback_threadsafe`;
+    - it reconnects with jittered exponential backoff; the messages of a lost connection not
+      started yet are dropped from their lanes (the broker hands them out again), so none
+      is handled once more for nothing;
+    - when the broker cancels the consumer (its queue deleted), it settles what it holds and
+      connects again, declaring the topology anew;
+    - it stops cleanly on SIGTERM/SIGINT: no new message is taken, the ones not started yet
+      go back to the queue and the ones being handled are finished and settled first.
     """
 
     def __init__(self, settings: Settings, consumer: str, handler: Handler) -> None:
@@ -266,8 +277,8 @@ class Consumer:
         # Never fewer unacked messages than handlers, or some handlers would idle.
         self.prefetch = max(settings.prefetch, self.concurrency)
         self._stop = threading.Event()
-        self._executor = ThreadPoolExecutor(max_workers=self.concurrency,
-                                            thread_name_prefix=consumer)
+        self._lanes = [ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{consumer}-{i}")
+                       for i in range(self.concurrency)]
 
     def stop(self, *_: object) -> None:
         self._stop.set()
@@ -289,12 +300,15 @@ class Consumer:
                 log.warning("broker connection lost (%s); reconnecting in %.1fs", err, delay)
                 self._stop.wait(delay)
                 backoff = min(backoff * 2, 15.0)
-        self._executor.shutdown(wait=True)
+        for lane in self._lanes:
+            lane.shutdown(wait=True)
         log.info("consumer %s stopped", self.consumer)
 
     def _consume(self) -> None:
         connection = connect(self.settings)
         in_flight: dict[int, _InFlight] = {}  # by delivery tag, until settled
+        cancelled = threading.Event()  # by the broker (Basic.Cancel)
+        left_cleanly = False
         try:
             channel = connection.channel()
             channel.confirm_delivery()
@@ -305,29 +319,38 @@ class Consumer:
                            body: bytes) -> None:
                 self._start(connection, channel, in_flight, method, properties, body)
 
+            channel.add_on_cancel_callback(lambda _frame: cancelled.set())
             tag = channel.basic_consume(self.queue, on_message_callback=on_message)
             log.info("consuming %s (%d at once)", self.queue, self.concurrency)
-            while not self._stop.is_set():
+            while not self._stop.is_set() and not cancelled.is_set():
                 connection.process_data_events(time_limit=STOP_CHECK_S)
             # Stopping: no new deliveries (those received but not dispatched are nacked back
             # by pika), the ones not started go back too, the running ones are finished.
-            channel.basic_cancel(tag)
+            if cancelled.is_set():
+                log.warning("the broker cancelled consuming %s; consuming again", self.queue)
+            else:
+                channel.basic_cancel(tag)
             for message in list(in_flight.values()):
                 if message.future.cancel():
                     in_flight.pop(message.tag, None)
                     channel.basic_nack(message.tag, requeue=True)
             while in_flight:
                 connection.process_data_events(time_limit=HEARTBEAT_SERVICE_S)
+            left_cleanly = True
         finally:
-            # Unacked messages (a lost connection) go back to the queue when it closes.
+            if not left_cleanly:
+                # Lost: the unacked messages go back to the queue, so the ones not started
+                # must not run now (their acks could not be sent: handled twice).
+                for message in in_flight.values():
+                    message.future.cancel()
             if connection.is_open:
                 connection.close()
 
     def _start(self, connection: pika.BlockingConnection, channel: BlockingChannel,
                in_flight: dict[int, _InFlight], method: Any, properties: Any,
                body: bytes) -> None:
-        """Hands a delivered message to a worker thread (in this, the connection's thread)."""
-        started = time.perf_counter()
+        """Hands a delivered message to its lane (in this, the connection's thread)."""
+        started = [time.perf_counter()]  # the handler's start, once it starts
         headers = properties.headers or {}
         try:
             delivery = Delivery(
@@ -341,16 +364,17 @@ class Consumer:
                 replayed=bool(headers.get("x-aduan-replayed")),
             )
         except PermanentError as err:
-            self._settle(channel, method, properties, body, started, err)
+            self._settle(channel, method, properties, body, started[0], err)
             return
-        future = self._executor.submit(self._call, delivery)
+        lane = self._lanes[lane_of(delivery.body, delivery.message_id, self.concurrency)]
+        future = lane.submit(self._call, delivery, started)
         message = _InFlight(method.delivery_tag, future)
         in_flight[message.tag] = message
 
         def settle() -> None:  # in the connection's thread
             if in_flight.pop(message.tag, None) is None:
                 return  # handed back to the queue while stopping
-            self._settle(channel, method, properties, body, started, future.exception())
+            self._settle(channel, method, properties, body, started[0], future.exception())
 
         def done(_: Future[None]) -> None:  # in the worker's thread
             if future.cancelled():
@@ -364,7 +388,8 @@ class Consumer:
 
         future.add_done_callback(done)
 
-    def _call(self, delivery: Delivery) -> None:
+    def _call(self, delivery: Delivery, started: list[float]) -> None:
+        started[0] = time.perf_counter()  # not counting the wait for its lane
         request_id_var.set(delivery.correlation_id)  # the worker thread's own context
         self.handler(delivery)
 

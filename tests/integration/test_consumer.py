@@ -15,6 +15,7 @@ import pika
 import pytest
 from waiting import eventually
 
+from aduan.infra import metrics
 from aduan.infra.messaging import (
     ATTEMPTS_HEADER,
     Consumer,
@@ -25,6 +26,7 @@ from aduan.infra.messaging import (
     declare_topology,
     delete_topology,
     exchange_name,
+    lane_of,
     parking_queue_name,
     queue_name,
     retry_queue_name,
@@ -111,8 +113,8 @@ def test_a_transient_failure_is_retried_with_the_original_routing_key(msg_settin
     publisher = Publisher(msg_settings)
     publisher.publish(Event("report.submitted", {"report_id": "r2"}))
     eventually(lambda: len(seen) == 3, 15, "three attempts")
-    # Nothing more of r2: one marker handled after the third attempt was settled (one handler
-    # thread), then one sent through the longest delay queue, behind any retry it made.
+    # Nothing more of r2: a marker published after the third attempt, then one sent through
+    # the longest delay queue, behind any retry it made.
     publisher.publish(Event("report.submitted", {"report_id": "after-third"}))
     eventually(lambda: len(seen) == 4, 15, "the first marker")
     _through_longest_delay_queue(msg_settings, "through-delay")
@@ -222,6 +224,20 @@ class Gate:
             return [report_id for report_id, _, _ in self.calls]
 
 
+def _one_per_lane(prefix: str, lanes: int, per_lane: int = 1) -> list[str]:
+    """Report ids that fill every lane of a consumer of `lanes` threads `per_lane` times, one
+    lane after the other."""
+    found: dict[int, list[str]] = {lane: [] for lane in range(lanes)}
+    n = 0
+    while any(len(ids) < per_lane for ids in found.values()):
+        report_id = f"{prefix}-{n}"
+        lane = lane_of({"report_id": report_id}, None, lanes)
+        if len(found[lane]) < per_lane:
+            found[lane].append(report_id)
+        n += 1
+    return [report_id for i in range(per_lane) for ids in found.values() for report_id in [ids[i]]]
+
+
 def _publish(settings, report_ids: list[str]) -> None:
     publisher = Publisher(settings)
     try:
@@ -235,7 +251,7 @@ def test_one_process_handles_several_messages_at_once_and_acks_each_once(msg_set
     settings = replace(msg_settings, consumer_concurrency=4, prefetch=4)
     gate = Gate()
     running = Running(settings, gate.handler)
-    ids = [f"at-once-{n}" for n in range(4)]
+    ids = _one_per_lane("at-once", 4)
     _publish(settings, ids)
     # All four are in hand together: none waits for another to finish.
     eventually(lambda: gate.holding(4), 15, "four messages in hand at once")
@@ -254,16 +270,17 @@ def test_one_process_handles_several_messages_at_once_and_acks_each_once(msg_set
 
 def test_a_failing_message_is_retried_while_the_others_succeed(msg_settings):
     settings = replace(msg_settings, consumer_concurrency=3, prefetch=3)
-    gate = Gate(fail_first="fails-once")
+    failing, fine_1, fine_2 = _one_per_lane("fails-once", 3)
+    gate = Gate(fail_first=failing)
     running = Running(settings, gate.handler)
-    _publish(settings, ["fails-once", "fine-1", "fine-2"])
+    _publish(settings, [failing, fine_1, fine_2])
     eventually(lambda: gate.holding(3), 15, "three messages in hand at once")
     gate.opened.set()
-    eventually(lambda: gate.handled().count("fails-once") == 2 and gate.holding(0), 15,
+    eventually(lambda: gate.handled().count(failing) == 2 and gate.holding(0), 15,
                "the failed message handled again")
     running.stop()
-    assert sorted(gate.calls) == [("fails-once", 0, False), ("fails-once", 1, False),
-                                  ("fine-1", 0, False), ("fine-2", 0, False)]
+    assert sorted(gate.calls) == sorted([(failing, 0, False), (failing, 1, False),
+                                         (fine_1, 0, False), (fine_2, 0, False)])
     assert _queue_depth(settings, parking_queue_name(settings, "verification")) == 0
     assert _queue_depth(settings, queue_name(settings, "verification")) == 0
 
@@ -272,7 +289,7 @@ def test_stopping_finishes_the_messages_in_hand_and_returns_the_others(msg_setti
     settings = replace(msg_settings, consumer_concurrency=2, prefetch=6)
     gate = Gate()
     running = Running(settings, gate.handler)
-    ids = [f"stop-{n}" for n in range(6)]
+    ids = _one_per_lane("stop", 2, per_lane=3)
     _publish(settings, ids)
     eventually(lambda: gate.holding(2), 15, "two messages in hand")
     main = queue_name(settings, "verification")
@@ -297,3 +314,152 @@ def test_stopping_finishes_the_messages_in_hand_and_returns_the_others(msg_setti
     again.stop()
     assert sorted(first + after.handled()) == sorted([*ids, "marker"])
     assert _queue_depth(settings, main) == 0
+
+
+def _ctl(*args: str) -> list[list[str]]:
+    out = subprocess.run(["rabbitmqctl", "-q", "--no-table-headers", *args], check=True,
+                         capture_output=True, text=True, timeout=60).stdout
+    return [line.split("\t") for line in out.splitlines() if line.strip()]
+
+
+def _consuming_channels(queue: str) -> set[str]:
+    return {row[1] for row in _ctl("list_consumers", "queue_name", "channel_pid")
+            if row[0] == queue}
+
+
+def _close_from_the_broker(channel_pid: str) -> None:
+    """Closes the connection of a channel as the broker would when it drops a client."""
+    connection_pid = next(row[1] for row in _ctl("list_channels", "pid", "connection")
+                          if row[0] == channel_pid)
+    subprocess.run(["rabbitmqctl", "close_connection", connection_pid, "test: connection lost"],
+                   check=True, capture_output=True, timeout=60)
+
+
+def test_a_lost_connection_drops_the_messages_not_started_so_each_runs_once_per_delivery(
+        msg_settings):
+    settings = replace(msg_settings, consumer_concurrency=1, prefetch=4)
+    lost, release, lock = threading.Event(), threading.Event(), threading.Lock()
+    calls: list[tuple[str, bool, bool]] = []  # report id, redelivered, started after the loss
+
+    def handler(delivery: Delivery) -> None:
+        with lock:
+            first = not calls
+            calls.append((delivery.body["report_id"], delivery.redelivered, lost.is_set()))
+        if first:  # in hand while the connection goes
+            assert release.wait(30), "never released"
+
+    running = Running(settings, handler)
+    ids = [f"lost-{n}" for n in range(4)]
+    _publish(settings, ids)
+    main = queue_name(settings, "verification")
+    eventually(lambda: calls and _queue_depth(settings, main) == 0, 15,
+               "one message in hand, three waiting for it in the process")
+    old = _consuming_channels(main)
+    assert len(old) == 1
+    lost.set()
+    _close_from_the_broker(next(iter(old)))
+    eventually(lambda: _consuming_channels(main) - old, 30, "consuming on a new connection")
+    release.set()
+    eventually(lambda: len(calls) >= 5, 15, "the four messages handed out again")
+    _publish(settings, ["marker"])
+    eventually(lambda: calls[-1][0] == "marker", 15, "the marker, behind them in their lane")
+    running.stop()
+    # Only the one in hand ran on the lost connection; the three waiting ran once, redelivered.
+    assert sorted(calls[:-1]) == sorted([("lost-0", False, False),
+                                         *[(report_id, True, True) for report_id in ids]])
+    assert _queue_depth(settings, main) == 0
+
+
+def _publish_steps(settings, steps: list[tuple[str, int]]) -> None:
+    publisher = Publisher(settings)
+    try:
+        for report_id, step in steps:
+            publisher.publish(Event("report.submitted", {"report_id": report_id, "step": step}))
+    finally:
+        publisher.close()
+
+
+def test_the_events_of_one_report_are_handled_in_order_while_other_reports_run(msg_settings):
+    settings = replace(msg_settings, consumer_concurrency=4, prefetch=8)
+    report, *others = _one_per_lane("order", 4)
+    release, lock = threading.Event(), threading.Lock()
+    started: list[tuple[str, int]] = []
+    finished: list[tuple[str, int]] = []
+
+    def handler(delivery: Delivery) -> None:
+        key = (delivery.body["report_id"], delivery.body["step"])
+        with lock:
+            started.append(key)
+        if key == (report, 0):
+            assert release.wait(30), "never released"
+        with lock:
+            finished.append(key)
+
+    running = Running(settings, handler)
+    _publish_steps(settings, [(report, 0), (report, 1), (report, 2),
+                              *[(other, 0) for other in others]])
+    eventually(lambda: sorted(finished) == sorted((other, 0) for other in others), 15,
+               "the other reports handled while the first event of one is in hand")
+    assert [key for key in started if key[0] == report] == [(report, 0)]
+    release.set()
+    eventually(lambda: len(finished) == 6, 15, "every event handled")
+    running.stop()
+    assert [key for key in started if key[0] == report] == [(report, 0), (report, 1),
+                                                            (report, 2)]
+    assert len(started) == 6
+
+
+def _queue_exists(settings, name: str) -> bool:
+    connection = connect(settings)
+    try:
+        connection.channel().queue_declare(name, passive=True)
+        return True
+    except pika.exceptions.ChannelClosedByBroker:
+        return False
+    finally:
+        if connection.is_open:
+            connection.close()
+
+
+def test_a_consumer_whose_queue_is_deleted_declares_it_again_and_consumes_it(msg_settings):
+    handled: list[str] = []
+    running = Running(msg_settings, lambda delivery: handled.append(delivery.body["report_id"]))
+    _publish(msg_settings, ["before"])
+    eventually(lambda: handled == ["before"], 15, "the consumer under way")
+    main = queue_name(msg_settings, "verification")
+    connection = connect(msg_settings)
+    try:
+        connection.channel().queue_delete(main)
+    finally:
+        connection.close()
+    # Cancelled by the broker, it connects again and declares the queue and its bindings.
+    eventually(lambda: _queue_exists(msg_settings, main), 15, "the queue declared again")
+    _publish(msg_settings, ["after"])
+    eventually(lambda: handled == ["before", "after"], 15, "the message to the new queue")
+    running.stop()
+
+
+def test_the_handling_time_counts_from_the_handler_start_not_the_wait_for_its_lane(
+        msg_settings):
+    settings = replace(msg_settings, consumer_concurrency=1, prefetch=2)
+    main = queue_name(settings, "verification")
+    duration = metrics.message_handling_duration.labels(main)
+    behind = threading.Event()
+    handled: list[str] = []
+
+    def handler(delivery: Delivery) -> None:
+        if delivery.body["report_id"] == "slow":
+            assert behind.wait(30), "the fast one never arrived"
+            time.sleep(1)  # a measurable handling time, which the fast one waits out
+        handled.append(delivery.body["report_id"])
+
+    running = Running(settings, handler)
+    _publish(settings, ["slow", "fast"])
+    eventually(lambda: _queue_depth(settings, main) == 0, 15, "both in the process")
+    behind.set()
+    eventually(lambda: handled == ["slow", "fast"], 15, "both handled")
+    acked = metrics.messages_handled.labels(main, "acked")
+    eventually(lambda: acked._value.get() == 2, 15, "both settled")
+    running.stop()
+    # ~1 s for the slow one and ms for the fast one; counted from delivery it would be > 2 s.
+    assert duration._sum.get() < 1.8

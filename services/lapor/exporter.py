@@ -180,7 +180,7 @@ class Exporter:
         self.db = db
         self.reports = Reports(db, None)
         self.sync = SyncStore(db)
-        self.session = session or requests.Session()
+        self._session = session  # one given (tests) is shared; else one per thread
         self._owners = threading.local()
         # Renewed before each follow-up, which takes at most two calls (the check of an
         # unknown send, the POST): a lease shorter than that could run out mid-send and let
@@ -190,6 +190,16 @@ class Exporter:
     @classmethod
     def from_settings(cls, settings: Settings) -> Exporter:
         return cls(settings, get_db(settings))
+
+    @property
+    def session(self) -> requests.Session:
+        """requests.Session is not thread-safe: each handler thread keeps its own."""
+        if self._session is not None:
+            return self._session
+        session = getattr(self._owners, "session", None)
+        if session is None:
+            session = self._owners.session = requests.Session()
+        return session
 
     @property
     def owner(self) -> str:

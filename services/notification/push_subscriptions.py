@@ -13,8 +13,9 @@ makes an event push tells of (a status change, a staff comment) is pinned on the
 read (a comment without an agency clock on the mark as read: `lifecycle.plan_comment`), so a
 write based on a report read before the mark misses and is made again from the report as it
 now is (verification writes the same verdict again without judging again: only the version
-moved): a device whose subscription is stored before an event's write hears of that event. Unsubscribing deletes the subscription (the mark stays; a marked report without
-devices costs one read per event). A report whose subscriptions an earlier version stored is
+moved): a device whose subscription is stored before an event's write hears of that event.
+Unsubscribing deletes the subscription (the mark stays; a marked report without devices costs
+one read per event). A report whose subscriptions an earlier version stored is
 marked when the notifier starts (`mark_subscribed_reports`).
 
 One document per (device endpoint, report). A device is its endpoint without query string or

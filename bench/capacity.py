@@ -57,8 +57,10 @@ MIN_COPIES = 2  # two of everything for availability
 WHY = {
     "intake insert reports": "the report itself, with its first event in the outbox (one write: "
                              "the event cannot be lost between the two)",
-    "intake update reports": "published events taken out of the outbox, one update_many for "
-                             "every report published in the last 0.5 s",
+    "intake update reports": "published events taken out of the outbox: one update_many every "
+                             "pull interval (2 s in production) for the reports published "
+                             "before; it mostly changes nothing, as the consumer's own write "
+                             "took the event out (aduan/infra/outbox.py)",
     "intake find reports": "the outbox relay's look-up of events left unpublished (once a second,"
                            " not per report), and an Idempotency-Key retry's answer",
     "verification find photo_hashes": "the duplicate look-up: one indexed $in over the hash "
@@ -68,8 +70,9 @@ WHY = {
     "verification update photo_hashes": "remembering this photo's hashes for later look-ups "
                                         "(upsert keyed by photo id: a redelivery adds nothing)",
     "verification update reports": "the verdict (status, reasons, photo metadata, public copies, "
-                                   "its event in the outbox), pinned on the status it judged; "
-                                   "plus its share of the outbox update_many",
+                                   "its event in the outbox, the event it handles taken out), "
+                                   "pinned on the status it judged; plus its share of the "
+                                   "outbox update_many",
     "verification find reports": "the possible duplicates by place: open reports of the "
                                  "category in the cells around it, one indexed $in "
                                  "(services/verification/places.py); plus the report itself "
@@ -77,19 +80,24 @@ WHY = {
                                  "delivery, or queued over 10 s) or a pinned write missed",
     "notification find reports": "the report when the event's copy may not be used (under a "
                                  "backlog of over 10 s)",
-    "routing update reports": "forwarding (agency, due dates, its event), pinned on status and "
-                              "followers; plus its share of the outbox update_many",
+    "routing update reports": "forwarding (agency, due dates, its event, the verdict's event "
+                              "taken out), pinned on status and followers; plus its share of "
+                              "the outbox update_many",
     "routing find reports": "as verification's: only when the event's report is stale",
     "routing find cache_versions": "whether the catalogue (categories, agencies) changed, at most"
                                    " once a second per process",
     "notification insert deliveries": "claiming each message before it is sent (the once-only "
                                       "delivery log): one per message",
-    "notification update deliveries": "the message's result (sent, failed, next attempt)",
+    "notification update deliveries": "the message's result (sent, failed, next attempt), "
+                                      "written before the event is acknowledged; results that "
+                                      "come while another write is on its way share one bulk "
+                                      "command",
     "notification find deliveries": "the webhook dispatcher's look-up of due webhook deliveries "
                                     "(once a second, not per report)",
     "notification find users": "the assigned officer's name for the forwarded message",
-    "notification find push_subscriptions": "the report's Web Push devices, per event (new with "
-                                            "Web Push; no cache yet)",
+    "notification find push_subscriptions": "the report's Web Push devices: only for a report "
+                                            "a device subscribed to (push_subscribed) and an "
+                                            "event devices are told of",
     "notification find cache_versions": "whether webhook subscriptions changed, at most once a "
                                         "second per process",
 }

@@ -21,7 +21,7 @@ class Settings:
     prefetch: int = 8
     # Messages one consumer process handles at once, each in its own thread (the handlers
     # wait on the database and other services far more than they compute); the prefetch is
-    # raised to it when lower.
+    # raised to twice it when lower.
     consumer_concurrency: int = 8
     max_attempts: int = 5
     retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000)

@@ -20,10 +20,11 @@ import signal
 import threading
 import time
 import uuid
-import zlib
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pika
@@ -227,19 +228,39 @@ class Delivery:
 Handler = Callable[[Delivery], None]
 
 
-@dataclass(frozen=True)
+@dataclass
 class _InFlight:
-    """A message handed to a worker thread and not settled yet."""
+    """A delivered message not settled yet: waiting behind its report's message in hand
+    (`future` None), in the pool's queue, or being handled."""
 
     tag: int
-    future: Future[None]
+    key: str  # its report: one of a report's messages is handled at a time
+    delivery: Delivery
+    method: Any
+    properties: Any
+    body: bytes
+    started: list[float]  # the handler's start, once it starts
+    future: Future[None] | None = None
 
 
-def lane_of(body: dict[str, Any], message_id: str | None, lanes: int) -> int:
-    """The worker thread (lane) a message goes to: the same for every event of one report, so
-    one process handles them in delivery order (a stable hash: not Python's salted `hash`)."""
-    key = body.get("report_id") or message_id or ""
-    return zlib.crc32(str(key).encode()) % lanes
+@dataclass
+class _Link:
+    """One connection and its messages; touched in the connection's thread only."""
+
+    connection: pika.BlockingConnection
+    channel: BlockingChannel
+    in_flight: dict[int, _InFlight] = field(default_factory=dict)  # by delivery tag
+    # A report present has a message in hand; the deque holds its next ones, in order.
+    behind: dict[str, deque[_InFlight]] = field(default_factory=dict)
+    # Handlers still running from a lost connection, by report: its next messages wait.
+    carried: dict[str, Future[None]] = field(default_factory=dict)
+
+
+def report_key(body: dict[str, Any], message_id: str | None, tag: int) -> str:
+    """The report a message is about: its messages are handled one at a time, in delivery
+    order; a message of no report is its own."""
+    report_id = body.get("report_id")
+    return f"report:{report_id}" if report_id else f"message:{message_id or tag}"
 
 
 class Consumer:
@@ -249,17 +270,22 @@ class Consumer:
     - a message is acked only after its handler returned, i.e. after its effect is durable;
     - a failing message is re-published to a delay queue (growing delay) and acked, and after
       `max_attempts` failures (or at once for PermanentError) it goes to the parking queue;
-    - handlers run in `consumer_concurrency` worker threads, one lane each: a message goes to
-      the lane of its report (`lane_of`), so the events of one report are handled one after
-      the other in delivery order, as with one thread, and those of other reports at once;
+    - handlers run in one pool of `consumer_concurrency` worker threads, one message of a
+      report at a time: a message whose report has one in hand waits behind it (in this
+      process, in delivery order) and is handed to the pool once that one is settled, so the
+      events of one report are handled in delivery order, as with one thread, while any free
+      thread takes the messages of other reports (no report waits behind another's);
+    - the prefetch is at least twice the threads, so the messages waiting behind a slow
+      report leave room in the window for other reports;
     - this thread alone touches the connection (pika is not thread-safe): it keeps servicing
       it (heartbeats, deliveries) and settles each message (ack, or re-publish then ack) when
       a worker hands it back through `add_callback_threadsafe`;
-    - it reconnects with jittered exponential backoff; the messages of a lost connection not
-      started yet are dropped from their lanes (the broker hands them out again), so none
-      is handled once more for nothing;
+    - it reconnects with jittered exponential backoff; the messages of a lost connection (or
+      channel) not started yet are dropped (the broker hands them out again), so none is
+      handled once more for nothing; a report whose handler still runs from the lost
+      connection has its redelivered messages wait for it;
     - when the broker cancels the consumer (its queue deleted), it settles what it holds and
-      connects again, declaring the topology anew;
+      connects again after the backoff, declaring the topology anew;
     - it stops cleanly on SIGTERM/SIGINT: no new message is taken, the ones not started yet
       go back to the queue and the ones being handled are finished and settled first.
     """
@@ -274,11 +300,13 @@ class Consumer:
         self.queue = queue_name(settings, consumer)
         self.handler = handler
         self.concurrency = settings.consumer_concurrency
-        # Never fewer unacked messages than handlers, or some handlers would idle.
-        self.prefetch = max(settings.prefetch, self.concurrency)
+        # Room for as many messages waiting behind reports in hand as there are threads, so
+        # a backlog of one report does not fill the window and idle the other threads.
+        self.prefetch = max(settings.prefetch, 2 * self.concurrency)
         self._stop = threading.Event()
-        self._lanes = [ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{consumer}-{i}")
-                       for i in range(self.concurrency)]
+        self._pool = ThreadPoolExecutor(max_workers=self.concurrency,
+                                        thread_name_prefix=consumer)
+        self._carried: dict[str, Future[None]] = {}  # in this (the connection's) thread
 
     def stop(self, *_: object) -> None:
         self._stop.set()
@@ -293,20 +321,23 @@ class Consumer:
         backoff = 0.5
         while not self._stop.is_set():
             try:
-                self._consume()
-                backoff = 0.5
+                if not self._consume():
+                    continue  # stopping
+                reason = f"the broker cancelled consuming {self.queue}"
             except (pika.exceptions.AMQPError, OSError) as err:
-                delay = backoff * (1 + random.random())
-                log.warning("broker connection lost (%s); reconnecting in %.1fs", err, delay)
-                self._stop.wait(delay)
-                backoff = min(backoff * 2, 15.0)
-        for lane in self._lanes:
-            lane.shutdown(wait=True)
+                reason = f"broker connection lost ({err})"
+            delay = backoff * (1 + random.random())
+            log.warning("%s; reconnecting in %.1fs", reason, delay)
+            self._stop.wait(delay)
+            backoff = min(backoff * 2, 15.0)
+        self._pool.shutdown(wait=True)
         log.info("consumer %s stopped", self.consumer)
 
-    def _consume(self) -> None:
+    def _consume(self) -> bool:
+        """Consumes until stopped (False) or cancelled by the broker (True); raises when the
+        connection or the channel is lost."""
         connection = connect(self.settings)
-        in_flight: dict[int, _InFlight] = {}  # by delivery tag, until settled
+        link: _Link | None = None
         cancelled = threading.Event()  # by the broker (Basic.Cancel)
         left_cleanly = False
         try:
@@ -314,43 +345,66 @@ class Consumer:
             channel.confirm_delivery()
             declare_topology(channel, self.settings)
             channel.basic_qos(prefetch_count=self.prefetch)
+            link = _Link(connection, channel)
+            self._wait_for_carried(link)
 
-            def on_message(channel: BlockingChannel, method: Any, properties: Any,
+            def on_message(_channel: BlockingChannel, method: Any, properties: Any,
                            body: bytes) -> None:
-                self._start(connection, channel, in_flight, method, properties, body)
+                self._start(link, method, properties, body)
 
             channel.add_on_cancel_callback(lambda _frame: cancelled.set())
             tag = channel.basic_consume(self.queue, on_message_callback=on_message)
             log.info("consuming %s (%d at once)", self.queue, self.concurrency)
-            while not self._stop.is_set() and not cancelled.is_set():
+            # A channel closed by the broker does not make process_data_events raise.
+            while not self._stop.is_set() and not cancelled.is_set() and channel.is_open:
                 connection.process_data_events(time_limit=STOP_CHECK_S)
+            if not channel.is_open:
+                raise pika.exceptions.ChannelWrongStateError("channel closed by the broker")
             # Stopping: no new deliveries (those received but not dispatched are nacked back
             # by pika), the ones not started go back too, the running ones are finished.
-            if cancelled.is_set():
-                log.warning("the broker cancelled consuming %s; consuming again", self.queue)
-            else:
+            if not cancelled.is_set():
                 channel.basic_cancel(tag)
-            for message in list(in_flight.values()):
-                if message.future.cancel():
-                    in_flight.pop(message.tag, None)
+            link.behind.clear()
+            for message in list(link.in_flight.values()):
+                if message.future is None or message.future.cancel():
+                    del link.in_flight[message.tag]
                     channel.basic_nack(message.tag, requeue=True)
-            while in_flight:
+            while link.in_flight:
                 connection.process_data_events(time_limit=HEARTBEAT_SERVICE_S)
             left_cleanly = True
         finally:
-            if not left_cleanly:
-                # Lost: the unacked messages go back to the queue, so the ones not started
-                # must not run now (their acks could not be sent: handled twice).
-                for message in in_flight.values():
-                    message.future.cancel()
+            if link is not None:
+                self._carry(link, left_cleanly)
             if connection.is_open:
                 connection.close()
+        return cancelled.is_set()
 
-    def _start(self, connection: pika.BlockingConnection, channel: BlockingChannel,
-               in_flight: dict[int, _InFlight], method: Any, properties: Any,
-               body: bytes) -> None:
-        """Hands a delivered message to its lane (in this, the connection's thread)."""
-        started = [time.perf_counter()]  # the handler's start, once it starts
+    def _carry(self, link: _Link, left_cleanly: bool) -> None:
+        """Keeps, by report, the handlers still running as this connection ends. Lost, the
+        unacked messages go back to the queue, so the ones not started must not run now
+        (their acks could not be sent: handled twice)."""
+        running = dict(link.carried)
+        if not left_cleanly:
+            for message in link.in_flight.values():
+                if message.future is not None and not message.future.cancel():
+                    running[message.key] = message.future
+        self._carried = {key: future for key, future in running.items() if not future.done()}
+
+    def _wait_for_carried(self, link: _Link) -> None:
+        """A report whose handler still runs from a lost connection takes no new message
+        until it ends (its own message, redelivered, would run twice at once)."""
+        link.carried, self._carried = self._carried, {}
+        for key, future in link.carried.items():
+            link.behind[key] = deque()
+            future.add_done_callback(partial(self._wake, link, key))
+
+    def _wake(self, link: _Link, key: str, _: Future[None]) -> None:  # in any thread
+        with contextlib.suppress(pika.exceptions.ConnectionWrongStateError):
+            link.connection.add_callback_threadsafe(partial(self._next, link, key))
+
+    def _start(self, link: _Link, method: Any, properties: Any, body: bytes) -> None:
+        """Hands a delivered message to the pool, or queues it behind its report's message
+        in hand (in this, the connection's thread)."""
         headers = properties.headers or {}
         try:
             delivery = Delivery(
@@ -364,32 +418,55 @@ class Consumer:
                 replayed=bool(headers.get("x-aduan-replayed")),
             )
         except PermanentError as err:
-            self._settle(channel, method, properties, body, started[0], err)
+            self._settle(link.channel, method, properties, body, time.perf_counter(), err)
             return
-        lane = self._lanes[lane_of(delivery.body, delivery.message_id, self.concurrency)]
-        future = lane.submit(self._call, delivery, started)
-        message = _InFlight(method.delivery_tag, future)
-        in_flight[message.tag] = message
+        message = _InFlight(method.delivery_tag,
+                            report_key(delivery.body, delivery.message_id, method.delivery_tag),
+                            delivery, method, properties, body, [time.perf_counter()])
+        link.in_flight[message.tag] = message
+        waiting = link.behind.get(message.key)
+        if waiting is not None:
+            waiting.append(message)
+        else:
+            link.behind[message.key] = deque()
+            self._submit(link, message)
 
-        def settle() -> None:  # in the connection's thread
-            if in_flight.pop(message.tag, None) is None:
-                return  # handed back to the queue while stopping
-            self._settle(channel, method, properties, body, started[0], future.exception())
+    def _submit(self, link: _Link, message: _InFlight) -> None:
+        future = self._pool.submit(self._call, message.delivery, message.started)
+        message.future = future
 
         def done(_: Future[None]) -> None:  # in the worker's thread
             if future.cancelled():
                 return
             try:
-                connection.add_callback_threadsafe(settle)
+                link.connection.add_callback_threadsafe(partial(self._finish, link, message))
             except pika.exceptions.ConnectionWrongStateError:
                 # The connection was lost meanwhile: the broker hands the message out again.
                 log.warning("message %s handled but not acked: connection closed",
-                            properties.message_id)
+                            message.properties.message_id)
 
         future.add_done_callback(done)
 
+    def _finish(self, link: _Link, message: _InFlight) -> None:  # in the connection's thread
+        if link.in_flight.pop(message.tag, None) is None:
+            return  # handed back to the queue while stopping
+        assert message.future is not None
+        self._settle(link.channel, message.method, message.properties, message.body,
+                     message.started[0], message.future.exception())
+        self._next(link, message.key)
+
+    def _next(self, link: _Link, key: str) -> None:  # in the connection's thread
+        """The report's message in hand is settled: its next one, if any, goes to the pool."""
+        waiting = link.behind.get(key)
+        if waiting is None:
+            return  # stopping: the waiting ones went back to the queue
+        if waiting:
+            self._submit(link, waiting.popleft())
+        else:
+            del link.behind[key]
+
     def _call(self, delivery: Delivery, started: list[float]) -> None:
-        started[0] = time.perf_counter()  # not counting the wait for its lane
+        started[0] = time.perf_counter()  # not counting the wait behind its report
         request_id_var.set(delivery.correlation_id)  # the worker thread's own context
         self.handler(delivery)
 

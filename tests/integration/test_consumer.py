@@ -26,7 +26,6 @@ from aduan.infra.messaging import (
     declare_topology,
     delete_topology,
     exchange_name,
-    lane_of,
     parking_queue_name,
     queue_name,
     retry_queue_name,
@@ -224,18 +223,8 @@ class Gate:
             return [report_id for report_id, _, _ in self.calls]
 
 
-def _one_per_lane(prefix: str, lanes: int, per_lane: int = 1) -> list[str]:
-    """Report ids that fill every lane of a consumer of `lanes` threads `per_lane` times, one
-    lane after the other."""
-    found: dict[int, list[str]] = {lane: [] for lane in range(lanes)}
-    n = 0
-    while any(len(ids) < per_lane for ids in found.values()):
-        report_id = f"{prefix}-{n}"
-        lane = lane_of({"report_id": report_id}, None, lanes)
-        if len(found[lane]) < per_lane:
-            found[lane].append(report_id)
-        n += 1
-    return [report_id for i in range(per_lane) for ids in found.values() for report_id in [ids[i]]]
+def _ids(prefix: str, count: int) -> list[str]:
+    return [f"{prefix}-{n}" for n in range(count)]
 
 
 def _publish(settings, report_ids: list[str]) -> None:
@@ -251,7 +240,7 @@ def test_one_process_handles_several_messages_at_once_and_acks_each_once(msg_set
     settings = replace(msg_settings, consumer_concurrency=4, prefetch=4)
     gate = Gate()
     running = Running(settings, gate.handler)
-    ids = _one_per_lane("at-once", 4)
+    ids = _ids("at-once", 4)
     _publish(settings, ids)
     # All four are in hand together: none waits for another to finish.
     eventually(lambda: gate.holding(4), 15, "four messages in hand at once")
@@ -270,7 +259,7 @@ def test_one_process_handles_several_messages_at_once_and_acks_each_once(msg_set
 
 def test_a_failing_message_is_retried_while_the_others_succeed(msg_settings):
     settings = replace(msg_settings, consumer_concurrency=3, prefetch=3)
-    failing, fine_1, fine_2 = _one_per_lane("fails-once", 3)
+    failing, fine_1, fine_2 = _ids("fails-once", 3)
     gate = Gate(fail_first=failing)
     running = Running(settings, gate.handler)
     _publish(settings, [failing, fine_1, fine_2])
@@ -289,7 +278,7 @@ def test_stopping_finishes_the_messages_in_hand_and_returns_the_others(msg_setti
     settings = replace(msg_settings, consumer_concurrency=2, prefetch=6)
     gate = Gate()
     running = Running(settings, gate.handler)
-    ids = _one_per_lane("stop", 2, per_lane=3)
+    ids = _ids("stop", 6)
     _publish(settings, ids)
     eventually(lambda: gate.holding(2), 15, "two messages in hand")
     main = queue_name(settings, "verification")
@@ -362,7 +351,7 @@ def test_a_lost_connection_drops_the_messages_not_started_so_each_runs_once_per_
     release.set()
     eventually(lambda: len(calls) >= 5, 15, "the four messages handed out again")
     _publish(settings, ["marker"])
-    eventually(lambda: calls[-1][0] == "marker", 15, "the marker, behind them in their lane")
+    eventually(lambda: calls[-1][0] == "marker", 15, "the marker, behind them")
     running.stop()
     # Only the one in hand ran on the lost connection; the three waiting ran once, redelivered.
     assert sorted(calls[:-1]) == sorted([("lost-0", False, False),
@@ -381,7 +370,9 @@ def _publish_steps(settings, steps: list[tuple[str, int]]) -> None:
 
 def test_the_events_of_one_report_are_handled_in_order_while_other_reports_run(msg_settings):
     settings = replace(msg_settings, consumer_concurrency=4, prefetch=8)
-    report, *others = _one_per_lane("order", 4)
+    # More other reports than threads: any of them hashed to the held one's thread (lanes)
+    # would have waited for it.
+    report, *others = _ids("order", 7)
     release, lock = threading.Event(), threading.Lock()
     started: list[tuple[str, int]] = []
     finished: list[tuple[str, int]] = []
@@ -402,11 +393,75 @@ def test_the_events_of_one_report_are_handled_in_order_while_other_reports_run(m
                "the other reports handled while the first event of one is in hand")
     assert [key for key in started if key[0] == report] == [(report, 0)]
     release.set()
-    eventually(lambda: len(finished) == 6, 15, "every event handled")
+    eventually(lambda: len(finished) == 9, 15, "every event handled")
     running.stop()
     assert [key for key in started if key[0] == report] == [(report, 0), (report, 1),
                                                             (report, 2)]
-    assert len(started) == 6
+    assert len(started) == 9
+
+
+def test_a_backlog_of_one_held_report_leaves_room_for_the_others(msg_settings):
+    # Three events of the held report, more than the threads: with the prefetch at the number
+    # of threads they would fill the window and the other reports would never arrive.
+    settings = replace(msg_settings, consumer_concurrency=2, prefetch=1)
+    release, lock = threading.Event(), threading.Lock()
+    started: list[tuple[str, int]] = []
+
+    def handler(delivery: Delivery) -> None:
+        key = (delivery.body["report_id"], delivery.body["step"])
+        with lock:
+            started.append(key)
+        if key == ("held", 0):
+            assert release.wait(30), "never released"
+
+    running = Running(settings, handler)
+    assert running.consumer.prefetch == 4
+    _publish_steps(settings, [("held", 0), ("held", 1), ("held", 2), ("other-a", 0),
+                              ("other-b", 0), ("other-c", 0)])
+    eventually(lambda: {("other-a", 0), ("other-b", 0), ("other-c", 0)} <= set(started), 15,
+               "the other reports handled while the held one's backlog waits")
+    assert [key for key in started if key[0] == "held"] == [("held", 0)]
+    release.set()
+    eventually(lambda: len(started) == 6, 15, "the held report's events")
+    running.stop()
+    assert [key for key in started if key[0] == "held"] == [("held", 0), ("held", 1),
+                                                          ("held", 2)]
+    assert _queue_depth(settings, queue_name(settings, "verification")) == 0
+
+
+def test_a_message_redelivered_while_its_first_copy_still_runs_waits_for_it(msg_settings):
+    settings = replace(msg_settings, consumer_concurrency=2, prefetch=4)
+    release, lock = threading.Event(), threading.Lock()
+    calls: list[tuple[str, bool]] = []  # report id, redelivered
+    ended: list[str] = []
+
+    def handler(delivery: Delivery) -> None:
+        report_id = delivery.body["report_id"]
+        with lock:
+            first = not calls
+            calls.append((report_id, delivery.redelivered))
+        if first:  # in hand while the connection goes
+            assert release.wait(30), "never released"
+        with lock:
+            ended.append(report_id)
+
+    running = Running(settings, handler)
+    _publish(settings, ["held"])
+    main = queue_name(settings, "verification")
+    eventually(lambda: calls and _queue_depth(settings, main) == 0, 15, "the message in hand")
+    old = _consuming_channels(main)
+    _close_from_the_broker(next(iter(old)))
+    eventually(lambda: _consuming_channels(main) - old, 30, "consuming on a new connection")
+    # Redelivered before the marker; a free thread takes the marker, not the held copy.
+    _publish(settings, ["marker"])
+    eventually(lambda: "marker" in ended, 15, "the marker")
+    assert calls == [("held", False), ("marker", False)]
+    release.set()
+    eventually(lambda: len(ended) == 3, 15, "the redelivered copy, after the first")
+    running.stop()
+    assert calls == [("held", False), ("marker", False), ("held", True)]
+    assert ended == ["marker", "held", "held"]
+    assert _queue_depth(settings, main) == 0
 
 
 def _queue_exists(settings, name: str) -> bool:
@@ -439,7 +494,7 @@ def test_a_consumer_whose_queue_is_deleted_declares_it_again_and_consumes_it(msg
     running.stop()
 
 
-def test_the_handling_time_counts_from_the_handler_start_not_the_wait_for_its_lane(
+def test_the_handling_time_counts_from_the_handler_start_not_the_wait_for_a_thread(
         msg_settings):
     settings = replace(msg_settings, consumer_concurrency=1, prefetch=2)
     main = queue_name(settings, "verification")

@@ -57,20 +57,30 @@ class VerdictOverride:
               correlation_id: str | None) -> dict[str, Any]:
         report = staff_report(self.db, code, principal)
         target = change.verdict
-        if report["status"] not in OVERTURNABLE:
-            raise _not_overridable(report["status"], target)
         actor = Actor(kind="staff", id=principal.user_id, role=principal.role,
                       agency=principal.agency)
-        now = datetime.now(UTC)
-        try:
-            plan = self._plan(report, target, change.note, actor, now)
-        except Conflict as refused:  # e.g. rejecting a rejected report
-            raise _not_overridable(report["status"], target) from refused
         reports = Reports(self.db, self.publisher)
-        updated = reports.commit(report, plan, actor, now, correlation_id)
-        if updated is None:  # someone moved the report since it was read
+        # The write is pinned on the version read: a device's push mark (a version bump, the
+        # status unchanged) in between is read and planned again, once, as Reports.perform
+        # does; a report another operator moved meanwhile is refused as before.
+        for _ in range(2):
+            if report["status"] not in OVERTURNABLE:
+                raise _not_overridable(report["status"], target)
+            now = datetime.now(UTC)
+            try:
+                plan = self._plan(report, target, change.note, actor, now)
+            except Conflict as refused:  # e.g. rejecting a rejected report
+                raise _not_overridable(report["status"], target) from refused
+            updated = reports.commit(report, plan, actor, now, correlation_id)
+            if updated is not None:
+                break
             current = reports.get(report["_id"]) or report
-            raise _not_overridable(current["status"], target)
+            if current["status"] != report["status"]:
+                raise _not_overridable(current["status"], target)
+            report = current
+        else:
+            raise Conflict("concurrent_update",
+                           "This report is changing too often right now; retry.")
         metrics.verification_overrides.labels(target).inc()
         if "withdraw_copies" in plan.effects:
             # The report no longer points at them: a failure only leaves an orphan copy.

@@ -18,9 +18,13 @@ from PIL import Image
 from stack_client import REPORT, submit, wait_for_status
 from workflow_client import reporter
 
+from aduan.contracts.verdicts import VerdictIn
+from aduan.infra.deadlines import Deadlines
 from aduan.infra.phash import hamming
 from aduan.web.auth import Principal, issue_access_token
+from services.notification.push_subscriptions import mark_report
 from services.verification.duplicates import find_duplicate, hash_document
+from services.verification.override import VerdictOverride
 
 pytestmark = pytest.mark.stack
 JUDGED = {"verified", "needs_review", "rejected", "forwarded"}
@@ -229,6 +233,28 @@ def test_operator_verifies_a_report_in_review(api, settings, db, tap, in_review)
     again = _override(api, code, {"verdict": "rejected", "note": "x"}, _token(settings))
     _error(again, 409, "verdict_not_overridable")
     assert again.json()["error"]["details"]["status"] == "forwarded"
+
+
+class _DeviceSubscribesMeanwhile(VerdictOverride):
+    """A device subscribes to the report (its push mark bumps the version) while the
+    operator's verdict is planned, between the override's read and its write."""
+
+    def _plan(self, report, *args):
+        mark_report(self.db, report)
+        return super()._plan(report, *args)
+
+
+def test_a_push_mark_between_read_and_write_does_not_refuse_the_override(
+        settings, db, store, in_review):
+    override = _DeviceSubscribesMeanwhile(settings, db, store, None,
+                                          Deadlines.from_settings(settings))
+    operator = Principal(user_id="operator-1", role="operator", city="padang")
+    result = override.apply(in_review["code"], VerdictIn(verdict="verified", note="Dicek."),
+                            operator, None)
+    assert result["status"] == "verified"  # was: 409 verdict_not_overridable from needs_review
+    report = db.reports.find_one({"_id": in_review["_id"]})
+    assert report["status"] == "verified" and report["push_subscribed"] is True
+    assert report["verification"]["override"]["note"] == "Dicek."
 
 
 def test_operator_rejects_a_report_in_review_and_its_photos_are_withdrawn(

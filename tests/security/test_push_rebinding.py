@@ -43,11 +43,13 @@ def test_a_name_that_turns_private_after_subscribing_is_refused_at_send_time(
     endpoint = f"https://{NAME}:{internal.getsockname()[1]}/push/abc"
     browser = {**PushDouble().subscription(), "endpoint": endpoint}
     db = fake_db()
+    db.reports.insert_one(dict(REPORT))  # as filed; subscribing marks it as having devices
     checked = push_subscriptions.checked(SETTINGS, browser)  # public now: taken
     push_subscriptions.subscribe(db, REPORT, "reporter", checked, "id", PUBLIC)
     channel = PushChannel.from_settings(SETTINGS, db)
     assert channel is not None
-    [notice] = channel.plan("report.status_changed", {"status": "accepted"}, REPORT)
+    report = db.reports.find_one({"_id": REPORT["_id"]})
+    [notice] = channel.plan("report.status_changed", {"status": "accepted"}, report)
     assert notice.push is not None
 
     for turned in (["127.0.0.1"], ["93.184.216.34", "127.0.0.1"], ["::ffff:127.0.0.1"],

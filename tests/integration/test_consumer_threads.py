@@ -38,4 +38,5 @@ def test_two_threads_of_one_exporter_never_hold_a_report_at_once(settings, db):
     assert _in_thread(acquire) is False
     exporter.sync.release(report_id, exporter.owner)
     assert _in_thread(acquire) is True
+    # Clean-up of the lease document this test made; no API removes a lease.
     exporter.sync.docs.delete_one({"_id": report_id})

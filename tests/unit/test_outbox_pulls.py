@@ -97,3 +97,21 @@ def test_an_event_is_pulled_before_the_relay_would_publish_it_again():
     assert outbox.pull_interval(5.0) == 2.0
     assert 2 * outbox.pull_interval(1.0) < 1.0
     assert outbox.pull_interval(60.0) == 2.0
+
+
+def test_the_relay_looks_again_soon_only_after_a_look_that_found_events_or_failed():
+    delay = timedelta(seconds=5)
+    assert outbox.relay_wait(0, False, delay) == 5.0  # idle: nothing written now is due sooner
+    assert outbox.relay_wait(3, False, delay) == outbox.BUSY_INTERVAL_S
+    assert outbox.relay_wait(0, True, delay) == outbox.BUSY_INTERVAL_S
+    assert outbox.relay_wait(0, False, timedelta(seconds=0.2)) == outbox.BUSY_INTERVAL_S
+
+
+def test_a_relay_pass_the_broker_refused_counts_what_it_found_as_not_sent(db):
+    event = stored_with_event(db, "r1")
+    down = FakePublisher()
+    down.down = True
+    # A cutoff a second ahead: the fake keeps milliseconds, the entry was made this one.
+    assert outbox.relay_pass(db, down, older_than=timedelta(seconds=-1)) == (1, 0)
+    assert outbox.relay_wait(1, False, timedelta(seconds=5)) == outbox.BUSY_INTERVAL_S
+    assert outbox_of(db, "r1") == [event.message_id]

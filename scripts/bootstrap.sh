@@ -2,7 +2,7 @@
 # Installs what Aduan needs on a fresh machine: system packages (RabbitMQ, docker-compose for the
 # compose file check, Prometheus and promtool for the deploy checks, chromium and npm for the web
 # console's end-to-end test), playwright-core from npm, a virtualenv with the pinned
-# Python packages. Safe to run repeatedly.
+# Python packages, and the open-file limit of the rabbitmq user. Safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +30,22 @@ apt_install() {
   fi
 }
 
+# `su rabbitmq` (how Debian's rabbitmq-server starts the node as root) takes its open-file limit
+# from pam_limits, which without a rule gives init's soft limit (1,024 here): the node then stops
+# taking connections at 832 sockets, its port still accepts TCP and every handshake times out.
+# The rule sets soft and hard to this shell's hard limit (capped at 65,536): pam_limits applies
+# nothing at all when asked to raise the hard limit beyond what the machine lets it.
+broker_limits() {
+  local rule=/etc/security/limits.d/rabbitmq.conf hard
+  [ -d /etc/security/limits.d ] || return 0
+  hard="$(ulimit -Hn)"
+  { [ "$hard" = unlimited ] || [ "$hard" -gt 65536 ]; } && hard=65536
+  grep -qsx "rabbitmq - nofile $hard" "$rule" && return 0
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "rabbitmq - nofile $hard" | $sudo tee "$rule" >/dev/null
+}
+
 python_env() {
   local python="${PYTHON:-python3}"
   [ -x .venv/bin/python ] || "$python" -m venv .venv
@@ -51,5 +67,6 @@ e2e_env() {
 }
 
 apt_install
+broker_limits
 python_env
 e2e_env

@@ -29,6 +29,7 @@ def stack() -> Iterator[Stack]:
     running = Stack(profile, ROOT / ".run" / profile.name)
     running.down()  # whatever a crashed earlier run left behind
     os.environ.update(running.env())
+    running.ensure_rabbitmq()  # before the first connection: a wedged broker is restarted
     delete_topology(Settings.from_env())
     try:
         running.up()

@@ -18,18 +18,18 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlparse
 
 import requests
 
 from services.notification import vapid_keys
+from tools import local_broker
+from tools.local_broker import port_open
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -175,14 +175,6 @@ def test_profile(slot: int) -> Profile:
         weed_ports={k: v + shift for k, v in TEST.weed_ports.items()},
         internal_ports={k: v + shift for k, v in TEST.internal_ports.items()},
     )
-
-
-def port_open(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 def wait_until(predicate, timeout_s: float, what: str) -> None:
@@ -370,17 +362,8 @@ class Stack:
     # ---- infrastructure --------------------------------------------------------------------
 
     def ensure_rabbitmq(self) -> None:
-        url = urlparse(self.env()["ADUAN_AMQP_URL"])
-        host, port = url.hostname or "127.0.0.1", url.port or 5672
-        if port_open(host, port):
-            return
-        if host not in ("127.0.0.1", "localhost"):
-            raise RuntimeError(f"RabbitMQ at {host}:{port} is not reachable")
-        if shutil.which("rabbitmq-server") is None:
-            raise RuntimeError("rabbitmq-server is not installed: run `make bootstrap`")
-        subprocess.run(["rabbitmq-server", "-detached"], check=True)
-        self._save_state(rabbitmq_started=True)
-        wait_until(lambda: port_open(host, port), 120, "RabbitMQ")
+        if local_broker.ensure_answering(self.env()["ADUAN_AMQP_URL"]):
+            self._save_state(rabbitmq_started=True)
 
     def start_mongo(self) -> None:
         if self._external("MONGO_URL"):
@@ -492,7 +475,7 @@ class PrivateBroker:
     def amqp_url(self) -> str:
         return f"amqp://guest:guest@127.0.0.1:{self.port}/%2F"
 
-    def _env(self) -> dict[str, str]:
+    def env(self) -> dict[str, str]:
         return {**os.environ,
                 "RABBITMQ_NODENAME": self.node,
                 "RABBITMQ_CONFIG_FILE": str(self.folder / "rabbitmq.conf"),
@@ -514,12 +497,12 @@ class PrivateBroker:
             (self.folder / "enabled_plugins").write_text("[].\n")
             (self.folder / "rabbitmq.conf").write_text(
                 f"listeners.tcp.local = 127.0.0.1:{self.port}\nloopback_users.guest = true\n")
-        subprocess.run(["rabbitmq-server", "-detached"], env=self._env(), check=True,
+        subprocess.run(["rabbitmq-server", "-detached"], env=self.env(), check=True,
                        capture_output=True)
         wait_until(lambda: port_open("127.0.0.1", self.port), 120, f"RabbitMQ node {self.node}")
 
     def stop(self) -> None:
-        subprocess.run(["rabbitmqctl", "-n", self.node, "stop"], env=self._env(), check=False,
+        subprocess.run(["rabbitmqctl", "-n", self.node, "stop"], env=self.env(), check=False,
                        capture_output=True)
         wait_until(lambda: not port_open("127.0.0.1", self.port), 60, f"{self.node} to stop")
 

@@ -30,6 +30,7 @@ from typing import Any
 import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
+from pika.adapters.utils.connection_workflow import AMQPConnectorException
 
 from aduan.infra import metrics
 from aduan.infra.config import Settings
@@ -137,7 +138,13 @@ def connect(settings: Settings) -> pika.BlockingConnection:
     params.blocked_connection_timeout = 30
     params.connection_attempts = 1
     params.socket_timeout = 5
-    return pika.BlockingConnection(params)
+    try:
+        return pika.BlockingConnection(params)
+    except AMQPConnectorException as err:
+        # A broker that takes the TCP connection but not the handshake in time (one at its
+        # socket limit, or overloaded) makes pika raise its connector's own exceptions, which
+        # are not AMQPError: callers treat AMQPError as "the broker is unreachable".
+        raise pika.exceptions.AMQPConnectionError(f"{type(err).__name__}: {err}") from err
 
 
 @dataclass(frozen=True)

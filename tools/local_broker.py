@@ -1,0 +1,148 @@
+"""The machine's RabbitMQ for `make up` and the test suite: started when it is down, and
+restarted when it accepts TCP connections but no longer completes an AMQP handshake.
+
+That second state was seen here (a whole CI run failed against it). A node at its socket limit
+(832 sockets with 1,024 open files, the limit `su` gives the rabbitmq user unless
+/etc/security/limits.d says more, as `make bootstrap` makes it) looks like that, and so does a
+hung one. A node that does not stop when asked is killed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pika
+import pika.exceptions
+from pika.adapters.utils.connection_workflow import AMQPConnectorException
+
+HANDSHAKE_TIMEOUT_S = 15.0
+
+
+def port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def handshake_problem(amqp_url: str, timeout_s: float = HANDSHAKE_TIMEOUT_S) -> str | None:
+    """None when the broker at `amqp_url` completes an AMQP handshake within `timeout_s`;
+    otherwise what went wrong. Wrong credentials raise: no restart mends those."""
+    params = pika.URLParameters(amqp_url)
+    params.connection_attempts = 1
+    params.socket_timeout = min(5.0, timeout_s)
+    params.stack_timeout = timeout_s
+    try:
+        connection = pika.BlockingConnection(params)
+    except pika.exceptions.ProbableAuthenticationError as err:
+        raise RuntimeError(f"RabbitMQ refused the credentials of {_safe(amqp_url)}") from err
+    except (pika.exceptions.AMQPError, AMQPConnectorException, OSError) as err:
+        return f"{type(err).__name__}: {err}"
+    with contextlib.suppress(pika.exceptions.AMQPError, OSError):
+        connection.close()
+    return None
+
+
+def ensure_answering(amqp_url: str, env: dict[str, str] | None = None, log=print,
+                     handshake_timeout_s: float = HANDSHAKE_TIMEOUT_S) -> bool:
+    """Makes the local RabbitMQ at `amqp_url` answer AMQP: starts it when its port is closed,
+    restarts it when the port is open but the handshake times out. `env`: the environment of
+    rabbitmq-server and rabbitmqctl (RABBITMQ_NODENAME and the rest for a node of its own;
+    None: the machine's node). True when it was started here (a broker that was down), False
+    when it was running already (restarted or not: it belongs to the machine and stays up
+    after `make down`)."""
+    host, port = _address(amqp_url)
+    local = host in ("127.0.0.1", "localhost")
+    if port_open(host, port):
+        problem = handshake_problem(amqp_url, handshake_timeout_s)
+        if problem is None:
+            return False
+        if not local or shutil.which("rabbitmqctl") is None:
+            raise RuntimeError(f"RabbitMQ at {host}:{port} takes TCP connections but no AMQP "
+                               f"handshake: {problem}")
+        log(f"RabbitMQ at {host}:{port} takes TCP connections but no AMQP handshake "
+            f"({problem}); restarting it")
+        _stop(port, env, log)
+        _start(amqp_url, env)
+        return False
+    if not local:
+        raise RuntimeError(f"RabbitMQ at {host}:{port} is not reachable")
+    _start(amqp_url, env)
+    return True
+
+
+def _start(amqp_url: str, env: dict[str, str] | None) -> None:
+    if shutil.which("rabbitmq-server") is None:
+        raise RuntimeError("rabbitmq-server is not installed: run `make bootstrap`")
+    subprocess.run(["rabbitmq-server", "-detached"], env=env, check=True)
+    host, port = _address(amqp_url)
+    deadline = time.monotonic() + 180
+    problem: str | None = "its port is closed"
+    while time.monotonic() < deadline:
+        if port_open(host, port):
+            problem = handshake_problem(amqp_url, timeout_s=10)
+            if problem is None:
+                return
+        time.sleep(1)
+    raise TimeoutError(f"RabbitMQ at {host}:{port} not answering after 180s: {problem}")
+
+
+def _stop(port: int, env: dict[str, str] | None, log) -> None:
+    """Stops the node with rabbitmqctl; a node too wedged to answer it is killed."""
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        subprocess.run(["rabbitmqctl", "stop"], env=env, capture_output=True, timeout=20)
+    deadline = time.monotonic() + 30
+    while port_open("127.0.0.1", port) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    if not port_open("127.0.0.1", port):
+        return
+    pid = listening_pid(port)
+    if pid is None:
+        raise RuntimeError(f"RabbitMQ on port {port} did not stop and its process is not ours "
+                           "to find")
+    log(f"RabbitMQ did not stop; killing process {pid}")
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while port_open("127.0.0.1", port) and time.monotonic() < deadline:
+        time.sleep(0.5)
+
+
+def listening_pid(port: int) -> int | None:
+    """The process listening on TCP `port` (Linux: /proc), or None."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                local, state, inode = fields[1], fields[3], fields[9]
+                if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+                    inodes.add(f"socket:[{inode}]")
+    if not inodes:
+        return None
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            for fd in (proc / "fd").iterdir():
+                with contextlib.suppress(OSError):
+                    if os.readlink(fd) in inodes:
+                        return int(proc.name)
+    return None
+
+
+def _address(amqp_url: str) -> tuple[str, int]:
+    params = pika.URLParameters(amqp_url)
+    return params.host or "127.0.0.1", params.port or 5672
+
+
+def _safe(amqp_url: str) -> str:
+    params = pika.URLParameters(amqp_url)
+    return f"amqp://{params.host}:{params.port}"

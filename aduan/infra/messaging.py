@@ -302,6 +302,8 @@ class Consumer:
             raise ValueError(f"unknown consumer {consumer!r}")
         if settings.consumer_concurrency < 1:
             raise ValueError("consumer_concurrency must be at least 1")
+        if settings.max_attempts > 1 and not settings.retry_delays_ms:
+            raise ValueError("retry_delays_ms must name a delay when max_attempts is above 1")
         self.settings = settings
         self.consumer = consumer
         self.queue = queue_name(settings, consumer)
@@ -314,6 +316,7 @@ class Consumer:
         self._pool = ThreadPoolExecutor(max_workers=self.concurrency,
                                         thread_name_prefix=consumer)
         self._carried: dict[str, Future[None]] = {}  # in this (the connection's) thread
+        self._subscribed = False  # the last connection reached basic_consume
 
     def stop(self, *_: object) -> None:
         self._stop.set()
@@ -327,12 +330,15 @@ class Consumer:
                                      self.settings.worker_metrics_port)
         backoff = 0.5
         while not self._stop.is_set():
+            self._subscribed = False
             try:
                 if not self._consume():
                     continue  # stopping
                 reason = f"the broker cancelled consuming {self.queue}"
             except (pika.exceptions.AMQPError, OSError) as err:
                 reason = f"broker connection lost ({err})"
+            if self._subscribed:  # it worked until now: the next attempt may well too
+                backoff = 0.5
             delay = backoff * (1 + random.random())
             log.warning("%s; reconnecting in %.1fs", reason, delay)
             self._stop.wait(delay)
@@ -361,6 +367,7 @@ class Consumer:
 
             channel.add_on_cancel_callback(lambda _frame: cancelled.set())
             tag = channel.basic_consume(self.queue, on_message_callback=on_message)
+            self._subscribed = True
             log.info("consuming %s (%d at once)", self.queue, self.concurrency)
             # A channel closed by the broker does not make process_data_events raise.
             while not self._stop.is_set() and not cancelled.is_set() and channel.is_open:
@@ -414,13 +421,16 @@ class Consumer:
         in hand (in this, the connection's thread)."""
         headers = properties.headers or {}
         try:
+            attempts = _attempts(properties)
+            if attempts is None:
+                raise PermanentError(f"header {ATTEMPTS_HEADER} is not a whole number")
             delivery = Delivery(
                 routing_key=headers.get("x-aduan-routing-key", method.routing_key),
                 body=_decode(body),
                 message_id=properties.message_id,
                 correlation_id=properties.correlation_id,
                 type=properties.type,
-                attempts=int(headers.get(ATTEMPTS_HEADER, 0)),
+                attempts=attempts,
                 redelivered=bool(getattr(method, "redelivered", False)),
                 replayed=bool(headers.get("x-aduan-replayed")),
             )
@@ -481,7 +491,7 @@ class Consumer:
                 started: float, err: BaseException | None) -> None:
         """Acks a handled message, or first re-publishes it for a retry or to the parking
         queue; in the connection's thread only."""
-        attempts = int((properties.headers or {}).get(ATTEMPTS_HEADER, 0))
+        attempts = _attempts(properties) or 0  # a malformed count is parked, as a first
         request_id_var.set(properties.correlation_id)
         if err is None:
             outcome = "acked"
@@ -522,10 +532,20 @@ class Consumer:
         channel.basic_publish("", queue, body, properties=properties, mandatory=True)
 
 
+def _attempts(properties: Any) -> int | None:
+    """The failed attempts a message carries (ATTEMPTS_HEADER, set by `_republish`); None when
+    the header is not a whole number (another publisher's): such a message is parked, not
+    left to crash every consumer it reaches."""
+    value = (properties.headers or {}).get(ATTEMPTS_HEADER, 0)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
+
+
 def _decode(body: bytes) -> dict[str, Any]:
     try:
         decoded = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as err:
+    except (ValueError, UnicodeDecodeError, RecursionError) as err:
         raise PermanentError(f"message body is not JSON: {err}") from err
     if not isinstance(decoded, dict):
         raise PermanentError("message body is not a JSON object")

@@ -138,20 +138,38 @@ def _through_longest_delay_queue(settings, report_id: str) -> None:
         connection.close()
 
 
-def test_a_body_that_is_not_json_is_parked_at_once(msg_settings):
-    calls: list[Delivery] = []
-    running = Running(msg_settings, calls.append)
-    connection = connect(msg_settings)
-    channel = connection.channel()
-    channel.basic_publish(exchange_name(msg_settings), "report.submitted", b"\x00not json",
-                          properties=pika.BasicProperties(delivery_mode=2, message_id="bad"))
+def _publish_raw(settings, body: bytes, headers: dict | None = None,
+                 message_id: str = "raw") -> None:
+    connection = connect(settings)
+    connection.channel().basic_publish(
+        exchange_name(settings), "report.submitted", body,
+        properties=pika.BasicProperties(delivery_mode=2, message_id=message_id,
+                                        headers=headers))
     connection.close()
-    parking = parking_queue_name(msg_settings, "verification")
-    eventually(lambda: _queue_depth(msg_settings, parking) == 1, 15, "one parked message")
+
+
+@pytest.mark.parametrize(("body", "headers"), [
+    (b"\x00not json", None),
+    (b'{"report_id": "odd-count"}', {ATTEMPTS_HEADER: "abc"}),
+    (b'{"report_id": "no-count"}', {ATTEMPTS_HEADER: None}),
+    (b"[" * 100_000 + b"]" * 100_000, None),  # deeper than the JSON decoder recurses
+], ids=["not-json", "attempts-not-a-number", "attempts-empty", "nested-too-deep"])
+def test_another_publishers_malformed_message_is_parked_and_the_consumer_goes_on(
+        msg_settings, body, headers):
+    handled: list[str] = []
+    running = Running(msg_settings, lambda delivery: handled.append(delivery.body["report_id"]))
+    _publish_raw(msg_settings, body, headers, message_id="malformed")
+    _publish(msg_settings, ["after-the-malformed-one"])
+    eventually(lambda: handled == ["after-the-malformed-one"], 15, "the next message handled")
     running.stop()
-    assert calls == []
-    properties, _ = _get_one(msg_settings, parking)
+    properties, parked = _get_one(msg_settings, parking_queue_name(msg_settings, "verification"))
+    assert (properties.message_id, parked) == ("malformed", body)
     assert properties.headers[ATTEMPTS_HEADER] == 1
+
+
+def test_a_consumer_without_retry_delays_is_refused_at_start(msg_settings):
+    with pytest.raises(ValueError, match="retry_delays_ms"):
+        Consumer(replace(msg_settings, retry_delays_ms=()), "verification", lambda _: None)
 
 
 def test_a_consumer_stops_promptly_when_asked(msg_settings):
@@ -357,6 +375,24 @@ def test_a_lost_connection_drops_the_messages_not_started_so_each_runs_once_per_
     assert sorted(calls[:-1]) == sorted([("lost-0", False, False),
                                          *[(report_id, True, True) for report_id in ids]])
     assert _queue_depth(settings, main) == 0
+
+
+def test_reconnecting_after_each_of_many_lost_connections_stays_prompt(msg_settings):
+    # The delay before reconnecting doubles while connecting fails, and starts again once a
+    # connection worked: after six losses it is still about a second, not 16 to 32 s.
+    handled: list[str] = []
+    running = Running(msg_settings, lambda delivery: handled.append(delivery.body["report_id"]))
+    main = queue_name(msg_settings, "verification")
+    seen: set[str] = set()
+    for loss in range(6):
+        eventually(lambda seen=seen: _consuming_channels(main) - seen, 15,
+                   f"consuming again after {loss} lost connections")
+        current = _consuming_channels(main) - seen
+        seen |= current
+        _close_from_the_broker(next(iter(current)))
+    _publish(msg_settings, ["after-six-losses"])
+    eventually(lambda: handled == ["after-six-losses"], 8, "the message, handled promptly")
+    running.stop()
 
 
 def _publish_steps(settings, steps: list[tuple[str, int]]) -> None:

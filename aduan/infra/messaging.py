@@ -261,6 +261,7 @@ class _Link:
     behind: dict[str, deque[_InFlight]] = field(default_factory=dict)
     # Handlers still running from a lost connection, by report: its next messages wait.
     carried: dict[str, Future[None]] = field(default_factory=dict)
+    draining: bool = False  # stopping or cancelled: waiting messages go back, none start
 
 
 def report_key(body: dict[str, Any], message_id: str | None, tag: int) -> str:
@@ -322,8 +323,13 @@ class Consumer:
         self._stop.set()
 
     def install_signal_handlers(self) -> None:
-        signal.signal(signal.SIGTERM, self.stop)
-        signal.signal(signal.SIGINT, self.stop)
+        signal.signal(signal.SIGTERM, self._stop_from_signal)
+        signal.signal(signal.SIGINT, self._stop_from_signal)
+
+    def _stop_from_signal(self, *_: object) -> None:
+        # A handler runs in the main thread, which may hold the event's own lock at that
+        # moment (inside its wait): setting it there could wait on itself forever.
+        threading.Thread(target=self._stop.set, daemon=True).start()
 
     def run(self) -> None:
         metrics.serve_worker_metrics(self.settings.worker_metrics_host,
@@ -378,11 +384,7 @@ class Consumer:
             # by pika), the ones not started go back too, the running ones are finished.
             if not cancelled.is_set():
                 channel.basic_cancel(tag)
-            link.behind.clear()
-            for message in list(link.in_flight.values()):
-                if message.future is None or message.future.cancel():
-                    del link.in_flight[message.tag]
-                    channel.basic_nack(message.tag, requeue=True)
+            self._hand_back(link)
             while link.in_flight:
                 connection.process_data_events(time_limit=HEARTBEAT_SERVICE_S)
             left_cleanly = True
@@ -473,14 +475,36 @@ class Consumer:
         self._next(link, message.key)
 
     def _next(self, link: _Link, key: str) -> None:  # in the connection's thread
-        """The report's message in hand is settled: its next one, if any, goes to the pool."""
+        """The report's message in hand is settled: its next one, if any, goes to the pool;
+        while draining, its waiting ones go back to the queue, in order."""
         waiting = link.behind.get(key)
         if waiting is None:
-            return  # stopping: the waiting ones went back to the queue
-        if waiting:
+            return
+        if waiting and not link.draining:
             self._submit(link, waiting.popleft())
-        else:
-            del link.behind[key]
+            return
+        del link.behind[key]
+        for message in waiting:
+            del link.in_flight[message.tag]
+            link.channel.basic_nack(message.tag, requeue=True)
+
+    def _hand_back(self, link: _Link) -> None:
+        """Stopping or cancelled: the messages not started go back to the queue. Those of a
+        report whose message is still running go back only once it is settled (`_next`), so
+        that another consumer does not handle a report's next event before this one's ends."""
+        link.draining = True
+        for key in list(link.behind):
+            carried = link.carried.get(key)
+            if carried is not None and not carried.done():
+                continue  # running since an earlier connection
+            head = next((m for m in link.in_flight.values()
+                         if m.key == key and m.future is not None), None)
+            if head is not None and not head.future.cancel():
+                continue  # running
+            if head is not None:
+                del link.in_flight[head.tag]
+                link.channel.basic_nack(head.tag, requeue=True)
+            self._next(link, key)
 
     def _call(self, delivery: Delivery, started: list[float]) -> None:
         started[0] = time.perf_counter()  # not counting the wait behind its report

@@ -436,6 +436,43 @@ def test_the_events_of_one_report_are_handled_in_order_while_other_reports_run(m
     assert len(started) == 9
 
 
+def test_stopping_returns_a_reports_next_events_only_after_its_event_in_hand(msg_settings):
+    # A scale-down with a backlog: another copy takes what this one hands back, and must not
+    # handle a report's next event while its previous one still runs here.
+    settings = replace(msg_settings, consumer_concurrency=1, prefetch=4)
+    report, other = _ids("handover", 2)
+    release, lock = threading.Event(), threading.Lock()
+    here: list[tuple[str, int]] = []
+    elsewhere: list[tuple[str, int]] = []
+
+    def held(delivery: Delivery) -> None:
+        with lock:
+            here.append((delivery.body["report_id"], delivery.body["step"]))
+        assert release.wait(30), "never released"
+
+    def free(delivery: Delivery) -> None:
+        with lock:
+            elsewhere.append((delivery.body["report_id"], delivery.body["step"]))
+
+    first = Running(settings, held)
+    main = queue_name(settings, "verification")
+    _publish_steps(settings, [(report, 0), (report, 1), (report, 2), (other, 0)])
+    eventually(lambda: here and _queue_depth(settings, main) == 0, 15,
+               "the first event in hand, the three others waiting in the process")
+    stopping = threading.Thread(target=first.stop)
+    stopping.start()
+    second = Running(settings, free)
+    # The other report's event goes back at once; it was handed back after the held report's
+    # waiting ones before (they would have reached the second copy first).
+    eventually(lambda: elsewhere == [(other, 0)], 15, "the other report's event, elsewhere")
+    release.set()
+    stopping.join(timeout=20)
+    eventually(lambda: len(elsewhere) == 3, 15, "the held report's next events, elsewhere")
+    second.stop()
+    assert here == [(report, 0)]
+    assert elsewhere == [(other, 0), (report, 1), (report, 2)]
+
+
 def test_a_backlog_of_one_held_report_leaves_room_for_the_others(msg_settings):
     # Three events of the held report, more than the threads: with the prefetch at the number
     # of threads they would fill the window and the other reports would never arrive.

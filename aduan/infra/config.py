@@ -180,7 +180,9 @@ class Settings:
     heif_enabled: bool = True
     # Per-city verification policy overrides: JSON text, or @/path/to/file.json.
     verification_policies: str = ""
-    outbox_relay_after_s: float = 5.0
+    # Past a live process's deferred pull (2-4 s after the publish) plus a saturated
+    # database's queueing (seconds): aduan/infra/outbox.py, docs/ARCHITECTURE.md.
+    outbox_relay_after_s: float = 10.0
     upstream_timeout_s: float = 10.0
     # "production" makes every process refuse to start with a missing, shipped or short secret
     # (aduan/infra/secret_policy.py); anything else is a developer's machine.

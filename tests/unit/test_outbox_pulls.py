@@ -10,6 +10,7 @@ import pytest
 from fakes import FakePublisher, fake_db
 
 from aduan.infra import outbox
+from aduan.infra.config import Settings
 from aduan.infra.messaging import Event
 from aduan.infra.outbox import DeferredPulls, flush, outbox_entry, relay_once
 
@@ -115,3 +116,11 @@ def test_a_relay_pass_the_broker_refused_counts_what_it_found_as_not_sent(db):
     assert outbox.relay_pass(db, down, older_than=timedelta(seconds=-1)) == (1, 0)
     assert outbox.relay_wait(1, False, timedelta(seconds=5)) == outbox.BUSY_INTERVAL_S
     assert outbox_of(db, "r1") == [event.message_id]
+
+
+def test_the_relay_waits_well_past_a_live_process_s_pulls():
+    # A live process pulls a published event 2-4 s after the publish; a saturated database
+    # queues that command for seconds (1-3 s for intake's insert at 16 clients on 2 cores).
+    # The relay's delay leaves at least 5 s for that, else it publishes the event again.
+    relay_after = Settings().outbox_relay_after_s
+    assert relay_after - 2 * outbox.pull_interval(relay_after) >= 5.0

@@ -61,8 +61,9 @@ WHY = {
                              "pull interval (2 s in production) for the reports published "
                              "before; it mostly changes nothing, as the consumer's own write "
                              "took the event out (aduan/infra/outbox.py)",
-    "intake find reports": "the outbox relay's look-up of events left unpublished (once a second,"
-                           " not per report), and an Idempotency-Key retry's answer",
+    "intake find reports": "the outbox relay's look-up of events left unpublished (not per "
+                           "report: every 10 s while it finds none, every second while it "
+                           "does), and an Idempotency-Key retry's answer",
     "verification find photo_hashes": "the duplicate look-up: one indexed $in over the hash "
                                       "chunks, read in one batch (no getMore); it finds the "
                                       "same photo sent again too, and a copy is stored without "
@@ -93,7 +94,9 @@ WHY = {
                                       "come while another write is on its way share one bulk "
                                       "command",
     "notification find deliveries": "the webhook dispatcher's look-up of due webhook deliveries "
-                                    "(once a second, not per report)",
+                                    "(not per report: at once while it finds some, 1 s doubling "
+                                    "to 5 s while it finds none), and a redelivered event's "
+                                    "claim check",
     "notification find users": "the assigned officer's name for the forwarded message",
     "notification find push_subscriptions": "the report's Web Push devices: only for a report "
                                             "a device subscribed to (push_subscribed) and an "

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from datetime import timedelta
-from itertools import pairwise
 
 import pytest
-from pymongo import MongoClient, monitoring
+from pymongo import monitoring
+from timed_commands import gaps, own_database
 from waiting import eventually
 
 from aduan.infra.messaging import Event
@@ -27,25 +26,10 @@ RELAY_AFTER = timedelta(seconds=1.0)
 BUSY_S = 0.1
 
 
-class RelayLooks(monitoring.CommandListener):
-    """When each of the relay's look-ups (a `find` on `reports` by outbox date) in one
-    database started (monotonic seconds)."""
-
-    def __init__(self, database: str) -> None:
-        self.database = database
-        self.times: list[float] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if (event.database_name == self.database and event.command_name == "find"
-                and event.command.get("find") == "reports"
-                and "outbox.created_at" in event.command.get("filter", {})):
-            self.times.append(time.monotonic())
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
+def _relay_look(event: monitoring.CommandStartedEvent) -> bool:
+    """The relay's look-up: a `find` on `reports` by outbox date."""
+    return (event.command_name == "find" and event.command.get("find") == "reports"
+            and "outbox.created_at" in event.command.get("filter", {}))
 
 
 class RecordingPublisher:
@@ -58,22 +42,12 @@ class RecordingPublisher:
 
 @pytest.fixture
 def relay_db(settings):
-    name = f"relay_{uuid.uuid4().hex[:10]}"
-    finds = RelayLooks(name)
-    client = MongoClient(settings.mongo_url, tz_aware=True, event_listeners=[finds])
-    try:
-        yield client[name], finds
-    finally:
-        client.drop_database(name)
-        client.close()
-
-
-def _gaps(times: list[float]) -> list[float]:
-    return [round(b - a, 3) for a, b in pairwise(times)]
+    with own_database(settings.mongo_url, "relay", {"looks": _relay_look}) as (db, times):
+        yield db, times.times["looks"]
 
 
 def test_an_idle_relay_looks_once_per_delay_and_still_sends_a_left_event_in_time(relay_db):
-    db, finds = relay_db
+    db, looks = relay_db
     publisher = RecordingPublisher()
     stop = threading.Event()
     relay = threading.Thread(target=relay_loop, daemon=True,
@@ -82,8 +56,8 @@ def test_an_idle_relay_looks_once_per_delay_and_still_sends_a_left_event_in_time
     try:
         # Idle: looks RELAY_AFTER apart (they were BUSY_S apart, i.e. once a second in
         # production, before).
-        eventually(lambda: len(finds.times) >= 4, 30, "four looks of the idle relay")
-        idle = _gaps(finds.times[:4])
+        eventually(lambda: len(looks) >= 4, 30, "four looks of the idle relay")
+        idle = gaps(looks[:4])
         assert min(idle) >= 0.9 * RELAY_AFTER.total_seconds(), idle
 
         # An event left in the outbox (its process died before publishing it).
@@ -99,9 +73,9 @@ def test_an_idle_relay_looks_once_per_delay_and_still_sends_a_left_event_in_time
         assert db.reports.find_one({"_id": "r-left"})["outbox"] == []
 
         # The look that found it is followed by one soon after, then the idle pace again.
-        after = len([t for t in finds.times if t <= published_at])
-        eventually(lambda: len(finds.times) >= after + 2, 30, "two looks after the send")
-        soon, idle_again = _gaps(finds.times[after - 1:after + 2])
+        after = len([t for t in looks if t <= published_at])
+        eventually(lambda: len(looks) >= after + 2, 30, "two looks after the send")
+        soon, idle_again = gaps(looks[after - 1:after + 2])
         assert soon < RELAY_AFTER.total_seconds() / 2, (soon, idle_again)
         assert idle_again >= 0.9 * RELAY_AFTER.total_seconds(), (soon, idle_again)
         assert len(publisher.published) == 1

@@ -13,12 +13,11 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-import uuid
 from datetime import UTC, datetime
-from itertools import pairwise
 
 import pytest
-from pymongo import MongoClient, monitoring
+from pymongo import monitoring
+from timed_commands import gaps, own_database
 from waiting import eventually
 
 from services.notification.dispatcher import IDLE_FACTOR, run
@@ -29,30 +28,14 @@ pytestmark = pytest.mark.stack
 POLL_S = 0.2
 
 
-class Looks(monitoring.CommandListener):
-    """When each look-up for due deliveries (a `find` on `deliveries` by due time) and each
-    claim (`findAndModify`) in one database started (monotonic seconds)."""
+def _due_look(event: monitoring.CommandStartedEvent) -> bool:
+    """A look-up for due deliveries: a `find` on `deliveries` by due time."""
+    return (event.command_name == "find" and event.command.get("find") == "deliveries"
+            and "next_attempt_at" in event.command.get("filter", {}))
 
-    def __init__(self, database: str) -> None:
-        self.database = database
-        self.looks: list[float] = []
-        self.claims: list[float] = []
 
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.database_name != self.database:
-            return
-        command = event.command
-        if (event.command_name == "find" and command.get("find") == "deliveries"
-                and "next_attempt_at" in command.get("filter", {})):
-            self.looks.append(time.monotonic())
-        elif event.command_name == "findAndModify":
-            self.claims.append(time.monotonic())
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
+def _claim(event: monitoring.CommandStartedEvent) -> bool:
+    return event.command_name == "findAndModify"
 
 
 class NoSender:
@@ -62,23 +45,15 @@ class NoSender:
 
 @pytest.fixture
 def dispatcher_db(settings):
-    name = f"dispatch_{uuid.uuid4().hex[:10]}"
-    looks = Looks(name)
-    client = MongoClient(settings.mongo_url, tz_aware=True, event_listeners=[looks])
-    try:
-        yield client[name], looks
-    finally:
-        client.drop_database(name)
-        client.close()
-
-
-def _gaps(times: list[float]) -> list[float]:
-    return [round(b - a, 3) for a, b in pairwise(times)]
+    with own_database(settings.mongo_url, "dispatch",
+                      {"looks": _due_look, "claims": _claim}) as (db, times):
+        yield db, times
 
 
 def test_an_idle_dispatcher_looks_less_often_and_still_takes_a_due_delivery(settings,
                                                                              dispatcher_db):
-    db, looks = dispatcher_db
+    db, times = dispatcher_db
+    looks, claims = times.times["looks"], times.times["claims"]
     cap = IDLE_FACTOR * POLL_S
     dispatcher = Dispatcher(dataclasses.replace(settings, webhook_poll_interval_s=POLL_S,
                                                 webhook_concurrency=1), db, NoSender())
@@ -87,11 +62,13 @@ def test_an_idle_dispatcher_looks_less_often_and_still_takes_a_due_delivery(sett
     thread.start()
     try:
         # Idle: POLL_S, twice that, four times, then IDLE_FACTOR times (was POLL_S each).
-        eventually(lambda: len(looks.looks) >= 6, 30, "six looks of the idle dispatcher")
-        idle = _gaps(looks.looks[:6])
+        eventually(lambda: len(looks) >= 6, 30, "six looks of the idle dispatcher")
+        idle = gaps(looks[:6])
         assert idle[0] < 0.6 * cap, idle
         assert min(idle[-2:]) >= 0.9 * cap, idle
 
+        # Written here, not through the API: the dispatcher runs over a database of its own,
+        # and the delivery must fall due at a moment the test picks, mid-idle.
         now = datetime.now(UTC)
         put = time.monotonic()
         db.deliveries.insert_one({
@@ -101,13 +78,13 @@ def test_an_idle_dispatcher_looks_less_often_and_still_takes_a_due_delivery(sett
             "next_attempt_at": now, "created_at": now, "updated_at": now})
         eventually(lambda: (db.deliveries.find_one({"_id": "m1:webhook:gone"}) or {})
                    .get("result") == "cancelled", 30, "the due delivery attempted")
-        claimed = looks.claims[0]
+        claimed = claims[0]
         assert claimed - put <= cap + 0.5, claimed - put
 
         # The look that found it is followed by one at once, then at POLL_S again.
-        found = max(i for i, t in enumerate(looks.looks) if t < claimed)
-        eventually(lambda: len(looks.looks) >= found + 3, 30, "two looks after the attempt")
-        at_once, then = _gaps(looks.looks[found:found + 3])
+        found = max(i for i, t in enumerate(looks) if t < claimed)
+        eventually(lambda: len(looks) >= found + 3, 30, "two looks after the attempt")
+        at_once, then = gaps(looks[found:found + 3])
         assert at_once < POLL_S and then < 0.6 * cap, (at_once, then)
     finally:
         stop.set()

@@ -1,4 +1,6 @@
-"""Database helpers under concurrency, against the real MongoDB-protocol server."""
+"""Database helpers under concurrency, against the real MongoDB-protocol server. What is under
+test here is the layer below the API (counters, seeding, `Reports.write`, the outbox, the
+indexes), so these tests write their bare reports directly."""
 
 from __future__ import annotations
 

@@ -94,4 +94,4 @@ def test_results_that_come_while_one_is_written_share_one_command(db):
     for n, delivery_id in enumerate(ids):
         written = db.deliveries.find_one({"_id": delivery_id})
         assert written["result"] == SENT and written["provider_status"] == f"250 OK {n}"
-    db.deliveries.delete_many({"_id": {"$in": ids}})
+    db.deliveries.delete_many({"_id": {"$in": ids}})  # clean-up: no API removes a delivery

@@ -16,7 +16,6 @@ import contextlib
 import json
 import logging
 import random
-import signal
 import threading
 import time
 import uuid
@@ -35,6 +34,7 @@ from pika.adapters.utils.connection_workflow import AMQPConnectorException
 from aduan.infra import metrics
 from aduan.infra.config import Settings
 from aduan.infra.logs import request_id_var, setup_logging
+from aduan.infra.shutdown import stop_on_signals
 from aduan.web.errors import PermanentError
 
 log = logging.getLogger(__name__)
@@ -323,13 +323,7 @@ class Consumer:
         self._stop.set()
 
     def install_signal_handlers(self) -> None:
-        signal.signal(signal.SIGTERM, self._stop_from_signal)
-        signal.signal(signal.SIGINT, self._stop_from_signal)
-
-    def _stop_from_signal(self, *_: object) -> None:
-        # A handler runs in the main thread, which may hold the event's own lock at that
-        # moment (inside its wait): setting it there could wait on itself forever.
-        threading.Thread(target=self._stop.set, daemon=True).start()
+        stop_on_signals(self._stop)
 
     def run(self) -> None:
         metrics.serve_worker_metrics(self.settings.worker_metrics_host,

@@ -30,7 +30,6 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import signal
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -45,6 +44,7 @@ from aduan.infra.db import get_db
 from aduan.infra.logs import setup_logging
 from aduan.infra.messaging import Event, Publisher
 from aduan.infra.report_snapshots import without_snapshot
+from aduan.infra.shutdown import stop_on_signals
 
 log = logging.getLogger(__name__)
 
@@ -267,9 +267,7 @@ def relay_loop(db: Database, publisher: Publisher, older_than: timedelta,
 
 def run_relay(settings: Settings) -> None:
     setup_logging("outbox-relay", settings.log_level)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = stop_on_signals(threading.Event())
     metrics.serve_worker_metrics(settings.worker_metrics_host, settings.worker_metrics_port)
     db = get_db(settings)
     publisher = Publisher(settings)

@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
 import sys
 import threading
 import time
@@ -53,6 +52,7 @@ from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.intake_client import Attachment, IntakeRefused, IntakeUnavailable, file_report
 from aduan.infra.logs import setup_logging
+from aduan.infra.shutdown import stop_on_signals
 from aduan.infra.tokens import idempotent_report_id
 from aduan.web.image_types import EXTENSIONS, sniff_image_type
 from services.lapor import topics
@@ -293,9 +293,7 @@ class Importer:
 def _loop(importer: Importer, targets: list[str] | None) -> None:
     """A pass every poll interval; each pass also sends the follow-ups still waiting (an
     outage at LAPOR! longer than the consumer's retries parks their events)."""
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = stop_on_signals(threading.Event())
     exporter = Exporter(importer.settings, importer.db, importer.session)
     while not stop.is_set():
         try:

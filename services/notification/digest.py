@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
 import sys
 import threading
 from dataclasses import asdict, dataclass
@@ -46,6 +45,7 @@ from aduan.infra.catalogue import cities
 from aduan.infra.config import Settings
 from aduan.infra.db import get_db
 from aduan.infra.logs import mask_email, setup_logging
+from aduan.infra.shutdown import stop_on_signals
 from services.notification import contacts, templates
 from services.notification.deliveries import (
     FAILED,
@@ -180,9 +180,7 @@ def run_due(digest: Digest, targets: list[str], now: datetime,
 
 
 def _loop(digest: Digest, targets: list[str]) -> None:
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = stop_on_signals(threading.Event())
     done: set[tuple[str, str]] = set()
     while not stop.is_set():
         run_due(digest, targets, datetime.now(UTC), done)

@@ -16,12 +16,12 @@ more), and an idle dispatcher costs one look-up every 5 s, not one a second (`id
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 
 from aduan.infra import metrics
 from aduan.infra.config import Settings
 from aduan.infra.logs import setup_logging
+from aduan.infra.shutdown import stop_on_signals
 from services.notification.webhooks import Dispatcher
 
 log = logging.getLogger(__name__)
@@ -59,9 +59,7 @@ def main() -> None:
     settings = Settings.from_env()
     setup_logging("webhook-dispatcher", settings.log_level, redact=True)
     metrics.serve_worker_metrics(settings.worker_metrics_host, settings.worker_metrics_port)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = stop_on_signals(threading.Event())
     run(Dispatcher.from_settings(settings), stop)
 
 

@@ -19,7 +19,6 @@ with them, so they cost no write. Every late report is looked at in each pass, n
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import time
 from datetime import UTC, datetime
@@ -45,6 +44,7 @@ from aduan.infra.deadlines import Deadlines
 from aduan.infra.logs import setup_logging
 from aduan.infra.messaging import Publisher
 from aduan.infra.reports import Reports
+from aduan.infra.shutdown import stop_on_signals
 
 log = logging.getLogger(__name__)
 SYSTEM = Actor(kind="system", id="routing-sweep")
@@ -91,9 +91,7 @@ class Sweep:
 def run(settings: Settings) -> None:
     setup_logging("routing-sweep", settings.log_level)
     metrics.serve_worker_metrics(settings.worker_metrics_host, settings.worker_metrics_port)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = stop_on_signals(threading.Event())
     sweep = Sweep.from_settings(settings)
     log.info("SLA sweep running every %.1fs", settings.sla_sweep_interval_s)
     while not stop.is_set():

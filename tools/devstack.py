@@ -362,7 +362,16 @@ class Stack:
     # ---- infrastructure --------------------------------------------------------------------
 
     def ensure_rabbitmq(self) -> None:
-        if local_broker.ensure_answering(self.env()["ADUAN_AMQP_URL"]):
+        """The machine's broker, answering (started, or restarted when wedged:
+        tools/local_broker.py). `make down` stops it again only when `make up` started it; a
+        test or bench stack never does (other runs may be using it). A broker the stack is
+        pointed at (AMQP_URL) is someone else's: only its port is waited for."""
+        url = self.env()["ADUAN_AMQP_URL"]
+        if self._external("AMQP_URL"):
+            host, port = local_broker.address(url)
+            wait_until(lambda: port_open(host, port), 60, f"RabbitMQ at {host}:{port}")
+            return
+        if local_broker.ensure_answering(url) and not self.profile.throwaway_data:
             self._save_state(rabbitmq_started=True)
 
     def start_mongo(self) -> None:

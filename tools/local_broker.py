@@ -20,7 +20,10 @@ from pathlib import Path
 
 import pika
 import pika.exceptions
-from pika.adapters.utils.connection_workflow import AMQPConnectorException
+from pika.adapters.utils.connection_workflow import (
+    AMQPConnectorException,
+    AMQPConnectorStackTimeout,
+)
 
 HANDSHAKE_TIMEOUT_S = 15.0
 
@@ -33,19 +36,26 @@ def port_open(host: str, port: int) -> bool:
         return False
 
 
+class BrokerRefused(RuntimeError):
+    """The broker answered but refused (credentials, virtual host, permissions, protocol): no
+    restart mends that."""
+
+
 def handshake_problem(amqp_url: str, timeout_s: float = HANDSHAKE_TIMEOUT_S) -> str | None:
     """None when the broker at `amqp_url` completes an AMQP handshake within `timeout_s`;
-    otherwise what went wrong. Wrong credentials raise: no restart mends those."""
+    what timed out when it does not answer in time. A broker that answers with a refusal
+    raises BrokerRefused."""
     params = pika.URLParameters(amqp_url)
     params.connection_attempts = 1
     params.socket_timeout = min(5.0, timeout_s)
     params.stack_timeout = timeout_s
     try:
         connection = pika.BlockingConnection(params)
-    except pika.exceptions.ProbableAuthenticationError as err:
-        raise RuntimeError(f"RabbitMQ refused the credentials of {_safe(amqp_url)}") from err
+    except (AMQPConnectorStackTimeout, TimeoutError) as err:
+        return f"no handshake within {timeout_s:.0f}s ({type(err).__name__})"
     except (pika.exceptions.AMQPError, AMQPConnectorException, OSError) as err:
-        return f"{type(err).__name__}: {err}"
+        raise BrokerRefused(f"RabbitMQ at {_safe(amqp_url)} refused the connection: "
+                            f"{type(err).__name__}: {err}") from err
     with contextlib.suppress(pika.exceptions.AMQPError, OSError):
         connection.close()
     return None
@@ -59,7 +69,7 @@ def ensure_answering(amqp_url: str, env: dict[str, str] | None = None, log=print
     None: the machine's node). True when it was started here (a broker that was down), False
     when it was running already (restarted or not: it belongs to the machine and stays up
     after `make down`)."""
-    host, port = _address(amqp_url)
+    host, port = address(amqp_url)
     local = host in ("127.0.0.1", "localhost")
     if port_open(host, port):
         problem = handshake_problem(amqp_url, handshake_timeout_s)
@@ -83,12 +93,15 @@ def _start(amqp_url: str, env: dict[str, str] | None) -> None:
     if shutil.which("rabbitmq-server") is None:
         raise RuntimeError("rabbitmq-server is not installed: run `make bootstrap`")
     subprocess.run(["rabbitmq-server", "-detached"], env=env, check=True)
-    host, port = _address(amqp_url)
+    host, port = address(amqp_url)
     deadline = time.monotonic() + 180
     problem: str | None = "its port is closed"
     while time.monotonic() < deadline:
         if port_open(host, port):
-            problem = handshake_problem(amqp_url, timeout_s=10)
+            try:
+                problem = handshake_problem(amqp_url, timeout_s=10)
+            except BrokerRefused as refused:  # a node still booting may close connections
+                problem = str(refused)
             if problem is None:
                 return
         time.sleep(1)
@@ -96,23 +109,45 @@ def _start(amqp_url: str, env: dict[str, str] | None) -> None:
 
 
 def _stop(port: int, env: dict[str, str] | None, log) -> None:
-    """Stops the node with rabbitmqctl; a node too wedged to answer it is killed."""
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        subprocess.run(["rabbitmqctl", "stop"], env=env, capture_output=True, timeout=20)
-    deadline = time.monotonic() + 30
+    """Stops the node with rabbitmqctl; a node too wedged to answer it is killed, once it is
+    sure to be a RabbitMQ node (not, say, a tunnel to another machine's broker)."""
+    try:
+        stopped = subprocess.run(["rabbitmqctl", "stop"], env=env, capture_output=True,
+                                 timeout=20).returncode == 0
+    except subprocess.TimeoutExpired:
+        stopped = False
+    deadline = time.monotonic() + (30 if stopped else 5)
     while port_open("127.0.0.1", port) and time.monotonic() < deadline:
         time.sleep(0.5)
     if not port_open("127.0.0.1", port):
         return
     pid = listening_pid(port)
-    if pid is None:
-        raise RuntimeError(f"RabbitMQ on port {port} did not stop and its process is not ours "
-                           "to find")
+    if pid is None or not is_rabbitmq_node(pid):
+        raise RuntimeError(f"port {port} did not close when RabbitMQ was stopped, and what "
+                           f"listens there ({_command_line(pid)}) is not a RabbitMQ node to kill")
     log(f"RabbitMQ did not stop; killing process {pid}")
     os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 30
     while port_open("127.0.0.1", port) and time.monotonic() < deadline:
         time.sleep(0.5)
+
+
+def _command_line(pid: int | None) -> str:
+    if pid is None:
+        return "a process not ours to see"
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:200]
+    except OSError:
+        return f"process {pid}"
+
+
+def is_rabbitmq_node(pid: int) -> bool:
+    try:
+        name = Path(f"/proc/{pid}/comm").read_text().strip()
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return name == "beam.smp" and b"rabbit" in command
 
 
 def listening_pid(port: int) -> int | None:
@@ -138,7 +173,7 @@ def listening_pid(port: int) -> int | None:
     return None
 
 
-def _address(amqp_url: str) -> tuple[str, int]:
+def address(amqp_url: str) -> tuple[str, int]:
     params = pika.URLParameters(amqp_url)
     return params.host or "127.0.0.1", params.port or 5672
 

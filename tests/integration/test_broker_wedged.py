@@ -11,11 +11,18 @@ import contextlib
 import os
 import signal
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tools.devstack import ROOT, PrivateBroker
-from tools.local_broker import ensure_answering, handshake_problem, listening_pid
+from tools.local_broker import (
+    BrokerRefused,
+    ensure_answering,
+    handshake_problem,
+    is_rabbitmq_node,
+    listening_pid,
+)
 
 # One per run, clear of test_broker_restart's nodes (5820 + slot).
 OWN_PORT = 5700 + int(os.environ.get("ADUAN_TEST_SLOT", "0") or 0)
@@ -34,7 +41,7 @@ def broker() -> Iterator[PrivateBroker]:
 
 def test_a_hung_broker_is_killed_started_again_and_answers(broker):
     hung = listening_pid(broker.port)
-    assert hung is not None
+    assert hung is not None and is_rabbitmq_node(hung)
     os.kill(hung, signal.SIGSTOP)
     try:
         assert handshake_problem(broker.amqp_url, timeout_s=3) is not None
@@ -49,8 +56,14 @@ def test_a_hung_broker_is_killed_started_again_and_answers(broker):
         assert handshake_problem(broker.amqp_url, timeout_s=10) is None
         assert listening_pid(broker.port) not in (None, hung)
     finally:
-        with contextlib.suppress(ProcessLookupError):
+        if _stopped(hung):  # still our SIGSTOPped node, not a process that took its pid since
             os.kill(hung, signal.SIGKILL)
+
+
+def _stopped(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T"
+    return False
 
 
 def test_an_answering_broker_is_left_as_it_is(broker):
@@ -58,5 +71,16 @@ def test_an_answering_broker_is_left_as_it_is(broker):
     said: list[str] = []
 
     assert ensure_answering(broker.amqp_url, env=broker.env(), log=said.append) is False
+
+    assert said == [] and listening_pid(broker.port) == running
+
+
+def test_a_refusing_broker_is_not_restarted(broker):
+    running = listening_pid(broker.port)
+    said: list[str] = []
+    no_such_host = broker.amqp_url.rsplit("/", 1)[0] + "/no-such-vhost"
+
+    with pytest.raises(BrokerRefused, match=r"NOT_ALLOWED|no-such-vhost"):
+        ensure_answering(no_such_host, env=broker.env(), log=said.append)
 
     assert said == [] and listening_pid(broker.port) == running

@@ -5,6 +5,7 @@ silent. pika then raises its connector's own exceptions, not AMQPError; every ca
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ import pytest
 from aduan.infra.config import Settings
 from aduan.infra.messaging import connect
 from aduan.infra.queue_metrics import QueueStatsCollector
-from tools.local_broker import ensure_answering, handshake_problem
+from tools.local_broker import ensure_answering, handshake_problem, is_rabbitmq_node
 
 
 @pytest.fixture
@@ -69,3 +70,10 @@ def test_a_silent_broker_elsewhere_is_refused_not_restarted(silent_broker):
     host, port = silent_broker
     with pytest.raises(RuntimeError, match="no AMQP handshake"):
         ensure_answering(f"amqp://guest:guest@{host}:{port}/", handshake_timeout_s=1)
+
+
+
+def test_only_a_rabbitmq_node_counts_as_one_to_kill():
+    # What a wedged node's port is checked against before its process is killed: this test
+    # process (a Python listener, a tunnel, a proxy) is not one.
+    assert not is_rabbitmq_node(os.getpid())

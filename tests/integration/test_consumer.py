@@ -254,14 +254,22 @@ def _publish(settings, report_ids: list[str]) -> None:
         publisher.close()
 
 
-def test_one_process_handles_several_messages_at_once_and_acks_each_once(msg_settings):
-    settings = replace(msg_settings, consumer_concurrency=4, prefetch=4)
-    gate = Gate()
+def _held(msg_settings, ids: list[str], concurrency: int, prefetch: int,
+          fail_first: str | None = None):
+    """A consumer of `concurrency` threads whose handler holds each message until the gate
+    opens; `ids` published and as many of them as there are threads in hand at once."""
+    settings = replace(msg_settings, consumer_concurrency=concurrency, prefetch=prefetch)
+    gate = Gate(fail_first=fail_first)
     running = Running(settings, gate.handler)
-    ids = _ids("at-once", 4)
     _publish(settings, ids)
+    eventually(lambda: gate.holding(concurrency), 15, f"{concurrency} messages in hand at once")
+    return settings, gate, running
+
+
+def test_one_process_handles_several_messages_at_once_and_acks_each_once(msg_settings):
+    ids = _ids("at-once", 4)
     # All four are in hand together: none waits for another to finish.
-    eventually(lambda: gate.holding(4), 15, "four messages in hand at once")
+    settings, gate, running = _held(msg_settings, ids, concurrency=4, prefetch=4)
     gate.opened.set()
     eventually(lambda: len(gate.handled()) == 4 and gate.holding(0), 15, "all four handled")
     # A marker behind them is handled too: an ack sent twice (or from the wrong thread) would
@@ -276,12 +284,9 @@ def test_one_process_handles_several_messages_at_once_and_acks_each_once(msg_set
 
 
 def test_a_failing_message_is_retried_while_the_others_succeed(msg_settings):
-    settings = replace(msg_settings, consumer_concurrency=3, prefetch=3)
     failing, fine_1, fine_2 = _ids("fails-once", 3)
-    gate = Gate(fail_first=failing)
-    running = Running(settings, gate.handler)
-    _publish(settings, [failing, fine_1, fine_2])
-    eventually(lambda: gate.holding(3), 15, "three messages in hand at once")
+    settings, gate, running = _held(msg_settings, [failing, fine_1, fine_2], concurrency=3,
+                                    prefetch=3, fail_first=failing)
     gate.opened.set()
     eventually(lambda: gate.handled().count(failing) == 2 and gate.holding(0), 15,
                "the failed message handled again")
@@ -293,12 +298,8 @@ def test_a_failing_message_is_retried_while_the_others_succeed(msg_settings):
 
 
 def test_stopping_finishes_the_messages_in_hand_and_returns_the_others(msg_settings):
-    settings = replace(msg_settings, consumer_concurrency=2, prefetch=6)
-    gate = Gate()
-    running = Running(settings, gate.handler)
     ids = _ids("stop", 6)
-    _publish(settings, ids)
-    eventually(lambda: gate.holding(2), 15, "two messages in hand")
+    settings, gate, running = _held(msg_settings, ids, concurrency=2, prefetch=6)
     main = queue_name(settings, "verification")
     stopping = threading.Thread(target=running.stop)
     stopping.start()

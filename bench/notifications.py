@@ -33,7 +33,8 @@ from aduan.infra.messaging import Delivery  # noqa: E402
 from services.notification import signing, webhooks  # noqa: E402
 from services.notification.webhooks import Dispatcher  # noqa: E402
 from services.notification.worker import Notifier  # noqa: E402
-from tools.devstack import Stack, port_open, test_profile, wait_until  # noqa: E402
+from tools.devstack import Stack, test_profile  # noqa: E402
+from tools.waits import port_open, wait_until  # noqa: E402
 
 
 def _report(i: int) -> dict:

@@ -29,7 +29,7 @@ import requests
 
 from services.notification import vapid_keys
 from tools import local_broker
-from tools.local_broker import port_open
+from tools.waits import port_open, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -175,15 +175,6 @@ def test_profile(slot: int) -> Profile:
         weed_ports={k: v + shift for k, v in TEST.weed_ports.items()},
         internal_ports={k: v + shift for k, v in TEST.internal_ports.items()},
     )
-
-
-def wait_until(predicate, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise TimeoutError(f"{what} not ready after {timeout_s:.0f}s")
 
 
 @dataclass

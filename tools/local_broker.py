@@ -13,9 +13,7 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pika
@@ -25,15 +23,9 @@ from pika.adapters.utils.connection_workflow import (
     AMQPConnectorStackTimeout,
 )
 
+from tools.waits import port_open, wait_until
+
 HANDSHAKE_TIMEOUT_S = 15.0
-
-
-def port_open(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 class BrokerRefused(RuntimeError):
@@ -94,18 +86,22 @@ def _start(amqp_url: str, env: dict[str, str] | None) -> None:
         raise RuntimeError("rabbitmq-server is not installed: run `make bootstrap`")
     subprocess.run(["rabbitmq-server", "-detached"], env=env, check=True)
     host, port = address(amqp_url)
-    deadline = time.monotonic() + 180
-    problem: str | None = "its port is closed"
-    while time.monotonic() < deadline:
-        if port_open(host, port):
-            try:
-                problem = handshake_problem(amqp_url, timeout_s=10)
-            except BrokerRefused as refused:  # a node still booting may close connections
-                problem = str(refused)
-            if problem is None:
-                return
-        time.sleep(1)
-    raise TimeoutError(f"RabbitMQ at {host}:{port} not answering after 180s: {problem}")
+    problems = ["its port is closed"]
+
+    def answering() -> bool:
+        if not port_open(host, port):
+            return False
+        try:
+            problem = handshake_problem(amqp_url, timeout_s=10)
+        except BrokerRefused as refused:  # a node still booting may close connections
+            problem = str(refused)
+        problems.append(problem or "")
+        return problem is None
+
+    try:
+        wait_until(answering, 180, f"RabbitMQ at {host}:{port}", every_s=1)
+    except TimeoutError as err:
+        raise TimeoutError(f"{err}: {problems[-1]}") from None
 
 
 def _stop(port: int, env: dict[str, str] | None, log) -> None:
@@ -116,10 +112,7 @@ def _stop(port: int, env: dict[str, str] | None, log) -> None:
                                  timeout=20).returncode == 0
     except subprocess.TimeoutExpired:
         stopped = False
-    deadline = time.monotonic() + (30 if stopped else 5)
-    while port_open("127.0.0.1", port) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    if not port_open("127.0.0.1", port):
+    if _closes(port, 30 if stopped else 5):
         return
     pid = listening_pid(port)
     if pid is None or not is_rabbitmq_node(pid):
@@ -127,9 +120,17 @@ def _stop(port: int, env: dict[str, str] | None, log) -> None:
                            f"listens there ({_command_line(pid)}) is not a RabbitMQ node to kill")
     log(f"RabbitMQ did not stop; killing process {pid}")
     os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 30
-    while port_open("127.0.0.1", port) and time.monotonic() < deadline:
-        time.sleep(0.5)
+    _closes(port, 30)
+
+
+def _closes(port: int, timeout_s: float) -> bool:
+    """Whether the local `port` closes within `timeout_s`."""
+    try:
+        wait_until(lambda: not port_open("127.0.0.1", port), timeout_s, f"port {port} to close",
+                   every_s=0.5)
+    except TimeoutError:
+        return False
+    return True
 
 
 def _command_line(pid: int | None) -> str:

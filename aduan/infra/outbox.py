@@ -208,11 +208,6 @@ def _pull_at_exit(deferred: DeferredPulls) -> None:
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def relay_once(db: Database, publisher: Publisher, older_than: timedelta) -> int:
-    """Publishes the outbox entries older than `older_than`; returns how many went out."""
-    return relay_pass(db, publisher, older_than)[1]
-
-
 def relay_pass(db: Database, publisher: Publisher, older_than: timedelta) -> tuple[int, int]:
     """Publishes the outbox entries older than `older_than`: (how many it found, how many went
     out; fewer when the broker refused one)."""

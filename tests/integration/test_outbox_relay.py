@@ -60,7 +60,8 @@ def test_an_idle_relay_looks_once_per_delay_and_still_sends_a_left_event_in_time
         idle = gaps(looks[:4])
         assert min(idle) >= 0.9 * RELAY_AFTER.total_seconds(), idle
 
-        # An event left in the outbox (its process died before publishing it).
+        # An event left in the outbox, written directly: only a process that died before
+        # publishing it leaves one there, which no API call can do.
         event = Event("report.submitted", {"report_id": "r-left"})
         written = time.monotonic()
         db.reports.insert_one({"_id": "r-left", "outbox": [outbox_entry(event)]})

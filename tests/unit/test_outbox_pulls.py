@@ -12,7 +12,7 @@ from fakes import FakePublisher, fake_db
 from aduan.infra import outbox
 from aduan.infra.config import Settings
 from aduan.infra.messaging import Event
-from aduan.infra.outbox import DeferredPulls, flush, outbox_entry, relay_once
+from aduan.infra.outbox import DeferredPulls, flush, outbox_entry, relay_pass
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_an_event_a_stopped_process_left_in_the_outbox_is_published_again_by_the
     outbox._deferred = None  # the process stopped before its pulls were written
     relay = FakePublisher()
     # A cutoff a second ahead: the fake keeps milliseconds, the entry was made this one.
-    assert relay_once(db, relay, older_than=timedelta(seconds=-1)) == 1
+    assert relay_pass(db, relay, older_than=timedelta(seconds=-1)) == (1, 1)  # found, sent
     assert [e.message_id for e in relay.published] == [event.message_id]
     assert outbox_of(db, "r1") == []
 

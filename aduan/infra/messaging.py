@@ -385,6 +385,8 @@ class Consumer:
         finally:
             if link is not None:
                 self._carry(link, left_cleanly)
+                # What it held is the broker's again (in the queue's count).
+                metrics.messages_in_hand.labels(self.queue).set(0)
             if connection.is_open:
                 connection.close()
         return cancelled.is_set()
@@ -437,12 +439,16 @@ class Consumer:
                             report_key(delivery.body, delivery.message_id, method.delivery_tag),
                             delivery, method, properties, body, [time.perf_counter()])
         link.in_flight[message.tag] = message
+        self._count_in_hand(link)
         waiting = link.behind.get(message.key)
         if waiting is not None:
             waiting.append(message)
         else:
             link.behind[message.key] = deque()
             self._submit(link, message)
+
+    def _count_in_hand(self, link: _Link) -> None:
+        metrics.messages_in_hand.labels(self.queue).set(len(link.in_flight))
 
     def _submit(self, link: _Link, message: _InFlight) -> None:
         future = self._pool.submit(self._call, message.delivery, message.started)
@@ -466,6 +472,7 @@ class Consumer:
         assert message.future is not None
         self._settle(link.channel, message.method, message.properties, message.body,
                      message.started[0], message.future.exception())
+        self._count_in_hand(link)
         self._next(link, message.key)
 
     def _next(self, link: _Link, key: str) -> None:  # in the connection's thread
@@ -481,6 +488,7 @@ class Consumer:
         for message in waiting:
             del link.in_flight[message.tag]
             link.channel.basic_nack(message.tag, requeue=True)
+        self._count_in_hand(link)
 
     def _hand_back(self, link: _Link) -> None:
         """Stopping or cancelled: the messages not started go back to the queue. Those of a
@@ -499,6 +507,7 @@ class Consumer:
                 del link.in_flight[head.tag]
                 link.channel.basic_nack(head.tag, requeue=True)
             self._next(link, key)
+        self._count_in_hand(link)
 
     def _call(self, delivery: Delivery, started: list[float]) -> None:
         started[0] = time.perf_counter()  # not counting the wait behind its report

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from collections.abc import Iterable
 
 from prometheus_client import (
@@ -43,6 +44,13 @@ messages_handled = Counter(
     "aduan_messages_handled_total",
     "Messages taken from a queue, by outcome (acked, retried, parked).",
     ["queue", "outcome"],
+)
+messages_in_hand = Gauge(
+    "aduan_messages_in_hand",
+    "Messages a consumer holds: delivered to it and not settled yet (being handled, or waiting "
+    "behind a message of the same report). With aduan_queue_messages, the work not done yet.",
+    ["queue"],
+    multiprocess_mode="livesum",
 )
 message_handling_duration = Histogram(
     "aduan_message_handling_duration_seconds",
@@ -179,13 +187,18 @@ sms_inbound = Counter(
 
 
 class _SampleFilesCollector(multiprocess.MultiProcessCollector):
-    """The multiprocess collector, minus sample files that hold no data yet: a process killed
+    """The multiprocess collector, minus sample files that hold no data yet (a process killed
     (SIGKILL) just as it created its file leaves it empty, and prometheus_client would then
-    fail every scrape of the service until the file is removed."""
+    fail every scrape of the service until the file is removed), and minus the live gauges of
+    processes that are gone (one killed never had them removed by `mark_process_dead`, and
+    its last value would count for ever)."""
 
     def collect(self) -> Iterable[Metric]:
         files = []
         for path in glob.glob(os.path.join(self._path, "*.db")):
+            live_gauge = _LIVE_GAUGE_FILE.fullmatch(os.path.basename(path))
+            if live_gauge and not _running(int(live_gauge.group(1))):
+                continue
             try:
                 if os.path.getsize(path) >= _SAMPLE_FILE_HEADER:
                     files.append(path)
@@ -195,6 +208,19 @@ class _SampleFilesCollector(multiprocess.MultiProcessCollector):
 
 
 _SAMPLE_FILE_HEADER = 8  # bytes prometheus_client writes before any sample
+# prometheus_client names a process's file of live-mode gauges gauge_live<mode>_<pid>.db.
+_LIVE_GAUGE_FILE = re.compile(r"gauge_live[a-z]*_(\d+)\.db")
+
+
+def _running(pid: int) -> bool:
+    """Whether a process of this machine (the folder's writers all are) still has this pid."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def render() -> tuple[bytes, str]:

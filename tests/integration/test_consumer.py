@@ -301,14 +301,18 @@ def test_stopping_finishes_the_messages_in_hand_and_returns_the_others(msg_setti
     ids = _ids("stop", 6)
     settings, gate, running = _held(msg_settings, ids, concurrency=2, prefetch=6)
     main = queue_name(settings, "verification")
+    in_hand = metrics.messages_in_hand.labels(main)._value.get
+    eventually(lambda: in_hand() == 6, 15, "all six counted in hand")
     stopping = threading.Thread(target=running.stop)
     stopping.start()
     # The four prefetched but not started go back to the queue while two are still in hand.
-    eventually(lambda: _queue_depth(settings, main) == 4, 15, "four messages returned")
+    eventually(lambda: _queue_depth(settings, main) == 4 and in_hand() == 2, 15,
+               "four messages returned")
     assert gate.holding(2)
     gate.opened.set()
     stopping.join(timeout=20)
     assert not running.thread.is_alive()
+    assert in_hand() == 0
     first = gate.handled()
     assert len(first) == 2
     assert _queue_depth(settings, main) == 4  # the two in hand were acked, not returned

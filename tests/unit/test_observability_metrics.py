@@ -3,6 +3,9 @@ each stage, one observation per completed stage."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 from prometheus_client import REGISTRY
@@ -115,3 +118,31 @@ def test_an_empty_sample_file_left_by_a_killed_process_does_not_break_scrapes(tm
     payload, content_type = metrics.render()
     assert content_type.startswith("text/plain")
     assert isinstance(payload, bytes)
+
+
+_SETS_IN_HAND = ("import sys; from aduan.infra import metrics; "
+                 "metrics.messages_in_hand.labels('q').set(int(sys.argv[1])); "
+                 "print('set', flush=True); sys.stdin.read()")
+
+
+def test_a_live_gauge_counts_the_running_processes_only(tmp_path, monkeypatch):
+    """A worker killed while it held messages leaves its gauge file: its count must not stay
+    in the service's total (monitoring, and the tests' wait for quiet consumers, read it)."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+
+    def holding(count: int) -> subprocess.Popen[str]:
+        process = subprocess.Popen([sys.executable, "-c", _SETS_IN_HAND, str(count)], env=env,
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert process.stdout is not None and process.stdout.readline() == "set\n"
+        return process
+
+    running, killed = holding(2), holding(3)
+    killed.kill()  # SIGKILL: no mark_process_dead
+    killed.wait()
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    try:
+        assert (tmp_path / f"gauge_livesum_{killed.pid}.db").exists()
+        payload, _ = metrics.render()
+        assert 'aduan_messages_in_hand{queue="q"} 2.0' in payload.decode()
+    finally:
+        running.communicate("")

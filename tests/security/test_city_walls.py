@@ -139,7 +139,7 @@ def test_sysadmin_of_padang_registers_a_webhook_without_city_hears_no_depok_repo
     try:
         confidential = submit_depok(api, privacy="confidential",
                                     description="Rahasia warga Depok")
-        # The sentinel's events queue behind the Depok report's: once it is through, so is that.
+        # Once the sentinel is through and the consumers are quiet, so is the Depok report.
         sentinel = pipeline_settled(api, db)
         scheduled = {d["report_id"] for d in db.deliveries.find(
             {"subscription_id": subscription["id"]}, {"report_id": 1})}

@@ -507,7 +507,6 @@ class Consumer:
                 del link.in_flight[head.tag]
                 link.channel.basic_nack(head.tag, requeue=True)
             self._next(link, key)
-        self._count_in_hand(link)
 
     def _call(self, delivery: Delivery, started: list[float]) -> None:
         started[0] = time.perf_counter()  # not counting the wait behind its report

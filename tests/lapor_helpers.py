@@ -4,7 +4,6 @@ the real intake and database, and the connector's metrics as the lapor service s
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pika
 import requests
 from lapor_double import LaporDouble
+from stack_client import scraped
 from waiting import eventually
 
 from aduan.infra.config import Settings
@@ -126,10 +126,6 @@ def metric(stack, name: str, **labels: str) -> float:
     """A counter of the lapor processes (the HTTP service and its worker share one registry
     folder, served on the service's /metrics); 0 when not counted yet."""
     port = stack.profile.http_ports["lapor"]
-    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
-    total = 0.0
-    for line in text.splitlines():
-        found = re.match(rf"^{name}\{{(.*)\}} (\S+)$", line)
-        if found and all(f'{k}="{v}"' in found.group(1) for k, v in labels.items()):
-            total += float(found.group(2))
-    return total
+    return sum((sample.value for sample in scraped(f"http://127.0.0.1:{port}")
+                if sample.name == name
+                and all(sample.labels.get(k) == v for k, v in labels.items())), 0.0)

@@ -8,10 +8,12 @@ from typing import Any
 import requests
 from photo_factory import fresh_padang_photo
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
 from pymongo.database import Database
 from waiting import eventually
 
 from aduan.infra.config import Settings
+from aduan.infra.messaging import CONSUMERS
 from aduan.infra.storage import ObjectStore
 
 REPORT = {
@@ -51,9 +53,9 @@ def raw_object_count(store: ObjectStore) -> int:
     return len(store.keys(store.raw_bucket))
 
 
-# The services whose workers take the report events (aduan.infra.messaging.CONSUMERS; the
-# LAPOR! exporter's queue is bound only while a city has LAPOR! set up).
-CONSUMING = ("verification", "routing", "notification")
+# The services whose workers take the report events: the consumers bound to them as declared
+# (the LAPOR! exporter binds its queue only while a city has LAPOR! set up).
+CONSUMING = tuple(consumer for consumer, keys in CONSUMERS.items() if keys)
 
 
 def pipeline_settled(api: str, db: Database, timeout_s: float = 60) -> dict[str, Any]:
@@ -94,14 +96,19 @@ def consumers_quiet(timeout_s: float = 60) -> None:
 def _work_counts(service_url: str) -> tuple[float, float, float]:
     """(messages ready in the work queue, messages its workers hold, messages handled so far)
     from a consuming service's /metrics."""
-    text = requests.get(f"{service_url}/metrics", timeout=10).text
     ready = in_hand = handled = 0.0
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == "aduan_queue_messages" and sample.labels.get("kind") == "work":
-                ready += sample.value
-            elif sample.name == "aduan_messages_in_hand":
-                in_hand += sample.value
-            elif sample.name == "aduan_messages_handled_total":
-                handled += sample.value
+    for sample in scraped(service_url):
+        if sample.name == "aduan_queue_messages" and sample.labels.get("kind") == "work":
+            ready += sample.value
+        elif sample.name == "aduan_messages_in_hand":
+            in_hand += sample.value
+        elif sample.name == "aduan_messages_handled_total":
+            handled += sample.value
     return ready, in_hand, handled
+
+
+def scraped(service_url: str) -> list[Sample]:
+    """The samples a service serves on /metrics (its workers' included)."""
+    text = requests.get(f"{service_url}/metrics", timeout=10).text
+    return [sample for family in text_string_to_metric_families(text)
+            for sample in family.samples]
